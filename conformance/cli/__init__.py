@@ -1,0 +1,54 @@
+"""The ``conform`` command: one entry point, one module per subcommand.
+
+Each module in ``COMMANDS`` has ``register(subparsers)``, which adds its parser and sets
+``func`` to a function of the parsed arguments returning the exit status. Bad input raises
+:class:`~conformance.errors.UserError`, which is printed here as one message, without a
+traceback unless ``--debug`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from conformance import __version__
+from conformance.errors import UserError
+
+COMMANDS = ["trace"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="conform",
+        description="Model-check the TLA+ specs and check the implementation against them.",
+    )
+    parser.add_argument("--version", action="version", version=f"conform {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"conformance.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except UserError as e:
+        if args.debug:
+            raise
+        from conformance.cli.output import print_error
+
+        print_error(e)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

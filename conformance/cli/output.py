@@ -1,0 +1,67 @@
+"""Terminal output shared by the subcommands: errors, result tables, traces."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from rich.console import Console
+from rich.table import Table
+
+from conformance.errors import UserError
+from conformance.result import CheckResult
+from conformance.trace.schema import Trace
+from conformance.values import to_tla
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def print_error(e: UserError) -> None:
+    err_console.print(f"[bold red]error:[/] {e.position}: " if e.position else "[bold red]error:[/] ",
+                      end="")
+    err_console.print(e.message, markup=False)
+    if e.hint:
+        err_console.print(e.hint, markup=False, style="yellow")
+
+
+def _fmt(n: int | None) -> str:
+    return "" if n is None else f"{n:,}"
+
+
+def results_table(results: Iterable[CheckResult], title: str | None = None) -> Table:
+    table = Table(title=title)
+    for col, justify in [("spec", "left"), ("model", "left"), ("engine", "left"),
+                         ("outcome", "left"), ("violated", "left"), ("states", "right"),
+                         ("distinct", "right"), ("depth", "right"), ("trace", "right"),
+                         ("time", "right")]:
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r in results:
+        colour = "green" if r.ok else ("red" if r.outcome.is_violation else "magenta")
+        trace = str(len(r.counterexample.steps)) if r.counterexample else ""
+        table.add_row(r.spec, r.model, r.engine, f"[{colour}]{r.outcome.value}[/]",
+                      r.violated or "", _fmt(r.states_generated), _fmt(r.distinct_states),
+                      _fmt(r.depth), trace,
+                      "" if r.duration is None else f"{r.duration:.1f}s")
+    return table
+
+
+def print_trace(trace: Trace, *, changed_only: bool = True, out: Console | None = None) -> None:
+    """A counterexample as TLC shows one: each state, the action that led to it, and (by
+    default) only the variables that changed."""
+    out = out or console
+    previous: dict = {}
+    for step in trace.steps:
+        where = f" ({step.location})" if step.location else ""
+        params = ""
+        if step.params:
+            params = "(" + ", ".join(f"{k} = {to_tla(v)}" for k, v in step.params.items()) + ")"
+        node = f" @{step.node}" if step.node else ""
+        out.print(f"[bold]{step.index}: {step.action}{params}[/]{node}{where}")
+        for var, value in step.state.items():
+            if changed_only and var in previous and previous[var] == value:
+                continue
+            out.print(f"    /\\ {var} = {to_tla(value)}", markup=False)
+        previous = step.state
+    if trace.header.loop is not None:
+        out.print(f"[bold]-> back to state {trace.header.loop}[/] (the behavior loops)")
+

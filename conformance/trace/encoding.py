@@ -1,0 +1,135 @@
+"""TLA+ values to JSON and back, in the encoding of the ITF trace format.
+
+ITF (the Informal Trace Format of Apalache and Quint) writes a set as ``{"#set": [...]}``, a
+tuple as ``{"#tup": [...]}``, a sequence as a JSON array, a function as
+``{"#map": [[key, value], ...]}``, a record as a JSON object, and an integer as a JSON number
+or, beyond 2^53, as ``{"#bigint": "..."}``. TLA+ does not tell tuples from sequences, so
+every ``<<...>>`` is written as an array; ``#tup`` is accepted when reading.
+
+ITF has no model values; this project writes them as ``{"#mv": "name"}`` (the one
+extension), and :func:`to_itf_json` writes them as plain strings for other tools, as TLC's own
+JSON dump does. Sets and function domains are written in TLC's order, so files are stable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.values import FSet, Fn, ModelValue, Tup, make_fn, sort_key
+
+_SAFE = 2**53
+
+
+class DecodeError(ValueError):
+    """A JSON value is not a TLA+ value in this encoding; ``path`` says where inside it."""
+
+    def __init__(self, message: str, path: str = "") -> None:
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+
+
+def encode(v: Any, *, model_values_as_strings: bool = False) -> Any:
+    """A TLA+ value as JSON data (dicts, lists, numbers, strings, booleans)."""
+    t = type(v)
+    if t is bool or t is str:
+        return v
+    if t is int:
+        return v if -_SAFE < v < _SAFE else {"#bigint": str(v)}
+    if t is ModelValue:
+        return v.name if model_values_as_strings else {"#mv": v.name}
+    if t is Tup:
+        return [encode(x, model_values_as_strings=model_values_as_strings) for x in v]
+    if t is Fn:
+        items = sorted(v.map.items(), key=lambda kv: sort_key(kv[0]))
+        if all(type(k) is str for k, _ in items) and not any(k.startswith("#") for k, _ in items):
+            return {k: encode(x, model_values_as_strings=model_values_as_strings) for k, x in items}
+        return {"#map": [[encode(k, model_values_as_strings=model_values_as_strings),
+                          encode(x, model_values_as_strings=model_values_as_strings)]
+                         for k, x in items]}
+    if isinstance(v, frozenset):
+        ordered = v.ordered() if type(v) is FSet else sorted(v, key=sort_key)
+        return {"#set": [encode(x, model_values_as_strings=model_values_as_strings)
+                         for x in ordered]}
+    materialize = getattr(v, "materialize", None)
+    if materialize is not None:
+        return encode(materialize(), model_values_as_strings=model_values_as_strings)
+    raise TypeError(f"not a TLA+ value: {v!r}")
+
+
+def decode(data: Any, path: str = "$") -> Any:
+    """JSON data in this encoding (or plain ITF) as a TLA+ value."""
+    t = type(data)
+    if t is bool or t is str:
+        return data
+    if t is int:
+        return data
+    if t is float:
+        if data.is_integer():
+            return int(data)
+        raise DecodeError(f"{data} is not an integer; TLA+ has no fractions", path)
+    if t is list:
+        return Tup(decode(x, f"{path}[{i}]") for i, x in enumerate(data))
+    if t is dict:
+        if len(data) == 1:
+            ((key, inner),) = data.items()
+            if key == "#set":
+                _expect_list(inner, path, key)
+                return FSet(decode(x, f"{path}.#set[{i}]") for i, x in enumerate(inner))
+            if key == "#tup":
+                _expect_list(inner, path, key)
+                return Tup(decode(x, f"{path}.#tup[{i}]") for i, x in enumerate(inner))
+            if key == "#map":
+                _expect_list(inner, path, key)
+                graph = {}
+                for i, pair in enumerate(inner):
+                    where = f"{path}.#map[{i}]"
+                    if type(pair) is not list or len(pair) != 2:
+                        raise DecodeError("a #map entry must be a [key, value] pair", where)
+                    graph[decode(pair[0], where + "[0]")] = decode(pair[1], where + "[1]")
+                return make_fn(graph)
+            if key == "#bigint":
+                try:
+                    return int(inner)
+                except (TypeError, ValueError):
+                    raise DecodeError(f"#bigint needs a string of digits, got {inner!r}", path)
+            if key == "#mv":
+                if type(inner) is not str or not inner:
+                    raise DecodeError("#mv needs a model value's name", path)
+                return ModelValue(inner)
+            if key == "#unserializable":
+                raise DecodeError(f"an unserializable value cannot be checked: {inner!r}", path)
+        bad = [k for k in data if k.startswith("#")]
+        if bad:
+            raise DecodeError(f"unknown tag {bad[0]!r} (expected #set, #tup, #map, #bigint, #mv)",
+                              path)
+        if not data:
+            raise DecodeError("an empty object is not a TLA+ value (a record has fields)", path)
+        return Fn({k: decode(x, f"{path}.{k}") for k, x in data.items()})
+    if data is None:
+        raise DecodeError("null is not a TLA+ value", path)
+    raise DecodeError(f"not a TLA+ value: {data!r}", path)
+
+
+def _expect_list(inner: Any, path: str, key: str) -> None:
+    if type(inner) is not list:
+        raise DecodeError(f"{key} needs a JSON array", path)
+
+
+def to_itf_json(v: Any) -> Any:
+    """A value for an ITF file read by other tools: every integer as #bigint, and model
+    values as strings."""
+    data = encode(v, model_values_as_strings=True)
+    return _bigints(data)
+
+
+def _bigints(data: Any) -> Any:
+    t = type(data)
+    if t is int:
+        return {"#bigint": str(data)}
+    if t is list:
+        return [_bigints(x) for x in data]
+    if t is dict:
+        if len(data) == 1 and "#bigint" in data:
+            return data
+        return {k: _bigints(x) for k, x in data.items()}
+    return data

@@ -1,0 +1,414 @@
+"""TLA+ values as Python objects: immutable, hashable, and ordered as TLC orders them.
+
+Every part of the checker speaks in these values: both model-checking engines, the trace
+format, the abstraction functions of the implementations and the validator. The choices
+below are made for the engine's speed first, because it builds millions of them.
+
+Representation
+--------------
+* integers, strings and booleans are Python's own ``int``, ``str`` and ``bool``;
+* a model value is a :class:`ModelValue`, interned by name, so ``is`` is equality;
+* a finite set is an :class:`FSet` (a ``frozenset``);
+* a function whose domain is ``1..n`` (a tuple or sequence, the empty function included)
+  is a :class:`Tup` (a ``tuple``); every other function, records included, is an
+  :class:`Fn`. :func:`make_fn` picks the right one, so a value has exactly one
+  representation and Python's ``==`` and ``hash`` are TLA+ equality.
+
+A record is a function whose domain is a set of strings; there is no separate class, as in
+TLA+ itself, where ``[a |-> 1] = [x \\in {"a"} |-> 1]``.
+
+Ordering
+--------
+TLC sorts the elements of a set before it enumerates them, and ``CHOOSE`` returns the first
+element in that order that satisfies the predicate, so the order is part of the semantics.
+TLC orders integers by value, booleans FALSE before TRUE, tuples by length and then element by
+element, sets by size and then element by element in their own order, functions and records
+by size, then domain, then values; and it orders strings (record field names included) and
+model values not alphabetically but by the order in which TLC first *interned* the name,
+which is the order in which its parser met them. :func:`intern_names` lets the engine
+replay that order; names it never registered sort after registered ones, alphabetically.
+"""
+
+from __future__ import annotations
+
+from functools import cmp_to_key
+from typing import Any, Iterable, Iterator, Mapping
+
+__all__ = [
+    "Value",
+    "ModelValue",
+    "FSet",
+    "Tup",
+    "Fn",
+    "ValueError_",
+    "make_fn",
+    "record",
+    "fset",
+    "intern_names",
+    "string_rank",
+    "compare",
+    "sort_key",
+    "sorted_values",
+    "domain",
+    "apply",
+    "is_record",
+    "to_tla",
+    "kind",
+]
+
+Value = Any  # int | bool | str | ModelValue | FSet | Tup | Fn | lazy sets of the engine
+
+
+class ValueError_(Exception):
+    """A TLA+ value was used in a way TLC rejects (comparing a string with an integer...)."""
+
+
+# --------------------------------------------------------------------------- name order
+
+_RANK: dict[str, int] = {}
+
+
+def intern_names(names: Iterable[str]) -> None:
+    """Register names in the order TLC's parser would intern them; known names keep rank."""
+    for name in names:
+        if name not in _RANK:
+            _RANK[name] = len(_RANK)
+
+
+def string_rank(name: str) -> tuple[int, str]:
+    """Sort key of a string or model-value name, following TLC's interning order."""
+    rank = _RANK.get(name)
+    if rank is None:
+        return (1 << 62, name)
+    return (rank, "")
+
+
+# --------------------------------------------------------------------------- model values
+
+
+class ModelValue:
+    """A model value of TLC: a constant equal only to itself.
+
+    Names of the form ``T_name`` (a single letter, an underscore, a name) are typed model
+    values in TLC: comparing them with a value of another type is an error, while an
+    untyped model value is simply different from every non-model value.
+    """
+
+    __slots__ = ("name", "typ", "__weakref__")
+    _table: dict[str, "ModelValue"] = {}
+
+    def __new__(cls, name: str) -> "ModelValue":
+        found = cls._table.get(name)
+        if found is not None:
+            return found
+        obj = super().__new__(cls)
+        obj.name = name
+        obj.typ = name[0] if len(name) > 2 and name[1] == "_" and name[0].isalpha() else None
+        cls._table[name] = obj
+        return obj
+
+    def __reduce__(self):  # copies and pickles stay interned
+        return (ModelValue, (self.name,))
+
+    def __repr__(self) -> str:
+        return f"ModelValue({self.name!r})"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return hash(("#mv", self.name))
+
+
+# --------------------------------------------------------------------------- sets
+
+
+class FSet(frozenset):
+    """A finite TLA+ set. Iteration order is Python's; use :meth:`ordered` for TLC's."""
+
+    __slots__ = ("_ordered",)
+
+    def ordered(self) -> tuple:
+        """The elements in TLC's normalized order (cached)."""
+        try:
+            return self._ordered
+        except AttributeError:
+            self._ordered = tuple(sorted(self, key=sort_key))
+            return self._ordered
+
+    def __repr__(self) -> str:
+        return to_tla(self)
+
+
+EMPTY = FSet()
+
+
+def fset(items: Iterable = ()) -> FSet:
+    return FSet(items)
+
+
+# --------------------------------------------------------------------------- functions
+
+
+class Tup(tuple):
+    """A TLA+ tuple or sequence: a function with domain ``1..n``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return to_tla(self)
+
+
+class Fn:
+    """A TLA+ function (or record) whose domain is not of the form ``1..n``.
+
+    Build one with :func:`make_fn` or :func:`record`, never directly, so that a function
+    with domain ``1..n`` always becomes a :class:`Tup`.
+    """
+
+    __slots__ = ("map", "_hash")
+
+    def __init__(self, mapping: dict) -> None:
+        self.map = mapping
+        self._hash = None
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        return type(other) is Fn and self.map == other.map
+
+    def __hash__(self) -> int:
+        h = self._hash
+        if h is None:
+            h = self._hash = hash(frozenset(self.map.items()))
+        return h
+
+    def __len__(self) -> int:
+        return len(self.map)
+
+    def __getitem__(self, key):
+        return self.map[key]
+
+    def get(self, key, default=None):
+        return self.map.get(key, default)
+
+    def __contains__(self, key) -> bool:
+        return key in self.map
+
+    def keys(self):
+        return self.map.keys()
+
+    def items(self):
+        return self.map.items()
+
+    def except_(self, key, value) -> "Fn":
+        """``[f EXCEPT ![key] = value]``; the key must be in the domain."""
+        mapping = dict(self.map)
+        mapping[key] = value
+        return Fn(mapping)
+
+    def __repr__(self) -> str:
+        return to_tla(self)
+
+
+def _is_interval_from_one(keys: Iterable) -> bool:
+    n = 0
+    for k in keys:
+        if type(k) is not int:
+            return False
+        n += 1
+    # keys are distinct ints; they are 1..n iff min is 1 and max is n
+    return n == 0 or (min(keys) == 1 and max(keys) == n)
+
+
+def make_fn(mapping: Mapping) -> "Tup | Fn":
+    """The function with the given graph, in its one canonical representation."""
+    if not mapping:
+        return Tup()
+    if _is_interval_from_one(mapping.keys()):
+        return Tup(mapping[i] for i in range(1, len(mapping) + 1))
+    return Fn(dict(mapping))
+
+
+def record(**fields: Value) -> Fn:
+    """A record from keyword arguments: ``record(type="vote", term=1)``."""
+    return Fn(fields)
+
+
+def is_record(v: Value) -> bool:
+    """A non-empty function whose domain holds only strings: printed as ``[a |-> 1]``."""
+    return type(v) is Fn and all(type(k) is str for k in v.map)
+
+
+def domain(f: "Tup | Fn") -> Value:
+    if type(f) is Tup:
+        return FSet(range(1, len(f) + 1))
+    return FSet(f.map)
+
+
+def apply(f: "Tup | Fn", arg: Value) -> Value:
+    """``f[arg]``; raises :class:`ValueError_` outside the domain, as TLC does."""
+    if type(f) is Tup:
+        if type(arg) is int and 1 <= arg <= len(f):
+            return f[arg - 1]
+    elif type(f) is Fn:
+        try:
+            return f.map[arg]
+        except (KeyError, TypeError):
+            pass
+    else:
+        raise ValueError_(f"Attempted to apply the non-function {to_tla(f)} to {to_tla(arg)}.")
+    raise ValueError_(
+        f"Attempted to apply function:\n{to_tla(f)}\nto argument {to_tla(arg)}, "
+        "which is not in the domain of the function."
+    )
+
+
+# --------------------------------------------------------------------------- ordering
+
+_KIND_NAMES = {bool: "boolean", int: "integer", str: "string"}
+
+
+def kind(v: Value) -> str:
+    """A word for the value's type, as TLC's messages use it."""
+    t = type(v)
+    if t in _KIND_NAMES:
+        return _KIND_NAMES[t]
+    if t is ModelValue:
+        return "model value"
+    if t is Tup:
+        return "tuple"
+    if t is Fn:
+        return "record" if is_record(v) else "function"
+    if isinstance(v, frozenset):
+        return "set"
+    return getattr(v, "kind", t.__name__)
+
+
+def _as_pairs(v: Value) -> list | None:
+    """A function's graph as (key, value) pairs in TLC's domain order, or None."""
+    t = type(v)
+    if t is Tup:
+        return [(i + 1, x) for i, x in enumerate(v)]
+    if t is Fn:
+        return sorted(v.map.items(), key=lambda kv: sort_key(kv[0]))
+    return None
+
+
+def compare(a: Value, b: Value) -> int:
+    """TLC's ``compareTo``: negative, zero or positive; ValueError_ where TLC fails."""
+    ta, tb = type(a), type(b)
+    if ta is ModelValue or tb is ModelValue:
+        if ta is tb:
+            if a is b:
+                return 0
+            if a.typ is not None and b.typ is not None and a.typ != b.typ:
+                raise ValueError_(
+                    f"Attempted to compare the differently-typed model values {a} and {b}"
+                )
+            ra, rb = string_rank(a.name), string_rank(b.name)
+            return -1 if ra < rb else (1 if ra > rb else 0)
+        mv, other = (a, b) if ta is ModelValue else (b, a)
+        if mv.typ is not None:
+            raise ValueError_(
+                f"Attempted to compare the typed model value {mv} and the non-model value\n"
+                f"{to_tla(other)}"
+            )
+        return -1 if ta is ModelValue else 1
+    if ta is int and tb is int:
+        return (a > b) - (a < b)
+    if ta is bool and tb is bool:
+        return int(a) - int(b)
+    if ta is str and tb is str:
+        if a == b:
+            return 0
+        ra, rb = string_rank(a), string_rank(b)
+        return -1 if ra < rb else 1
+    if isinstance(a, frozenset) and isinstance(b, frozenset):
+        if len(a) != len(b):
+            return len(a) - len(b)
+        for x, y in zip(_ordered(a), _ordered(b)):
+            c = compare(x, y)
+            if c:
+                return c
+        return 0
+    pa, pb = _as_pairs(a), _as_pairs(b)
+    if pa is not None and pb is not None:
+        if len(pa) != len(pb):
+            return len(pa) - len(pb)
+        for (ka, _), (kb, _) in zip(pa, pb):
+            c = compare(ka, kb)
+            if c:
+                return c
+        for (_, va), (_, vb) in zip(pa, pb):
+            c = compare(va, vb)
+            if c:
+                return c
+        return 0
+    if hasattr(a, "materialize") or hasattr(b, "materialize"):
+        return compare(_materialize(a), _materialize(b))
+    raise ValueError_(f"Attempted to compare {kind(a)} {to_tla(a)} with {kind(b)} {to_tla(b)}")
+
+
+def _materialize(v: Value) -> Value:
+    m = getattr(v, "materialize", None)
+    return m() if m is not None else v
+
+
+def _ordered(s: frozenset) -> tuple:
+    if type(s) is FSet:
+        return s.ordered()
+    return tuple(sorted(s, key=sort_key))
+
+
+sort_key = cmp_to_key(compare)
+
+
+def sorted_values(items: Iterable[Value]) -> list:
+    """Values in TLC's order."""
+    return sorted(items, key=sort_key)
+
+
+# --------------------------------------------------------------------------- printing
+
+
+def _quote(s: str) -> str:
+    out = s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    out = out.replace("\t", "\\t").replace("\r", "\\r").replace("\f", "\\f")
+    return f'"{out}"'
+
+
+def to_tla(v: Value) -> str:
+    """The value as TLC prints it (one line): ``{1, 2}``, ``<<1, "a">>``, ``[a |-> 1]``."""
+    t = type(v)
+    if t is bool:
+        return "TRUE" if v else "FALSE"
+    if t is int:
+        return str(v)
+    if t is str:
+        return _quote(v)
+    if t is ModelValue:
+        return v.name
+    if t is Tup:
+        return "<<" + ", ".join(to_tla(x) for x in v) + ">>"
+    if t is Fn:
+        pairs = _as_pairs(v)
+        if is_record(v):
+            return "[" + ", ".join(f"{k} |-> {to_tla(x)}" for k, x in pairs) + "]"
+        return "(" + " @@ ".join(f"{to_tla(k)} :> {to_tla(x)}" for k, x in pairs) + ")"
+    if isinstance(v, frozenset):
+        return "{" + ", ".join(to_tla(x) for x in _ordered(v)) + "}"
+    if t is tuple:
+        return to_tla(Tup(v))
+    text = getattr(v, "to_tla", None)
+    if text is not None:
+        return text()
+    raise ValueError_(f"not a TLA+ value: {v!r}")
+
+
+def iter_ordered(s: frozenset) -> Iterator[Value]:
+    """Iterate a finite set in TLC's order."""
+    return iter(_ordered(s))

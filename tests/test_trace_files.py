@@ -1,0 +1,107 @@
+"""Trace files: values survive a round trip; bad files are named with their line."""
+
+import json
+
+import pytest
+
+from conformance.trace import Step, Trace, TraceFileError, TraceHeader, read_trace, write_trace
+from conformance.trace.encoding import DecodeError, decode, encode, to_itf_json
+from conformance.trace.files import read_itf, write_itf
+from conformance.values import FSet, ModelValue, Tup, make_fn, record
+
+EVERY_KIND = [
+    0, -7, 2**70, True, False, "", "a \"quoted\" string\n", ModelValue("n1"),
+    FSet(), FSet({1, 2, 3}), FSet({FSet({ModelValue("a")})}),
+    Tup(), Tup((1, "x", FSet())),
+    record(term=1, type="vote", voters=FSet({ModelValue("s1")})),
+    make_fn({ModelValue("s1"): 0, ModelValue("s2"): 3}),
+    make_fn({Tup((1, 2)): "pair-keyed"}),
+    make_fn({0: "zero", 1: "one"}),
+]
+
+
+@pytest.mark.parametrize("value", EVERY_KIND, ids=repr)
+def test_every_value_kind_round_trips_through_json(value):
+    data = json.loads(json.dumps(encode(value)))
+    assert decode(data) == value
+
+
+def test_encoding_follows_itf():
+    assert encode(FSet({1})) == {"#set": [1]}
+    assert encode(Tup((1, 2))) == [1, 2]
+    assert encode(record(a=1)) == {"a": 1}
+    assert encode(make_fn({ModelValue("n1"): 1})) == {"#map": [[{"#mv": "n1"}, 1]]}
+    assert encode(2**60) == {"#bigint": str(2**60)}
+    assert to_itf_json(Tup((1,))) == [{"#bigint": "1"}]
+    assert decode({"#tup": [1, 2]}) == Tup((1, 2))
+
+
+@pytest.mark.parametrize("bad", [None, 1.5, {"#set": 3}, {"#what": []}, {}, {"#map": [[1]]}])
+def test_malformed_values_are_refused_with_a_path(bad):
+    with pytest.raises(DecodeError):
+        decode({"ok": [1, bad]})
+
+
+def _trace():
+    header = TraceHeader(spec="Counter", model="Counter.cfg", variables=["x", "ys"],
+                         constants={"N": 3, "Nodes": FSet({ModelValue("n1")})},
+                         origin={"tool": "test"}, loop=1, violated="Live")
+    steps = [
+        Step(0, "Init", {"x": 0, "ys": FSet()}),
+        Step(1, "Inc", {"x": 1, "ys": FSet({1})}, params={"n": ModelValue("n1")}, node="n1"),
+    ]
+    return Trace(header, steps)
+
+
+def test_trace_round_trips_through_a_file(tmp_path):
+    path = write_trace(_trace(), tmp_path / "t.ndjson")
+    back = read_trace(path)
+    assert back == _trace()
+    lines = path.read_text().splitlines()
+    assert len(lines) == 3 and json.loads(lines[0])["format"] == "conform-trace"
+
+
+def test_itf_export_reads_back(tmp_path):
+    path = write_itf(_trace(), tmp_path / "t.itf.json")
+    doc = json.loads(path.read_text())
+    assert doc["vars"] == ["x", "ys"] and doc["loop"] == 1
+    assert doc["states"][1]["x"] == {"#bigint": "1"}
+    back = read_itf(path)
+    assert [s.state for s in back.steps] == [s.state for s in _trace().steps]
+    assert back.header.constants["N"] == 3
+
+
+@pytest.mark.parametrize("content, line, words", [
+    ("", 1, "empty file"),
+    ("not json\n", 1, "not JSON"),
+    ('{"format": "other"}\n', 1, "not a trace file"),
+    ('{"format": "conform-trace", "version": 99, "spec": "S"}\n', 1, "version"),
+    ('{"format": "conform-trace", "version": 1, "spec": "S"}\n{"index": 0, "action": "Init"}\n',
+     2, "missing field"),
+    ('{"format": "conform-trace", "version": 1, "spec": "S"}\n'
+     '{"index": 0, "action": "Init", "state": {"x": {"#set": 1}}}\n', 2, "state.x"),
+    ('{"format": "conform-trace", "version": 1, "spec": "S"}\n'
+     '{"index": 5, "action": "Init", "state": {}}\n', 2, "step index"),
+])
+def test_malformed_trace_files_name_the_file_and_line(tmp_path, content, line, words):
+    path = tmp_path / "bad.ndjson"
+    path.write_text(content)
+    with pytest.raises(TraceFileError) as info:
+        read_trace(path)
+    err = info.value
+    assert err.position.file == str(path) and err.position.line == line
+    assert words in str(err)
+
+
+def test_conform_trace_show_and_errors(tmp_path, capsys):
+    from conformance.cli import main
+
+    path = write_trace(_trace(), tmp_path / "t.ndjson")
+    assert main(["trace", "show", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "1: Inc(n = n1)" in out and "ys = {1}" in out and "back to state 1" in out
+    bad = tmp_path / "bad.ndjson"
+    bad.write_text("{nope\n")
+    assert main(["trace", "show", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.ndjson:1" in err and "Traceback" not in err

@@ -1,0 +1,98 @@
+"""TLA+ values: one representation per value, TLC's order, TLC's printing."""
+
+import pytest
+
+from conformance.values import (
+    FSet,
+    Fn,
+    ModelValue,
+    Tup,
+    ValueError_,
+    apply,
+    compare,
+    domain,
+    intern_names,
+    make_fn,
+    record,
+    sorted_values,
+    to_tla,
+)
+
+
+def test_function_with_domain_one_to_n_is_a_tuple():
+    f = make_fn({2: "b", 1: "a"})
+    assert type(f) is Tup
+    assert f == Tup(("a", "b"))
+    assert hash(f) == hash(Tup(("a", "b")))
+    assert make_fn({}) == Tup()
+
+
+def test_boolean_keys_are_not_mistaken_for_one_to_n():
+    f = make_fn({True: 1})
+    assert type(f) is Fn
+    g = make_fn({0: "x", 1: "y"})
+    assert type(g) is Fn
+
+
+def test_record_equals_function_over_strings():
+    assert record(a=1, b=2) == make_fn({"b": 2, "a": 1})
+    assert hash(record(a=1, b=2)) == hash(make_fn({"b": 2, "a": 1}))
+    assert record(a=1) != record(a=2)
+    assert record(a=1) != Tup((1,))
+
+
+def test_model_values_are_interned_and_differ_from_strings():
+    assert ModelValue("n1") is ModelValue("n1")
+    assert ModelValue("n1") != "n1"
+    assert len(FSet([ModelValue("n1"), "n1"])) == 2
+
+
+def test_apply_outside_the_domain_fails_like_tlc():
+    assert apply(Tup((10, 20)), 2) == 20
+    assert apply(record(a=1), "a") == 1
+    with pytest.raises(ValueError_, match="not in the domain"):
+        apply(Tup((10,)), 2)
+    with pytest.raises(ValueError_, match="not in the domain"):
+        apply(record(a=1), "b")
+    assert domain(Tup((5, 6))) == FSet({1, 2})
+
+
+def test_tlc_order_sets_by_size_then_elements():
+    s = [FSet({3}), FSet({1, 2}), FSet(), FSet({2})]
+    assert sorted_values(s) == [FSet(), FSet({2}), FSet({3}), FSet({1, 2})]
+
+
+def test_tlc_order_tuples_by_length_then_elements():
+    assert sorted_values([Tup((1, 1)), Tup((2,)), Tup((0, 5))]) == [
+        Tup((2,)), Tup((0, 5)), Tup((1, 1))]
+
+
+def test_strings_sort_in_interning_order_not_alphabetically():
+    intern_names(["zeta-order-test", "alpha-order-test"])
+    assert compare("zeta-order-test", "alpha-order-test") < 0
+    # never-interned strings come after interned ones, alphabetically among themselves
+    assert compare("alpha-order-test", "bbb-unseen") < 0
+    assert compare("aaa-unseen", "bbb-unseen") < 0
+
+
+def test_model_values_sort_before_other_values_and_typed_ones_refuse():
+    assert compare(ModelValue("m"), 1) < 0
+    assert compare(1, ModelValue("m")) > 0
+    with pytest.raises(ValueError_):
+        compare(ModelValue("A_x"), 1)
+    with pytest.raises(ValueError_):
+        compare(1, "a")
+
+
+def test_printing_matches_tlc():
+    intern_names(["term", "type", "from"])
+    msg = make_fn({"type": "RequestVote", "from": ModelValue("n1"), "term": 0})
+    assert to_tla(msg) == '[term |-> 0, type |-> "RequestVote", from |-> n1]'
+    assert to_tla(FSet()) == "{}"
+    assert to_tla(Tup()) == "<<>>"
+    assert to_tla(Tup((1, "a"))) == '<<1, "a">>'
+    assert to_tla(FSet({3, 1, 2})) == "{1, 2, 3}"
+    assert to_tla(make_fn({ModelValue("n1"): FSet(), ModelValue("n2"): FSet()})) in (
+        "(n1 :> {} @@ n2 :> {})", "(n2 :> {} @@ n1 :> {})")
+    assert to_tla('say "hi"\n') == '"say \\"hi\\"\\n"'
+    assert to_tla(True) == "TRUE"
