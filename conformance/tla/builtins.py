@@ -402,7 +402,9 @@ def random_element(rt: Runtime, s):
 
 class _AnySet(LazySet):
     __slots__ = ()
-    finite = False
+
+    def __init__(self) -> None:
+        self.finite = False
 
     def member(self, v):
         return True
@@ -894,6 +896,106 @@ def transitive_closure(r):
     return FSet(Tup(p) for p in pairs)
 
 
+# --------------------------------------------------------------------------- UndirectedGraphs
+
+
+def _graph_parts(g, op: str):
+    if type(g) is not Fn or set(g.map) != {"node", "edge"}:
+        raise EvalError(f"The argument of {op} should be a graph [node |-> ..., edge |-> ...],"
+                        f" but instead it is:\n{_ppr(g)}")
+    return as_fset(g.map["node"]), as_fset(g.map["edge"])
+
+
+def _is_graph(g, loop_free: bool) -> bool:
+    if type(g) is not Fn or set(g.map) != {"node", "edge"}:
+        return False
+    nodes, edges = _graph_parts(g, "IsUndirectedGraph")
+    for e in edges:
+        if not is_set(e):
+            return False
+        es = as_fset(e)
+        if not es or len(es) > 2 or not all(x in nodes for x in es):
+            return False
+        if loop_free and len(es) != 2:
+            return False
+    return True
+
+
+def connected_components(g):
+    nodes, edges = _graph_parts(g, "ConnectedComponents")
+    comp = {n: FSet((n,)) for n in nodes}
+    for e in ordered(edges):
+        es = list(as_fset(e))
+        a, b = es[0], es[-1]
+        if comp[a] is not comp[b]:
+            merged = FSet(comp[a] | comp[b])
+            for n in merged:
+                comp[n] = merged
+    return FSet(comp.values())
+
+
+def undirected_subgraphs(g):
+    nodes, edges = _graph_parts(g, "UndirectedSubgraph")
+    out = []
+    for ns in Powerset(nodes):
+        for es in Powerset(edges):
+            h = Fn({"node": ns, "edge": es})
+            if _is_graph(h, False):
+                out.append(h)
+    return FSet(out)
+
+
+def simple_paths(g):
+    nodes, edges = _graph_parts(g, "SimplePath")
+    out = []
+    elems = ordered(nodes)
+    for k in range(1, len(elems) + 1):
+        for p in itertools.permutations(elems, k):
+            if all(FSet((p[i], p[i + 1])) in edges for i in range(k - 1)):
+                out.append(Tup(p))
+    return FSet(out)
+
+
+# --------------------------------------------------------------------------- Bitwise
+
+
+def _nat(v, op):
+    if type(v) is not int or v < 0:
+        raise EvalError(f"The argument of {op} should be a natural number, but instead it is:"
+                        f"\n{_ppr(v)}")
+    return v
+
+
+def bit_not(a):
+    a = _nat(a, "Not")
+    return a ^ ((1 << a.bit_length()) - 1)
+
+
+# --------------------------------------------------------------------------- IOUtils
+
+
+def io_env():
+    import os
+
+    return Fn({k: v for k, v in os.environ.items()}) if os.environ else Tup()
+
+
+def atoi(s):
+    if type(s) is not str:
+        raise _fail_arg("first", "atoi", "string", s)
+    try:
+        return int(s)
+    except ValueError:
+        raise EvalError(f"atoi: {_ppr(s)} is not a number")
+
+
+def _unsupported_io(name):
+    def f(*args):
+        raise EvalError(f"{name} (reading, writing or running outside the model) is not "
+                        "supported by the embedded engine.")
+    return f
+
+
 # --------------------------------------------------------------------------- registry
 
 
@@ -991,6 +1093,34 @@ NATIVE_MODULES: dict[str, dict[str, Native]] = {
         "AntiFunction": _n(1, anti_function),
     },
     "Relation": {"TransitiveClosure": _n(1, transitive_closure)},
+    "UndirectedGraphs": {
+        "IsUndirectedGraph": _n(1, lambda g: _is_graph(g, False)),
+        "IsLoopFreeUndirectedGraph": _n(1, lambda g: _is_graph(g, True)),
+        "UndirectedSubgraph": _n(1, undirected_subgraphs),
+        "SimplePath": _n(1, simple_paths),
+        "ConnectedComponents": _n(1, connected_components),
+        "AreConnectedIn": _n(3, lambda m, n, g: any(m in c and n in c for c in
+                                                     connected_components(g))),
+        "IsStronglyConnected": _n(1, lambda g: len(connected_components(g)) == 1),
+    },
+    "Bitwise": {
+        "&": _n(2, lambda a, b: _nat(a, "&") & _nat(b, "&")),
+        "|": _n(2, lambda a, b: _nat(a, "|") | _nat(b, "|")),
+        "^^": _n(2, lambda a, b: _nat(a, "^^") ^ _nat(b, "^^")),
+        "Not": _n(1, bit_not),
+        "shiftR": _n(2, lambda n, pos: _nat(n, "shiftR") >> _nat(pos, "shiftR")),
+    },
+    "IOUtils": {
+        "IOEnv": _n(0, io_env, impure=True), "atoi": _n(1, atoi),
+        "IOExec": _n(1, _unsupported_io("IOExec"), impure=True),
+        "IOEnvExec": _n(2, _unsupported_io("IOEnvExec"), impure=True),
+        "IOExecTemplate": _n(2, _unsupported_io("IOExecTemplate"), impure=True),
+        "IOEnvExecTemplate": _n(3, _unsupported_io("IOEnvExecTemplate"), impure=True),
+        "IOSerialize": _n(3, _unsupported_io("IOSerialize"), impure=True),
+        "IODeserialize": _n(2, _unsupported_io("IODeserialize"), impure=True),
+        "Serialize": _n(3, _unsupported_io("Serialize"), impure=True),
+        "Deserialize": _n(2, _unsupported_io("Deserialize"), impure=True),
+    },
     "TransitiveClosure": {"TransitiveClosure": _n(1, transitive_closure)},
 }
 
@@ -998,10 +1128,6 @@ NATIVE_MODULES: dict[str, dict[str, Native]] = {
 NATIVE_EXTENDS: dict[str, tuple[str, ...]] = {
     "Integers": ("Naturals",),
     "Reals": ("Integers",),
-    "Sequences": ("Naturals",),
-    "Bags": (),
-    "TLC": (),
-    "TLCExt": (),
 }
 
 for _mod, _ops in NATIVE_MODULES.items():

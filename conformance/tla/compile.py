@@ -218,10 +218,13 @@ class Ctx:
 class Binding:
     """A local name: a slot of E, an operator, or compile-time code (an inlined argument)."""
 
-    __slots__ = ("kind", "index", "arity", "code", "depth", "op", "level")
+    __slots__ = ("kind", "index", "arity", "code", "depth", "op", "level", "node", "scope",
+                 "let")
 
     def __init__(self, kind: str, index: int = -1, arity: int = 0, code: Code | None = None,
-                 depth: int = 0, op: Any = None, level: int = CONST) -> None:
+                 depth: int = 0, op: Any = None, level: int = CONST, node: Any = None,
+                 scope: Any = None, let: bool = False) -> None:
+        self.let = let  # a LET definition (TLC enters it, like any definition)
         self.kind = kind  # "slot", "lazyslot", "opslot", "code", "op"
         self.index = index
         self.arity = arity
@@ -229,6 +232,8 @@ class Binding:
         self.depth = depth
         self.op = op
         self.level = level
+        self.node = node  # the expression a name stands for (an argument, a LET definition)
+        self.scope = scope  # ... and the scope it was written in
 
 
 class Scope:
@@ -355,6 +360,7 @@ class SlotOp(Op):
 
     def apply(self, comp, args, scope, loc):
         i = self.index
+        args = [comp.expr(a, scope) for a in args]
         fns = [a.fn for a in args]
         level, deps, pure, binds = _merge(args)
 
@@ -394,7 +400,8 @@ class LetOp(Op):
         body = self.body(comp)
         base = self.scope.depth
         holder = self.holder
-        fns = [comp.arg_fn(a) for a in args]
+        args = comp.compile_args([p.arity for p in self.node.params], args, scope, loc)
+        fns = [a.fn for a in args]
         level, deps, pure, binds = _merge(list(args) + [body])
         deps = frozenset(d for d in body.deps if d < base) | deps
         exact = scope.depth == base
@@ -443,7 +450,8 @@ class LambdaOp(Op):
         inner = self.scope.bind_slots(self.node.params)
         body = comp.expr(self.node.body, inner)
         base = self.scope.depth
-        fns = [comp.arg_fn(a) for a in args]
+        args = [comp.expr(a, scope) for a in args]
+        fns = [a.fn for a in args]
         bfn = body.fn
         level, deps, pure, binds = _merge(list(args) + [body])
 
@@ -510,10 +518,11 @@ class Compiler:
     and ``overrides`` its replacements of definitions (both keyed by symbol)."""
 
     def __init__(self, root: ModuleEnv, bindings: dict, overrides: dict,
-                 runtime: Runtime | None = None) -> None:
+                 runtime: Runtime | None = None, scoped: dict | None = None) -> None:
         self.root = root
         self.bindings = bindings
         self.overrides = overrides
+        self.scoped = scoped or {}  # (symbol, module name) -> binding, from "<-[Mod]"
         self.rt = runtime or Runtime()
         self.root_ctx = Ctx(root, None)
         self._ctx_cache: dict = {}
@@ -1338,11 +1347,13 @@ class Compiler:
                 # constants are folded; a definition that reads primed variables is
                 # re-evaluated wherever it is used, since assignments may come later
                 scope = scope.with_binding(d.name, Binding("code", code=code,
-                                                           depth=scope.depth))
+                                                           depth=scope.depth, node=d.body,
+                                                           scope=scope, let=True))
                 continue
             slot_fns.append((code.fn, code))
             scope = scope.with_binding(d.name, Binding("lazyslot", index=scope.depth,
-                                                       code=code, level=code.level), 1)
+                                                       code=code, level=code.level,
+                                                       node=d.body, scope=scope, let=True), 1)
         return scope, slot_fns
 
     # ------------------------------------------------------------------ names
@@ -1417,7 +1428,7 @@ class Compiler:
     def op_value(self, a, arity: int, scope: Scope) -> Code:
         """An operator argument (a name, a symbol or a LAMBDA) as a Python callable."""
         if isinstance(a, S.Lambda):
-            if len(a.params) != arity:
+            if arity >= 0 and len(a.params) != arity:
                 raise SemanticError(f"A LAMBDA with {len(a.params)} parameters is passed where "
                                     f"an operator of {arity} arguments is expected.", a.loc)
             return LambdaOp(a, scope).value(self, scope, a.loc)
@@ -1461,8 +1472,22 @@ class Compiler:
             raise SemanticError(f"Unknown operator: `{name}'.", loc)
         return self.sym_op(sym, scope.ctx, loc)
 
+    def scoped_entry(self, sym: Sym, module: str):
+        if not self.scoped:
+            return None
+        while isinstance(sym, ImportedSym):
+            entry = self.scoped.get((sym, module))
+            if entry is not None:
+                return entry
+            sym = sym.sym
+        return self.scoped.get((sym, module))
+
     def sym_op(self, sym: Sym, ctx: Ctx, loc: S.Loc) -> Op:
         """The operator a module-level symbol denotes in ``ctx``."""
+        if self.scoped and not isinstance(sym, BuiltinSym):
+            entry = self.scoped_entry(sym, ctx.env.name)
+            if entry is not None:
+                return self.override_op(entry, sym, loc)
         if isinstance(sym, BuiltinSym):
             if sym.name in _VALUE_BUILTINS:
                 fn, arity = _VALUE_BUILTINS[sym.name]
@@ -1498,6 +1523,8 @@ class Compiler:
         if inst is not None and inst.substitutes(sym):
             return self.substitution_op(sym, inst, loc)
         binding = self.bindings.get(sym)
+        if binding is None and sym.home is not None:
+            binding = self.scoped_entry(sym, sym.home.name)
         if binding is None:
             raise SemanticError(f"The constant parameter {sym.name} is not assigned a value by "
                                 "the configuration file.", loc)
@@ -1508,15 +1535,26 @@ class Compiler:
 
     def substitution_op(self, sym: Sym, inst: Inst, loc: S.Loc) -> Op:
         """What a CONSTANT or VARIABLE of an instantiated module stands for."""
+        key = ("op", sym.name)
+        cached = inst.cache.get(key)
+        if cached is not None:
+            return cached
         for name, expr in inst.decl.substs:
             if name == sym.name:
                 break
         else:
             expr = S.Name(inst.decl.loc, sym.name)
-        key = ("op", sym.name)
-        cached = inst.cache.get(key)
-        if cached is not None:
-            return cached
+            outer_env = inst.outer.env
+            if outer_env.lookup(sym.name) is None and not (inst.args and any(
+                    p.name == sym.name for p in inst.decl.params)):
+                entry = self.scoped_entry(sym, inst.target.name)
+                if entry is None:
+                    raise SemanticError(f"The module {inst.target.name} is instantiated "
+                                        f"without a substitution for its parameter {sym.name},"
+                                        f" and {outer_env.name} has no {sym.name}.", loc)
+                op0 = self.override_op(entry, sym, loc)
+                inst.cache[key] = op0
+                return op0
         outer_scope = self.instance_scope(inst)
         if sym.arity > 0 or isinstance(expr, (S.OpRef, S.Lambda)):
             if isinstance(expr, S.Lambda):

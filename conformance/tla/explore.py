@@ -279,6 +279,7 @@ class Explorer:
                 except EvalError as e:
                     for i in range(nvars):
                         partial[i] = None
+                    partial.n = 0
                     self._error(e, self._path(k))
             if check_deadlock and res.generated == before:
                 self._violation("deadlock", None, "Deadlock reached.", self._path(k))

@@ -170,14 +170,17 @@ def load(spec: str | Path, config: str | Path | None = None, *,
     for i, v in enumerate(variables):
         v.index = i
     runtime = runtime or Runtime()
-    bindings, overrides = _bind_constants(cfg, root, loader, constants or {})
-    comp = Compiler(root, bindings, overrides, runtime)
+    bindings, overrides, scoped = _bind_constants(cfg, root, loader, constants or {})
+    comp = Compiler(root, bindings, overrides, runtime, scoped)
     acomp = ActionCompiler(comp, variables)
     model = Model(spec, cfg, root, loader, variables, comp, acomp, runtime)
     _check_constants(model)
     model.check_deadlock = cfg.check_deadlock if cfg.check_deadlock is not None else True
     if check_deadlock is not None:
         model.check_deadlock = check_deadlock
+    runtime.stats["config"] = Fn({"mode": "bfs", "deadlock": model.check_deadlock,
+                                  "worker": 1, "seed": "0", "fingerprint": "0",
+                                  "install": ""})
     _behavior(model, need_behavior)
     _properties(model)
     return model
@@ -206,9 +209,13 @@ def _find(name: str, env: ModuleEnv, cfg: Config):
 
 
 def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
-                    extra: dict[str, Value]) -> tuple[dict, dict]:
+                    extra: dict[str, Value]) -> tuple[dict, dict, dict]:
+    """The cfg's CONSTANT section: values of constants (``bindings``), replacements of
+    definitions (``overrides``), and both restricted to one module (``scoped``, from
+    ``<-[Mod]`` and ``=[Mod]``)."""
     bindings: dict = {}
     overrides: dict = {}
+    scoped: dict = {}
     for a in cfg.constants:
         env = root
         if a.module is not None:
@@ -218,10 +225,9 @@ def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
                                   "the spec does not use.", cfg.loc(a.name), file=cfg.file)
         sym = _find(a.name, env, cfg)
         if sym is None:
-            raise ConfigError(f"The constant {a.name} assigned in the configuration file is "
-                              "not declared or defined in the specification.", cfg.loc(a.name),
-                              file=cfg.file)
-        if isinstance(sym, ImportedSym):
+            # TLC accepts (and ignores) assignments to names the spec does not declare
+            continue
+        if isinstance(sym, ImportedSym) and a.module is None:
             sym = sym.sym
         if a.is_override:
             target = root.table.get(a.target) or env.table.get(a.target)
@@ -242,6 +248,9 @@ def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
                                   "<- to substitute a definition for it.", cfg.loc(a.name),
                                   file=cfg.file)
             entry = ("value", a.value)
+        if a.module is not None:
+            scoped[(sym, a.module)] = entry
+            continue
         if isinstance(sym, ConstSym):
             bindings[sym] = entry
         elif isinstance(sym, DefSym):
@@ -257,12 +266,12 @@ def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
             overrides[sym] = ("value", value)
         else:
             raise SpecError(f"{name} is not a constant of {root.name}")
-    return bindings, overrides
+    return bindings, overrides, scoped
 
 
 def _check_constants(model: Model) -> None:
     for c in model.root.constants:
-        if c not in model.comp.bindings:
+        if c not in model.comp.bindings and model.comp.scoped_entry(c, c.home.name) is None:
             raise ConfigError(f"The constant parameter {c.name} is not assigned a value by "
                               "the configuration file.", c.loc, file=model.config.file)
 
@@ -345,16 +354,7 @@ def _behavior(model: Model, required: bool) -> None:
     else:
         return
     # the initial predicate: the conjunction of the spec's state-level conjuncts
-    if len(model.init) == 1:
-        node, scope = model.init[0]
-    else:
-        node = S.And(model.init[0][0].loc if model.init else S.NOLOC,
-                     tuple(n for n, _ in model.init))
-        scope = model.init[0][1] if model.init else comp.root_scope()
-        if len({id(s.ctx) for _, s in model.init}) > 1:
-            raise SpecError("initial predicates from different instance contexts are not "
-                            "supported")
-    model.init_fn = model.acomp.init(node, scope)
+    model.init_fn = model.acomp.init_chain(model.init)
     nnode, nscope, nname = model.next
     model.actions = split_actions(model, nnode, nscope, nname)
     for a in model.actions:
