@@ -436,6 +436,10 @@ class ActionCompiler:
             bk(pre(E))
         return let
 
+    def a_SubExpr(self, n: S.SubExpr, scope, k, mode):
+        node, inner = self.comp.subexpression(n, scope)
+        return self.act(node, inner, k, mode)
+
     def a_BoxAction(self, n: S.BoxAction, scope, k, mode):
         a = self.act(n.action, scope, k, mode)
         u = self.unchanged(n.sub, scope, k, n.loc)

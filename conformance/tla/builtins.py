@@ -716,8 +716,10 @@ def longest_common_prefix(ss):
 
 
 def fold_set(op, base, s):
+    """``op(x1, op(x2, ... op(xn, base)))`` with x1 < x2 < ... in TLC's order, which is what
+    FiniteSetsExt's definition (MapThenFoldSet choosing with CHOOSE) computes."""
     acc = base
-    for x in ordered(as_fset(s)):
+    for x in reversed(ordered(as_fset(s))):
         acc = op(x, acc)
     return acc
 
@@ -760,17 +762,75 @@ def k_subset(k, s):
 
 
 def map_then_fold_set(op, base, f, choose, s):
-    acc = base
+    """Folds' MapThenFoldSet: ``op(f(x1), op(f(x2), ... op(f(xn), base)))`` where x1 is
+    ``choose(S)``, x2 is ``choose(S \ {x1})``, and so on."""
+    chosen = []
     rest = as_fset(s)
     while rest:
         x = choose(rest)
-        acc = op(f(x), acc)
+        if x not in rest:
+            raise EvalError("The choose argument of MapThenFoldSet returned "
+                            f"{_ppr(x)}, which is not in the set it was given.")
+        chosen.append(x)
         rest = FSet(rest - {x})
+    acc = base
+    for x in reversed(chosen):
+        acc = op(f(x), acc)
     return acc
 
 
 def symmetric_difference(a, b):
     return FSet(as_fset(a) ^ as_fset(b))
+
+
+def reduce_set(op, s, acc):
+    for x in reversed(ordered(as_fset(s))):
+        acc = op(x, acc)
+    return acc
+
+
+def flatten_set(s):
+    out: set = set()
+    for x in as_fset(s):
+        out |= as_fset(x)
+    return FSet(out)
+
+
+def choose_unique(s, p):
+    found = [x for x in ordered(as_fset(s)) if _truth(p(x), "ChooseUnique")]
+    if not found:
+        raise EvalError("Attempted to compute the value of an expression of form\n"
+                        "CHOOSE x \\in S: P, but no element of S satisfied P.")
+    return found[0]
+
+
+def snoc(s, e):
+    return Tup(_seq(s, "Snoc") + (e,))
+
+
+def remove_first(s, e):
+    s = _seq(s, "RemoveFirst")
+    for i, x in enumerate(s):
+        if x == e:
+            return Tup(s[:i] + s[i + 1:])
+    return s
+
+
+def remove_first_match(s, test):
+    s = _seq(s, "RemoveFirstMatch")
+    for i, x in enumerate(s):
+        if _truth(test(x), "RemoveFirstMatch"):
+            return Tup(s[:i] + s[i + 1:])
+    return s
+
+
+def set_to_seqs(s):
+    elems = ordered(as_fset(s))
+    return FSet(Tup(p) for p in itertools.permutations(elems))
+
+
+def seq_mod(a, b):
+    return b if a % b == 0 else a % b
 
 
 # --------------------------------------------------------------------------- Functions
@@ -783,8 +843,9 @@ def fn_range(f):
 
 
 def fn_restrict(f, s):
-    m = _graph(f, "Restrict")
-    return make_fn({k: v for k, v in m.items() if member(k, s)})
+    from conformance.tla.ops import apply as _apply
+
+    return make_fn({k: _apply(f, k) for k in ordered(as_fset(s))})
 
 
 def fn_restrict_domain(f, p):
@@ -857,7 +918,7 @@ def inverse(f, s, t):
 def fold_function(op, base, f):
     m = _graph(f, "FoldFunction")
     acc = base
-    for k in ordered(FSet(m)):
+    for k in reversed(ordered(FSet(m))):
         acc = op(m[k], acc)
     return acc
 
@@ -865,9 +926,22 @@ def fold_function(op, base, f):
 def fold_function_on_set(op, base, f, s):
     m = _graph(f, "FoldFunctionOnSet")
     acc = base
-    for k in ordered(as_fset(s)):
+    for k in reversed(ordered(as_fset(s))):
+        if k not in m:
+            raise EvalError(f"FoldFunctionOnSet: {_ppr(k)} is not in the domain of the "
+                            "function.")
         acc = op(m[k], acc)
     return acc
+
+
+def pointwise(f, g, op):
+    fm, gm = _graph(f, "Pointwise"), _graph(g, "Pointwise")
+    return make_fn({k: op(v, gm[k]) for k, v in fm.items()})
+
+
+def is_restriction(narrow, wide):
+    nm, wm = _graph(narrow, "IsRestriction"), _graph(wide, "IsRestriction")
+    return all(k in wm and wm[k] == v for k, v in nm.items())
 
 
 def anti_function(f):
@@ -1070,13 +1144,24 @@ NATIVE_MODULES: dict[str, dict[str, Native]] = {
         "SelectLastInSeq": _n(2, select_last_in_seq, op_args=(1,)),
         "Prefixes": _n(1, prefixes), "Suffixes": _n(1, suffixes),
         "AllSubSeqs": _n(1, subseqs_all), "LongestCommonPrefix": _n(1, longest_common_prefix),
+        "Snoc": _n(2, snoc), "RemoveFirst": _n(2, remove_first),
+        "RemoveFirstMatch": _n(2, remove_first_match, op_args=(1,)),
+        "SetToSeqs": _n(1, set_to_seqs), "SetToAllKPermutations": _n(1, set_to_seqs),
+        "SeqMod": _n(2, seq_mod),
+        "FoldLeftDomain": _n(3, lambda op, base, s: fold_left(
+            op, base, Tup(range(1, len(_seq(s, "FoldLeftDomain")) + 1))), op_args=(0,)),
+        "FoldRightDomain": _n(3, lambda op, s, base: fold_right(
+            op, Tup(range(1, len(_seq(s, "FoldRightDomain")) + 1)), base), op_args=(0,)),
     },
     "FiniteSetsExt": {
         "FoldSet": _n(3, fold_set, op_args=(0,)), "SumSet": _n(1, sum_set),
         "ProductSet": _n(1, product_set), "Max": _n(1, set_max), "Min": _n(1, set_min),
         "Quantify": _n(2, quantify, op_args=(1,)), "kSubset": _n(2, k_subset),
         "MapThenFoldSet": _n(5, map_then_fold_set, op_args=(0, 2, 3)),
-        "SymDiff": _n(2, symmetric_difference),
+        "SymDiff": _n(2, symmetric_difference), "ReduceSet": _n(3, reduce_set, op_args=(0,)),
+        "MapThenSumSet": _n(2, lambda op, s: sum_set(FSet(op(x) for x in as_fset(s))),
+                            op_args=(0,)),
+        "FlattenSet": _n(1, flatten_set), "ChooseUnique": _n(2, choose_unique, op_args=(1,)),
     },
     "Folds": {"MapThenFoldSet": _n(5, map_then_fold_set, op_args=(0, 2, 3))},
     "Functions": {
@@ -1090,7 +1175,8 @@ NATIVE_MODULES: dict[str, dict[str, Native]] = {
         "ExistsBijection": _n(2, exists_bijection), "Inverse": _n(3, inverse),
         "FoldFunction": _n(3, fold_function, op_args=(0,)),
         "FoldFunctionOnSet": _n(4, fold_function_on_set, op_args=(0,)),
-        "AntiFunction": _n(1, anti_function),
+        "AntiFunction": _n(1, anti_function), "Pointwise": _n(3, pointwise, op_args=(2,)),
+        "IsRestriction": _n(2, is_restriction),
     },
     "Relation": {"TransitiveClosure": _n(1, transitive_closure)},
     "UndirectedGraphs": {
@@ -1128,6 +1214,7 @@ NATIVE_MODULES: dict[str, dict[str, Native]] = {
 NATIVE_EXTENDS: dict[str, tuple[str, ...]] = {
     "Integers": ("Naturals",),
     "Reals": ("Integers",),
+    "FiniteSetsExt": ("Folds", "Functions"),
 }
 
 for _mod, _ops in NATIVE_MODULES.items():

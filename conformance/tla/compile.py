@@ -632,6 +632,40 @@ class Compiler:
     def e_Decimal(self, n: S.Decimal, scope):
         raise Unsupported("real numbers (TLC does not evaluate them either)", n.loc)
 
+    def e_SubExpr(self, n: S.SubExpr, scope):
+        node, inner = self.subexpression(n, scope)
+        return self.expr(node, inner)
+
+    def subexpression(self, n: S.SubExpr, scope):
+        """The expression ``Op!2!1`` names, and the scope it belongs to."""
+        ref = n.ref
+        if ref.args:
+            raise Unsupported("subexpression names of operators with arguments", n.loc)
+        if ref.prefix:
+            op = self.resolve_prefixed(ref, scope)
+        else:
+            sym = scope.ctx.env.lookup(ref.name)
+            if sym is None:
+                raise SemanticError(f"Unknown operator: `{ref.name}'.", n.loc)
+            op = self.sym_op(sym, scope.ctx, n.loc)
+        if not isinstance(op, UserOp) or op.sym.node is None or op.arity:
+            raise Unsupported("subexpression names of this kind of definition", n.loc)
+        node = op.sym.node.body
+        for sel in n.path:
+            if sel == ":":
+                continue
+            kids = None
+            if isinstance(node, (S.And, S.Or)):
+                kids = node.items
+            elif isinstance(node, S.Name):
+                kids = node.args
+            elif isinstance(node, S.If):
+                kids = (node.cond, node.then, node.else_)
+            if kids is None or not 1 <= sel <= len(kids):
+                raise Unsupported(f"the subexpression selector !{sel} here", n.loc)
+            node = kids[sel - 1]
+        return node, Scope(op.ctx, None, scope.depth, scope.primed)
+
     def e_Unsupported(self, n: S.Unsupported, scope):
         raise Unsupported(n.what, n.loc)
 
