@@ -122,11 +122,8 @@ class ModelValue:
     def __str__(self) -> str:
         return self.name
 
-    def __eq__(self, other: object) -> bool:
-        return self is other
-
-    def __hash__(self) -> int:
-        return hash(("#mv", self.name))
+    # Equality is identity (model values are interned), so ``==`` and ``hash`` are object's
+    # own, which run at C speed: the model checker compares model values constantly.
 
 
 # --------------------------------------------------------------------------- sets

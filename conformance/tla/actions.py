@@ -31,6 +31,7 @@ from conformance.tla.compile import (
     Compiler,
     LetOp,
     Scope,
+    Tracing,
     UserOp,
     let_prelude,
     wrap_error,
@@ -280,6 +281,9 @@ class ActionCompiler:
         return pend
 
     def _located(self, f: Callable, loc: S.Loc) -> Callable:
+        if not Tracing.on:
+            return f
+
         def located(E):
             try:
                 f(E)

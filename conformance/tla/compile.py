@@ -138,8 +138,33 @@ def wrap_error(e: BaseException, loc: S.Loc) -> EvalError:
     return err
 
 
+class Tracing:
+    """Whether closures being compiled record source positions of errors.
+
+    The model checker runs closures compiled without the wrappers that record where an
+    error happened; when one happens, it compiles the same code again with them and reruns
+    the failing step, as TLC reruns with its CallStackTool. Compilation is single-threaded,
+    so a module-level switch suffices.
+    """
+
+    on = False
+
+    def __init__(self, on: bool) -> None:
+        self.value = on
+
+    def __enter__(self):
+        self.saved = Tracing.on
+        Tracing.on = self.value
+        return self
+
+    def __exit__(self, *exc):
+        Tracing.on = self.saved
+
+
 def guarded(fn: Callable, loc: S.Loc) -> Callable:
-    """``fn`` that adds ``loc`` to the errors passing through it."""
+    """``fn`` that adds ``loc`` to the errors passing through it (when tracing)."""
+    if not Tracing.on:
+        return fn
 
     def g(E):
         try:
@@ -147,6 +172,47 @@ def guarded(fn: Callable, loc: S.Loc) -> Callable:
         except Exception as e:  # noqa: BLE001 - converted to the engine's error
             raise wrap_error(e, loc) from None
     return g
+
+
+def _except_path(node, keys, i, vfn, E):
+    """One update of an EXCEPT on a working copy: functions being updated become a ``dict``
+    (for :class:`Fn`) or a ``list`` (for :class:`Tup`), so that several updates under the
+    same key copy each level once; :func:`_seal` turns them back into values."""
+    t = type(node)
+    if t is Fn:
+        node = dict(node.map)
+        t = dict
+    elif t is Tup:
+        node = list(node)
+        t = list
+    elif t is not dict and t is not list:
+        if isinstance(node, LazyFn):
+            return _except_path(node.materialize(), keys, i, vfn, E)
+        raise EvalError(f"Attempted to apply EXCEPT to a non-function:\n{to_tla_any(node)}")
+    key = keys[i]
+    if t is dict:
+        if key not in node:
+            return node
+        child = node[key]
+    else:
+        if type(key) is not int or not 0 < key <= len(node):
+            return node
+        key -= 1
+        child = node[key]
+    if i + 1 == len(keys):
+        node[key] = vfn(E + (_seal(child),))
+    else:
+        node[key] = _except_path(child, keys, i + 1, vfn, E)
+    return node
+
+
+def _seal(node):
+    t = type(node)
+    if t is dict:
+        return Fn({k: _seal(v) if type(v) in (dict, list) else v for k, v in node.items()})
+    if t is list:
+        return Tup([_seal(v) if type(v) in (dict, list) else v for v in node])
+    return node
 
 
 class Lazy:
@@ -1298,16 +1364,9 @@ class Compiler:
             vc = self.expr(value, inner)
             codes.append(Code(vc.fn, vc.level, frozenset(d for d in vc.deps if d < scope.depth),
                               vc.pure, True))
-            updates.append((steps, vc.fn))
+            updates.append((tuple(steps), vc.fn))
         level, deps, pure, binds = _merge(codes)
         bfn = base.fn
-
-        def upd(f, steps, i, vfn, E):
-            is_field, key = steps[i]
-            k = key if is_field else key(E)
-            if i == len(steps) - 1:
-                return except_update(f, k, lambda old: vfn(E + (old,)))
-            return except_update(f, k, lambda old: upd(old, steps, i + 1, vfn, E))
 
         if len(updates) == 1 and len(updates[0][0]) == 1:
             (steps, vfn), = updates
@@ -1315,10 +1374,13 @@ class Compiler:
             if is_field:
                 def exc_field(E):
                     f = bfn(E)
-                    if type(f) is Fn and key in f.map:
-                        d = dict(f.map)
-                        d[key] = vfn(E + (d[key],))
-                        return Fn(d)
+                    if type(f) is Fn:
+                        m = f.map
+                        if key in m:
+                            d = dict(m)
+                            d[key] = vfn(E + (m[key],))
+                            return Fn(d)
+                        return f
                     return except_update(f, key, lambda old: vfn(E + (old,)))
                 fn = exc_field
             else:
@@ -1336,10 +1398,11 @@ class Compiler:
                 fn = exc_one
         else:
             def exc(E):
-                f = bfn(E)
+                work = bfn(E)
                 for steps, vfn in updates:
-                    f = upd(f, steps, 0, vfn, E)
-                return f
+                    keys = [key if is_field else key(E) for is_field, key in steps]
+                    work = _except_path(work, keys, 0, vfn, E)
+                return _seal(work)
             fn = exc
         return self.fold(Code(guarded(fn, n.loc), level, deps, pure, binds, loc=n.loc))
 

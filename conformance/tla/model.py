@@ -29,6 +29,7 @@ from conformance.tla.compile import (
     Compiler,
     Ctx,
     Scope,
+    Tracing,
     UserOp,
     const,
 )
@@ -105,6 +106,16 @@ class Model:
     postconditions: list[Check] = field(default_factory=list)
     check_deadlock: bool = True
     init_fn: Callable | None = None
+    load_args: dict = field(default_factory=dict)
+    _traced: Model | None = None
+
+    def traced(self) -> Model:
+        """The same model compiled with error positions recorded (see compile.Tracing);
+        used to rerun a step that failed and report where, as TLC does."""
+        if self._traced is None:
+            with Tracing(True):
+                self._traced = load(**self.load_args)
+        return self._traced
 
     @property
     def names(self) -> list[str]:
@@ -181,6 +192,8 @@ def load(spec: str | Path, config: str | Path | None = None, *,
     runtime.stats["config"] = Fn({"mode": "bfs", "deadlock": model.check_deadlock,
                                   "worker": 1, "seed": "0", "fingerprint": "0",
                                   "install": ""})
+    model.load_args = dict(spec=spec, config=config, constants=constants, runtime=runtime,
+                           check_deadlock=check_deadlock, need_behavior=need_behavior)
     _behavior(model, need_behavior)
     _properties(model)
     return model
@@ -284,7 +297,8 @@ def check_assumptions(model: Model) -> tuple[S.Assume, str] | None:
     comp = model.comp
     for assume, env in model.root.assumes:
         scope = Scope(comp.ctx(env, None))
-        code = comp.expr(assume.expr, scope)
+        with Tracing(True):
+            code = comp.expr(assume.expr, scope)
         loc = assume.expr.loc
         try:
             v = code.fn((None, None))
