@@ -119,7 +119,9 @@ def trace_of(model: Model, steps: list[tuple[int, tuple]], violated: str | None,
     out = []
     for i, (ai, state) in enumerate(steps):
         if ai < 0:
-            out.append(Step(index=i, action=INIT, state=dict(zip(names, state, strict=True))))
+            action = INIT if ai == -1 else "Stuttering"
+            out.append(Step(index=i, action=action,
+                            state=dict(zip(names, state, strict=True))))
             continue
         action = model.actions[ai]
         loc = action.loc

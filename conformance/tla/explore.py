@@ -105,8 +105,10 @@ class Explorer:
 
     def __init__(self, model: Model, *, timeout: float | None = None,
                  progress: Callable[[dict], None] | None = None,
-                 progress_interval: float = 2.0) -> None:
+                 progress_interval: float = 2.0, record_graph: bool = False) -> None:
         self.model = model
+        # the behavior graph for liveness: state key -> [(successor key, action index)]
+        self.graph: dict | None = {} if record_graph else None
         self.timeout = timeout
         self.progress = progress
         self.progress_interval = progress_interval
@@ -234,16 +236,20 @@ class Explorer:
         runtime = model.runtime
         timeout = self.timeout
         simple = not constraints and not action_constraints and not action_props
+        graph = self.graph
+        rec = graph is not None
 
         from conformance.tla.actions import Partial
 
-        cur: list = [None, None, 0, 0]  # state, key, level, action index
+        cur: list = [None, None, 0, 0, None]  # state, key, level, action index, edges
 
         def on_succ(t):
             res.generated += 1
             s = cur[0]
             if simple:
                 k = key(t)
+                if rec:
+                    cur[4].append((k, cur[3]))
                 if k in seen:
                     return
                 seen[k] = (cur[1], cur[3], t)
@@ -257,6 +263,8 @@ class Explorer:
                 unseen = True
                 if in_model:
                     k = key(t)
+                    if rec:
+                        cur[4].append((k, cur[3]))
                     if k in seen:
                         unseen = False
                     else:
@@ -291,6 +299,8 @@ class Explorer:
         while queue:
             s, k, level = popleft()
             cur[0], cur[1], cur[2] = s, k, level
+            if rec:
+                cur[4] = graph[k] = []
             runtime.level = level
             before = res.generated
             E = (s, partial)
