@@ -399,27 +399,10 @@ def _take_apart(model: Model, node, scope: Scope, name: str) -> None:
             return
         model.fairness.append(Temporal(name, node, scope))
         return
-    if isinstance(node, S.Name) and not node.args and scope.locals.get(node.name) is None:
-        sym = scope.ctx.env.lookup(node.name) if not node.prefix else None
-        if isinstance(sym, (DefSym, ImportedSym)):
-            target = sym.sym if isinstance(sym, ImportedSym) else sym
-            if isinstance(target, DefSym) and target.node is not None and target.arity == 0:
-                ctx = scope.ctx
-                if isinstance(sym, ImportedSym):
-                    outer = ctx if sym.home is ctx.env else comp.ctx(sym.home, ctx.inst)
-                    ctx = comp.ctx(target.home, comp.inst(sym.decl, sym.target, outer))
-                elif target.home is not ctx.env:
-                    ctx = comp.ctx(target.home, ctx.inst)
-                inner = Scope(ctx)
-                code = comp.expr(target.node.body, inner)
-                if code.level <= STATE:
-                    model.init.append((target.node.body, inner))
-                    return
-                _take_apart(model, target.node.body, inner, target.name)
-                return
-    if isinstance(node, S.Name) and node.prefix and not node.args:
-        op = comp.resolve_prefixed(node, scope)
-        if isinstance(op, UserOp) and op.sym.node is not None:
+    if isinstance(node, S.Name) and not node.args and (
+            node.prefix or scope.locals.get(node.name) is None):
+        op = model.acomp.resolve(node, scope)
+        if isinstance(op, UserOp) and op.sym.node is not None and op.arity == 0:
             inner = Scope(op.ctx)
             code = comp.expr(op.sym.node.body, inner)
             if code.level <= STATE:
@@ -589,19 +572,11 @@ def _property(model: Model, name: str, node, scope: Scope) -> None:
         for item in node.items:
             _property(model, name, item, scope)
         return
-    if isinstance(node, S.Name) and not node.args and not node.prefix and \
-            scope.locals.get(node.name) is None:
-        sym = scope.ctx.env.lookup(node.name)
-        target = sym.sym if isinstance(sym, ImportedSym) else sym
-        if isinstance(target, DefSym) and target.node is not None and target.arity == 0 \
-                and target not in comp.overrides:
-            ctx = scope.ctx
-            if isinstance(sym, ImportedSym):
-                outer = ctx if sym.home is ctx.env else comp.ctx(sym.home, ctx.inst)
-                ctx = comp.ctx(target.home, comp.inst(sym.decl, sym.target, outer))
-            elif target.home is not ctx.env:
-                ctx = comp.ctx(target.home, ctx.inst)
-            _property(model, node.name, target.node.body, Scope(ctx))
+    if isinstance(node, S.Name) and not node.args and (
+            node.prefix or scope.locals.get(node.name) is None):
+        op = model.acomp.resolve(node, scope)
+        if isinstance(op, UserOp) and op.sym.node is not None and op.arity == 0:
+            _property(model, node.name, op.sym.node.body, Scope(op.ctx))
             return
     if isinstance(node, S.Name) and node.name == "[]" and len(node.args) == 1 and \
             not node.prefix:
