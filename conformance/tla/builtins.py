@@ -1217,9 +1217,9 @@ NATIVE_EXTENDS: dict[str, tuple[str, ...]] = {
     "FiniteSetsExt": ("Folds", "Functions"),
 }
 
-for _mod, _ops in NATIVE_MODULES.items():
-    for _name, _nat in list(_ops.items()):
-        object.__setattr__(_nat, "name", _name)
+for _ops in NATIVE_MODULES.values():
+    for _opname, _native in list(_ops.items()):
+        object.__setattr__(_native, "name", _opname)
 
 
 def describe(v: Value) -> str:
