@@ -440,6 +440,101 @@ class ActionCompiler:
             bk(pre(E))
         return let
 
+    def a_FnApp(self, n: S.FnApp, scope, k, mode):
+        """``f[x]`` where f is a function constructor evaluated lazily: TLC enters its body
+        (a function application of a FcnLambdaValue in getNextStates), so a disjunction or
+        ``\E`` in it branches like any action."""
+        target = self._fn_target(n.fn, scope)
+        if target is None:
+            return self.default(n, scope, k, mode)
+        fcons, fscope = target
+        holder = self._entered_fn(fcons, fscope, mode)
+        comp = self.comp
+        fval = comp.expr(n.fn, scope).fn
+        if len(n.args) == 1:
+            argf = comp.expr(n.args[0], scope).fn
+        else:
+            argfs = [comp.expr(a, scope).fn for a in n.args]
+
+            def argf(E):
+                return Tup([g(E) for g in argfs])
+        base = fscope.depth
+        nnames = sum(len(b.names) for b in fcons.bounds)
+        loc = n.loc
+        from conformance.tla.ops import domain as fn_domain
+
+        def call(E):
+            try:
+                f = fval(E)
+                x = argf(E)
+                dom = f.domain if isinstance(f, LazyFn) else fn_domain(f)
+                if not member(x, dom):
+                    raise EvalError(f"Attempted to apply function:\n{to_tla_any(f)}\nto "
+                                    f"argument {to_tla_any(x)}, which is not in the domain "
+                                    "of the function.")
+                if nnames == 1:
+                    vals = (x,)
+                elif type(x) is Tup and len(x) == nnames:
+                    vals = tuple(x)
+                else:
+                    raise EvalError(f"Attempted to apply a function of {nnames} arguments "
+                                    f"to {to_tla_any(x)}.")
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+            holder[0](E[:base] + ((lambda _E2: k(E)), f) + vals)
+        return self._located(call, loc)
+
+    def _fn_target(self, fn_node, scope: Scope):
+        """The function constructor (and its scope) a function expression denotes, when TLC
+        would hold it as an unevaluated function (a LET, a state-level definition)."""
+        if isinstance(fn_node, S.FnCons) and fn_node.recursive is None:
+            return fn_node, scope
+        if not isinstance(fn_node, S.Name) or fn_node.args or fn_node.prefix:
+            return None
+        b = scope.locals.get(fn_node.name)
+        if b is not None:
+            if isinstance(b.node, S.FnCons) and b.scope is not None:
+                return b.node, b.scope
+            return None
+        sym = scope.ctx.env.lookup(fn_node.name)
+        if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
+                sym.node is not None and isinstance(sym.node.body, S.FnCons) and \
+                sym not in self.comp.overrides:
+            ctx = self.comp.ctx(sym.home, scope.ctx.inst) if sym.home is not scope.ctx.env \
+                else scope.ctx
+            fscope = Scope(ctx, None, 2, scope.primed)
+            if self.comp.expr(sym.node.body, fscope).level == CONST:
+                return None  # TLC evaluates constant definitions once, into a table
+            return sym.node.body, fscope
+        return None
+
+    def _entered_fn(self, fcons: S.FnCons, fscope: Scope, mode: str) -> list:
+        """The body of a function constructor compiled as an action taking its continuation
+        from the environment, so that a recursive function can enter itself."""
+        key = (id(fcons), id(fscope.ctx), fscope.depth, mode, fscope.primed)
+        cache = self.__dict__.setdefault("_fn_cache", {})
+        holder = cache.get(key)
+        if holder is not None:
+            return holder
+        holder = cache[key] = [None]
+        base = fscope.depth
+        locals_ = dict(fscope.locals)
+        if fcons.recursive is not None:
+            locals_[fcons.recursive] = Binding("slot", index=base + 1, node=fcons,
+                                               scope=fscope)
+        d = base + 2
+        for b in fcons.bounds:
+            for nm in b.names:
+                locals_[nm] = Binding("slot", index=d)
+                d += 1
+        inner = Scope(fscope.ctx, locals_, d, fscope.primed)
+
+        def dyn_k(E2):
+            E2[base](E2)
+        self._agnostic.add(id(dyn_k))
+        holder[0] = self.act(fcons.body, inner, dyn_k, mode)
+        return holder
+
     def a_SubExpr(self, n: S.SubExpr, scope, k, mode):
         node, inner = self.comp.subexpression(n, scope)
         return self.act(node, inner, k, mode)
