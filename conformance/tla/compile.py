@@ -1680,12 +1680,13 @@ class Compiler:
                 loc[p.name] = Binding("code", code=code, depth=2)
         return Scope(inst.outer, loc, 2)
 
-    def variable_code(self, sym: VarSym, ctx: Ctx, primed: bool, loc: S.Loc) -> Code:
+    def variable_code(self, sym: VarSym, ctx: Ctx, primed: bool, loc: S.Loc,
+                      depth: int = 2) -> Code:
         inst = ctx.inst
         if inst is not None and inst.substitutes(sym):
             op = self.substitution_op(sym, inst, loc)
             assert isinstance(op, _SubstOp)
-            return op.code(primed)
+            return self.adapt(op.code(primed), 2, depth)
         i = sym.index
         if i < 0:
             raise SemanticError(f"The variable {sym.name} is not a variable of the spec "
@@ -1709,7 +1710,7 @@ class Compiler:
         if isinstance(sym, VarSym):
             if n.args:
                 raise SemanticError(f"The variable {n.name} takes no arguments.", n.loc)
-            return self.variable_code(sym, ctx, scope.primed, n.loc)
+            return self.variable_code(sym, ctx, scope.primed, n.loc, scope.depth)
         if isinstance(sym, BuiltinSym):
             return self.builtin(sym.name, n, scope)
         if isinstance(sym, InstSym):
@@ -1719,7 +1720,7 @@ class Compiler:
         if isinstance(op, _SubstOp):
             if n.args:
                 raise SemanticError(f"The constant {n.name} takes no arguments.", n.loc)
-            return op.code(scope.primed)
+            return self.adapt(op.code(scope.primed), 2, scope.depth)
         return self.apply_op(op, n, scope)
 
     def resolve_prefixed(self, n: S.Name, scope: Scope) -> Op:
@@ -2075,7 +2076,7 @@ class _SubstOp(Op):
         return c
 
     def apply(self, comp, args, scope, loc):
-        return self.code(scope.primed)
+        return comp.adapt(self.code(scope.primed), 2, scope.depth)
 
     def value(self, comp, scope, loc):
         raise SemanticError(f"{self.name} is not an operator.", loc)
