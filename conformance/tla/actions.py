@@ -96,6 +96,7 @@ class ActionCompiler:
         self.inlining: list = []
         self.diag: Diagnosis | None = None
         self._agnostic: set[int] = set()  # continuations that ignore E beyond E[0], E[1]
+        self.enabled_mode = False
         comp.actions = self
 
     # ------------------------------------------------------------------ entry points
@@ -147,16 +148,19 @@ class ActionCompiler:
         def found(E):
             raise _Enabled()
         self._agnostic.add(id(found))
-        saved = self.diag
+        saved = self.diag, self.enabled_mode, self.comp.pseudo
         self.diag = None
+        self.enabled_mode = True
+        pseudo: dict[str, int] = {}
+        self.comp.pseudo = pseudo
         try:
             body = self.act(node, scope, found, "next")
         finally:
-            self.diag = saved
+            self.diag, self.enabled_mode, self.comp.pseudo = saved
         n = self.nvars
 
         def enabled(E):
-            t = Partial([None] * n)
+            t = Partial([None] * (n + len(pseudo)))
             try:
                 body((E[0], t) + E[2:])
             except _Enabled:
@@ -245,6 +249,8 @@ class ActionCompiler:
         assigned, TLC evaluates the remaining conjuncts instead of entering them, so an
         ``\E`` or ``\/`` there no longer multiplies the successors."""
         actk = self.act(item, scope, k, mode)
+        if self.enabled_mode:
+            return actk  # TLC's ENABLED has no shortcut for fully assigned states
         try:
             code = self.comp.expr(item, scope)
         except SpecError:
@@ -549,14 +555,17 @@ class ActionCompiler:
         return box
 
     def a_AngleAction(self, n: S.AngleAction, scope, k, mode):
-        v = self.comp.expr(n.sub, scope)
-        vp = self.comp.expr(n.sub, scope.as_primed())
-        vf, vpf = v.fn, vp.fn
+        # the subscript is compiled after the action, so that it reads the variables the
+        # action assigns by name in ENABLED (see pseudo_var)
+        subs: list = [None, None]
 
         def changed(E):
-            if vf(E) != vpf(E):
+            if subs[0](E) != subs[1](E):
                 k(E)
-        return self.act(n.action, scope, changed, mode)
+        body = self.act(n.action, scope, changed, mode)
+        subs[0] = self.comp.expr(n.sub, scope).fn
+        subs[1] = self.comp.expr(n.sub, scope.as_primed()).fn
+        return body
 
     def a_Name(self, n: S.Name, scope, k, mode):
         comp = self.comp
@@ -691,7 +700,10 @@ class ActionCompiler:
         if mode == "init":
             return self.var_index(lhs, scope)
         if isinstance(lhs, S.Prime):
-            return self.var_index(lhs.expr, scope)
+            i = self.var_index(lhs.expr, scope)
+            if i is None and self.enabled_mode:
+                return self.pseudo_var(lhs.expr, scope)
+            return i
         if isinstance(lhs, S.Name) and not lhs.args and not lhs.prefix:
             sym = scope.ctx.env.lookup(lhs.name)
             if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
@@ -700,6 +712,22 @@ class ActionCompiler:
                     if sym.home is not scope.ctx.env else scope.ctx
                 return self.target_var(sym.node.body, Scope(ctx, None, scope.depth), mode)
         return None
+
+    def pseudo_var(self, node, scope: Scope) -> int | None:
+        """In ENABLED, a variable of an instantiated module substituted by an expression is
+        assigned by name (TLC binds it in its partial state): its extra slot."""
+        if not isinstance(node, S.Name) or node.args or node.prefix or \
+                scope.locals.get(node.name) is not None:
+            return None
+        sym = scope.ctx.env.lookup(node.name)
+        inst = scope.ctx.inst
+        if not isinstance(sym, VarSym) or inst is None or not inst.substitutes(sym):
+            return None
+        pseudo = self.comp.pseudo
+        assert pseudo is not None
+        if sym.name not in pseudo:
+            pseudo[sym.name] = self.nvars + len(pseudo)
+        return pseudo[sym.name]
 
     def var_index(self, node, scope: Scope) -> int | None:
         if not isinstance(node, S.Name) or node.args or node.prefix:
@@ -733,7 +761,7 @@ class ActionCompiler:
         rf, loc = rhs.fn, n.loc
         slot = 1 if mode != "init" else 0
         diag = self.diag
-        vname = self.names[i]
+        vname = self.names[i] if i < len(self.names) else "(instance variable)"
         if op == "=":
             def assign(E):
                 t = E[slot]
@@ -829,7 +857,7 @@ class ActionCompiler:
         i = self.var_index(expr, scope)
         if i is not None:
             diag = self.diag
-            vname = self.names[i]
+            vname = self.names[i] if i < len(self.names) else "(instance variable)"
 
             def keep(E):
                 t = E[1]
@@ -857,15 +885,33 @@ class ActionCompiler:
             for item in reversed(expr.elems):
                 f = self.unchanged(item, scope, f, loc)
             return f
-        if isinstance(expr, S.Name) and not expr.args and not expr.prefix and \
-                scope.locals.get(expr.name) is None:
-            sym = scope.ctx.env.lookup(expr.name)
-            if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
-                    sym.node is not None and sym not in self.comp.overrides:
-                ctx = self.comp.ctx(sym.home, scope.ctx.inst) \
-                    if sym.home is not scope.ctx.env else scope.ctx
-                return self.unchanged(sym.node.body, Scope(ctx, None, scope.depth,
-                                                           scope.primed), k, loc)
+        if isinstance(expr, S.Name) and not expr.args and not expr.prefix:
+            # TLC's processUnchanged sees through names: parameters, LET, definitions and
+            # the substitutions of an instantiated module's variables
+            b = scope.locals.get(expr.name)
+            if b is not None:
+                if b.node is not None and b.scope is not None:
+                    inner = Scope(b.scope.ctx, b.scope.locals, scope.depth, scope.primed)
+                    return self.unchanged(b.node, inner, k, loc)
+            else:
+                sym = scope.ctx.env.lookup(expr.name)
+                if isinstance(sym, VarSym):
+                    inst = scope.ctx.inst
+                    if inst is not None and inst.substitutes(sym):
+                        for name, sub in inst.decl.substs:
+                            if name == sym.name:
+                                break
+                        else:
+                            sub = S.Name(inst.decl.loc, sym.name)
+                        outer = self.comp.instance_scope(inst)
+                        inner = Scope(outer.ctx, outer.locals, scope.depth, scope.primed)
+                        return self.unchanged(sub, inner, k, loc)
+                if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
+                        sym.node is not None and sym not in self.comp.overrides:
+                    ctx = self.comp.ctx(sym.home, scope.ctx.inst) \
+                        if sym.home is not scope.ctx.env else scope.ctx
+                    return self.unchanged(sym.node.body, Scope(ctx, None, scope.depth,
+                                                               scope.primed), k, loc)
         comp = self.comp
         now = comp.expr(expr, scope)
         then = comp.expr(expr, scope.as_primed())

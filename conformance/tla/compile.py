@@ -589,6 +589,9 @@ class Compiler:
         self.bindings = bindings
         self.overrides = overrides
         self.scoped = scoped or {}  # (symbol, module name) -> binding, from "<-[Mod]"
+        # while compiling ENABLED: the substituted variables of instances that an action
+        # assigns by name, as TLC's ENABLED does (name -> extra slot of the next state)
+        self.pseudo: dict[str, int] | None = None
         self.rt = runtime or Runtime()
         self.root_ctx = Ctx(root, None)
         self._ctx_cache: dict = {}
@@ -1686,7 +1689,19 @@ class Compiler:
         if inst is not None and inst.substitutes(sym):
             op = self.substitution_op(sym, inst, loc)
             assert isinstance(op, _SubstOp)
-            return self.adapt(op.code(primed), 2, depth)
+            code = self.adapt(op.code(primed), 2, depth)
+            pseudo = self.pseudo
+            if primed and pseudo is not None and sym.name in pseudo:
+                pi = pseudo[sym.name]
+                sub = code.fn
+
+                def pseudo_read(E):
+                    t = E[1]
+                    if pi < len(t) and t[pi] is not None:
+                        return t[pi]
+                    return sub(E)
+                return Code(pseudo_read, ACTION, code.deps, code.pure, code.binds, loc=loc)
+            return code
         i = sym.index
         if i < 0:
             raise SemanticError(f"The variable {sym.name} is not a variable of the spec "
@@ -1762,7 +1777,7 @@ class Compiler:
 
     def def_body(self, sym: DefSym, ctx: Ctx, primed: bool) -> DefBody:
         """The body of a user definition compiled for calls by value (cached)."""
-        key = (id(sym), id(ctx), primed)
+        key = (id(sym), id(ctx), primed, id(self.pseudo) if self.pseudo is not None else 0)
         body = self._bodies.get(key)
         if body is not None:
             return body
@@ -2063,16 +2078,17 @@ class _SubstOp(Op):
 
     def __init__(self, comp: Compiler, expr, inst: Inst, name: str) -> None:
         self.comp, self.expr_node, self.inst, self.name = comp, expr, inst, name
-        self.codes: dict[bool, Code] = {}
+        self.codes: dict[tuple, Code] = {}
 
     def code(self, primed: bool) -> Code:
-        c = self.codes.get(primed)
+        mode = (primed, id(self.comp.pseudo) if self.comp.pseudo is not None else 0)
+        c = self.codes.get(mode)
         if c is None:
             scope = self.comp.instance_scope(self.inst)
             if primed:
                 scope = scope.as_primed()
             c = self.comp.expr(self.expr_node, scope)
-            self.codes[primed] = c
+            self.codes[mode] = c
         return c
 
     def apply(self, comp, args, scope, loc):
