@@ -19,7 +19,7 @@ produced in TLC's order, duplicates included (TLC counts each as generated).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
 
 from conformance.tla import syntax as S
 from conformance.tla.compile import (
@@ -34,12 +34,13 @@ from conformance.tla.compile import (
     Tracing,
     UserOp,
     let_prelude,
+    substitution_expr,
     wrap_error,
 )
 from conformance.tla.errors import EvalError, SemanticError, SpecError, Unsupported
 from conformance.tla.lazy import LazyFn, LazySet, Powerset, is_set, member, ordered, to_tla_any
 from conformance.tla.modules import DefSym, VarSym
-from conformance.values import FSet, Fn, Tup
+from conformance.values import Fn, FSet, Tup
 
 _CONCRETE = frozenset({int, str, bool, Tup, Fn, FSet})
 
@@ -245,7 +246,7 @@ class ActionCompiler:
         return self._located(f, n.loc)
 
     def pending(self, item, scope: Scope, k: Callable, mode: str) -> Callable:
-        """A conjunct waiting its turn (TLC's ActionItemList): once every variable is
+        r"""A conjunct waiting its turn (TLC's ActionItemList): once every variable is
         assigned, TLC evaluates the remaining conjuncts instead of entering them, so an
         ``\E`` or ``\/`` there no longer multiplies the successors."""
         actk = self.act(item, scope, k, mode)
@@ -447,7 +448,7 @@ class ActionCompiler:
         return let
 
     def a_FnApp(self, n: S.FnApp, scope, k, mode):
-        """``f[x]`` where f is a function constructor evaluated lazily: TLC enters its body
+        r"""``f[x]`` where f is a function constructor evaluated lazily: TLC enters its body
         (a function application of a FcnLambdaValue in getNextStates), so a disjunction or
         ``\E`` in it branches like any action."""
         target = self._fn_target(n.fn, scope)
@@ -741,12 +742,8 @@ class ActionCompiler:
         if isinstance(sym, VarSym):
             inst = scope.ctx.inst
             if inst is not None and inst.substitutes(sym):
-                for name, expr in inst.decl.substs:
-                    if name == sym.name:
-                        break
-                else:
-                    expr = S.Name(inst.decl.loc, sym.name)
-                return self.var_index(expr, self.comp.instance_scope(inst))
+                return self.var_index(substitution_expr(inst, sym),
+                                      self.comp.instance_scope(inst))
             return sym.index if sym.index >= 0 else None
         if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
                 sym.node is not None and sym not in self.comp.overrides:
@@ -898,11 +895,7 @@ class ActionCompiler:
                 if isinstance(sym, VarSym):
                     inst = scope.ctx.inst
                     if inst is not None and inst.substitutes(sym):
-                        for name, sub in inst.decl.substs:
-                            if name == sym.name:
-                                break
-                        else:
-                            sub = S.Name(inst.decl.loc, sym.name)
+                        sub = substitution_expr(inst, sym)
                         outer = self.comp.instance_scope(inst)
                         inner = Scope(outer.ctx, outer.locals, scope.depth, scope.primed)
                         return self.unchanged(sub, inner, k, loc)
@@ -926,4 +919,3 @@ def describe_partial(names: list[str], t: list) -> str:
 
 
 __all__ = ["ActionCompiler", "Partial", "Diagnosis", "describe_partial"]
-Any  # re-exported for type hints in callers

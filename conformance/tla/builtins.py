@@ -762,7 +762,7 @@ def k_subset(k, s):
 
 
 def map_then_fold_set(op, base, f, choose, s):
-    """Folds' MapThenFoldSet: ``op(f(x1), op(f(x2), ... op(f(xn), base)))`` where x1 is
+    r"""Folds' MapThenFoldSet: ``op(f(x1), op(f(x2), ... op(f(xn), base)))`` where x1 is
     ``choose(S)``, x2 is ``choose(S \ {x1})``, and so on."""
     chosen = []
     rest = as_fset(s)

@@ -9,8 +9,9 @@ returns, so the two engines can be compared on any model.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from conformance.errors import Position
 from conformance.result import CheckResult, Outcome

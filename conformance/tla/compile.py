@@ -269,6 +269,15 @@ class Inst:
         return sym in self.target.constants or sym in self.target.variables
 
 
+def substitution_expr(inst: Inst, sym: Sym):
+    """What an instantiated module's CONSTANT or VARIABLE stands for: its WITH substitution,
+    or (implicitly) the name itself in the instantiating module."""
+    for name, expr in inst.decl.substs:
+        if name == sym.name:
+            return expr
+    return S.Name(inst.decl.loc, sym.name)
+
+
 class Ctx:
     """Where a definition's body is compiled: its module, and the instance context."""
 
@@ -982,7 +991,7 @@ class Compiler:
         return self.fold(Code(disj, level, deps, pure, binds, loc=loc))
 
     def e_BoxAction(self, n: S.BoxAction, scope):
-        """``[A]_v`` as a predicate of a step: ``A \/ v' = v``."""
+        r"""``[A]_v`` as a predicate of a step: ``A \/ v' = v``."""
         a = self.expr(n.action, scope)
         v = self.expr(n.sub, scope)
         vp = self.expr(n.sub, scope.as_primed())
@@ -999,7 +1008,7 @@ class Compiler:
         return Code(guarded(box, n.loc), max(level, ACTION), deps, pure, binds, loc=n.loc)
 
     def e_AngleAction(self, n: S.AngleAction, scope):
-        """``<<A>>_v``: ``A /\ v' # v``."""
+        r"""``<<A>>_v``: ``A /\ v' # v``."""
         a = self.expr(n.action, scope)
         v = self.expr(n.sub, scope)
         vp = self.expr(n.sub, scope.as_primed())
@@ -1417,7 +1426,7 @@ class Compiler:
         pre = let_prelude(slot_fns)
         bf = body.fn
         deps = frozenset(d for d in body.deps if d < scope.depth)
-        for f, dcode in slot_fns:
+        for _fn, dcode in slot_fns:
             deps |= frozenset(d for d in dcode.deps if d < scope.depth)
 
         def let(E):
@@ -1639,11 +1648,8 @@ class Compiler:
         cached = inst.cache.get(key)
         if cached is not None:
             return cached
-        for name, expr in inst.decl.substs:
-            if name == sym.name:
-                break
-        else:
-            expr = S.Name(inst.decl.loc, sym.name)
+        expr = substitution_expr(inst, sym)
+        if not any(name == sym.name for name, _ in inst.decl.substs):
             outer_env = inst.outer.env
             if outer_env.lookup(sym.name) is None and not (inst.args and any(
                     p.name == sym.name for p in inst.decl.params)):

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import LazyFn, LazySet
 from conformance.tla.model import Model
-from conformance.values import FSet, Fn, ModelValue, Tup
+from conformance.values import Fn, FSet, ModelValue, Tup
 
 Value = Any
 

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from conformance.result import CheckResult, Outcome
 from conformance.tla import syntax as S
@@ -112,13 +113,14 @@ class FormulaBuilder:
     def atom(self, node, scope: Scope, neg: bool) -> tuple:
         code = self.comp.expr(node, scope)
         fn = code.fn
+        rest = _rest(scope)
         if code.level <= 1:
-            def state_pred(s, fn=fn, E_rest=_rest(scope)):
-                return fn((s, None) + E_rest) is True
+            def state_pred(s):
+                return fn((s, None) + rest) is True
             i = self.atoms.add(Atom(False, state_pred, _text(node)))
         else:
-            def action_pred(s, t, fn=fn, E_rest=_rest(scope)):
-                return fn((s, t) + E_rest) is True
+            def action_pred(s, t):
+                return fn((s, t) + rest) is True
             i = self.atoms.add(Atom(True, action_pred, _text(node)))
         return ("natom", i) if neg else ("atom", i)
 
@@ -403,7 +405,7 @@ class Buchi:
                 continue
             raise AssertionError(f)
         fo, fn = frozenset(old), frozenset(nxt)
-        for i, n in enumerate(self.nodes):
+        for n in self.nodes:
             if n["old"] == fo and n["next"] == fn:
                 n["in"] |= incoming
                 return
@@ -567,13 +569,13 @@ def _lasso(parent, psucc, cset, targets, edge_in_scope):
         if kind == "node":
             if any(pred(x) for x in visited_nodes):
                 continue
-            path = _bfs_to(inner, cur, lambda x, m, ai: pred(m))
+            path = _bfs_to(inner, cur, lambda x, m, ai, pred=pred: pred(m))
         else:
             if any(pred(a, b) for a, b in visited_edges):
                 continue
-            path = _bfs_to(inner, cur, lambda x, m, ai: pred(x, m))
+            path = _bfs_to(inner, cur, lambda x, m, ai, pred=pred: pred(x, m))
         prev = cur
-        for m, ai in path:
+        for m, _ai in path:
             visited_edges.append((prev, m))
             visited_nodes.append(m)
             prev = m

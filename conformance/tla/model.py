@@ -11,9 +11,10 @@ entered) and the source span of its expression.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from conformance.tla import syntax as S
 from conformance.tla.actions import ActionCompiler, Partial
@@ -342,7 +343,6 @@ def _lookup_def(model: Model, name: str, what: str) -> tuple[Any, Scope, S.Loc]:
 
 def _behavior(model: Model, required: bool) -> None:
     cfg = model.config
-    comp = model.comp
     if cfg.specification:
         if cfg.init or cfg.next:
             raise ConfigError("The configuration file gives both SPECIFICATION and INIT/NEXT.",
@@ -419,8 +419,8 @@ def _take_apart(model: Model, node, scope: Scope, name: str) -> None:
     elif code.level == TEMPORAL:
         model.fairness.append(Temporal(name, node, scope))
     else:
-        raise SpecError(f"TLC cannot handle this conjunct of the spec: it is an action "
-                        f"outside [][...]_v.", getattr(node, "loc", None))
+        raise SpecError("TLC cannot handle this conjunct of the spec: it is an action "
+                        "outside [][...]_v.", getattr(node, "loc", None))
 
 
 # --------------------------------------------------------------------------- actions
