@@ -2,13 +2,15 @@
 
 DESIGN rule 4: this module is the only place where the implementation's vocabulary meets the
 spec's. It maps every node's state (durable: term, vote, log; volatile: role, commit index,
-votes, replication progress) and the messages in flight to TLA+ values
-(:mod:`conformance.values`): servers are the spec's model values, logs are tuples of
-records, per-server variables are functions over all servers, and ``messages`` is a bag (a
-function from message records to their number of copies in flight).
+votes, replication progress, check-quorum and read state) and the messages in flight to TLA+
+values (:mod:`conformance.values`): servers are the spec's model values, logs are tuples of
+entry records, per-server variables are functions over all servers (the spec's ``Server``),
+and ``msgs`` is a bag — a function from message records to their number of copies.
 
-Ghost variables of the spec, which no implementation could know (histories of elections
-and logs), are left out; the validator fills them in.
+Left out: the spec's ghost variables (``committed``, ``readStart``, ``servedReads``), which
+no implementation can know and the validator computes; and what the implementation keeps
+that the spec does not model (timers, the known leader, the heartbeat numbers of lease
+reads, the client reads batched onto one spec-level read).
 """
 
 from __future__ import annotations
@@ -24,19 +26,20 @@ from impl.raft.messages import (
     Entry,
     EntryKind,
     Message,
-    TimeoutNow,
     VoteRequest,
     VoteResponse,
 )
 
 NIL = ModelValue("Nil")
 
-# The spec's variables this function maps, in the spec's order.
-VARIABLES = ("currentTerm", "state", "votedFor", "log", "commitIndex", "votesGranted",
-             "nextIndex", "matchIndex", "messages")
+# The spec's variables this function maps.
+VARIABLES = ("currentTerm", "votedFor", "log", "state", "commitIndex", "votesGranted",
+             "nextIndex", "matchIndex", "recentlyActive", "heardFromLeader", "readRound",
+             "pendingRead", "msgs")
+# The spec's ghost variables, which the validator fills in.
+GHOSTS = ("committed", "readStart", "servedReads")
 
-ROLE = {Role.FOLLOWER: "Follower", Role.PRE_CANDIDATE: "PreCandidate",
-        Role.CANDIDATE: "Candidate", Role.LEADER: "Leader"}
+ENTRY_KIND = {EntryKind.NORMAL: "Value", EntryKind.NOOP: "NoOp", EntryKind.CONFIG: "Config"}
 
 
 def server(node_id: str) -> ModelValue:
@@ -73,10 +76,8 @@ class Abstraction:
                 value = NIL
             else:
                 value = FSet(server(s) for s in e.members())
-            v = record(term=e.term, value=value)
-            if e.kind is EntryKind.CONFIG:
-                v = record(term=e.term, value=value, type="config")
-            self._entry_cache[e] = v
+            v = self._entry_cache[e] = record(term=e.term, kind=ENTRY_KIND[e.kind],
+                                              value=value)
         return v
 
     def entries(self, es: Iterable[Entry]) -> Tup:
@@ -86,28 +87,42 @@ class Abstraction:
         t = type(m)
         src, dst = server(m.src), server(m.dst)
         if t is VoteRequest:
-            return record(mtype="PreVoteRequest" if m.prevote else "RequestVoteRequest",
-                          mterm=m.term, mlastLogTerm=m.last_log_term,
-                          mlastLogIndex=m.last_log_index, msource=src, mdest=dst)
+            return record(type="PreVoteRequest" if m.prevote else "RequestVoteRequest",
+                          term=m.term, source=src, dest=dst, lastLogTerm=m.last_log_term,
+                          lastLogIndex=m.last_log_index)
         if t is VoteResponse:
-            return record(mtype="PreVoteResponse" if m.prevote else "RequestVoteResponse",
-                          mterm=m.term, mvoteGranted=m.granted, msource=src, mdest=dst)
+            return record(type="PreVoteResponse" if m.prevote else "RequestVoteResponse",
+                          term=m.term, source=src, dest=dst, granted=m.granted)
         if t is AppendRequest:
-            return record(mtype="AppendEntriesRequest", mterm=m.term,
-                          mprevLogIndex=m.prev_index, mprevLogTerm=m.prev_term,
-                          mentries=self.entries(m.entries), mcommitIndex=m.commit,
-                          msource=src, mdest=dst)
+            return record(type="AppendEntriesRequest", term=m.term, source=src, dest=dst,
+                          prevLogIndex=m.prev_index, prevLogTerm=m.prev_term,
+                          entries=self.entries(m.entries), commitIndex=m.commit,
+                          ctx=m.read_round)
         if t is AppendResponse:
-            return record(mtype="AppendEntriesResponse", mterm=m.term,
-                          msuccess=m.success, mmatchIndex=m.match_index,
-                          msource=src, mdest=dst)
-        if t is TimeoutNow:
-            return record(mtype="TimeoutNow", mterm=m.term, msource=src, mdest=dst)
+            return record(type="AppendEntriesResponse", term=m.term, source=src, dest=dst,
+                          success=m.success, matchIndex=m.match_index, ctx=m.read_round)
         raise TypeError(f"not a Raft message: {m!r}")
 
     def bag(self, messages: Iterable[Message]) -> Fn | Tup:
         counts = Counter(self.message(m) for m in messages)
         return Fn(dict(counts)) if counts else Tup()
+
+    def next_index(self, n: Node) -> Fn:
+        if n.role is not Role.LEADER:
+            return Fn({server(j): 1 for j in self.servers})
+        return Fn({server(j): 1 if j == n.id else n.next_index.get(j, n.next_default)
+                   for j in self.servers})
+
+    def match_index(self, n: Node) -> Fn:
+        if n.role is not Role.LEADER:
+            return Fn({server(j): 0 for j in self.servers})
+        return Fn({server(j): 0 if j == n.id else n.match_index.get(j, 0)
+                   for j in self.servers})
+
+    def pending_read(self, n: Node) -> Any:
+        if n.read_index is None:
+            return NIL
+        return record(index=n.read_index, acks=FSet(server(s) for s in n.read_acks))
 
     # ------------------------------------------------------------------ the whole cluster
 
@@ -120,18 +135,19 @@ class Abstraction:
 
         return {
             "currentTerm": per_server(lambda n: n.term),
-            "state": per_server(lambda n: ROLE[n.role]),
             "votedFor": per_server(lambda n: NIL if n.voted_for is None
                                    else server(n.voted_for)),
             "log": per_server(lambda n: self.entries(n.log.entries)),
+            "state": per_server(lambda n: n.role.value),
             "commitIndex": per_server(lambda n: n.commit),
-            "votesGranted": per_server(lambda n: FSet(server(s) for s, g in n.votes.items()
-                                                      if g)),
-            "nextIndex": per_server(lambda n: Fn({server(j): n.next_index.get(j, 1)
-                                                  for j in ids})),
-            "matchIndex": per_server(lambda n: Fn({server(j): n.match_index.get(j, 0)
-                                                   for j in ids})),
-            "messages": self.bag(in_flight),
+            "votesGranted": per_server(lambda n: FSet(server(s) for s in n.votes)),
+            "nextIndex": per_server(self.next_index),
+            "matchIndex": per_server(self.match_index),
+            "recentlyActive": per_server(lambda n: FSet(server(s) for s in n.recent_active)),
+            "heardFromLeader": per_server(lambda n: n.heard_from_leader),
+            "readRound": per_server(lambda n: n.read_round),
+            "pendingRead": per_server(self.pending_read),
+            "msgs": self.bag(in_flight),
         }
 
     def params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -142,8 +158,8 @@ class Abstraction:
                 out[k] = server(v)
             elif k == "m":
                 out[k] = self.message(v)
-            elif k == "entry":
-                out["v"] = self.entry(v)["value"]
+            elif k == "v":
+                out[k] = self.entry(v)["value"]
             else:
                 out[k] = v
         return out

@@ -45,7 +45,6 @@ class VoteRequest:
     last_log_term: int
     last_log_index: int
     prevote: bool = False
-    transfer: bool = False  # sent on a leadership transfer: voters ignore their lease
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +58,9 @@ class VoteResponse:
 
 @dataclass(frozen=True, slots=True)
 class AppendRequest:
-    """AppendEntries; with no entries it is a heartbeat. ``round`` numbers the leader's
-    broadcast rounds so acknowledgements can confirm ReadIndex reads and leases; it is not
-    part of the protocol's state."""
+    """AppendEntries; with no entries it is a heartbeat. ``read_round`` is the leader's
+    ReadIndex round (the spec's ``ctx``), echoed back so acknowledgements confirm reads;
+    ``beat`` numbers heartbeats for lease reads and is not part of the spec's message."""
 
     term: int
     src: NodeId
@@ -70,31 +69,22 @@ class AppendRequest:
     prev_term: int
     entries: tuple[Entry, ...]
     commit: int
-    round: int = 0
+    read_round: int = 0
+    beat: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class AppendResponse:
-    """On failure ``conflict_index``/``conflict_term`` tell the leader how far back to go
-    (the fast back-off of the Raft paper, section 5.3)."""
+    """On success ``match_index`` is the last index known to match the leader; on
+    failure it is the follower's hint of where the leader should try next."""
 
     term: int
     src: NodeId
     dst: NodeId
     success: bool
     match_index: int
-    conflict_index: int = 0
-    conflict_term: int = 0
-    round: int = 0
+    read_round: int = 0
+    beat: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class TimeoutNow:
-    """Leadership transfer: the leader tells an up-to-date follower to campaign now."""
-
-    term: int
-    src: NodeId
-    dst: NodeId
-
-
-Message = VoteRequest | VoteResponse | AppendRequest | AppendResponse | TimeoutNow
+Message = VoteRequest | VoteResponse | AppendRequest | AppendResponse

@@ -21,9 +21,9 @@ from typing import Any, Iterable
 from impl.raft.abstraction import Abstraction
 from impl.raft.boot import start_node
 from impl.raft.core import (
-    Campaign,
     ChangeMembers,
     DrawTimeout,
+    FireTimeout,
     Input,
     Node,
     Options,
@@ -91,7 +91,7 @@ class RaftSimulation(Simulation):
 
     def on_crash(self, node: str) -> None:
         self.applied[node] = []
-        self.emit("Restart", {"i": self.absn.params({"i": node})["i"]}, node)
+        self.emit("Restart", self.absn.params({"i": node}), node)
 
     def on_message(self, node: str, src: str, payload: Any) -> None:
         self._run(node, Receive(payload))
@@ -100,11 +100,10 @@ class RaftSimulation(Simulation):
         self._run(node, Tick())
 
     def on_timeout(self, node: str) -> None:
-        self._run(node, Campaign())
+        self._run(node, FireTimeout())
 
     def timeout_enabled(self, node: str) -> bool:
-        n = self.nodes[node]
-        return n.promotable() and n.role.value != "Leader"
+        return self.nodes[node].can_time_out()
 
     def on_drop(self, env: Any) -> None:
         self.emit("DropMessage", {"m": self.absn.message(env.payload)}, None)
@@ -114,18 +113,19 @@ class RaftSimulation(Simulation):
 
     def client_decisions(self) -> list[Decision]:
         out = []
-        members = set(self.initial)
         for n in self.node_ids:
-            if not self.up[n]:
-                continue
             node = self.nodes[n]
-            if node.role.value == "Leader":
-                members = set(node.members())
-                for v in self.config.values:
-                    out.append(Decision("submit", n, v))
-                out.append(Decision("read", n))
-                for s in self.node_ids:
-                    out.append(Decision("remove" if s in members else "add", n, s))
+            if not self.up[n] or not node.is_leader():
+                continue
+            members = node.members()
+            for v in self.config.values:
+                out.append(Decision("submit", n, v))
+            out.append(Decision("read", n))
+            for s in self.node_ids:
+                if s not in members:
+                    out.append(Decision("add", n, s))
+                elif s != n:
+                    out.append(Decision("remove", n, s))
         return out
 
     def on_client(self, d: Decision) -> None:
@@ -183,8 +183,7 @@ class RaftSimulation(Simulation):
     # ------------------------------------------------------------------ conveniences
 
     def leaders(self) -> list[str]:
-        return [n for n, node in self.nodes.items()
-                if self.up[n] and node.role.value == "Leader"]
+        return [n for n, node in self.nodes.items() if self.up[n] and node.is_leader()]
 
     def deliver_all(self, limit: int = 10_000) -> int:
         """Deliver every deliverable message, oldest first, until none is left."""
