@@ -58,7 +58,7 @@ class Options:
     # Serve reads from a lease (bounded by the minimum election timeout, needs check_quorum)
     # instead of a ReadIndex round. Outside the spec, so off by default.
     lease_reads: bool = False
-    max_batch: int | None = None  # entries per AppendEntries; None: all (as the spec)
+    max_batch: int = 64  # most entries one AppendEntries carries (the spec's BatchSize)
     bugs: Bugs = NO_BUGS
 
 
@@ -569,9 +569,7 @@ class Node:
     def _send_append(self, j: NodeId) -> None:
         """AppendEntries: everything from nextIndex (nothing: a heartbeat)."""
         nxt = self.next_index.get(j, self.next_default)
-        last = self.log.last_index
-        if self.opts.max_batch is not None:
-            last = min(last, nxt - 1 + self.opts.max_batch)
+        last = min(self.log.last_index, nxt - 1 + self.opts.max_batch)
         self._send(AppendRequest(self.term, self.id, j, nxt - 1, self.log.term_at(nxt - 1),
                                  self.log.slice(nxt, last), self.commit, self.read_round,
                                  self.beat))
