@@ -93,3 +93,19 @@ def preload(sim: RaftSimulation, node: str, term: int, log: list[Entry],
     f.replace(b"")
     WAL(f).save((term, voted_for), [(1, tuple(log))] if log else [])
     sim.boot(node)
+
+
+def random_walk(sim: RaftSimulation, rng, steps: int) -> list:
+    """A seeded random scheduler: mostly deliveries, sometimes faults and client moves.
+    Returns every trace event, the initial state first."""
+    events = [sim.initial_step()]
+    for _ in range(steps):
+        enabled = sim.enabled()
+        deliver = [d for d in enabled if d.kind == "deliver"]
+        faults = [d for d in enabled if d.kind in ("duplicate", "partition", "crash", "drop")]
+        rest = [d for d in enabled if d.kind not in ("deliver", "duplicate", "partition",
+                                                     "crash", "drop")]
+        r = rng.random()
+        pool = deliver if r < 0.6 else faults if r < 0.66 else rest
+        events.extend(sim.apply(rng.choice(pool or enabled)))
+    return events

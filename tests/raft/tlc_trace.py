@@ -101,7 +101,7 @@ NEXT TNext
         if out.returncode == 0:
             return True, text
         # the deadlocked state's k is the last step that matched
-        ks = re.findall(r"^k = (\d+)", text, re.M)
+        ks = re.findall(r"^/\\ k = (\d+)", text, re.M)
         if not ks:
             return False, text[-3000:]
         n = int(ks[-1]) + 1
