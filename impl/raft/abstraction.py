@@ -163,3 +163,23 @@ class Abstraction:
             else:
                 out[k] = v
         return out
+
+    def local(self, n: Node) -> dict[str, Any]:
+        """One node's own part of the spec state: what a real node can write in its own
+        trace (each per-server variable restricted to this server; no ``msgs``)."""
+        me = server(n.id)
+        view = {
+            "currentTerm": n.term,
+            "votedFor": NIL if n.voted_for is None else server(n.voted_for),
+            "log": self.entries(n.log.entries),
+            "state": n.role.value,
+            "commitIndex": n.commit,
+            "votesGranted": FSet(server(s) for s in n.votes),
+            "nextIndex": self.next_index(n),
+            "matchIndex": self.match_index(n),
+            "recentlyActive": FSet(server(s) for s in n.recent_active),
+            "heardFromLeader": n.heard_from_leader,
+            "readRound": n.read_round,
+            "pendingRead": self.pending_read(n),
+        }
+        return {k: Fn({me: v}) for k, v in view.items()}
