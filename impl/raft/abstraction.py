@@ -16,7 +16,8 @@ reads, the client reads batched onto one spec-level read).
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from conformance.values import Fn, FSet, ModelValue, Tup, record
 from impl.raft.core import Node, Role
@@ -84,21 +85,20 @@ class Abstraction:
         return Tup(self.entry(e) for e in es)
 
     def message(self, m: Message) -> Fn:
-        t = type(m)
         src, dst = server(m.src), server(m.dst)
-        if t is VoteRequest:
+        if isinstance(m, VoteRequest):
             return record(type="PreVoteRequest" if m.prevote else "RequestVoteRequest",
                           term=m.term, source=src, dest=dst, lastLogTerm=m.last_log_term,
                           lastLogIndex=m.last_log_index)
-        if t is VoteResponse:
+        if isinstance(m, VoteResponse):
             return record(type="PreVoteResponse" if m.prevote else "RequestVoteResponse",
                           term=m.term, source=src, dest=dst, granted=m.granted)
-        if t is AppendRequest:
+        if isinstance(m, AppendRequest):
             return record(type="AppendEntriesRequest", term=m.term, source=src, dest=dst,
                           prevLogIndex=m.prev_index, prevLogTerm=m.prev_term,
                           entries=self.entries(m.entries), commitIndex=m.commit,
                           ctx=m.read_round)
-        if t is AppendResponse:
+        if isinstance(m, AppendResponse):
             return record(type="AppendEntriesResponse", term=m.term, source=src, dest=dst,
                           success=m.success, matchIndex=m.match_index, ctx=m.read_round)
         raise TypeError(f"not a Raft message: {m!r}")

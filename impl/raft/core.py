@@ -20,9 +20,10 @@ Every quorum decision calls :func:`impl.quorum.is_quorum` and every vote calls
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, Callable, Iterable
+from enum import StrEnum
+from typing import Any
 
 from impl.quorum import is_quorum
 from impl.raft.bugs import NO_BUGS, Bugs
@@ -40,7 +41,7 @@ from impl.raft.messages import (
 from impl.raft.rules import log_up_to_date
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     FOLLOWER = "Follower"
     PRE_CANDIDATE = "PreCandidate"
     CANDIDATE = "Candidate"
@@ -156,10 +157,14 @@ _PHANTOM_1, _PHANTOM_2 = "\0phantom-1", "\0phantom-2"
 _PHANTOMS = (_PHANTOM_1, _PHANTOM_2)
 
 
+DEFAULT_OPTIONS = Options()
+
+
 class Node:
     """One Raft server. Build it from what its storage recovered, then feed it inputs."""
 
-    def __init__(self, node_id: NodeId, members: Iterable[NodeId], options: Options = Options(),
+    def __init__(self, node_id: NodeId, members: Iterable[NodeId],
+                 options: Options = DEFAULT_OPTIONS,
                  term: int = 0, voted_for: NodeId | None = None,
                  entries: Iterable[Entry] = (), tracer: Tracer | None = None) -> None:
         self.id = node_id
@@ -562,9 +567,13 @@ class Node:
         for n in range(log.last_index, self.commit, -1):
             if log.term_at(n) != self.term and not self.bugs.commit_old_term:
                 break  # terms only fall going back: nothing of ours below here
-            if self._quorum(lambda s: s == self.id or self.match_index.get(s, 0) >= n):
+            if self._quorum(self._stores(n)):
                 self.commit = n
                 return
+
+    def _stores(self, n: int) -> Callable[[NodeId], bool]:
+        """Whether a server (this leader included) is known to store index ``n``."""
+        return lambda s: s == self.id or self.match_index.get(s, 0) >= n
 
     def _send_append(self, j: NodeId) -> None:
         """AppendEntries: everything from nextIndex (nothing: a heartbeat)."""
@@ -688,13 +697,15 @@ class Node:
         leader can be elected before t + election_ticks (followers reset their timers when
         b arrives, after t, and ignore votes while they hear from us). Assumes the nodes'
         clocks run at about the same rate."""
-        acked = self.beat_acked
         for b in sorted(self.beat_sent_at, reverse=True):
             if self.beat_sent_at[b] + self.opts.election_ticks <= self.lease_until:
                 return
-            if self._quorum(lambda s: s == self.id or acked.get(s, 0) >= b):
+            if self._quorum(self._acked_beat(b)):
                 self.lease_until = self.beat_sent_at[b] + self.opts.election_ticks
                 return
+
+    def _acked_beat(self, b: int) -> Callable[[NodeId], bool]:
+        return lambda s: s == self.id or self.beat_acked.get(s, 0) >= b
 
     # ================================================================== applying
 

@@ -7,7 +7,7 @@ once.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from impl.raft.messages import Entry, EntryKind, NodeId
 

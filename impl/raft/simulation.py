@@ -15,8 +15,9 @@ initial configuration exist from the start, with empty logs, and wait to be adde
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from impl.raft.abstraction import Abstraction
 from impl.raft.boot import start_node
@@ -29,8 +30,8 @@ from impl.raft.core import (
     Options,
     Propose,
     Read,
-    Receive,
     Ready,
+    Receive,
     Reply,
     Tick,
 )
@@ -60,7 +61,8 @@ class SimConfig:
 
 
 class RaftSimulation(Simulation):
-    def __init__(self, config: SimConfig = SimConfig()) -> None:
+    def __init__(self, config: SimConfig | None = None) -> None:
+        config = config or SimConfig()
         super().__init__(config.servers, trace=config.trace)
         self.config = config
         self.initial = tuple(config.initial or config.servers)

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from impl.raft.simulation import SimConfig, RaftSimulation, make
 from impl.raft.core import Options
+from impl.raft.simulation import RaftSimulation, SimConfig, make
 from impl.sim.world import Decision, DecisionError
 from tests.raft.helpers import random_walk, settle
 

@@ -19,9 +19,9 @@ pytestmark = [
 ]
 
 
-def run(seed: int, steps: int, pre_vote: bool, bugs: Bugs = Bugs()) -> tuple[bool, str]:
+def run(seed: int, steps: int, pre_vote: bool, bugs: Bugs | None = None) -> tuple[bool, str]:
     opts = Options(pre_vote=pre_vote, check_quorum=pre_vote, election_ticks=3,
-                   heartbeat_ticks=1, max_batch=2, bugs=bugs)
+                   heartbeat_ticks=1, max_batch=2, bugs=bugs or Bugs())
     cfg = SimConfig(servers=("s1", "s2", "s3", "s4"), initial=("s1", "s2", "s3"),
                     options=opts, seed=seed)
     events = random_walk(RaftSimulation(cfg), random.Random(seed), steps)
