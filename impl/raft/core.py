@@ -231,8 +231,9 @@ class Node:
         return ready
 
     def _emit(self, action: str, **params: Any) -> None:
-        if self.tracer is not None:
-            self.tracer(self, action, params)
+        """Report a finished spec action; every call site tests ``self.tracer`` first, so
+        with tracing off an action costs one attribute test."""
+        self.tracer(self, action, params)  # type: ignore[misc]
 
     # ================================================================== small helpers
 
@@ -352,7 +353,8 @@ class Node:
             self.leader = None
             self._reset_role(Role.FOLLOWER)
             self._reset_timer()
-        self._emit("CheckQuorumTick", i=self.id)
+        if self.tracer is not None:
+            self._emit("CheckQuorumTick", i=self.id)
 
     def _timeout(self) -> None:
         """Timeout: rehearse with a pre-vote round, or stand for election."""
@@ -367,7 +369,8 @@ class Node:
                                        self.log.last_index, prevote=True))
         else:
             self._campaign()
-        self._emit("Timeout", i=self.id)
+        if self.tracer is not None:
+            self._emit("Timeout", i=self.id)
         if self.role is Role.LEADER:
             self._broadcast()
 
@@ -434,7 +437,8 @@ class Node:
             grant = m.term > self.term and self._log_ok(m.last_log_term, m.last_log_index)
             self._send(VoteResponse(m.term if grant else self.term, self.id, m.src, grant,
                                     prevote=True))
-        self._emit("HandlePreVoteRequest", i=self.id, m=m)
+        if self.tracer is not None:
+            self._emit("HandlePreVoteRequest", i=self.id, m=m)
 
     def _handle_prevote_response(self, m: VoteResponse) -> None:
         was_leader = self.role is Role.LEADER
@@ -444,14 +448,16 @@ class Node:
             self.votes.add(m.src)
             if self._quorum(lambda s: s in self.votes):
                 self._campaign()
-        self._emit("HandlePreVoteResponse", i=self.id, m=m)
+        if self.tracer is not None:
+            self._emit("HandlePreVoteResponse", i=self.id, m=m)
         if self.role is Role.LEADER and not was_leader:
             self._broadcast()
 
     def _handle_vote_request(self, m: VoteRequest) -> None:
         """One vote per term, only for a log at least as up to date as ours."""
         if m.term > self.term and self.in_lease():
-            self._emit("HandleRequestVoteRequest", i=self.id, m=m)
+            if self.tracer is not None:
+                self._emit("HandleRequestVoteRequest", i=self.id, m=m)
             return
         if m.term > self.term:
             self.term = m.term
@@ -468,7 +474,8 @@ class Node:
                 self._persist_hard_state()
             self._reset_timer()
         self._send(VoteResponse(self.term, self.id, m.src, grant))
-        self._emit("HandleRequestVoteRequest", i=self.id, m=m)
+        if self.tracer is not None:
+            self._emit("HandleRequestVoteRequest", i=self.id, m=m)
 
     def _handle_vote_response(self, m: VoteResponse) -> None:
         was_leader = self.role is Role.LEADER
@@ -478,7 +485,8 @@ class Node:
             self.votes.add(m.src)
             if self._quorum(lambda s: s in self.votes):
                 self._become_leader()
-        self._emit("HandleRequestVoteResponse", i=self.id, m=m)
+        if self.tracer is not None:
+            self._emit("HandleRequestVoteResponse", i=self.id, m=m)
         if self.role is Role.LEADER and not was_leader:
             self._broadcast()  # just elected: announce it
 
@@ -488,7 +496,8 @@ class Node:
         if m.term < self.term and not self.bugs.accept_stale_append:
             self._send(AppendResponse(self.term, self.id, m.src, False, 0,
                                       read_round=m.read_round, beat=m.beat))
-            self._emit("HandleAppendEntriesRequest", i=self.id, m=m)
+            if self.tracer is not None:
+                self._emit("HandleAppendEntriesRequest", i=self.id, m=m)
             return
         if m.term > self.term:
             self.term = m.term
@@ -505,7 +514,8 @@ class Node:
             hint = min(log.last_index, m.prev_index - 1)
             self._send(AppendResponse(m.term, self.id, m.src, False, hint,
                                       read_round=m.read_round, beat=m.beat))
-            self._emit("HandleAppendEntriesRequest", i=self.id, m=m)
+            if self.tracer is not None:
+                self._emit("HandleAppendEntriesRequest", i=self.id, m=m)
             return
         last_new = m.prev_index + len(m.entries)
         if self.bugs.truncate_without_conflict and log.last_index > last_new:
@@ -526,15 +536,18 @@ class Node:
             self.commit = max(self.commit, min(m.commit, last_new))
         self._send(AppendResponse(m.term, self.id, m.src, True, last_new,
                                   read_round=m.read_round, beat=m.beat))
-        self._emit("HandleAppendEntriesRequest", i=self.id, m=m)
+        if self.tracer is not None:
+            self._emit("HandleAppendEntriesRequest", i=self.id, m=m)
 
     def _handle_append_response(self, m: AppendResponse) -> None:
         if m.term > self.term:
             self._step_down(m.term)
-            self._emit("HandleAppendEntriesResponse", i=self.id, m=m)
+            if self.tracer is not None:
+                self._emit("HandleAppendEntriesResponse", i=self.id, m=m)
             return
         if m.term < self.term or self.role is not Role.LEADER:
-            self._emit("HandleAppendEntriesResponse", i=self.id, m=m)
+            if self.tracer is not None:
+                self._emit("HandleAppendEntriesResponse", i=self.id, m=m)
             return
         j = m.src
         self.inflight.discard(j)
@@ -552,7 +565,8 @@ class Node:
             self._leader_commit()
         else:
             self.next_index[j] = max(match + 1, min(nxt - 1, m.match_index + 1))
-        self._emit("HandleAppendEntriesResponse", i=self.id, m=m)
+        if self.tracer is not None:
+            self._emit("HandleAppendEntriesResponse", i=self.id, m=m)
         self._maybe_serve_read()
         if self.opts.lease_reads:
             self._extend_lease()
@@ -583,7 +597,8 @@ class Node:
                                  self.log.slice(nxt, last), self.commit, self.read_round,
                                  self.beat))
         self.inflight.add(j)
-        self._emit("AppendEntries", i=self.id, j=j)
+        if self.tracer is not None:
+            self._emit("AppendEntries", i=self.id, j=j)
 
     def _broadcast(self, only_idle: bool = False) -> None:
         for p in self.peers():
@@ -607,7 +622,8 @@ class Node:
             return
         entry = Entry(self.term, EntryKind.NORMAL, p.data)
         self._append_own(entry, p.token)
-        self._emit("ClientRequest", i=self.id, v=entry)
+        if self.tracer is not None:
+            self._emit("ClientRequest", i=self.id, v=entry)
         self._broadcast(only_idle=True)
 
     def _append_own(self, entry: Entry, token: Any) -> None:
@@ -641,11 +657,13 @@ class Node:
             return
         if c.add is not None:
             self._append_own(Entry.config(self.term, members | {c.add}), c.token)
-            self._emit("AddServer", i=self.id, j=c.add)
+            if self.tracer is not None:
+                self._emit("AddServer", i=self.id, j=c.add)
         else:
             self.inflight.discard(c.remove)  # type: ignore[arg-type]
             self._append_own(Entry.config(self.term, members - {c.remove}), c.token)
-            self._emit("RemoveServer", i=self.id, j=c.remove)
+            if self.tracer is not None:
+                self._emit("RemoveServer", i=self.id, j=c.remove)
         self._broadcast(only_idle=True)
 
     # ------------------------------------------------------------------ reads
@@ -673,7 +691,8 @@ class Node:
         self.read_index = self.commit
         self.read_acks = {self.id}
         self.reads_batch, self.reads_waiting = self.reads_waiting, []
-        self._emit("ClientRead", i=self.id)
+        if self.tracer is not None:
+            self._emit("ClientRead", i=self.id)
         if not self._maybe_serve_read():
             self._broadcast()
 
@@ -687,7 +706,8 @@ class Node:
         self.reads_batch = []
         self.read_index = None
         self.read_acks = set()
-        self._emit("ServeRead", i=self.id)
+        if self.tracer is not None:
+            self._emit("ServeRead", i=self.id)
         if self.reads_waiting:
             self._client_read()
         return True
