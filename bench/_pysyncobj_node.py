@@ -1,9 +1,9 @@
 """One PySyncObj node for raft_bench.py (run as a separate process; not part of conform).
 
-Every node replicates a dict. An optional seventh argument sets PySyncObj's append-entries and tick periods (its defaults
-are 0.1 s and 0.05 s). The node that becomes leader generates the load itself: it
-keeps ``concurrency`` puts outstanding for ``duration`` seconds and prints one JSON line
-with the latencies; the others wait until the stop file appears.
+Every node replicates a dict. An optional seventh argument sets PySyncObj's append-entries
+and tick periods (its defaults are 0.1 s and 0.05 s). The node that becomes leader generates
+the load itself: it keeps ``concurrency`` puts outstanding for ``duration`` seconds and
+prints one JSON line with the latencies; the others wait until the stop file appears.
 """
 
 from __future__ import annotations

@@ -511,7 +511,11 @@ class Node:
         ok = m.prev_index == 0 or (m.prev_index <= log.last_index
                                    and log.term_at(m.prev_index) == m.prev_term)
         if not ok:
-            hint = min(log.last_index, m.prev_index - 1)
+            # Fast back-off: skip the whole conflicting term (or to our log's end) at once.
+            if m.prev_index > log.last_index:
+                hint = log.last_index
+            else:
+                hint = log.first_index_of_term(m.prev_index) - 1
             self._send(AppendResponse(m.term, self.id, m.src, False, hint,
                                       read_round=m.read_round, beat=m.beat))
             if self.tracer is not None:
