@@ -266,8 +266,8 @@ def main() -> None:
     seconds = 1.5 if args.quick else args.seconds
     out: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
                  "simulated": {f"{n}_servers": simulated_latency(n) for n in (3, 5)},
-                 "core": core_steps(500 if args.quick else 2000),
-                 "simulator": core_speed(2000 if args.quick else 6000)}
+                 "core": core_steps(300 if args.quick else 1000),
+                 "simulator": core_speed(1000 if args.quick else 3000)}
     lb = {"clients": args.clients, "seconds": seconds,
           "sync_on": loopback(True, args.clients, seconds),
           "sync_off": loopback(False, args.clients, seconds)}

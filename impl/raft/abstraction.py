@@ -21,6 +21,7 @@ from typing import Any
 
 from conformance.values import Fn, FSet, ModelValue, Tup, record
 from impl.raft.core import Node, Role
+from impl.raft.log import RaftLog
 from impl.raft.messages import (
     AppendRequest,
     AppendResponse,
@@ -65,6 +66,7 @@ class Abstraction:
         self.servers = sorted(servers)
         self.value_of = value_of
         self._entry_cache: dict[Entry, Fn] = {}
+        self._log_cache: dict[int, tuple[RaftLog, int, Tup]] = {}
 
     # ------------------------------------------------------------------ pieces
 
@@ -83,6 +85,22 @@ class Abstraction:
 
     def entries(self, es: Iterable[Entry]) -> Tup:
         return Tup(self.entry(e) for e in es)
+
+    def log(self, log: RaftLog) -> Tup:
+        """A node's log as a tuple of entry records, extended rather than rebuilt when the
+        log has only grown since the last call (traces call this after every step)."""
+        cached = self._log_cache.get(id(log))
+        if cached is not None and cached[0] is log and cached[1] == log.truncations:
+            tup = cached[2]
+            if len(tup) == len(log.entries):
+                return tup
+            if len(tup) < len(log.entries):
+                tup = Tup(tup + tuple(self.entry(e) for e in log.entries[len(tup):]))
+                self._log_cache[id(log)] = (log, log.truncations, tup)
+                return tup
+        tup = self.entries(log.entries)
+        self._log_cache[id(log)] = (log, log.truncations, tup)
+        return tup
 
     def message(self, m: Message) -> Fn:
         src, dst = server(m.src), server(m.dst)
@@ -137,7 +155,7 @@ class Abstraction:
             "currentTerm": per_server(lambda n: n.term),
             "votedFor": per_server(lambda n: NIL if n.voted_for is None
                                    else server(n.voted_for)),
-            "log": per_server(lambda n: self.entries(n.log.entries)),
+            "log": per_server(lambda n: self.log(n.log)),
             "state": per_server(lambda n: n.role.value),
             "commitIndex": per_server(lambda n: n.commit),
             "votesGranted": per_server(lambda n: FSet(server(s) for s in n.votes)),
@@ -171,7 +189,7 @@ class Abstraction:
         view = {
             "currentTerm": n.term,
             "votedFor": NIL if n.voted_for is None else server(n.voted_for),
-            "log": self.entries(n.log.entries),
+            "log": self.log(n.log),
             "state": n.role.value,
             "commitIndex": n.commit,
             "votesGranted": FSet(server(s) for s in n.votes),
