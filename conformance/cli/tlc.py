@@ -31,9 +31,10 @@ def _install(args: argparse.Namespace) -> int:
 
     source = Path(args.source).expanduser() if args.source else None
     what = source if source is not None else PINNED.url
-    err_console.print(f"installing tla2tools.jar {PINNED.version} from {what}")
+    err_console.print(f"installing tla2tools.jar {PINNED.version} from {what}", soft_wrap=True)
     with Progress("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                  console=err_console, transient=True) as bar:
+                  console=err_console, transient=True,
+                  disable=not err_console.is_terminal) as bar:
         task = bar.add_task("tla2tools.jar", total=PINNED.size)
 
         def progress(done: int, size: int | None) -> None:

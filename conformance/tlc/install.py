@@ -70,8 +70,11 @@ def install(release: Release | None = None, *, dest: Path | None = None, force: 
             where = source if source is not None else release.url
             raise UserError(f"the SHA-256 of {where} is {digest}, not the pinned "
                             f"{release.sha256}: nothing was installed.",
-                            hint="The download was corrupted or is not the release this "
-                                 "version of conform pins; try again, or check the URL.")
+                            hint=f"It is not tla2tools.jar {release.version} from "
+                                 f"{release.url}" + (" (a jar built from source or another "
+                                                     "release can be used with TLA2TOOLS_JAR)."
+                                                     if source is not None else
+                                                     ", or it was corrupted; try again."))
         jar_features(tmp)  # a UserError unless it holds tlc2/TLC.class
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest)
