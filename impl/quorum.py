@@ -95,7 +95,10 @@ class AnyOf:
         return covers_one_of(self.quorums, acked)
 
     def describe(self) -> str:
-        return " | ".join("{" + ",".join(sorted(map(str, q))) + "}" for q in self.quorums)
+        shown = ["{" + ",".join(sorted(map(str, q))) + "}" for q in self.quorums]
+        if len(shown) > 2:
+            return f"{shown[0]} | ... ({len(shown)} listed quorums)"
+        return " | ".join(shown)
 
 
 QuorumRule = Threshold | AnyOf

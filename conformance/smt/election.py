@@ -36,12 +36,12 @@ UpToDate = Callable[[Any, Any, Any, Any], Any]
 
 def spec_up_to_date(cand_last_term: Any, cand_last_index: Any,
                     last_term: Any, last_index: Any) -> Any:
-    """The definition in the Raft spec (``logOk`` in HandleRequestVoteRequest of Ongaro's
-    raft.tla), stated here once as the reference the implementation is held to:
+    """The definition in ``specs/Raft.tla`` (as ``logOk`` in Ongaro's raft.tla), stated here
+    once as the reference the implementation is held to:
 
-        logOk == \\/ m.mlastLogTerm > LastTerm(log[i])
-                 \\/ /\\ m.mlastLogTerm = LastTerm(log[i])
-                    /\\ m.mlastLogIndex >= Len(log[i])
+        UpToDate(candLastTerm, candLastIndex, lastTerm, lastIndex) ==
+            \\/ candLastTerm > lastTerm
+            \\/ candLastTerm = lastTerm /\\ candLastIndex >= lastIndex
     """
     return z3.Or(cand_last_term > last_term,
                  z3.And(cand_last_term == last_term, cand_last_index >= last_index))
@@ -53,7 +53,7 @@ def _pair_text(model: z3.ModelRef, ct: Any, ci: Any, vt: Any, vi: Any) -> str:
 
 
 def equals_spec(up_to_date: UpToDate | None = None) -> Finding:
-    """The predicate and the spec's ``logOk`` agree on all integers."""
+    """The predicate and the spec's ``UpToDate`` agree on all integers."""
     up_to_date = up_to_date or raft_rules.log_up_to_date
     ct, ci, vt, vi = z3.Ints("cand_last_term cand_last_index last_term last_index")
     impl, spec = up_to_date(ct, ci, vt, vi), spec_up_to_date(ct, ci, vt, vi)

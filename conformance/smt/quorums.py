@@ -85,6 +85,40 @@ def _majority(label: str, members: Sequence[Any], quorum: QuorumPredicate) -> Si
     return Side(label, members, lambda acked: quorum(members, acked))
 
 
+def spec_is_quorum(acked: Sequence[Any], config_size: int) -> Any:
+    """The definition in ``specs/Raft.tla``, over the flags of a configuration's members:
+
+        IsQuorum(acked, config) == 2 * Cardinality(acked \\cap config) > Cardinality(config)
+    """
+    return 2 * z3.Sum(*[z3.If(f, 1, 0) for f in acked]) > config_size
+
+
+def equals_spec(n_max: int, quorum: QuorumPredicate | None = None) -> Finding:
+    """The predicate and the spec's ``IsQuorum`` accept the same sets, for every
+    configuration size 1..n_max."""
+    quorum = quorum or impl_quorum.is_quorum
+
+    def each() -> Iterator[Finding]:
+        for n in range(1, n_max + 1):
+            c = servers(n)
+            a = {m: z3.Bool(f"a_{m}") for m in c}
+            impl, spec = quorum(c, a.get), spec_is_quorum(list(a.values()), n)
+
+            def explain(model: z3.ModelRef, c: list[str] = c, a: dict = a,
+                        impl: Any = impl) -> Counterexample:
+                acked = [m for m in c if true_in(model, a[m])]
+                says = true_in(model, impl)
+                return Counterexample(
+                    summary=f"{set_text(acked)} of {set_text(c)}: the implementation "
+                            f"{'accepts' if says else 'rejects'} it as a quorum, the spec "
+                            f"{'rejects' if says else 'accepts'} it",
+                    data={"members": c, "acked": acked, "implementation": says,
+                          "spec": not says})
+            yield decide([], impl == spec, explain, measure=size_of(*a.values()),
+                         logic="QF_FD")
+    return all_of(each())
+
+
 def majorities_intersect(n_max: int, quorum: QuorumPredicate | None = None) -> Finding:
     """Any two quorums of one configuration intersect, for every size 1..n_max."""
     quorum = quorum or impl_quorum.is_quorum

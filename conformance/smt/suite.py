@@ -16,8 +16,8 @@ from conformance.smt.proof import Claim, Verdict
 from conformance.smt.system_file import NamedSystem
 
 DEFAULT_SERVERS = 9
-DEFAULT_LOG_LENGTH = 4
-DEFAULT_BALLOTS = 4
+DEFAULT_LOG_LENGTH = 5
+DEFAULT_BALLOTS = 6
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ def claims(bounds: Bounds) -> list[Claim]:
     n, length, b = bounds.servers, bounds.log_length, bounds.ballots
     sizes = f"n = 1..{n}"
     out = [
+        Claim("is_quorum = the spec's IsQuorum", sizes,
+              lambda: quorums.equals_spec(n), group="quorums"),
         Claim("majority quorums intersect", sizes,
               lambda: quorums.majorities_intersect(n), group="quorums"),
         Claim("joint quorums meet C_old and C_new quorums",
@@ -48,7 +50,7 @@ def claims(bounds: Bounds) -> list[Claim]:
               lambda: quorums.joint_consensus(n), group="quorums"),
         Claim("single-server change: C, C±1 quorums meet", f"|C|, |C±1| <= {n}",
               lambda: quorums.configuration_change(n, 1), group="quorums"),
-        Claim("up-to-date check = the spec's logOk", "all integers",
+        Claim("up-to-date check = the spec's UpToDate", "all integers",
               lambda: election.equals_spec(), group="election"),
         Claim("up-to-date check is a total preorder", "all integers",
               lambda: election.total_preorder(), group="election"),

@@ -137,7 +137,7 @@ def _acceptors(name: str, value: Any, where: _Locator) -> dict[str, int]:
                                 f"not {a!r}", at)
             if a in weights:
                 raise UserError(f"system {name!r}: acceptor {a!r} is listed twice",
-                                where.key(name, "acceptors", a))
+                                where.key(name, "acceptors", a, nth=2))
             weights[a] = 1
     elif isinstance(value, dict):
         weights = {}
@@ -196,16 +196,24 @@ def _is_table_header(line: str) -> bool:
 class _Locator:
     """Positions of tables and keys in the TOML text, found by reading it line by line."""
 
+    _KEY = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[\w-]+)\s*=')
     _HEADER = re.compile(r'^\s*\[\s*system\s*\.\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[\w-]+)\s*\]')
 
     def __init__(self, text: str, file: str):
         self.file = file
         self.lines = text.splitlines()
         self.headers: dict[str, int] = {}
+        in_system_table = False
         for n, line in enumerate(self.lines):
             m = self._HEADER.match(line)
             if m:
                 self.headers.setdefault(m.group(1).strip("\"'"), n)
+            if _is_table_header(line):
+                in_system_table = bool(re.match(r"^\s*\[\s*system\s*\]", line))
+            elif in_system_table:
+                m = self._KEY.match(line)      # [system] with x = {...} inside
+                if m:
+                    self.headers.setdefault(m.group(1).strip("\"'"), n)
 
     def from_toml_error(self, message: str) -> tuple[str, Position]:
         m = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
@@ -222,11 +230,14 @@ class _Locator:
         n = self.headers.get(name)
         if n is None:
             return Position(self.file)
-        return Position(self.file, n + 1, self.lines[n].index("[") + 1)
+        line = self.lines[n]
+        return Position(self.file, n + 1, len(line) - len(line.lstrip()) + 1)
 
-    def key(self, system: str | None, key: str, needle: str | None = None) -> Position:
+    def key(self, system: str | None, key: str, needle: str | None = None,
+            nth: int = 1) -> Position:
         """The line of ``key = ...`` in the system's table (or at the top, for None), and
-        the column of ``needle`` (a quoted name or key) in the value when it is given."""
+        the column of the ``nth`` ``needle`` (a quoted name or key) in the value when it is
+        given."""
         start = 0 if system is None else self.headers.get(system)
         if start is None:
             return Position(self.file)
@@ -239,13 +250,13 @@ class _Locator:
             m = pattern.match(line)
             if m:
                 if needle is not None:
-                    found = self._find(needle, n, m.end())
+                    found = self._find(needle, n, m.end(), nth)
                     if found:
                         return found
                 return Position(self.file, n + 1, m.start(1) + 1)
         return self.table(system) if system is not None else Position(self.file)
 
-    def _find(self, needle: str, line: int, column: int) -> Position | None:
+    def _find(self, needle: str, line: int, column: int, nth: int) -> Position | None:
         """The first place after (line, column) where ``needle`` appears as a TOML string or
         bare key, within the value (which may span lines, until the next key or table)."""
         word = re.compile(rf'"{re.escape(needle)}"|\'{re.escape(needle)}\'|'
@@ -254,7 +265,8 @@ class _Locator:
             text = self.lines[n]
             if n > line and (_is_table_header(text) or re.match(r"^\s*[\w\"'-]+\s*=", text)):
                 return None
-            m = word.search(text, column if n == line else 0)
-            if m:
-                return Position(self.file, n + 1, m.start() + 1)
+            for m in word.finditer(text, column if n == line else 0):
+                nth -= 1
+                if nth == 0:
+                    return Position(self.file, n + 1, m.start() + 1)
         return None
