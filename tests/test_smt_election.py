@@ -99,3 +99,12 @@ def test_leader_completeness_fails_with_a_tie_quorum():
     finding = election.leader_completeness_upto(4, 2, quorum=broken.tie_quorum)
     d = _check_log_counterexample(finding, log_up_to_date, broken.tie_quorum)
     assert d["servers"] % 2 == 0
+
+
+@pytest.mark.parametrize("hypothesis", ["later_terms_hold", "one_leader_per_term"])
+def test_each_hypothesis_of_leader_completeness_is_needed(monkeypatch, hypothesis):
+    """The hypotheses are not decoration: drop one and the proof finds a counterexample, so
+    the proof rests on exactly the invariants its docstring names."""
+    monkeypatch.setattr(election.Logs, hypothesis, lambda self, *args: [])
+    finding = election.leader_completeness_upto(3, 2)
+    assert finding.verdict is Verdict.COUNTEREXAMPLE

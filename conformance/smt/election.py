@@ -174,6 +174,15 @@ class Logs:
                             self.term[r][i] == self.term[s][i]))
         return out
 
+    def later_terms_hold(self, k: Any, t: Any) -> list:
+        """Leader Completeness for the terms after t, the induction hypothesis of Raft section
+        5.4.3: every log that holds an entry of a term greater than t holds the entry (k, t),
+        because the leader that created that later entry held (k, t) and Log Matching carries
+        the prefix along."""
+        return [z3.Implies(z3.And(i <= self.length[s], self.term[s][i] > t),
+                           self.holds_at(s, k, t))
+                for s in self.names for i in self.indexes]
+
     def text(self, model: z3.ModelRef, s: str) -> str:
         n = int_in(model, self.length[s])
         return "[" + ", ".join(str(int_in(model, self.term[s][i])) for i in range(1, n + 1)) + "]"
@@ -186,11 +195,12 @@ def leader_completeness(n: int, max_len: int, up_to_date: UpToDate | None = None
     granted because ``up_to_date`` holds, then the candidate's log holds the entry.
 
     Hypotheses, each an invariant the rest of Raft maintains (and that the model checker
-    checks on the spec): logs are well formed; Log Matching; one leader per term (see
-    :meth:`Logs.one_leader_per_term`); and Leader Completeness for the terms after t that
-    precede this election, as the induction of Raft section 5.4.3 assumes: every log that holds
-    an entry of a term greater than t holds the entry (k, t), because it holds an entry of a
-    leader that did."""
+    checks on the spec): logs are well formed; Log Matching; one leader per term
+    (:meth:`Logs.one_leader_per_term`); and Leader Completeness for the terms between t and
+    this election (:meth:`Logs.later_terms_hold`), the induction hypothesis of Raft section
+    5.4.3. Each is needed: without the last, a candidate whose last entry has a later term wins
+    without the entry, as Log Matching alone does not tie that later entry to it; without the
+    one-leader rule, a longer log with the same last term need not hold the voter's prefix."""
     up_to_date = up_to_date or raft_rules.log_up_to_date
     quorum = quorum or impl_quorum.is_quorum
     names = servers(n)
@@ -204,9 +214,7 @@ def leader_completeness(n: int, max_len: int, up_to_date: UpToDate | None = None
     hypotheses += [k >= 1, k <= max_len, t >= 1]
     hypotheses += [z3.Implies(stored[s], logs.holds_at(s, k, t)) for s in names]
     hypotheses.append(quorum(names, stored.get))
-    hypotheses += [z3.Implies(z3.And(i <= logs.length[s], logs.term[s][i] > t),
-                              logs.holds_at(s, k, t))
-                   for s in names for i in logs.indexes]
+    hypotheses += logs.later_terms_hold(k, t)
     cand_term, cand_index = logs.last_term(candidate), logs.length[candidate]
     hypotheses += [z3.Implies(voted[s], up_to_date(cand_term, cand_index,
                                                    logs.last_term(s), logs.length[s]))
