@@ -79,6 +79,8 @@ def test_a_malformed_system_file_is_a_clear_error(tmp_path, capsys):
 def test_bounds_too_small_to_mean_anything_are_refused(capsys):
     assert main(["prove", "-n", "2"]) == 2
     assert "--servers must be at least 3" in capsys.readouterr().err
+    assert main(["prove", "-l", "1"]) == 2
+    assert "--log-length must be at least 2" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("module, name, replacement, failing", [

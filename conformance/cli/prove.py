@@ -48,7 +48,8 @@ def _prove(args: argparse.Namespace) -> int:
 
     _at_least("--servers", args.servers, 3,
               "the broken variants need three servers to go wrong")
-    _at_least("--log-length", args.log_length, 1, "an entry needs a log to be in")
+    _at_least("--log-length", args.log_length, 2,
+              "comparing last terms only goes wrong only with two entries")
     _at_least("--ballots", args.ballots, 2, "stability compares a ballot with a later one")
     systems = tuple((file, s) for file in args.quorums for s in load_systems(file))
     bounds = Bounds(args.servers, args.log_length, args.ballots, systems)
@@ -70,7 +71,8 @@ def _prove(args: argparse.Namespace) -> int:
 
     if args.json:
         print(json.dumps({"ok": ok, "seconds": round(total, 3), "bounds": bounds.to_json(),
-                          "results": [r.to_json() for r in results]}, indent=2))
+                          "results": [r.to_json() for r in results]},
+                         indent=2, ensure_ascii=False))
     else:
         from conformance.cli.output import print_proofs
 
