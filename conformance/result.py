@@ -73,7 +73,7 @@ class CheckResult:
     depth: int | None = None
     duration: float | None = None  # seconds, wall clock
     positions: list[Position] = field(default_factory=list)  # errors, innermost last
-    counterexample: "Trace | None" = None
+    counterexample: Trace | None = None
     tool_version: str | None = None
     warnings: list[str] = field(default_factory=list)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from conformance.errors import UserError
@@ -21,8 +22,8 @@ err_console = Console(stderr=True, highlight=False)
 
 
 def print_error(e: UserError) -> None:
-    err_console.print(f"[bold red]error:[/] {e.position}: " if e.position else "[bold red]error:[/] ",
-                      end="")
+    where = escape(f"{e.position}: ") if e.position else ""
+    err_console.print(f"[bold red]error:[/] {where}", end="")
     err_console.print(e.message, markup=False)
     if e.hint:
         err_console.print(e.hint, markup=False, style="yellow")
