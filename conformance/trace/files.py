@@ -19,8 +19,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any
 
 from conformance.errors import Position, UserError
 from conformance.trace.encoding import DecodeError, decode, encode, to_itf_json
