@@ -580,13 +580,18 @@ class Node:
     def _leader_commit(self) -> None:
         """The spec's LeaderCommit: commit the highest index that a quorum of the
         configuration stores, if its entry is of the current term (the paper's Figure 8:
-        an older entry commits only underneath one of ours)."""
+        an older entry commits only underneath one of ours).
+
+        The highest index a quorum stores is always some server's match index (or our own
+        last index), so only those are tried, highest first; and if the entry there is of
+        an older term, so is every entry below it, and nothing commits."""
         log = self.log
-        for n in range(log.last_index, self.commit, -1):
-            if log.term_at(n) != self.term and not self.bugs.commit_old_term:
-                break  # terms only fall going back: nothing of ours below here
+        candidates = {log.last_index, *self.match_index.values()}
+        for n in sorted((c for c in candidates if self.commit < c <= log.last_index),
+                        reverse=True):
             if self._quorum(self._stores(n)):
-                self.commit = n
+                if log.term_at(n) == self.term or self.bugs.commit_old_term:
+                    self.commit = n
                 return
 
     def _stores(self, n: int) -> Callable[[NodeId], bool]:
