@@ -186,6 +186,7 @@ class RaftServer:
         assert node is not None
         while True:
             await self._wake.wait()
+            await asyncio.sleep(0)  # let the readers that are ready queue theirs too
             self._wake.clear()
             batch, self._inbox = self._inbox, []
             merged = Ready()
