@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.result import Progress
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import LazyFn, LazySet
 from conformance.tla.model import Model
@@ -105,7 +106,7 @@ class Explorer:
     """One breadth-first search of a model."""
 
     def __init__(self, model: Model, *, timeout: float | None = None,
-                 progress: Callable[[dict], None] | None = None,
+                 progress: Callable[[Progress], None] | None = None,
                  progress_interval: float = 2.0, record_graph: bool = False) -> None:
         self.model = model
         # the behavior graph for liveness: state key -> [(successor key, action index)]
@@ -326,9 +327,8 @@ class Explorer:
                     return
                 if self.progress is not None and now >= self.next_report:
                     self.next_report = now + self.progress_interval
-                    self.progress({"generated": res.generated, "distinct": len(seen),
-                                   "queue": len(queue), "depth": res.depth,
-                                   "elapsed": now - self.start})
+                    self.progress(Progress(res.generated, len(seen), len(queue),
+                                           res.depth))
 
     def _check_invariants(self, invariants, t, cur) -> None:
         E = (t, None)

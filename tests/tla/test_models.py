@@ -70,6 +70,21 @@ def test_state_and_action_constraints_bound_the_search(tla):
     assert (r.states_generated, r.distinct_states) == (4, 3)
 
 
+def test_progress_reports_figures_while_searching(tla):
+    from conformance.result import Progress
+    from conformance.tla.explore import Explorer
+
+    path = tla.spec("VARIABLE x\nInit == x = 0\nNext == x < 1000 /\\ x' = x + 1",
+                    "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n")
+    reports: list[Progress] = []
+    explorer = Explorer(load(path, path.with_suffix(".cfg")), progress=reports.append,
+                        progress_interval=0.0)
+    explorer.run()
+    assert reports and all(isinstance(p, Progress) for p in reports)
+    figures = [(p.distinct_states, p.depth) for p in reports]
+    assert figures == sorted(figures) and 0 < figures[-1][0] <= 1001
+
+
 def test_view_merges_states_with_equal_views(tla):
     path = tla.spec("VARIABLES x, t\nInit == x = 0 /\\ t = 0\n"
                     "Next == x' = (x + 1) % 3 /\\ t' = t + 1 /\\ t < 6\nV == x",
