@@ -19,10 +19,10 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from conformance.manifest import Model, disagreements, find_models, notes
 from conformance.result import CheckResult, Outcome
