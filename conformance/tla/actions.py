@@ -47,13 +47,16 @@ _CONCRETE = frozenset({int, str, bool, Tup, Fn, FSet})
 
 class Partial(list):
     """A state under construction: ``None`` marks an unassigned variable; ``sink``
-    receives each completed state; ``n`` counts the assigned variables."""
+    receives each completed state; ``n`` counts the assigned variables; ``extra``, when
+    set, is told how many intermediate states an action composition generated (TLC counts
+    them as generated)."""
 
-    __slots__ = ("sink", "n")
+    __slots__ = ("sink", "n", "extra")
 
     def __init__(self, values) -> None:
         super().__init__(values)
         self.n = sum(1 for v in self if v is not None)
+        self.extra = None
 
 
 class _Enabled(Exception):
@@ -597,6 +600,9 @@ class ActionCompiler:
                     err.push(loc)
                     raise err
             return self._located(implies, loc)
+        if not n.prefix and n.name == "\\cdot" and len(n.args) == 2 and mode == "next" \
+                and scope.locals.get(n.name) is None:
+            return self.composition(n, scope, k)
         if not n.prefix and not n.args:
             b = scope.locals.get(n.name)
             if b is not None and b.node is not None and b.scope is not None and \
@@ -608,6 +614,39 @@ class ActionCompiler:
         if op is None:
             return self.guard(comp.expr(n, scope), k, n.loc)
         return self.expand(op, n, scope, k, mode)
+
+    def composition(self, n: S.Name, scope: Scope, k) -> Callable:
+        """``A \\cdot B`` as TLC's (experimental) action composition computes it: the
+        successors ``t`` of ``A``, then the successors of ``B`` from each ``t``, all
+        reported as successors of the current state. ``A`` runs with the rest of the
+        conjunction (TLC hands it the pending conjuncts too), except under ENABLED."""
+        if self.enabled_mode:
+            def collect(E):
+                t = E[1]
+                if None not in t:
+                    t.sink(tuple(t))
+            self._agnostic.add(id(collect))
+            a_fn = self.act(n.args[0], scope, collect, "next")
+        else:
+            a_fn = self.act(n.args[0], scope, k, "next")
+        b_fn = self.act(n.args[1], scope, k, "next")
+
+        def cdot(E):
+            s0, s1 = E[0], E[1]
+            # TLC's s0.copyWith(s1): what the next state fixes so far, at its current values
+            t0 = Partial([s0[i] if v is not None and i < len(s0) else None
+                          for i, v in enumerate(s1)])
+            middle: list = []
+            t0.sink = middle.append
+            rest = E[2:]
+            a_fn((s0, t0) + rest)
+            if s1.extra is not None:
+                s1.extra(len(middle))
+            for t in middle:
+                u = Partial(s1)
+                u.sink, u.extra = s1.sink, s1.extra
+                b_fn((t, u) + rest)
+        return self._located(cdot, n.loc)
 
     def resolve(self, n: S.Name, scope: Scope):
         """The user-defined operator a name applies (for expansion), or None."""
@@ -877,6 +916,10 @@ class ActionCompiler:
                     diag.fail(loc, f"{vname} should be unchanged ({to_tla_any(v)}), but "
                                    f"{vname}' is {to_tla_any(old)}")
             return keep
+        if self.enabled_mode:
+            j = self.pseudo_var(expr, scope)
+            if j is not None:
+                return self.unchanged_pseudo(expr, j, scope, k, loc)
         if isinstance(expr, S.Tuple):
             f = k
             for item in reversed(expr.elems):
@@ -911,6 +954,31 @@ class ActionCompiler:
         nf, tf = now.fn, then.fn
         check = Code(lambda E: nf(E) == tf(E), max(now.level, STATE) + 1, now.deps)
         return self.guard(check, k, loc)
+
+
+    def unchanged_pseudo(self, expr, j: int, scope: Scope, k, loc: S.Loc) -> Callable:
+        """UNCHANGED of a substituted instance variable under ENABLED: TLC binds it by name
+        to the current value of its substitution (getVar stops at the substitution)."""
+        now = self.comp.expr(expr, scope).fn
+
+        def keep_pseudo(E):
+            t = E[1]
+            try:
+                v = _canon(now(E))
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+            old = t[j]
+            if old is None:
+                t[j] = v
+                t.n += 1
+                try:
+                    k(E)
+                finally:
+                    t[j] = None
+                    t.n -= 1
+            elif old == v:
+                k(E)
+        return keep_pseudo
 
 
 def describe_partial(names: list[str], t: list) -> str:

@@ -1888,6 +1888,28 @@ class Compiler:
             code.level = max(code.level, STATE)
         return code
 
+    def composition(self, args, scope: Scope, loc: S.Loc) -> Code:
+        """``A \\cdot B`` as a formula of two states ``s``, ``u``: some successor ``t`` of
+        ``s`` under ``A`` has ``u`` as a ``B``-successor (TLC's eval of \\cdot)."""
+        from conformance.tla.actions import Partial
+
+        acomp = self.actions
+        a_fn = acomp.next_action(args[0], scope)
+        b = self.expr(args[1], scope)
+        b_fn, nvars = b.fn, acomp.nvars
+
+        def cdot(E):
+            middle: list = []
+            t = Partial([None] * nvars)
+            t.sink = middle.append
+            rest = E[2:]
+            a_fn((E[0], t) + rest)
+            for s in middle:
+                if b_fn((s, E[1]) + rest) is True:
+                    return True
+            return False
+        return Code(guarded(cdot, loc), ACTION, b.deps, False, b.binds, loc=loc)
+
     # ------------------------------------------------------------------ built-ins
 
     def builtin(self, name: str, n: S.Name, scope: Scope) -> Code:
@@ -1933,7 +1955,7 @@ class Compiler:
                 raise err
             return Code(temporal, TEMPORAL, deps, False, binds, loc=loc)
         if name == "\\cdot":
-            raise Unsupported("action composition (\\cdot)", loc)
+            return self.composition(args, scope, loc)
         codes = [self.expr(a, scope) for a in args]
         level, deps, pure, binds = _merge(codes)
         if name == "\\lnot":

@@ -306,8 +306,12 @@ class Explorer:
                 self._check_invariants(invariants, t, cur)
             queue.append((t, k, level))
 
+        def on_middle(count):  # intermediate states of an action composition
+            res.generated += count
+
         partial = Partial([None] * nvars)
         partial.sink = on_succ
+        partial.extra = on_middle
         popleft = queue.popleft
         checks = 0
         while queue:

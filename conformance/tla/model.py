@@ -627,7 +627,36 @@ def _permutations(perms, name: str) -> list[dict]:
                 mapping[k] = v
         if mapping:
             out.append(mapping)
-    return out
+    return _group(out)
+
+
+def _group(generators: list[dict]) -> list[dict]:
+    """The permutations the generators compose to, identity left out: TLC closes the
+    SYMMETRY set under composition (MVPerms.permutationSubgroup), so that, e.g.,
+    ``Permutations(A) \\cup Permutations(B)`` also swaps values of A and B together."""
+    def compose(p: dict, q: dict) -> dict:
+        out = {}
+        for x in {**q, **p}:
+            y = p.get(q.get(x, x), q.get(x, x))
+            if y is not x:
+                out[x] = y
+        return out
+
+    perms = list(generators)
+    known = {frozenset(p.items()) for p in perms}
+    start = 0
+    while True:
+        end = len(perms)
+        for g in generators:
+            for j in range(start, end):
+                c = compose(g, perms[j])
+                key = frozenset(c.items())
+                if c and key not in known:
+                    known.add(key)
+                    perms.append(c)
+        if end == len(perms):
+            return perms
+        start = end
 
 
 __all__ = ["Model", "Action", "Check", "Temporal", "load", "check_assumptions",

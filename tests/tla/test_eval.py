@@ -84,6 +84,9 @@ def test_tlc_module(tla):
     assert tla("SortSeq(<<3, 1, 2>>, LAMBDA a, b : a < b)") == Tup((1, 2, 3))
     assert tla("ToString(<<1, \"a\">>)") == '<<1, "a">>'
     assert tla("Assert(TRUE, \"x\")") is True
+    # Java properties: the engine composes actions as TLC does with this one set
+    assert tla('TLCGet("-Dtlc2.tool.impl.Tool.cdot")') == "true"
+    assert tla('TLCGet("-Dunset.property")') == "-Dunset.property"
 
 
 def test_bags(tla):
