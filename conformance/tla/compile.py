@@ -578,7 +578,7 @@ _VALUE_BUILTINS: dict[str, tuple[Callable, int]] = {
 class DefBody:
     """The compiled body of a definition under one instance context (call by value)."""
 
-    __slots__ = ("holder", "level", "pure", "done", "code")
+    __slots__ = ("holder", "level", "pure", "done", "code", "memo")
 
     def __init__(self) -> None:
         self.holder: list = [None]
@@ -586,6 +586,23 @@ class DefBody:
         self.pure = True
         self.done = False
         self.code: Code | None = None
+        self.memo: dict | None = None  # results by arguments, for costly constant operators
+
+
+# how many results a memoized operator keeps (then it starts afresh)
+MEMO_LIMIT = 50_000
+_BINDERS = (S.Quant, S.Choose, S.SetFilter, S.SetMap, S.FnCons)
+
+
+def _enumerates(node, cache: dict) -> bool:
+    """Whether an expression iterates over a set somewhere (a quantifier, CHOOSE, set or
+    function constructor): what makes an operator worth remembering results of."""
+    key = id(node)
+    hit = cache.get(key)
+    if hit is None:
+        hit = cache[key] = isinstance(node, _BINDERS) or \
+            any(_enumerates(x, cache) for x in S.subnodes(node))
+    return hit
 
 
 class Compiler:
@@ -606,6 +623,7 @@ class Compiler:
         self._ctx_cache: dict = {}
         self._inst_cache: dict = {}
         self._bodies: dict = {}
+        self._enumerating: dict = {}
         self.actions = None  # set by the model: compiles ENABLED
 
     # ------------------------------------------------------------------ contexts
@@ -1123,6 +1141,41 @@ class Compiler:
         loc = n.loc
         single = len(sets) == 1 and shapes[0] is None
         sf = sets[0].fn
+        pair = len(sets) == 2 and shapes[0] is None and shapes[1] is None
+        if pair:
+            sf2 = sets[1].fn
+            need = self.enumerate_bounds([sf, sf2], shapes, n.loc)
+            forall = n.kind == "A"
+
+            word = "\\A" if forall else "\\E"
+
+            def quant2(E):
+                # \A x, y \in ...: nested loops, the first variable varying fastest
+                a, b = sf(E), sf2(E)
+                xs = a.ordered() if type(a) is FSet else ordered(a) if is_set(a) else None
+                ys = b.ordered() if type(b) is FSet else ordered(b) if is_set(b) else None
+                if xs is None or ys is None:
+                    return quant_any(E)  # which reports the bound that is not a set
+                for y in ys:
+                    for x in xs:
+                        r = bf(E + (x, y))
+                        if r is not forall:
+                            if r is (not forall):
+                                return r
+                            raise EvalError(f"The body of {word} is not a boolean:\n"
+                                            f"{to_tla_any(r)}")
+                return forall
+
+            def quant_any(E):
+                for vals in need(E):
+                    r = bf(E + vals)
+                    if r is not forall:
+                        if r is (not forall):
+                            return r
+                        raise EvalError(f"The body of {word} is not a boolean:\n"
+                                        f"{to_tla_any(r)}")
+                return forall
+            return self.fold(Code(guarded(quant2, loc), level, deps, pure, True, loc=loc))
         if n.kind == "E":
             if single:
                 def exists1(E):
@@ -1241,16 +1294,23 @@ class Compiler:
         loc = n.loc
         depth = scope.depth
 
+        # a filter without primes stays a rule until its elements are needed (TLC's
+        # SetPredValue); one reading the next state is computed at once, while it is there
+        keep_rule = pred.level < ACTION
+
         def filt(E):
             s = sf(E)
             if not is_set(s):
                 raise EvalError("Attempted to compute the value of an expression of form "
                                 "{x \\in S : P}, but S was not a set.")
-            if not is_finite(s):
-                def test(v, E=E):
-                    r = pf(E[:depth] + ((v,) if tuple_shape is None else tuple(v)))
-                    return r is True
-                return FilteredSet(s, test, "{x \\in " + to_tla_any(s) + " : ...}")
+            if keep_rule or not is_finite(s):
+                if tuple_shape is None:
+                    def test(v, E=E[:depth]):
+                        return pf(E + (v,))
+                else:
+                    def test(v, E=E[:depth]):
+                        return pf(E + tuple(v))
+                return FilteredSet(s, test)
             out = []
             for v in ordered(s):
                 r = pf(E + ((v,) if tuple_shape is None else tuple(v)))
@@ -1798,6 +1858,13 @@ class Compiler:
         body.pure = code.pure
         body.code = code
         body.done = True
+        # an operator of its arguments alone (no variables, nothing impure) that iterates
+        # over sets is remembered: specs call PermsOf(s) or Max(S) again and again on the
+        # same arguments, and the answer cannot change
+        if node.params and code.level == CONST and code.pure and \
+                not any(p.arity for p in node.params) and \
+                _enumerates(node.body, self._enumerating):
+            body.memo = {}
         return body
 
     def bind_params(self, params, scope: Scope) -> Scope:
@@ -1840,6 +1907,9 @@ class Compiler:
                 return self.fold(code)
             return code
         fns = [a.fn for a in arg_codes]
+        memo = body.memo if body.done else None
+        if memo is not None:
+            return self._memo_call(holder, memo, fns, level, deps, pure, binds, loc)
         if n == 1:
             (a,) = fns
 
@@ -1867,6 +1937,49 @@ class Compiler:
             fn = calln
         code = Code(fn, level, deps, pure, binds, loc=loc)
         return self.fold(code) if body.done else code
+
+    def _memo_call(self, holder, memo: dict, fns, level, deps, pure, binds, loc) -> Code:
+        if len(fns) == 1:
+            (a,) = fns
+
+            def memo1(E):
+                x = a(E)
+                if x is True or x is False:  # Python has TRUE = 1: keep them apart
+                    return holder[0]((E[0], E[1], x))
+                try:
+                    return memo[x]
+                except KeyError:
+                    pass
+                except TypeError:  # a value Python cannot hash (never in states)
+                    return holder[0]((E[0], E[1], x))
+                try:
+                    v = holder[0]((E[0], E[1], x))
+                except Exception as e:  # noqa: BLE001
+                    raise wrap_error(e, loc) from None
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()
+                memo[x] = v
+                return v
+            fn = memo1
+        else:
+            def memon(E):
+                xs = tuple(f(E) for f in fns)
+                try:
+                    return memo[xs]
+                except KeyError:
+                    pass
+                except TypeError:
+                    return holder[0]((E[0], E[1]) + xs)
+                try:
+                    v = holder[0]((E[0], E[1]) + xs)
+                except Exception as e:  # noqa: BLE001
+                    raise wrap_error(e, loc) from None
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()
+                memo[xs] = v
+                return v
+            fn = memon
+        return self.fold(Code(fn, level, deps, pure, binds, loc=loc))
 
     def call_native(self, op: NativeOp, args: list, scope: Scope, loc: S.Loc) -> Code:
         nat = op.native

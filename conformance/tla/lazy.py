@@ -422,28 +422,62 @@ class SeqSet(LazySet):
 
 
 class Filtered(LazySet):
-    """``{x \\in S : P(x)}`` over an infinite S: membership evaluates the predicate."""
+    """``{x \\in S : P(x)}``, kept as a rule as TLC keeps a SetPredValue: membership tests
+    ``S`` and then ``P``, so that ``e \\in {x \\in SUBSET SUBSET S : ...}`` never
+    enumerates; the elements (in the order of ``S``) are computed once, when needed."""
 
-    __slots__ = ("base", "pred", "text")
+    __slots__ = ("base", "pred")
 
-    def __init__(self, base: Value, pred: Callable[[Value], bool], text: str) -> None:
-        self.base, self.pred, self.text = base, pred, text
-        self.finite = False
+    def __init__(self, base: Value, pred: Callable[[Value], Value]) -> None:
+        self.base, self.pred = base, pred
+        self.finite = is_finite(base)
+
+    def _test(self, v) -> bool:
+        r = self.pred(v)
+        if r is True or r is False:
+            return r
+        raise EvalError("The predicate of a set filter is not a boolean:\n"
+                        f"{to_tla_any(r)}")
 
     def member(self, v):
-        return member(v, self.base) and self.pred(v)
+        try:
+            return v in self._mat
+        except AttributeError:
+            return member(v, self.base) and self._test(v)
+
+    def materialize(self) -> FSet:
+        m = super().materialize()
+        self.pred = None  # let go of the environment the rule captured (states hold sets)
+        return m
 
     def size(self):
-        raise EvalError(f"Attempted to compute the number of elements of {self.text}.")
+        if not self.finite:
+            raise EvalError(f"Attempted to compute the number of elements of {self.to_tla()}.")
+        return len(self.materialize())
+
+    def _elements(self):
+        test = self._test
+        try:
+            return [v for v in any_order(self.base) if test(v)]
+        except EvalError:
+            # the error TLC reports is the one met first in its order
+            return [v for v in ordered(self.base) if test(v)]
 
     def __iter__(self):
-        raise EvalError(f"Attempted to enumerate {self.text}.")
+        if not self.finite:
+            raise EvalError(f"Attempted to enumerate {self.to_tla()}.")
+        return iter(self.materialize().ordered())
 
     def _params(self):
         return (id(self),)
 
     def to_tla(self) -> str:
-        return self.text
+        if self.finite:  # TLC prints the elements when it can enumerate them
+            try:
+                return to_tla(self.materialize())
+            except EvalError:
+                pass
+        return "{x \\in " + to_tla_any(self.base) + " : ...}"
 
 
 class Combined(LazySet):
@@ -592,6 +626,21 @@ def ordered(s: Value) -> tuple | list:
         return list(s.elements())
     if isinstance(s, frozenset):
         return sorted(s, key=order_key)
+    raise EvalError(f"Attempted to enumerate the non-set value:\n{to_tla_any(s)}")
+
+
+def any_order(s: Value):
+    """The elements of a finite set in no particular order: for results that are sets
+    themselves, where TLC's order (a sort, for a fresh set) would be wasted."""
+    if isinstance(s, frozenset):
+        return s
+    if isinstance(s, LazySet):
+        m = getattr(s, "_mat", None)
+        if m is not None:
+            return m
+        if type(s) is Filtered:
+            return s.materialize()
+        return s.elements()
     raise EvalError(f"Attempted to enumerate the non-set value:\n{to_tla_any(s)}")
 
 

@@ -15,6 +15,7 @@ from conformance.tla.lazy import (
     LazyFn,
     LazySet,
     Powerset,
+    any_order,
     as_fset,
     is_finite,
     is_set,
@@ -151,12 +152,21 @@ def subset(s):
 def union(s):
     _need_set(s, "UNION S", "S")
     out: set = set()
-    for x in ordered(s):
+    try:
+        for x in any_order(s):
+            out.update(as_fset(x) if is_set(x) else _not_a_set(x))
+        return FSet(out)
+    except EvalError:
+        pass
+    for x in ordered(s):  # report what TLC meets first
         if not is_set(x):
-            raise EvalError(f"Attempted to compute UNION of a set containing the non-set "
-                            f"{_ppr(x)}")
-        out.update(as_fset(x))
-    return FSet(out)
+            _not_a_set(x)
+        as_fset(x)
+    raise AssertionError("unreachable")
+
+
+def _not_a_set(x):
+    raise EvalError(f"Attempted to compute UNION of a set containing the non-set {_ppr(x)}")
 
 
 # --------------------------------------------------------------------------- functions

@@ -44,6 +44,18 @@ class Loc:
 NOLOC = Loc("", 0, 0, 0, 0)
 
 
+def subnodes(node):
+    """The syntax nodes directly inside ``node`` (through tuples of them)."""
+    for name in getattr(node, "__slots__", ()):
+        v = getattr(node, name, None)
+        if isinstance(v, tuple):
+            for x in v:
+                if hasattr(x, "__slots__") and not isinstance(x, (str, Loc)):
+                    yield x
+        elif hasattr(v, "__slots__") and not isinstance(v, (str, Loc)):
+            yield v
+
+
 def _node(cls):
     return dataclass(frozen=True, slots=True, eq=False)(cls)
 
