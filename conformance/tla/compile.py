@@ -1142,6 +1142,10 @@ class Compiler:
         single = len(sets) == 1 and shapes[0] is None
         sf = sets[0].fn
         pair = len(sets) == 2 and shapes[0] is None and shapes[1] is None
+        # Over a set not yet sorted, a pure body can run in any order: the answer is the
+        # same, and only an error (or a non-boolean) depends on TLC's order, so then the
+        # quantifier runs again in that order and says what TLC says.
+        quick = body.pure
         if pair:
             sf2 = sets[1].fn
             need = self.enumerate_bounds([sf, sf2], shapes, n.loc)
@@ -1180,7 +1184,22 @@ class Compiler:
             if single:
                 def exists1(E):
                     s = sf(E)
-                    elems = s.ordered() if type(s) is FSet else ordered(s)
+                    if type(s) is FSet:
+                        if quick:
+                            try:
+                                for v in s:  # any order will do: see quick above
+                                    r = bf(E + (v,))
+                                    if r is True:
+                                        return True
+                                    if r is not False:
+                                        break
+                                else:
+                                    return False
+                            except EvalError:
+                                pass
+                        elems = s.ordered()
+                    else:
+                        elems = ordered(s)
                     for v in elems:
                         r = bf(E + (v,))
                         if r is True:
@@ -1205,7 +1224,22 @@ class Compiler:
             if single:
                 def forall1(E):
                     s = sf(E)
-                    elems = s.ordered() if type(s) is FSet else ordered(s)
+                    if type(s) is FSet:
+                        if quick:
+                            try:
+                                for v in s:  # any order will do: see quick above
+                                    r = bf(E + (v,))
+                                    if r is False:
+                                        return False
+                                    if r is not True:
+                                        break
+                                else:
+                                    return True
+                            except EvalError:
+                                pass
+                        elems = s.ordered()
+                    else:
+                        elems = ordered(s)
                     for v in elems:
                         r = bf(E + (v,))
                         if r is False:

@@ -463,10 +463,12 @@ class Filtered(LazySet):
             # the error TLC reports is the one met first in its order
             return [v for v in ordered(self.base) if test(v)]
 
-    def __iter__(self):
+    def elements(self):
         if not self.finite:
             raise EvalError(f"Attempted to enumerate {self.to_tla()}.")
         return iter(self.materialize().ordered())
+
+    __iter__ = elements
 
     def _params(self):
         return (id(self),)
