@@ -52,7 +52,10 @@ class Native:
     """A natively implemented operator.
 
     ``op_args`` lists the positions of arguments that are operators (passed as callables);
-    ``impure`` operators (Print, TLCGet, RandomElement...) are never constant-folded;
+    ``impure`` operators (Print, TLCGet, RandomElement...) are never folded inside an
+    expression (a 0-arity constant definition using them is still evaluated once, as TLC
+    does at startup); ``state_level`` ones read the search's state (TLCGet: TLC gives it a
+    minimum level of 1), so definitions using them are never evaluated ahead;
     ``runtime`` operators get the model's :class:`Runtime` as their first argument.
     """
 
@@ -61,6 +64,7 @@ class Native:
     op_args: tuple[int, ...] = ()
     impure: bool = False
     runtime: bool = False
+    state_level: bool = False
     name: str = field(default="", compare=False)
 
 
@@ -71,7 +75,10 @@ class Runtime:
         self.out = out or sys.stdout
         self.registers: dict = {}
         self.properties: dict = dict(PROPERTIES)
-        self.rng = random.Random(seed)
+        # RandomElement and friends draw from this; a model compiled again (to trace an
+        # error) starts from the same seed, so constants it drew come out the same
+        self.seed = seed if seed is not None else random.randrange(2**63)
+        self.rng = random.Random(self.seed)
         self.level = 0  # TLCGet("level"): the depth of the state being explored
         self.stats: dict[str, Any] = {}
         self.printed: list[str] = []
@@ -1124,7 +1131,7 @@ NATIVE_MODULES: dict[str, dict[str, Native]] = {
         "Print": _n(2, tlc_print, impure=True, runtime=True),
         "PrintT": _n(1, tlc_printt, impure=True, runtime=True),
         "Assert": _n(2, tlc_assert), "JavaTime": _n(0, java_time, impure=True),
-        "TLCGet": _n(1, tlc_get, impure=True, runtime=True),
+        "TLCGet": _n(1, tlc_get, impure=True, runtime=True, state_level=True),
         "TLCSet": _n(2, tlc_set, impure=True, runtime=True),
         "Permutations": _n(1, permutations), "SortSeq": _n(2, sort_seq, op_args=(1,)),
         "RandomElement": _n(1, random_element, impure=True, runtime=True),

@@ -623,6 +623,7 @@ class Compiler:
         self._ctx_cache: dict = {}
         self._inst_cache: dict = {}
         self._bodies: dict = {}
+        self._constants: dict = {}
         self._enumerating: dict = {}
         self.actions = None  # set by the model: compiles ENABLED
 
@@ -650,9 +651,11 @@ class Compiler:
 
     # ------------------------------------------------------------------ helpers
 
-    def fold(self, code: Code) -> Code:
-        """Evaluate a closed constant expression now; keep it lazy if that fails."""
-        if code.known or code.level != CONST or code.deps or not code.pure:
+    def fold(self, code: Code, always: bool = False) -> Code:
+        """Evaluate a closed constant expression now; keep it lazy if that fails.
+        ``always``: even if it is impure (a 0-arity constant definition, which TLC
+        evaluates once at startup, RandomElement and Print included)."""
+        if code.known or code.level != CONST or code.deps or not (code.pure or always):
             return code
         try:
             v = code.fn(_E0)
@@ -1883,10 +1886,15 @@ class Compiler:
             return body
         body = self._bodies[key] = DefBody()
         node = sym.node
-        scope = self.bind_params(node.params, Scope(ctx, None, 2, primed))
-        code = self.expr(node.body, scope)
-        if not node.params:
-            code = self.fold(code)
+        const_key = (id(sym), id(ctx))
+        code = self._constants.get(const_key) if not node.params else None
+        if code is None:
+            scope = self.bind_params(node.params, Scope(ctx, None, 2, primed))
+            code = self.expr(node.body, scope)
+            if not node.params:
+                code = self.fold(code, always=True)
+                if code.known:  # one value however it is used (RandomElement drawn once)
+                    self._constants[const_key] = code
         body.holder[0] = code.fn
         body.level = code.level
         body.pure = code.pure
@@ -2027,11 +2035,11 @@ class Compiler:
             def fn(*vals):
                 return f(rt, *vals)
         if nat.arity == 0:
-            if nat.impure:
-                return Code(guarded(lambda E: fn(), loc), STATE, NO_DEPS, False, loc=loc)
-            return self.fold(Code(guarded(lambda E: fn(), loc), CONST, NO_DEPS, True, loc=loc))
+            level = STATE if nat.state_level else CONST
+            return self.fold(Code(guarded(lambda E: fn(), loc), level, NO_DEPS,
+                                  not nat.impure, loc=loc))
         code = self.call_fn(fn, arg_codes, loc, pure=not nat.impure)
-        if nat.impure:
+        if nat.state_level:
             code.level = max(code.level, STATE)
         return code
 

@@ -114,8 +114,10 @@ class Model:
         """The same model compiled with error positions recorded (see compile.Tracing);
         used to rerun a step that failed and report where, as TLC does."""
         if self._traced is None:
+            runtime = Runtime(self.runtime.out, seed=self.runtime.seed)
+            runtime.registers = self.runtime.registers
             with Tracing(True):
-                self._traced = load(**self.load_args)
+                self._traced = load(**{**self.load_args, "runtime": runtime})
         return self._traced
 
     @property
