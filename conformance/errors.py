@@ -39,7 +39,7 @@ class Position:
         return out
 
     @classmethod
-    def from_json(cls, data: dict) -> "Position":
+    def from_json(cls, data: dict) -> Position:
         return cls(
             file=str(data.get("file", "")),
             line=int(data.get("line", 0)),

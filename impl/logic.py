@@ -12,7 +12,10 @@ from typing import Any
 
 
 def _is_symbolic(*xs: Any) -> bool:
-    return any(type(x).__module__.startswith("z3") for x in xs)
+    for x in xs:
+        if type(x) is not bool and type(x).__module__.startswith("z3"):
+            return True
+    return False
 
 
 def And(*xs: Any) -> Any:
@@ -40,6 +43,8 @@ def Not(x: Any) -> Any:
 
 
 def If(cond: Any, then: Any, other: Any) -> Any:
+    if type(cond) is bool:  # the node cores' case, and right for Z3 branches too
+        return then if cond else other
     if _is_symbolic(cond, then, other):
         import z3
 
@@ -49,4 +54,10 @@ def If(cond: Any, then: Any, other: Any) -> Any:
 
 def count(flags: Any) -> Any:
     """How many of the flags hold: an int, or a Z3 integer term."""
-    return sum(If(f, 1, 0) for f in flags)
+    total: Any = 0
+    for f in flags:
+        if f is True:
+            total += 1
+        elif f is not False:
+            total = total + If(f, 1, 0)
+    return total

@@ -3,8 +3,8 @@
 import pytest
 
 from conformance.values import (
-    FSet,
     Fn,
+    FSet,
     ModelValue,
     Tup,
     ValueError_,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.values import FSet, Fn, ModelValue, Tup, make_fn, sort_key
+from conformance.values import Fn, FSet, ModelValue, Tup, make_fn, sort_key
 
 _SAFE = 2**53
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any
 
 from conformance.errors import Position, UserError
 from conformance.trace.encoding import DecodeError, decode, encode, to_itf_json
@@ -90,11 +91,18 @@ def write_trace(trace: Trace, path: str | os.PathLike) -> Path:
             writer = TraceWriter(out, trace.header)
             for step in trace.steps:
                 writer.write(step)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a trace is not
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # --------------------------------------------------------------------------- reading
