@@ -79,7 +79,7 @@ VARIABLES
                     \*   its last CheckQuorumTick (kept only if CheckQuorum)
     heardFromLeader,\* [Server -> BOOLEAN]: follower heard from the leader of
                     \*   its term since its last Timeout (only if CheckQuorum)
-    readRound,      \* [Server -> Nat]: leader's read rounds in this term
+    readRound,      \* [Server -> Nat]: reads the leader began in this leadership
     pendingRead     \* [Server -> {Nil} \cup [index: Nat, acks: SUBSET Server]]
 
 \* The network: a bag (multiset) of messages, [Message -> count >= 1].
@@ -173,8 +173,8 @@ CommittedLen == IF committed = {} THEN 0
 (* Sub-actions shared by several handlers.  Each sets the primed volatile  *)
 (* state of server i only; callers say what happens to everything else.    *)
 
-\* i is a follower (in whatever term the caller sets): no votes, no leader
-\* state, no pending read.  commitIndex is kept.
+\* i takes a role other than leader (in whatever term the caller sets): no
+\* votes, no leader state, no pending read.  commitIndex is kept.
 ResetRole(i, role) ==
     /\ state' = [state EXCEPT ![i] = role]
     /\ votesGranted' = [votesGranted EXCEPT ![i] = {}]
