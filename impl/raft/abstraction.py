@@ -1,0 +1,185 @@
+"""The abstraction function: a Raft cluster, seen as the variables of ``specs/Raft.tla``.
+
+DESIGN rule 4: this module is the only place where the implementation's vocabulary meets the
+spec's. It maps every node's state (durable: term, vote, log; volatile: role, commit index,
+votes, replication progress, check-quorum and read state) and the messages in flight to TLA+
+values (:mod:`conformance.values`): servers are the spec's model values, logs are tuples of
+entry records, per-server variables are functions over all servers (the spec's ``Server``),
+and ``msgs`` is a bag — a function from message records to their number of copies.
+
+Left out: the spec's ghost variables (``committed``, ``readStart``, ``servedReads``), which
+no implementation can know and the validator computes; and what the implementation keeps
+that the spec does not model (timers, the known leader, the heartbeat numbers of lease
+reads, the client reads batched onto one spec-level read).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Callable, Iterable, Mapping
+
+from conformance.values import Fn, FSet, ModelValue, Tup, record
+from impl.raft.core import Node, Role
+from impl.raft.messages import (
+    AppendRequest,
+    AppendResponse,
+    Entry,
+    EntryKind,
+    Message,
+    VoteRequest,
+    VoteResponse,
+)
+
+NIL = ModelValue("Nil")
+
+# The spec's variables this function maps.
+VARIABLES = ("currentTerm", "votedFor", "log", "state", "commitIndex", "votesGranted",
+             "nextIndex", "matchIndex", "recentlyActive", "heardFromLeader", "readRound",
+             "pendingRead", "msgs")
+# The spec's ghost variables, which the validator fills in.
+GHOSTS = ("committed", "readStart", "servedReads")
+
+ENTRY_KIND = {EntryKind.NORMAL: "Value", EntryKind.NOOP: "NoOp", EntryKind.CONFIG: "Config"}
+
+
+def server(node_id: str) -> ModelValue:
+    return ModelValue(node_id)
+
+
+def sim_value(entry: Entry) -> Any:
+    """Simulated clients submit the spec's values by name: ``b"v1"`` is model value v1."""
+    return ModelValue(entry.data.decode())
+
+
+def text_value(entry: Entry) -> Any:
+    """Real clients' commands, as strings."""
+    return entry.data.decode(errors="replace")
+
+
+class Abstraction:
+    """Maps clusters over a fixed set of servers (the spec's ``Server`` constant)."""
+
+    def __init__(self, servers: Iterable[str],
+                 value_of: Callable[[Entry], Any] = sim_value) -> None:
+        self.servers = sorted(servers)
+        self.value_of = value_of
+        self._entry_cache: dict[Entry, Fn] = {}
+
+    # ------------------------------------------------------------------ pieces
+
+    def entry(self, e: Entry) -> Fn:
+        v = self._entry_cache.get(e)
+        if v is None:
+            if e.kind is EntryKind.NORMAL:
+                value = self.value_of(e)
+            elif e.kind is EntryKind.NOOP:
+                value = NIL
+            else:
+                value = FSet(server(s) for s in e.members())
+            v = self._entry_cache[e] = record(term=e.term, kind=ENTRY_KIND[e.kind],
+                                              value=value)
+        return v
+
+    def entries(self, es: Iterable[Entry]) -> Tup:
+        return Tup(self.entry(e) for e in es)
+
+    def message(self, m: Message) -> Fn:
+        t = type(m)
+        src, dst = server(m.src), server(m.dst)
+        if t is VoteRequest:
+            return record(type="PreVoteRequest" if m.prevote else "RequestVoteRequest",
+                          term=m.term, source=src, dest=dst, lastLogTerm=m.last_log_term,
+                          lastLogIndex=m.last_log_index)
+        if t is VoteResponse:
+            return record(type="PreVoteResponse" if m.prevote else "RequestVoteResponse",
+                          term=m.term, source=src, dest=dst, granted=m.granted)
+        if t is AppendRequest:
+            return record(type="AppendEntriesRequest", term=m.term, source=src, dest=dst,
+                          prevLogIndex=m.prev_index, prevLogTerm=m.prev_term,
+                          entries=self.entries(m.entries), commitIndex=m.commit,
+                          ctx=m.read_round)
+        if t is AppendResponse:
+            return record(type="AppendEntriesResponse", term=m.term, source=src, dest=dst,
+                          success=m.success, matchIndex=m.match_index, ctx=m.read_round)
+        raise TypeError(f"not a Raft message: {m!r}")
+
+    def bag(self, messages: Iterable[Message]) -> Fn | Tup:
+        counts = Counter(self.message(m) for m in messages)
+        return Fn(dict(counts)) if counts else Tup()
+
+    def next_index(self, n: Node) -> Fn:
+        if n.role is not Role.LEADER:
+            return Fn({server(j): 1 for j in self.servers})
+        return Fn({server(j): 1 if j == n.id else n.next_index.get(j, n.next_default)
+                   for j in self.servers})
+
+    def match_index(self, n: Node) -> Fn:
+        if n.role is not Role.LEADER:
+            return Fn({server(j): 0 for j in self.servers})
+        return Fn({server(j): 0 if j == n.id else n.match_index.get(j, 0)
+                   for j in self.servers})
+
+    def pending_read(self, n: Node) -> Any:
+        if n.read_index is None:
+            return NIL
+        return record(index=n.read_index, acks=FSet(server(s) for s in n.read_acks))
+
+    # ------------------------------------------------------------------ the whole cluster
+
+    def cluster(self, nodes: Mapping[str, Node], in_flight: Iterable[Message]) -> dict[str, Any]:
+        """The spec's variables for these nodes and these messages in flight."""
+        ids = self.servers
+
+        def per_server(f: Callable[[Node], Any]) -> Fn:
+            return Fn({server(n): f(nodes[n]) for n in ids})
+
+        return {
+            "currentTerm": per_server(lambda n: n.term),
+            "votedFor": per_server(lambda n: NIL if n.voted_for is None
+                                   else server(n.voted_for)),
+            "log": per_server(lambda n: self.entries(n.log.entries)),
+            "state": per_server(lambda n: n.role.value),
+            "commitIndex": per_server(lambda n: n.commit),
+            "votesGranted": per_server(lambda n: FSet(server(s) for s in n.votes)),
+            "nextIndex": per_server(self.next_index),
+            "matchIndex": per_server(self.match_index),
+            "recentlyActive": per_server(lambda n: FSet(server(s) for s in n.recent_active)),
+            "heardFromLeader": per_server(lambda n: n.heard_from_leader),
+            "readRound": per_server(lambda n: n.read_round),
+            "pendingRead": per_server(self.pending_read),
+            "msgs": self.bag(in_flight),
+        }
+
+    def params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """An event's parameters as TLA+ values."""
+        out: dict[str, Any] = {}
+        for k, v in raw.items():
+            if k in ("i", "j"):
+                out[k] = server(v)
+            elif k == "m":
+                out[k] = self.message(v)
+            elif k == "v":
+                out[k] = self.entry(v)["value"]
+            else:
+                out[k] = v
+        return out
+
+    def local(self, n: Node) -> dict[str, Any]:
+        """One node's own part of the spec state: what a real node can write in its own
+        trace (each per-server variable restricted to this server; no ``msgs``)."""
+        me = server(n.id)
+        view = {
+            "currentTerm": n.term,
+            "votedFor": NIL if n.voted_for is None else server(n.voted_for),
+            "log": self.entries(n.log.entries),
+            "state": n.role.value,
+            "commitIndex": n.commit,
+            "votesGranted": FSet(server(s) for s in n.votes),
+            "nextIndex": self.next_index(n),
+            "matchIndex": self.match_index(n),
+            "recentlyActive": FSet(server(s) for s in n.recent_active),
+            "heardFromLeader": n.heard_from_leader,
+            "readRound": n.read_round,
+            "pendingRead": self.pending_read(n),
+        }
+        return {k: Fn({me: v}) for k, v in view.items()}

@@ -1,0 +1,48 @@
+"""Planted bugs: known ways to get Raft wrong, each a named switch, all off by default.
+
+The conformance checker (issue 6) turns one on and must catch it. Each bug is tested at the
+single place in the core, storage or driver where the correct rule is applied, so the
+correct code reads straight and the wrong variant sits beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class Bugs:
+    # A leader commits an entry of an earlier term as soon as a quorum stores it (Figure 8).
+    commit_old_term: bool = False
+    # A voter grants its vote without the election restriction's up-to-date check.
+    vote_without_log_check: bool = False
+    # A restarted node forgets whom it voted for in its current term.
+    forget_vote_on_restart: bool = False
+    # A node sends its replies before its write-ahead log is synced.
+    reply_before_sync: bool = False
+    # A follower sets its commit index to the leader's, past the end of what it verified.
+    follower_commit_past_log: bool = False
+    # A follower truncates its log on any AppendEntries, conflicting or not.
+    truncate_without_conflict: bool = False
+    # Quorums are one server smaller than a majority.
+    quorum_off_by_one: bool = False
+    # A node accepts AppendEntries from a leader of an older term.
+    accept_stale_append: bool = False
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    @classmethod
+    def only(cls, *names: str) -> "Bugs":
+        unknown = set(names) - set(cls.names())
+        if unknown:
+            raise ValueError(f"unknown bug(s): {', '.join(sorted(unknown))}; "
+                             f"known: {', '.join(cls.names())}")
+        return cls(**{n: True for n in names})
+
+    def enabled(self) -> list[str]:
+        return [n for n in self.names() if getattr(self, n)]
+
+
+NO_BUGS = Bugs()

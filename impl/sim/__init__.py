@@ -1,0 +1,1 @@
+"""The deterministic simulator shared by every protocol: network, disks, scheduler moves."""
