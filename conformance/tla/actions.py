@@ -1,0 +1,690 @@
+"""Initial states and successor states, computed as TLC computes them.
+
+An action (or the initial predicate) is compiled into a function of ``E`` in
+continuation-passing style, following TLC's ``getNextStates``/``getInitStates``:
+
+* a conjunction runs its conjuncts left to right, each calling the next one;
+* a disjunction, an ``\\E`` and ``x' \\in S`` call the rest once per branch;
+* ``x' = e`` assigns ``x'`` when it is still unassigned, and otherwise tests it;
+  UNCHANGED assigns from the current state;
+* IF, CASE, LET and ``=>`` choose what runs next; a definition whose body is an action is
+  expanded in place (with its arguments), so that ``x' = e`` inside it still assigns;
+* anything else is a guard: evaluated, and the rest runs only if it is TRUE.
+
+The last continuation emits the state once every variable is assigned. The next state under
+construction is a list (``E[1]``; ``E[0]`` for the initial predicate) shared by all branches:
+a branch assigns, continues, and unassigns, as TLC's ``bind``/``unbind`` do. Successors are
+produced in TLC's order, duplicates included (TLC counts each as generated).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from conformance.tla import syntax as S
+from conformance.tla.compile import (
+    ACTION,
+    CONST,
+    STATE,
+    Binding,
+    Code,
+    Compiler,
+    LetOp,
+    Scope,
+    UserOp,
+    let_prelude,
+    wrap_error,
+)
+from conformance.tla.errors import EvalError, SemanticError, Unsupported
+from conformance.tla.lazy import LazyFn, LazySet, Powerset, is_set, member, ordered, to_tla_any
+from conformance.tla.modules import DefSym, VarSym
+from conformance.values import FSet, Fn, Tup
+
+_CONCRETE = frozenset({int, str, bool, Tup, Fn, FSet})
+
+
+class Partial(list):
+    """A state under construction: ``None`` marks an unassigned variable; ``sink``
+    receives each completed state."""
+
+    __slots__ = ("sink",)
+
+
+class _Enabled(Exception):
+    """Raised by ENABLED's continuation: one successor exists, stop looking."""
+
+
+class Diagnosis:
+    """Why an action produced no (matching) successor: the failures met on the way, each
+    with how many conjuncts had passed before it (the deepest failure is the best
+    explanation)."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.failures: list[tuple[int, S.Loc, str]] = []
+
+    def fail(self, loc: S.Loc, why: str) -> None:
+        self.failures.append((self.depth, loc, why))
+
+    def best(self) -> tuple[int, S.Loc, str] | None:
+        if not self.failures:
+            return None
+        return max(self.failures, key=lambda f: f[0])
+
+
+def _canon(v):
+    if type(v) in _CONCRETE:
+        return v
+    if isinstance(v, (LazySet, LazyFn)):
+        return v.materialize()
+    return v
+
+
+class ActionCompiler:
+    """Compiles actions and initial predicates of one model (see the module docstring)."""
+
+    def __init__(self, comp: Compiler, variables: list[VarSym]) -> None:
+        self.comp = comp
+        self.variables = variables
+        self.nvars = len(variables)
+        self.names = [v.name for v in variables]
+        self.inlining: list = []
+        self.diag: Diagnosis | None = None
+        self._agnostic: set[int] = set()  # continuations that ignore E beyond E[0], E[1]
+        comp.actions = self
+
+    # ------------------------------------------------------------------ entry points
+
+    def next_action(self, node, scope: Scope, action_name: str = "") -> Callable:
+        """``fn(E)`` calling ``E[1].sink(state)`` for each successor of ``E[0]``."""
+        names = self.names
+        label = action_name
+
+        def emit(E):
+            t = E[1]
+            if None in t:
+                missing = [names[i] for i, v in enumerate(t) if v is None]
+                many = len(missing) > 1
+                what = f"action {label} of the next-state relation" if label else \
+                    "the next-state action"
+                raise EvalError(f"Successor state is not completely specified by {what}. The "
+                                f"following variable{'s are' if many else ' is'} not "
+                                f"defined: {', '.join(missing)}.")
+            t.sink(tuple(t))
+        self._agnostic.add(id(emit))
+        return self.act(node, scope, emit, "next")
+
+    def init(self, node, scope: Scope) -> Callable:
+        """``fn(E)`` with ``E[0]`` a :class:`Partial`: sinks each initial state."""
+        names = self.names
+
+        def emit(E):
+            s = E[0]
+            if None in s:
+                missing = [names[i] for i, v in enumerate(s) if v is None]
+                raise EvalError("State is not completely specified by the initial predicate:"
+                                f" the variable{'s' if len(missing) > 1 else ''} "
+                                f"{', '.join(missing)} {'are' if len(missing) > 1 else 'is'} "
+                                "not assigned.")
+            s.sink(tuple(s))
+        self._agnostic.add(id(emit))
+        return self.act(node, scope, emit, "init")
+
+    def enabled_fn(self, node, scope: Scope) -> Callable:
+        """``fn(E) -> bool``: whether the action has a successor from ``E[0]``."""
+        def found(E):
+            raise _Enabled()
+        self._agnostic.add(id(found))
+        saved = self.diag
+        self.diag = None
+        try:
+            body = self.act(node, scope, found, "next")
+        finally:
+            self.diag = saved
+        n = self.nvars
+
+        def enabled(E):
+            t = Partial([None] * n)
+            try:
+                body((E[0], t) + E[2:])
+            except _Enabled:
+                return True
+            return False
+        return enabled
+
+    # ------------------------------------------------------------------ helpers
+
+    def adapt_k(self, k: Callable, depth: int) -> Callable:
+        """The continuation ``k`` (compiled at ``depth``) callable from a deeper scope."""
+        if id(k) in self._agnostic:
+            return k
+
+        def sliced(E):
+            return k(E[:depth])
+        return sliced
+
+    def guard(self, code: Code, k: Callable, loc: S.Loc) -> Callable:
+        gf = code.fn
+        diag = self.diag
+        if diag is not None:
+            def dguard(E):
+                try:
+                    v = gf(E)
+                except Exception as e:  # noqa: BLE001
+                    raise wrap_error(e, loc) from None
+                if v is True:
+                    diag.depth += 1
+                    try:
+                        k(E)
+                    finally:
+                        diag.depth -= 1
+                elif v is False:
+                    diag.fail(loc, "false")
+                else:
+                    err = EvalError("TLC expected a boolean in computing next states, but "
+                                    f"found {to_tla_any(v)}.")
+                    err.push(loc)
+                    raise err
+            return dguard
+
+        def guard(E):
+            try:
+                v = gf(E)
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+            if v is True:
+                try:
+                    k(E)
+                except EvalError as e:
+                    e.push(loc)
+                    raise
+            elif v is not False:
+                err = EvalError("TLC expected a boolean in computing next states, but found "
+                                f"{to_tla_any(v)}.")
+                err.push(loc)
+                raise err
+        return guard
+
+    # ------------------------------------------------------------------ compile
+
+    def act(self, node, scope: Scope, k: Callable, mode: str) -> Callable:
+        method = getattr(self, "a_" + type(node).__name__, None)
+        if method is not None:
+            return method(node, scope, k, mode)
+        return self.default(node, scope, k, mode)
+
+    def default(self, node, scope, k, mode):
+        code = self.comp.expr(node, scope)
+        if code.level > ACTION:
+            raise SemanticError("A temporal formula is used where an action is expected.",
+                                node.loc)
+        return self.guard(code, k, node.loc)
+
+    def a_And(self, n: S.And, scope, k, mode):
+        f = k
+        for item in reversed(n.items):
+            f = self.act(item, scope, f, mode)
+        return self._located(f, n.loc)
+
+    def _located(self, f: Callable, loc: S.Loc) -> Callable:
+        def located(E):
+            try:
+                f(E)
+            except EvalError as e:
+                e.push(loc)
+                raise
+        return located
+
+    def a_Or(self, n: S.Or, scope, k, mode):
+        branches = [self.act(item, scope, k, mode) for item in n.items]
+        if len(branches) == 2:
+            a, b = branches
+
+            def disj2(E):
+                a(E)
+                b(E)
+            return self._located(disj2, n.loc)
+
+        def disj(E):
+            for br in branches:
+                br(E)
+        return self._located(disj, n.loc)
+
+    def a_Quant(self, n: S.Quant, scope, k, mode):
+        comp = self.comp
+        sets, shapes, inner = comp.bounds(n.bounds, scope)
+        body_code = comp.expr(n.body, inner)
+        if body_code.level < ACTION and mode != "init":
+            return self.default(n, scope, k, mode)
+        gen = comp.enumerate_bounds([s.fn for s in sets], shapes, n.loc)
+        loc = n.loc
+        if n.kind == "E":
+            bodyk = self.act(n.body, inner, self.adapt_k(k, scope.depth), mode)
+            single = len(sets) == 1 and shapes[0] is None
+            sf = sets[0].fn
+
+            if single:
+                def exists1(E):
+                    try:
+                        s = sf(E)
+                        elems = s.ordered() if type(s) is FSet else ordered(s)
+                    except Exception as e:  # noqa: BLE001
+                        raise wrap_error(e, loc) from None
+                    for v in elems:
+                        bodyk(E + (v,))
+                return self._located(exists1, loc)
+
+            def exists(E):
+                try:
+                    combos = list(gen(E))
+                except Exception as e:  # noqa: BLE001
+                    raise wrap_error(e, loc) from None
+                for vals in combos:
+                    bodyk(E + vals)
+            return self._located(exists, loc)
+        return self._forall(n, scope, k, mode, sets, shapes, gen)
+
+    def _forall(self, n, scope, k, mode, sets, shapes, gen):
+        """``\\A x \\in S : A`` with A an action: A for every x, one after the other."""
+        d = scope.depth
+        names = [nm for b in n.bounds for nm in b.names]
+        inner = scope.bind_slots(["\\A-state"] + names)
+        holder: list = [None]
+
+        def after(E2):
+            elems, idx = E2[d]
+            if idx + 1 < len(elems):
+                holder[0](E2[:d] + ((elems, idx + 1),) + elems[idx + 1])
+            else:
+                k(E2[:d])
+        holder[0] = self.act(n.body, inner, after, mode)
+        loc = n.loc
+
+        def forall(E):
+            try:
+                combos = list(gen(E))
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+            if not combos:
+                k(E)
+                return
+            holder[0](E + ((combos, 0),) + combos[0])
+        return self._located(forall, loc)
+
+    def a_If(self, n: S.If, scope, k, mode):
+        c = self.comp.expr(n.cond, scope)
+        tk = self.act(n.then, scope, k, mode)
+        fk = self.act(n.else_, scope, k, mode)
+        cf, loc = c.fn, n.loc
+
+        def ite(E):
+            try:
+                cv = cf(E)
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+            if cv is True:
+                tk(E)
+            elif cv is False:
+                fk(E)
+            else:
+                err = EvalError("In computing next states, a non-boolean expression was used "
+                                f"as the condition of an IF: {to_tla_any(cv)}")
+                err.push(loc)
+                raise err
+        return self._located(ite, loc)
+
+    def a_Case(self, n: S.Case, scope, k, mode):
+        arms = [(self.comp.expr(c, scope).fn, self.act(v, scope, k, mode)) for c, v in n.arms]
+        other = self.act(n.other, scope, k, mode) if n.other is not None else None
+        loc = n.loc
+
+        def case(E):
+            for cf, vk in arms:
+                try:
+                    cv = cf(E)
+                except Exception as e:  # noqa: BLE001
+                    raise wrap_error(e, loc) from None
+                if cv is True:
+                    vk(E)
+                    return
+                if cv is not False:
+                    err = EvalError("In computing next states, a non-boolean expression was "
+                                    f"used as a guard condition of a CASE: {to_tla_any(cv)}")
+                    err.push(loc)
+                    raise err
+            if other is None:
+                err = EvalError("In computing next states, TLC encountered a CASE with no "
+                                "conditions true.")
+                err.push(loc)
+                raise err
+            other(E)
+        return self._located(case, loc)
+
+    def a_Let(self, n: S.Let, scope, k, mode):
+        inner, slot_fns = self.comp.let_scope(n.defs, scope)
+        if not slot_fns:
+            return self.act(n.body, inner, k, mode)
+        bk = self.act(n.body, inner, self.adapt_k(k, scope.depth), mode)
+        pre = let_prelude(slot_fns)
+
+        def let(E):
+            bk(pre(E))
+        return let
+
+    def a_BoxAction(self, n: S.BoxAction, scope, k, mode):
+        a = self.act(n.action, scope, k, mode)
+        u = self.unchanged(n.sub, scope, k, n.loc)
+
+        def box(E):
+            a(E)
+            u(E)
+        return box
+
+    def a_AngleAction(self, n: S.AngleAction, scope, k, mode):
+        v = self.comp.expr(n.sub, scope)
+        vp = self.comp.expr(n.sub, scope.as_primed())
+        vf, vpf = v.fn, vp.fn
+
+        def changed(E):
+            if vf(E) != vpf(E):
+                k(E)
+        return self.act(n.action, scope, changed, mode)
+
+    def a_Name(self, n: S.Name, scope, k, mode):
+        comp = self.comp
+        if not n.prefix and n.name in ("=", "\\in", "\\subseteq") and len(n.args) == 2 \
+                and scope.locals.get(n.name) is None:
+            idx = self.target_var(n.args[0], scope, mode)
+            if idx is not None:
+                return self.assignment(n, idx, scope, k, mode)
+        if not n.prefix and n.name == "UNCHANGED" and scope.locals.get("UNCHANGED") is None \
+                and mode != "init":
+            return self.unchanged(n.args[0], scope, k, n.loc)
+        if not n.prefix and n.name == "=>" and len(n.args) == 2:
+            a = comp.expr(n.args[0], scope)
+            b_code = comp.expr(n.args[1], scope)
+            if b_code.level >= ACTION or mode == "init":
+                bk = self.act(n.args[1], scope, k, mode)
+                af, loc = a.fn, n.loc
+
+                def implies(E):
+                    try:
+                        v = af(E)
+                    except Exception as e:  # noqa: BLE001
+                        raise wrap_error(e, loc) from None
+                    if v is True:
+                        bk(E)
+                    elif v is False:
+                        k(E)
+                    else:
+                        err = EvalError("The antecedent of => is not a boolean.")
+                        err.push(loc)
+                        raise err
+                return self._located(implies, loc)
+        code = comp.expr(n, scope)
+        if code.level < ACTION and mode != "init":
+            return self.guard(code, k, n.loc)
+        op = self.resolve(n, scope)
+        if op is None:
+            return self.guard(code, k, n.loc)
+        return self.expand(op, n, scope, k, mode)
+
+    def resolve(self, n: S.Name, scope: Scope):
+        """The user-defined operator a name applies (for expansion), or None."""
+        comp = self.comp
+        if n.prefix:
+            op = comp.resolve_prefixed(n, scope)
+        else:
+            b = scope.locals.get(n.name)
+            if b is not None:
+                if b.kind == "op" and isinstance(b.op, LetOp):
+                    return b.op
+                return None
+            sym = scope.ctx.env.lookup(n.name)
+            if sym is None or isinstance(sym, VarSym):
+                return None
+            try:
+                op = comp.sym_op(sym, scope.ctx, n.loc)
+            except SemanticError:
+                return None
+        if isinstance(op, (UserOp, LetOp)):
+            return op
+        return None
+
+    def expand(self, op, n: S.Name, scope: Scope, k, mode) -> Callable:
+        """An action-level definition applied in place: its body, with its parameters bound
+        to the arguments (constants and state-level arguments evaluated once)."""
+        comp = self.comp
+        if isinstance(op, UserOp):
+            node, ctx = op.sym.node, op.ctx
+            base_locals: dict = {}
+            key = op.sym
+        else:
+            node, ctx = op.node, op.scope.ctx
+            base_locals = dict(op.scope.locals)
+            key = op
+        if key in self.inlining:
+            raise Unsupported(f"a recursive action ({node.name})", n.loc)
+        locals_ = dict(base_locals)
+        slot_fns: list = []
+        depth = scope.depth
+        for p, a in zip(node.params, n.args, strict=True):
+            if p.arity:
+                locals_[p.name] = Binding("op", op=comp.arg_op(a, scope))
+                continue
+            code = comp.expr(a, scope)
+            if code.known or code.level >= ACTION or (not code.deps and code.level == CONST):
+                locals_[p.name] = Binding("code", code=code, depth=scope.depth)
+            else:
+                # evaluate once into a slot, as TLC caches an argument's value
+                arg_scope_depth = depth + len(slot_fns)
+                locals_[p.name] = Binding("lazyslot", index=arg_scope_depth, code=code,
+                                          level=code.level)
+                slot_fns.append((comp.adapt(code, scope.depth, arg_scope_depth).fn, code))
+        inner = Scope(ctx, locals_, depth + len(slot_fns), scope.primed)
+        self.inlining.append(key)
+        try:
+            if slot_fns:
+                bk = self.act(node.body, inner, self.adapt_k(k, depth), mode)
+            else:
+                bk = self.act(node.body, inner, k, mode)
+        finally:
+            self.inlining.pop()
+        loc = n.loc
+        if slot_fns:
+            fns = [f for f, _ in slot_fns]
+
+            def call(E):
+                for f in fns:
+                    try:
+                        E = E + (f(E),)
+                    except EvalError as e:
+                        e.push(loc)
+                        raise
+                bk(E)
+            return self._located(call, loc)
+        return self._located(bk, loc)
+
+    # ------------------------------------------------------------------ assignments
+
+    def target_var(self, lhs, scope: Scope, mode: str) -> int | None:
+        """The index of the variable ``lhs`` assigns (``x'`` in an action, ``x`` in an
+        initial predicate), or None if it is not a (still) assignable variable."""
+        if mode == "init":
+            return self.var_index(lhs, scope)
+        if isinstance(lhs, S.Prime):
+            return self.var_index(lhs.expr, scope)
+        return None
+
+    def var_index(self, node, scope: Scope) -> int | None:
+        if not isinstance(node, S.Name) or node.args or node.prefix:
+            return None
+        b = scope.locals.get(node.name)
+        if b is not None:
+            return None
+        sym = scope.ctx.env.lookup(node.name)
+        if isinstance(sym, VarSym):
+            inst = scope.ctx.inst
+            if inst is not None and inst.substitutes(sym):
+                for name, expr in inst.decl.substs:
+                    if name == sym.name:
+                        break
+                else:
+                    expr = S.Name(inst.decl.loc, sym.name)
+                return self.var_index(expr, self.comp.instance_scope(inst))
+            return sym.index if sym.index >= 0 else None
+        if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
+                sym.node is not None and sym not in self.comp.overrides:
+            ctx = self.comp.ctx(sym.home, scope.ctx.inst) if sym.home is not scope.ctx.env \
+                else scope.ctx
+            return self.var_index(sym.node.body, Scope(ctx, None, scope.depth))
+        return None
+
+    def assignment(self, n: S.Name, i: int, scope: Scope, k, mode) -> Callable:
+        op = n.name
+        rhs = self.comp.expr(n.args[1], scope)
+        rf, loc = rhs.fn, n.loc
+        slot = 1 if mode != "init" else 0
+        diag = self.diag
+        vname = self.names[i]
+        if op == "=":
+            def assign(E):
+                t = E[slot]
+                try:
+                    v = rf(E)
+                except Exception as e:  # noqa: BLE001
+                    raise wrap_error(e, loc) from None
+                old = t[i]
+                if old is None:
+                    if type(v) not in _CONCRETE:
+                        v = _canon(v)
+                    t[i] = v
+                    try:
+                        if diag is not None:
+                            diag.depth += 1
+                            try:
+                                k(E)
+                            finally:
+                                diag.depth -= 1
+                        else:
+                            k(E)
+                    except EvalError as e:
+                        e.push(loc)
+                        raise
+                    finally:
+                        t[i] = None
+                elif old == v:
+                    try:
+                        if diag is not None:
+                            diag.depth += 1
+                            try:
+                                k(E)
+                            finally:
+                                diag.depth -= 1
+                        else:
+                            k(E)
+                    except EvalError as e:
+                        e.push(loc)
+                        raise
+                elif diag is not None:
+                    diag.fail(loc, f"{vname}' would be {to_tla_any(v)}, but is "
+                                   f"{to_tla_any(old)}")
+            return assign
+
+        is_subset = op == "\\subseteq"
+
+        def assign_in(E):
+            t = E[slot]
+            try:
+                s = rf(E)
+                if is_subset:
+                    s = Powerset(s)
+                old = t[i]
+                if old is None:
+                    if type(s) is FSet:
+                        elems = s.ordered()
+                    elif is_set(s):
+                        elems = ordered(s)
+                    else:
+                        raise EvalError("In computing next states, the right side of \\IN is "
+                                        f"not enumerable:\n{to_tla_any(s)}")
+                else:
+                    elems = None
+                    ok = member(old, s)
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+            if elems is not None:
+                try:
+                    for v in elems:
+                        t[i] = v if type(v) in _CONCRETE else _canon(v)
+                        k(E)
+                except EvalError as e:
+                    e.push(loc)
+                    raise
+                finally:
+                    t[i] = None
+            elif ok:
+                try:
+                    k(E)
+                except EvalError as e:
+                    e.push(loc)
+                    raise
+            elif diag is not None:
+                diag.fail(loc, f"{vname}' = {to_tla_any(old)} is not in {to_tla_any(s)}")
+        return assign_in
+
+    def unchanged(self, expr, scope: Scope, k, loc: S.Loc) -> Callable:
+        """TLC's processUnchanged: variables are assigned their current values."""
+        i = self.var_index(expr, scope)
+        if i is not None:
+            diag = self.diag
+            vname = self.names[i]
+
+            def keep(E):
+                t = E[1]
+                v = E[0][i]
+                old = t[i]
+                if old is None:
+                    t[i] = v
+                    try:
+                        k(E)
+                    except EvalError as e:
+                        e.push(loc)
+                        raise
+                    finally:
+                        t[i] = None
+                elif old == v:
+                    k(E)
+                elif diag is not None:
+                    diag.fail(loc, f"{vname} should be unchanged ({to_tla_any(v)}), but "
+                                   f"{vname}' is {to_tla_any(old)}")
+            return keep
+        if isinstance(expr, S.Tuple):
+            f = k
+            for item in reversed(expr.elems):
+                f = self.unchanged(item, scope, f, loc)
+            return f
+        if isinstance(expr, S.Name) and not expr.args and not expr.prefix and \
+                scope.locals.get(expr.name) is None:
+            sym = scope.ctx.env.lookup(expr.name)
+            if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
+                    sym.node is not None and sym not in self.comp.overrides:
+                ctx = self.comp.ctx(sym.home, scope.ctx.inst) \
+                    if sym.home is not scope.ctx.env else scope.ctx
+                return self.unchanged(sym.node.body, Scope(ctx, None, scope.depth,
+                                                           scope.primed), k, loc)
+        comp = self.comp
+        now = comp.expr(expr, scope)
+        then = comp.expr(expr, scope.as_primed())
+        nf, tf = now.fn, then.fn
+        check = Code(lambda E: nf(E) == tf(E), max(now.level, STATE) + 1, now.deps)
+        return self.guard(check, k, loc)
+
+
+def describe_partial(names: list[str], t: list) -> str:
+    return "\n".join(f"/\\ {n} = {to_tla_any(v) if v is not None else 'null'}"
+                     for n, v in zip(names, t, strict=True))
+
+
+__all__ = ["ActionCompiler", "Partial", "Diagnosis", "describe_partial"]
+Any  # re-exported for type hints in callers

@@ -1,0 +1,138 @@
+"""``check_model``: run the embedded engine on a spec and model, report as TLC does.
+
+The answer is a :class:`~conformance.result.CheckResult` with the figures TLC prints
+(states generated, distinct states, states left, depth), the outcome, the violated property
+and a counterexample :class:`~conformance.trace.Trace`: the same types the TLC bridge
+returns, so the two engines can be compared on any model.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from conformance.errors import Position
+from conformance.result import CheckResult, Outcome
+from conformance.tla.errors import EvalError, SpecError, Unsupported, position
+from conformance.tla.explore import SearchResult, explore
+from conformance.tla.model import Model, check_assumptions, load
+from conformance.trace.schema import INIT, Step, Trace, TraceHeader
+
+_KIND_OUTCOME = {
+    "parse": Outcome.PARSE_ERROR,
+    "semantic": Outcome.SEMANTIC_ERROR,
+    "config": Outcome.CONFIG_ERROR,
+    "unsupported": Outcome.SEMANTIC_ERROR,
+}
+
+
+def check_model(spec: Path | str, config: Path | str | None = None, *, workers: int = 1,
+                timeout: float | None = None,
+                progress: Callable[[dict], None] | None = None,
+                check_deadlock: bool | None = None) -> CheckResult:
+    """Model-check ``spec`` with ``config`` (default: the .cfg next to the spec).
+
+    Errors in the input come back as results (PARSE_ERROR, SEMANTIC_ERROR, CONFIG_ERROR with
+    positions), like the TLC bridge reports them; nothing is raised for a bad spec.
+    ``workers`` is accepted for interface parity; the search itself runs in this process.
+    """
+    spec = Path(spec)
+    cfg = Path(config) if config is not None else spec.with_suffix(".cfg")
+    started = time.monotonic()
+    base = dict(engine="embedded", spec=spec.stem, model=cfg.name)
+    try:
+        model = load(spec, cfg, check_deadlock=check_deadlock, need_behavior=False)
+    except SpecError as e:
+        outcome = _KIND_OUTCOME.get(e.kind, Outcome.SEMANTIC_ERROR)
+        result = CheckResult(outcome, message=e.message, positions=list(e.positions),
+                             duration=time.monotonic() - started, **base)
+        if isinstance(e, Unsupported):
+            result.warnings.append(f"unsupported: {e.feature}")
+        return result
+    except EvalError as e:
+        return CheckResult(Outcome.EVALUATION_ERROR, message=e.message,
+                           positions=[position(loc) for loc in e.nested()],
+                           duration=time.monotonic() - started, **base)
+    try:
+        failed = check_assumptions(model)
+    except EvalError as e:
+        return CheckResult(Outcome.EVALUATION_ERROR, message=e.message,
+                           positions=[position(loc) for loc in e.nested()],
+                           duration=time.monotonic() - started, **base)
+    if failed is not None:
+        assume, message = failed
+        return CheckResult(Outcome.ASSUMPTION_FAILED, violated=assume.name or str(assume.expr.loc),
+                           message=message, positions=[position(assume.expr.loc)],
+                           duration=time.monotonic() - started, **base)
+    if model.init_fn is None:
+        if model.variables:
+            return CheckResult(Outcome.CONFIG_ERROR, message="The configuration file must give "
+                               "either SPECIFICATION or INIT and NEXT.",
+                               duration=time.monotonic() - started, **base)
+        return CheckResult(Outcome.HOLDS, states_generated=0, distinct_states=0,
+                           states_left=0, depth=0, duration=time.monotonic() - started, **base)
+    if model.temporal_properties or (model.fairness and model.config.properties):
+        from conformance.tla.liveness import check_liveness
+
+        return check_liveness(model, timeout=timeout, progress=progress, started=started,
+                              base=base)
+    res = explore(model, timeout=timeout, progress=progress)
+    return result_of(model, res, started, base)
+
+
+def result_of(model: Model, res: SearchResult, started: float, base: dict) -> CheckResult:
+    """A CheckResult from a finished (or stopped) search."""
+    out = CheckResult(Outcome.HOLDS, states_generated=res.generated,
+                      distinct_states=res.distinct, states_left=res.left, depth=res.depth,
+                      duration=time.monotonic() - started, **base)
+    if res.timed_out:
+        out.outcome = Outcome.TIMEOUT
+        out.message = "the search did not finish in time"
+        return out
+    v = res.violation
+    if v is None:
+        return out
+    if v.kind in ("invariant", "init invariant"):
+        out.outcome = Outcome.INVARIANT_VIOLATED
+    elif v.kind in ("action property", "implied init"):
+        out.outcome = Outcome.PROPERTY_VIOLATED
+    elif v.kind == "deadlock":
+        out.outcome = Outcome.DEADLOCK
+    else:
+        out.outcome = Outcome.EVALUATION_ERROR
+    out.violated = v.name
+    out.message = v.message
+    out.positions = [position(loc) for loc in v.locs]
+    out.counterexample = trace_of(model, v.trace, v.name)
+    return out
+
+
+def trace_of(model: Model, steps: list[tuple[int, tuple]], violated: str | None,
+             loop: int | None = None) -> Trace:
+    """A behavior (action index or -1, state) as a :class:`Trace`."""
+    names = model.names
+    header = TraceHeader(
+        spec=model.module, model=Path(model.config.file).name, variables=list(names),
+        constants=_constants(model), origin={"tool": "embedded"}, loop=loop, violated=violated)
+    out = []
+    for i, (ai, state) in enumerate(steps):
+        if ai < 0:
+            out.append(Step(index=i, action=INIT, state=dict(zip(names, state, strict=True))))
+            continue
+        action = model.actions[ai]
+        loc = action.loc
+        out.append(Step(index=i, action=action.name, state=dict(zip(names, state, strict=True)),
+                        params=dict(action.params) if action.params else None,
+                        location=Position(file=loc.module + ".tla", line=loc.line,
+                                          column=loc.col, end_line=loc.eline,
+                                          end_column=loc.ecol, module=loc.module)))
+    return Trace(header, out)
+
+
+def _constants(model: Model) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for sym, (kind, what) in model.comp.bindings.items():
+        if kind == "value":
+            out[sym.name] = what
+    return out

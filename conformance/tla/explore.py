@@ -1,0 +1,336 @@
+"""Breadth-first exploration of a model's states, counted and checked as TLC does.
+
+TLC's figures are the contract, so the search mirrors ``tlc2.tool.Worker``: initial states
+first (each one generated, checked against the invariants when new), then states in FIFO
+order; every successor an action produces counts as generated, duplicates included; a
+successor is checked against the state and action constraints, then looked up in the set of
+seen states, checked against the invariants if it is new (or excluded by a constraint), and
+against the action properties in any case; a state with no successor at all is a deadlock.
+The search stops at the first violation, so the counts then are TLC's counts at that moment.
+
+Seen states are kept exactly (a dict keyed by the state, or by its canonical form under
+SYMMETRY or VIEW), each with the state it was reached from and the action, which gives the
+shortest counterexample directly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from conformance.tla.errors import EvalError
+from conformance.tla.lazy import LazyFn, LazySet
+from conformance.tla.model import Model
+from conformance.values import FSet, Fn, ModelValue, Tup
+
+Value = Any
+
+
+class _Stop(Exception):
+    """Ends the search: a violation or an error was found."""
+
+
+@dataclass
+class Violation:
+    kind: str  # "invariant", "action property", "deadlock", "error", "init invariant",
+    #            "implied init", "incomplete"
+    name: str | None
+    message: str
+    trace: list[tuple[int, tuple]]  # (action index or -1 for initial, state)
+    locs: list = field(default_factory=list)  # nested positions of an evaluation error
+
+
+@dataclass
+class SearchResult:
+    generated: int = 0
+    distinct: int = 0
+    left: int = 0
+    depth: int = 0
+    duration: float = 0.0
+    violation: Violation | None = None
+    timed_out: bool = False
+    complete: bool = False
+
+
+def permute(v: Value, perm: dict, memo: dict) -> Value:
+    """``v`` with model values renamed by ``perm``."""
+    t = type(v)
+    if t is int or t is str or t is bool:
+        return v
+    if t is ModelValue:
+        return perm.get(v, v)
+    key = id(v)
+    hit = memo.get(key)
+    if hit is not None:
+        return hit[1]
+    if t is FSet:
+        out: Value = FSet([permute(x, perm, memo) for x in v])
+    elif t is Tup:
+        out = Tup([permute(x, perm, memo) for x in v])
+    elif t is Fn:
+        out = Fn({permute(k, perm, memo): permute(x, perm, memo) for k, x in v.map.items()})
+    elif isinstance(v, (LazySet, LazyFn)):
+        out = permute(v.materialize(), perm, memo)
+    else:
+        out = v
+    memo[key] = (v, out)
+    return out
+
+
+class Explorer:
+    """One breadth-first search of a model."""
+
+    def __init__(self, model: Model, *, timeout: float | None = None,
+                 progress: Callable[[dict], None] | None = None,
+                 progress_interval: float = 2.0) -> None:
+        self.model = model
+        self.timeout = timeout
+        self.progress = progress
+        self.progress_interval = progress_interval
+        self.seen: dict = {}
+        self.queue: deque = deque()
+        self.result = SearchResult()
+        self.key = self._key_function()
+
+    # ------------------------------------------------------------------ keys
+
+    def _key_function(self) -> Callable[[tuple], Value]:
+        model = self.model
+        view = model.view
+        perms = model.symmetry
+        if view is None and not perms:
+            return lambda s: s
+        vfn = view.fn if view is not None else None
+
+        def viewed(s):
+            if vfn is None:
+                return s
+            v = vfn((s, None))
+            return v.materialize() if isinstance(v, (LazySet, LazyFn)) else v
+        if not perms:
+            return viewed
+
+        def canonical(s):
+            best = viewed(s)
+            best_h = hash(best)
+            for perm in perms:
+                memo: dict = {}
+                cand = viewed(tuple(permute(x, perm, memo) for x in s))
+                h = hash(cand)
+                if h < best_h:
+                    best, best_h = cand, h
+            return best
+        return canonical
+
+    # ------------------------------------------------------------------ search
+
+    def run(self) -> SearchResult:
+        model = self.model
+        res = self.result
+        start = time.monotonic()
+        self.start = start
+        self.next_report = start + self.progress_interval
+        try:
+            self._initial()
+            if not model.actions:
+                res.complete = True
+            else:
+                self._bfs()
+                res.complete = res.violation is None and not res.timed_out
+        except _Stop:
+            pass
+        res.duration = time.monotonic() - start
+        res.distinct = len(self.seen)
+        res.left = len(self.queue)
+        return res
+
+    def _initial(self) -> None:
+        model = self.model
+        res = self.result
+        seen = self.seen
+        key = self.key
+        invariants = [(c.name, c.code.fn) for c in model.invariants]
+        implied = [(c.name, c.code.fn) for c in model.implied_inits]
+        constraints = [c.code.fn for c in model.constraints]
+
+        def on_init(s):
+            res.generated += 1
+            E = (s, None)
+            try:
+                in_model = all(c(E) is True for c in constraints)
+            except EvalError as e:
+                self._error(e, [(-1, s)])
+            seen_before = False
+            if in_model:
+                k = key(s)
+                if k in seen:
+                    seen_before = True
+                else:
+                    seen[k] = (None, -1, s)
+                    self.queue.append((s, k, 1))
+                    if res.depth < 1:
+                        res.depth = 1
+            if not seen_before:
+                for name, inv in invariants:
+                    try:
+                        ok = inv(E)
+                    except EvalError as e:
+                        self._error(e, [(-1, s)], f"evaluating invariant {name}")
+                    if ok is not True:
+                        self._violation("init invariant", name,
+                                        f"Invariant {name} is violated by the initial state.",
+                                        [(-1, s)])
+                for name, inv in implied:
+                    try:
+                        ok = inv(E)
+                    except EvalError as e:
+                        self._error(e, [(-1, s)], f"evaluating property {name}")
+                    if ok is not True:
+                        self._violation("implied init", name,
+                                        f"Property {name} is violated by the initial state.",
+                                        [(-1, s)])
+        try:
+            model.initial_states(on_init)
+        except EvalError as e:
+            self._error(e, [])
+
+    def _bfs(self) -> None:
+        model = self.model
+        res = self.result
+        seen = self.seen
+        queue = self.queue
+        key = self.key
+        actions = model.actions
+        invariants = [(c.name, c.code.fn) for c in model.invariants]
+        action_props = [(c.name, c.code.fn) for c in model.action_properties]
+        constraints = [c.code.fn for c in model.constraints]
+        action_constraints = [c.code.fn for c in model.action_constraints]
+        check_deadlock = model.check_deadlock
+        nvars = len(model.variables)
+        runtime = model.runtime
+        timeout = self.timeout
+        simple = not constraints and not action_constraints and not action_props
+
+        from conformance.tla.actions import Partial
+
+        cur: list = [None, None, 0, 0]  # state, key, level, action index
+
+        def on_succ(t):
+            res.generated += 1
+            s = cur[0]
+            if simple:
+                k = key(t)
+                if k in seen:
+                    return
+                seen[k] = (cur[1], cur[3], t)
+            else:
+                E2 = (s, t)
+                try:
+                    in_model = all(c((t, None)) is True for c in constraints) and \
+                        all(c(E2) is True for c in action_constraints)
+                except EvalError as e:
+                    self._error(e, self._path(cur[1]) + [(cur[3], t)])
+                unseen = True
+                if in_model:
+                    k = key(t)
+                    if k in seen:
+                        unseen = False
+                    else:
+                        seen[k] = (cur[1], cur[3], t)
+                        if cur[2] + 1 > res.depth:
+                            res.depth = cur[2] + 1
+                if unseen:
+                    self._check_invariants(invariants, t, cur)
+                for name, prop in action_props:
+                    try:
+                        ok = prop(E2)
+                    except EvalError as e:
+                        self._error(e, self._path(cur[1]) + [(cur[3], t)],
+                                    f"evaluating action property {name}")
+                    if ok is not True:
+                        self._violation("action property", name,
+                                        f"Action property {name} is violated.",
+                                        self._path(cur[1]) + [(cur[3], t)])
+                if not (in_model and unseen):
+                    return
+            level = cur[2] + 1
+            if level > res.depth:
+                res.depth = level
+            if simple:
+                self._check_invariants(invariants, t, cur)
+            queue.append((t, k, level))
+
+        partial = Partial([None] * nvars)
+        partial.sink = on_succ
+        popleft = queue.popleft
+        checks = 0
+        while queue:
+            s, k, level = popleft()
+            cur[0], cur[1], cur[2] = s, k, level
+            runtime.level = level
+            before = res.generated
+            E = (s, partial)
+            for ai, action in enumerate(actions):
+                cur[3] = ai
+                try:
+                    action.fn(E)
+                except EvalError as e:
+                    for i in range(nvars):
+                        partial[i] = None
+                    self._error(e, self._path(k))
+            if check_deadlock and res.generated == before:
+                self._violation("deadlock", None, "Deadlock reached.", self._path(k))
+            checks += 1
+            if checks >= 200:
+                checks = 0
+                now = time.monotonic()
+                if timeout is not None and now - self.start > timeout:
+                    res.timed_out = True
+                    return
+                if self.progress is not None and now >= self.next_report:
+                    self.next_report = now + self.progress_interval
+                    self.progress({"generated": res.generated, "distinct": len(seen),
+                                   "queue": len(queue), "depth": res.depth,
+                                   "elapsed": now - self.start})
+
+    def _check_invariants(self, invariants, t, cur) -> None:
+        E = (t, None)
+        for name, inv in invariants:
+            try:
+                ok = inv(E)
+            except EvalError as e:
+                self._error(e, self._path(cur[1]) + [(cur[3], t)],
+                            f"evaluating invariant {name}")
+            if ok is not True:
+                self._violation("invariant", name, f"Invariant {name} is violated.",
+                                self._path(cur[1]) + [(cur[3], t)])
+
+    # ------------------------------------------------------------------ outcomes
+
+    def _path(self, k) -> list[tuple[int, tuple]]:
+        """The behavior from an initial state to the state with key ``k``."""
+        out = []
+        seen = self.seen
+        while k is not None:
+            parent, action, state = seen[k]
+            out.append((action, state))
+            k = parent
+        out.reverse()
+        return out
+
+    def _violation(self, kind: str, name: str | None, message: str, trace) -> None:
+        self.result.violation = Violation(kind, name, message, trace)
+        raise _Stop()
+
+    def _error(self, e: EvalError, trace, context: str | None = None) -> None:
+        message = e.message
+        if context:
+            message = f"{message}\n(while {context})"
+        self.result.violation = Violation("error", None, message, trace, e.nested())
+        raise _Stop()
+
+
+def explore(model: Model, **kw) -> SearchResult:
+    return Explorer(model, **kw).run()

@@ -1,0 +1,592 @@
+"""Values the engine keeps unexpanded: big or infinite sets, and functions over them.
+
+``x \\in Nat``, ``m \\in [type: {"a"}, bal: Nat]`` and ``S \\in SUBSET Nodes`` only need
+membership, and TLC answers them without building the set; so do these classes. Each lazy set
+can say whether it contains a value, how big it is, and list its elements in TLC's order
+(TLC enumerates every set in its normalized order; for these kinds the order is produced
+directly, without sorting). Equality and hashing go through :meth:`LazySet.materialize`, so a
+lazy set equals the :class:`~conformance.values.FSet` with the same elements and can sit
+inside other values; the explorer materializes top-level lazy values before hashing a state.
+
+:class:`LazyFn` is a function known by a rule rather than a table: a recursive function
+definition ``f[n \\in Nat] == ...``, or a function constructor over an infinite domain. Its
+applications are computed on demand and remembered.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from conformance.tla.errors import EvalError
+from conformance.values import (
+    Fn,
+    FSet,
+    ModelValue,
+    Tup,
+    kind,
+    make_fn,
+    order_key,
+    to_tla,
+)
+
+Value = Any
+
+
+class LazySet:
+    """A set given by a rule. Subclasses define member, iteration (TLC order) and size."""
+
+    __slots__ = ("_mat",)
+    kind = "set"
+    finite = True
+
+    def member(self, v: Value) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def size(self) -> int:
+        return len(self.materialize())
+
+    def __iter__(self) -> Iterator[Value]:  # TLC's enumeration order
+        return iter(self.materialize().ordered())
+
+    def elements(self) -> Iterator[Value]:
+        if not self.finite:
+            raise EvalError(f"Attempted to enumerate the infinite set {self.to_tla()}.")
+        return self._elements()
+
+    def _elements(self) -> Iterator[Value]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def materialize(self) -> FSet:
+        try:
+            return self._mat
+        except AttributeError:
+            if not self.finite:
+                raise EvalError(f"Attempted to enumerate the infinite set {self.to_tla()}.")
+            m = FSet(self._elements())
+            self._mat = m
+            return m
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if isinstance(other, (frozenset, LazySet)):
+            if isinstance(other, LazySet) and not (self.finite and other.finite):
+                return self._same_infinite(other)
+            if not self.finite:
+                return False
+            return self.materialize() == (other.materialize() if isinstance(other, LazySet)
+                                          else other)
+        return NotImplemented
+
+    def _same_infinite(self, other: LazySet) -> bool:
+        return type(self) is type(other) and self._params() == other._params()
+
+    def _params(self) -> tuple:
+        return ()
+
+    def __hash__(self) -> int:
+        if not self.finite:
+            return hash((type(self).__name__, self._params()))
+        return hash(self.materialize())
+
+    def __len__(self) -> int:
+        return self.size()
+
+    def __repr__(self) -> str:
+        return self.to_tla()
+
+    def to_tla(self) -> str:
+        return to_tla(self.materialize())
+
+
+class Interval(LazySet):
+    """``a..b``; enumerates upwards, as TLC does."""
+
+    __slots__ = ("lo", "hi")
+
+    def __init__(self, lo: int, hi: int) -> None:
+        self.lo, self.hi = lo, hi
+
+    def member(self, v: Value) -> bool:
+        return type(v) is int and self.lo <= v <= self.hi
+
+    def size(self) -> int:
+        return max(0, self.hi - self.lo + 1)
+
+    def _elements(self):
+        return iter(range(self.lo, self.hi + 1))
+
+    def __iter__(self):
+        return iter(range(self.lo, self.hi + 1))
+
+    def to_tla(self) -> str:
+        return f"{self.lo}..{self.hi}"
+
+
+class _Numbers(LazySet):
+    __slots__ = ()
+    finite = False
+    name = ""
+
+    def size(self) -> int:
+        raise EvalError(f"Attempted to compute the number of elements of {self.name}.")
+
+    def __iter__(self):
+        raise EvalError(f"Attempted to enumerate {self.name}.")
+
+    def to_tla(self) -> str:
+        return self.name
+
+
+class NatSet(_Numbers):
+    __slots__ = ()
+    name = "Nat"
+
+    def member(self, v):
+        return type(v) is int and v >= 0
+
+
+class IntSet(_Numbers):
+    __slots__ = ()
+    name = "Int"
+
+    def member(self, v):
+        return type(v) is int
+
+
+class RealSet(_Numbers):
+    __slots__ = ()
+    name = "Real"
+
+    def member(self, v):
+        return type(v) is int
+
+
+class StringSet(_Numbers):
+    __slots__ = ()
+    name = "STRING"
+
+    def member(self, v):
+        return type(v) is str
+
+
+NAT, INT, REAL, STRING = NatSet(), IntSet(), RealSet(), StringSet()
+BOOLEAN = FSet((False, True))
+
+
+class Powerset(LazySet):
+    """``SUBSET S``: by size, then element by element, which is TLC's order of sets."""
+
+    __slots__ = ("base",)
+
+    def __init__(self, base: Value) -> None:
+        self.base = base
+        if not is_finite(base):
+            self.finite = False
+
+    def member(self, v):
+        if not is_set(v):
+            return False
+        base = self.base
+        return all(member(x, base) for x in v)
+
+    def size(self) -> int:
+        return 1 << set_size(self.base)
+
+    def _elements(self):
+        elems = ordered(self.base)
+        for k in range(len(elems) + 1):
+            for combo in itertools.combinations(elems, k):
+                yield FSet(combo)
+
+    def __iter__(self):
+        return self._elements()
+
+    def _params(self):
+        return (self.base,)
+
+    def to_tla(self) -> str:
+        return "SUBSET " + to_tla_any(self.base)
+
+
+class FunctionSet(LazySet):
+    """``[D -> R]``: the last argument varies fastest, which is TLC's order."""
+
+    __slots__ = ("dom", "rng")
+
+    def __init__(self, dom: Value, rng: Value) -> None:
+        self.dom, self.rng = dom, rng
+        if not is_finite(dom) or not is_finite(rng):
+            self.finite = set_size(dom) == 0 if is_finite(dom) else False
+
+    def member(self, v):
+        t = type(v)
+        if t is Tup:
+            dom = self.dom
+            n = len(v)
+            if set_size(dom) != n:
+                return False
+            if n and not all(member(i, dom) for i in range(1, n + 1)):
+                return False
+            rng = self.rng
+            return all(member(x, rng) for x in v)
+        if t is Fn:
+            dom = self.dom
+            if set_size(dom) != len(v.map):
+                return False
+            rng = self.rng
+            for k, x in v.map.items():
+                if not member(k, dom) or not member(x, rng):
+                    return False
+            return True
+        if isinstance(v, LazyFn):
+            return self.member(v.materialize())
+        return False
+
+    def size(self) -> int:
+        return set_size(self.rng) ** set_size(self.dom)
+
+    def _elements(self):
+        dom = ordered(self.dom)
+        rng = ordered(self.rng)
+        if dom and all(type(d) is int for d in dom) and list(dom) == list(
+                range(1, len(dom) + 1)):
+            for combo in itertools.product(rng, repeat=len(dom)):
+                yield Tup(combo)
+            return
+        for combo in itertools.product(rng, repeat=len(dom)):
+            yield make_fn(dict(zip(dom, combo, strict=True)))
+
+    def __iter__(self):
+        return self._elements()
+
+    def _params(self):
+        return (self.dom, self.rng)
+
+    def to_tla(self) -> str:
+        return f"[{to_tla_any(self.dom)} -> {to_tla_any(self.rng)}]"
+
+
+class RecordSet(LazySet):
+    """``[a: A, b: B]``: fields in TLC's order of names, the last varying fastest."""
+
+    __slots__ = ("names", "sets")
+
+    def __init__(self, fields: dict) -> None:
+        names = sorted(fields, key=order_key)
+        self.names = tuple(names)
+        self.sets = tuple(fields[n] for n in names)
+        if not all(is_finite(s) for s in self.sets):
+            self.finite = any(is_finite(s) and set_size(s) == 0 for s in self.sets)
+
+    def member(self, v):
+        if type(v) is not Fn:
+            return False
+        m = v.map
+        if len(m) != len(self.names):
+            return False
+        for name, s in zip(self.names, self.sets, strict=True):
+            x = m.get(name, _MISSING)
+            if x is _MISSING or not member(x, s):
+                return False
+        return True
+
+    def size(self) -> int:
+        n = 1
+        for s in self.sets:
+            n *= set_size(s)
+        return n
+
+    def _elements(self):
+        names = self.names
+        for combo in itertools.product(*(ordered(s) for s in self.sets)):
+            yield Fn(dict(zip(names, combo, strict=True)))
+
+    def __iter__(self):
+        return self._elements()
+
+    def _params(self):
+        return (self.names, self.sets)
+
+    def to_tla(self) -> str:
+        return "[" + ", ".join(f"{n} : {to_tla_any(s)}"
+                               for n, s in zip(self.names, self.sets, strict=True)) + "]"
+
+
+class Product(LazySet):
+    """``A \\X B \\X C``."""
+
+    __slots__ = ("sets",)
+
+    def __init__(self, sets: tuple) -> None:
+        self.sets = sets
+        if not all(is_finite(s) for s in sets):
+            self.finite = any(is_finite(s) and set_size(s) == 0 for s in sets)
+
+    def member(self, v):
+        if type(v) is not Tup or len(v) != len(self.sets):
+            return False
+        return all(member(x, s) for x, s in zip(v, self.sets, strict=True))
+
+    def size(self) -> int:
+        n = 1
+        for s in self.sets:
+            n *= set_size(s)
+        return n
+
+    def _elements(self):
+        for combo in itertools.product(*(ordered(s) for s in self.sets)):
+            yield Tup(combo)
+
+    def __iter__(self):
+        return self._elements()
+
+    def _params(self):
+        return (self.sets,)
+
+    def to_tla(self) -> str:
+        return " \\X ".join(to_tla_any(s) for s in self.sets)
+
+
+class SeqSet(LazySet):
+    """``Seq(S)``: infinite unless S is empty; only membership is possible."""
+
+    __slots__ = ("base",)
+    finite = False
+
+    def __init__(self, base: Value) -> None:
+        self.base = base
+
+    def member(self, v):
+        if type(v) is Tup:
+            base = self.base
+            return all(member(x, base) for x in v)
+        return False
+
+    def size(self) -> int:
+        raise EvalError(f"Attempted to compute the number of elements of {self.to_tla()}.")
+
+    def __iter__(self):
+        raise EvalError(f"Attempted to enumerate the infinite set {self.to_tla()}.")
+
+    def _params(self):
+        return (self.base,)
+
+    def to_tla(self) -> str:
+        return f"Seq({to_tla_any(self.base)})"
+
+
+class Filtered(LazySet):
+    """``{x \\in S : P(x)}`` over an infinite S: membership evaluates the predicate."""
+
+    __slots__ = ("base", "pred", "text")
+    finite = False
+
+    def __init__(self, base: Value, pred: Callable[[Value], bool], text: str) -> None:
+        self.base, self.pred, self.text = base, pred, text
+
+    def member(self, v):
+        return member(v, self.base) and self.pred(v)
+
+    def size(self):
+        raise EvalError(f"Attempted to compute the number of elements of {self.text}.")
+
+    def __iter__(self):
+        raise EvalError(f"Attempted to enumerate {self.text}.")
+
+    def _params(self):
+        return (id(self),)
+
+    def to_tla(self) -> str:
+        return self.text
+
+
+class Combined(LazySet):
+    """``S \\cup T``, ``S \\cap T`` or ``S \\ T`` where one side is infinite."""
+
+    __slots__ = ("op", "a", "b")
+    finite = False
+
+    def __init__(self, op: str, a: Value, b: Value) -> None:
+        self.op, self.a, self.b = op, a, b
+
+    def member(self, v):
+        if self.op == "\\cup":
+            return member(v, self.a) or member(v, self.b)
+        if self.op == "\\cap":
+            return member(v, self.a) and member(v, self.b)
+        return member(v, self.a) and not member(v, self.b)
+
+    def size(self):
+        raise EvalError(f"Attempted to compute the number of elements of {self.to_tla()}.")
+
+    def __iter__(self):
+        raise EvalError(f"Attempted to enumerate the infinite set {self.to_tla()}.")
+
+    def _params(self):
+        return (self.op, self.a, self.b)
+
+    def to_tla(self) -> str:
+        return f"({to_tla_any(self.a)} {self.op} {to_tla_any(self.b)})"
+
+
+_MISSING = object()
+
+
+# --------------------------------------------------------------------------- functions
+
+
+class LazyFn:
+    """A function given by a rule: applications are computed on demand and remembered."""
+
+    __slots__ = ("domain", "rule", "memo", "text", "_mat")
+    kind = "function"
+
+    def __init__(self, domain: Value, rule: Callable[[Value], Value], text: str = "") -> None:
+        self.domain = domain
+        self.rule = rule
+        self.memo: dict = {}
+        self.text = text
+
+    def apply(self, arg: Value) -> Value:
+        memo = self.memo
+        try:
+            return memo[arg]
+        except KeyError:
+            pass
+        except TypeError:
+            raise EvalError(f"Attempted to apply a function to the unhashable {arg!r}.")
+        if not member(arg, self.domain):
+            raise EvalError(
+                f"Attempted to apply function:\n{self.to_tla()}\nto argument {to_tla_any(arg)},"
+                " which is not in the domain of the function.")
+        v = self.rule(arg)
+        memo[arg] = v
+        return v
+
+    def materialize(self):
+        try:
+            return self._mat
+        except AttributeError:
+            if not is_finite(self.domain):
+                raise EvalError(f"Attempted to enumerate the function {self.to_tla()} over "
+                                "an infinite domain.")
+            m = make_fn({x: self.apply(x) for x in ordered(self.domain)})
+            self._mat = m
+            return m
+
+    def __eq__(self, other):
+        if self is other:
+            return True
+        if type(other) in (Tup, Fn) or isinstance(other, LazyFn):
+            return self.materialize() == (other.materialize() if isinstance(other, LazyFn)
+                                          else other)
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(self.materialize())
+
+    def __repr__(self):
+        return self.to_tla()
+
+    def to_tla(self) -> str:
+        if is_finite(self.domain):
+            return to_tla(self.materialize())
+        return self.text or f"[x \\in {to_tla_any(self.domain)} |-> ...]"
+
+
+# --------------------------------------------------------------------------- set helpers
+
+_SETS = (FSet, frozenset)
+
+
+def is_set(v: Value) -> bool:
+    return type(v) is FSet or isinstance(v, (frozenset, LazySet))
+
+
+def is_finite(s: Value) -> bool:
+    if type(s) is FSet:
+        return True
+    if isinstance(s, LazySet):
+        return s.finite
+    return isinstance(s, frozenset)
+
+
+def member(v: Value, s: Value) -> bool:
+    """``v \\in s``."""
+    if type(s) is FSet:
+        try:
+            return v in s
+        except TypeError:
+            return False
+    if isinstance(s, LazySet):
+        return s.member(v)
+    if isinstance(s, frozenset):
+        return v in s
+    raise EvalError(f"Attempted to check if the value:\n{to_tla_any(v)}\nis an element of "
+                    f"the non-set value:\n{to_tla_any(s)}")
+
+
+def ordered(s: Value) -> tuple | list:
+    """The elements of a finite set in TLC's enumeration order."""
+    if type(s) is FSet:
+        return s.ordered()
+    if isinstance(s, LazySet):
+        if type(s) is Interval:
+            return range(s.lo, s.hi + 1)  # type: ignore[return-value]
+        return list(s.elements())
+    if isinstance(s, frozenset):
+        return sorted(s, key=order_key)
+    raise EvalError(f"Attempted to enumerate the non-set value:\n{to_tla_any(s)}")
+
+
+def set_size(s: Value) -> int:
+    if type(s) is FSet or isinstance(s, frozenset):
+        return len(s)
+    if isinstance(s, LazySet):
+        return s.size()
+    raise EvalError(f"Attempted to compute the cardinality of the non-set value:\n"
+                    f"{to_tla_any(s)}")
+
+
+def as_fset(s: Value) -> FSet:
+    if type(s) is FSet:
+        return s
+    if isinstance(s, LazySet):
+        return s.materialize()
+    if isinstance(s, frozenset):
+        return FSet(s)
+    raise EvalError(f"Attempted to use the non-set value {to_tla_any(s)} as a set.")
+
+
+def canonical(v: Value) -> Value:
+    """A value fit for a state: lazy sets and functions expanded (one level suffices for
+    hashing, since lazy values hash as their expansions)."""
+    t = type(v)
+    if t is int or t is str or t is bool or t is Tup or t is Fn or t is FSet or \
+            t is ModelValue:
+        return v
+    m = getattr(v, "materialize", None)
+    if m is not None:
+        return m()
+    return v
+
+
+def to_tla_any(v: Value) -> str:
+    t = getattr(v, "to_tla", None)
+    if t is not None and not isinstance(v, (frozenset, tuple)):
+        return t()
+    try:
+        return to_tla(v)
+    except Exception:  # noqa: BLE001 - a message about a value must never fail
+        return repr(v)
+
+
+def value_kind(v: Value) -> str:
+    if isinstance(v, LazySet):
+        return "set"
+    if isinstance(v, LazyFn):
+        return "function"
+    return kind(v)

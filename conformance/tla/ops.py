@@ -1,0 +1,247 @@
+"""Operations on values that compiled code calls: TLA+'s built-in operators.
+
+Fast paths first (the common, well-typed case runs a type test and one Python operation),
+TLC's error messages where TLC reports an error (comparing an integer with a string,
+applying a function outside its domain, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.tla.errors import EvalError
+from conformance.tla.lazy import (
+    Combined,
+    LazyFn,
+    LazySet,
+    Powerset,
+    as_fset,
+    is_finite,
+    is_set,
+    member,
+    ordered,
+    to_tla_any,
+    value_kind,
+)
+from conformance.values import Fn, FSet, ModelValue, Tup, make_fn
+
+Value = Any
+
+_FUNCS = (Tup, Fn)
+
+
+def _ppr(v):
+    return to_tla_any(v)
+
+
+# --------------------------------------------------------------------------- equality
+
+
+def _comparable(a, b) -> bool:
+    ta, tb = type(a), type(b)
+    if ta is tb:
+        return True
+    if ta is ModelValue or tb is ModelValue:
+        mv = a if ta is ModelValue else b
+        return mv.typ is None or (ta is tb)
+    if is_set(a) and is_set(b):
+        return True
+    if (ta in _FUNCS or isinstance(a, LazyFn)) and (tb in _FUNCS or isinstance(b, LazyFn)):
+        return True
+    return False
+
+
+def eq(a, b) -> bool:
+    """``a = b``, failing as TLC does when the values are of incomparable kinds."""
+    if a == b:
+        return True
+    if type(a) is not type(b) and not _comparable(a, b):
+        raise EvalError(f"Attempted to check equality of {value_kind(a)} {_ppr(a)} with "
+                        f"non-{value_kind(a)}:\n{_ppr(b)}")
+    return False
+
+
+def neq(a, b) -> bool:
+    return not eq(a, b)
+
+
+# --------------------------------------------------------------------------- booleans
+
+
+def need_bool(v, what: str) -> bool:
+    if v is True or v is False:
+        return v
+    raise EvalError(f"A non-boolean expression ({value_kind(v)}) was used as {what}:\n"
+                    f"{_ppr(v)}")
+
+
+# --------------------------------------------------------------------------- sets
+
+
+def in_(x, s) -> bool:
+    if type(s) is FSet:
+        return x in s
+    return member(x, s)
+
+
+def subseteq(a, b) -> bool:
+    if type(a) is FSet and type(b) is FSet:
+        return a <= b
+    if type(a) is Powerset and type(b) is Powerset:
+        return subseteq(a.base, b.base)
+    if not is_set(a):
+        raise EvalError(f"Attempted to evaluate an expression of form S \\subseteq T, but S "
+                        f"was not a set:\n{_ppr(a)}")
+    if not is_set(b):
+        raise EvalError(f"Attempted to evaluate an expression of form S \\subseteq T, but T "
+                        f"was not a set:\n{_ppr(b)}")
+    for x in ordered(a):
+        if not member(x, b):
+            return False
+    return True
+
+
+def _need_set(v, op: str, which: str):
+    if not is_set(v):
+        raise EvalError(f"Attempted to evaluate an expression of form {op}, but {which} was "
+                        f"not a set:\n{_ppr(v)}")
+
+
+def cup(a, b):
+    if type(a) is FSet and type(b) is FSet:
+        if not b:
+            return a
+        if not a:
+            return b
+        return FSet(a | b)
+    _need_set(a, "S \\union T", "S")
+    _need_set(b, "S \\union T", "T")
+    if is_finite(a) and is_finite(b):
+        return FSet(as_fset(a) | as_fset(b))
+    return Combined("\\cup", a, b)
+
+
+def cap(a, b):
+    if type(a) is FSet and type(b) is FSet:
+        return FSet(a & b)
+    _need_set(a, "S \\cap T", "S")
+    _need_set(b, "S \\cap T", "T")
+    if is_finite(a):
+        return FSet(x for x in ordered(a) if member(x, b))
+    if is_finite(b):
+        return FSet(x for x in ordered(b) if member(x, a))
+    return Combined("\\cap", a, b)
+
+
+def setminus(a, b):
+    if type(a) is FSet and type(b) is FSet:
+        return FSet(a - b)
+    _need_set(a, "S \\ T", "S")
+    _need_set(b, "S \\ T", "T")
+    if is_finite(a):
+        return FSet(x for x in ordered(a) if not member(x, b))
+    return Combined("\\", a, b)
+
+
+def subset(s):
+    _need_set(s, "SUBSET S", "S")
+    return Powerset(s)
+
+
+def union(s):
+    _need_set(s, "UNION S", "S")
+    out: set = set()
+    for x in ordered(s):
+        if not is_set(x):
+            raise EvalError(f"Attempted to compute UNION of a set containing the non-set "
+                            f"{_ppr(x)}")
+        out.update(as_fset(x))
+    return FSet(out)
+
+
+# --------------------------------------------------------------------------- functions
+
+
+def apply(f, x):
+    """``f[x]``."""
+    t = type(f)
+    if t is Tup:
+        if type(x) is int and 0 < x <= len(f):
+            return f[x - 1]
+    elif t is Fn:
+        try:
+            return f.map[x]
+        except KeyError:
+            pass
+        except TypeError:
+            pass
+    elif isinstance(f, LazyFn):
+        return f.apply(x)
+    elif t is str and type(x) is int and 0 < x <= len(f):
+        return f[x - 1]
+    else:
+        raise EvalError(f"A non-function ({value_kind(f)}) was applied as a function.\n"
+                        f"{_ppr(f)}")
+    raise EvalError(f"Attempted to apply function:\n{_ppr(f)}\nto argument {_ppr(x)}, "
+                    "which is not in the domain of the function.")
+
+
+def field(r, name: str):
+    """``r.name``."""
+    if type(r) is Fn:
+        try:
+            return r.map[name]
+        except KeyError:
+            pass
+        raise EvalError(f"Attempted to access nonexistent field '{name}' of record\n"
+                        f"{_ppr(r)}")
+    if isinstance(r, LazyFn):
+        return r.apply(name)
+    raise EvalError(f"Attempted to access field '{name}' of a non-record value:\n{_ppr(r)}")
+
+
+def domain(f):
+    t = type(f)
+    if t is Tup:
+        from conformance.tla.lazy import Interval
+
+        return Interval(1, len(f))
+    if t is Fn:
+        return FSet(f.map)
+    if isinstance(f, LazyFn):
+        return f.domain
+    if t is str:
+        from conformance.tla.lazy import Interval
+
+        return Interval(1, len(f))
+    raise EvalError(f"Attempted to apply DOMAIN to a non-function ({value_kind(f)}):\n"
+                    f"{_ppr(f)}")
+
+
+def except_update(f, key, newval_fn):
+    """``[f EXCEPT ![key] = newval_fn(old)]``; a key outside the domain changes nothing."""
+    t = type(f)
+    if t is Fn:
+        m = f.map
+        if key in m:
+            d = dict(m)
+            d[key] = newval_fn(m[key])
+            return Fn(d)
+        return f
+    if t is Tup:
+        if type(key) is int and 0 < key <= len(f):
+            lst = list(f)
+            lst[key - 1] = newval_fn(f[key - 1])
+            return Tup(lst)
+        return f
+    if isinstance(f, LazyFn):
+        return except_update(f.materialize(), key, newval_fn)
+    raise EvalError(f"Attempted to apply EXCEPT to a non-function:\n{_ppr(f)}")
+
+
+def make_function(keys, values) -> Value:
+    return make_fn(dict(zip(keys, values, strict=True)))
+
+
+def is_lazy(v) -> bool:
+    return isinstance(v, (LazySet, LazyFn))
