@@ -42,6 +42,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.examples is not None and args.examples < 1:
         raise UserError("--examples must be at least 1")
     names = protocols.names() if args.protocol == "all" else [args.protocol]
+    if args.protocol == "all" and args.bug:
+        # a planted bug belongs to one protocol: run the ones that have it
+        wanted = set(args.bug.split(","))
+        names = [n for n in names if wanted <= set(protocols.get(n).bugs)]
+        if not names:
+            raise UserError(f"no protocol has the planted bug(s) {args.bug}",
+                            hint="`conform bugs --list --protocol all` lists them")
     profile = profiles.get(args.profile).with_overrides(
         examples=args.examples, seed=args.seed, max_decisions=args.max_decisions)
     results = []

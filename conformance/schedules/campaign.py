@@ -28,8 +28,10 @@ from conformance.protocols import Protocol
 from conformance.schedules import failures
 from conformance.schedules.chooser import Chooser
 from conformance.schedules.execution import Execution, spec_engine
+from conformance.schedules.minimize import minimize
 from conformance.schedules.profiles import Profile
 from conformance.validate import Divergence
+from conformance.validate.report import INVARIANT, PROPERTY
 
 
 class Diverged(AssertionError):
@@ -123,13 +125,17 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
         spec_engine(protocol, v.settings)
     progress = Progress()
     last_failure: list[Execution] = []
+    fast_shrink: list[Any] = [None]
 
     def one_run(data: Any) -> None:
         progress.examples += 1
         if progress.found_at_example is not None:
             progress.shrink_runs += 1
         k = data.draw(st.integers(0, len(variants) - 1), label="variant")
-        ex = Execution(protocol, variants[k].settings, bugs)
+        # once a failure is known, replays that only need to reproduce a divergence of a
+        # step skip the invariants (the saved trace is re-run with them)
+        ex = Execution(protocol, variants[k].settings, bugs,
+                       check_invariants=fast_shrink[0] is None)
         if ex.divergence is None:
             while True:
                 d = chooser.next_step(data, ex.sim,
@@ -151,6 +157,8 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
                 progress.found_after = progress.seconds
                 progress.found_after_cpu = progress.cpu_seconds
             last_failure[:] = [ex]
+            if ex.divergence.kind not in (INVARIANT, PROPERTY):
+                fast_shrink[0] = True
             raise Diverged(ex.divergence)
 
     test = settings(
@@ -182,7 +190,7 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
     result.seconds = progress.seconds
     result.cpu_seconds = progress.cpu_seconds
     if last_failure:
-        ex = last_failure[0]
+        ex = _final_run(protocol, profile, bugs, last_failure[0], progress)
         result.divergence = ex.divergence
         result.shrunk_events = ex.events
         result.shrunk_decisions = len(ex.decisions)
@@ -192,3 +200,24 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
                                   "hypothesis": hypothesis.__version__,
                                   "found_at_example": progress.found_at_example})
     return result
+
+
+def _final_run(protocol: Protocol, profile: Profile, bugs: tuple[str, ...], ex: Execution,
+               progress: Progress) -> Execution:
+    """Hypothesis's shrunk run, shrunk further by deleting decisions, and re-run with every
+    check on: the run that is saved."""
+    div = ex.divergence
+    assert div is not None
+    fast = div.kind not in (INVARIANT, PROPERTY)
+
+    def count(_: int) -> None:
+        progress.shrink_runs += 1
+
+    schedule = minimize(protocol, ex.settings, bugs, ex.decisions, (div.action, div.kind),
+                        profile.minimize_replays, check_invariants=not fast, on_attempt=count)
+    final = Execution(protocol, ex.settings, bugs)
+    for d in schedule:
+        if final.apply(d) is not None:
+            break
+    # an earlier invariant failure is still a failure: keep whatever the full run found
+    return final if final.divergence is not None else ex

@@ -29,8 +29,8 @@ from conformance.validate.engine import SpecEngine
 
 # how many event-less decisions may precede the one that takes a spec step, and how many
 # partial paths are kept per spec step
-MAX_LEAD = 3
-MAX_FRONTIER = 40
+MAX_LEAD = 2
+MAX_FRONTIER = 12
 
 
 @dataclass

@@ -37,6 +37,7 @@ class Execution:
     protocol: Protocol
     settings: dict[str, Any]
     bugs: tuple[str, ...] = ()
+    check_invariants: bool = True  # off only to replay faster while shrinking
     sim: Any = field(init=False)
     validator: Validator = field(init=False)
     steps: list[Step] = field(init=False)
@@ -45,7 +46,8 @@ class Execution:
 
     def __post_init__(self) -> None:
         self.sim = self.protocol.simulator(self.settings, self.bugs)
-        self.validator = Validator(spec_engine(self.protocol, self.settings))
+        self.validator = Validator(spec_engine(self.protocol, self.settings),
+                                   check_invariants=self.check_invariants)
         self.steps = [self.sim.initial_step()]
         self.divergence = self.validator.start(self.steps[0])
 

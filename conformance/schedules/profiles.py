@@ -20,6 +20,7 @@ class Profile:
     max_decisions: int  # the longest schedule one run may take
     seed: int | None  # None: a fresh random seed per campaign
     shrink_seconds: int  # the most time Hypothesis spends shrinking a failure
+    minimize_replays: int  # replays of the final deletion pass (conformance.schedules.minimize)
     description: str
 
     def with_overrides(self, examples: int | None = None, seed: int | None = None,
@@ -32,9 +33,11 @@ class Profile:
 
 
 PROFILES = {
-    "ci": Profile("ci", examples=300, max_decisions=150, seed=0, shrink_seconds=90,
+    "ci": Profile("ci", examples=300, max_decisions=150, seed=0, shrink_seconds=60,
+                  minimize_replays=400,
                   description="fixed seed, sized for CI"),
-    "deep": Profile("deep", examples=10_000, max_decisions=300, seed=None, shrink_seconds=600,
+    "deep": Profile("deep", examples=10_000, max_decisions=300, seed=None,
+                    shrink_seconds=600, minimize_replays=3000,
                     description="a long campaign from a fresh seed"),
 }
 
