@@ -7,8 +7,10 @@ must reach the event's recorded values (variables the trace leaves out are left 
 searches over them, as the embedded validator does; functions given in part are matched on
 the keys given). The trace conforms iff TLC reaches its last state, which it reports as a
 violation of the invariant ``TraceUnfinished``; the spec's invariants and action properties
-are checked along the way. When TLC instead finishes without reaching the end, the depth of
-its search is the number of states that matched, so the event after them is the divergence.
+are checked along the way, in every state the trace admits (``-continue``), as the embedded
+validator checks every candidate. When TLC instead finishes without reaching the end, the
+depth of its search is the number of states that matched, so the event after them is the
+divergence.
 
 This is independent of the embedded engine end to end (parser, evaluator, search), which is
 the point: the two validators must agree on every trace (tests/test_conformance_tlc.py).
@@ -130,7 +132,7 @@ def trace_module(engine: SpecEngine, steps: list[Step], partial: Iterable[str] =
     else:
         act = "FALSE"
     module = f"""---- MODULE {name} ----
-EXTENDS {spec}
+EXTENDS {spec}, Naturals, Sequences, TLC
 {("CONSTANTS " + ", ".join(own)) if own else ""}
 VARIABLE {STEP_VAR}
 T == <<
@@ -155,7 +157,7 @@ TraceNext == /\\ {STEP_VAR} < Len(T)
     lines.append("INIT TraceInit")
     lines.append("NEXT TraceNext")
     invariants = [c.name for c in engine.model.invariants]
-    lines.append("INVARIANTS " + " ".join([DONE] + invariants))
+    lines.append("INVARIANTS " + " ".join(invariants + [DONE]))  # TLC checks in this order
     props = [c.name for c in engine.model.action_properties]
     if props:
         lines.append("PROPERTIES " + " ".join(props))
@@ -187,8 +189,10 @@ def validate_with_tlc(engine: SpecEngine, trace: Trace | list[Step], jar: Path |
             shutil.copy(f, work / f.name)
         (work / f"{name}.tla").write_text(module)
         (work / f"{name}.cfg").write_text(cfg)
+        # -continue: report every violation, so that a spec state the trace admits that
+        # breaks an invariant is found even when another candidate finishes the trace
         cmd = ["java", "-XX:+UseParallelGC", "-cp", str(jar), "tlc2.TLC", "-workers", "1",
-               "-deadlock", "-nowarning", "-metadir", str(work / "meta"),
+               "-deadlock", "-continue", "-nowarning", "-metadir", str(work / "meta"),
                "-config", f"{name}.cfg", f"{name}.tla"]
         start = time.monotonic()
         try:
@@ -207,21 +211,26 @@ _STEP_VALUE = re.compile(rf"^/\\ {STEP_VAR} = (\d+)", re.M)
 
 
 def _verdict(out: str, seconds: float, length: int) -> TLCVerdict:
+    """TLC's words as a verdict. With -continue every violation is printed, each followed
+    by its behavior; the first one of a spec invariant (BFS: the shallowest) is the one
+    reported, at the trace position of its last state."""
     tail = out[-4000:]
-    m = _VIOLATED.search(out)
-    if m:
-        steps = [int(x) for x in _STEP_VALUE.findall(out)]
-        at = steps[-1] - 1 if steps else None
+    finished = False
+    hits = list(_VIOLATED.finditer(out))
+    for n, m in enumerate(hits):
         if m.group(1) == DONE:
-            return TLCVerdict(True, None, None, seconds, tail)
-        return TLCVerdict(False, at, m.group(1), seconds, tail)
-    if "Temporal properties were violated" in out or "is violated" in out:
-        steps = [int(x) for x in _STEP_VALUE.findall(out)]
-        return TLCVerdict(False, steps[-1] - 1 if steps else None, "a property", seconds, tail)
+            finished = True
+            continue
+        end = hits[n + 1].start() if n + 1 < len(hits) else len(out)
+        steps = [int(x) for x in _STEP_VALUE.findall(out, m.end(), end)]
+        return TLCVerdict(False, steps[-1] - 1 if steps else None, m.group(1), seconds, tail)
+    if "Temporal properties were violated" in out:
+        return TLCVerdict(False, None, "a temporal property", seconds, tail)
+    if finished:
+        return TLCVerdict(True, None, None, seconds, tail)
     d = _DEPTH.search(out)
     if d and ("No error has been found" in out or "Model checking completed" in out):
-        depth = int(d.group(1))
-        return TLCVerdict(False, depth, None, seconds, tail)
+        return TLCVerdict(False, int(d.group(1)), None, seconds, tail)
     if "Finished computing initial states: 0 distinct states" in out:
         return TLCVerdict(False, 0, None, seconds, tail)
     raise UserError("TLC did not finish checking the trace:\n" + tail)

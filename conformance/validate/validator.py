@@ -11,7 +11,8 @@ spec state that agrees with what the trace says so far (its *candidates*) and st
 them. A variable named in ``partial`` is a function given only in part (a real node logs its
 own entry of ``currentTerm`` but not the others'): the spec state must agree on the keys the
 trace gives. When an action's successors are determined by the state before it, as they are
-for a deterministic spec, the candidates stay one.
+for a deterministic spec, the candidates stay one. An invariant is reported violated when it
+fails in any candidate: a spec state the trace admits breaks it.
 
 It is built to run while the implementation runs (:meth:`Validator.step` takes one event at a
 time), so that a schedule generator can stop at the first divergence and shrink it.
