@@ -15,7 +15,7 @@ import sys
 from conformance import __version__
 from conformance.errors import UserError
 
-COMMANDS = ["trace", "prove", "run", "bugs", "replay", "validate"]
+COMMANDS = ["trace", "corpus", "prove", "run", "bugs", "replay", "validate"]
 
 
 def build_parser() -> argparse.ArgumentParser:
