@@ -102,9 +102,9 @@ class ModelValue:
     """
 
     __slots__ = ("name", "typ", "__weakref__")
-    _table: dict[str, "ModelValue"] = {}
+    _table: dict[str, ModelValue] = {}
 
-    def __new__(cls, name: str) -> "ModelValue":
+    def __new__(cls, name: str) -> ModelValue:
         found = cls._table.get(name)
         if found is not None:
             return found
@@ -209,7 +209,7 @@ class Fn:
     def items(self):
         return self.map.items()
 
-    def except_(self, key, value) -> "Fn":
+    def except_(self, key, value) -> Fn:
         """``[f EXCEPT ![key] = value]``; the key must be in the domain."""
         mapping = dict(self.map)
         mapping[key] = value
@@ -229,7 +229,7 @@ def _is_interval_from_one(keys: Iterable) -> bool:
     return n == 0 or (min(keys) == 1 and max(keys) == n)
 
 
-def make_fn(mapping: Mapping) -> "Tup | Fn":
+def make_fn(mapping: Mapping) -> Tup | Fn:
     """The function with the given graph, in its one canonical representation."""
     if not mapping:
         return Tup()
@@ -248,13 +248,13 @@ def is_record(v: Value) -> bool:
     return type(v) is Fn and all(type(k) is str for k in v.map)
 
 
-def domain(f: "Tup | Fn") -> Value:
+def domain(f: Tup | Fn) -> Value:
     if type(f) is Tup:
         return FSet(range(1, len(f) + 1))
     return FSet(f.map)
 
 
-def apply(f: "Tup | Fn", arg: Value) -> Value:
+def apply(f: Tup | Fn, arg: Value) -> Value:
     """``f[arg]``; raises :class:`ValueError_` outside the domain, as TLC does."""
     if type(f) is Tup:
         if type(arg) is int and 1 <= arg <= len(f):
