@@ -1,4 +1,4 @@
-"""The spec, as the validator steps through it: a thin adapter over the embedded engine.
+"""The spec, as the validator steps through it: the engine's step API, and what it adds.
 
 The validator asks four questions of a spec, and only through this module:
 
@@ -7,14 +7,17 @@ The validator asks four questions of a spec, and only through this module:
 * when none (or none that matches), which conjunct of ``A`` was false, and where;
 * which invariants (and action properties) fail in a state (or on a step).
 
-The engine's own step API (issue 4) will answer them directly; until it lands this adapter
-builds them from the engine's public pieces (a loaded :class:`~conformance.tla.model.Model`,
-its compiler and its action compiler), so that swapping it is a change to this file only.
+The embedded engine's step API (:mod:`conformance.tla.steps`) answers the first three; this
+module binds it to a set of constants (through a generated .cfg, so model values are
+interned in TLC's order), keeps states as tuples (the validator hashes and compares many),
+and adds two things the step API does not do: the first assignment that disagrees with a
+partly known next state ("commitIndex' would be ..., but is ..."), and invariants checked in
+pieces, each top-level conjunct cached by the variables it reads.
 
 An action is named either by a definition of the spec applied to parameters
 (``HandleAppendEntriesRequest`` with ``i`` and ``m``: what implementation traces carry), or
-by one of TLC's actions of the next-state relation (``ReceiveAppendEntriesRequest``, what
-TLC's counterexamples carry), filtered by whatever parameters are given.
+by one of TLC's actions of the next-state relation (``Timeout`` without its parameter, as
+TLC's counterexamples name steps), filtered by whatever parameters are given.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from conformance.tla.errors import EvalError, SpecError
 from conformance.tla.lazy import LazyFn, LazySet
 from conformance.tla.model import Model, load
 from conformance.tla.modules import DefSym
+from conformance.tla.steps import StepModel
 from conformance.tla.syntax import Loc
 from conformance.values import to_tla
 
@@ -86,9 +90,9 @@ class SpecEngine:
             cfg = Path(d) / (self.spec.stem + "Validate.cfg")
             cfg.write_text(text)
             self.model: Model = load(self.spec, cfg)
+        self.steps = StepModel(self.model)
         self.variables: list[str] = self.model.names
         self.index = {n: k for k, n in enumerate(self.variables)}
-        self._ops: dict[str, tuple[Callable, tuple[str, ...]]] = {}
         self._by_label: dict[str, list] = {}
         for a in self.model.actions:
             self._by_label.setdefault(a.name, []).append(a)
@@ -116,17 +120,19 @@ class SpecEngine:
     # ------------------------------------------------------------------ states
 
     def initial_states(self) -> list[State]:
-        return self.model.all_initial_states()
+        return [self._tuple(d) for d in self.steps.initial_states()]
+
+    def _tuple(self, d: dict[str, Value]) -> State:
+        return tuple(d[v] for v in self.variables)
 
     def as_dict(self, state: State) -> dict[str, Value]:
         return {n: concrete(v) for n, v in zip(self.variables, state, strict=True)}
 
     # ------------------------------------------------------------------ stepping
 
-    def _compiled(self, name: str, diag: Diagnosis | None = None) -> tuple[Callable, tuple]:
-        """``fn(E)`` for the definition ``name`` with its parameters as slots of E."""
-        if diag is None and name in self._ops:
-            return self._ops[name]
+    def _diagnosing(self, name: str, diag: Diagnosis) -> tuple[Callable, tuple[str, ...]]:
+        """``fn(E)`` for the definition ``name``, its parameters as slots of E, compiled with
+        a diagnosis that records every assignment and guard that fails."""
         sym = self._operator_sym(name)
         assert sym is not None
         comp, acomp = self.model.comp, self.model.acomp
@@ -141,30 +147,34 @@ class SpecEngine:
             fn = acomp.next_action(sym.node.body, scope, name)
         finally:
             acomp.diag = saved
-        if diag is None:
-            self._ops[name] = (fn, params)
         return fn, params
+
+    def _uses_label(self, action: str, params: dict[str, Value]) -> bool:
+        """Whether ``action`` names TLC's actions rather than a definition applied to all
+        of its parameters (a TLC trace names ``Timeout`` without saying for which server)."""
+        if self._operator_sym(action) is None:
+            return action in self._by_label
+        names = set(self.action_params(action))
+        if not set(params) <= names:
+            self._check_params(action, params)  # a parameter the definition does not have
+        return action in self._by_label and not names <= set(params)
 
     def successors(self, state: State, action: str, params: dict[str, Value]) -> list[State]:
         """Every state ``action(params)`` leads to from ``state`` (duplicates removed)."""
-        out: dict[State, None] = {}
-        sink = out.setdefault
-        if self._operator_sym(action) is not None:
-            fn, names = self._compiled(action)
-            args = self._args(action, names, params)
-            t = Partial([None] * len(self.variables))
-            t.sink = lambda s: sink(s, None)
-            fn((state, t) + args)
-        elif action in self._by_label:
+        if self._uses_label(action, params):
+            out: dict[State, None] = {}
             for a in self._by_label[action]:
                 if any(k in a.params and a.params[k] != v for k, v in params.items()):
                     continue
-                self.model.successors(state, a, lambda s: sink(s, None))
-        else:
+                self.model.successors(state, a, lambda s: out.setdefault(s, None))
+            return list(out)
+        if self._operator_sym(action) is None:
             raise UserError(f"the spec {self.spec.name} has no action {action}")
-        return list(out)
+        self._check_params(action, params)
+        return [self._tuple(d) for d in self.steps.successors(state, action, params)]
 
-    def _args(self, action: str, names: tuple[str, ...], params: dict[str, Value]) -> tuple:
+    def _check_params(self, action: str, params: dict[str, Value]) -> None:
+        names = self.action_params(action)
         missing = [n for n in names if n not in params]
         extra = [n for n in params if n not in names]
         if missing or extra:
@@ -176,7 +186,6 @@ class SpecEngine:
             raise UserError(f"the event names {action} with parameters "
                             f"{', '.join(params) or 'none'}, but {action}({', '.join(names)}) "
                             + " and ".join(what))
-        return tuple(params[n] for n in names)
 
     def explain(self, state: State, action: str, params: dict[str, Value],
                 target: State | None = None) -> Conjunct | None:
@@ -186,9 +195,20 @@ class SpecEngine:
         t = Partial([None] * len(self.variables) if target is None else list(target))
         t.sink = lambda s: None
         try:
-            if self._operator_sym(action) is not None:
-                fn, names = self._compiled(action, diag)
-                fn((state, t) + self._args(action, names, params))
+            if not self._uses_label(action, params):
+                if target is None:  # the step API says why an action is not enabled
+                    res = self.steps.check_step(state, action, params, {})
+                    f = res.failure
+                    if f is None:
+                        return None
+                    p = f.position
+                    if p.module == self.model.module:
+                        p = Position(self._display_path(), p.line, p.column, p.end_line,
+                                     p.end_column, p.module)
+                    return Conjunct(p, f.text.strip(), f.why)
+                self._check_params(action, params)
+                fn, names = self._diagnosing(action, diag)
+                fn((state, t) + tuple(params[n] for n in names))
             else:
                 for a in self._by_label.get(action, []):
                     acomp = self.model.acomp
@@ -210,8 +230,16 @@ class SpecEngine:
     def _conjunct(self, loc: Loc | None, why: str) -> Conjunct:
         if loc is None:
             return Conjunct(Position(self.spec.name), "", why)
-        pos = Position(str(self.spec), loc.line, loc.col, loc.eline, loc.ecol, loc.module)
+        pos = Position(self._display_path(), loc.line, loc.col, loc.eline, loc.ecol,
+                       loc.module)
         return Conjunct(pos, self.source(loc), why)
+
+    def _display_path(self) -> str:
+        """The spec's path, relative to the working directory when it is below it."""
+        try:
+            return str(self.spec.resolve().relative_to(Path.cwd()))
+        except ValueError:
+            return str(self.spec)
 
     def source(self, loc: Loc) -> str:
         """The text of a span of the root module (one line per line, trimmed)."""

@@ -12,9 +12,15 @@ from conformance.validate.tlc import find_jar, trace_module, validate_with_tlc
 from impl.raft.abstraction import VARIABLES
 from tests.conform.raft_runs import RAFT, local_view, random_run
 
-pytestmark = [pytest.mark.tlc,
-              pytest.mark.skipif(find_jar() is None,
-                                 reason="no TLC: set TLA2TOOLS_JAR and put java on PATH")]
+needs_tlc = [pytest.mark.tlc,
+             pytest.mark.skipif(find_jar() is None,
+                                reason="no TLC: set TLA2TOOLS_JAR and put java on PATH")]
+
+
+def tlc(test):
+    for mark in needs_tlc:
+        test = mark(test)
+    return test
 
 
 def both(ex, steps=None, partial=()):
@@ -25,6 +31,7 @@ def both(ex, steps=None, partial=()):
     return div, tlc
 
 
+@tlc
 def test_a_conforming_run_conforms_for_both():
     ex = random_run(seed=3, decisions=60)
     assert ex.divergence is None
@@ -32,6 +39,7 @@ def test_a_conforming_run_conforms_for_both():
     assert div is None and tlc.conforms, tlc.output
 
 
+@tlc
 @pytest.mark.parametrize("bug,seed", [("quorum_off_by_one", 0),
                                       ("vote_without_log_check", 0)])
 def test_a_buggy_run_diverges_at_the_same_event_for_both(bug, seed):
@@ -42,6 +50,7 @@ def test_a_buggy_run_diverges_at_the_same_event_for_both(bug, seed):
     assert tlc.diverged_at == div.index == ex.divergence.index, tlc.output
 
 
+@tlc
 def test_a_tampered_partial_trace_diverges_at_the_same_event_for_both():
     ex = random_run(seed=5, decisions=50, variant=1)
     steps = local_view(ex.steps)
@@ -64,6 +73,7 @@ def test_the_generated_module_is_readable_tla():
     assert "TraceUnfinished" in cfg
 
 
+@tlc
 def test_an_invariant_violation_is_reported_at_the_same_event_by_both():
     from pathlib import Path
 

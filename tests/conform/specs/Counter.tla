@@ -21,6 +21,9 @@ Observe(s) == /\ seen' = [seen EXCEPT ![s] = x]
               /\ steps' = steps + 1
               /\ UNCHANGED x
 
+\* Not part of Next: a definition a trace may still name, with its parameter.
+Reset(k) == x' = k /\ UNCHANGED <<steps, seen>>
+
 Next == Bump \/ \E s \in Server : Observe(s)
 
 Small == x < 4
