@@ -36,7 +36,7 @@ PROFILES = {
     "ci": Profile("ci", examples=300, max_decisions=150, seed=0, shrink_seconds=60,
                   minimize_replays=400,
                   description="fixed seed, sized for CI"),
-    "deep": Profile("deep", examples=10_000, max_decisions=300, seed=None,
+    "deep": Profile("deep", examples=10_000, max_decisions=200, seed=None,
                     shrink_seconds=600, minimize_replays=3000,
                     description="a long campaign from a fresh seed"),
 }
