@@ -36,7 +36,7 @@ def _bugs(args: argparse.Namespace) -> int:
     names = protocols.names() if args.protocol == "all" else [args.protocol]
     profile = profiles.get(args.profile).with_overrides(examples=args.examples, seed=args.seed)
     all_ok = True
-    report = []
+    report: list[dict] = []
     for name in names:
         protocol = protocols.get(name)
         if args.list:

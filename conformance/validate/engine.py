@@ -23,7 +23,7 @@ TLC's counterexamples name steps), filtered by whatever parameters are given.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,7 +106,7 @@ class SpecEngine:
     def action_params(self, name: str) -> tuple[str, ...]:
         """The formal parameters of the definition ``name`` (empty for TLC's actions)."""
         sym = self._operator_sym(name)
-        if sym is None:
+        if sym is None or sym.node is None:
             return ()
         return tuple(p.name for p in sym.node.params)
 
@@ -134,17 +134,18 @@ class SpecEngine:
         """``fn(E)`` for the definition ``name``, its parameters as slots of E, compiled with
         a diagnosis that records every assignment and guard that fails."""
         sym = self._operator_sym(name)
-        assert sym is not None
+        assert sym is not None and sym.node is not None
+        node = sym.node
         comp, acomp = self.model.comp, self.model.acomp
-        params = tuple(p.name for p in sym.node.params)
+        params = tuple(p.name for p in node.params)
         scope = comp.root_scope()
-        if sym.home is not scope.ctx.env:
+        if sym.home is not None and sym.home is not scope.ctx.env:
             scope = scope.in_ctx(comp.ctx(sym.home, None))
         scope = scope.bind_slots(list(params))
         saved = acomp.diag
         acomp.diag = diag
         try:
-            fn = acomp.next_action(sym.node.body, scope, name)
+            fn = acomp.next_action(node.body, scope, name)
         finally:
             acomp.diag = saved
         return fn, params
@@ -188,12 +189,12 @@ class SpecEngine:
                             + " and ".join(what))
 
     def explain(self, state: State, action: str, params: dict[str, Value],
-                target: State | None = None) -> Conjunct | None:
+                target: Sequence[Value] | None = None) -> Conjunct | None:
         """Why ``action(params)`` does not lead from ``state`` (to ``target``, when given:
         its variables that are not None are required): the deepest conjunct that failed."""
         diag = Diagnosis()
         t = Partial([None] * len(self.variables) if target is None else list(target))
-        t.sink = lambda s: None
+        t.sink = lambda s: None  # type: ignore[attr-defined]
         try:
             if not self._uses_label(action, params):
                 if target is None:  # the step API says why an action is not enabled
@@ -308,7 +309,8 @@ class SpecEngine:
             sym = self.model.root.table.get(inv.name)
             body = sym.node.body if isinstance(sym, DefSym) and sym.node is not None and \
                 not sym.node.params else None
-            if isinstance(body, S.And) and sym.home is self.model.root:
+            if isinstance(body, S.And) and isinstance(sym, DefSym) and \
+                    sym.home is self.model.root:
                 scope = comp.root_scope()
                 for item in body.items:
                     code = comp.expr(item, scope)

@@ -209,7 +209,7 @@ class Validator:
         if kind in (NOT_ENABLED, LED_ELSEWHERE) and befores:
             # NOT_ENABLED: the deepest guard that was false. LED_ELSEWHERE: the first
             # assignment that disagrees with what the implementation reached.
-            target = None
+            target: list[Value] | None = None
             if kind == LED_ELSEWHERE:
                 target = [None] * len(self.engine.variables)
                 for k, value, partial in known:
