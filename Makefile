@@ -6,7 +6,8 @@ PY     := $(VENV)/bin/python
 CONFORM := $(VENV)/bin/conform
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup test lint prove conformance conformance-deep conformance-bugs replay clean
+.PHONY: setup check modelcheck test lint prove conformance conformance-deep conformance-bugs replay \
+	clean
 
 setup: $(STAMP)
 
@@ -17,6 +18,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
+
+# The main job. Model checking now; the implementation's conformance joins it when it lands.
+check: modelcheck
+
+# Every model in specs/manifest.json, on TLC when it is found (else the embedded engine),
+# compared with the manifest; counterexamples go to traces/counterexamples/.
+modelcheck: setup
+	$(CONFORM) modelcheck specs --engine auto
 
 test: setup
 	$(PY) -m pytest -q
