@@ -32,7 +32,7 @@ from conformance.schedules.campaign import run_campaign  # noqa: E402
 from conformance.schedules.execution import spec_engine  # noqa: E402
 from conformance.trace import read_trace  # noqa: E402
 from conformance.validate import SpecEngine, Validator  # noqa: E402
-from conformance.validate.tlc import find_jar, validate_with_tlc  # noqa: E402
+from conformance.validate.tlc import tlc_available, validate_with_tlc  # noqa: E402
 from tests.conform.raft_runs import random_run  # noqa: E402
 
 RAFT = protocols.get("raft")
@@ -94,12 +94,11 @@ def one_trace(path: Path | None, tlc: bool) -> dict:
                  "engine": {"seconds": round(load.wall + check.wall, 3),
                             "seconds_without_loading": round(check.wall, 3),
                             "cpu_seconds": round(load.cpu + check.cpu, 3)}}
-    jar = find_jar() if tlc else None
-    if jar is None:
+    if not (tlc and tlc_available()):
         out["tlc"] = None
-        out["note"] = "TLC not run: set TLA2TOOLS_JAR and put java on PATH"
+        out["note"] = "TLC not run (see `conform tlc where`)"
         return out
-    verdict = validate_with_tlc(engine, steps, jar=jar)
+    verdict = validate_with_tlc(engine, steps)
     out["tlc"] = {"seconds": round(verdict.seconds, 3),
                   "verdict": "conforms" if verdict.conforms else verdict.summary()}
     out["tlc_over_engine"] = round(verdict.seconds / (load.wall + check.wall), 2)

@@ -27,9 +27,11 @@ from conformance.schedules.chooser import Chooser
 from conformance.trace import Step, Trace
 from conformance.validate.engine import SpecEngine
 
-# how many event-less decisions may precede the one that takes a spec step, and how many
-# partial paths are kept per spec step
+# how many event-less decisions may precede the one that takes a spec step, which kinds they
+# may be (a clock tick that has not fired a timer yet, healing the network, bringing a node
+# back), and how many partial paths are kept per spec step
 MAX_LEAD = 2
+LEAD_KINDS = ("tick", "heal", "restart")
 MAX_FRONTIER = 12
 
 
@@ -108,7 +110,7 @@ def _search(sim: Any, chooser: Chooser, wanted) -> tuple[Any, list, list[Step]] 
                 if events:
                     if wanted(events[0]):
                         return trial, path + [d], events
-                elif len(quiet) < MAX_FRONTIER and d.kind not in ("crash", "drop"):
+                elif len(quiet) < MAX_FRONTIER and d.kind in LEAD_KINDS:
                     quiet.append((trial, path + [d]))
         frontier = quiet
         if not frontier:

@@ -18,7 +18,6 @@ the point: the two validators must agree on every trace (tests/test_conformance_
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import UserError
+from conformance.tlc import toolchain
 from conformance.trace import Step, Trace
 from conformance.validate.engine import SpecEngine
 from conformance.values import Fn, FSet, ModelValue, Tup, to_tla
@@ -38,21 +38,10 @@ STEP_VAR = "conformTraceStep"
 DONE = "TraceUnfinished"
 
 
-def find_jar() -> Path | None:
-    """The tla2tools.jar to run: ``TLA2TOOLS_JAR``, else the one ``conform tlc install``
-    put in the user cache (when that bridge is present); None when there is none, or no
-    java to run it."""
-    if shutil.which("java") is None:
-        return None
-    env = os.environ.get("TLA2TOOLS_JAR")
-    if env:
-        return Path(env) if Path(env).is_file() else None
-    try:
-        from conformance.tlc.release import installed_jar  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    jar = installed_jar()
-    return jar if jar.is_file() else None
+def tlc_available() -> bool:
+    """Whether TLC can run here (a jar and Java 11+, found as ``conform tlc where`` finds
+    them); never raises."""
+    return toolchain.tlc_available()
 
 
 @dataclass
@@ -174,14 +163,12 @@ def _match_all(steps: list[Step], primed: bool, partial: frozenset[str]) -> str:
     return "CASE " + "\n    [] ".join(arms)
 
 
-def validate_with_tlc(engine: SpecEngine, trace: Trace | list[Step], jar: Path | None = None,
+def validate_with_tlc(engine: SpecEngine, trace: Trace | list[Step],
                       partial: Iterable[str] = (), timeout: float = 600) -> TLCVerdict:
-    """Check a trace with TLC; raises UserError when TLC cannot run or breaks down."""
+    """Check a trace with TLC; raises UserError when TLC cannot run (saying what is
+    missing) or breaks down."""
     steps = trace.steps if isinstance(trace, Trace) else list(trace)
-    jar = jar or find_jar()
-    if jar is None:
-        raise UserError("TLC is not available: set TLA2TOOLS_JAR to a tla2tools.jar and put "
-                        "java on PATH")
+    tools = toolchain.find_toolchain()
     name, module, cfg = trace_module(engine, steps, partial)
     with tempfile.TemporaryDirectory(prefix="conform-tlc-") as d:
         work = Path(d)
@@ -191,9 +178,9 @@ def validate_with_tlc(engine: SpecEngine, trace: Trace | list[Step], jar: Path |
         (work / f"{name}.cfg").write_text(cfg)
         # -continue: report every violation, so that a spec state the trace admits that
         # breaks an invariant is found even when another candidate finishes the trace
-        cmd = ["java", "-XX:+UseParallelGC", "-cp", str(jar), "tlc2.TLC", "-workers", "1",
-               "-deadlock", "-continue", "-nowarning", "-metadir", str(work / "meta"),
-               "-config", f"{name}.cfg", f"{name}.tla"]
+        cmd = tools.command() + ["-workers", "1", "-deadlock", "-continue", "-nowarning",
+                                 "-metadir", str(work / "meta"), "-config", f"{name}.cfg",
+                                 f"{name}.tla"]
         start = time.monotonic()
         try:
             done = subprocess.run(cmd, cwd=work, capture_output=True, text=True,

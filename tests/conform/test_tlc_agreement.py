@@ -8,13 +8,13 @@ import pytest
 from conformance.schedules.execution import spec_engine
 from conformance.trace import Step
 from conformance.validate import Validator
-from conformance.validate.tlc import find_jar, trace_module, validate_with_tlc
+from conformance.validate.tlc import tlc_available, trace_module, validate_with_tlc
 from impl.raft.abstraction import VARIABLES
 from tests.conform.raft_runs import RAFT, local_view, random_run
 
 needs_tlc = [pytest.mark.tlc,
-             pytest.mark.skipif(find_jar() is None,
-                                reason="no TLC: set TLA2TOOLS_JAR and put java on PATH")]
+             pytest.mark.skipif(not tlc_available(),
+                                reason="no TLC (see `conform tlc where`)")]
 
 
 def tlc(test):
