@@ -35,6 +35,7 @@ def _bugs(args: argparse.Namespace) -> int:
 
     names = protocols.names() if args.protocol == "all" else [args.protocol]
     profile = profiles.get(args.profile).with_overrides(examples=args.examples, seed=args.seed)
+    profile = profile.with_overrides(seed=profiles.resolve_seed(profile))
     all_ok = True
     report: list[dict] = []
     for name in names:
@@ -47,7 +48,7 @@ def _bugs(args: argparse.Namespace) -> int:
         chosen = protocol.check_bug(args.only) if args.only else protocol.bugs
         results = []
         for bug in chosen:
-            with campaign_progress(protocol.name, profile, (bug,), quiet=args.json) as cb:
+            with campaign_progress(protocol.name, profile, (bug,), json_output=args.json) as cb:
                 r = run_campaign(protocol, profile, (bug,), seed=profile.seed,
                                  save_dir=args.out, on_example=cb)
             results.append(r)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Callable, Iterator
 
 from rich.console import Console
@@ -17,28 +16,29 @@ from conformance.schedules.profiles import Profile
 # Reports hold long TLA+ values: they are not wrapped to the terminal's width.
 out = Console(highlight=False, soft_wrap=True)
 console = out  # the name the other modules of the CLI use
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @contextlib.contextmanager
 def campaign_progress(protocol: str, profile: Profile, bugs: tuple[str, ...],
-                      quiet: bool = False) -> Iterator[Callable[[CampaignProgress], None]]:
-    """A progress bar over the examples (a plain line per 10% when not on a terminal)."""
+                      json_output: bool = False
+                      ) -> Iterator[Callable[[CampaignProgress], None]]:
+    """A progress bar over the examples; a plain line per 10% when not on a terminal, on
+    stderr when stdout carries JSON."""
     what = f"{protocol}" + (f" +bug {','.join(bugs)}" if bugs else "")
-    seed = profile.seed
-    if quiet:
-        yield lambda p: None
-        return
-    console.print(f"[bold]{what}[/]: profile {profile.name}, {profile.examples} examples, "
-                  f"seed {seed if seed is not None else '(fresh)'}")
-    if not sys.stderr.isatty() and not console.is_terminal:
+    shown = errors if json_output else console
+    shown.print(f"[bold]{what}[/]: profile {profile.name}, {profile.examples} examples, "
+                f"seed {profile.seed}")
+    if json_output or not console.is_terminal:
         step = max(1, profile.examples // 10)
 
         def plain(p: CampaignProgress) -> None:
             if p.found_at_example is not None and p.examples == p.found_at_example:
-                console.print(f"  diverged at example {p.examples}; shrinking")
+                shown.print(f"  diverged at example {p.examples}; shrinking")
             elif p.found_at_example is None and p.examples % step == 0:
-                console.print(f"  {p.examples} examples, {p.events:,} events, "
-                              f"{p.events / max(p.seconds, 1e-9):,.0f} events/s")
+                shown.print(f"  {p.examples} examples, {p.events:,} events, "
+                            f"{p.events / max(p.seconds, 1e-9):,.0f} events/s, "
+                            f"{p.cpu_seconds:,.0f} CPU seconds")
         yield plain
         return
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -51,11 +51,12 @@ def _run(args: argparse.Namespace) -> int:
                             hint="`conform bugs --list --protocol all` lists them")
     profile = profiles.get(args.profile).with_overrides(
         examples=args.examples, seed=args.seed, max_decisions=args.max_decisions)
+    profile = profile.with_overrides(seed=profiles.resolve_seed(profile))
     results = []
     for name in names:
         protocol = protocols.get(name)
         bugs = protocol.check_bug(args.bug)
-        with campaign_progress(protocol.name, profile, bugs, quiet=args.json) as on_example:
+        with campaign_progress(protocol.name, profile, bugs, json_output=args.json) as on_example:
             r = run_campaign(protocol, profile, bugs, seed=profile.seed, save_dir=args.out,
                              on_example=on_example)
         results.append(r)

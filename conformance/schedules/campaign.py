@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.internal.conjecture import engine as hypothesis_engine
 
 from conformance.protocols import Protocol
-from conformance.schedules import failures
+from conformance.schedules import failures, profiles
 from conformance.schedules.chooser import Chooser
 from conformance.schedules.execution import Execution, spec_engine
 from conformance.schedules.minimize import minimize
@@ -117,8 +117,7 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
                  on_example: Callable[[Progress], None] | None = None) -> CampaignResult:
     """Run ``profile.examples`` Hypothesis examples; stop, shrink and save at a divergence."""
     if seed is None:
-        seed = profile.seed if profile.seed is not None else int.from_bytes(
-            __import__("os").urandom(4), "big")
+        seed = profiles.resolve_seed(profile)
     chooser = Chooser(protocol.decision_weights, protocol.emphasis)
     variants = protocol.variants
     for v in variants:  # load every spec model up front: a failure here is bad input

@@ -8,6 +8,7 @@ fresh seed unless one is given (the seed is printed, so a deep run can be repeat
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 
 from conformance.errors import UserError
@@ -47,3 +48,10 @@ def get(name: str) -> Profile:
         return PROFILES[name]
     except KeyError:
         raise UserError(f"no profile {name!r}", hint="profiles: " + ", ".join(PROFILES))
+
+
+def resolve_seed(profile: Profile) -> int:
+    """The profile's seed, or a fresh one (to be printed, so the campaign can be repeated)."""
+    if profile.seed is not None:
+        return profile.seed
+    return int.from_bytes(os.urandom(4), "big")
