@@ -56,7 +56,12 @@ def _report(args, result, schedule, recorded, recorded_steps) -> int:
     first_change = _first_change(recorded_steps, ex.steps)
     if first_change is not None:
         out["differs_from_recording_at_event"] = first_change
-    if result.stopped_at is not None:
+    if ex.error is not None:
+        out["verdict"] = "implementation error"
+        out["error"] = ex.error
+        out["at_decision"] = result.stopped_at
+        code = 1
+    elif result.stopped_at is not None:
         out["verdict"] = "schedule no longer applies"
         out["stopped_at_decision"] = result.stopped_at
         out["reason"] = result.stop_reason
@@ -80,7 +85,10 @@ def _report(args, result, schedule, recorded, recorded_steps) -> int:
     if first_change is not None:
         console.print(f"[yellow]the implementation's steps differ from the recording from "
                       f"event {first_change} on[/]")
-    if code == 3:
+    if ex.error is not None:
+        console.print(f"[bold red]the implementation raised an exception[/] at decision "
+                      f"{result.stopped_at}: {ex.error}")
+    elif code == 3:
         console.print(f"[bold magenta]the schedule no longer applies[/] at decision "
                       f"{result.stopped_at}: {result.stop_reason}")
         console.print("every event up to there conforms to the spec")

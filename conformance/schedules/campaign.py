@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import hypothesis
+import hypothesis.errors
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import engine as hypothesis_engine
@@ -124,6 +125,7 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
         spec_engine(protocol, v.settings)
     progress = Progress()
     last_failure: list[Execution] = []
+    last_crash: list[Execution] = []
     fast_shrink: list[Any] = [None]
 
     def one_run(data: Any) -> None:
@@ -135,12 +137,19 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
         # step skip the invariants (the saved trace is re-run with them)
         ex = Execution(protocol, variants[k].settings, bugs,
                        check_invariants=fast_shrink[0] is None)
-        if ex.divergence is None:
-            while True:
-                d = chooser.next_step(data, ex.sim,
-                                      must_stop=len(ex.decisions) >= profile.max_decisions)
-                if d is None or ex.apply(d) is not None:
-                    break
+        try:
+            if ex.divergence is None:
+                while True:
+                    d = chooser.next_step(data, ex.sim,
+                                          must_stop=len(ex.decisions) >= profile.max_decisions)
+                    if d is None or ex.apply(d) is not None:
+                        break
+        except Exception as e:
+            # the implementation (or its simulator) broke: a finding too, kept as a file
+            if not isinstance(e, hypothesis.errors.HypothesisException):
+                ex.error = f"{type(e).__name__}: {e}"
+                last_crash[:] = [ex]
+            raise
         progress.events += ex.events
         progress.decisions += len(ex.decisions)
         if protocol.metrics is not None and ex.divergence is None:
@@ -184,6 +193,14 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
     except Exception as e:  # noqa: BLE001 - reported, with the run that raised it
         if not last_failure:
             result.error = f"{type(e).__name__}: {e}"
+            if last_crash:
+                crashed = last_crash[-1]
+                result.error = crashed.error
+                result.shrunk_events = crashed.events
+                result.shrunk_decisions = len(crashed.decisions)
+                result.trace_file = failures.save(
+                    crashed, save_dir, origin={"profile": profile.name, "seed": seed,
+                                               "hypothesis": hypothesis.__version__})
     finally:
         hypothesis_engine.MAX_SHRINKING_SECONDS = saved_budget
     result.seconds = progress.seconds

@@ -43,6 +43,7 @@ class Execution:
     steps: list[Step] = field(init=False)
     decisions: list[Decision] = field(init=False, default_factory=list)
     divergence: Divergence | None = field(init=False, default=None)
+    error: str | None = field(init=False, default=None)  # the implementation raised this
 
     def __post_init__(self) -> None:
         self.sim = self.protocol.simulator(self.settings, self.bugs)
@@ -57,7 +58,13 @@ class Execution:
         if self.divergence is not None:
             return self.divergence
         number = len(self.decisions)
-        events = self.sim.apply(d)
+        try:
+            events = self.sim.apply(d)
+        except DecisionError:
+            raise
+        except Exception:
+            self.decisions.append(d)  # the decision the implementation broke on
+            raise
         self.decisions.append(d)
         for ev in events:
             ev.extra["decision"] = number
@@ -101,5 +108,10 @@ def replay(protocol: Protocol, settings: dict, bugs: tuple[str, ...],
         except DecisionError as e:
             result.stopped_at = n
             result.stop_reason = str(e)
+            break
+        except Exception as e:  # noqa: BLE001 - the implementation broke: report it
+            ex.error = f"{type(e).__name__}: {e}"
+            result.stopped_at = n
+            result.stop_reason = f"the implementation raised {ex.error}"
             break
     return result

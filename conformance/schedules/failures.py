@@ -36,6 +36,8 @@ def save(ex: Execution, directory: Path | None = None, origin: dict[str, Any] | 
     extra: dict[str, Any] = {"cluster": {"settings": ex.settings, "bugs": list(ex.bugs)}}
     if ex.divergence is not None:
         extra["divergence"] = ex.divergence.to_json()
+    if ex.error is not None:
+        extra["error"] = ex.error
     header = TraceHeader(
         spec=protocol.spec.stem,
         protocol=protocol.name,
@@ -66,6 +68,7 @@ class SavedRun:
     bugs: tuple[str, ...]
     schedule: list[dict]
     divergence: dict[str, Any] | None
+    error: str | None = None  # the implementation raised this when the run was saved
 
 
 def load(path: str | Path, protocols: Any) -> SavedRun:
@@ -93,4 +96,4 @@ def load(path: str | Path, protocols: Any) -> SavedRun:
         raise UserError("\"cluster.bugs\" must be a list of bug names", where)
     bug_names = protocol.check_bug(",".join(bugs))
     return SavedRun(path, trace, protocol.name, cluster["settings"], bug_names,
-                    list(h.schedule), h.extra.get("divergence"))
+                    list(h.schedule), h.extra.get("divergence"), h.extra.get("error"))

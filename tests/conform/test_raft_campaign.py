@@ -134,3 +134,29 @@ def test_unknown_bugs_and_protocols_are_user_errors(capsys):
     assert "no planted bug" in capsys.readouterr().err
     assert main(["run", "--protocol", "nope", "--examples", "1"]) == 2
     assert main(["run", "--examples", "0"]) == 2
+
+
+def test_an_exception_in_the_implementation_is_saved_and_replays(tmp_path):
+    from dataclasses import replace as replace_field
+
+    from conformance.schedules import failures
+    from impl.raft.simulation import RaftSimulation
+
+    class Broken(RaftSimulation):
+        def on_timeout(self, node: str) -> None:
+            raise ZeroDivisionError("the timer broke")
+
+    def simulator(settings: dict, bugs: tuple[str, ...]) -> Broken:
+        sim = RAFT.simulator(settings, bugs)
+        sim.__class__ = Broken
+        return sim
+
+    broken = replace_field(RAFT, simulator=simulator)
+    r = run_campaign(broken, SMALL, save_dir=tmp_path)
+    assert r.divergence is None and r.error == "ZeroDivisionError: the timer broke"
+    assert r.trace_file is not None and r.trace_file.exists()
+    saved = failures.load(r.trace_file, protocols)
+    assert saved.error == r.error and saved.schedule[-1]["kind"] == "timeout"
+    again = replay(broken, saved.settings, saved.bugs, saved.schedule)
+    assert again.execution.error == r.error
+    assert again.stopped_at == len(saved.schedule) - 1
