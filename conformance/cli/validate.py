@@ -42,13 +42,17 @@ def _validate(args: argparse.Namespace) -> int:
     trace = read_trace(args.file)
     engine, partial = _engine_for(trace, args)
     start = time.process_time()
-    div = Validator(engine, partial=partial).validate(trace.steps)
+    validator = Validator(engine, partial=partial)
+    div = validator.validate(trace.steps)
     seconds = time.process_time() - start
     out: dict = {"file": str(args.file), "events": len(trace.steps) - 1,
                  "verdict": "conforms" if div is None else "diverged",
                  "engine_seconds": round(seconds, 3)}
     if div is not None:
         out["divergence"] = div.to_json()
+    if validator.truncated:
+        out["warning"] = (f"the search over what the trace leaves out was cut at "
+                          f"{validator.max_candidates} candidate states")
     code = 0 if div is None else 1
     tlc = None
     if args.tlc:
@@ -71,6 +75,8 @@ def _validate(args: argparse.Namespace) -> int:
     else:
         console.print("[bold red]diverges from the spec:[/]")
         console.print(div.render(), markup=False)
+    if "warning" in out:
+        console.print(f"[yellow]warning:[/] {out['warning']}")
     if tlc is not None:
         console.print(f"{tlc.summary()} ({tlc.seconds:.1f}s)")
         if not out["validators_agree"]:

@@ -228,6 +228,10 @@ class SpecEngine:
         _, loc, why = best
         return self._conjunct(loc, why)
 
+    def conjunct_at(self, loc: Loc, why: str) -> Conjunct:
+        """The conjunct at ``loc``, with its text and position."""
+        return self._conjunct(loc, why)
+
     def _conjunct(self, loc: Loc | None, why: str) -> Conjunct:
         if loc is None:
             return Conjunct(Position(self.spec.name), "", why)
@@ -298,11 +302,11 @@ class SpecEngine:
         walk(node)
         return frozenset(found)
 
-    def invariant_checks(self) -> list[tuple[str, Callable, tuple[int, ...]]]:
+    def invariant_checks(self) -> list[tuple[str, Callable, tuple[int, ...], Loc]]:
         """The invariants as separately cached pieces: each top-level conjunct of an
-        invariant's definition with the variables it reads, ``(name, fn, var indexes)``,
-        so that a step that changes only the network re-checks only the conjuncts about
-        the network."""
+        invariant's definition with the variables it reads and where it is, ``(name, fn,
+        var indexes, loc)``, so that a step that changes only the network re-checks only
+        the conjuncts about the network, and a violation names its conjunct."""
         out = []
         comp = self.model.comp
         for inv in self.model.invariants:
@@ -315,9 +319,10 @@ class SpecEngine:
                 for item in body.items:
                     code = comp.expr(item, scope)
                     reads = self._reads_of(item, {inv.name})
-                    out.append((inv.name, code.fn, self._indexes(reads)))
+                    out.append((inv.name, code.fn, self._indexes(reads), item.loc))
             else:
-                out.append((inv.name, inv.code.fn, self._indexes(self.reads(inv.name))))
+                out.append((inv.name, inv.code.fn, self._indexes(self.reads(inv.name)),
+                            inv.loc))
         return out
 
     def _indexes(self, names: Iterable[str]) -> tuple[int, ...]:

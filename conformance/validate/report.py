@@ -64,7 +64,9 @@ class Divergence:
             lines.append("  violated: " + ", ".join(self.violated))
         if self.conjunct or self.why:
             where = f" ({self.position})" if self.position else ""
-            lines.append(f"  first failing conjunct{where}:")
+            what = "false in the state reached" if self.kind == INVARIANT else \
+                "first failing conjunct"
+            lines.append(f"  {what}{where}:")
             for text in self.conjunct.splitlines() or [""]:
                 lines.append(f"      {text}")
             if self.why and self.why != "false":

@@ -60,6 +60,7 @@ class Validator:
         self.truncated = False  # the candidate search hit max_candidates
         self._checks = self._plan_checks()
         self._cache: dict[tuple, bool] = {}
+        self._failed_piece: Any = None  # where the last invariant that failed failed
 
     # ------------------------------------------------------------------ the trace
 
@@ -91,8 +92,12 @@ class Validator:
                 if after not in reached and self._matches(after, known):
                     reached[after] = before
                     if len(reached) >= self.max_candidates:
-                        self.truncated = True
                         break
+            if len(reached) >= self.max_candidates:
+                # keep the search bounded; a later divergence may then be a false alarm,
+                # which the report says (Validator.truncated)
+                self.truncated = True
+                break
         if not reached:
             kind = LED_ELSEWHERE if every else NOT_ENABLED
             return self._diverged(event, kind, every, known, self.candidates)
@@ -149,7 +154,7 @@ class Validator:
 
     # ------------------------------------------------------------------ checks
 
-    def _plan_checks(self) -> list[tuple[str, Any, tuple[int, ...]]]:
+    def _plan_checks(self) -> list[tuple[str, Any, tuple[int, ...], Any]]:
         """Each invariant (in pieces) with the variables it reads, so that a piece is
         re-evaluated only when one of its variables changed."""
         return self.engine.invariant_checks()
@@ -159,7 +164,8 @@ class Validator:
         cache = self._cache
         if len(cache) > 20_000:
             cache.clear()
-        for n, (name, fn, reads) in enumerate(self._checks):
+        self._failed_piece = None
+        for n, (name, fn, reads, loc) in enumerate(self._checks):
             key = (n,) + tuple(state[k] for k in reads)
             ok = cache.get(key)
             if ok is None:
@@ -170,6 +176,8 @@ class Validator:
                 cache[key] = ok
             if not ok and name not in bad:
                 bad.append(name)
+                if self._failed_piece is None:
+                    self._failed_piece = loc
         return bad
 
     def _check_states(self, step: Step, states: list[State],
@@ -179,8 +187,12 @@ class Validator:
         for s in states:
             bad = self._failed_invariants(s)
             if bad:
-                return Divergence(step.index, step.action, step.params, step.node, INVARIANT,
-                                  violated=bad, candidates=len(states))
+                div = Divergence(step.index, step.action, step.params, step.node, INVARIANT,
+                                 violated=bad, candidates=len(states))
+                if self._failed_piece is not None:
+                    c = self.engine.conjunct_at(self._failed_piece, "false")
+                    div.conjunct, div.position = c.text, c.position
+                return div
             if before is not None:
                 try:
                     bad = self.engine.failed_properties(before[s], s)
@@ -196,11 +208,12 @@ class Validator:
     def _diverged(self, step: Step, kind: str, allowed: list[State],
                   known: list[tuple[int, Value, bool]], befores: list[State]) -> Divergence:
         observed = self._observed(known)
+        partial = {self.engine.variables[k] for k, _, p in known if p}
         diffs: list = []
         if allowed:
             best = None
             for s in allowed:
-                d = diff_states(observed, self.engine.as_dict(s))
+                d = diff_states(observed, _restricted(self.engine.as_dict(s), observed, partial))
                 if best is None or len(d) < len(best):
                     best = d
             diffs = best or []
@@ -226,3 +239,15 @@ class Validator:
     def _observed(self, known: list[tuple[int, Value, bool]]) -> dict[str, Value]:
         names = self.engine.variables
         return {names[k]: value for k, value, _ in known}
+
+
+def _restricted(full: dict[str, Value], observed: dict[str, Value],
+                partial: set[str]) -> dict[str, Value]:
+    """``full`` with each function given in part cut down to the keys observed, so that a
+    diff does not report the keys a node-local trace never gave."""
+    out = dict(full)
+    for name in partial:
+        have, seen = full.get(name), observed.get(name)
+        if type(have) is Fn and type(seen) is Fn:
+            out[name] = Fn({k: have.map[k] for k in seen.map if k in have.map})
+    return out

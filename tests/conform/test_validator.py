@@ -77,6 +77,8 @@ def test_a_function_given_in_part_is_matched_on_the_keys_given(engine):
     bad = steps[:2] + [ev(2, "Observe", {"s": B}, seen=Fn({B: 1}))]
     div = wrong.validate(bad)
     assert div is not None and div.kind == LED_ELSEWHERE and div.index == 2
+    # only the key the trace gave is compared, not the ones it left out
+    assert [d.path for d in div.differences] == ["seen[b]"]
 
 
 def test_a_step_the_spec_does_not_allow_names_the_false_conjunct(engine):
@@ -113,6 +115,8 @@ def test_invariants_are_checked_in_every_state(engine):
     div = Validator(engine).validate(steps)
     assert div is not None and div.kind == INVARIANT and div.violated == ["Small"]
     assert div.index == 2
+    assert "x < 4" in div.conjunct and div.position is not None
+    assert "false in the state reached" in div.render()
 
 
 def test_action_properties_are_checked_on_every_step(tmp_path):
