@@ -46,7 +46,7 @@ Bugs == {"None",
          "TruncateWithoutConflict", \* follower drops entries after the batch
          "PaperCommitRule",         \* commit := Min(leaderCommit, lastNew)
          "ReadWithoutQuorum",       \* serve a read without confirming
-         "ChangeMembershipEarly"}   \* change before committing in own term
+         "ConcurrentConfigChanges"} \* a second change while one is uncommitted
 
 ASSUME /\ InitialConfig \subseteq Server /\ InitialConfig # {}
        /\ Nil \notin Server /\ Nil \notin Value
@@ -432,13 +432,24 @@ MergeEntries(lg, prev, ents) ==
        ELSE LET k == CHOOSE x \in new : \A y \in new : x <= y
             IN SubSeq(lg, 1, prev + k - 1) \o SubSeq(ents, k, Len(ents))
 
+\* Where a follower whose log lg fails the consistency check at prev
+\* suggests the leader continue: its last index if its log is shorter,
+\* else just before the first entry of the conflicting term (the whole
+\* term is skipped at once, Raft paper 5.3).  Terms in a log never
+\* decrease, so that entry is the least index holding the same term.
+ConflictHint(lg, prev) ==
+    IF prev > Len(lg) THEN Len(lg)
+    ELSE LET k == CHOOSE x \in 1..prev : /\ lg[x].term = lg[prev].term
+                                         /\ \A y \in 1..(x - 1) : lg[y].term # lg[prev].term
+         IN k - 1
+
 \* HandleAppendEntriesRequest(i, m): a stale leader is told the newer term.
 \* Otherwise i follows m's sender in m's term (a newer term resets its
 \* vote), notes it heard from the leader, and checks that its log holds
 \* m.prevLogIndex with m.prevLogTerm.  On success it merges the entries,
 \* raises its commit index to Min(m.commitIndex, last new index) (never
-\* lowering it) and reports how far it matches; on failure it hints where
-\* its log ends.
+\* lowering it) and reports how far it matches; on failure it answers
+\* the hint ConflictHint.
 HandleAppendEntriesRequest(i, m) ==
     /\ InFlight(m, "AppendEntriesRequest", i)
     /\ IF m.term < currentTerm[i]
@@ -472,7 +483,7 @@ HandleAppendEntriesRequest(i, m) ==
                   ELSE /\ msgs' = Reply(m, [type |-> "AppendEntriesResponse",
                                             term |-> m.term, source |-> i,
                                             dest |-> m.source, success |-> FALSE,
-                                            matchIndex |-> Min(Len(lg), m.prevLogIndex - 1),
+                                            matchIndex |-> ConflictHint(lg, m.prevLogIndex),
                                             ctx |-> m.ctx])
                        /\ UNCHANGED <<log, commitIndex>>
                /\ UNCHANGED ghostVars
@@ -515,9 +526,9 @@ HandleAppendEntriesResponse(i, m) ==
 \* entry of its own term and while no configuration entry is uncommitted.
 CanChangeConfig(i) ==
     /\ state[i] = "Leader"
-    /\ \/ Bug = "ChangeMembershipEarly"
-       \/ TermAt(log[i], commitIndex[i]) = currentTerm[i]
-    /\ ~\E k \in (commitIndex[i] + 1)..Len(log[i]) : log[i][k].kind = "Config"
+    /\ TermAt(log[i], commitIndex[i]) = currentTerm[i]
+    /\ \/ Bug = "ConcurrentConfigChanges"
+       \/ ~\E k \in (commitIndex[i] + 1)..Len(log[i]) : log[i][k].kind = "Config"
 
 \* The leader appends the new configuration; it takes effect at once.
 ChangeConfig(i, new) ==
