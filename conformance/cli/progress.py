@@ -15,8 +15,11 @@ from conformance.schedules.profiles import Profile
 
 # Reports hold long TLA+ values: they are not wrapped to the terminal's width.
 out = Console(highlight=False, soft_wrap=True)
-console = out  # the name the other modules of the CLI use
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
+for _c in (out, errors):
+    if not _c.is_terminal:  # a log (CI): tables as wide as they need, not 80 columns
+        _c.width = 160
+console = out  # the name the other modules of the CLI use
 
 
 @contextlib.contextmanager
