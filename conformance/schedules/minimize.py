@@ -13,6 +13,7 @@ shrunk trace on any machine.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -56,16 +57,37 @@ def moves_of(protocol: Protocol, settings: dict, bugs: tuple[str, ...],
 
 
 def _resolve(sim: Any, move: Move) -> Decision | None:
+    """The move's decision against this run: its message by id if it is the same message,
+    else the first message in flight to the same node with the same content, else the one
+    most like it (same kind, most fields equal: a deletion upstream may have changed a field
+    such as a term or a commit index), else none."""
     d = move.decision
     if move.payload is None:
         return d
-    by_id = None
+    same = None
+    like, like_score = None, 0
     for env in sim.network.in_flight():
-        if env.payload == move.payload and env.dst == d.node:
+        if env.dst != d.node:
+            continue
+        if env.payload == move.payload:
             if env.id == d.arg:
                 return d
-            by_id = by_id or env
-    return None if by_id is None else Decision(d.kind, d.node, by_id.id)
+            same = same or env
+        elif same is None and type(env.payload) is type(move.payload):
+            score = _likeness(env.payload, move.payload)
+            if score > like_score:
+                like, like_score = env, score
+    found = same or like
+    return None if found is None else Decision(d.kind, d.node, found.id)
+
+
+def _likeness(a: Any, b: Any) -> int:
+    """How many fields two messages of one kind share (0 unless they share most)."""
+    if not dataclasses.is_dataclass(a):
+        return 0
+    names = [f.name for f in dataclasses.fields(a)]
+    equal = sum(1 for n in names if getattr(a, n) == getattr(b, n))
+    return equal if 2 * equal > len(names) else 0
 
 
 def diverges_like(protocol: Protocol, settings: dict, bugs: tuple[str, ...],

@@ -160,3 +160,18 @@ def test_an_exception_in_the_implementation_is_saved_and_replays(tmp_path):
     again = replay(broken, saved.settings, saved.bugs, saved.schedule)
     assert again.execution.error == r.error
     assert again.stopped_at == len(saved.schedule) - 1
+
+
+def test_the_deletion_pass_keeps_the_divergence_and_drops_the_rest():
+    from conformance.schedules.minimize import diverges_like, minimize, moves_of
+    from tests.conform.raft_runs import random_run
+
+    ex = random_run(seed=0, decisions=150, bugs=("vote_without_log_check",))
+    div = ex.divergence
+    assert div is not None
+    signature = (div.action, div.kind)
+    shorter = minimize(RAFT, ex.settings, ex.bugs, ex.decisions, signature, budget=150)
+    assert len(shorter) < len(ex.decisions)
+    again = diverges_like(RAFT, ex.settings, ex.bugs, moves_of(RAFT, ex.settings, ex.bugs,
+                                                                shorter), signature, True)
+    assert again is not None and again.decisions == shorter
