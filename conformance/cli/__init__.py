@@ -15,7 +15,7 @@ import sys
 from conformance import __version__
 from conformance.errors import UserError
 
-COMMANDS = ["trace", "tlc", "modelcheck", "corpus", "prove", "cluster", "kv", "run", "bugs",
+COMMANDS = ["trace", "tlc", "modelcheck", "prove", "cluster", "kv", "corpus", "run", "bugs",
             "replay", "validate"]
 
 

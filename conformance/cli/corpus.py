@@ -29,26 +29,28 @@ def _run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from conformance.cli.output import console, err_console
-    from conformance.corpus import find_manifests, read_manifest, run_all, select, summary
+    from conformance.corpus import models_under, run_all, select, summary
 
-    entries = [e for m in find_manifests(Path(args.dir)) for e in read_manifest(m)]
+    root = Path(args.dir)
+    models = models_under(root)
     mode = None if args.mode == "all" else args.mode
-    entries = select(entries, max_runtime=args.max_runtime, mode=mode, match=args.match)
-    if not entries:
+    models = select(models, max_runtime=args.max_runtime, mode=mode, match=args.match)
+    if not models:
         err_console.print("no models match", style="yellow")
         return 2
 
     def done(run) -> None:
         if not args.quiet and not args.json:
-            err_console.print(f"{run.verdict:11} {run.entry.name}  {run.detail}",
+            err_console.print(f"{run.verdict:11} {run.name}  {run.detail}",
                               markup=False, highlight=False)
 
-    runs = run_all(entries, timeout=args.timeout, jobs=args.jobs, on_done=done)
+    runs = run_all(models, timeout=args.timeout, jobs=args.jobs, on_done=done,
+                   root=root if root.is_dir() else root.parent)
     counts = summary(runs)
     if args.json:
         print(json.dumps({"summary": counts, "models": [r.to_json() for r in runs]}, indent=1))
     else:
-        table = Table(title=f"{len(runs)} models")
+        table = Table(title=f"{len(runs)} models, embedded engine against the manifests")
         for col, justify in [("model", "left"), ("expected", "left"), ("got", "left"),
                              ("distinct", "right"), ("total", "right"), ("depth", "right"),
                              ("time", "right"), ("verdict", "left")]:
@@ -56,18 +58,22 @@ def _run(args: argparse.Namespace) -> int:
         colour = {"agrees": "green", "disagrees": "red", "unsupported": "yellow",
                   "error": "magenta", "timeout": "cyan"}
         for r in runs:
-            e = r.entry
+            e = r.model.expect
+            got = r.result
 
             def pair(want, have):
                 if want is None:
                     return "" if have is None else f"{have:,}"
-                return f"{have if have is None else format(have, ',')} / {want:,}"
+                return f"{'-' if have is None else format(have, ',')} / {want:,}"
             verdict = f"[{colour.get(r.verdict, 'white')}]{r.verdict}[/]"
             if r.detail:
                 verdict += f" {r.detail}"
-            table.add_row(e.name, e.result, r.outcome or "", pair(e.distinct, r.distinct),
-                          pair(e.total, r.generated), pair(e.depth, r.depth),
-                          "" if r.duration is None else f"{r.duration:.1f}s", verdict)
+            duration = got.get("duration")
+            table.add_row(r.name, e.result if e else "success", got.get("outcome") or "",
+                          pair(e.distinct_states if e else None, got.get("distinct")),
+                          pair(e.total_states if e else None, got.get("generated")),
+                          pair(e.state_depth if e else None, got.get("depth")),
+                          "" if duration is None else f"{duration:.1f}s", verdict)
         console.print(table)
         console.print("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
     return 0 if set(counts) <= {"agrees"} else 1

@@ -19,7 +19,7 @@ produced in TLC's order, duplicates included (TLC counts each as generated).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
 
 from conformance.tla import syntax as S
 from conformance.tla.compile import (
@@ -34,25 +34,29 @@ from conformance.tla.compile import (
     Tracing,
     UserOp,
     let_prelude,
+    substitution_expr,
     wrap_error,
 )
 from conformance.tla.errors import EvalError, SemanticError, SpecError, Unsupported
 from conformance.tla.lazy import LazyFn, LazySet, Powerset, is_set, member, ordered, to_tla_any
 from conformance.tla.modules import DefSym, VarSym
-from conformance.values import FSet, Fn, Tup
+from conformance.values import Fn, FSet, Tup
 
 _CONCRETE = frozenset({int, str, bool, Tup, Fn, FSet})
 
 
 class Partial(list):
     """A state under construction: ``None`` marks an unassigned variable; ``sink``
-    receives each completed state; ``n`` counts the assigned variables."""
+    receives each completed state; ``n`` counts the assigned variables; ``extra``, when
+    set, is told how many intermediate states an action composition generated (TLC counts
+    them as generated)."""
 
-    __slots__ = ("sink", "n")
+    __slots__ = ("sink", "n", "extra")
 
     def __init__(self, values) -> None:
         super().__init__(values)
         self.n = sum(1 for v in self if v is not None)
+        self.extra = None
 
 
 class _Enabled(Exception):
@@ -96,6 +100,7 @@ class ActionCompiler:
         self.inlining: list = []
         self.diag: Diagnosis | None = None
         self._agnostic: set[int] = set()  # continuations that ignore E beyond E[0], E[1]
+        self.enabled_mode = False
         comp.actions = self
 
     # ------------------------------------------------------------------ entry points
@@ -147,16 +152,19 @@ class ActionCompiler:
         def found(E):
             raise _Enabled()
         self._agnostic.add(id(found))
-        saved = self.diag
+        saved = self.diag, self.enabled_mode, self.comp.pseudo
         self.diag = None
+        self.enabled_mode = True
+        pseudo: dict[str, int] = {}
+        self.comp.pseudo = pseudo
         try:
             body = self.act(node, scope, found, "next")
         finally:
-            self.diag = saved
+            self.diag, self.enabled_mode, self.comp.pseudo = saved
         n = self.nvars
 
         def enabled(E):
-            t = Partial([None] * n)
+            t = Partial([None] * (n + len(pseudo)))
             try:
                 body((E[0], t) + E[2:])
             except _Enabled:
@@ -241,10 +249,12 @@ class ActionCompiler:
         return self._located(f, n.loc)
 
     def pending(self, item, scope: Scope, k: Callable, mode: str) -> Callable:
-        """A conjunct waiting its turn (TLC's ActionItemList): once every variable is
+        r"""A conjunct waiting its turn (TLC's ActionItemList): once every variable is
         assigned, TLC evaluates the remaining conjuncts instead of entering them, so an
         ``\E`` or ``\/`` there no longer multiplies the successors."""
         actk = self.act(item, scope, k, mode)
+        if self.enabled_mode:
+            return actk  # TLC's ENABLED has no shortcut for fully assigned states
         try:
             code = self.comp.expr(item, scope)
         except SpecError:
@@ -440,6 +450,101 @@ class ActionCompiler:
             bk(pre(E))
         return let
 
+    def a_FnApp(self, n: S.FnApp, scope, k, mode):
+        r"""``f[x]`` where f is a function constructor evaluated lazily: TLC enters its body
+        (a function application of a FcnLambdaValue in getNextStates), so a disjunction or
+        ``\E`` in it branches like any action."""
+        target = self._fn_target(n.fn, scope)
+        if target is None:
+            return self.default(n, scope, k, mode)
+        fcons, fscope = target
+        holder = self._entered_fn(fcons, fscope, mode)
+        comp = self.comp
+        fval = comp.expr(n.fn, scope).fn
+        if len(n.args) == 1:
+            argf = comp.expr(n.args[0], scope).fn
+        else:
+            argfs = [comp.expr(a, scope).fn for a in n.args]
+
+            def argf(E):
+                return Tup([g(E) for g in argfs])
+        base = fscope.depth
+        nnames = sum(len(b.names) for b in fcons.bounds)
+        loc = n.loc
+        from conformance.tla.ops import domain as fn_domain
+
+        def call(E):
+            try:
+                f = fval(E)
+                x = argf(E)
+                dom = f.domain if isinstance(f, LazyFn) else fn_domain(f)
+                if not member(x, dom):
+                    raise EvalError(f"Attempted to apply function:\n{to_tla_any(f)}\nto "
+                                    f"argument {to_tla_any(x)}, which is not in the domain "
+                                    "of the function.")
+                if nnames == 1:
+                    vals = (x,)
+                elif type(x) is Tup and len(x) == nnames:
+                    vals = tuple(x)
+                else:
+                    raise EvalError(f"Attempted to apply a function of {nnames} arguments "
+                                    f"to {to_tla_any(x)}.")
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+            holder[0](E[:base] + ((lambda _E2: k(E)), f) + vals)
+        return self._located(call, loc)
+
+    def _fn_target(self, fn_node, scope: Scope):
+        """The function constructor (and its scope) a function expression denotes, when TLC
+        would hold it as an unevaluated function (a LET, a state-level definition)."""
+        if isinstance(fn_node, S.FnCons) and fn_node.recursive is None:
+            return fn_node, scope
+        if not isinstance(fn_node, S.Name) or fn_node.args or fn_node.prefix:
+            return None
+        b = scope.locals.get(fn_node.name)
+        if b is not None:
+            if isinstance(b.node, S.FnCons) and b.scope is not None:
+                return b.node, b.scope
+            return None
+        sym = scope.ctx.env.lookup(fn_node.name)
+        if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
+                sym.node is not None and isinstance(sym.node.body, S.FnCons) and \
+                sym not in self.comp.overrides:
+            ctx = self.comp.ctx(sym.home, scope.ctx.inst) if sym.home is not scope.ctx.env \
+                else scope.ctx
+            fscope = Scope(ctx, None, 2, scope.primed)
+            if self.comp.expr(sym.node.body, fscope).level == CONST:
+                return None  # TLC evaluates constant definitions once, into a table
+            return sym.node.body, fscope
+        return None
+
+    def _entered_fn(self, fcons: S.FnCons, fscope: Scope, mode: str) -> list:
+        """The body of a function constructor compiled as an action taking its continuation
+        from the environment, so that a recursive function can enter itself."""
+        key = (id(fcons), id(fscope.ctx), fscope.depth, mode, fscope.primed)
+        cache = self.__dict__.setdefault("_fn_cache", {})
+        holder = cache.get(key)
+        if holder is not None:
+            return holder
+        holder = cache[key] = [None]
+        base = fscope.depth
+        locals_ = dict(fscope.locals)
+        if fcons.recursive is not None:
+            locals_[fcons.recursive] = Binding("slot", index=base + 1, node=fcons,
+                                               scope=fscope)
+        d = base + 2
+        for b in fcons.bounds:
+            for nm in b.names:
+                locals_[nm] = Binding("slot", index=d)
+                d += 1
+        inner = Scope(fscope.ctx, locals_, d, fscope.primed)
+
+        def dyn_k(E2):
+            E2[base](E2)
+        self._agnostic.add(id(dyn_k))
+        holder[0] = self.act(fcons.body, inner, dyn_k, mode)
+        return holder
+
     def a_SubExpr(self, n: S.SubExpr, scope, k, mode):
         node, inner = self.comp.subexpression(n, scope)
         return self.act(node, inner, k, mode)
@@ -454,14 +559,17 @@ class ActionCompiler:
         return box
 
     def a_AngleAction(self, n: S.AngleAction, scope, k, mode):
-        v = self.comp.expr(n.sub, scope)
-        vp = self.comp.expr(n.sub, scope.as_primed())
-        vf, vpf = v.fn, vp.fn
+        # the subscript is compiled after the action, so that it reads the variables the
+        # action assigns by name in ENABLED (see pseudo_var)
+        subs: list = [None, None]
 
         def changed(E):
-            if vf(E) != vpf(E):
+            if subs[0](E) != subs[1](E):
                 k(E)
-        return self.act(n.action, scope, changed, mode)
+        body = self.act(n.action, scope, changed, mode)
+        subs[0] = self.comp.expr(n.sub, scope).fn
+        subs[1] = self.comp.expr(n.sub, scope.as_primed()).fn
+        return body
 
     def a_Name(self, n: S.Name, scope, k, mode):
         comp = self.comp
@@ -492,6 +600,9 @@ class ActionCompiler:
                     err.push(loc)
                     raise err
             return self._located(implies, loc)
+        if not n.prefix and n.name == "\\cdot" and len(n.args) == 2 and mode == "next" \
+                and scope.locals.get(n.name) is None:
+            return self.composition(n, scope, k)
         if not n.prefix and not n.args:
             b = scope.locals.get(n.name)
             if b is not None and b.node is not None and b.scope is not None and \
@@ -503,6 +614,39 @@ class ActionCompiler:
         if op is None:
             return self.guard(comp.expr(n, scope), k, n.loc)
         return self.expand(op, n, scope, k, mode)
+
+    def composition(self, n: S.Name, scope: Scope, k) -> Callable:
+        """``A \\cdot B`` as TLC's (experimental) action composition computes it: the
+        successors ``t`` of ``A``, then the successors of ``B`` from each ``t``, all
+        reported as successors of the current state. ``A`` runs with the rest of the
+        conjunction (TLC hands it the pending conjuncts too), except under ENABLED."""
+        if self.enabled_mode:
+            def collect(E):
+                t = E[1]
+                if None not in t:
+                    t.sink(tuple(t))
+            self._agnostic.add(id(collect))
+            a_fn = self.act(n.args[0], scope, collect, "next")
+        else:
+            a_fn = self.act(n.args[0], scope, k, "next")
+        b_fn = self.act(n.args[1], scope, k, "next")
+
+        def cdot(E):
+            s0, s1 = E[0], E[1]
+            # TLC's s0.copyWith(s1): what the next state fixes so far, at its current values
+            t0 = Partial([s0[i] if v is not None and i < len(s0) else None
+                          for i, v in enumerate(s1)])
+            middle: list = []
+            t0.sink = middle.append
+            rest = E[2:]
+            a_fn((s0, t0) + rest)
+            if s1.extra is not None:
+                s1.extra(len(middle))
+            for t in middle:
+                u = Partial(s1)
+                u.sink, u.extra = s1.sink, s1.extra
+                b_fn((t, u) + rest)
+        return self._located(cdot, n.loc)
 
     def resolve(self, n: S.Name, scope: Scope):
         """The user-defined operator a name applies (for expansion), or None."""
@@ -596,7 +740,10 @@ class ActionCompiler:
         if mode == "init":
             return self.var_index(lhs, scope)
         if isinstance(lhs, S.Prime):
-            return self.var_index(lhs.expr, scope)
+            i = self.var_index(lhs.expr, scope)
+            if i is None and self.enabled_mode:
+                return self.pseudo_var(lhs.expr, scope)
+            return i
         if isinstance(lhs, S.Name) and not lhs.args and not lhs.prefix:
             sym = scope.ctx.env.lookup(lhs.name)
             if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
@@ -605,6 +752,22 @@ class ActionCompiler:
                     if sym.home is not scope.ctx.env else scope.ctx
                 return self.target_var(sym.node.body, Scope(ctx, None, scope.depth), mode)
         return None
+
+    def pseudo_var(self, node, scope: Scope) -> int | None:
+        """In ENABLED, a variable of an instantiated module substituted by an expression is
+        assigned by name (TLC binds it in its partial state): its extra slot."""
+        if not isinstance(node, S.Name) or node.args or node.prefix or \
+                scope.locals.get(node.name) is not None:
+            return None
+        sym = scope.ctx.env.lookup(node.name)
+        inst = scope.ctx.inst
+        if not isinstance(sym, VarSym) or inst is None or not inst.substitutes(sym):
+            return None
+        pseudo = self.comp.pseudo
+        assert pseudo is not None
+        if sym.name not in pseudo:
+            pseudo[sym.name] = self.nvars + len(pseudo)
+        return pseudo[sym.name]
 
     def var_index(self, node, scope: Scope) -> int | None:
         if not isinstance(node, S.Name) or node.args or node.prefix:
@@ -618,12 +781,8 @@ class ActionCompiler:
         if isinstance(sym, VarSym):
             inst = scope.ctx.inst
             if inst is not None and inst.substitutes(sym):
-                for name, expr in inst.decl.substs:
-                    if name == sym.name:
-                        break
-                else:
-                    expr = S.Name(inst.decl.loc, sym.name)
-                return self.var_index(expr, self.comp.instance_scope(inst))
+                return self.var_index(substitution_expr(inst, sym),
+                                      self.comp.instance_scope(inst))
             return sym.index if sym.index >= 0 else None
         if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
                 sym.node is not None and sym not in self.comp.overrides:
@@ -638,7 +797,7 @@ class ActionCompiler:
         rf, loc = rhs.fn, n.loc
         slot = 1 if mode != "init" else 0
         diag = self.diag
-        vname = self.names[i]
+        vname = self.names[i] if i < len(self.names) else "(instance variable)"
         if op == "=":
             def assign(E):
                 t = E[slot]
@@ -734,7 +893,7 @@ class ActionCompiler:
         i = self.var_index(expr, scope)
         if i is not None:
             diag = self.diag
-            vname = self.names[i]
+            vname = self.names[i] if i < len(self.names) else "(instance variable)"
 
             def keep(E):
                 t = E[1]
@@ -757,20 +916,38 @@ class ActionCompiler:
                     diag.fail(loc, f"{vname} should be unchanged ({to_tla_any(v)}), but "
                                    f"{vname}' is {to_tla_any(old)}")
             return keep
+        if self.enabled_mode:
+            j = self.pseudo_var(expr, scope)
+            if j is not None:
+                return self.unchanged_pseudo(expr, j, scope, k, loc)
         if isinstance(expr, S.Tuple):
             f = k
             for item in reversed(expr.elems):
                 f = self.unchanged(item, scope, f, loc)
             return f
-        if isinstance(expr, S.Name) and not expr.args and not expr.prefix and \
-                scope.locals.get(expr.name) is None:
-            sym = scope.ctx.env.lookup(expr.name)
-            if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
-                    sym.node is not None and sym not in self.comp.overrides:
-                ctx = self.comp.ctx(sym.home, scope.ctx.inst) \
-                    if sym.home is not scope.ctx.env else scope.ctx
-                return self.unchanged(sym.node.body, Scope(ctx, None, scope.depth,
-                                                           scope.primed), k, loc)
+        if isinstance(expr, S.Name) and not expr.args and not expr.prefix:
+            # TLC's processUnchanged sees through names: parameters, LET, definitions and
+            # the substitutions of an instantiated module's variables
+            b = scope.locals.get(expr.name)
+            if b is not None:
+                if b.node is not None and b.scope is not None:
+                    inner = Scope(b.scope.ctx, b.scope.locals, scope.depth, scope.primed)
+                    return self.unchanged(b.node, inner, k, loc)
+            else:
+                sym = scope.ctx.env.lookup(expr.name)
+                if isinstance(sym, VarSym):
+                    inst = scope.ctx.inst
+                    if inst is not None and inst.substitutes(sym):
+                        sub = substitution_expr(inst, sym)
+                        outer = self.comp.instance_scope(inst)
+                        inner = Scope(outer.ctx, outer.locals, scope.depth, scope.primed)
+                        return self.unchanged(sub, inner, k, loc)
+                if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
+                        sym.node is not None and sym not in self.comp.overrides:
+                    ctx = self.comp.ctx(sym.home, scope.ctx.inst) \
+                        if sym.home is not scope.ctx.env else scope.ctx
+                    return self.unchanged(sym.node.body, Scope(ctx, None, scope.depth,
+                                                               scope.primed), k, loc)
         comp = self.comp
         now = comp.expr(expr, scope)
         then = comp.expr(expr, scope.as_primed())
@@ -779,10 +956,34 @@ class ActionCompiler:
         return self.guard(check, k, loc)
 
 
+    def unchanged_pseudo(self, expr, j: int, scope: Scope, k, loc: S.Loc) -> Callable:
+        """UNCHANGED of a substituted instance variable under ENABLED: TLC binds it by name
+        to the current value of its substitution (getVar stops at the substitution)."""
+        now = self.comp.expr(expr, scope).fn
+
+        def keep_pseudo(E):
+            t = E[1]
+            try:
+                v = _canon(now(E))
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+            old = t[j]
+            if old is None:
+                t[j] = v
+                t.n += 1
+                try:
+                    k(E)
+                finally:
+                    t[j] = None
+                    t.n -= 1
+            elif old == v:
+                k(E)
+        return keep_pseudo
+
+
 def describe_partial(names: list[str], t: list) -> str:
     return "\n".join(f"/\\ {n} = {to_tla_any(v) if v is not None else 'null'}"
                      for n, v in zip(names, t, strict=True))
 
 
 __all__ = ["ActionCompiler", "Partial", "Diagnosis", "describe_partial"]
-Any  # re-exported for type hints in callers

@@ -70,6 +70,7 @@ class Runtime:
     def __init__(self, out=None, seed: int | None = None) -> None:
         self.out = out or sys.stdout
         self.registers: dict = {}
+        self.properties: dict = dict(PROPERTIES)
         self.rng = random.Random(seed)
         self.level = 0  # TLCGet("level"): the depth of the state being explored
         self.stats: dict[str, Any] = {}
@@ -341,12 +342,20 @@ def java_time():
     return int(time.time() * 1000) & 0x7FFFFFFF
 
 
+# Java system properties as TLCGet("-Dname") reads them: the engine always composes actions
+# (TLC does when run with -Dtlc2.tool.impl.Tool.cdot=true, as the Examples that use \cdot
+# require)
+PROPERTIES = {"tlc2.tool.impl.Tool.cdot": "true"}
+
+
 def tlc_get(rt: Runtime, i):
     if type(i) is str:
         if i == "level":
             return rt.level
         if i in rt.stats:
             return rt.stats[i]
+        if i.startswith("-D"):
+            return rt.properties.get(i[2:], i)
         raise EvalError(f"TLCGet({_ppr(i)}) is not supported by the embedded engine.")
     if i in rt.registers:
         return rt.registers[i]
@@ -355,6 +364,9 @@ def tlc_get(rt: Runtime, i):
 
 
 def tlc_set(rt: Runtime, i, v):
+    if type(i) is str and i.startswith("-D"):
+        rt.properties[i[2:]] = v if type(v) is str else _ppr(v)
+        return True
     if type(i) is not int:
         raise EvalError(f"The first argument of TLCSet should be a natural number, but "
                         f"instead it is:\n{_ppr(i)}")
@@ -762,7 +774,7 @@ def k_subset(k, s):
 
 
 def map_then_fold_set(op, base, f, choose, s):
-    """Folds' MapThenFoldSet: ``op(f(x1), op(f(x2), ... op(f(xn), base)))`` where x1 is
+    r"""Folds' MapThenFoldSet: ``op(f(x1), op(f(x2), ... op(f(xn), base)))`` where x1 is
     ``choose(S)``, x2 is ``choose(S \ {x1})``, and so on."""
     chosen = []
     rest = as_fset(s)

@@ -9,11 +9,12 @@ returns, so the two engines can be compared on any model.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from conformance.errors import Position
-from conformance.result import CheckResult, Outcome
+from conformance.result import CheckResult, Outcome, Progress
 from conformance.tla.errors import EvalError, SpecError, Unsupported, position
 from conformance.tla.explore import SearchResult, explore
 from conformance.tla.model import Model, check_assumptions, load
@@ -29,7 +30,7 @@ _KIND_OUTCOME = {
 
 def check_model(spec: Path | str, config: Path | str | None = None, *, workers: int = 1,
                 timeout: float | None = None,
-                progress: Callable[[dict], None] | None = None,
+                progress: Callable[[Progress], None] | None = None,
                 check_deadlock: bool | None = None) -> CheckResult:
     """Model-check ``spec`` with ``config`` (default: the .cfg next to the spec).
 

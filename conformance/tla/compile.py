@@ -269,6 +269,15 @@ class Inst:
         return sym in self.target.constants or sym in self.target.variables
 
 
+def substitution_expr(inst: Inst, sym: Sym):
+    """What an instantiated module's CONSTANT or VARIABLE stands for: its WITH substitution,
+    or (implicitly) the name itself in the instantiating module."""
+    for name, expr in inst.decl.substs:
+        if name == sym.name:
+            return expr
+    return S.Name(inst.decl.loc, sym.name)
+
+
 class Ctx:
     """Where a definition's body is compiled: its module, and the instance context."""
 
@@ -589,6 +598,9 @@ class Compiler:
         self.bindings = bindings
         self.overrides = overrides
         self.scoped = scoped or {}  # (symbol, module name) -> binding, from "<-[Mod]"
+        # while compiling ENABLED: the substituted variables of instances that an action
+        # assigns by name, as TLC's ENABLED does (name -> extra slot of the next state)
+        self.pseudo: dict[str, int] | None = None
         self.rt = runtime or Runtime()
         self.root_ctx = Ctx(root, None)
         self._ctx_cache: dict = {}
@@ -979,7 +991,7 @@ class Compiler:
         return self.fold(Code(disj, level, deps, pure, binds, loc=loc))
 
     def e_BoxAction(self, n: S.BoxAction, scope):
-        """``[A]_v`` as a predicate of a step: ``A \/ v' = v``."""
+        r"""``[A]_v`` as a predicate of a step: ``A \/ v' = v``."""
         a = self.expr(n.action, scope)
         v = self.expr(n.sub, scope)
         vp = self.expr(n.sub, scope.as_primed())
@@ -996,7 +1008,7 @@ class Compiler:
         return Code(guarded(box, n.loc), max(level, ACTION), deps, pure, binds, loc=n.loc)
 
     def e_AngleAction(self, n: S.AngleAction, scope):
-        """``<<A>>_v``: ``A /\ v' # v``."""
+        r"""``<<A>>_v``: ``A /\ v' # v``."""
         a = self.expr(n.action, scope)
         v = self.expr(n.sub, scope)
         vp = self.expr(n.sub, scope.as_primed())
@@ -1414,7 +1426,7 @@ class Compiler:
         pre = let_prelude(slot_fns)
         bf = body.fn
         deps = frozenset(d for d in body.deps if d < scope.depth)
-        for f, dcode in slot_fns:
+        for _fn, dcode in slot_fns:
             deps |= frozenset(d for d in dcode.deps if d < scope.depth)
 
         def let(E):
@@ -1636,11 +1648,8 @@ class Compiler:
         cached = inst.cache.get(key)
         if cached is not None:
             return cached
-        for name, expr in inst.decl.substs:
-            if name == sym.name:
-                break
-        else:
-            expr = S.Name(inst.decl.loc, sym.name)
+        expr = substitution_expr(inst, sym)
+        if not any(name == sym.name for name, _ in inst.decl.substs):
             outer_env = inst.outer.env
             if outer_env.lookup(sym.name) is None and not (inst.args and any(
                     p.name == sym.name for p in inst.decl.params)):
@@ -1680,12 +1689,25 @@ class Compiler:
                 loc[p.name] = Binding("code", code=code, depth=2)
         return Scope(inst.outer, loc, 2)
 
-    def variable_code(self, sym: VarSym, ctx: Ctx, primed: bool, loc: S.Loc) -> Code:
+    def variable_code(self, sym: VarSym, ctx: Ctx, primed: bool, loc: S.Loc,
+                      depth: int = 2) -> Code:
         inst = ctx.inst
         if inst is not None and inst.substitutes(sym):
             op = self.substitution_op(sym, inst, loc)
             assert isinstance(op, _SubstOp)
-            return op.code(primed)
+            code = self.adapt(op.code(primed), 2, depth)
+            pseudo = self.pseudo
+            if primed and pseudo is not None and sym.name in pseudo:
+                pi = pseudo[sym.name]
+                sub = code.fn
+
+                def pseudo_read(E):
+                    t = E[1]
+                    if pi < len(t) and t[pi] is not None:
+                        return t[pi]
+                    return sub(E)
+                return Code(pseudo_read, ACTION, code.deps, code.pure, code.binds, loc=loc)
+            return code
         i = sym.index
         if i < 0:
             raise SemanticError(f"The variable {sym.name} is not a variable of the spec "
@@ -1709,7 +1731,7 @@ class Compiler:
         if isinstance(sym, VarSym):
             if n.args:
                 raise SemanticError(f"The variable {n.name} takes no arguments.", n.loc)
-            return self.variable_code(sym, ctx, scope.primed, n.loc)
+            return self.variable_code(sym, ctx, scope.primed, n.loc, scope.depth)
         if isinstance(sym, BuiltinSym):
             return self.builtin(sym.name, n, scope)
         if isinstance(sym, InstSym):
@@ -1719,7 +1741,7 @@ class Compiler:
         if isinstance(op, _SubstOp):
             if n.args:
                 raise SemanticError(f"The constant {n.name} takes no arguments.", n.loc)
-            return op.code(scope.primed)
+            return self.adapt(op.code(scope.primed), 2, scope.depth)
         return self.apply_op(op, n, scope)
 
     def resolve_prefixed(self, n: S.Name, scope: Scope) -> Op:
@@ -1761,7 +1783,7 @@ class Compiler:
 
     def def_body(self, sym: DefSym, ctx: Ctx, primed: bool) -> DefBody:
         """The body of a user definition compiled for calls by value (cached)."""
-        key = (id(sym), id(ctx), primed)
+        key = (id(sym), id(ctx), primed, id(self.pseudo) if self.pseudo is not None else 0)
         body = self._bodies.get(key)
         if body is not None:
             return body
@@ -1866,6 +1888,28 @@ class Compiler:
             code.level = max(code.level, STATE)
         return code
 
+    def composition(self, args, scope: Scope, loc: S.Loc) -> Code:
+        """``A \\cdot B`` as a formula of two states ``s``, ``u``: some successor ``t`` of
+        ``s`` under ``A`` has ``u`` as a ``B``-successor (TLC's eval of \\cdot)."""
+        from conformance.tla.actions import Partial
+
+        acomp = self.actions
+        a_fn = acomp.next_action(args[0], scope)
+        b = self.expr(args[1], scope)
+        b_fn, nvars = b.fn, acomp.nvars
+
+        def cdot(E):
+            middle: list = []
+            t = Partial([None] * nvars)
+            t.sink = middle.append
+            rest = E[2:]
+            a_fn((E[0], t) + rest)
+            for s in middle:
+                if b_fn((s, E[1]) + rest) is True:
+                    return True
+            return False
+        return Code(guarded(cdot, loc), ACTION, b.deps, False, b.binds, loc=loc)
+
     # ------------------------------------------------------------------ built-ins
 
     def builtin(self, name: str, n: S.Name, scope: Scope) -> Code:
@@ -1911,7 +1955,7 @@ class Compiler:
                 raise err
             return Code(temporal, TEMPORAL, deps, False, binds, loc=loc)
         if name == "\\cdot":
-            raise Unsupported("action composition (\\cdot)", loc)
+            return self.composition(args, scope, loc)
         codes = [self.expr(a, scope) for a in args]
         level, deps, pure, binds = _merge(codes)
         if name == "\\lnot":
@@ -2062,20 +2106,21 @@ class _SubstOp(Op):
 
     def __init__(self, comp: Compiler, expr, inst: Inst, name: str) -> None:
         self.comp, self.expr_node, self.inst, self.name = comp, expr, inst, name
-        self.codes: dict[bool, Code] = {}
+        self.codes: dict[tuple, Code] = {}
 
     def code(self, primed: bool) -> Code:
-        c = self.codes.get(primed)
+        mode = (primed, id(self.comp.pseudo) if self.comp.pseudo is not None else 0)
+        c = self.codes.get(mode)
         if c is None:
             scope = self.comp.instance_scope(self.inst)
             if primed:
                 scope = scope.as_primed()
             c = self.comp.expr(self.expr_node, scope)
-            self.codes[primed] = c
+            self.codes[mode] = c
         return c
 
     def apply(self, comp, args, scope, loc):
-        return self.code(scope.primed)
+        return comp.adapt(self.code(scope.primed), 2, scope.depth)
 
     def value(self, comp, scope, loc):
         raise SemanticError(f"{self.name} is not an operator.", loc)

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
+from conformance.result import Progress
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import LazyFn, LazySet
 from conformance.tla.model import Model
-from conformance.values import FSet, Fn, ModelValue, Tup
+from conformance.values import Fn, FSet, ModelValue, Tup
 
 Value = Any
 
@@ -51,6 +53,7 @@ class SearchResult:
     duration: float = 0.0
     violation: Violation | None = None
     timed_out: bool = False
+    limited: bool = False  # stopped at max_distinct
     complete: bool = False
 
 
@@ -104,9 +107,12 @@ class Explorer:
     """One breadth-first search of a model."""
 
     def __init__(self, model: Model, *, timeout: float | None = None,
-                 progress: Callable[[dict], None] | None = None,
-                 progress_interval: float = 2.0, record_graph: bool = False) -> None:
+                 progress: Callable[[Progress], None] | None = None,
+                 progress_interval: float = 2.0, record_graph: bool = False,
+                 max_distinct: int | None = None) -> None:
         self.model = model
+        # stop (incomplete) once this many distinct states are found: for benchmarks
+        self.max_distinct = max_distinct
         # the behavior graph for liveness: state key -> [(successor key, action index)]
         self.graph: dict | None = {} if record_graph else None
         self.timeout = timeout
@@ -136,8 +142,14 @@ class Explorer:
             return viewed
 
         permuters = [Permuter(p) for p in perms]
+        # the same state is often generated again (about half of the successors of
+        # MultiPaxos_MC_small): its key is then one lookup instead of a permutation each
+        memo: dict = {}
 
         def canonical(s):
+            best = memo.get(s)
+            if best is not None:
+                return best
             best = viewed(s)
             best_h = hash(best)
             for pm in permuters:
@@ -145,6 +157,7 @@ class Explorer:
                 h = hash(cand)
                 if h < best_h:
                     best, best_h = cand, h
+            memo[s] = best
             return best
         return canonical
 
@@ -162,7 +175,8 @@ class Explorer:
                 res.complete = True
             else:
                 self._bfs()
-                res.complete = res.violation is None and not res.timed_out
+                res.complete = res.violation is None and not res.timed_out \
+                    and not res.limited
         except _Stop:
             pass
         res.duration = time.monotonic() - start
@@ -292,8 +306,12 @@ class Explorer:
                 self._check_invariants(invariants, t, cur)
             queue.append((t, k, level))
 
+        def on_middle(count):  # intermediate states of an action composition
+            res.generated += count
+
         partial = Partial([None] * nvars)
         partial.sink = on_succ
+        partial.extra = on_middle
         popleft = queue.popleft
         checks = 0
         while queue:
@@ -323,11 +341,13 @@ class Explorer:
                 if timeout is not None and now - self.start > timeout:
                     res.timed_out = True
                     return
+                if self.max_distinct is not None and len(seen) >= self.max_distinct:
+                    res.limited = True
+                    return
                 if self.progress is not None and now >= self.next_report:
                     self.next_report = now + self.progress_interval
-                    self.progress({"generated": res.generated, "distinct": len(seen),
-                                   "queue": len(queue), "depth": res.depth,
-                                   "elapsed": now - self.start})
+                    self.progress(Progress(res.generated, len(seen), len(queue),
+                                           res.depth))
 
     def _check_invariants(self, invariants, t, cur) -> None:
         E = (t, None)

@@ -215,16 +215,49 @@ class Powerset(LazySet):
 class FunctionSet(LazySet):
     """``[D -> R]``: the last argument varies fastest, which is TLC's order."""
 
-    __slots__ = ("dom", "rng")
+    __slots__ = ("dom", "rng", "_memo", "_keys", "_n", "_in_rng")
 
     def __init__(self, dom: Value, rng: Value) -> None:
         self.dom, self.rng = dom, rng
         self.finite = True
         if not is_finite(dom) or not is_finite(rng):
             self.finite = set_size(dom) == 0 if is_finite(dom) else False
+        self._memo: dict = {}
+        self._keys = self._n = None
+        if is_finite(dom):
+            keys = as_fset(dom)
+            self._keys = keys
+            n = len(keys)
+            if all(type(k) is int for k in keys) and (n == 0 or (min(keys) == 1 and
+                                                              max(keys) == n)):
+                self._n = n
+        self._in_rng = _contains(rng)
 
     def member(self, v):
+        """Membership, remembered: the same functions are tested again and again (a type
+        invariant over every state) and deep ones are expensive to test."""
+        memo = self._memo
+        try:
+            hit = memo.get(v)
+        except TypeError:
+            hit = None
+        if hit is not None:
+            return hit
+        r = self._member(v)
+        if len(memo) > _MEMO_LIMIT:
+            memo.clear()
+        memo[v] = r
+        return r
+
+    def _member(self, v):
         t = type(v)
+        keys = self._keys
+        if keys is not None:
+            if t is Tup:
+                return self._n == len(v) and all(map(self._in_rng, v))
+            if t is Fn:
+                m = v.map
+                return m.keys() == keys and all(map(self._in_rng, m.values()))
         if t is Tup:
             dom = self.dom
             n = len(v)
@@ -274,7 +307,7 @@ class FunctionSet(LazySet):
 class RecordSet(LazySet):
     """``[a: A, b: B]``: fields in TLC's order of names, the last varying fastest."""
 
-    __slots__ = ("names", "sets")
+    __slots__ = ("names", "sets", "_memo", "_tests", "_keys")
 
     def __init__(self, fields: dict) -> None:
         names = sorted(fields, key=order_key)
@@ -283,18 +316,24 @@ class RecordSet(LazySet):
         self.finite = True
         if not all(is_finite(s) for s in self.sets):
             self.finite = any(is_finite(s) and set_size(s) == 0 for s in self.sets)
+        self._memo: dict = {}
+        self._tests = tuple((n, _contains(s)) for n, s in zip(self.names, self.sets,
+                                                               strict=True))
+        self._keys = frozenset(self.names)
 
     def member(self, v):
         if type(v) is not Fn:
             return False
+        memo = self._memo
+        hit = memo.get(v)
+        if hit is not None:
+            return hit
         m = v.map
-        if len(m) != len(self.names):
-            return False
-        for name, s in zip(self.names, self.sets, strict=True):
-            x = m.get(name, _MISSING)
-            if x is _MISSING or not member(x, s):
-                return False
-        return True
+        r = m.keys() == self._keys and all(test(m[name]) for name, test in self._tests)
+        if len(memo) > _MEMO_LIMIT:
+            memo.clear()
+        memo[v] = r
+        return r
 
     def size(self) -> int:
         n = 1
@@ -437,6 +476,16 @@ class Combined(LazySet):
 
 
 _MISSING = object()
+_MEMO_LIMIT = 200_000
+
+
+def _contains(s: Value):
+    """A fast membership test for ``s`` (its ``__contains__`` when it is a plain set)."""
+    if type(s) is FSet:
+        return s.__contains__
+    if isinstance(s, LazySet):
+        return s.member
+    return lambda v: member(v, s)
 
 
 # --------------------------------------------------------------------------- functions

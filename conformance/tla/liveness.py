@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from conformance.result import CheckResult, Outcome
 from conformance.tla import syntax as S
@@ -112,13 +113,14 @@ class FormulaBuilder:
     def atom(self, node, scope: Scope, neg: bool) -> tuple:
         code = self.comp.expr(node, scope)
         fn = code.fn
+        rest = _rest(scope)
         if code.level <= 1:
-            def state_pred(s, fn=fn, E_rest=_rest(scope)):
-                return fn((s, None) + E_rest) is True
+            def state_pred(s):
+                return fn((s, None) + rest) is True
             i = self.atoms.add(Atom(False, state_pred, _text(node)))
         else:
-            def action_pred(s, t, fn=fn, E_rest=_rest(scope)):
-                return fn((s, t) + E_rest) is True
+            def action_pred(s, t):
+                return fn((s, t) + rest) is True
             i = self.atoms.add(Atom(True, action_pred, _text(node)))
         return ("natom", i) if neg else ("atom", i)
 
@@ -383,7 +385,8 @@ class Buchi:
                 continue
             if k == "and":
                 new = new | {g for g in f[1] if g not in old}
-                old = old | {f}
+                if f[1]:  # TRUE itself constrains nothing
+                    old = old | {f}
                 continue
             if k == "or":
                 if not f[1]:
@@ -402,7 +405,7 @@ class Buchi:
                 continue
             raise AssertionError(f)
         fo, fn = frozenset(old), frozenset(nxt)
-        for i, n in enumerate(self.nodes):
+        for n in self.nodes:
             if n["old"] == fo and n["next"] == fn:
                 n["in"] |= incoming
                 return
@@ -524,36 +527,30 @@ def find_counterexample(graph: Graph, ev: Evaluator, branch: Branch,
         if not edges:
             continue
         targets: list = []
-        ok = True
         for acc in buchi.accept:
-            hit = next((n for n in comp if n[1] in acc), None)
-            if hit is None:
-                ok = False
-                break
-            targets.append(("node", hit))
-        if not ok:
-            continue
+            targets.append(("node", lambda n, acc=acc: n[1] in acc))
         for a in branch.infinitely:
             if ev.atoms[a].action:
-                hit = next(((n, m) for n, m, _ in edges if ev.step(a, n[0], m[0])), None)
-                if hit is None:
-                    ok = False
-                    break
-                targets.append(("edge", hit))
+                targets.append(("edge", lambda n, m, a=a: ev.step(a, n[0], m[0])))
             else:
-                hit = next((n for n in comp if ev.state(a, n[0])), None)
-                if hit is None:
-                    ok = False
-                    break
-                targets.append(("node", hit))
+                targets.append(("node", lambda n, a=a: ev.state(a, n[0])))
+        ok = True
+        for kind, pred in targets:
+            if kind == "node":
+                ok = any(pred(n) for n in comp)
+            else:
+                ok = any(pred(n, m) for n, m, _ in edges)
+            if not ok:
+                break
         if not ok:
             continue
-        return _lasso(parent, psucc, cset, edges, targets, in_scope, edge_in_scope)
+        return _lasso(parent, psucc, cset, targets, edge_in_scope)
     return None
 
 
-def _lasso(parent, psucc, cset, edges, targets, in_scope, edge_in_scope):
-    """Prefix to the component, then a cycle visiting every target."""
+def _lasso(parent, psucc, cset, targets, edge_in_scope):
+    """Prefix to the component, then a cycle through it that meets every target (a node
+    or an edge satisfying a condition), each reached by a shortest path."""
     entry = min(cset, key=lambda n: _depth(parent, n))
     prefix = []
     n = entry
@@ -564,21 +561,27 @@ def _lasso(parent, psucc, cset, edges, targets, in_scope, edge_in_scope):
     prefix.reverse()
     inner = {n: [(m, ai) for m, ai in psucc[n] if m in cset and edge_in_scope(n, m)]
              for n in cset}
-    cycle: list = []
+    cycle: list = []  # (node, action) steps after the entry
+    visited_nodes = [entry]
+    visited_edges: list = []
     cur = entry
-    for kind, t in targets:
+    for kind, pred in targets:
         if kind == "node":
-            path = _bfs(inner, cur, t)
-            cycle.extend(path)
-            cur = t
+            if any(pred(x) for x in visited_nodes):
+                continue
+            path = _bfs_to(inner, cur, lambda x, m, ai, pred=pred: pred(m))
         else:
-            a, b = t
-            path = _bfs(inner, cur, a)
-            cycle.extend(path)
-            ai = next(x for m, x in inner[a] if m == b)
-            cycle.append((b, ai))
-            cur = b
-    back = _bfs(inner, cur, entry, nonempty=not cycle)
+            if any(pred(a, b) for a, b in visited_edges):
+                continue
+            path = _bfs_to(inner, cur, lambda x, m, ai, pred=pred: pred(x, m))
+        prev = cur
+        for m, _ai in path:
+            visited_edges.append((prev, m))
+            visited_nodes.append(m)
+            prev = m
+        cycle.extend(path)
+        cur = path[-1][0] if path else cur
+    back = _bfs_to(inner, cur, lambda x, m, ai: m == entry)
     cycle.extend(back)
     states = [(n[0], ai) for n, ai in prefix]
     loop = len(states) - 1
@@ -588,42 +591,36 @@ def _lasso(parent, psucc, cset, edges, targets, in_scope, edge_in_scope):
     return states, loop, last
 
 
+def _bfs_to(inner, src, goal) -> list:
+    """The shortest non-empty path of steps (node, action) from src whose last step
+    (x -> m by ai) satisfies ``goal(x, m, ai)``."""
+    prev: dict = {}
+    queue = deque([src])
+    seen = {src}
+    while queue:
+        x = queue.popleft()
+        for m, ai in inner[x]:
+            if goal(x, m, ai):
+                path = [(m, ai)]
+                while x != src:
+                    p, a = prev[x]
+                    path.append((x, a))
+                    x = p
+                path.reverse()
+                return path
+            if m not in seen:
+                seen.add(m)
+                prev[m] = (x, ai)
+                queue.append(m)
+    return []
+
+
 def _depth(parent, n) -> int:
     d = 0
     while parent[n] is not None:
         n = parent[n][0]
         d += 1
     return d
-
-
-def _bfs(inner, src, dst, nonempty: bool = False) -> list:
-    """Steps (node, action) from src to dst inside the component (at least one step if
-    ``nonempty``, for a cycle back to where it started)."""
-    if src == dst and not nonempty:
-        return []
-    prev: dict = {}
-    visited = set() if nonempty else {src}
-    queue = deque([src])
-    while queue:
-        n = queue.popleft()
-        for m, ai in inner[n]:
-            if m in visited:
-                continue
-            visited.add(m)
-            prev[m] = (n, ai)
-            if m == dst:
-                path = []
-                x = m
-                while True:
-                    p, a = prev[x]
-                    path.append((x, a))
-                    if p == src:
-                        break
-                    x = p
-                path.reverse()
-                return path
-            queue.append(m)
-    return []
 
 
 def _sccs(nodes: list, succ: Callable) -> list[list]:
@@ -675,6 +672,20 @@ def _sccs(nodes: list, succ: Callable) -> list[list]:
     return out
 
 
+def _squeeze(states: list, loop: int) -> tuple[list, int]:
+    """Drop stuttering steps that repeat the previous state (the automaton moved, the
+    system did not), as TLC's lassos show each state of the behavior once."""
+    out: list = []
+    new_loop = loop
+    for k, (i, ai) in enumerate(states):
+        if out and ai < 0 and out[-1][0] == i:
+            if k <= loop:
+                new_loop -= 1
+            continue
+        out.append((i, ai))
+    return out, max(0, min(new_loop, len(out) - 1))
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -705,6 +716,7 @@ def check_liveness(model: Model, *, timeout: float | None, progress, started: fl
             if found is None:
                 continue
             states, loop, last = found
+            states, loop = _squeeze(states, loop)
             # the first state is initial; a stuttering step inside the loop is marked -3
             steps = [(-1 if k == 0 else (ai if ai >= 0 else -3), graph.states[i])
                      for k, (i, ai) in enumerate(states)]

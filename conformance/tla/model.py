@@ -11,9 +11,10 @@ entered) and the source span of its expression.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from conformance.tla import syntax as S
 from conformance.tla.actions import ActionCompiler, Partial
@@ -342,7 +343,6 @@ def _lookup_def(model: Model, name: str, what: str) -> tuple[Any, Scope, S.Loc]:
 
 def _behavior(model: Model, required: bool) -> None:
     cfg = model.config
-    comp = model.comp
     if cfg.specification:
         if cfg.init or cfg.next:
             raise ConfigError("The configuration file gives both SPECIFICATION and INIT/NEXT.",
@@ -419,8 +419,8 @@ def _take_apart(model: Model, node, scope: Scope, name: str) -> None:
     elif code.level == TEMPORAL:
         model.fairness.append(Temporal(name, node, scope))
     else:
-        raise SpecError(f"TLC cannot handle this conjunct of the spec: it is an action "
-                        f"outside [][...]_v.", getattr(node, "loc", None))
+        raise SpecError("TLC cannot handle this conjunct of the spec: it is an action "
+                        "outside [][...]_v.", getattr(node, "loc", None))
 
 
 # --------------------------------------------------------------------------- actions
@@ -627,7 +627,36 @@ def _permutations(perms, name: str) -> list[dict]:
                 mapping[k] = v
         if mapping:
             out.append(mapping)
-    return out
+    return _group(out)
+
+
+def _group(generators: list[dict]) -> list[dict]:
+    """The permutations the generators compose to, identity left out: TLC closes the
+    SYMMETRY set under composition (MVPerms.permutationSubgroup), so that, e.g.,
+    ``Permutations(A) \\cup Permutations(B)`` also swaps values of A and B together."""
+    def compose(p: dict, q: dict) -> dict:
+        out = {}
+        for x in {**q, **p}:
+            y = p.get(q.get(x, x), q.get(x, x))
+            if y is not x:
+                out[x] = y
+        return out
+
+    perms = list(generators)
+    known = {frozenset(p.items()) for p in perms}
+    start = 0
+    while True:
+        end = len(perms)
+        for g in generators:
+            for j in range(start, end):
+                c = compose(g, perms[j])
+                key = frozenset(c.items())
+                if c and key not in known:
+                    known.add(key)
+                    perms.append(c)
+        if end == len(perms):
+            return perms
+        start = end
 
 
 __all__ = ["Model", "Action", "Check", "Temporal", "load", "check_assumptions",

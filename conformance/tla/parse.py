@@ -79,16 +79,21 @@ for _rel in ("=", "/=", "<", ">", "\\leq", "\\geq", "\\in", "\\notin", "\\subset
              "\\propto", "|-", "|=", "-|", "=|", ":=", "::="):
     PRECEDENCE[_rel] = (5, 5, _N)
 
+_MODULE_HEADER = re.compile(rb"-{4,}\s*MODULE\b")
 _KEYWORD_LIKE = re.compile(r"[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*\Z")
 _ESCAPES = {"\\": "\\", '"': '"', "n": "\n", "t": "\t", "r": "\r", "f": "\f"}
 
 
 @lru_cache(maxsize=1)
 def _parser():
+    import warnings
+
     import tree_sitter
     import tree_sitter_tlaplus
 
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_tlaplus.language()))
+    with warnings.catch_warnings():  # the binding hands over its language as an int
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return tree_sitter.Parser(tree_sitter.Language(tree_sitter_tlaplus.language()))
 
 
 def parse_file(path: str | Path) -> list[S.Module]:
@@ -106,6 +111,9 @@ def parse_text(text: str | bytes, file: str = "<text>") -> list[S.Module]:
     tree = _parser().parse(data)
     conv = _Converter(data, file)
     root = tree.root_node
+    if not _MODULE_HEADER.search(data):
+        raise ParseError(f"{file}: no module found (expected ---- MODULE Name ---- ... ====)",
+                         file=file)
     if root.has_error:
         conv.report_syntax_error(root)
     modules = [conv.module(c) for c in _kids(root) if c.type == "module"]
@@ -133,7 +141,7 @@ class _Converter:
         return len(line[:bytecol].decode("utf-8", errors="replace")) + 1
 
     def loc(self, n) -> S.Loc:
-        (r1, c1), (r2, c2) = n.start_point, n.end_point
+        (r1, c1), (r2, c2) = n.start_point, _end(n)
         return S.Loc(self.module_name, r1 + 1, self._col(r1, c1), r2 + 1,
                      max(self._col(r2, c2) - 1, 1))
 
@@ -654,15 +662,22 @@ class _Converter:
                 defs.append(self.definition(c, local=False))
         return S.Let(self.loc(n), tuple(defs), self.expr(n.child_by_field_name("expression")))
 
+    def _list_loc(self, n, items) -> S.Loc:
+        """A bulleted list spans from its first bullet to the end of its last item (the
+        grammar's node runs on to where the next token starts)."""
+        start = self.loc(n)
+        end = items[-1].loc
+        return S.Loc(start.module, start.line, start.col, end.eline, end.ecol)
+
     def x_conj_list(self, n):
         items = tuple(self.expr(_kids(c)[-1]) for c in _kids(n)
                       if c.type == "conj_item")
-        return S.And(self.loc(n), items, True)
+        return S.And(self._list_loc(n, items), items, True)
 
     def x_disj_list(self, n):
         items = tuple(self.expr(_kids(c)[-1]) for c in _kids(n)
                       if c.type == "disj_item")
-        return S.Or(self.loc(n), items, True)
+        return S.Or(self._list_loc(n, items), items, True)
 
     def x_bound_prefix_op(self, n):
         sym = n.child_by_field_name("symbol")
@@ -748,6 +763,22 @@ class _Converter:
 
 
 # --------------------------------------------------------------------------- tree helpers
+
+
+def _end(n):
+    """Where a node's text really ends: junction lists close with an empty token placed
+    where the next token starts, which must not count."""
+    x = n
+    while x.child_count:
+        last = None
+        for c in reversed(x.children):
+            if c.end_byte > c.start_byte and c.type not in ("comment", "block_comment"):
+                last = c
+                break
+        if last is None:
+            break
+        x = last
+    return x.end_point if x is not n or not n.child_count else n.end_point
 
 
 def _kids(n) -> list:

@@ -27,9 +27,10 @@ led elsewhere (with the nearest successor and a per-variable diff).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from conformance.errors import Position, UserError
 from conformance.tla import syntax as S
@@ -39,7 +40,7 @@ from conformance.tla.errors import EvalError, SpecError, position
 from conformance.tla.lazy import canonical, to_tla_any
 from conformance.tla.model import Model, load
 from conformance.tla.modules import DefSym, ImportedSym
-from conformance.values import FSet, Fn, ModelValue, Tup, make_fn
+from conformance.values import Fn, FSet, ModelValue, Tup, make_fn
 
 Value = Any
 _CANON = (int, str, bool, ModelValue, Tup, Fn, FSet)

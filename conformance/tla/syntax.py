@@ -331,10 +331,10 @@ class Unsupported:
     what: str
 
 
-Expr = Union[Num, Decimal, Str, Bool, Name, OpRef, Lambda, Quant, UQuant, Choose, SetEnum,
-             SetFilter, SetMap, FnApp, FnCons, FnSet, RecordCons, RecordSet, Dot, Except, At,
-             Tuple, Times, If, Case, Let, And, Or, Prime, BoxAction, AngleAction, Fairness,
-             SubExpr, Unsupported]
+Expr = (Num | Decimal | Str | Bool | Name | OpRef | Lambda | Quant | UQuant | Choose | SetEnum
+        | SetFilter | SetMap | FnApp | FnCons | FnSet | RecordCons | RecordSet | Dot | Except
+        | At | Tuple | Times | If | Case | Let | And | Or | Prime | BoxAction | AngleAction
+        | Fairness | SubExpr | Unsupported)
 
 
 # --------------------------------------------------------------------------- module units

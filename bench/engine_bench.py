@@ -1,0 +1,175 @@
+"""How fast the embedded TLA+ engine explores states, next to TLC; prints JSON.
+
+    .venv/bin/python bench/engine_bench.py                      # the default models
+    .venv/bin/python bench/engine_bench.py --max-seconds 60 --tlc
+    .venv/bin/python bench/engine_bench.py --model path/Spec.tla:path/Model.cfg --profile
+
+The default models come from tlaplus/Examples (``--examples``, default /work/ext/Examples;
+models not found there are left out): the issue's yardstick MultiPaxos_MC_small, and three
+smaller models that stress other parts (records and sets, sequences, arithmetic). Each run
+stops after ``--max-seconds``; the rates of an unfinished run cover the states found so far
+("complete": false), which is how the big model is measured in a minute rather than ten.
+
+``--tlc`` also runs TLC with one worker (the jar from TLA2TOOLS_JAR, /work/tlc or the user
+cache; ``--tlc-seconds`` limits it), and reports ``tlc_ratio``: TLC's distinct states per second
+over ours, so 2.0 means we take twice TLC's time. TLC's rate on an unfinished run comes from
+its last progress report. ``--profile`` prints the top of a cProfile of each engine run to
+stderr, sorted by own time: that is where the time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from conformance.result import CheckResult, Outcome  # noqa: E402
+
+DEFAULT_MODELS = [
+    "MultiPaxos-SMR/MultiPaxos_MC.tla:MultiPaxos-SMR/MultiPaxos_MC_small.cfg",
+    "Chameneos/Chameneos.tla:Chameneos/Chameneos.cfg",
+    "acp/ACP_SB_TLC.tla:acp/ACP_SB_TLC.cfg",
+    "ewd426/TokenRing.tla:ewd426/TokenRing.cfg",
+]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", action="append", metavar="SPEC:CFG",
+                    help="a model to measure (repeatable); default: the Examples models")
+    ap.add_argument("--examples", type=Path, default=Path("/work/ext/Examples"),
+                    help="a clone of tlaplus/Examples, for the default models")
+    ap.add_argument("--max-seconds", type=float, default=90.0,
+                    help="stop each run after this long (default 90)")
+    ap.add_argument("--tlc", action="store_true", help="also run TLC with one worker")
+    ap.add_argument("--tlc-seconds", type=float, default=600.0,
+                    help="time limit for TLC (default 600: TLC reports progress only once a "
+                         "minute, so its rate is exact only on finished runs)")
+    ap.add_argument("--profile", action="store_true", help="cProfile each engine run")
+    ap.add_argument("--steps", type=int, default=2000,
+                    help="transitions for the step-API measurement (0: skip it)")
+    args = ap.parse_args()
+
+    models = _models(args)
+    if not models:
+        sys.exit("no model to measure: pass --model SPEC:CFG or --examples DIR")
+    report = []
+    for spec, cfg in models:
+        row = {"model": f"{spec.stem}/{cfg.name}"}
+        row.update(_measure(_engine_run(spec, cfg, args.max_seconds, args.profile)))
+        if args.tlc:
+            tlc = _tlc_run(spec, cfg, args.tlc_seconds)
+            if tlc is not None:
+                row["tlc"] = _measure(tlc)
+                if row["tlc"]["distinct_per_s"] and row["distinct_per_s"]:
+                    row["tlc_ratio"] = round(row["tlc"]["distinct_per_s"]
+                                             / row["distinct_per_s"], 1)
+        report.append(row)
+        print(json.dumps(row), file=sys.stderr)
+    if args.steps:
+        spec, cfg = models[0]
+        row = {"model": f"{spec.stem}/{cfg.name}", "step_api": _step_api(spec, cfg, args.steps)}
+        report.append(row)
+        print(json.dumps(row), file=sys.stderr)
+    print(json.dumps(report, indent=2))
+
+
+def _models(args) -> list[tuple[Path, Path]]:
+    out = []
+    for item in args.model or DEFAULT_MODELS:
+        spec, _, cfg = item.partition(":")
+        base = Path() if args.model else args.examples / "specifications"
+        spec_path = base / spec
+        cfg_path = base / cfg if cfg else spec_path.with_suffix(".cfg")
+        if spec_path.exists() and cfg_path.exists():
+            out.append((spec_path, cfg_path))
+        elif args.model:
+            sys.exit(f"{item}: no such spec or config")
+    return out
+
+
+def _engine_run(spec: Path, cfg: Path, seconds: float, profile: bool) -> CheckResult:
+    from conformance.tla import check_model
+
+    if not profile:
+        return check_model(spec, cfg, timeout=seconds)
+    prof = cProfile.Profile()
+    result = prof.runcall(check_model, spec, cfg, timeout=seconds)
+    text = io.StringIO()
+    pstats.Stats(prof, stream=text).sort_stats("tottime").print_stats(25)
+    print(f"--- profile of {spec.stem}/{cfg.name} ---\n{text.getvalue()}", file=sys.stderr)
+    return result
+
+
+def _tlc_run(spec: Path, cfg: Path, seconds: float) -> CheckResult | None:
+    from conformance.tlc import run_tlc, tlc_available
+
+    if not tlc_available():
+        print("TLC not found: no comparison", file=sys.stderr)
+        return None
+    started = time.monotonic()
+    result = run_tlc(spec, cfg, workers=1, timeout=seconds)
+    if not result.duration:
+        result.duration = time.monotonic() - started
+    return result
+
+
+def _step_api(spec: Path, cfg: Path, count: int) -> dict:
+    """Calls per second of the step API (what conformance validation runs on every step of
+    an implementation): ``check_step`` on transitions the model checker found, with the
+    whole next state and with one variable left out, ``successors`` and
+    ``check_invariants`` on their source states."""
+    from conformance.tla import load_model
+    from conformance.tla.explore import Explorer
+
+    m = load_model(spec, cfg)
+    explorer = Explorer(m.model, max_distinct=count + 1)
+    explorer.run()
+    seen = explorer.seen
+    pairs = [(seen[parent][2], state) for parent, _, state in seen.values()
+             if parent is not None][:count]
+    names = m.variables
+    steps = [(m.as_dict(s), m.as_dict(t)) for s, t in pairs]
+    partial = [(s, {k: v for k, v in t.items() if k != names[-1]}) for s, t in steps]
+
+    def per_second(run, items) -> float:
+        started = time.perf_counter()
+        for item in items:
+            run(*item)
+        return round(len(items) / (time.perf_counter() - started))
+
+    def check(s, t):
+        assert m.check_step(s, "Next", None, t).ok
+
+    return {
+        "transitions": len(steps),
+        "check_step_per_s": per_second(check, steps),
+        "check_step_partial_per_s": per_second(check, partial),
+        "successors_per_s": per_second(lambda s, _: m.successors(s, "Next"), steps),
+        "check_invariants_per_s": per_second(lambda s, _: m.check_invariants(s), steps),
+    }
+
+
+def _measure(r: CheckResult) -> dict:
+    seconds = r.duration or 0.0
+    complete = r.outcome not in (Outcome.TIMEOUT,)
+
+    def rate(n):
+        return round(n / seconds) if n and seconds > 0 else None
+
+    return {
+        "outcome": r.outcome.name, "complete": complete, "seconds": round(seconds, 2),
+        "distinct": r.distinct_states, "generated": r.states_generated, "depth": r.depth,
+        "distinct_per_s": rate(r.distinct_states), "generated_per_s": rate(r.states_generated),
+    }
+
+
+if __name__ == "__main__":
+    main()

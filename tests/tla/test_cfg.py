@@ -1,0 +1,64 @@
+"""TLC's configuration language."""
+
+import pytest
+
+from conformance.tla.cfg import parse_config_text
+from conformance.tla.errors import ConfigError
+from conformance.values import FSet, ModelValue
+
+
+def test_every_section():
+    cfg = parse_config_text(r"""
+\* a comment
+CONSTANTS N = 3
+          Procs = {p1, p2}   (* a block
+                                comment *)
+          S = "text"  B = TRUE  Neg = -2
+          Op <- Def
+          Inner <- [Mod] Other
+          K = [Mod] k1
+SPECIFICATION Spec
+INVARIANTS Inv1 Inv2
+INVARIANT Inv3
+PROPERTY P1 PROPERTIES P2
+CONSTRAINT C1 ACTION_CONSTRAINTS A1
+SYMMETRY Sym VIEW View ALIAS Alias
+POSTCONDITION Post
+CHECK_DEADLOCK FALSE
+""")
+    values = {a.name: a for a in cfg.constants}
+    assert values["N"].value == 3
+    assert values["Procs"].value == FSet({ModelValue("p1"), ModelValue("p2")})
+    assert values["S"].value == "text" and values["B"].value is True
+    assert values["Neg"].value == -2
+    assert values["Op"].target == "Def" and values["Op"].module is None
+    assert (values["Inner"].target, values["Inner"].module) == ("Other", "Mod")
+    assert (values["K"].value, values["K"].module) == (ModelValue("k1"), "Mod")
+    assert cfg.specification == "Spec"
+    assert cfg.invariants == ["Inv1", "Inv2", "Inv3"]
+    assert cfg.properties == ["P1", "P2"]
+    assert cfg.constraints == ["C1"] and cfg.action_constraints == ["A1"]
+    assert (cfg.symmetry, cfg.view, cfg.alias) == ("Sym", "View", "Alias")
+    assert cfg.postconditions == ["Post"]
+    assert cfg.check_deadlock is False
+    assert cfg.model_values == ["p1", "p2", "k1"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("INIT\n", "expected a name after INIT"),
+    ("INIT A\nINIT B\n", "appears twice"),
+    ("CONSTANT N == 3\n", "expected = or <-"),
+    ("CHECK_DEADLOCK maybe\n", "TRUE or FALSE"),
+    ("FOO Bar\n", "expected a keyword"),
+    ("CONSTANT S = {1, 2\n", "expected , or }"),
+    ("(* never closed\n", "unterminated comment"),
+])
+def test_malformed_files_are_reported_with_their_line(text, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_config_text(text, "M.cfg")
+
+
+def test_error_positions_name_the_file_and_line():
+    with pytest.raises(ConfigError) as info:
+        parse_config_text("INIT Init\nNEXT Next\nINVARIANT\n  Inv !\n", "M.cfg")
+    assert info.value.positions[0].line == 4

@@ -1,0 +1,171 @@
+"""Whole models: successor semantics, symmetry, instances, liveness. Every expected figure
+here was produced by TLC (tla2tools, -workers 1) on the same spec and model."""
+
+import pytest
+
+from conformance.result import Outcome
+from conformance.tla import check_model
+from conformance.tla.errors import EvalError
+from conformance.tla.model import load
+
+
+def check(specdir, spec, cfg=None):
+    return check_model(specdir / f"{spec}.tla", specdir / f"{cfg or spec}.cfg")
+
+
+def test_branching_counts_duplicates_as_tlc_does(specdir):
+    # \E and \/ yield a successor per witness while variables are unassigned, and only
+    # one once all are assigned (TLC: 60 generated, 8 distinct, depth 3)
+    r = check(specdir, "Branching")
+    assert r.outcome is Outcome.HOLDS
+    assert (r.states_generated, r.distinct_states, r.depth) == (60, 8, 3)
+
+
+@pytest.mark.parametrize("cfg, generated, distinct", [("Sym", 21, 10), ("SymNone", 55, 27)])
+def test_symmetry_reduces_like_tlc(specdir, cfg, generated, distinct):
+    r = check(specdir, "Sym", cfg)
+    assert (r.states_generated, r.distinct_states, r.depth) == (generated, distinct, 7)
+
+
+def test_symmetry_sets_are_closed_under_composition(specdir):
+    # Permutations(A) \cup Permutations(V) also relates states that differ by a swap in
+    # A and one in V at once (TLC: 35 generated, 6 distinct; without closure it would be 8)
+    r = check(specdir, "SymUnion")
+    assert (r.states_generated, r.distinct_states, r.depth) == (35, 6, 3)
+
+
+def test_action_composition_counts_intermediate_states(specdir):
+    # TLC (-Dtlc2.tool.impl.Tool.cdot=true): 60 generated, 20 distinct, depth 8
+    r = check(specdir, "Compose")
+    assert r.outcome is Outcome.HOLDS, r.message
+    assert (r.states_generated, r.distinct_states, r.depth) == (60, 20, 8)
+
+
+def test_enabled_keeps_substituted_instance_variables_by_name(specdir):
+    # WF of an instance action whose UNCHANGED variable is substituted by an expression:
+    # TLC binds it by name under ENABLED instead of failing (4 / 4 / 4, property holds)
+    r = check(specdir, "Outer")
+    assert r.outcome is Outcome.HOLDS, r.message
+    assert (r.states_generated, r.distinct_states, r.depth) == (4, 4, 4)
+
+
+def test_instances_recursion_and_lambda(specdir):
+    r = check(specdir, "Inst")
+    assert r.outcome is Outcome.HOLDS, r.message
+    assert (r.states_generated, r.distinct_states, r.depth) == (4, 4, 4)
+
+
+@pytest.mark.parametrize("cfg, outcome, trace, loop", [
+    ("Fair_Reaches3_Spec", Outcome.PROPERTY_VIOLATED, [0, 1, 2], 2),
+    ("Fair_Reaches3_WeakSpec", Outcome.HOLDS, None, None),
+    ("Fair_Always0_WeakSpec", Outcome.PROPERTY_VIOLATED, [0, 1, 2, 3], 3),
+    ("Fair_Always0_FullSpec", Outcome.HOLDS, None, None),
+    ("Fair_LeadsBack_FullSpec", Outcome.HOLDS, None, None),
+    ("Fair_LeadsBack_WeakSpec", Outcome.PROPERTY_VIOLATED, [0, 1, 2, 3], 3),
+    ("Fair_Stays_FullSpec", Outcome.PROPERTY_VIOLATED, [0, 1, 2, 3], 0),
+])
+def test_liveness_under_fairness(specdir, cfg, outcome, trace, loop):
+    r = check(specdir, "Fair", cfg)
+    assert r.outcome is outcome, r.message
+    assert (r.states_generated, r.distinct_states, r.depth) == (5, 4, 4)
+    if trace is None:
+        assert r.counterexample is None
+    else:
+        assert [s.state["x"] for s in r.counterexample.steps] == trace
+        assert r.counterexample.header.loop == loop
+
+
+def test_incompletely_specified_successor_is_an_error(tla):
+    path = tla.spec("VARIABLES x, y\nInit == x = 0 /\\ y = 0\nNext == x' = 1",
+                    "INIT Init\nNEXT Next\n")
+    r = check_model(path, path.with_suffix(".cfg"))
+    assert r.outcome is Outcome.EVALUATION_ERROR
+    assert "not completely specified" in r.message and "y" in r.message
+
+
+def test_state_and_action_constraints_bound_the_search(tla):
+    path = tla.spec("VARIABLE x\nInit == x = 0\nNext == x' = x + 1\nC == x < 5\n"
+                    "A == x' # 3", "INIT Init\nNEXT Next\nCONSTRAINT C\n"
+                    "ACTION_CONSTRAINT A\nCHECK_DEADLOCK FALSE\n")
+    r = check_model(path, path.with_suffix(".cfg"))
+    # TLC: 3 distinct (0, 1, 2); generated counts the excluded successor 3 too
+    assert (r.states_generated, r.distinct_states) == (4, 3)
+
+
+def test_progress_reports_figures_while_searching(tla):
+    from conformance.result import Progress
+    from conformance.tla.explore import Explorer
+
+    path = tla.spec("VARIABLE x\nInit == x = 0\nNext == x < 1000 /\\ x' = x + 1",
+                    "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n")
+    reports: list[Progress] = []
+    explorer = Explorer(load(path, path.with_suffix(".cfg")), progress=reports.append,
+                        progress_interval=0.0)
+    explorer.run()
+    assert reports and all(isinstance(p, Progress) for p in reports)
+    figures = [(p.distinct_states, p.depth) for p in reports]
+    assert figures == sorted(figures) and 0 < figures[-1][0] <= 1001
+
+
+def test_view_merges_states_with_equal_views(tla):
+    path = tla.spec("VARIABLES x, t\nInit == x = 0 /\\ t = 0\n"
+                    "Next == x' = (x + 1) % 3 /\\ t' = t + 1 /\\ t < 6\nV == x",
+                    "INIT Init\nNEXT Next\nVIEW V\nCHECK_DEADLOCK FALSE\n")
+    r = check_model(path, path.with_suffix(".cfg"))
+    assert r.distinct_states == 3
+
+
+def test_deadlock_is_a_state_without_successors(tla):
+    path = tla.spec("VARIABLE x\nInit == x = 0\nNext == x < 2 /\\ x' = x + 1",
+                    "INIT Init\nNEXT Next\n")
+    r = check_model(path, path.with_suffix(".cfg"))
+    assert r.outcome is Outcome.DEADLOCK
+    assert [s.state["x"] for s in r.counterexample.steps] == [0, 1, 2]
+    r = check_model(path, path.with_suffix(".cfg"), check_deadlock=False)
+    assert r.outcome is Outcome.HOLDS
+
+
+def test_actions_are_named_by_the_definition_tlc_enters(tla):
+    path = tla.spec("CONSTANT P\nVARIABLE x\nInit == x = 0\n"
+                    "Go(p) == x < 2 /\\ x' = x + 1\nNext == \\E p \\in P : Go(p)\n"
+                    "Small == x < 2", "CONSTANT P = {a, b}\nINIT Init\nNEXT Next\n"
+                    "INVARIANT Small\n")
+    r = check_model(path, path.with_suffix(".cfg"))
+    assert r.outcome is Outcome.INVARIANT_VIOLATED
+    steps = r.counterexample.steps
+    assert [s.action for s in steps] == ["Init", "Go", "Go"]
+    assert steps[1].params["p"].name == "a"
+    assert (steps[1].location.line, steps[1].location.column) == (6, 10)  # Go's body
+
+
+def test_error_positions_come_from_a_traced_rerun(tla):
+    path = tla.spec("VARIABLE s\nInit == s = <<1>>\nNext == s' = Tail(s) /\\ Head(s) > 0",
+                    "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n")
+    r = check_model(path, path.with_suffix(".cfg"))
+    assert r.outcome is Outcome.EVALUATION_ERROR
+    assert r.message == "Attempted to apply Tail to the empty sequence."
+    # the action, the conjunct, then Tail(s): as TLC lists them
+    assert [(p.line, p.column) for p in r.positions] == [(5, 9), (5, 9), (5, 14)]
+
+
+def test_constants_can_replace_definitions_and_be_overridden(tla):
+    path = tla.spec("CONSTANT N\nDef == 1\nVARIABLE x\nInit == x = N + Def\nNext == UNCHANGED x",
+                    "CONSTANT N = 2\nDef <- Two\nINIT Init\nNEXT Next\n")
+    text = path.read_text().replace("Def == 1", "Def == 1\nTwo == 2")
+    path.write_text(text)
+    model = load(path, path.with_suffix(".cfg"))
+    assert model.all_initial_states() == [(4,)]
+
+
+def test_load_reports_missing_init(tla):
+    path = tla.spec("VARIABLE x\nInit == x = 0", "")
+    r = check_model(path, path.with_suffix(".cfg"))
+    assert r.outcome is Outcome.CONFIG_ERROR
+
+
+def test_unassigned_primed_variable_read_is_an_evaluation_error(tla):
+    path = tla.spec("VARIABLE x\nInit == x = 0\nNext == x' > 0 /\\ x' = 1",
+                    "INIT Init\nNEXT Next\n")
+    model = load(path, path.with_suffix(".cfg"))
+    with pytest.raises(EvalError, match="used before it is assigned"):
+        model.successors((0,), model.actions[0], lambda t: None)
