@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 CONFORM := $(VENV)/bin/conform
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup test lint prove clean
+.PHONY: setup check modelcheck test lint prove clean
 
 setup: $(STAMP)
 
@@ -17,6 +17,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
+
+# The main job. Model checking now; the implementation's conformance joins it when it lands.
+check: modelcheck
+
+# Every model in specs/manifest.json, on TLC when it is found (else the embedded engine),
+# compared with the manifest; counterexamples go to traces/counterexamples/.
+modelcheck: setup
+	$(CONFORM) modelcheck specs --engine auto
 
 test: setup
 	$(PY) -m pytest -q

@@ -57,6 +57,20 @@ _VIOLATIONS = frozenset(
 # to it, so it is reported like a violation; an assumption failure is a violated ASSUME.
 
 
+@dataclass(frozen=True)
+class Progress:
+    """A progress report while a model is being checked (TLC prints one every minute).
+
+    Both engines call their ``progress`` callback with one of these; any field may be None
+    when the engine does not know it yet.
+    """
+
+    states_generated: int | None = None
+    distinct_states: int | None = None
+    states_left: int | None = None  # states found but not yet explored
+    depth: int | None = None
+
+
 @dataclass
 class CheckResult:
     """The outcome of checking one model, with the figures TLC reports."""

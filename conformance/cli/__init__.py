@@ -15,7 +15,7 @@ import sys
 from conformance import __version__
 from conformance.errors import UserError
 
-COMMANDS = ["trace", "prove"]
+COMMANDS = ["trace", "tlc", "modelcheck", "prove", "cluster", "kv"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,29 +24,38 @@ err_console = Console(stderr=True, highlight=False)
 def print_error(e: UserError) -> None:
     where = escape(f"{e.position}: ") if e.position else ""
     err_console.print(f"[bold red]error:[/] {where}", end="")
-    err_console.print(e.message, markup=False)
+    err_console.print(e.message, markup=False, soft_wrap=True)
     if e.hint:
-        err_console.print(e.hint, markup=False, style="yellow")
+        err_console.print(e.hint, markup=False, style="yellow", soft_wrap=True)
 
 
 def _fmt(n: int | None) -> str:
     return "" if n is None else f"{n:,}"
 
 
-def results_table(results: Iterable[CheckResult], title: str | None = None) -> Table:
+def results_table(results: Iterable[CheckResult], title: str | None = None,
+                  expected: Iterable[tuple[str, bool]] | None = None) -> Table:
+    """One row per checked model. ``expected`` adds what each model was expected to give
+    (a manifest's word) and whether the result agrees with it."""
     table = Table(title=title)
+    expected_cells = list(expected) if expected is not None else None
     for col, justify in [("spec", "left"), ("model", "left"), ("engine", "left"),
                          ("outcome", "left"), ("violated", "left"), ("states", "right"),
                          ("distinct", "right"), ("depth", "right"), ("trace", "right"),
                          ("time", "right")]:
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    for r in results:
+    if expected_cells is not None:
+        table.add_column("expected", justify="left")
+    for i, r in enumerate(results):
         colour = "green" if r.ok else ("red" if r.outcome.is_violation else "magenta")
         trace = str(len(r.counterexample.steps)) if r.counterexample else ""
-        table.add_row(r.spec, r.model, r.engine, f"[{colour}]{r.outcome.value}[/]",
-                      r.violated or "", _fmt(r.states_generated), _fmt(r.distinct_states),
-                      _fmt(r.depth), trace,
-                      "" if r.duration is None else f"{r.duration:.1f}s")
+        row = [r.spec, r.model, r.engine, f"[{colour}]{r.outcome.value}[/]",
+               r.violated or "", _fmt(r.states_generated), _fmt(r.distinct_states),
+               _fmt(r.depth), trace, "" if r.duration is None else f"{r.duration:.1f}s"]
+        if expected_cells is not None:
+            word, agrees = expected_cells[i]
+            row.append(f"[green]{word} ✓[/]" if agrees else f"[bold red]{word} ✗[/]")
+        table.add_row(*row)
     return table
 
 

@@ -91,11 +91,18 @@ def write_trace(trace: Trace, path: str | os.PathLike) -> Path:
             writer = TraceWriter(out, trace.header)
             for step in trace.steps:
                 writer.write(step)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a trace is not
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # --------------------------------------------------------------------------- reading

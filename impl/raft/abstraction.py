@@ -16,10 +16,12 @@ reads, the client reads batched onto one spec-level read).
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from conformance.values import Fn, FSet, ModelValue, Tup, record
 from impl.raft.core import Node, Role
+from impl.raft.log import RaftLog
 from impl.raft.messages import (
     AppendRequest,
     AppendResponse,
@@ -64,6 +66,7 @@ class Abstraction:
         self.servers = sorted(servers)
         self.value_of = value_of
         self._entry_cache: dict[Entry, Fn] = {}
+        self._log_cache: dict[int, tuple[RaftLog, int, Tup]] = {}
 
     # ------------------------------------------------------------------ pieces
 
@@ -83,22 +86,37 @@ class Abstraction:
     def entries(self, es: Iterable[Entry]) -> Tup:
         return Tup(self.entry(e) for e in es)
 
+    def log(self, log: RaftLog) -> Tup:
+        """A node's log as a tuple of entry records, extended rather than rebuilt when the
+        log has only grown since the last call (traces call this after every step)."""
+        cached = self._log_cache.get(id(log))
+        if cached is not None and cached[0] is log and cached[1] == log.truncations:
+            tup = cached[2]
+            if len(tup) == len(log.entries):
+                return tup
+            if len(tup) < len(log.entries):
+                tup = Tup(tup + tuple(self.entry(e) for e in log.entries[len(tup):]))
+                self._log_cache[id(log)] = (log, log.truncations, tup)
+                return tup
+        tup = self.entries(log.entries)
+        self._log_cache[id(log)] = (log, log.truncations, tup)
+        return tup
+
     def message(self, m: Message) -> Fn:
-        t = type(m)
         src, dst = server(m.src), server(m.dst)
-        if t is VoteRequest:
+        if isinstance(m, VoteRequest):
             return record(type="PreVoteRequest" if m.prevote else "RequestVoteRequest",
                           term=m.term, source=src, dest=dst, lastLogTerm=m.last_log_term,
                           lastLogIndex=m.last_log_index)
-        if t is VoteResponse:
+        if isinstance(m, VoteResponse):
             return record(type="PreVoteResponse" if m.prevote else "RequestVoteResponse",
                           term=m.term, source=src, dest=dst, granted=m.granted)
-        if t is AppendRequest:
+        if isinstance(m, AppendRequest):
             return record(type="AppendEntriesRequest", term=m.term, source=src, dest=dst,
                           prevLogIndex=m.prev_index, prevLogTerm=m.prev_term,
                           entries=self.entries(m.entries), commitIndex=m.commit,
                           ctx=m.read_round)
-        if t is AppendResponse:
+        if isinstance(m, AppendResponse):
             return record(type="AppendEntriesResponse", term=m.term, source=src, dest=dst,
                           success=m.success, matchIndex=m.match_index, ctx=m.read_round)
         raise TypeError(f"not a Raft message: {m!r}")
@@ -137,7 +155,7 @@ class Abstraction:
             "currentTerm": per_server(lambda n: n.term),
             "votedFor": per_server(lambda n: NIL if n.voted_for is None
                                    else server(n.voted_for)),
-            "log": per_server(lambda n: self.entries(n.log.entries)),
+            "log": per_server(lambda n: self.log(n.log)),
             "state": per_server(lambda n: n.role.value),
             "commitIndex": per_server(lambda n: n.commit),
             "votesGranted": per_server(lambda n: FSet(server(s) for s in n.votes)),
@@ -171,7 +189,7 @@ class Abstraction:
         view = {
             "currentTerm": n.term,
             "votedFor": NIL if n.voted_for is None else server(n.voted_for),
-            "log": self.entries(n.log.entries),
+            "log": self.log(n.log),
             "state": n.role.value,
             "commitIndex": n.commit,
             "votesGranted": FSet(server(s) for s in n.votes),

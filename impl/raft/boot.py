@@ -7,15 +7,15 @@ would forget it.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from impl.raft import wal
-from impl.raft.core import Node, Options, Tracer
+from impl.raft.core import DEFAULT_OPTIONS, Node, Options, Tracer
 from impl.raft.messages import NodeId
 
 
 def start_node(node_id: NodeId, members: Iterable[NodeId], file: wal.File,
-               options: Options = Options(), tracer: Tracer | None = None,
+               options: Options = DEFAULT_OPTIONS, tracer: Tracer | None = None,
                sync: bool = True) -> tuple[Node, wal.WAL, wal.Recovered]:
     rec = wal.recover(file)
     voted_for = None if options.bugs.forget_vote_on_restart else rec.voted_for

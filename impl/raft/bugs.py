@@ -34,7 +34,7 @@ class Bugs:
         return [f.name for f in fields(cls)]
 
     @classmethod
-    def only(cls, *names: str) -> "Bugs":
+    def only(cls, *names: str) -> Bugs:
         unknown = set(names) - set(cls.names())
         if unknown:
             raise ValueError(f"unknown bug(s): {', '.join(sorted(unknown))}; "

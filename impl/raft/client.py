@@ -67,7 +67,7 @@ class Client:
             c.close()
         self._conns.clear()
 
-    async def __aenter__(self) -> "Client":
+    async def __aenter__(self) -> Client:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -114,7 +114,7 @@ class Client:
             self.attempts += 1
             try:
                 reply = await self._send(sid, req)
-            except (OSError, ConnectionError, asyncio.TimeoutError, codec.CodecError) as e:
+            except (TimeoutError, OSError, ConnectionError, codec.CodecError) as e:
                 last_error = f"{sid}: {e or type(e).__name__}"
                 self._drop(sid)
                 self.leader = None

@@ -21,7 +21,7 @@ class ClusterConfig:
     initial: list[str]
 
     @staticmethod
-    def local(n: int, base_port: int, host: str = "127.0.0.1", spare: int = 0) -> "ClusterConfig":
+    def local(n: int, base_port: int, host: str = "127.0.0.1", spare: int = 0) -> ClusterConfig:
         ids = [f"s{i}" for i in range(1, n + spare + 1)]
         return ClusterConfig({s: (host, base_port + k) for k, s in enumerate(ids)}, ids[:n])
 
@@ -33,7 +33,7 @@ class ClusterConfig:
         Path(path).write_text(json.dumps(self.to_json(), indent=2) + "\n")
 
     @staticmethod
-    def load(path: str | Path) -> "ClusterConfig":
+    def load(path: str | Path) -> ClusterConfig:
         path = Path(path)
         try:
             text = path.read_text()
@@ -46,7 +46,7 @@ class ClusterConfig:
         return ClusterConfig.from_json(data, str(path))
 
     @staticmethod
-    def from_json(data: object, name: str = "<cluster>") -> "ClusterConfig":
+    def from_json(data: object, name: str = "<cluster>") -> ClusterConfig:
         where = Position(name)
         if not isinstance(data, dict) or not isinstance(data.get("servers"), dict):
             raise UserError('the cluster file needs "servers": {"id": "host:port", ...}', where)

@@ -54,18 +54,17 @@ def _unpack_ids(buf: bytes, pos: int, n: int) -> tuple[list[str], int]:
 def encode_message(m: Message) -> bytes:
     """The body (kind byte and payload) of a Raft message frame."""
     ids = _pack_ids(m.src, m.dst)
-    t = type(m)
-    if t is VoteRequest:
+    if isinstance(m, VoteRequest):
         return bytes([VOTE_REQ]) + ids + _VOTE_REQ.pack(m.term, m.last_log_term,
                                                         m.last_log_index, m.prevote)
-    if t is VoteResponse:
+    if isinstance(m, VoteResponse):
         return bytes([VOTE_RESP]) + ids + _VOTE_RESP.pack(m.term, m.granted, m.prevote)
-    if t is AppendRequest:
+    if isinstance(m, AppendRequest):
         return (bytes([APPEND_REQ]) + ids
                 + _APPEND_REQ.pack(m.term, m.prev_index, m.prev_term, m.commit, m.read_round,
                                    m.beat, len(m.entries))
                 + encode_entries(m.entries))
-    if t is AppendResponse:
+    if isinstance(m, AppendResponse):
         return bytes([APPEND_RESP]) + ids + _APPEND_RESP.pack(
             m.term, m.success, m.match_index, m.read_round, m.beat)
     raise CodecError(f"not a Raft message: {m!r}")

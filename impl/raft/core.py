@@ -20,9 +20,10 @@ Every quorum decision calls :func:`impl.quorum.is_quorum` and every vote calls
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, Callable, Iterable
+from enum import StrEnum
+from typing import Any
 
 from impl.quorum import is_quorum
 from impl.raft.bugs import NO_BUGS, Bugs
@@ -40,7 +41,7 @@ from impl.raft.messages import (
 from impl.raft.rules import log_up_to_date
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     FOLLOWER = "Follower"
     PRE_CANDIDATE = "PreCandidate"
     CANDIDATE = "Candidate"
@@ -156,10 +157,14 @@ _PHANTOM_1, _PHANTOM_2 = "\0phantom-1", "\0phantom-2"
 _PHANTOMS = (_PHANTOM_1, _PHANTOM_2)
 
 
+DEFAULT_OPTIONS = Options()
+
+
 class Node:
     """One Raft server. Build it from what its storage recovered, then feed it inputs."""
 
-    def __init__(self, node_id: NodeId, members: Iterable[NodeId], options: Options = Options(),
+    def __init__(self, node_id: NodeId, members: Iterable[NodeId],
+                 options: Options = DEFAULT_OPTIONS,
                  term: int = 0, voted_for: NodeId | None = None,
                  entries: Iterable[Entry] = (), tracer: Tracer | None = None) -> None:
         self.id = node_id
@@ -226,8 +231,9 @@ class Node:
         return ready
 
     def _emit(self, action: str, **params: Any) -> None:
-        if self.tracer is not None:
-            self.tracer(self, action, params)
+        """Report a finished spec action; every call site tests ``self.tracer`` first, so
+        with tracing off an action costs one attribute test."""
+        self.tracer(self, action, params)  # type: ignore[misc]
 
     # ================================================================== small helpers
 
@@ -347,7 +353,8 @@ class Node:
             self.leader = None
             self._reset_role(Role.FOLLOWER)
             self._reset_timer()
-        self._emit("CheckQuorumTick", i=self.id)
+        if self.tracer is not None:
+            self._emit("CheckQuorumTick", i=self.id)
 
     def _timeout(self) -> None:
         """Timeout: rehearse with a pre-vote round, or stand for election."""
@@ -362,7 +369,8 @@ class Node:
                                        self.log.last_index, prevote=True))
         else:
             self._campaign()
-        self._emit("Timeout", i=self.id)
+        if self.tracer is not None:
+            self._emit("Timeout", i=self.id)
         if self.role is Role.LEADER:
             self._broadcast()
 
@@ -429,7 +437,8 @@ class Node:
             grant = m.term > self.term and self._log_ok(m.last_log_term, m.last_log_index)
             self._send(VoteResponse(m.term if grant else self.term, self.id, m.src, grant,
                                     prevote=True))
-        self._emit("HandlePreVoteRequest", i=self.id, m=m)
+        if self.tracer is not None:
+            self._emit("HandlePreVoteRequest", i=self.id, m=m)
 
     def _handle_prevote_response(self, m: VoteResponse) -> None:
         was_leader = self.role is Role.LEADER
@@ -439,14 +448,16 @@ class Node:
             self.votes.add(m.src)
             if self._quorum(lambda s: s in self.votes):
                 self._campaign()
-        self._emit("HandlePreVoteResponse", i=self.id, m=m)
+        if self.tracer is not None:
+            self._emit("HandlePreVoteResponse", i=self.id, m=m)
         if self.role is Role.LEADER and not was_leader:
             self._broadcast()
 
     def _handle_vote_request(self, m: VoteRequest) -> None:
         """One vote per term, only for a log at least as up to date as ours."""
         if m.term > self.term and self.in_lease():
-            self._emit("HandleRequestVoteRequest", i=self.id, m=m)
+            if self.tracer is not None:
+                self._emit("HandleRequestVoteRequest", i=self.id, m=m)
             return
         if m.term > self.term:
             self.term = m.term
@@ -463,7 +474,8 @@ class Node:
                 self._persist_hard_state()
             self._reset_timer()
         self._send(VoteResponse(self.term, self.id, m.src, grant))
-        self._emit("HandleRequestVoteRequest", i=self.id, m=m)
+        if self.tracer is not None:
+            self._emit("HandleRequestVoteRequest", i=self.id, m=m)
 
     def _handle_vote_response(self, m: VoteResponse) -> None:
         was_leader = self.role is Role.LEADER
@@ -473,7 +485,8 @@ class Node:
             self.votes.add(m.src)
             if self._quorum(lambda s: s in self.votes):
                 self._become_leader()
-        self._emit("HandleRequestVoteResponse", i=self.id, m=m)
+        if self.tracer is not None:
+            self._emit("HandleRequestVoteResponse", i=self.id, m=m)
         if self.role is Role.LEADER and not was_leader:
             self._broadcast()  # just elected: announce it
 
@@ -483,7 +496,8 @@ class Node:
         if m.term < self.term and not self.bugs.accept_stale_append:
             self._send(AppendResponse(self.term, self.id, m.src, False, 0,
                                       read_round=m.read_round, beat=m.beat))
-            self._emit("HandleAppendEntriesRequest", i=self.id, m=m)
+            if self.tracer is not None:
+                self._emit("HandleAppendEntriesRequest", i=self.id, m=m)
             return
         if m.term > self.term:
             self.term = m.term
@@ -497,10 +511,15 @@ class Node:
         ok = m.prev_index == 0 or (m.prev_index <= log.last_index
                                    and log.term_at(m.prev_index) == m.prev_term)
         if not ok:
-            hint = min(log.last_index, m.prev_index - 1)
+            # Fast back-off: skip the whole conflicting term (or to our log's end) at once.
+            if m.prev_index > log.last_index:
+                hint = log.last_index
+            else:
+                hint = log.first_index_of_term(m.prev_index) - 1
             self._send(AppendResponse(m.term, self.id, m.src, False, hint,
                                       read_round=m.read_round, beat=m.beat))
-            self._emit("HandleAppendEntriesRequest", i=self.id, m=m)
+            if self.tracer is not None:
+                self._emit("HandleAppendEntriesRequest", i=self.id, m=m)
             return
         last_new = m.prev_index + len(m.entries)
         if self.bugs.truncate_without_conflict and log.last_index > last_new:
@@ -521,15 +540,18 @@ class Node:
             self.commit = max(self.commit, min(m.commit, last_new))
         self._send(AppendResponse(m.term, self.id, m.src, True, last_new,
                                   read_round=m.read_round, beat=m.beat))
-        self._emit("HandleAppendEntriesRequest", i=self.id, m=m)
+        if self.tracer is not None:
+            self._emit("HandleAppendEntriesRequest", i=self.id, m=m)
 
     def _handle_append_response(self, m: AppendResponse) -> None:
         if m.term > self.term:
             self._step_down(m.term)
-            self._emit("HandleAppendEntriesResponse", i=self.id, m=m)
+            if self.tracer is not None:
+                self._emit("HandleAppendEntriesResponse", i=self.id, m=m)
             return
         if m.term < self.term or self.role is not Role.LEADER:
-            self._emit("HandleAppendEntriesResponse", i=self.id, m=m)
+            if self.tracer is not None:
+                self._emit("HandleAppendEntriesResponse", i=self.id, m=m)
             return
         j = m.src
         self.inflight.discard(j)
@@ -547,7 +569,8 @@ class Node:
             self._leader_commit()
         else:
             self.next_index[j] = max(match + 1, min(nxt - 1, m.match_index + 1))
-        self._emit("HandleAppendEntriesResponse", i=self.id, m=m)
+        if self.tracer is not None:
+            self._emit("HandleAppendEntriesResponse", i=self.id, m=m)
         self._maybe_serve_read()
         if self.opts.lease_reads:
             self._extend_lease()
@@ -557,14 +580,23 @@ class Node:
     def _leader_commit(self) -> None:
         """The spec's LeaderCommit: commit the highest index that a quorum of the
         configuration stores, if its entry is of the current term (the paper's Figure 8:
-        an older entry commits only underneath one of ours)."""
+        an older entry commits only underneath one of ours).
+
+        The highest index a quorum stores is always some server's match index (or our own
+        last index), so only those are tried, highest first; and if the entry there is of
+        an older term, so is every entry below it, and nothing commits."""
         log = self.log
-        for n in range(log.last_index, self.commit, -1):
-            if log.term_at(n) != self.term and not self.bugs.commit_old_term:
-                break  # terms only fall going back: nothing of ours below here
-            if self._quorum(lambda s: s == self.id or self.match_index.get(s, 0) >= n):
-                self.commit = n
+        candidates = {log.last_index, *self.match_index.values()}
+        for n in sorted((c for c in candidates if self.commit < c <= log.last_index),
+                        reverse=True):
+            if self._quorum(self._stores(n)):
+                if log.term_at(n) == self.term or self.bugs.commit_old_term:
+                    self.commit = n
                 return
+
+    def _stores(self, n: int) -> Callable[[NodeId], bool]:
+        """Whether a server (this leader included) is known to store index ``n``."""
+        return lambda s: s == self.id or self.match_index.get(s, 0) >= n
 
     def _send_append(self, j: NodeId) -> None:
         """AppendEntries: everything from nextIndex (nothing: a heartbeat)."""
@@ -574,7 +606,8 @@ class Node:
                                  self.log.slice(nxt, last), self.commit, self.read_round,
                                  self.beat))
         self.inflight.add(j)
-        self._emit("AppendEntries", i=self.id, j=j)
+        if self.tracer is not None:
+            self._emit("AppendEntries", i=self.id, j=j)
 
     def _broadcast(self, only_idle: bool = False) -> None:
         for p in self.peers():
@@ -598,7 +631,8 @@ class Node:
             return
         entry = Entry(self.term, EntryKind.NORMAL, p.data)
         self._append_own(entry, p.token)
-        self._emit("ClientRequest", i=self.id, v=entry)
+        if self.tracer is not None:
+            self._emit("ClientRequest", i=self.id, v=entry)
         self._broadcast(only_idle=True)
 
     def _append_own(self, entry: Entry, token: Any) -> None:
@@ -632,11 +666,13 @@ class Node:
             return
         if c.add is not None:
             self._append_own(Entry.config(self.term, members | {c.add}), c.token)
-            self._emit("AddServer", i=self.id, j=c.add)
+            if self.tracer is not None:
+                self._emit("AddServer", i=self.id, j=c.add)
         else:
             self.inflight.discard(c.remove)  # type: ignore[arg-type]
             self._append_own(Entry.config(self.term, members - {c.remove}), c.token)
-            self._emit("RemoveServer", i=self.id, j=c.remove)
+            if self.tracer is not None:
+                self._emit("RemoveServer", i=self.id, j=c.remove)
         self._broadcast(only_idle=True)
 
     # ------------------------------------------------------------------ reads
@@ -664,7 +700,8 @@ class Node:
         self.read_index = self.commit
         self.read_acks = {self.id}
         self.reads_batch, self.reads_waiting = self.reads_waiting, []
-        self._emit("ClientRead", i=self.id)
+        if self.tracer is not None:
+            self._emit("ClientRead", i=self.id)
         if not self._maybe_serve_read():
             self._broadcast()
 
@@ -678,7 +715,8 @@ class Node:
         self.reads_batch = []
         self.read_index = None
         self.read_acks = set()
-        self._emit("ServeRead", i=self.id)
+        if self.tracer is not None:
+            self._emit("ServeRead", i=self.id)
         if self.reads_waiting:
             self._client_read()
         return True
@@ -688,13 +726,15 @@ class Node:
         leader can be elected before t + election_ticks (followers reset their timers when
         b arrives, after t, and ignore votes while they hear from us). Assumes the nodes'
         clocks run at about the same rate."""
-        acked = self.beat_acked
         for b in sorted(self.beat_sent_at, reverse=True):
             if self.beat_sent_at[b] + self.opts.election_ticks <= self.lease_until:
                 return
-            if self._quorum(lambda s: s == self.id or acked.get(s, 0) >= b):
+            if self._quorum(self._acked_beat(b)):
                 self.lease_until = self.beat_sent_at[b] + self.opts.election_ticks
                 return
+
+    def _acked_beat(self, b: int) -> Callable[[NodeId], bool]:
+        return lambda s: s == self.id or self.beat_acked.get(s, 0) >= b
 
     # ================================================================== applying
 

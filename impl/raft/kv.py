@@ -35,7 +35,7 @@ class Command:
         return json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
 
     @staticmethod
-    def decode(data: bytes) -> "Command":
+    def decode(data: bytes) -> Command:
         d = json.loads(data)
         return Command(d["c"], d["s"], d["o"], d["k"], d.get("v"))
 

@@ -7,18 +7,19 @@ once.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from impl.raft.messages import Entry, EntryKind, NodeId
 
 
 class RaftLog:
-    __slots__ = ("entries", "initial_members", "_config_at")
+    __slots__ = ("entries", "initial_members", "_config_at", "truncations")
 
     def __init__(self, initial_members: Iterable[NodeId], entries: Iterable[Entry] = ()) -> None:
         self.entries: list[Entry] = []
         self.initial_members = frozenset(initial_members)
         self._config_at: list[int] = []  # indices of CONFIG entries, ascending
+        self.truncations = 0  # bumped on every truncation, so a reader can tell growth apart
         self.append(entries)
 
     # ------------------------------------------------------------------ reading
@@ -86,5 +87,6 @@ class RaftLog:
     def truncate(self, first_gone: int) -> None:
         """Delete entries ``first_gone..`` (a real conflict with the leader's log)."""
         del self.entries[first_gone - 1:]
+        self.truncations += 1
         while self._config_at and self._config_at[-1] >= first_gone:
             self._config_at.pop()

@@ -26,7 +26,7 @@ class Entry:
     data: bytes = b""
 
     @staticmethod
-    def config(term: int, members: frozenset[NodeId]) -> "Entry":
+    def config(term: int, members: frozenset[NodeId]) -> Entry:
         return Entry(term, EntryKind.CONFIG, ",".join(sorted(members)).encode())
 
     def members(self) -> frozenset[NodeId]:

@@ -30,6 +30,7 @@ from impl.raft.abstraction import VARIABLES, Abstraction, text_value
 from impl.raft.boot import start_node
 from impl.raft.cluster_config import ClusterConfig
 from impl.raft.core import (
+    DEFAULT_OPTIONS,
     ChangeMembers,
     DrawTimeout,
     Input,
@@ -51,7 +52,7 @@ PEER_QUEUE = 10_000  # frames waiting for a slow or absent peer before the oldes
 class _Peer:
     """The outbound connection to one peer: reconnects, and drops what it cannot send."""
 
-    def __init__(self, server: "RaftServer", peer_id: str) -> None:
+    def __init__(self, server: RaftServer, peer_id: str) -> None:
         self.server = server
         self.id = peer_id
         self.queue: list[bytes] = []
@@ -95,7 +96,7 @@ class _Peer:
 
 class RaftServer:
     def __init__(self, node_id: str, cluster: ClusterConfig, data_dir: str | Path,
-                 options: Options = Options(), sync: bool = True, tick: float = 0.01,
+                 options: Options = DEFAULT_OPTIONS, sync: bool = True, tick: float = 0.01,
                  trace_path: str | Path | None = None, max_frame: int = codec.MAX_FRAME,
                  seed: int | None = None) -> None:
         if node_id not in cluster.servers:
@@ -185,6 +186,7 @@ class RaftServer:
         assert node is not None
         while True:
             await self._wake.wait()
+            await asyncio.sleep(0)  # let the readers that are ready queue theirs too
             self._wake.clear()
             batch, self._inbox = self._inbox, []
             merged = Ready()
@@ -198,8 +200,12 @@ class RaftServer:
                     node.step(DrawTimeout(self.rng.randrange(self.options.election_ticks)))
             self.stats["batches"] += 1
             if merged.must_persist:
-                await asyncio.to_thread(self.wal.save, merged.hard_state, merged.log_writes)
-                self.stats["syncs"] += self.sync
+                if self.sync:  # fsync in a worker thread, so the sockets keep flowing
+                    await asyncio.to_thread(self.wal.save, merged.hard_state,
+                                            merged.log_writes)
+                    self.stats["syncs"] += 1
+                else:
+                    self.wal.save(merged.hard_state, merged.log_writes)
             for m in merged.messages:
                 self._send(m)
             self._finish(merged)
@@ -265,7 +271,8 @@ class RaftServer:
 
     # ------------------------------------------------------------------ connections
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _accept(self, reader: asyncio.StreamReader,
+                      writer: asyncio.StreamWriter) -> None:
         self._conns.add(writer)
         try:
             kind, hello = await asyncio.wait_for(codec.read_frame(reader, self.max_frame), 5)
@@ -277,8 +284,7 @@ class RaftServer:
                 await self._serve_client(reader, writer)
             else:
                 raise codec.CodecError(f"unknown role {hello.get('role')!r}")
-        except (codec.CodecError, asyncio.IncompleteReadError, asyncio.TimeoutError,
-                ConnectionError, OSError):
+        except (TimeoutError, codec.CodecError, asyncio.IncompleteReadError, OSError):
             pass
         finally:
             self._conns.discard(writer)
@@ -349,7 +355,7 @@ class RaftServer:
         if op == "status":
             n = self.node
             assert n is not None
-            return {"ok": True, "id": self.id, "role": n.role.value, "term": n.term,
+            return {"ok": True, "server": self.id, "role": n.role.value, "term": n.term,
                     "leader": n.leader, "commit": n.commit, "last_index": n.log.last_index,
                     "members": sorted(n.members()), "applied": self.kv.applied_index}
         return {"ok": False, "error": f"unknown operation {op!r}"}

@@ -15,10 +15,13 @@ initial configuration exist from the start, with empty logs, and wait to be adde
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
-from impl.raft.abstraction import Abstraction
+from conformance.trace import TraceHeader
+from conformance.values import FSet, ModelValue
+from impl.raft.abstraction import NIL, VARIABLES, Abstraction, server
 from impl.raft.boot import start_node
 from impl.raft.core import (
     ChangeMembers,
@@ -29,8 +32,8 @@ from impl.raft.core import (
     Options,
     Propose,
     Read,
-    Receive,
     Ready,
+    Receive,
     Reply,
     Tick,
 )
@@ -60,7 +63,8 @@ class SimConfig:
 
 
 class RaftSimulation(Simulation):
-    def __init__(self, config: SimConfig = SimConfig()) -> None:
+    def __init__(self, config: SimConfig | None = None) -> None:
+        config = config or SimConfig()
         super().__init__(config.servers, trace=config.trace)
         self.config = config
         self.initial = tuple(config.initial or config.servers)
@@ -204,6 +208,23 @@ class RaftSimulation(Simulation):
 
     def schedule_json(self) -> list[dict]:
         return [d.to_json() for d in self.history]
+
+    def header(self) -> TraceHeader:
+        """The trace header: the spec's constants for this cluster (``Bug`` is "None":
+        planted bugs live in the implementation, never in the spec it is checked against)
+        and the schedule so far."""
+        opts = self.config.options
+        return TraceHeader(
+            spec="Raft", protocol="raft", variables=list(VARIABLES),
+            constants={"Server": FSet(server(n) for n in self.config.servers),
+                       "InitialConfig": FSet(server(n) for n in self.initial),
+                       "Value": FSet(ModelValue(v) for v in self.config.values),
+                       "Nil": NIL, "PreVote": opts.pre_vote, "CheckQuorum": opts.check_quorum,
+                       "Bug": "None", "BatchSize": opts.max_batch},
+            origin={"tool": "conform raft simulator", "seed": self.config.seed,
+                    "bugs": opts.bugs.enabled(), "election_ticks": opts.election_ticks,
+                    "heartbeat_ticks": opts.heartbeat_ticks},
+            schedule=self.schedule_json())
 
 
 def servers(n: int) -> tuple[str, ...]:

@@ -11,15 +11,16 @@ The payload is opaque here: the simulator is shared by every protocol.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Hashable, Iterable, Iterator
+from typing import Any
 
 
 @dataclass(frozen=True)
 class Envelope:
     id: int
-    src: Hashable
-    dst: Hashable
+    src: str
+    dst: str
     payload: Any
 
 
@@ -27,13 +28,13 @@ class Network:
     def __init__(self) -> None:
         self._in_flight: dict[int, Envelope] = {}  # insertion order = send order
         self._next_id = 1
-        self._group: dict[Hashable, int] = {}  # node -> partition group; absent = group 0
+        self._group: dict[str, int] = {}  # node -> partition group; absent = group 0
         self.sent = 0
         self.delivered = 0
 
     # ------------------------------------------------------------------ sending
 
-    def send(self, src: Hashable, dst: Hashable, payload: Any) -> Envelope:
+    def send(self, src: str, dst: str, payload: Any) -> Envelope:
         env = Envelope(self._next_id, src, dst, payload)
         self._next_id += 1
         self._in_flight[env.id] = env
@@ -74,7 +75,7 @@ class Network:
         env = self.get(msg_id)
         return self.send(env.src, env.dst, env.payload)
 
-    def drop_to(self, node: Hashable) -> list[Envelope]:
+    def drop_to(self, node: str) -> list[Envelope]:
         """Drop everything addressed to a node (used when a node leaves for good)."""
         gone = [e for e in self._in_flight.values() if e.dst == node]
         for e in gone:
@@ -83,7 +84,7 @@ class Network:
 
     # ------------------------------------------------------------------ partitions
 
-    def partition(self, groups: Iterable[Iterable[Hashable]]) -> None:
+    def partition(self, groups: Iterable[Iterable[str]]) -> None:
         """Split the nodes: each listed group can talk within itself; unlisted nodes form
         group 0 together."""
         self._group = {}
@@ -98,10 +99,10 @@ class Network:
     def partitioned(self) -> bool:
         return bool(self._group)
 
-    def connected(self, a: Hashable, b: Hashable) -> bool:
+    def connected(self, a: str, b: str) -> bool:
         return self._group.get(a, 0) == self._group.get(b, 0)
 
-    def groups(self) -> list[list[Hashable]]:
+    def groups(self) -> list[list[str]]:
         by: dict[int, list] = {}
         for n, g in self._group.items():
             by.setdefault(g, []).append(n)

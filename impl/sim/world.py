@@ -20,8 +20,9 @@ So the crash is the spec's restart step, and the later restart changes nothing t
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from conformance.trace import Step
 from impl.sim.network import Network
@@ -50,7 +51,7 @@ class Decision:
         return out
 
     @staticmethod
-    def from_json(data: dict) -> "Decision":
+    def from_json(data: dict) -> Decision:
         arg = data.get("arg")
         if data["kind"] == "partition" and arg is not None:
             arg = tuple(tuple(g) for g in arg)
@@ -151,7 +152,7 @@ class Simulation:
         out.extend(self.client_decisions())
         return out
 
-    def _two_way_splits(self) -> list[tuple[tuple[str, ...], ...]]:
+    def _two_way_splits(self) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         ids = self.node_ids
         if len(ids) < 2:
             return []

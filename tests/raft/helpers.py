@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from impl.raft.core import Node
 from impl.raft.messages import Entry, EntryKind

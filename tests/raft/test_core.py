@@ -90,12 +90,12 @@ def test_append_rejects_a_stale_term():
 
 
 def test_append_rejects_when_prev_entry_is_missing_or_differs():
-    n = node(entries(1, 1), term=2)
-    (resp,) = n.step(append(2, 3, 1, entries(2))).messages
-    assert not resp.success and resp.match_index == 2  # hint: where our log ends
-    (resp,) = n.step(append(2, 2, 2, entries(2))).messages
-    assert not resp.success and resp.match_index == 1
-    assert terms(n) == [1, 1]
+    n = node(entries(1, 2, 2, 2), term=3)
+    (resp,) = n.step(append(3, 6, 1, entries(3))).messages
+    assert not resp.success and resp.match_index == 4  # hint: where our log ends
+    (resp,) = n.step(append(3, 4, 3, entries(3))).messages
+    assert not resp.success and resp.match_index == 1  # hint: before our whole term 2
+    assert terms(n) == [1, 2, 2, 2]
 
 
 def test_append_deletes_a_conflicting_suffix_and_appends():

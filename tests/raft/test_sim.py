@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from impl.raft.simulation import SimConfig, RaftSimulation, make
 from impl.raft.core import Options
+from impl.raft.simulation import RaftSimulation, SimConfig, make
 from impl.sim.world import Decision, DecisionError
 from tests.raft.helpers import random_walk, settle
 
@@ -90,3 +90,16 @@ def test_decisions_round_trip_through_json():
     for d in [Decision("deliver", "s1", 3), Decision("partition", None, (("s1",), ("s2",))),
               Decision("heal"), Decision("submit", "s1", "v1")]:
         assert Decision.from_json(json.loads(json.dumps(d.to_json()))) == d
+
+
+def test_a_simulated_trace_writes_and_reads_back(tmp_path):
+    from conformance.trace import Trace, read_trace, write_trace
+
+    sim = make(3, seed=4)
+    events = random_walk(sim, random.Random(4), 100)
+    path = write_trace(Trace(sim.header(), events), tmp_path / "t.ndjson")
+    back = read_trace(path)
+    assert back.header.constants["BatchSize"] == 64
+    assert back.header.schedule == sim.schedule_json()
+    assert [(s.action, s.params, s.state) for s in back.steps] == \
+        [(s.action, s.params, s.state) for s in events]

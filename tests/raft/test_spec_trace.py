@@ -14,14 +14,14 @@ from tests.raft.helpers import random_walk
 
 pytestmark = [
     pytest.mark.tlc,
-    pytest.mark.skipif(tlc_trace.find_jar() is None, reason="no tla2tools.jar or java"),
+    pytest.mark.skipif(tlc_trace.find_tlc() is None, reason="TLC not found (conform tlc where)"),
     pytest.mark.skipif(tlc_trace.find_spec() is None, reason="specs/Raft.tla not present"),
 ]
 
 
-def run(seed: int, steps: int, pre_vote: bool, bugs: Bugs = Bugs()) -> tuple[bool, str]:
+def run(seed: int, steps: int, pre_vote: bool, bugs: Bugs | None = None) -> tuple[bool, str]:
     opts = Options(pre_vote=pre_vote, check_quorum=pre_vote, election_ticks=3,
-                   heartbeat_ticks=1, max_batch=2, bugs=bugs)
+                   heartbeat_ticks=1, max_batch=2, bugs=bugs or Bugs())
     cfg = SimConfig(servers=("s1", "s2", "s3", "s4"), initial=("s1", "s2", "s3"),
                     options=opts, seed=seed)
     events = random_walk(RaftSimulation(cfg), random.Random(seed), steps)
@@ -35,9 +35,9 @@ def test_a_random_run_follows_the_spec():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed,pre_vote", [(2, False), (3, True), (5, False), (6, True)])
+@pytest.mark.parametrize("seed,pre_vote", [(2, False), (3, True)])
 def test_longer_random_runs_follow_the_spec(seed, pre_vote):
-    ok, report = run(seed, 500, pre_vote)
+    ok, report = run(seed, 400, pre_vote)
     assert ok, report
 
 

@@ -23,15 +23,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def find_spec() -> Path | None:
-    for p in (ROOT / "specs" / "Raft.tla", Path("/work/wt/specs/specs/Raft.tla")):
-        if p.exists():
-            return p
+    """specs/Raft.tla, or the file $CONFORM_RAFT_SPEC names (a spec being written)."""
+    for p in (os.environ.get("CONFORM_RAFT_SPEC"), ROOT / "specs" / "Raft.tla"):
+        if p and Path(p).is_file():
+            return Path(p)
     return None
 
 
-def find_jar() -> str | None:
-    jar = os.environ.get("TLA2TOOLS_JAR", "/work/tlc/tla2tools.jar")
-    return jar if Path(jar).exists() and shutil.which("java") else None
+def find_tlc() -> list[str] | None:
+    """The start of a TLC command line (the bridge's own discovery), or None."""
+    from conformance.errors import UserError
+    from conformance.tlc.toolchain import find_toolchain
+
+    try:
+        return find_toolchain().command()
+    except UserError:
+        return None
 
 
 def _call(step: Step) -> str:
@@ -46,8 +53,8 @@ def _call(step: Step) -> str:
 def check(steps: list[Step], servers: list[str], values: list[str], pre_vote: bool,
           check_quorum: bool, initial: list[str] | None = None,
           batch: int = 64) -> tuple[bool, str]:
-    spec, jar = find_spec(), find_jar()
-    assert spec is not None and jar is not None
+    spec, tlc = find_spec(), find_tlc()
+    assert spec is not None and tlc is not None
     variables = sorted(steps[0].state)
     states = ",\n  ".join(
         "[" + ", ".join(f"{v} |-> {to_tla(s.state[v])}" for v in variables) + "]"
@@ -93,8 +100,7 @@ TNext == \\/ k < {len(steps) - 1} /\\ Act /\\ MatchesNext(k + 2) /\\ k' = k + 1
 INIT TInit
 NEXT TNext
 """)
-        out = subprocess.run(["java", "-XX:+UseParallelGC", "-cp", jar, "tlc2.TLC",
-                              "-workers", "1", "-nowarning",
+        out = subprocess.run([*tlc, "-workers", "1", "-nowarning",
                               "-metadir", str(Path(d, "meta")), "RaftTrace"],
                              cwd=d, capture_output=True, text=True, timeout=300)
         text = out.stdout + out.stderr

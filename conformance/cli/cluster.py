@@ -1,0 +1,180 @@
+"""``conform cluster``: run a local Raft key-value cluster, or one server of it.
+
+``conform cluster up --nodes 3`` writes a cluster file, starts one server process per node
+on loopback, prints their addresses, and stops them all on Ctrl-C. ``conform kv`` then talks
+to it from the same directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conformance.errors import UserError
+
+DEFAULT_DIR = "conform-cluster"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("cluster", help="run a local Raft key-value cluster")
+    csub = p.add_subparsers(dest="cluster_command", metavar="ACTION", required=True)
+
+    up = csub.add_parser("up", help="start a cluster on loopback; Ctrl-C stops it")
+    up.add_argument("--nodes", type=int, default=3, help="servers in the initial configuration")
+    up.add_argument("--spare", type=int, default=0,
+                    help="extra servers started outside the configuration, to be added later")
+    up.add_argument("--base-port", type=int, default=7401)
+    up.add_argument("--dir", default=DEFAULT_DIR,
+                    help=f"where the cluster file, logs and traces go (default: {DEFAULT_DIR})")
+    _server_options(up)
+    up.set_defaults(func=_up)
+
+    node = csub.add_parser("node", help="run one server of a cluster file")
+    node.add_argument("--id", required=True)
+    node.add_argument("--cluster", required=True, help="the cluster file")
+    node.add_argument("--data", required=True, help="the server's data directory")
+    node.add_argument("--trace", help="write this server's trace to this file")
+    _server_options(node)
+    node.set_defaults(func=_node)
+
+    for name, helptext in (("add", "add a server to the configuration"),
+                           ("remove", "remove a server from the configuration")):
+        c = csub.add_parser(name, help=helptext)
+        c.add_argument("server")
+        _cluster_arg(c)
+        c.set_defaults(func=_change, change=name)
+
+    st = csub.add_parser("status", help="show every server's role, term and log")
+    _cluster_arg(st)
+    st.set_defaults(func=_status)
+
+
+def _server_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-sync", action="store_true", help="do not fsync the WAL (unsafe)")
+    p.add_argument("--tick", type=float, default=0.01, help="seconds per tick (default 0.01)")
+    p.add_argument("--election-ticks", type=int, default=15)
+    p.add_argument("--no-pre-vote", action="store_true")
+    p.add_argument("--no-check-quorum", action="store_true")
+    p.add_argument("--lease-reads", action="store_true")
+
+
+def _cluster_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cluster", default=os.environ.get("CONFORM_CLUSTER",
+                                                        f"{DEFAULT_DIR}/cluster.json"),
+                   help="the cluster file (default: $CONFORM_CLUSTER or "
+                        f"{DEFAULT_DIR}/cluster.json)")
+
+
+def _options(args: argparse.Namespace):
+    from impl.raft.core import Options
+
+    return Options(election_ticks=args.election_ticks, heartbeat_ticks=3,
+                   pre_vote=not args.no_pre_vote, check_quorum=not args.no_check_quorum,
+                   lease_reads=args.lease_reads)
+
+
+def _up(args: argparse.Namespace) -> int:
+    from impl.raft.cluster_config import ClusterConfig
+
+    if args.nodes < 1:
+        raise UserError("--nodes must be at least 1")
+    root = Path(args.dir)
+    root.mkdir(parents=True, exist_ok=True)
+    cluster = ClusterConfig.local(args.nodes, args.base_port, spare=args.spare)
+    cfile = root / "cluster.json"
+    cluster.dump(cfile)
+    flags = [f"--tick={args.tick}", f"--election-ticks={args.election_ticks}"]
+    flags += [f for f, on in (("--no-sync", args.no_sync), ("--no-pre-vote", args.no_pre_vote),
+                              ("--no-check-quorum", args.no_check_quorum),
+                              ("--lease-reads", args.lease_reads)) if on]
+    signal.signal(signal.SIGTERM, _interrupt)
+    procs = []
+    for sid in cluster.servers:
+        cmd = [sys.executable, "-m", "conformance", "cluster", "node", "--id", sid,
+               "--cluster", str(cfile), "--data", str(root / sid),
+               "--trace", str(root / f"{sid}.trace.ndjson"), *flags]
+        log = open(root / f"{sid}.log", "ab")
+        procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT))
+    for sid in cluster.servers:
+        role = "member" if sid in cluster.initial else "spare (conform cluster add)"
+        print(f"{sid}  {cluster.address(sid)}  {role}")
+    print(f"cluster file: {cfile}   try: conform kv put hello world")
+    print("Ctrl-C stops the cluster", flush=True)
+    try:
+        while True:
+            for sid, p in zip(cluster.servers, procs, strict=True):
+                if p.poll() is not None:
+                    raise UserError(f"server {sid} exited with status {p.returncode}",
+                                    hint=f"see {root / (sid + '.log')}")
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        print("stopping", file=sys.stderr)
+        return 0
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _node(args: argparse.Namespace) -> int:
+    from impl.raft.cluster_config import ClusterConfig
+    from impl.raft.server import serve
+
+    cluster = ClusterConfig.load(args.cluster)
+    if args.id not in cluster.servers:
+        raise UserError(f"{args.id} is not in {args.cluster}")
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        asyncio.run(serve(args.id, cluster, args.data, options=_options(args),
+                          sync=not args.no_sync, tick=args.tick, trace_path=args.trace))
+    except OSError as e:
+        raise UserError(f"{args.id} cannot listen on {cluster.address(args.id)}: {e.strerror}")
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def _change(args: argparse.Namespace) -> int:
+    from conformance.cli.kv import run_client
+
+    async def go(c):
+        return await (c.add_server(args.server) if args.change == "add"
+                      else c.remove_server(args.server))
+
+    run_client(args.cluster, go)
+    print(f"{args.change}ed {args.server}" if args.change == "add" else f"removed {args.server}")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from conformance.cli.kv import run_client
+    from conformance.cli.output import console
+
+    async def go(c):
+        out = []
+        for sid in c.cluster.servers:
+            try:
+                out.append(await c.status(sid))
+            except Exception as e:
+                out.append({"server": sid, "role": f"unreachable ({type(e).__name__})"})
+        return out
+
+    for s in run_client(args.cluster, go):
+        console.print(f"{s['server']:>6}  {s['role']:<12} term {s.get('term', '-'):<4} "
+                      f"commit {s.get('commit', '-'):<6} members {s.get('members', '-')}")
+    return 0
