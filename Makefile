@@ -6,7 +6,8 @@ PY     := $(VENV)/bin/python
 CONFORM := $(VENV)/bin/conform
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup check modelcheck test lint prove clean
+.PHONY: setup check modelcheck test lint prove conformance conformance-deep conformance-bugs replay \
+	clean
 
 setup: $(STAMP)
 
@@ -36,6 +37,30 @@ QUORUMS ?= specs/quorums.toml
 prove: setup
 	$(CONFORM) prove $(if $(N),-n $(N)) $(if $(L),-l $(L)) $(if $(B),-b $(B)) \
 		$(foreach f,$(QUORUMS),-q $(f))
+
+# Conformance: Hypothesis fault schedules drive the implementation, and every step it takes
+# is checked against the spec. The CI profile has a fixed seed. BUG=name switches on a
+# planted bug: the run must then fail and leave a replayable trace in traces/failing/.
+# PROTOCOL= (default: all), SEED=, EXAMPLES= override.
+PROTOCOL ?= all
+CONFORM_ARGS = --protocol $(PROTOCOL) $(if $(BUG),--bug $(BUG)) $(if $(SEED),--seed $(SEED)) \
+	$(if $(EXAMPLES),--examples $(EXAMPLES))
+conformance: setup
+	$(CONFORM) run --profile ci $(CONFORM_ARGS)
+
+# A long campaign (10,000 examples, longer schedules, a fresh seed unless SEED= is given).
+conformance-deep: setup
+	$(CONFORM) run --profile deep $(CONFORM_ARGS)
+
+# The planted-bug catalog: a campaign per bug, each must be caught; prints the table.
+conformance-bugs: setup
+	$(CONFORM) bugs --protocol $(PROTOCOL) $(if $(SEED),--seed $(SEED)) \
+		$(if $(EXAMPLES),--examples $(EXAMPLES))
+
+# Re-run the implementation under a saved schedule: make replay TRACE=traces/failing/...
+replay: setup
+	@test -n "$(TRACE)" || { echo "usage: make replay TRACE=traces/failing/FILE.ndjson" >&2; exit 2; }
+	$(CONFORM) replay $(TRACE)
 
 lint: setup
 	$(VENV)/bin/ruff check conformance impl tests bench

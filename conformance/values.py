@@ -32,7 +32,6 @@ replay that order; names it never registered sort after registered ones, alphabe
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from functools import cmp_to_key
 from typing import Any
 
 __all__ = [
@@ -46,7 +45,9 @@ __all__ = [
     "record",
     "fset",
     "intern_names",
+    "reset_names",
     "string_rank",
+    "order_key",
     "compare",
     "sort_key",
     "sorted_values",
@@ -74,6 +75,11 @@ def intern_names(names: Iterable[str]) -> None:
     for name in names:
         if name not in _RANK:
             _RANK[name] = len(_RANK)
+
+
+def reset_names() -> None:
+    """Forget every registered name, so a new model starts from TLC's initial order."""
+    _RANK.clear()
 
 
 def string_rank(name: str) -> tuple[int, str]:
@@ -117,11 +123,8 @@ class ModelValue:
     def __str__(self) -> str:
         return self.name
 
-    def __eq__(self, other: object) -> bool:
-        return self is other
-
-    def __hash__(self) -> int:
-        return hash(("#mv", self.name))
+    # Equality is identity (model values are interned), so ``==`` and ``hash`` are object's
+    # own, which run at C speed: the model checker compares model values constantly.
 
 
 # --------------------------------------------------------------------------- sets
@@ -130,14 +133,14 @@ class ModelValue:
 class FSet(frozenset):
     """A finite TLA+ set. Iteration order is Python's; use :meth:`ordered` for TLC's."""
 
-    __slots__ = ("_ordered",)
+    __slots__ = ("_ordered", "_key")
 
     def ordered(self) -> tuple:
         """The elements in TLC's normalized order (cached)."""
         try:
             return self._ordered
         except AttributeError:
-            self._ordered = tuple(sorted(self, key=sort_key))
+            self._ordered = tuple(sorted(self, key=order_key))
             return self._ordered
 
     def __repr__(self) -> str:
@@ -170,11 +173,12 @@ class Fn:
     with domain ``1..n`` always becomes a :class:`Tup`.
     """
 
-    __slots__ = ("map", "_hash")
+    __slots__ = ("map", "_hash", "_key")
 
     def __init__(self, mapping: dict) -> None:
         self.map = mapping
         self._hash = None
+        self._key = None
 
     def __eq__(self, other: object) -> bool:
         if self is other:
@@ -295,7 +299,7 @@ def _as_pairs(v: Value) -> list | None:
     if t is Tup:
         return [(i + 1, x) for i, x in enumerate(v)]
     if t is Fn:
-        return sorted(v.map.items(), key=lambda kv: sort_key(kv[0]))
+        return sorted(v.map.items(), key=lambda kv: order_key(kv[0]))
     return None
 
 
@@ -362,10 +366,52 @@ def _materialize(v: Value) -> Value:
 def _ordered(s: frozenset) -> tuple:
     if type(s) is FSet:
         return s.ordered()
-    return tuple(sorted(s, key=sort_key))
+    return tuple(sorted(s, key=order_key))
 
 
-sort_key = cmp_to_key(compare)
+def order_key(v: Value) -> tuple:
+    """A key whose Python ordering is TLC's order (see :func:`compare`), for sorting.
+
+    Comparing keys runs at C speed, where :func:`compare` runs in Python for every pair; the
+    engine sorts every set it enumerates, so this matters. Values TLC refuses to compare
+    (an integer and a string) get keys ordered by kind instead of an error; use
+    :func:`compare` where that error must be raised.
+    """
+    t = type(v)
+    if t is int:
+        return (2, v)
+    if t is str:
+        return (3, string_rank(v))
+    if t is bool:
+        return (1, v)
+    if t is ModelValue:
+        return (0, string_rank(v.name))
+    if t is Tup:
+        n = len(v)
+        return (4, n, tuple((2, i) for i in range(1, n + 1)), tuple(map(order_key, v)))
+    if t is Fn:
+        key = v._key
+        if key is None:
+            pairs = sorted(((order_key(k), x) for k, x in v.map.items()),
+                           key=lambda kx: kx[0])
+            key = v._key = (4, len(pairs), tuple(k for k, _ in pairs),
+                            tuple(order_key(x) for _, x in pairs))
+        return key
+    if t is FSet:
+        try:
+            return v._key
+        except AttributeError:
+            key = v._key = (5, len(v), tuple(sorted(map(order_key, v))))
+            return key
+    if isinstance(v, frozenset):
+        return (5, len(v), tuple(sorted(map(order_key, v))))
+    m = getattr(v, "materialize", None)
+    if m is not None:
+        return order_key(m())
+    raise ValueError_(f"not a TLA+ value: {v!r}")
+
+
+sort_key = order_key
 
 
 def sorted_values(items: Iterable[Value]) -> list:

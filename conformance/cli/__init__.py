@@ -15,7 +15,8 @@ import sys
 from conformance import __version__
 from conformance.errors import UserError
 
-COMMANDS = ["trace", "tlc", "modelcheck", "prove", "cluster", "kv"]
+COMMANDS = ["trace", "tlc", "modelcheck", "corpus", "prove", "cluster", "kv", "run", "bugs",
+            "replay", "validate"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -31,11 +31,12 @@ from conformance.tla.compile import (
     Compiler,
     LetOp,
     Scope,
+    Tracing,
     UserOp,
     let_prelude,
     wrap_error,
 )
-from conformance.tla.errors import EvalError, SemanticError, Unsupported
+from conformance.tla.errors import EvalError, SemanticError, SpecError, Unsupported
 from conformance.tla.lazy import LazyFn, LazySet, Powerset, is_set, member, ordered, to_tla_any
 from conformance.tla.modules import DefSym, VarSym
 from conformance.values import FSet, Fn, Tup
@@ -45,9 +46,13 @@ _CONCRETE = frozenset({int, str, bool, Tup, Fn, FSet})
 
 class Partial(list):
     """A state under construction: ``None`` marks an unassigned variable; ``sink``
-    receives each completed state."""
+    receives each completed state; ``n`` counts the assigned variables."""
 
-    __slots__ = ("sink",)
+    __slots__ = ("sink", "n")
+
+    def __init__(self, values) -> None:
+        super().__init__(values)
+        self.n = sum(1 for v in self if v is not None)
 
 
 class _Enabled(Exception):
@@ -116,6 +121,10 @@ class ActionCompiler:
 
     def init(self, node, scope: Scope) -> Callable:
         """``fn(E)`` with ``E[0]`` a :class:`Partial`: sinks each initial state."""
+        return self.init_chain([(node, scope)])
+
+    def init_chain(self, preds: list) -> Callable:
+        """The conjunction of several initial predicates, each in its own scope."""
         names = self.names
 
         def emit(E):
@@ -128,7 +137,10 @@ class ActionCompiler:
                                 "not assigned.")
             s.sink(tuple(s))
         self._agnostic.add(id(emit))
-        return self.act(node, scope, emit, "init")
+        k = emit
+        for node, scope in reversed(preds):
+            k = self.act(node, scope, k, "init")
+        return k
 
     def enabled_fn(self, node, scope: Scope) -> Callable:
         """``fn(E) -> bool``: whether the action has a successor from ``E[0]``."""
@@ -222,11 +234,56 @@ class ActionCompiler:
 
     def a_And(self, n: S.And, scope, k, mode):
         f = k
-        for item in reversed(n.items):
-            f = self.act(item, scope, f, mode)
+        items = n.items
+        for item in reversed(items[1:]):
+            f = self.pending(item, scope, f, mode)
+        f = self.act(items[0], scope, f, mode)
         return self._located(f, n.loc)
 
+    def pending(self, item, scope: Scope, k: Callable, mode: str) -> Callable:
+        """A conjunct waiting its turn (TLC's ActionItemList): once every variable is
+        assigned, TLC evaluates the remaining conjuncts instead of entering them, so an
+        ``\E`` or ``\/`` there no longer multiplies the successors."""
+        actk = self.act(item, scope, k, mode)
+        try:
+            code = self.comp.expr(item, scope)
+        except SpecError:
+            return actk
+        if code.level > ACTION:
+            return actk
+        gf = code.fn
+        slot = 1 if mode != "init" else 0
+        nvars = self.nvars
+        loc = item.loc
+        diag = self.diag
+
+        def pend(E):
+            if E[slot].n != nvars:
+                actk(E)
+                return
+            try:
+                v = gf(E)
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+            if v is True:
+                try:
+                    k(E)
+                except EvalError as e:
+                    e.push(loc)
+                    raise
+            elif v is not False:
+                err = EvalError("TLC expected a boolean in computing next states, but found "
+                                f"{to_tla_any(v)}.")
+                err.push(loc)
+                raise err
+            elif diag is not None:
+                diag.fail(loc, "false")
+        return pend
+
     def _located(self, f: Callable, loc: S.Loc) -> Callable:
+        if not Tracing.on:
+            return f
+
         def located(E):
             try:
                 f(E)
@@ -253,9 +310,6 @@ class ActionCompiler:
     def a_Quant(self, n: S.Quant, scope, k, mode):
         comp = self.comp
         sets, shapes, inner = comp.bounds(n.bounds, scope)
-        body_code = comp.expr(n.body, inner)
-        if body_code.level < ACTION and mode != "init":
-            return self.default(n, scope, k, mode)
         gen = comp.enumerate_bounds([s.fn for s in sets], shapes, n.loc)
         loc = n.loc
         if n.kind == "E":
@@ -290,10 +344,25 @@ class ActionCompiler:
         names = [nm for b in n.bounds for nm in b.names]
         inner = scope.bind_slots(["\\A-state"] + names)
         holder: list = [None]
+        slot = 1 if mode != "init" else 0
+        nvars = self.nvars
+        try:
+            bf = self.comp.expr(n.body, inner).fn
+        except SpecError:
+            bf = None
 
         def after(E2):
             elems, idx = E2[d]
-            if idx + 1 < len(elems):
+            if bf is not None and E2[slot].n == nvars:
+                base = E2[:d]
+                for j in range(idx + 1, len(elems)):
+                    v = bf(base + ((elems, j),) + elems[j])
+                    if v is not True:
+                        if v is False:
+                            return
+                        raise EvalError(f"The body of \\A is not a boolean: {to_tla_any(v)}")
+                k(base)
+            elif idx + 1 < len(elems):
                 holder[0](E2[:d] + ((elems, idx + 1),) + elems[idx + 1])
             else:
                 k(E2[:d])
@@ -371,6 +440,10 @@ class ActionCompiler:
             bk(pre(E))
         return let
 
+    def a_SubExpr(self, n: S.SubExpr, scope, k, mode):
+        node, inner = self.comp.subexpression(n, scope)
+        return self.act(node, inner, k, mode)
+
     def a_BoxAction(self, n: S.BoxAction, scope, k, mode):
         a = self.act(n.action, scope, k, mode)
         u = self.unchanged(n.sub, scope, k, n.loc)
@@ -402,31 +475,33 @@ class ActionCompiler:
             return self.unchanged(n.args[0], scope, k, n.loc)
         if not n.prefix and n.name == "=>" and len(n.args) == 2:
             a = comp.expr(n.args[0], scope)
-            b_code = comp.expr(n.args[1], scope)
-            if b_code.level >= ACTION or mode == "init":
-                bk = self.act(n.args[1], scope, k, mode)
-                af, loc = a.fn, n.loc
+            bk = self.act(n.args[1], scope, k, mode)
+            af, loc = a.fn, n.loc
 
-                def implies(E):
-                    try:
-                        v = af(E)
-                    except Exception as e:  # noqa: BLE001
-                        raise wrap_error(e, loc) from None
-                    if v is True:
-                        bk(E)
-                    elif v is False:
-                        k(E)
-                    else:
-                        err = EvalError("The antecedent of => is not a boolean.")
-                        err.push(loc)
-                        raise err
-                return self._located(implies, loc)
-        code = comp.expr(n, scope)
-        if code.level < ACTION and mode != "init":
-            return self.guard(code, k, n.loc)
+            def implies(E):
+                try:
+                    v = af(E)
+                except Exception as e:  # noqa: BLE001
+                    raise wrap_error(e, loc) from None
+                if v is True:
+                    bk(E)
+                elif v is False:
+                    k(E)
+                else:
+                    err = EvalError("The antecedent of => is not a boolean.")
+                    err.push(loc)
+                    raise err
+            return self._located(implies, loc)
+        if not n.prefix and not n.args:
+            b = scope.locals.get(n.name)
+            if b is not None and b.node is not None and b.scope is not None and \
+                    (b.let or b.kind == "code"):
+                # TLC enters a LET definition (and an unevaluated argument) in place
+                inner = Scope(b.scope.ctx, b.scope.locals, scope.depth, scope.primed)
+                return self.act(b.node, inner, k, mode)
         op = self.resolve(n, scope)
         if op is None:
-            return self.guard(code, k, n.loc)
+            return self.guard(comp.expr(n, scope), k, n.loc)
         return self.expand(op, n, scope, k, mode)
 
     def resolve(self, n: S.Name, scope: Scope):
@@ -474,12 +549,13 @@ class ActionCompiler:
                 continue
             code = comp.expr(a, scope)
             if code.known or code.level >= ACTION or (not code.deps and code.level == CONST):
-                locals_[p.name] = Binding("code", code=code, depth=scope.depth)
+                locals_[p.name] = Binding("code", code=code, depth=scope.depth, node=a,
+                                          scope=scope)
             else:
                 # evaluate once into a slot, as TLC caches an argument's value
                 arg_scope_depth = depth + len(slot_fns)
                 locals_[p.name] = Binding("lazyslot", index=arg_scope_depth, code=code,
-                                          level=code.level)
+                                          level=code.level, node=a, scope=scope)
                 slot_fns.append((comp.adapt(code, scope.depth, arg_scope_depth).fn, code))
         inner = Scope(ctx, locals_, depth + len(slot_fns), scope.primed)
         self.inlining.append(key)
@@ -509,11 +585,25 @@ class ActionCompiler:
 
     def target_var(self, lhs, scope: Scope, mode: str) -> int | None:
         """The index of the variable ``lhs`` assigns (``x'`` in an action, ``x`` in an
-        initial predicate), or None if it is not a (still) assignable variable."""
+        initial predicate), or None if it is not a (still) assignable variable. Like TLC's
+        getPrimedVar, it sees through parameters, LET and 0-arity definitions."""
+        if isinstance(lhs, S.Name) and not lhs.args and not lhs.prefix:
+            b = scope.locals.get(lhs.name)
+            if b is not None:
+                if b.node is not None and b.scope is not None:
+                    return self.target_var(b.node, b.scope, mode)
+                return None
         if mode == "init":
             return self.var_index(lhs, scope)
         if isinstance(lhs, S.Prime):
             return self.var_index(lhs.expr, scope)
+        if isinstance(lhs, S.Name) and not lhs.args and not lhs.prefix:
+            sym = scope.ctx.env.lookup(lhs.name)
+            if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
+                    sym.node is not None and sym not in self.comp.overrides:
+                ctx = self.comp.ctx(sym.home, scope.ctx.inst) \
+                    if sym.home is not scope.ctx.env else scope.ctx
+                return self.target_var(sym.node.body, Scope(ctx, None, scope.depth), mode)
         return None
 
     def var_index(self, node, scope: Scope) -> int | None:
@@ -521,6 +611,8 @@ class ActionCompiler:
             return None
         b = scope.locals.get(node.name)
         if b is not None:
+            if b.node is not None and b.scope is not None:
+                return self.var_index(b.node, b.scope)
             return None
         sym = scope.ctx.env.lookup(node.name)
         if isinstance(sym, VarSym):
@@ -559,6 +651,7 @@ class ActionCompiler:
                     if type(v) not in _CONCRETE:
                         v = _canon(v)
                     t[i] = v
+                    t.n += 1
                     try:
                         if diag is not None:
                             diag.depth += 1
@@ -573,6 +666,7 @@ class ActionCompiler:
                         raise
                     finally:
                         t[i] = None
+                        t.n -= 1
                 elif old == v:
                     try:
                         if diag is not None:
@@ -614,6 +708,7 @@ class ActionCompiler:
             except Exception as e:  # noqa: BLE001
                 raise wrap_error(e, loc) from None
             if elems is not None:
+                t.n += 1
                 try:
                     for v in elems:
                         t[i] = v if type(v) in _CONCRETE else _canon(v)
@@ -623,6 +718,7 @@ class ActionCompiler:
                     raise
                 finally:
                     t[i] = None
+                    t.n -= 1
             elif ok:
                 try:
                     k(E)
@@ -646,6 +742,7 @@ class ActionCompiler:
                 old = t[i]
                 if old is None:
                     t[i] = v
+                    t.n += 1
                     try:
                         k(E)
                     except EvalError as e:
@@ -653,6 +750,7 @@ class ActionCompiler:
                         raise
                     finally:
                         t[i] = None
+                        t.n -= 1
                 elif old == v:
                     k(E)
                 elif diag is not None:

@@ -402,7 +402,9 @@ def random_element(rt: Runtime, s):
 
 class _AnySet(LazySet):
     __slots__ = ()
-    finite = False
+
+    def __init__(self) -> None:
+        self.finite = False
 
     def member(self, v):
         return True
@@ -714,8 +716,10 @@ def longest_common_prefix(ss):
 
 
 def fold_set(op, base, s):
+    """``op(x1, op(x2, ... op(xn, base)))`` with x1 < x2 < ... in TLC's order, which is what
+    FiniteSetsExt's definition (MapThenFoldSet choosing with CHOOSE) computes."""
     acc = base
-    for x in ordered(as_fset(s)):
+    for x in reversed(ordered(as_fset(s))):
         acc = op(x, acc)
     return acc
 
@@ -758,17 +762,75 @@ def k_subset(k, s):
 
 
 def map_then_fold_set(op, base, f, choose, s):
-    acc = base
+    """Folds' MapThenFoldSet: ``op(f(x1), op(f(x2), ... op(f(xn), base)))`` where x1 is
+    ``choose(S)``, x2 is ``choose(S \ {x1})``, and so on."""
+    chosen = []
     rest = as_fset(s)
     while rest:
         x = choose(rest)
-        acc = op(f(x), acc)
+        if x not in rest:
+            raise EvalError("The choose argument of MapThenFoldSet returned "
+                            f"{_ppr(x)}, which is not in the set it was given.")
+        chosen.append(x)
         rest = FSet(rest - {x})
+    acc = base
+    for x in reversed(chosen):
+        acc = op(f(x), acc)
     return acc
 
 
 def symmetric_difference(a, b):
     return FSet(as_fset(a) ^ as_fset(b))
+
+
+def reduce_set(op, s, acc):
+    for x in reversed(ordered(as_fset(s))):
+        acc = op(x, acc)
+    return acc
+
+
+def flatten_set(s):
+    out: set = set()
+    for x in as_fset(s):
+        out |= as_fset(x)
+    return FSet(out)
+
+
+def choose_unique(s, p):
+    found = [x for x in ordered(as_fset(s)) if _truth(p(x), "ChooseUnique")]
+    if not found:
+        raise EvalError("Attempted to compute the value of an expression of form\n"
+                        "CHOOSE x \\in S: P, but no element of S satisfied P.")
+    return found[0]
+
+
+def snoc(s, e):
+    return Tup(_seq(s, "Snoc") + (e,))
+
+
+def remove_first(s, e):
+    s = _seq(s, "RemoveFirst")
+    for i, x in enumerate(s):
+        if x == e:
+            return Tup(s[:i] + s[i + 1:])
+    return s
+
+
+def remove_first_match(s, test):
+    s = _seq(s, "RemoveFirstMatch")
+    for i, x in enumerate(s):
+        if _truth(test(x), "RemoveFirstMatch"):
+            return Tup(s[:i] + s[i + 1:])
+    return s
+
+
+def set_to_seqs(s):
+    elems = ordered(as_fset(s))
+    return FSet(Tup(p) for p in itertools.permutations(elems))
+
+
+def seq_mod(a, b):
+    return b if a % b == 0 else a % b
 
 
 # --------------------------------------------------------------------------- Functions
@@ -781,8 +843,9 @@ def fn_range(f):
 
 
 def fn_restrict(f, s):
-    m = _graph(f, "Restrict")
-    return make_fn({k: v for k, v in m.items() if member(k, s)})
+    from conformance.tla.ops import apply as _apply
+
+    return make_fn({k: _apply(f, k) for k in ordered(as_fset(s))})
 
 
 def fn_restrict_domain(f, p):
@@ -855,7 +918,7 @@ def inverse(f, s, t):
 def fold_function(op, base, f):
     m = _graph(f, "FoldFunction")
     acc = base
-    for k in ordered(FSet(m)):
+    for k in reversed(ordered(FSet(m))):
         acc = op(m[k], acc)
     return acc
 
@@ -863,9 +926,22 @@ def fold_function(op, base, f):
 def fold_function_on_set(op, base, f, s):
     m = _graph(f, "FoldFunctionOnSet")
     acc = base
-    for k in ordered(as_fset(s)):
+    for k in reversed(ordered(as_fset(s))):
+        if k not in m:
+            raise EvalError(f"FoldFunctionOnSet: {_ppr(k)} is not in the domain of the "
+                            "function.")
         acc = op(m[k], acc)
     return acc
+
+
+def pointwise(f, g, op):
+    fm, gm = _graph(f, "Pointwise"), _graph(g, "Pointwise")
+    return make_fn({k: op(v, gm[k]) for k, v in fm.items()})
+
+
+def is_restriction(narrow, wide):
+    nm, wm = _graph(narrow, "IsRestriction"), _graph(wide, "IsRestriction")
+    return all(k in wm and wm[k] == v for k, v in nm.items())
 
 
 def anti_function(f):
@@ -892,6 +968,106 @@ def transitive_closure(r):
                     pairs.add((a, d))
                     changed = True
     return FSet(Tup(p) for p in pairs)
+
+
+# --------------------------------------------------------------------------- UndirectedGraphs
+
+
+def _graph_parts(g, op: str):
+    if type(g) is not Fn or set(g.map) != {"node", "edge"}:
+        raise EvalError(f"The argument of {op} should be a graph [node |-> ..., edge |-> ...],"
+                        f" but instead it is:\n{_ppr(g)}")
+    return as_fset(g.map["node"]), as_fset(g.map["edge"])
+
+
+def _is_graph(g, loop_free: bool) -> bool:
+    if type(g) is not Fn or set(g.map) != {"node", "edge"}:
+        return False
+    nodes, edges = _graph_parts(g, "IsUndirectedGraph")
+    for e in edges:
+        if not is_set(e):
+            return False
+        es = as_fset(e)
+        if not es or len(es) > 2 or not all(x in nodes for x in es):
+            return False
+        if loop_free and len(es) != 2:
+            return False
+    return True
+
+
+def connected_components(g):
+    nodes, edges = _graph_parts(g, "ConnectedComponents")
+    comp = {n: FSet((n,)) for n in nodes}
+    for e in ordered(edges):
+        es = list(as_fset(e))
+        a, b = es[0], es[-1]
+        if comp[a] is not comp[b]:
+            merged = FSet(comp[a] | comp[b])
+            for n in merged:
+                comp[n] = merged
+    return FSet(comp.values())
+
+
+def undirected_subgraphs(g):
+    nodes, edges = _graph_parts(g, "UndirectedSubgraph")
+    out = []
+    for ns in Powerset(nodes):
+        for es in Powerset(edges):
+            h = Fn({"node": ns, "edge": es})
+            if _is_graph(h, False):
+                out.append(h)
+    return FSet(out)
+
+
+def simple_paths(g):
+    nodes, edges = _graph_parts(g, "SimplePath")
+    out = []
+    elems = ordered(nodes)
+    for k in range(1, len(elems) + 1):
+        for p in itertools.permutations(elems, k):
+            if all(FSet((p[i], p[i + 1])) in edges for i in range(k - 1)):
+                out.append(Tup(p))
+    return FSet(out)
+
+
+# --------------------------------------------------------------------------- Bitwise
+
+
+def _nat(v, op):
+    if type(v) is not int or v < 0:
+        raise EvalError(f"The argument of {op} should be a natural number, but instead it is:"
+                        f"\n{_ppr(v)}")
+    return v
+
+
+def bit_not(a):
+    a = _nat(a, "Not")
+    return a ^ ((1 << a.bit_length()) - 1)
+
+
+# --------------------------------------------------------------------------- IOUtils
+
+
+def io_env():
+    import os
+
+    return Fn({k: v for k, v in os.environ.items()}) if os.environ else Tup()
+
+
+def atoi(s):
+    if type(s) is not str:
+        raise _fail_arg("first", "atoi", "string", s)
+    try:
+        return int(s)
+    except ValueError:
+        raise EvalError(f"atoi: {_ppr(s)} is not a number")
+
+
+def _unsupported_io(name):
+    def f(*args):
+        raise EvalError(f"{name} (reading, writing or running outside the model) is not "
+                        "supported by the embedded engine.")
+    return f
 
 
 # --------------------------------------------------------------------------- registry
@@ -968,13 +1144,24 @@ NATIVE_MODULES: dict[str, dict[str, Native]] = {
         "SelectLastInSeq": _n(2, select_last_in_seq, op_args=(1,)),
         "Prefixes": _n(1, prefixes), "Suffixes": _n(1, suffixes),
         "AllSubSeqs": _n(1, subseqs_all), "LongestCommonPrefix": _n(1, longest_common_prefix),
+        "Snoc": _n(2, snoc), "RemoveFirst": _n(2, remove_first),
+        "RemoveFirstMatch": _n(2, remove_first_match, op_args=(1,)),
+        "SetToSeqs": _n(1, set_to_seqs), "SetToAllKPermutations": _n(1, set_to_seqs),
+        "SeqMod": _n(2, seq_mod),
+        "FoldLeftDomain": _n(3, lambda op, base, s: fold_left(
+            op, base, Tup(range(1, len(_seq(s, "FoldLeftDomain")) + 1))), op_args=(0,)),
+        "FoldRightDomain": _n(3, lambda op, s, base: fold_right(
+            op, Tup(range(1, len(_seq(s, "FoldRightDomain")) + 1)), base), op_args=(0,)),
     },
     "FiniteSetsExt": {
         "FoldSet": _n(3, fold_set, op_args=(0,)), "SumSet": _n(1, sum_set),
         "ProductSet": _n(1, product_set), "Max": _n(1, set_max), "Min": _n(1, set_min),
         "Quantify": _n(2, quantify, op_args=(1,)), "kSubset": _n(2, k_subset),
         "MapThenFoldSet": _n(5, map_then_fold_set, op_args=(0, 2, 3)),
-        "SymDiff": _n(2, symmetric_difference),
+        "SymDiff": _n(2, symmetric_difference), "ReduceSet": _n(3, reduce_set, op_args=(0,)),
+        "MapThenSumSet": _n(2, lambda op, s: sum_set(FSet(op(x) for x in as_fset(s))),
+                            op_args=(0,)),
+        "FlattenSet": _n(1, flatten_set), "ChooseUnique": _n(2, choose_unique, op_args=(1,)),
     },
     "Folds": {"MapThenFoldSet": _n(5, map_then_fold_set, op_args=(0, 2, 3))},
     "Functions": {
@@ -988,9 +1175,38 @@ NATIVE_MODULES: dict[str, dict[str, Native]] = {
         "ExistsBijection": _n(2, exists_bijection), "Inverse": _n(3, inverse),
         "FoldFunction": _n(3, fold_function, op_args=(0,)),
         "FoldFunctionOnSet": _n(4, fold_function_on_set, op_args=(0,)),
-        "AntiFunction": _n(1, anti_function),
+        "AntiFunction": _n(1, anti_function), "Pointwise": _n(3, pointwise, op_args=(2,)),
+        "IsRestriction": _n(2, is_restriction),
     },
     "Relation": {"TransitiveClosure": _n(1, transitive_closure)},
+    "UndirectedGraphs": {
+        "IsUndirectedGraph": _n(1, lambda g: _is_graph(g, False)),
+        "IsLoopFreeUndirectedGraph": _n(1, lambda g: _is_graph(g, True)),
+        "UndirectedSubgraph": _n(1, undirected_subgraphs),
+        "SimplePath": _n(1, simple_paths),
+        "ConnectedComponents": _n(1, connected_components),
+        "AreConnectedIn": _n(3, lambda m, n, g: any(m in c and n in c for c in
+                                                     connected_components(g))),
+        "IsStronglyConnected": _n(1, lambda g: len(connected_components(g)) == 1),
+    },
+    "Bitwise": {
+        "&": _n(2, lambda a, b: _nat(a, "&") & _nat(b, "&")),
+        "|": _n(2, lambda a, b: _nat(a, "|") | _nat(b, "|")),
+        "^^": _n(2, lambda a, b: _nat(a, "^^") ^ _nat(b, "^^")),
+        "Not": _n(1, bit_not),
+        "shiftR": _n(2, lambda n, pos: _nat(n, "shiftR") >> _nat(pos, "shiftR")),
+    },
+    "IOUtils": {
+        "IOEnv": _n(0, io_env, impure=True), "atoi": _n(1, atoi),
+        "IOExec": _n(1, _unsupported_io("IOExec"), impure=True),
+        "IOEnvExec": _n(2, _unsupported_io("IOEnvExec"), impure=True),
+        "IOExecTemplate": _n(2, _unsupported_io("IOExecTemplate"), impure=True),
+        "IOEnvExecTemplate": _n(3, _unsupported_io("IOEnvExecTemplate"), impure=True),
+        "IOSerialize": _n(3, _unsupported_io("IOSerialize"), impure=True),
+        "IODeserialize": _n(2, _unsupported_io("IODeserialize"), impure=True),
+        "Serialize": _n(3, _unsupported_io("Serialize"), impure=True),
+        "Deserialize": _n(2, _unsupported_io("Deserialize"), impure=True),
+    },
     "TransitiveClosure": {"TransitiveClosure": _n(1, transitive_closure)},
 }
 
@@ -998,15 +1214,12 @@ NATIVE_MODULES: dict[str, dict[str, Native]] = {
 NATIVE_EXTENDS: dict[str, tuple[str, ...]] = {
     "Integers": ("Naturals",),
     "Reals": ("Integers",),
-    "Sequences": ("Naturals",),
-    "Bags": (),
-    "TLC": (),
-    "TLCExt": (),
+    "FiniteSetsExt": ("Folds", "Functions"),
 }
 
-for _mod, _ops in NATIVE_MODULES.items():
-    for _name, _nat in list(_ops.items()):
-        object.__setattr__(_nat, "name", _name)
+for _ops in NATIVE_MODULES.values():
+    for _opname, _native in list(_ops.items()):
+        object.__setattr__(_native, "name", _opname)
 
 
 def describe(v: Value) -> str:

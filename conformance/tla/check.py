@@ -42,7 +42,7 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
     started = time.monotonic()
     base = dict(engine="embedded", spec=spec.stem, model=cfg.name)
     try:
-        model = load(spec, cfg, check_deadlock=check_deadlock, need_behavior=False)
+        return _check(spec, cfg, timeout, progress, check_deadlock, started, base)
     except SpecError as e:
         outcome = _KIND_OUTCOME.get(e.kind, Outcome.SEMANTIC_ERROR)
         result = CheckResult(outcome, message=e.message, positions=list(e.positions),
@@ -54,16 +54,17 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
         return CheckResult(Outcome.EVALUATION_ERROR, message=e.message,
                            positions=[position(loc) for loc in e.nested()],
                            duration=time.monotonic() - started, **base)
-    try:
-        failed = check_assumptions(model)
-    except EvalError as e:
-        return CheckResult(Outcome.EVALUATION_ERROR, message=e.message,
-                           positions=[position(loc) for loc in e.nested()],
-                           duration=time.monotonic() - started, **base)
+
+
+def _check(spec: Path, cfg: Path, timeout, progress, check_deadlock, started: float,
+           base: dict) -> CheckResult:
+    model = load(spec, cfg, check_deadlock=check_deadlock, need_behavior=False)
+    failed = check_assumptions(model)
     if failed is not None:
         assume, message = failed
-        return CheckResult(Outcome.ASSUMPTION_FAILED, violated=assume.name or str(assume.expr.loc),
-                           message=message, positions=[position(assume.expr.loc)],
+        return CheckResult(Outcome.ASSUMPTION_FAILED,
+                           violated=assume.name or str(assume.expr.loc), message=message,
+                           positions=[position(assume.expr.loc)],
                            duration=time.monotonic() - started, **base)
     if model.init_fn is None:
         if model.variables:
@@ -72,7 +73,7 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
                                duration=time.monotonic() - started, **base)
         return CheckResult(Outcome.HOLDS, states_generated=0, distinct_states=0,
                            states_left=0, depth=0, duration=time.monotonic() - started, **base)
-    if model.temporal_properties or (model.fairness and model.config.properties):
+    if model.temporal_properties:
         from conformance.tla.liveness import check_liveness
 
         return check_liveness(model, timeout=timeout, progress=progress, started=started,
@@ -118,7 +119,9 @@ def trace_of(model: Model, steps: list[tuple[int, tuple]], violated: str | None,
     out = []
     for i, (ai, state) in enumerate(steps):
         if ai < 0:
-            out.append(Step(index=i, action=INIT, state=dict(zip(names, state, strict=True))))
+            action = INIT if ai == -1 else "Stuttering"
+            out.append(Step(index=i, action=action,
+                            state=dict(zip(names, state, strict=True))))
             continue
         action = model.actions[ai]
         loc = action.loc

@@ -138,8 +138,33 @@ def wrap_error(e: BaseException, loc: S.Loc) -> EvalError:
     return err
 
 
+class Tracing:
+    """Whether closures being compiled record source positions of errors.
+
+    The model checker runs closures compiled without the wrappers that record where an
+    error happened; when one happens, it compiles the same code again with them and reruns
+    the failing step, as TLC reruns with its CallStackTool. Compilation is single-threaded,
+    so a module-level switch suffices.
+    """
+
+    on = False
+
+    def __init__(self, on: bool) -> None:
+        self.value = on
+
+    def __enter__(self):
+        self.saved = Tracing.on
+        Tracing.on = self.value
+        return self
+
+    def __exit__(self, *exc):
+        Tracing.on = self.saved
+
+
 def guarded(fn: Callable, loc: S.Loc) -> Callable:
-    """``fn`` that adds ``loc`` to the errors passing through it."""
+    """``fn`` that adds ``loc`` to the errors passing through it (when tracing)."""
+    if not Tracing.on:
+        return fn
 
     def g(E):
         try:
@@ -147,6 +172,47 @@ def guarded(fn: Callable, loc: S.Loc) -> Callable:
         except Exception as e:  # noqa: BLE001 - converted to the engine's error
             raise wrap_error(e, loc) from None
     return g
+
+
+def _except_path(node, keys, i, vfn, E):
+    """One update of an EXCEPT on a working copy: functions being updated become a ``dict``
+    (for :class:`Fn`) or a ``list`` (for :class:`Tup`), so that several updates under the
+    same key copy each level once; :func:`_seal` turns them back into values."""
+    t = type(node)
+    if t is Fn:
+        node = dict(node.map)
+        t = dict
+    elif t is Tup:
+        node = list(node)
+        t = list
+    elif t is not dict and t is not list:
+        if isinstance(node, LazyFn):
+            return _except_path(node.materialize(), keys, i, vfn, E)
+        raise EvalError(f"Attempted to apply EXCEPT to a non-function:\n{to_tla_any(node)}")
+    key = keys[i]
+    if t is dict:
+        if key not in node:
+            return node
+        child = node[key]
+    else:
+        if type(key) is not int or not 0 < key <= len(node):
+            return node
+        key -= 1
+        child = node[key]
+    if i + 1 == len(keys):
+        node[key] = vfn(E + (_seal(child),))
+    else:
+        node[key] = _except_path(child, keys, i + 1, vfn, E)
+    return node
+
+
+def _seal(node):
+    t = type(node)
+    if t is dict:
+        return Fn({k: _seal(v) if type(v) in (dict, list) else v for k, v in node.items()})
+    if t is list:
+        return Tup([_seal(v) if type(v) in (dict, list) else v for v in node])
+    return node
 
 
 class Lazy:
@@ -218,10 +284,13 @@ class Ctx:
 class Binding:
     """A local name: a slot of E, an operator, or compile-time code (an inlined argument)."""
 
-    __slots__ = ("kind", "index", "arity", "code", "depth", "op", "level")
+    __slots__ = ("kind", "index", "arity", "code", "depth", "op", "level", "node", "scope",
+                 "let")
 
     def __init__(self, kind: str, index: int = -1, arity: int = 0, code: Code | None = None,
-                 depth: int = 0, op: Any = None, level: int = CONST) -> None:
+                 depth: int = 0, op: Any = None, level: int = CONST, node: Any = None,
+                 scope: Any = None, let: bool = False) -> None:
+        self.let = let  # a LET definition (TLC enters it, like any definition)
         self.kind = kind  # "slot", "lazyslot", "opslot", "code", "op"
         self.index = index
         self.arity = arity
@@ -229,6 +298,8 @@ class Binding:
         self.depth = depth
         self.op = op
         self.level = level
+        self.node = node  # the expression a name stands for (an argument, a LET definition)
+        self.scope = scope  # ... and the scope it was written in
 
 
 class Scope:
@@ -355,6 +426,7 @@ class SlotOp(Op):
 
     def apply(self, comp, args, scope, loc):
         i = self.index
+        args = [comp.expr(a, scope) for a in args]
         fns = [a.fn for a in args]
         level, deps, pure, binds = _merge(args)
 
@@ -394,7 +466,8 @@ class LetOp(Op):
         body = self.body(comp)
         base = self.scope.depth
         holder = self.holder
-        fns = [comp.arg_fn(a) for a in args]
+        args = comp.compile_args([p.arity for p in self.node.params], args, scope, loc)
+        fns = [a.fn for a in args]
         level, deps, pure, binds = _merge(list(args) + [body])
         deps = frozenset(d for d in body.deps if d < base) | deps
         exact = scope.depth == base
@@ -443,7 +516,8 @@ class LambdaOp(Op):
         inner = self.scope.bind_slots(self.node.params)
         body = comp.expr(self.node.body, inner)
         base = self.scope.depth
-        fns = [comp.arg_fn(a) for a in args]
+        args = [comp.expr(a, scope) for a in args]
+        fns = [a.fn for a in args]
         bfn = body.fn
         level, deps, pure, binds = _merge(list(args) + [body])
 
@@ -510,10 +584,11 @@ class Compiler:
     and ``overrides`` its replacements of definitions (both keyed by symbol)."""
 
     def __init__(self, root: ModuleEnv, bindings: dict, overrides: dict,
-                 runtime: Runtime | None = None) -> None:
+                 runtime: Runtime | None = None, scoped: dict | None = None) -> None:
         self.root = root
         self.bindings = bindings
         self.overrides = overrides
+        self.scoped = scoped or {}  # (symbol, module name) -> binding, from "<-[Mod]"
         self.rt = runtime or Runtime()
         self.root_ctx = Ctx(root, None)
         self._ctx_cache: dict = {}
@@ -622,6 +697,40 @@ class Compiler:
 
     def e_Decimal(self, n: S.Decimal, scope):
         raise Unsupported("real numbers (TLC does not evaluate them either)", n.loc)
+
+    def e_SubExpr(self, n: S.SubExpr, scope):
+        node, inner = self.subexpression(n, scope)
+        return self.expr(node, inner)
+
+    def subexpression(self, n: S.SubExpr, scope):
+        """The expression ``Op!2!1`` names, and the scope it belongs to."""
+        ref = n.ref
+        if ref.args:
+            raise Unsupported("subexpression names of operators with arguments", n.loc)
+        if ref.prefix:
+            op = self.resolve_prefixed(ref, scope)
+        else:
+            sym = scope.ctx.env.lookup(ref.name)
+            if sym is None:
+                raise SemanticError(f"Unknown operator: `{ref.name}'.", n.loc)
+            op = self.sym_op(sym, scope.ctx, n.loc)
+        if not isinstance(op, UserOp) or op.sym.node is None or op.arity:
+            raise Unsupported("subexpression names of this kind of definition", n.loc)
+        node = op.sym.node.body
+        for sel in n.path:
+            if sel == ":":
+                continue
+            kids = None
+            if isinstance(node, (S.And, S.Or)):
+                kids = node.items
+            elif isinstance(node, S.Name):
+                kids = node.args
+            elif isinstance(node, S.If):
+                kids = (node.cond, node.then, node.else_)
+            if kids is None or not 1 <= sel <= len(kids):
+                raise Unsupported(f"the subexpression selector !{sel} here", n.loc)
+            node = kids[sel - 1]
+        return node, Scope(op.ctx, None, scope.depth, scope.primed)
 
     def e_Unsupported(self, n: S.Unsupported, scope):
         raise Unsupported(n.what, n.loc)
@@ -1255,16 +1364,9 @@ class Compiler:
             vc = self.expr(value, inner)
             codes.append(Code(vc.fn, vc.level, frozenset(d for d in vc.deps if d < scope.depth),
                               vc.pure, True))
-            updates.append((steps, vc.fn))
+            updates.append((tuple(steps), vc.fn))
         level, deps, pure, binds = _merge(codes)
         bfn = base.fn
-
-        def upd(f, steps, i, vfn, E):
-            is_field, key = steps[i]
-            k = key if is_field else key(E)
-            if i == len(steps) - 1:
-                return except_update(f, k, lambda old: vfn(E + (old,)))
-            return except_update(f, k, lambda old: upd(old, steps, i + 1, vfn, E))
 
         if len(updates) == 1 and len(updates[0][0]) == 1:
             (steps, vfn), = updates
@@ -1272,10 +1374,13 @@ class Compiler:
             if is_field:
                 def exc_field(E):
                     f = bfn(E)
-                    if type(f) is Fn and key in f.map:
-                        d = dict(f.map)
-                        d[key] = vfn(E + (d[key],))
-                        return Fn(d)
+                    if type(f) is Fn:
+                        m = f.map
+                        if key in m:
+                            d = dict(m)
+                            d[key] = vfn(E + (m[key],))
+                            return Fn(d)
+                        return f
                     return except_update(f, key, lambda old: vfn(E + (old,)))
                 fn = exc_field
             else:
@@ -1293,10 +1398,11 @@ class Compiler:
                 fn = exc_one
         else:
             def exc(E):
-                f = bfn(E)
+                work = bfn(E)
                 for steps, vfn in updates:
-                    f = upd(f, steps, 0, vfn, E)
-                return f
+                    keys = [key if is_field else key(E) for is_field, key in steps]
+                    work = _except_path(work, keys, 0, vfn, E)
+                return _seal(work)
             fn = exc
         return self.fold(Code(guarded(fn, n.loc), level, deps, pure, binds, loc=n.loc))
 
@@ -1338,11 +1444,13 @@ class Compiler:
                 # constants are folded; a definition that reads primed variables is
                 # re-evaluated wherever it is used, since assignments may come later
                 scope = scope.with_binding(d.name, Binding("code", code=code,
-                                                           depth=scope.depth))
+                                                           depth=scope.depth, node=d.body,
+                                                           scope=scope, let=True))
                 continue
             slot_fns.append((code.fn, code))
             scope = scope.with_binding(d.name, Binding("lazyslot", index=scope.depth,
-                                                       code=code, level=code.level), 1)
+                                                       code=code, level=code.level,
+                                                       node=d.body, scope=scope, let=True), 1)
         return scope, slot_fns
 
     # ------------------------------------------------------------------ names
@@ -1417,7 +1525,7 @@ class Compiler:
     def op_value(self, a, arity: int, scope: Scope) -> Code:
         """An operator argument (a name, a symbol or a LAMBDA) as a Python callable."""
         if isinstance(a, S.Lambda):
-            if len(a.params) != arity:
+            if arity >= 0 and len(a.params) != arity:
                 raise SemanticError(f"A LAMBDA with {len(a.params)} parameters is passed where "
                                     f"an operator of {arity} arguments is expected.", a.loc)
             return LambdaOp(a, scope).value(self, scope, a.loc)
@@ -1461,8 +1569,22 @@ class Compiler:
             raise SemanticError(f"Unknown operator: `{name}'.", loc)
         return self.sym_op(sym, scope.ctx, loc)
 
+    def scoped_entry(self, sym: Sym, module: str):
+        if not self.scoped:
+            return None
+        while isinstance(sym, ImportedSym):
+            entry = self.scoped.get((sym, module))
+            if entry is not None:
+                return entry
+            sym = sym.sym
+        return self.scoped.get((sym, module))
+
     def sym_op(self, sym: Sym, ctx: Ctx, loc: S.Loc) -> Op:
         """The operator a module-level symbol denotes in ``ctx``."""
+        if self.scoped and not isinstance(sym, BuiltinSym):
+            entry = self.scoped_entry(sym, ctx.env.name)
+            if entry is not None:
+                return self.override_op(entry, sym, loc)
         if isinstance(sym, BuiltinSym):
             if sym.name in _VALUE_BUILTINS:
                 fn, arity = _VALUE_BUILTINS[sym.name]
@@ -1498,6 +1620,8 @@ class Compiler:
         if inst is not None and inst.substitutes(sym):
             return self.substitution_op(sym, inst, loc)
         binding = self.bindings.get(sym)
+        if binding is None and sym.home is not None:
+            binding = self.scoped_entry(sym, sym.home.name)
         if binding is None:
             raise SemanticError(f"The constant parameter {sym.name} is not assigned a value by "
                                 "the configuration file.", loc)
@@ -1508,15 +1632,26 @@ class Compiler:
 
     def substitution_op(self, sym: Sym, inst: Inst, loc: S.Loc) -> Op:
         """What a CONSTANT or VARIABLE of an instantiated module stands for."""
+        key = ("op", sym.name)
+        cached = inst.cache.get(key)
+        if cached is not None:
+            return cached
         for name, expr in inst.decl.substs:
             if name == sym.name:
                 break
         else:
             expr = S.Name(inst.decl.loc, sym.name)
-        key = ("op", sym.name)
-        cached = inst.cache.get(key)
-        if cached is not None:
-            return cached
+            outer_env = inst.outer.env
+            if outer_env.lookup(sym.name) is None and not (inst.args and any(
+                    p.name == sym.name for p in inst.decl.params)):
+                entry = self.scoped_entry(sym, inst.target.name)
+                if entry is None:
+                    raise SemanticError(f"The module {inst.target.name} is instantiated "
+                                        f"without a substitution for its parameter {sym.name},"
+                                        f" and {outer_env.name} has no {sym.name}.", loc)
+                op0 = self.override_op(entry, sym, loc)
+                inst.cache[key] = op0
+                return op0
         outer_scope = self.instance_scope(inst)
         if sym.arity > 0 or isinstance(expr, (S.OpRef, S.Lambda)):
             if isinstance(expr, S.Lambda):

@@ -54,29 +54,50 @@ class SearchResult:
     complete: bool = False
 
 
-def permute(v: Value, perm: dict, memo: dict) -> Value:
+class Permuter:
+    """Applies one permutation of model values to whole values, remembering results.
+
+    States share most of their values with their neighbours (a message set grows by one
+    message, one node's record changes), so remembering the image of every value seen
+    makes symmetry reduction cost a lookup for most of a state.
+    """
+
+    __slots__ = ("perm", "cache", "limit")
+
+    def __init__(self, perm: dict, limit: int = 400_000) -> None:
+        self.perm = perm
+        self.cache: dict = {}
+        self.limit = limit
+
+    def __call__(self, v: Value) -> Value:
+        t = type(v)
+        if t is int or t is str or t is bool:
+            return v
+        if t is ModelValue:
+            return self.perm.get(v, v)
+        cache = self.cache
+        hit = cache.get(v)
+        if hit is not None:
+            return hit
+        if t is FSet:
+            out: Value = FSet([self(x) for x in v])
+        elif t is Tup:
+            out = Tup([self(x) for x in v])
+        elif t is Fn:
+            out = Fn({self(k): self(x) for k, x in v.map.items()})
+        elif isinstance(v, (LazySet, LazyFn)):
+            out = self(v.materialize())
+        else:
+            out = v
+        if len(cache) >= self.limit:
+            cache.clear()
+        cache[v] = out
+        return out
+
+
+def permute(v: Value, perm: dict, memo: dict | None = None) -> Value:
     """``v`` with model values renamed by ``perm``."""
-    t = type(v)
-    if t is int or t is str or t is bool:
-        return v
-    if t is ModelValue:
-        return perm.get(v, v)
-    key = id(v)
-    hit = memo.get(key)
-    if hit is not None:
-        return hit[1]
-    if t is FSet:
-        out: Value = FSet([permute(x, perm, memo) for x in v])
-    elif t is Tup:
-        out = Tup([permute(x, perm, memo) for x in v])
-    elif t is Fn:
-        out = Fn({permute(k, perm, memo): permute(x, perm, memo) for k, x in v.map.items()})
-    elif isinstance(v, (LazySet, LazyFn)):
-        out = permute(v.materialize(), perm, memo)
-    else:
-        out = v
-    memo[key] = (v, out)
-    return out
+    return Permuter(perm)(v)
 
 
 class Explorer:
@@ -84,8 +105,10 @@ class Explorer:
 
     def __init__(self, model: Model, *, timeout: float | None = None,
                  progress: Callable[[dict], None] | None = None,
-                 progress_interval: float = 2.0) -> None:
+                 progress_interval: float = 2.0, record_graph: bool = False) -> None:
         self.model = model
+        # the behavior graph for liveness: state key -> [(successor key, action index)]
+        self.graph: dict | None = {} if record_graph else None
         self.timeout = timeout
         self.progress = progress
         self.progress_interval = progress_interval
@@ -112,12 +135,13 @@ class Explorer:
         if not perms:
             return viewed
 
+        permuters = [Permuter(p) for p in perms]
+
         def canonical(s):
             best = viewed(s)
             best_h = hash(best)
-            for perm in perms:
-                memo: dict = {}
-                cand = viewed(tuple(permute(x, perm, memo) for x in s))
+            for pm in permuters:
+                cand = viewed(tuple(map(pm, s)))
                 h = hash(cand)
                 if h < best_h:
                     best, best_h = cand, h
@@ -194,7 +218,7 @@ class Explorer:
         try:
             model.initial_states(on_init)
         except EvalError as e:
-            self._error(e, [])
+            self._error(e, [], rerun=lambda tm: tm.initial_states(lambda s: None))
 
     def _bfs(self) -> None:
         model = self.model
@@ -212,16 +236,20 @@ class Explorer:
         runtime = model.runtime
         timeout = self.timeout
         simple = not constraints and not action_constraints and not action_props
+        graph = self.graph
+        rec = graph is not None
 
         from conformance.tla.actions import Partial
 
-        cur: list = [None, None, 0, 0]  # state, key, level, action index
+        cur: list = [None, None, 0, 0, None]  # state, key, level, action index, edges
 
         def on_succ(t):
             res.generated += 1
             s = cur[0]
             if simple:
                 k = key(t)
+                if rec:
+                    cur[4].append((k, cur[3]))
                 if k in seen:
                     return
                 seen[k] = (cur[1], cur[3], t)
@@ -235,6 +263,8 @@ class Explorer:
                 unseen = True
                 if in_model:
                     k = key(t)
+                    if rec:
+                        cur[4].append((k, cur[3]))
                     if k in seen:
                         unseen = False
                     else:
@@ -269,6 +299,8 @@ class Explorer:
         while queue:
             s, k, level = popleft()
             cur[0], cur[1], cur[2] = s, k, level
+            if rec:
+                cur[4] = graph[k] = []
             runtime.level = level
             before = res.generated
             E = (s, partial)
@@ -279,7 +311,9 @@ class Explorer:
                 except EvalError as e:
                     for i in range(nvars):
                         partial[i] = None
-                    self._error(e, self._path(k))
+                    partial.n = 0
+                    self._error(e, self._path(k), rerun=lambda tm, s=s, ai=ai: tm.successors(
+                        s, tm.actions[ai], lambda t: None))
             if check_deadlock and res.generated == before:
                 self._violation("deadlock", None, "Deadlock reached.", self._path(k))
             checks += 1
@@ -297,12 +331,13 @@ class Explorer:
 
     def _check_invariants(self, invariants, t, cur) -> None:
         E = (t, None)
-        for name, inv in invariants:
+        for j, (name, inv) in enumerate(invariants):
             try:
                 ok = inv(E)
             except EvalError as e:
                 self._error(e, self._path(cur[1]) + [(cur[3], t)],
-                            f"evaluating invariant {name}")
+                            f"evaluating invariant {name}",
+                            rerun=lambda tm, j=j: tm.invariants[j].code.fn(E))
             if ok is not True:
                 self._violation("invariant", name, f"Invariant {name} is violated.",
                                 self._path(cur[1]) + [(cur[3], t)])
@@ -324,12 +359,26 @@ class Explorer:
         self.result.violation = Violation(kind, name, message, trace)
         raise _Stop()
 
-    def _error(self, e: EvalError, trace, context: str | None = None) -> None:
+    def _error(self, e: EvalError, trace, context: str | None = None,
+               rerun: Callable[[Model], Any] | None = None) -> None:
         message = e.message
         if context:
             message = f"{message}\n(while {context})"
-        self.result.violation = Violation("error", None, message, trace, e.nested())
+        locs = e.nested()
+        if rerun is not None:
+            locs = self._retrace(rerun) or locs
+        self.result.violation = Violation("error", None, message, trace, locs)
         raise _Stop()
+
+    def _retrace(self, rerun: Callable[[Model], Any]) -> list:
+        """Rerun the failing evaluation compiled with positions (see compile.Tracing)."""
+        try:
+            rerun(self.model.traced())
+        except EvalError as e:
+            return e.nested()
+        except Exception:  # noqa: BLE001 - best effort: the error is reported anyway
+            return []
+        return []
 
 
 def explore(model: Model, **kw) -> SearchResult:

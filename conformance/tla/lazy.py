@@ -37,9 +37,8 @@ Value = Any
 class LazySet:
     """A set given by a rule. Subclasses define member, iteration (TLC order) and size."""
 
-    __slots__ = ("_mat",)
+    __slots__ = ("_mat", "finite")
     kind = "set"
-    finite = True
 
     def member(self, v: Value) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -108,6 +107,7 @@ class Interval(LazySet):
 
     def __init__(self, lo: int, hi: int) -> None:
         self.lo, self.hi = lo, hi
+        self.finite = True
 
     def member(self, v: Value) -> bool:
         return type(v) is int and self.lo <= v <= self.hi
@@ -127,8 +127,10 @@ class Interval(LazySet):
 
 class _Numbers(LazySet):
     __slots__ = ()
-    finite = False
     name = ""
+
+    def __init__(self) -> None:
+        self.finite = False
 
     def size(self) -> int:
         raise EvalError(f"Attempted to compute the number of elements of {self.name}.")
@@ -183,8 +185,7 @@ class Powerset(LazySet):
 
     def __init__(self, base: Value) -> None:
         self.base = base
-        if not is_finite(base):
-            self.finite = False
+        self.finite = is_finite(base)
 
     def member(self, v):
         if not is_set(v):
@@ -218,6 +219,7 @@ class FunctionSet(LazySet):
 
     def __init__(self, dom: Value, rng: Value) -> None:
         self.dom, self.rng = dom, rng
+        self.finite = True
         if not is_finite(dom) or not is_finite(rng):
             self.finite = set_size(dom) == 0 if is_finite(dom) else False
 
@@ -278,6 +280,7 @@ class RecordSet(LazySet):
         names = sorted(fields, key=order_key)
         self.names = tuple(names)
         self.sets = tuple(fields[n] for n in names)
+        self.finite = True
         if not all(is_finite(s) for s in self.sets):
             self.finite = any(is_finite(s) and set_size(s) == 0 for s in self.sets)
 
@@ -322,6 +325,7 @@ class Product(LazySet):
 
     def __init__(self, sets: tuple) -> None:
         self.sets = sets
+        self.finite = True
         if not all(is_finite(s) for s in sets):
             self.finite = any(is_finite(s) and set_size(s) == 0 for s in sets)
 
@@ -354,10 +358,10 @@ class SeqSet(LazySet):
     """``Seq(S)``: infinite unless S is empty; only membership is possible."""
 
     __slots__ = ("base",)
-    finite = False
 
     def __init__(self, base: Value) -> None:
         self.base = base
+        self.finite = False
 
     def member(self, v):
         if type(v) is Tup:
@@ -382,10 +386,10 @@ class Filtered(LazySet):
     """``{x \\in S : P(x)}`` over an infinite S: membership evaluates the predicate."""
 
     __slots__ = ("base", "pred", "text")
-    finite = False
 
     def __init__(self, base: Value, pred: Callable[[Value], bool], text: str) -> None:
         self.base, self.pred, self.text = base, pred, text
+        self.finite = False
 
     def member(self, v):
         return member(v, self.base) and self.pred(v)
@@ -407,10 +411,10 @@ class Combined(LazySet):
     """``S \\cup T``, ``S \\cap T`` or ``S \\ T`` where one side is infinite."""
 
     __slots__ = ("op", "a", "b")
-    finite = False
 
     def __init__(self, op: str, a: Value, b: Value) -> None:
         self.op, self.a, self.b = op, a, b
+        self.finite = False
 
     def member(self, v):
         if self.op == "\\cup":

@@ -1,9 +1,723 @@
-"""Temporal properties (liveness): not yet implemented."""
+"""Temporal properties under fairness, checked on the complete behavior graph.
+
+This follows TLC's approach (Yu, Manolios and Lamport, "Model checking TLA+
+specifications"): explore every reachable state, keeping the graph (with a stuttering step
+at every state), then, for each property P, search for a behavior of the spec that satisfies
+the spec's fairness and violates P.
+
+The formula F = Fairness /\\ ~P is put in negation normal form over *atoms* (state and
+action predicates, ENABLED included) and split, as TLC does, into disjuncts of three parts:
+
+* ``[]<>X`` conditions (X holds infinitely often: weak fairness is ``[]<>(~ENABLED <<A>>_v
+  \\/ <<A>>_v)``), checked on a strongly connected component;
+* ``<>[]Y`` conditions (Y eventually always), which restrict the component;
+* the rest, translated into a generalized Büchi automaton (Gerth, Peled, Vardi and Wolper's
+  construction), multiplied with the state graph.
+
+A reachable, non-trivial strongly connected component of the product that meets every
+condition is a counterexample; it is reported as a lasso: a shortest path to the component,
+then a cycle through it that visits a witness of every condition.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from conformance.result import CheckResult, Outcome
+from conformance.tla import syntax as S
+from conformance.tla.compile import ACTION, CONST, Binding, Scope, UserOp, const
+from conformance.tla.errors import EvalError, SemanticError, Unsupported
+from conformance.tla.explore import Explorer
+from conformance.tla.lazy import ordered
+from conformance.tla.model import Model, Temporal
+from conformance.tla.modules import BuiltinSym
+
+# --------------------------------------------------------------------------- formulas
+#
+# A formula in negation normal form is a nested tuple:
+#   ("atom", i)  ("natom", i)  ("and", (f, ...))  ("or", (f, ...))  ("G", f)  ("F", f)
+# where i indexes Atoms.items. TRUE is ("and", ()), FALSE is ("or", ()).
+
+TRUE: tuple = ("and", ())
+FALSE: tuple = ("or", ())
 
 
-def check_liveness(model, *, timeout, progress, started, base) -> CheckResult:
-    return CheckResult(Outcome.SEMANTIC_ERROR, message="temporal properties are not yet "
-                       "supported by the embedded engine", warnings=["unsupported: liveness"],
-                       **base)
+@dataclass
+class Atom:
+    """A state predicate (``fn(s)``) or an action predicate (``fn(s, t)``)."""
+
+    action: bool
+    fn: Callable
+    text: str
+
+
+class Atoms:
+    def __init__(self) -> None:
+        self.items: list[Atom] = []
+
+    def add(self, atom: Atom) -> int:
+        self.items.append(atom)
+        return len(self.items) - 1
+
+
+def _and(parts) -> tuple:
+    out = []
+    for p in parts:
+        if p == FALSE:
+            return FALSE
+        if p == TRUE:
+            continue
+        if p[0] == "and":
+            out.extend(p[1])
+        else:
+            out.append(p)
+    return out[0] if len(out) == 1 else ("and", tuple(out))
+
+
+def _or(parts) -> tuple:
+    out = []
+    for p in parts:
+        if p == TRUE:
+            return TRUE
+        if p == FALSE:
+            continue
+        if p[0] == "or":
+            out.extend(p[1])
+        else:
+            out.append(p)
+    return out[0] if len(out) == 1 else ("or", tuple(out))
+
+
+def _is_temporal(f) -> bool:
+    k = f[0]
+    if k in ("G", "F"):
+        return True
+    if k in ("and", "or"):
+        return any(_is_temporal(g) for g in f[1])
+    return False
+
+
+class FormulaBuilder:
+    """Turns the spec's temporal formulas into NNF formulas over atoms."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.comp = model.comp
+        self.atoms = Atoms()
+        self.depth = 0
+
+    def atom(self, node, scope: Scope, neg: bool) -> tuple:
+        code = self.comp.expr(node, scope)
+        fn = code.fn
+        if code.level <= 1:
+            def state_pred(s, fn=fn, E_rest=_rest(scope)):
+                return fn((s, None) + E_rest) is True
+            i = self.atoms.add(Atom(False, state_pred, _text(node)))
+        else:
+            def action_pred(s, t, fn=fn, E_rest=_rest(scope)):
+                return fn((s, t) + E_rest) is True
+            i = self.atoms.add(Atom(True, action_pred, _text(node)))
+        return ("natom", i) if neg else ("atom", i)
+
+    def enabled_atom(self, action, sub, scope: Scope, neg: bool) -> tuple:
+        """``ENABLED <<A>>_v``."""
+        angle = S.AngleAction(action.loc, action, sub)
+        en = self.model.acomp.enabled_fn(angle, scope)
+        rest = _rest(scope)
+
+        def enabled(s, en=en, rest=rest):
+            return en((s, None) + rest)
+        i = self.atoms.add(Atom(False, enabled, f"ENABLED <<{_text(action)}>>_v"))
+        return ("natom", i) if neg else ("atom", i)
+
+    def angle_atom(self, action, sub, scope: Scope, neg: bool) -> tuple:
+        return self.atom(S.AngleAction(action.loc, action, sub), scope, neg)
+
+    def combined(self, parts: list[tuple], disjunction: bool, text: str) -> tuple:
+        """One atom for a boolean combination of atoms (kept as a single predicate so that
+        ``[]<>(a \\/ b)`` stays one condition)."""
+        items = self.atoms.items
+        action = any(items[p[1]].action for p in parts)
+        fns = [(items[p[1]], p[0] == "natom") for p in parts]
+
+        def pred(s, t=None):
+            for a, negated in fns:
+                v = a.fn(s, t) if a.action else a.fn(s)
+                if negated:
+                    v = not v
+                if disjunction and v:
+                    return True
+                if not disjunction and not v:
+                    return False
+            return not disjunction
+        if action:
+            i = self.atoms.add(Atom(True, lambda s, t: pred(s, t), text))
+        else:
+            i = self.atoms.add(Atom(False, lambda s: pred(s), text))
+        return ("atom", i)
+
+    def formula(self, node, scope: Scope, neg: bool = False) -> tuple:
+        self.depth += 1
+        if self.depth > 200:
+            raise Unsupported("a recursive temporal formula", getattr(node, "loc", None))
+        try:
+            return self._formula(node, scope, neg)
+        finally:
+            self.depth -= 1
+
+    def _formula(self, node, scope: Scope, neg: bool) -> tuple:
+        comp = self.comp
+        if isinstance(node, S.Fairness):
+            weak = node.kind == "WF"
+            en = self.enabled_atom(node.action, node.sub, scope, False)
+            ang = self.angle_atom(node.action, node.sub, scope, False)
+            not_en = ("natom", en[1])
+            not_ang = ("natom", ang[1])
+            if weak:
+                if not neg:  # []<>(~EN \/ <<A>>_v)
+                    return ("G", ("F", self.combined([not_en, ang], True, f"WF {_text(node)}")))
+                return ("F", ("G", self.combined([en, not_ang], False, f"~WF {_text(node)}")))
+            if not neg:  # <>[]~EN \/ []<><<A>>_v
+                return _or([("F", ("G", not_en)), ("G", ("F", ang))])
+            return _and([("G", ("F", en)), ("F", ("G", not_ang))])
+        if isinstance(node, S.Let):
+            inner, slots = comp.let_scope(node.defs, scope)
+            if slots:
+                raise Unsupported("LET with state-dependent definitions in a temporal formula",
+                                  node.loc)
+            return self.formula(node.body, inner, neg)
+        try:
+            code = comp.expr(node, scope)
+        except SemanticError:
+            code = None
+        if code is not None and code.level <= ACTION:
+            return self.atom(node, scope, neg)
+        if isinstance(node, S.And):
+            parts = [self.formula(x, scope, neg) for x in node.items]
+            return _or(parts) if neg else _and(parts)
+        if isinstance(node, S.Or):
+            parts = [self.formula(x, scope, neg) for x in node.items]
+            return _and(parts) if neg else _or(parts)
+        if isinstance(node, S.Quant):
+            return self._quant(node, scope, neg)
+        if isinstance(node, S.If):
+            c = self.atom(node.cond, scope, False)
+            nc = ("natom", c[1])
+            t = self.formula(node.then, scope, neg)
+            e = self.formula(node.else_, scope, neg)
+            return _or([_and([c, t]), _and([nc, e])])
+        if isinstance(node, S.Name):
+            return self._name(node, scope, neg)
+        if isinstance(node, S.UQuant):
+            raise Unsupported("temporal quantifiers (\\AA, \\EE)", node.loc)
+        raise Unsupported(f"this temporal formula ({type(node).__name__})",
+                          getattr(node, "loc", None))
+
+    def _name(self, node: S.Name, scope: Scope, neg: bool) -> tuple:
+        args = node.args
+        if not node.prefix and scope.locals.get(node.name) is None and \
+                isinstance(scope.ctx.env.lookup(node.name), BuiltinSym):
+            name = node.name
+            if name == "[]":
+                f = self.formula(args[0], scope, neg)
+                return ("F", f) if neg else ("G", f)
+            if name == "<>":
+                f = self.formula(args[0], scope, neg)
+                return ("G", f) if neg else ("F", f)
+            if name == "\\lnot":
+                return self.formula(args[0], scope, not neg)
+            if name == "=>":
+                a = self.formula(args[0], scope, not neg)
+                b = self.formula(args[1], scope, neg)
+                return _and([self.formula(args[0], scope, False), b]) if neg else _or([a, b])
+            if name == "~>":
+                a_pos = self.formula(args[0], scope, False)
+                if not neg:  # [](~a \/ <>b)
+                    return ("G", _or([self.formula(args[0], scope, True),
+                                      ("F", self.formula(args[1], scope, False))]))
+                return ("F", _and([a_pos, ("G", self.formula(args[1], scope, True))]))
+            if name == "\\equiv":
+                a, na = self.formula(args[0], scope, False), self.formula(args[0], scope, True)
+                b, nb = self.formula(args[1], scope, False), self.formula(args[1], scope, True)
+                if not neg:
+                    return _or([_and([a, b]), _and([na, nb])])
+                return _or([_and([a, nb]), _and([na, b])])
+            raise Unsupported(f"the temporal operator {name}", node.loc)
+        # a definition: expand it in place with its arguments
+        op = self.model.acomp.resolve(node, scope)
+        if isinstance(op, UserOp) and op.sym.node is not None:
+            locals_: dict = {}
+            for p, a in zip(op.sym.node.params, args, strict=True):
+                if p.arity:
+                    locals_[p.name] = Binding("op", op=self.comp.arg_op(a, scope))
+                else:
+                    code = self.comp.expr(a, scope)
+                    locals_[p.name] = Binding("code", code=code, depth=scope.depth, node=a,
+                                              scope=scope)
+            inner = Scope(op.ctx, locals_, scope.depth, scope.primed)
+            return self.formula(op.sym.node.body, inner, neg)
+        b = scope.locals.get(node.name) if not node.prefix else None
+        if b is not None and b.node is not None and b.scope is not None and not args:
+            inner = Scope(b.scope.ctx, b.scope.locals, scope.depth, scope.primed)
+            return self.formula(b.node, inner, neg)
+        raise Unsupported(f"the temporal formula {node.name}", node.loc)
+
+    def _quant(self, node: S.Quant, scope: Scope, neg: bool) -> tuple:
+        comp = self.comp
+        sets, shapes, _inner = comp.bounds(node.bounds, scope)
+        if any(s.level != CONST for s in sets):
+            raise Unsupported("a quantifier over a state-dependent set around a temporal "
+                              "formula", node.loc)
+        gen = comp.enumerate_bounds([s.fn for s in sets], shapes, node.loc)
+        names = [nm for b in node.bounds for nm in b.names]
+        parts = []
+        for vals in gen((None, None) + (None,) * (scope.depth - 2)):
+            loc_ = dict(scope.locals)
+            for nm, v in zip(names, vals, strict=True):
+                loc_[nm] = Binding("code", code=const(v), depth=scope.depth)
+            inner = Scope(scope.ctx, loc_, scope.depth, scope.primed)
+            parts.append(self.formula(node.body, inner, neg))
+        universal = (node.kind == "A") != neg
+        return _and(parts) if universal else _or(parts)
+
+
+def _rest(scope: Scope) -> tuple:
+    return (None,) * (scope.depth - 2)
+
+
+def _text(node) -> str:
+    loc = getattr(node, "loc", None)
+    return str(loc) if loc is not None else type(node).__name__
+
+
+# --------------------------------------------------------------------------- splitting
+
+
+@dataclass
+class Branch:
+    """One disjunct of Fairness /\\ ~P: tableau part and SCC conditions."""
+
+    tableau: list[tuple] = field(default_factory=list)
+    infinitely: list[int] = field(default_factory=list)  # []<>X: atom indexes
+    eventually_always: list[int] = field(default_factory=list)  # <>[]Y
+
+
+def branches(f: tuple, builder: FormulaBuilder) -> list[Branch]:
+    k = f[0]
+    if k == "or":
+        out = []
+        for g in f[1]:
+            out.extend(branches(g, builder))
+        return out
+    if k == "and":
+        result = [Branch()]
+        for g in f[1]:
+            sub = branches(g, builder)
+            result = [_merge(a, b) for a in result for b in sub]
+        return result
+    if k == "G" and f[1][0] == "F" and not _is_temporal(f[1][1]):
+        return [Branch(infinitely=[_as_atom(f[1][1], builder)])]
+    if k == "F" and f[1][0] == "G" and not _is_temporal(f[1][1]):
+        return [Branch(eventually_always=[_as_atom(f[1][1], builder)])]
+    return [Branch(tableau=[f])]
+
+
+def _merge(a: Branch, b: Branch) -> Branch:
+    return Branch(a.tableau + b.tableau, a.infinitely + b.infinitely,
+                  a.eventually_always + b.eventually_always)
+
+
+def _as_atom(f: tuple, builder: FormulaBuilder) -> int:
+    """A non-temporal formula as one atom (``~a`` and combinations included)."""
+    if f[0] == "atom":
+        return f[1]
+    if f[0] == "natom":
+        return builder.combined([f], False, "~" + builder.atoms.items[f[1]].text)[1]
+    if f[0] in ("and", "or"):
+        parts = [("atom", _as_atom(g, builder)) for g in f[1]]
+        return builder.combined(parts, f[0] == "or", f[0])[1]
+    raise AssertionError(f)
+
+
+# --------------------------------------------------------------------------- automaton
+
+
+class Buchi:
+    """A generalized Büchi automaton (GPVW) for an NNF formula with G and F."""
+
+    def __init__(self, formula: tuple) -> None:
+        self.nodes: list[dict] = []  # each: {"old": frozenset, "next": frozenset, "in": set}
+        self._expand({"init"}, {formula}, set(), set())
+        self.initial = [i for i, n in enumerate(self.nodes) if "init" in n["in"]]
+        self.succ: list[list[int]] = [[] for _ in self.nodes]
+        for j, n in enumerate(self.nodes):
+            for src in n["in"]:
+                if src != "init":
+                    self.succ[src].append(j)
+        eventualities = set()
+        for n in self.nodes:
+            for g in n["old"]:
+                if g[0] == "F":
+                    eventualities.add(g)
+        self.accept: list[set[int]] = []
+        for ev in sorted(eventualities, key=repr):
+            self.accept.append({i for i, n in enumerate(self.nodes)
+                                if ev not in n["old"] or ev[1] in n["old"]})
+        self.labels: list[list[tuple]] = [
+            [g for g in n["old"] if g[0] in ("atom", "natom")] for n in self.nodes]
+
+    def _expand(self, incoming: set, new: set, old: set, nxt: set) -> None:
+        while new:
+            f = new.pop()
+            if f in old:
+                continue
+            k = f[0]
+            if k in ("atom", "natom"):
+                neg = ("natom" if k == "atom" else "atom", f[1])
+                if neg in old:
+                    return
+                old = old | {f}
+                continue
+            if k == "and":
+                new = new | {g for g in f[1] if g not in old}
+                old = old | {f}
+                continue
+            if k == "or":
+                if not f[1]:
+                    return  # FALSE
+                for g in f[1]:
+                    self._expand(set(incoming), new | ({g} - old), old | {f}, set(nxt))
+                return
+            if k == "F":
+                self._expand(set(incoming), new | ({f[1]} - old), old | {f}, set(nxt))
+                self._expand(set(incoming), set(new), old | {f}, nxt | {f})
+                return
+            if k == "G":
+                new = new | ({f[1]} - old)
+                old = old | {f}
+                nxt = nxt | {f}
+                continue
+            raise AssertionError(f)
+        fo, fn = frozenset(old), frozenset(nxt)
+        for i, n in enumerate(self.nodes):
+            if n["old"] == fo and n["next"] == fn:
+                n["in"] |= incoming
+                return
+        self.nodes.append({"old": fo, "next": fn, "in": set(incoming)})
+        me = len(self.nodes) - 1
+        self._expand({me}, set(nxt), set(), set())
+
+
+# --------------------------------------------------------------------------- the search
+
+
+class Graph:
+    """The behavior graph: states, their successors (with the action), stuttering."""
+
+    def __init__(self, explorer: Explorer) -> None:
+        seen = explorer.seen
+        self.keys = list(seen)
+        self.index = {k: i for i, k in enumerate(self.keys)}
+        self.states = [seen[k][2] for k in self.keys]
+        self.initial = [i for i, k in enumerate(self.keys) if seen[k][0] is None]
+        graph = explorer.graph or {}
+        self.succ: list[list[tuple[int, int]]] = []
+        index = self.index
+        for k in self.keys:
+            edges = []
+            done = set()
+            for sk, ai in graph.get(k, ()):
+                j = index.get(sk)
+                if j is not None and j not in done:
+                    done.add(j)
+                    edges.append((j, ai))
+            me = index[k]
+            if me not in done:
+                edges.append((me, -1))  # stuttering
+            self.succ.append(edges)
+
+
+class Evaluator:
+    """Cached truth values of atoms on states and on steps."""
+
+    def __init__(self, atoms: Atoms, graph: Graph) -> None:
+        self.atoms = atoms.items
+        self.graph = graph
+        self.state_cache: dict[tuple[int, int], bool] = {}
+        self.step_cache: dict[tuple[int, int, int], bool] = {}
+
+    def state(self, a: int, i: int) -> bool:
+        key = (a, i)
+        v = self.state_cache.get(key)
+        if v is None:
+            v = self.state_cache[key] = bool(self.atoms[a].fn(self.graph.states[i]))
+        return v
+
+    def step(self, a: int, i: int, j: int) -> bool:
+        atom = self.atoms[a]
+        if not atom.action:
+            return self.state(a, i)
+        key = (a, i, j)
+        v = self.step_cache.get(key)
+        if v is None:
+            states = self.graph.states
+            v = self.step_cache[key] = bool(atom.fn(states[i], states[j]))
+        return v
+
+
+def find_counterexample(graph: Graph, ev: Evaluator, branch: Branch,
+                        buchi: Buchi) -> list[tuple[int, int]] | None:
+    """A lasso (list of (state index, action index) and the loop start) or None."""
+    # node labels: state atoms are checked on entering, action atoms on leaving
+    state_labels = []
+    action_labels = []
+    for lab in buchi.labels:
+        sl, al = [], []
+        for kind, a in lab:
+            (al if ev.atoms[a].action else sl).append((a, kind == "atom"))
+        state_labels.append(sl)
+        action_labels.append(al)
+
+    def node_ok(i: int, q: int) -> bool:
+        return all(ev.state(a, i) == want for a, want in state_labels[q])
+
+    def edge_ok(i: int, q: int, j: int) -> bool:
+        return all(ev.step(a, i, j) == want for a, want in action_labels[q])
+
+    # reachable product nodes (BFS from initial ones, keeping parents for the prefix)
+    start = [(i, q) for i in graph.initial for q in buchi.initial if node_ok(i, q)]
+    parent: dict = {n: None for n in start}
+    queue = deque(start)
+    psucc: dict = {}
+    while queue:
+        n = queue.popleft()
+        i, q = n
+        out = []
+        for j, ai in graph.succ[i]:
+            for q2 in buchi.succ[q]:
+                if edge_ok(i, q, j) and node_ok(j, q2):
+                    m = (j, q2)
+                    out.append((m, ai))
+                    if m not in parent:
+                        parent[m] = (n, ai)
+                        queue.append(m)
+        psucc[n] = out
+
+    restrict = branch.eventually_always
+
+    def in_scope(n) -> bool:
+        return all(ev.state(a, n[0]) for a in restrict if not ev.atoms[a].action)
+
+    def edge_in_scope(n, m) -> bool:
+        return all(ev.step(a, n[0], m[0]) for a in restrict)
+
+    nodes = [n for n in parent if in_scope(n)]
+    for comp in _sccs(nodes, lambda n: [m for m, _ in psucc[n]
+                                        if m in parent and in_scope(m) and
+                                        edge_in_scope(n, m)]):
+        cset = set(comp)
+        edges = [(n, m, ai) for n in comp for m, ai in psucc[n]
+                 if m in cset and edge_in_scope(n, m)]
+        if not edges:
+            continue
+        targets: list = []
+        ok = True
+        for acc in buchi.accept:
+            hit = next((n for n in comp if n[1] in acc), None)
+            if hit is None:
+                ok = False
+                break
+            targets.append(("node", hit))
+        if not ok:
+            continue
+        for a in branch.infinitely:
+            if ev.atoms[a].action:
+                hit = next(((n, m) for n, m, _ in edges if ev.step(a, n[0], m[0])), None)
+                if hit is None:
+                    ok = False
+                    break
+                targets.append(("edge", hit))
+            else:
+                hit = next((n for n in comp if ev.state(a, n[0])), None)
+                if hit is None:
+                    ok = False
+                    break
+                targets.append(("node", hit))
+        if not ok:
+            continue
+        return _lasso(parent, psucc, cset, edges, targets, in_scope, edge_in_scope)
+    return None
+
+
+def _lasso(parent, psucc, cset, edges, targets, in_scope, edge_in_scope):
+    """Prefix to the component, then a cycle visiting every target."""
+    entry = min(cset, key=lambda n: _depth(parent, n))
+    prefix = []
+    n = entry
+    while n is not None:
+        p = parent[n]
+        prefix.append((n, p[1] if p else -2))
+        n = p[0] if p else None
+    prefix.reverse()
+    inner = {n: [(m, ai) for m, ai in psucc[n] if m in cset and edge_in_scope(n, m)]
+             for n in cset}
+    cycle: list = []
+    cur = entry
+    for kind, t in targets:
+        if kind == "node":
+            path = _bfs(inner, cur, t)
+            cycle.extend(path)
+            cur = t
+        else:
+            a, b = t
+            path = _bfs(inner, cur, a)
+            cycle.extend(path)
+            ai = next(x for m, x in inner[a] if m == b)
+            cycle.append((b, ai))
+            cur = b
+    back = _bfs(inner, cur, entry, nonempty=not cycle)
+    cycle.extend(back)
+    states = [(n[0], ai) for n, ai in prefix]
+    loop = len(states) - 1
+    for n, ai in cycle[:-1]:
+        states.append((n[0], ai))
+    last = cycle[-1] if cycle else None
+    return states, loop, last
+
+
+def _depth(parent, n) -> int:
+    d = 0
+    while parent[n] is not None:
+        n = parent[n][0]
+        d += 1
+    return d
+
+
+def _bfs(inner, src, dst, nonempty: bool = False) -> list:
+    """Steps (node, action) from src to dst inside the component (at least one step if
+    ``nonempty``, for a cycle back to where it started)."""
+    if src == dst and not nonempty:
+        return []
+    prev: dict = {}
+    visited = set() if nonempty else {src}
+    queue = deque([src])
+    while queue:
+        n = queue.popleft()
+        for m, ai in inner[n]:
+            if m in visited:
+                continue
+            visited.add(m)
+            prev[m] = (n, ai)
+            if m == dst:
+                path = []
+                x = m
+                while True:
+                    p, a = prev[x]
+                    path.append((x, a))
+                    if p == src:
+                        break
+                    x = p
+                path.reverse()
+                return path
+            queue.append(m)
+    return []
+
+
+def _sccs(nodes: list, succ: Callable) -> list[list]:
+    """Tarjan's algorithm, iteratively; components in reverse topological order."""
+    index: dict = {}
+    low: dict = {}
+    on: set = set()
+    stack: list = []
+    out: list = []
+    counter = 0
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, iter(succ(root)))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on.add(root)
+        while work:
+            n, it = work[-1]
+            advanced = False
+            for m in it:
+                if m not in index:
+                    index[m] = low[m] = counter
+                    counter += 1
+                    stack.append(m)
+                    on.add(m)
+                    work.append((m, iter(succ(m))))
+                    advanced = True
+                    break
+                if m in on and index[m] < low[n]:
+                    low[n] = index[m]
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                p = work[-1][0]
+                if low[n] < low[p]:
+                    low[p] = low[n]
+            if low[n] == index[n]:
+                comp = []
+                while True:
+                    x = stack.pop()
+                    on.discard(x)
+                    comp.append(x)
+                    if x == n:
+                        break
+                out.append(comp)
+    return out
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def check_liveness(model: Model, *, timeout: float | None, progress, started: float,
+                   base: dict) -> CheckResult:
+    from conformance.tla.check import result_of, trace_of
+
+    explorer = Explorer(model, timeout=timeout, progress=progress, record_graph=True)
+    res = explorer.run()
+    if res.violation is not None or res.timed_out:
+        return result_of(model, res, started, base)
+    graph = Graph(explorer)
+    builder = FormulaBuilder(model)
+    fairness = [builder.formula(t.node, t.scope, False) for t in model.fairness]
+    out = result_of(model, res, started, base)
+    for prop in model.temporal_properties:
+        negated = builder.formula(prop.node, prop.scope, True)
+        f = _and(fairness + [negated])
+        ev = Evaluator(builder.atoms, graph)
+        for branch in branches(f, builder):
+            buchi = Buchi(_and(branch.tableau) if branch.tableau else TRUE)
+            try:
+                found = find_counterexample(graph, ev, branch, buchi)
+            except EvalError as e:
+                out.outcome = Outcome.EVALUATION_ERROR
+                out.message = e.message
+                return out
+            if found is None:
+                continue
+            states, loop, last = found
+            # the first state is initial; a stuttering step inside the loop is marked -3
+            steps = [(-1 if k == 0 else (ai if ai >= 0 else -3), graph.states[i])
+                     for k, (i, ai) in enumerate(states)]
+            trace = trace_of(model, steps, prop.name, loop=loop)
+            out.outcome = Outcome.PROPERTY_VIOLATED
+            out.violated = prop.name
+            out.message = f"Temporal property {prop.name} was violated."
+            out.counterexample = trace
+            out.duration = time.monotonic() - started
+            return out
+    out.duration = time.monotonic() - started
+    return out
+
+
+__all__ = ["check_liveness", "FormulaBuilder", "Buchi", "branches", "Temporal", "Any",
+           "ordered"]

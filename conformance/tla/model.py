@@ -29,6 +29,7 @@ from conformance.tla.compile import (
     Compiler,
     Ctx,
     Scope,
+    Tracing,
     UserOp,
     const,
 )
@@ -105,6 +106,16 @@ class Model:
     postconditions: list[Check] = field(default_factory=list)
     check_deadlock: bool = True
     init_fn: Callable | None = None
+    load_args: dict = field(default_factory=dict)
+    _traced: Model | None = None
+
+    def traced(self) -> Model:
+        """The same model compiled with error positions recorded (see compile.Tracing);
+        used to rerun a step that failed and report where, as TLC does."""
+        if self._traced is None:
+            with Tracing(True):
+                self._traced = load(**self.load_args)
+        return self._traced
 
     @property
     def names(self) -> list[str]:
@@ -170,14 +181,19 @@ def load(spec: str | Path, config: str | Path | None = None, *,
     for i, v in enumerate(variables):
         v.index = i
     runtime = runtime or Runtime()
-    bindings, overrides = _bind_constants(cfg, root, loader, constants or {})
-    comp = Compiler(root, bindings, overrides, runtime)
+    bindings, overrides, scoped = _bind_constants(cfg, root, loader, constants or {})
+    comp = Compiler(root, bindings, overrides, runtime, scoped)
     acomp = ActionCompiler(comp, variables)
     model = Model(spec, cfg, root, loader, variables, comp, acomp, runtime)
     _check_constants(model)
     model.check_deadlock = cfg.check_deadlock if cfg.check_deadlock is not None else True
     if check_deadlock is not None:
         model.check_deadlock = check_deadlock
+    runtime.stats["config"] = Fn({"mode": "bfs", "deadlock": model.check_deadlock,
+                                  "worker": 1, "seed": "0", "fingerprint": "0",
+                                  "install": ""})
+    model.load_args = dict(spec=spec, config=config, constants=constants, runtime=runtime,
+                           check_deadlock=check_deadlock, need_behavior=need_behavior)
     _behavior(model, need_behavior)
     _properties(model)
     return model
@@ -206,9 +222,13 @@ def _find(name: str, env: ModuleEnv, cfg: Config):
 
 
 def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
-                    extra: dict[str, Value]) -> tuple[dict, dict]:
+                    extra: dict[str, Value]) -> tuple[dict, dict, dict]:
+    """The cfg's CONSTANT section: values of constants (``bindings``), replacements of
+    definitions (``overrides``), and both restricted to one module (``scoped``, from
+    ``<-[Mod]`` and ``=[Mod]``)."""
     bindings: dict = {}
     overrides: dict = {}
+    scoped: dict = {}
     for a in cfg.constants:
         env = root
         if a.module is not None:
@@ -218,10 +238,9 @@ def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
                                   "the spec does not use.", cfg.loc(a.name), file=cfg.file)
         sym = _find(a.name, env, cfg)
         if sym is None:
-            raise ConfigError(f"The constant {a.name} assigned in the configuration file is "
-                              "not declared or defined in the specification.", cfg.loc(a.name),
-                              file=cfg.file)
-        if isinstance(sym, ImportedSym):
+            # TLC accepts (and ignores) assignments to names the spec does not declare
+            continue
+        if isinstance(sym, ImportedSym) and a.module is None:
             sym = sym.sym
         if a.is_override:
             target = root.table.get(a.target) or env.table.get(a.target)
@@ -242,6 +261,9 @@ def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
                                   "<- to substitute a definition for it.", cfg.loc(a.name),
                                   file=cfg.file)
             entry = ("value", a.value)
+        if a.module is not None:
+            scoped[(sym, a.module)] = entry
+            continue
         if isinstance(sym, ConstSym):
             bindings[sym] = entry
         elif isinstance(sym, DefSym):
@@ -257,12 +279,12 @@ def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
             overrides[sym] = ("value", value)
         else:
             raise SpecError(f"{name} is not a constant of {root.name}")
-    return bindings, overrides
+    return bindings, overrides, scoped
 
 
 def _check_constants(model: Model) -> None:
     for c in model.root.constants:
-        if c not in model.comp.bindings:
+        if c not in model.comp.bindings and model.comp.scoped_entry(c, c.home.name) is None:
             raise ConfigError(f"The constant parameter {c.name} is not assigned a value by "
                               "the configuration file.", c.loc, file=model.config.file)
 
@@ -275,7 +297,8 @@ def check_assumptions(model: Model) -> tuple[S.Assume, str] | None:
     comp = model.comp
     for assume, env in model.root.assumes:
         scope = Scope(comp.ctx(env, None))
-        code = comp.expr(assume.expr, scope)
+        with Tracing(True):
+            code = comp.expr(assume.expr, scope)
         loc = assume.expr.loc
         try:
             v = code.fn((None, None))
@@ -345,16 +368,7 @@ def _behavior(model: Model, required: bool) -> None:
     else:
         return
     # the initial predicate: the conjunction of the spec's state-level conjuncts
-    if len(model.init) == 1:
-        node, scope = model.init[0]
-    else:
-        node = S.And(model.init[0][0].loc if model.init else S.NOLOC,
-                     tuple(n for n, _ in model.init))
-        scope = model.init[0][1] if model.init else comp.root_scope()
-        if len({id(s.ctx) for _, s in model.init}) > 1:
-            raise SpecError("initial predicates from different instance contexts are not "
-                            "supported")
-    model.init_fn = model.acomp.init(node, scope)
+    model.init_fn = model.acomp.init_chain(model.init)
     nnode, nscope, nname = model.next
     model.actions = split_actions(model, nnode, nscope, nname)
     for a in model.actions:
@@ -385,27 +399,10 @@ def _take_apart(model: Model, node, scope: Scope, name: str) -> None:
             return
         model.fairness.append(Temporal(name, node, scope))
         return
-    if isinstance(node, S.Name) and not node.args and scope.locals.get(node.name) is None:
-        sym = scope.ctx.env.lookup(node.name) if not node.prefix else None
-        if isinstance(sym, (DefSym, ImportedSym)):
-            target = sym.sym if isinstance(sym, ImportedSym) else sym
-            if isinstance(target, DefSym) and target.node is not None and target.arity == 0:
-                ctx = scope.ctx
-                if isinstance(sym, ImportedSym):
-                    outer = ctx if sym.home is ctx.env else comp.ctx(sym.home, ctx.inst)
-                    ctx = comp.ctx(target.home, comp.inst(sym.decl, sym.target, outer))
-                elif target.home is not ctx.env:
-                    ctx = comp.ctx(target.home, ctx.inst)
-                inner = Scope(ctx)
-                code = comp.expr(target.node.body, inner)
-                if code.level <= STATE:
-                    model.init.append((target.node.body, inner))
-                    return
-                _take_apart(model, target.node.body, inner, target.name)
-                return
-    if isinstance(node, S.Name) and node.prefix and not node.args:
-        op = comp.resolve_prefixed(node, scope)
-        if isinstance(op, UserOp) and op.sym.node is not None:
+    if isinstance(node, S.Name) and not node.args and (
+            node.prefix or scope.locals.get(node.name) is None):
+        op = model.acomp.resolve(node, scope)
+        if isinstance(op, UserOp) and op.sym.node is not None and op.arity == 0:
             inner = Scope(op.ctx)
             code = comp.expr(op.sym.node.body, inner)
             if code.level <= STATE:
@@ -575,19 +572,11 @@ def _property(model: Model, name: str, node, scope: Scope) -> None:
         for item in node.items:
             _property(model, name, item, scope)
         return
-    if isinstance(node, S.Name) and not node.args and not node.prefix and \
-            scope.locals.get(node.name) is None:
-        sym = scope.ctx.env.lookup(node.name)
-        target = sym.sym if isinstance(sym, ImportedSym) else sym
-        if isinstance(target, DefSym) and target.node is not None and target.arity == 0 \
-                and target not in comp.overrides:
-            ctx = scope.ctx
-            if isinstance(sym, ImportedSym):
-                outer = ctx if sym.home is ctx.env else comp.ctx(sym.home, ctx.inst)
-                ctx = comp.ctx(target.home, comp.inst(sym.decl, sym.target, outer))
-            elif target.home is not ctx.env:
-                ctx = comp.ctx(target.home, ctx.inst)
-            _property(model, node.name, target.node.body, Scope(ctx))
+    if isinstance(node, S.Name) and not node.args and (
+            node.prefix or scope.locals.get(node.name) is None):
+        op = model.acomp.resolve(node, scope)
+        if isinstance(op, UserOp) and op.sym.node is not None and op.arity == 0:
+            _property(model, node.name, op.sym.node.body, Scope(op.ctx))
             return
     if isinstance(node, S.Name) and node.name == "[]" and len(node.args) == 1 and \
             not node.prefix:

@@ -310,15 +310,22 @@ class Loader:
 
     def _check_substs(self, decl: S.InstanceDef, target: ModuleEnv) -> None:
         params = {c.name for c in target.constants} | {v.name for v in target.variables}
-        for name, expr in decl.substs:
+        for name, _expr in decl.substs:
             if name not in params:
                 raise SemanticError(f"The instantiated module {target.name} has no CONSTANT "
                                     f"or VARIABLE named {name}.", decl.loc)
 
 
 def _same(a: Sym, b: Sym) -> bool:
-    if a is b:
-        return True
-    if isinstance(a, ImportedSym) and isinstance(b, ImportedSym):
-        return a.sym is b.sym and a.decl is b.decl
-    return False
+    """Two routes to one definition: the same symbol, or an instance of a module without
+    parameters (which is the module itself)."""
+    return _origin(a) is _origin(b)
+
+
+def _origin(sym: Sym):
+    while isinstance(sym, ImportedSym):
+        home = sym.sym.home
+        if home is not None and (home.constants or home.variables):
+            return (sym.sym, sym.decl)
+        sym = sym.sym
+    return sym

@@ -264,7 +264,18 @@ class _Converter:
                              self.expr(expr_node))]
         if t == "module":
             return [self.module(n)]
-        if t in ("theorem", "use_or_hide", "single_line", "comment", "block_comment"):
+        if t == "theorem":
+            # a named theorem is also a definition of its statement (THEOREM T == P)
+            name_node = n.child_by_field_name("name")
+            stmt = n.child_by_field_name("statement")
+            if name_node is not None and stmt is not None and stmt.type != "assume_prove":
+                try:
+                    body = self.expr(stmt)
+                except ParseError:
+                    return []
+                return [S.OpDef(self.loc(n), self.text(name_node), (), body)]
+            return []
+        if t in ("use_or_hide", "single_line", "comment", "block_comment"):
             return []
         raise self.error(f"unexpected {t} at module level", n)
 
@@ -468,7 +479,35 @@ class _Converter:
         return S.Name(self.loc(n), target.name, (), tuple(prefix))
 
     def x_subexpression(self, n):
-        return S.Unsupported(self.loc(n), "subexpression names (Op!1, Op!<<)")
+        prefix_node, nav = _kids(n)
+        comps, path = [], []
+        for c in _kids(prefix_node) + [nav]:
+            if c.type == "subexpr_component":
+                if path:
+                    return S.Unsupported(self.loc(n), "subexpression names after a selector")
+                (inner,) = _kids(c)
+                if inner.type == "identifier_ref":
+                    comps.append((self.text(inner), ()))
+                elif inner.type == "bound_op":
+                    call = self.x_bound_op(inner)
+                    comps.append((call.name, call.args))
+                else:
+                    return S.Unsupported(self.loc(n), "subexpression names of operators")
+            elif c.type == "subexpr_tree_nav":
+                (sel,) = _kids(c)
+                if sel.type == "child_id":
+                    path.append(int(self.text(sel)))
+                elif sel.type == "colon":
+                    path.append(":")
+                else:
+                    return S.Unsupported(self.loc(n), f"subexpression selector {self.text(sel)}")
+            else:
+                return S.Unsupported(self.loc(n), "subexpression names (Op!1, Op!<<)")
+        if not comps:
+            return S.Unsupported(self.loc(n), "subexpression names (Op!1, Op!<<)")
+        name, args = comps[-1]
+        ref = S.Name(self.loc(n), name, args, tuple(comps[:-1]))
+        return S.SubExpr(self.loc(n), ref, tuple(path))
 
     def x_proof_step_ref(self, n):
         return S.Unsupported(self.loc(n), "proof step references")

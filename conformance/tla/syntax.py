@@ -311,6 +311,19 @@ class Fairness:
 
 
 @_node
+class SubExpr:
+    """A subexpression name: ``Inv!2`` (the second conjunct of Inv), ``Thm!:``.
+
+    ``ref`` names the definition (with its instance prefix); ``path`` holds the selectors:
+    a number picks that operand, ``":"`` the statement of a named theorem.
+    """
+
+    loc: Loc
+    ref: Name
+    path: tuple
+
+
+@_node
 class Unsupported:
     """A construct the engine parses but cannot evaluate (subexpression names, proofs)."""
 
@@ -321,7 +334,7 @@ class Unsupported:
 Expr = Union[Num, Decimal, Str, Bool, Name, OpRef, Lambda, Quant, UQuant, Choose, SetEnum,
              SetFilter, SetMap, FnApp, FnCons, FnSet, RecordCons, RecordSet, Dot, Except, At,
              Tuple, Times, If, Case, Let, And, Or, Prime, BoxAction, AngleAction, Fairness,
-             Unsupported]
+             SubExpr, Unsupported]
 
 
 # --------------------------------------------------------------------------- module units

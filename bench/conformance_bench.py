@@ -1,0 +1,129 @@
+"""How fast the conformance checker is; prints JSON.
+
+    .venv/bin/python bench/conformance_bench.py                 # everything
+    .venv/bin/python bench/conformance_bench.py --examples 50   # a longer campaign
+    .venv/bin/python bench/conformance_bench.py --trace traces/failing/X.ndjson
+
+* ``validation``: recorded Raft runs validated by the embedded engine alone (no
+  implementation running): validated events per second, with and without the invariants.
+* ``campaign``: a Hypothesis campaign on the correct implementation (the CI profile's
+  settings): examples per second and events per second, the simulator and the validator
+  together, as ``make conformance`` runs them.
+* ``one_trace``: one saved trace validated by the embedded engine (spec loading included, and
+  not) and by TLC (a generated trace-checking module, JVM start included), and the ratio.
+
+Wall and CPU seconds are both given: on a shared machine the CPU figures are the stable ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from conformance import protocols  # noqa: E402
+from conformance.schedules import profiles  # noqa: E402
+from conformance.schedules.campaign import run_campaign  # noqa: E402
+from conformance.schedules.execution import spec_engine  # noqa: E402
+from conformance.trace import read_trace  # noqa: E402
+from conformance.validate import SpecEngine, Validator  # noqa: E402
+from conformance.validate.tlc import find_jar, validate_with_tlc  # noqa: E402
+from tests.conform.raft_runs import random_run  # noqa: E402
+
+RAFT = protocols.get("raft")
+
+
+class Clock:
+    def __enter__(self) -> Clock:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
+
+
+def validation(runs: int, decisions: int) -> dict:
+    recorded = [random_run(seed, decisions, variant=seed % len(RAFT.variants))
+                for seed in range(runs)]
+    events = sum(r.events for r in recorded)
+    out: dict = {"runs": runs, "events": events}
+    for label, invariants in (("with_invariants", True), ("steps_only", False)):
+        with Clock() as c:
+            for r in recorded:
+                v = Validator(spec_engine(RAFT, r.settings), check_invariants=invariants)
+                assert v.validate(r.steps) is None
+        out[label] = {"seconds": round(c.wall, 3), "cpu_seconds": round(c.cpu, 3),
+                      "events_per_second": round(events / c.wall, 1),
+                      "events_per_cpu_second": round(events / c.cpu, 1)}
+    return out
+
+
+def campaign(examples: int) -> dict:
+    profile = profiles.get("ci").with_overrides(examples=examples)
+    with Clock() as c:
+        r = run_campaign(RAFT, profile)
+    assert r.ok
+    p = r.progress
+    return {"examples": p.examples, "events": p.events, "decisions": p.decisions,
+            "seconds": round(c.wall, 3), "cpu_seconds": round(c.cpu, 3),
+            "examples_per_second": round(p.examples / c.wall, 2),
+            "examples_per_cpu_second": round(p.examples / c.cpu, 2),
+            "events_per_second": round(p.events / c.wall, 1),
+            "events_per_cpu_second": round(p.events / c.cpu, 1)}
+
+
+def one_trace(path: Path | None, tlc: bool) -> dict:
+    if path is None:
+        ex = random_run(seed=11, decisions=150)
+        steps, constants, name = ex.steps, RAFT.constants(ex.settings), "random run, seed 11"
+    else:
+        trace = read_trace(path)
+        steps, constants, name = trace.steps, trace.header.constants, str(path)
+    with Clock() as load:
+        engine = SpecEngine(RAFT.spec, constants, RAFT.invariants, RAFT.properties)
+    with Clock() as check:
+        div = Validator(engine).validate(steps)
+    out: dict = {"trace": name, "events": len(steps) - 1,
+                 "verdict": "conforms" if div is None else div.headline(),
+                 "engine": {"seconds": round(load.wall + check.wall, 3),
+                            "seconds_without_loading": round(check.wall, 3),
+                            "cpu_seconds": round(load.cpu + check.cpu, 3)}}
+    jar = find_jar() if tlc else None
+    if jar is None:
+        out["tlc"] = None
+        out["note"] = "TLC not run: set TLA2TOOLS_JAR and put java on PATH"
+        return out
+    verdict = validate_with_tlc(engine, steps, jar=jar)
+    out["tlc"] = {"seconds": round(verdict.seconds, 3),
+                  "verdict": "conforms" if verdict.conforms else verdict.summary()}
+    out["tlc_over_engine"] = round(verdict.seconds / (load.wall + check.wall), 2)
+    out["tlc_over_engine_without_loading"] = round(verdict.seconds / check.wall, 2)
+    out["validators_agree"] = verdict.conforms == (div is None)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=12, help="recorded runs to validate")
+    ap.add_argument("--decisions", type=int, default=150, help="decisions per recorded run")
+    ap.add_argument("--examples", type=int, default=20, help="Hypothesis examples")
+    ap.add_argument("--trace", type=Path, help="the saved trace to time (default: a run)")
+    ap.add_argument("--no-tlc", action="store_true", help="do not run TLC")
+    args = ap.parse_args()
+    report = {
+        "machine": {"python": platform.python_version(), "platform": platform.platform()},
+        "validation": validation(args.runs, args.decisions),
+        "campaign": campaign(args.examples),
+        "one_trace": one_trace(args.trace, not args.no_tlc),
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

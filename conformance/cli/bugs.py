@@ -1,0 +1,63 @@
+"""``conform bugs``: the planted-bug catalog — every bug must be caught.
+
+For each planted bug of the protocol, a campaign runs with that bug switched on; it must
+diverge from the spec and leave a shrunk, replayable trace. The table says how many examples
+and seconds it took and how small the trace shrank. Exit status 0 when every bug was caught,
+1 when one escaped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bugs", help="run a campaign per planted bug; each must be caught")
+    p.add_argument("--protocol", default="raft", help="the protocol, or 'all'")
+    p.add_argument("--profile", default="ci")
+    p.add_argument("--examples", type=int, help="most runs per bug (default: the profile's)")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--only", help="comma-separated bugs to run (default: all)")
+    p.add_argument("--list", action="store_true", help="list the planted bugs and stop")
+    p.add_argument("--out", type=Path, help="where the traces go (default: traces/failing/)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_bugs)
+
+
+def _bugs(args: argparse.Namespace) -> int:
+    from conformance import protocols
+    from conformance.cli.progress import bug_table, campaign_progress
+    from conformance.cli.progress import out as console
+    from conformance.schedules import profiles
+    from conformance.schedules.campaign import run_campaign
+
+    names = protocols.names() if args.protocol == "all" else [args.protocol]
+    profile = profiles.get(args.profile).with_overrides(examples=args.examples, seed=args.seed)
+    all_ok = True
+    report: list[dict] = []
+    for name in names:
+        protocol = protocols.get(name)
+        if args.list:
+            for b in protocol.bugs:
+                console.print(f"{protocol.name:10} {b:28} {protocol.bug_docs.get(b, '')}",
+                              markup=False)
+            continue
+        chosen = protocol.check_bug(args.only) if args.only else protocol.bugs
+        results = []
+        for bug in chosen:
+            with campaign_progress(protocol.name, profile, (bug,), quiet=args.json) as cb:
+                r = run_campaign(protocol, profile, (bug,), seed=profile.seed,
+                                 save_dir=args.out, on_example=cb)
+            results.append(r)
+            all_ok &= r.divergence is not None
+        report.extend(r.summary() for r in results)
+        if not args.json:
+            console.print(bug_table(results, protocol.bug_docs))
+            for r in results:
+                if r.trace_file is not None:
+                    console.print(f"  {','.join(r.bugs)}: {r.trace_file}")
+    if args.json:
+        print(json.dumps(report, indent=2))
+    return 0 if all_ok else 1

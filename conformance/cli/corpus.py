@@ -1,0 +1,73 @@
+"""``conform corpus DIR``: run every model of the manifests under DIR with the embedded
+engine and print how its figures compare with the recorded ones."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("corpus", help="run the models of manifest.json files and compare with "
+                       "the recorded TLC figures")
+    p.add_argument("dir", help="a directory searched for manifest.json files, or one manifest")
+    p.add_argument("--max-runtime", type=float, default=None, metavar="SECONDS",
+                   help="only models TLC checked within this time (per the manifest)")
+    p.add_argument("--mode", default="exhaustive search",
+                   help='only models of this mode (default "exhaustive search"; "all" for any)')
+    p.add_argument("--match", default=None, help="only models whose path contains this text")
+    p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                   help="give up on a model after this long (default 120)")
+    p.add_argument("-j", "--jobs", type=int, default=1, help="models run in parallel")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from conformance.cli.output import console, err_console
+    from conformance.corpus import find_manifests, read_manifest, run_all, select, summary
+
+    entries = [e for m in find_manifests(Path(args.dir)) for e in read_manifest(m)]
+    mode = None if args.mode == "all" else args.mode
+    entries = select(entries, max_runtime=args.max_runtime, mode=mode, match=args.match)
+    if not entries:
+        err_console.print("no models match", style="yellow")
+        return 2
+
+    def done(run) -> None:
+        if not args.quiet and not args.json:
+            err_console.print(f"{run.verdict:11} {run.entry.name}  {run.detail}",
+                              markup=False, highlight=False)
+
+    runs = run_all(entries, timeout=args.timeout, jobs=args.jobs, on_done=done)
+    counts = summary(runs)
+    if args.json:
+        print(json.dumps({"summary": counts, "models": [r.to_json() for r in runs]}, indent=1))
+    else:
+        table = Table(title=f"{len(runs)} models")
+        for col, justify in [("model", "left"), ("expected", "left"), ("got", "left"),
+                             ("distinct", "right"), ("total", "right"), ("depth", "right"),
+                             ("time", "right"), ("verdict", "left")]:
+            table.add_column(col, justify=justify)  # type: ignore[arg-type]
+        colour = {"agrees": "green", "disagrees": "red", "unsupported": "yellow",
+                  "error": "magenta", "timeout": "cyan"}
+        for r in runs:
+            e = r.entry
+
+            def pair(want, have):
+                if want is None:
+                    return "" if have is None else f"{have:,}"
+                return f"{have if have is None else format(have, ',')} / {want:,}"
+            verdict = f"[{colour.get(r.verdict, 'white')}]{r.verdict}[/]"
+            if r.detail:
+                verdict += f" {r.detail}"
+            table.add_row(e.name, e.result, r.outcome or "", pair(e.distinct, r.distinct),
+                          pair(e.total, r.generated), pair(e.depth, r.depth),
+                          "" if r.duration is None else f"{r.duration:.1f}s", verdict)
+        console.print(table)
+        console.print("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    return 0 if set(counts) <= {"agrees"} else 1

@@ -1,0 +1,105 @@
+"""Live progress and summary tables of conformance campaigns."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from conformance.schedules.campaign import CampaignResult
+from conformance.schedules.campaign import Progress as CampaignProgress
+from conformance.schedules.profiles import Profile
+
+# Reports hold long TLA+ values: they are not wrapped to the terminal's width.
+out = Console(highlight=False, soft_wrap=True)
+console = out  # the name the other modules of the CLI use
+
+
+@contextlib.contextmanager
+def campaign_progress(protocol: str, profile: Profile, bugs: tuple[str, ...],
+                      quiet: bool = False) -> Iterator[Callable[[CampaignProgress], None]]:
+    """A progress bar over the examples (a plain line per 10% when not on a terminal)."""
+    what = f"{protocol}" + (f" +bug {','.join(bugs)}" if bugs else "")
+    seed = profile.seed
+    if quiet:
+        yield lambda p: None
+        return
+    console.print(f"[bold]{what}[/]: profile {profile.name}, {profile.examples} examples, "
+                  f"seed {seed if seed is not None else '(fresh)'}")
+    if not sys.stderr.isatty() and not console.is_terminal:
+        step = max(1, profile.examples // 10)
+
+        def plain(p: CampaignProgress) -> None:
+            if p.found_at_example is not None and p.examples == p.found_at_example:
+                console.print(f"  diverged at example {p.examples}; shrinking")
+            elif p.found_at_example is None and p.examples % step == 0:
+                console.print(f"  {p.examples} examples, {p.events:,} events, "
+                              f"{p.events / max(p.seconds, 1e-9):,.0f} events/s")
+        yield plain
+        return
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console,
+                   transient=True)
+    with bar:
+        task = bar.add_task(what, total=profile.examples, info="")
+
+        def update(p: CampaignProgress) -> None:
+            if p.found_at_example is not None:
+                info = f"[red]diverged at example {p.found_at_example}[/]; shrinking " \
+                       f"(run {p.shrink_runs})"
+                bar.update(task, info=info)
+                return
+            best = ", ".join(f"{k} {v:g}" for k, v in p.best.items())
+            bar.update(task, completed=p.examples,
+                       info=f"{p.events:,} events, {p.events / max(p.seconds, 1e-9):,.0f}/s"
+                            + (f"; best: {best}" if best else ""))
+        yield update
+
+
+def summary_table(results: list[CampaignResult]) -> Table:
+    table = Table(title="conformance")
+    for col, justify in [("protocol", "left"), ("bug", "left"), ("profile", "left"),
+                         ("seed", "right"), ("examples", "right"), ("events", "right"),
+                         ("events/s", "right"), ("time", "right"), ("verdict", "left"),
+                         ("shrunk trace", "left")]:
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r in results:
+        p = r.progress
+        if r.ok:
+            verdict = "[green]conforms[/]"
+        elif r.divergence is not None:
+            verdict = f"[red]{r.divergence.kind}[/] at event {r.divergence.index} " \
+                      f"({r.divergence.action})"
+        else:
+            verdict = "[magenta]error[/]"
+        shrunk = "" if r.trace_file is None else \
+            f"{r.shrunk_decisions} decisions, {r.shrunk_events} events: {r.trace_file.name}"
+        table.add_row(r.protocol, ",".join(r.bugs) or "-", r.profile, str(r.seed),
+                      f"{p.examples:,}", f"{p.events:,}",
+                      f"{p.events / r.seconds:,.0f}" if r.seconds else "",
+                      f"{r.seconds:.1f}s", verdict, shrunk)
+    return table
+
+
+def bug_table(results: list[CampaignResult], docs: dict[str, str]) -> Table:
+    """The planted-bug catalog: each bug, how soon it was found, how small it shrank."""
+    table = Table(title="planted bugs")
+    for col, justify in [("bug", "left"), ("what it breaks", "left"), ("found", "left"),
+                         ("examples until found", "right"), ("seconds", "right"),
+                         ("events in shrunk trace", "right"), ("divergence", "left")]:
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r in results:
+        bug = ",".join(r.bugs)
+        p = r.progress
+        found = "[green]yes[/]" if r.divergence is not None else "[bold red]NO[/]"
+        table.add_row(bug, docs.get(bug, ""), found,
+                      "" if p.found_at_example is None else str(p.found_at_example),
+                      "" if p.found_after is None else f"{p.found_after:.1f}",
+                      "" if r.shrunk_events is None else str(r.shrunk_events),
+                      "" if r.divergence is None else
+                      f"{r.divergence.action}: {r.divergence.kind}")
+    return table

@@ -1,0 +1,76 @@
+"""``conform run``: a conformance campaign — Hypothesis schedules, every step validated.
+
+``conform run --protocol raft --examples 500 --seed 7 --profile deep --bug commit_old_term``
+
+Exit status: 0 when every run conformed, 1 when one diverged (its shrunk trace is saved under
+``traces/failing/`` and the path printed), 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="check the implementation against the spec under "
+                                   "Hypothesis-generated fault schedules")
+    p.add_argument("--protocol", default="raft",
+                   help="the protocol to check, or 'all' (default: raft)")
+    p.add_argument("--profile", default="ci", help="ci (fixed seed, CI-sized) or deep")
+    p.add_argument("--examples", type=int, help="runs to generate (default: the profile's)")
+    p.add_argument("--seed", type=int, help="Hypothesis seed (default: the profile's; deep: "
+                                            "a fresh one, printed)")
+    p.add_argument("--max-decisions", type=int, help="the longest schedule of one run")
+    p.add_argument("--bug", help="switch on planted bug(s) of the implementation, "
+                                 "comma-separated (see `conform bugs --list`)")
+    p.add_argument("--out", type=Path, help="where failing traces go (default: "
+                                            "traces/failing/)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from conformance import protocols
+    from conformance.cli.progress import campaign_progress, summary_table
+    from conformance.cli.progress import out as console
+    from conformance.errors import UserError
+    from conformance.schedules import profiles
+    from conformance.schedules.campaign import run_campaign
+
+    if args.examples is not None and args.examples < 1:
+        raise UserError("--examples must be at least 1")
+    names = protocols.names() if args.protocol == "all" else [args.protocol]
+    if args.protocol == "all" and args.bug:
+        # a planted bug belongs to one protocol: run the ones that have it
+        wanted = set(args.bug.split(","))
+        names = [n for n in names if wanted <= set(protocols.get(n).bugs)]
+        if not names:
+            raise UserError(f"no protocol has the planted bug(s) {args.bug}",
+                            hint="`conform bugs --list --protocol all` lists them")
+    profile = profiles.get(args.profile).with_overrides(
+        examples=args.examples, seed=args.seed, max_decisions=args.max_decisions)
+    results = []
+    for name in names:
+        protocol = protocols.get(name)
+        bugs = protocol.check_bug(args.bug)
+        with campaign_progress(protocol.name, profile, bugs, quiet=args.json) as on_example:
+            r = run_campaign(protocol, profile, bugs, seed=profile.seed, save_dir=args.out,
+                             on_example=on_example)
+        results.append(r)
+        if not args.json and r.divergence is not None:
+            console.print(f"\n[bold red]{protocol.name}: the implementation left the spec[/]"
+                          f" (found at example {r.progress.found_at_example}, shrunk to "
+                          f"{r.shrunk_decisions} decisions and {r.shrunk_events} events)")
+            console.print(r.divergence.render(), markup=False)
+            console.print(f"trace saved: [bold]{r.trace_file}[/]\nreplay it: conform replay "
+                          f"{r.trace_file}   (or: make replay TRACE={r.trace_file})")
+        if not args.json and r.error:
+            console.print(f"[bold magenta]{protocol.name}: the run broke down:[/] {r.error}",
+                          markup=True)
+    if args.json:
+        print(json.dumps([r.summary() for r in results], indent=2))
+    else:
+        console.print(summary_table(results))
+    return 0 if all(r.ok for r in results) else 1

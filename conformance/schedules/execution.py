@@ -1,0 +1,105 @@
+"""One run: a protocol's simulated cluster under a schedule, validated event by event.
+
+The same class serves the Hypothesis campaign (which chooses each decision as it goes) and
+the replay of a saved schedule (which applies the recorded decisions), so a replay takes
+exactly the steps the original run took and meets the same divergence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.errors import UserError
+from conformance.protocols import Protocol
+from conformance.trace import Step
+from conformance.validate import Divergence, SpecEngine, Validator
+from conformance.values import to_tla
+from impl.sim.world import Decision, DecisionError
+
+_ENGINES: dict[tuple, SpecEngine] = {}
+
+
+def spec_engine(protocol: Protocol, settings: dict) -> SpecEngine:
+    """The protocol's spec bound to the constants of this cluster (loaded once each)."""
+    constants = protocol.constants(settings)
+    key = (protocol.name, tuple((k, to_tla(v)) for k, v in constants.items()))
+    eng = _ENGINES.get(key)
+    if eng is None:
+        eng = _ENGINES[key] = SpecEngine(protocol.spec, constants, protocol.invariants,
+                                         protocol.properties)
+    return eng
+
+
+@dataclass
+class Execution:
+    protocol: Protocol
+    settings: dict[str, Any]
+    bugs: tuple[str, ...] = ()
+    check_invariants: bool = True  # off only to replay faster while shrinking
+    sim: Any = field(init=False)
+    validator: Validator = field(init=False)
+    steps: list[Step] = field(init=False)
+    decisions: list[Decision] = field(init=False, default_factory=list)
+    divergence: Divergence | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.sim = self.protocol.simulator(self.settings, self.bugs)
+        self.validator = Validator(spec_engine(self.protocol, self.settings),
+                                   check_invariants=self.check_invariants)
+        self.steps = [self.sim.initial_step()]
+        self.divergence = self.validator.start(self.steps[0])
+
+    def apply(self, d: Decision) -> Divergence | None:
+        """Carry out one decision and validate every event it produced, stopping at the
+        first divergence (the events after it are not recorded)."""
+        if self.divergence is not None:
+            return self.divergence
+        number = len(self.decisions)
+        events = self.sim.apply(d)
+        self.decisions.append(d)
+        for ev in events:
+            ev.extra["decision"] = number
+            self.steps.append(ev)
+            div = self.validator.step(ev)
+            if div is not None:
+                self.divergence = div
+                return div
+        return None
+
+    @property
+    def events(self) -> int:
+        return len(self.steps) - 1
+
+    def schedule(self) -> list[dict]:
+        return [d.to_json() for d in self.decisions]
+
+
+@dataclass
+class ReplayResult:
+    execution: Execution
+    stopped_at: int | None = None  # the decision that could not be applied
+    stop_reason: str = ""
+
+
+def replay(protocol: Protocol, settings: dict, bugs: tuple[str, ...],
+           schedule: Iterable[dict | Decision]) -> ReplayResult:
+    """Apply a recorded schedule until it ends or the implementation diverges."""
+    ex = Execution(protocol, settings, bugs)
+    result = ReplayResult(ex)
+    if ex.divergence is not None:
+        return result
+    for n, raw in enumerate(schedule):
+        try:
+            d = raw if isinstance(raw, Decision) else Decision.from_json(raw)
+        except (KeyError, TypeError) as e:
+            raise UserError(f"decision {n} of the schedule is malformed: {e}")
+        try:
+            if ex.apply(d) is not None:
+                break
+        except DecisionError as e:
+            result.stopped_at = n
+            result.stop_reason = str(e)
+            break
+    return result

@@ -1,0 +1,346 @@
+"""The spec, as the validator steps through it: the engine's step API, and what it adds.
+
+The validator asks four questions of a spec, and only through this module:
+
+* which initial states are there;
+* which states does action ``A`` with parameters ``p`` lead to from state ``s``;
+* when none (or none that matches), which conjunct of ``A`` was false, and where;
+* which invariants (and action properties) fail in a state (or on a step).
+
+The embedded engine's step API (:mod:`conformance.tla.steps`) answers the first three; this
+module binds it to a set of constants (through a generated .cfg, so model values are
+interned in TLC's order), keeps states as tuples (the validator hashes and compares many),
+and adds two things the step API does not do: the first assignment that disagrees with a
+partly known next state ("commitIndex' would be ..., but is ..."), and invariants checked in
+pieces, each top-level conjunct cached by the variables it reads.
+
+An action is named either by a definition of the spec applied to parameters
+(``HandleAppendEntriesRequest`` with ``i`` and ``m``: what implementation traces carry), or
+by one of TLC's actions of the next-state relation (``Timeout`` without its parameter, as
+TLC's counterexamples name steps), filtered by whatever parameters are given.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conformance.errors import Position, UserError
+from conformance.tla import syntax as S
+from conformance.tla.actions import Diagnosis, Partial
+from conformance.tla.errors import EvalError, SpecError
+from conformance.tla.lazy import LazyFn, LazySet
+from conformance.tla.model import Model, load
+from conformance.tla.modules import DefSym
+from conformance.tla.steps import StepModel
+from conformance.tla.syntax import Loc
+from conformance.values import to_tla
+
+Value = Any
+State = tuple  # the values of the spec's variables, in the model's order
+
+
+@dataclass(frozen=True)
+class Conjunct:
+    """The conjunct of an action that was false (or the assignment that disagreed)."""
+
+    position: Position
+    text: str  # the conjunct's source text
+    why: str  # "false", or the engine's words about an assignment
+
+
+def concrete(v: Value) -> Value:
+    """A value in its one canonical form (the engine may hand back lazy sets/functions)."""
+    if isinstance(v, (LazySet, LazyFn)):
+        return v.materialize()
+    return v
+
+
+def constants_cfg(constants: dict[str, Value], invariants: Iterable[str],
+                  properties: Iterable[str], init: str, next_: str) -> str:
+    """A TLC configuration binding ``constants`` (model values are written by name, so TLC
+    and the engine both make them model values), with the behavior and the checks."""
+    lines = ["CONSTANTS"]
+    for name, value in constants.items():
+        lines.append(f"    {name} = {to_tla(value)}")
+    lines.append(f"INIT {init}")
+    lines.append(f"NEXT {next_}")
+    invariants = list(invariants)
+    if invariants:
+        lines.append("INVARIANTS " + " ".join(invariants))
+    properties = list(properties)
+    if properties:
+        lines.append("PROPERTIES " + " ".join(properties))
+    return "\n".join(lines) + "\n"
+
+
+class SpecEngine:
+    """One spec bound to one set of constants, ready to step."""
+
+    def __init__(self, spec: str | Path, constants: dict[str, Value],
+                 invariants: Iterable[str] = (), properties: Iterable[str] = (),
+                 init: str = "Init", next_: str = "Next") -> None:
+        self.spec = Path(spec)
+        self.constants = dict(constants)
+        text = constants_cfg(constants, invariants, properties, init, next_)
+        with tempfile.TemporaryDirectory(prefix="conform-cfg-") as d:
+            cfg = Path(d) / (self.spec.stem + "Validate.cfg")
+            cfg.write_text(text)
+            self.model: Model = load(self.spec, cfg)
+        self.steps = StepModel(self.model)
+        self.variables: list[str] = self.model.names
+        self.index = {n: k for k, n in enumerate(self.variables)}
+        self._by_label: dict[str, list] = {}
+        for a in self.model.actions:
+            self._by_label.setdefault(a.name, []).append(a)
+        self._source: list[str] | None = None
+
+    # ------------------------------------------------------------------ what the spec has
+
+    def has_action(self, name: str) -> bool:
+        return name in self._by_label or self._operator_sym(name) is not None
+
+    def action_params(self, name: str) -> tuple[str, ...]:
+        """The formal parameters of the definition ``name`` (empty for TLC's actions)."""
+        sym = self._operator_sym(name)
+        if sym is None or sym.node is None:
+            return ()
+        return tuple(p.name for p in sym.node.params)
+
+    def _operator_sym(self, name: str) -> DefSym | None:
+        sym = self.model.root.table.get(name)
+        if isinstance(sym, DefSym) and sym.node is not None and \
+                all(p.arity == 0 for p in sym.node.params):
+            return sym
+        return None
+
+    # ------------------------------------------------------------------ states
+
+    def initial_states(self) -> list[State]:
+        return [self._tuple(d) for d in self.steps.initial_states()]
+
+    def _tuple(self, d: dict[str, Value]) -> State:
+        return tuple(d[v] for v in self.variables)
+
+    def as_dict(self, state: State) -> dict[str, Value]:
+        return {n: concrete(v) for n, v in zip(self.variables, state, strict=True)}
+
+    # ------------------------------------------------------------------ stepping
+
+    def _diagnosing(self, name: str, diag: Diagnosis) -> tuple[Callable, tuple[str, ...]]:
+        """``fn(E)`` for the definition ``name``, its parameters as slots of E, compiled with
+        a diagnosis that records every assignment and guard that fails."""
+        sym = self._operator_sym(name)
+        assert sym is not None and sym.node is not None
+        node = sym.node
+        comp, acomp = self.model.comp, self.model.acomp
+        params = tuple(p.name for p in node.params)
+        scope = comp.root_scope()
+        if sym.home is not None and sym.home is not scope.ctx.env:
+            scope = scope.in_ctx(comp.ctx(sym.home, None))
+        scope = scope.bind_slots(list(params))
+        saved = acomp.diag
+        acomp.diag = diag
+        try:
+            fn = acomp.next_action(node.body, scope, name)
+        finally:
+            acomp.diag = saved
+        return fn, params
+
+    def _uses_label(self, action: str, params: dict[str, Value]) -> bool:
+        """Whether ``action`` names TLC's actions rather than a definition applied to all
+        of its parameters (a TLC trace names ``Timeout`` without saying for which server)."""
+        if self._operator_sym(action) is None:
+            return action in self._by_label
+        names = set(self.action_params(action))
+        if not set(params) <= names:
+            self._check_params(action, params)  # a parameter the definition does not have
+        return action in self._by_label and not names <= set(params)
+
+    def successors(self, state: State, action: str, params: dict[str, Value]) -> list[State]:
+        """Every state ``action(params)`` leads to from ``state`` (duplicates removed)."""
+        if self._uses_label(action, params):
+            out: dict[State, None] = {}
+            for a in self._by_label[action]:
+                if any(k in a.params and a.params[k] != v for k, v in params.items()):
+                    continue
+                self.model.successors(state, a, lambda s: out.setdefault(s, None))
+            return list(out)
+        if self._operator_sym(action) is None:
+            raise UserError(f"the spec {self.spec.name} has no action {action}")
+        self._check_params(action, params)
+        return [self._tuple(d) for d in self.steps.successors(state, action, params)]
+
+    def _check_params(self, action: str, params: dict[str, Value]) -> None:
+        names = self.action_params(action)
+        missing = [n for n in names if n not in params]
+        extra = [n for n in params if n not in names]
+        if missing or extra:
+            what = []
+            if missing:
+                what.append("lacks " + ", ".join(missing))
+            if extra:
+                what.append("has no parameter " + ", ".join(extra))
+            raise UserError(f"the event names {action} with parameters "
+                            f"{', '.join(params) or 'none'}, but {action}({', '.join(names)}) "
+                            + " and ".join(what))
+
+    def explain(self, state: State, action: str, params: dict[str, Value],
+                target: Sequence[Value] | None = None) -> Conjunct | None:
+        """Why ``action(params)`` does not lead from ``state`` (to ``target``, when given:
+        its variables that are not None are required): the deepest conjunct that failed."""
+        diag = Diagnosis()
+        t = Partial([None] * len(self.variables) if target is None else list(target))
+        t.sink = lambda s: None  # type: ignore[attr-defined]
+        try:
+            if not self._uses_label(action, params):
+                if target is None:  # the step API says why an action is not enabled
+                    res = self.steps.check_step(state, action, params, {})
+                    f = res.failure
+                    if f is None:
+                        return None
+                    p = f.position
+                    if p.module == self.model.module:
+                        p = Position(self._display_path(), p.line, p.column, p.end_line,
+                                     p.end_column, p.module)
+                    return Conjunct(p, f.text.strip(), f.why)
+                self._check_params(action, params)
+                fn, names = self._diagnosing(action, diag)
+                fn((state, t) + tuple(params[n] for n in names))
+            else:
+                for a in self._by_label.get(action, []):
+                    acomp = self.model.acomp
+                    saved, acomp.diag = acomp.diag, diag
+                    try:
+                        fn = acomp.next_action(a.node, a.scope, a.name)
+                    finally:
+                        acomp.diag = saved
+                    fn((state, t))
+        except EvalError as e:
+            loc = e.nested()[-1] if e.locs else None
+            return self._conjunct(loc, f"evaluation error: {e.message}")
+        best = diag.best()
+        if best is None:
+            return None
+        _, loc, why = best
+        return self._conjunct(loc, why)
+
+    def _conjunct(self, loc: Loc | None, why: str) -> Conjunct:
+        if loc is None:
+            return Conjunct(Position(self.spec.name), "", why)
+        pos = Position(self._display_path(), loc.line, loc.col, loc.eline, loc.ecol,
+                       loc.module)
+        return Conjunct(pos, self.source(loc), why)
+
+    def _display_path(self) -> str:
+        """The spec's path, relative to the working directory when it is below it."""
+        try:
+            return str(self.spec.resolve().relative_to(Path.cwd()))
+        except ValueError:
+            return str(self.spec)
+
+    def source(self, loc: Loc) -> str:
+        """The text of a span of the root module (one line per line, trimmed)."""
+        if self._source is None:
+            try:
+                self._source = self.spec.read_text(encoding="utf-8").splitlines()
+            except OSError:
+                self._source = []
+        if loc.module != self.model.module or not 0 < loc.line <= len(self._source):
+            return ""
+        lines = self._source[loc.line - 1:loc.eline]
+        if not lines:
+            return ""
+        if len(lines) == 1:
+            return lines[0][loc.col - 1:loc.ecol].strip()
+        lines[0] = lines[0][loc.col - 1:]
+        lines[-1] = lines[-1][:loc.ecol]
+        return "\n".join(line.rstrip() for line in lines).strip()
+
+    # ------------------------------------------------------------------ checks
+
+    def reads(self, name: str) -> frozenset[str]:
+        """The variables the definition ``name`` may read (through the definitions it
+        uses): an over-approximation by name, which is enough to skip re-checking an
+        invariant whose variables did not change."""
+        sym = self.model.root.table.get(name)
+        if not isinstance(sym, DefSym) or sym.node is None:
+            return frozenset(self.variables)
+        return self._reads_of(sym.node.body, {name})
+
+    def _reads_of(self, node: Any, seen: set[str]) -> frozenset[str]:
+        found: set[str] = set()
+        variables = set(self.variables)
+        table = self.model.root.table
+
+        def walk(node: Any) -> None:
+            if isinstance(node, (list, tuple)):
+                for x in node:
+                    walk(x)
+                return
+            if not hasattr(node, "__dataclass_fields__"):
+                return
+            if isinstance(node, S.Name) and not node.prefix:
+                if node.name in variables:
+                    found.add(node.name)
+                elif node.name not in seen:
+                    seen.add(node.name)
+                    sym = table.get(node.name)
+                    if isinstance(sym, DefSym) and sym.node is not None:
+                        walk(sym.node.body)
+            for f in node.__dataclass_fields__:
+                if f != "loc":
+                    walk(getattr(node, f))
+
+        walk(node)
+        return frozenset(found)
+
+    def invariant_checks(self) -> list[tuple[str, Callable, tuple[int, ...]]]:
+        """The invariants as separately cached pieces: each top-level conjunct of an
+        invariant's definition with the variables it reads, ``(name, fn, var indexes)``,
+        so that a step that changes only the network re-checks only the conjuncts about
+        the network."""
+        out = []
+        comp = self.model.comp
+        for inv in self.model.invariants:
+            sym = self.model.root.table.get(inv.name)
+            body = sym.node.body if isinstance(sym, DefSym) and sym.node is not None and \
+                not sym.node.params else None
+            if isinstance(body, S.And) and isinstance(sym, DefSym) and \
+                    sym.home is self.model.root:
+                scope = comp.root_scope()
+                for item in body.items:
+                    code = comp.expr(item, scope)
+                    reads = self._reads_of(item, {inv.name})
+                    out.append((inv.name, code.fn, self._indexes(reads)))
+            else:
+                out.append((inv.name, inv.code.fn, self._indexes(self.reads(inv.name))))
+        return out
+
+    def _indexes(self, names: Iterable[str]) -> tuple[int, ...]:
+        return tuple(sorted(self.index[n] for n in names))
+
+    def failed_invariants(self, state: State) -> list[str]:
+        bad = []
+        for inv in self.model.invariants:
+            try:
+                ok = inv.code.fn((state, None))
+            except EvalError as e:
+                raise SpecError(f"evaluating the invariant {inv.name}: {e.message}", inv.loc)
+            if ok is not True:
+                bad.append(inv.name)
+        return bad
+
+    def failed_properties(self, state: State, nxt: State) -> list[str]:
+        bad = []
+        for prop in self.model.action_properties:
+            try:
+                ok = prop.code.fn((state, nxt))
+            except EvalError as e:
+                raise SpecError(f"evaluating the property {prop.name}: {e.message}", prop.loc)
+            if ok is not True:
+                bad.append(prop.name)
+        return bad

@@ -1,0 +1,228 @@
+"""Step-by-step validation of a trace against a spec.
+
+For each event, the named action with its parameters must lead, in the spec, from the state
+before the event to the state after it, and the spec's invariants (and action properties)
+must hold. The validator knows no protocol: it reads action names, parameters and states,
+and asks the spec (:mod:`conformance.validate.engine`) the rest.
+
+Traces may leave things out. A variable missing from a state (a ghost variable that only the
+spec knows, or anything a real node cannot see) is searched over: the validator keeps every
+spec state that agrees with what the trace says so far (its *candidates*) and steps all of
+them. A variable named in ``partial`` is a function given only in part (a real node logs its
+own entry of ``currentTerm`` but not the others'): the spec state must agree on the keys the
+trace gives. When an action's successors are determined by the state before it, as they are
+for a deterministic spec, the candidates stay one. An invariant is reported violated when it
+fails in any candidate: a spec state the trace admits breaks it.
+
+It is built to run while the implementation runs (:meth:`Validator.step` takes one event at a
+time), so that a schedule generator can stop at the first divergence and shrink it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from conformance.errors import UserError
+from conformance.tla.errors import EvalError
+from conformance.trace import Step
+from conformance.validate.diff import diff_states
+from conformance.validate.engine import SpecEngine, State, concrete
+from conformance.validate.report import (
+    INITIAL,
+    INVARIANT,
+    LED_ELSEWHERE,
+    NOT_ENABLED,
+    PROPERTY,
+    UNKNOWN_ACTION,
+    Divergence,
+)
+from conformance.values import Fn
+
+Value = Any
+
+
+class TraceError(UserError):
+    """A trace that cannot be validated at all (not a divergence: bad input)."""
+
+
+class Validator:
+    """Holds the spec states consistent with the trace so far; feed it events in order."""
+
+    def __init__(self, engine: SpecEngine, partial: Iterable[str] = (),
+                 max_candidates: int = 512, check_invariants: bool = True) -> None:
+        self.engine = engine
+        self.partial = frozenset(partial)
+        self.max_candidates = max_candidates
+        self.check_invariants = check_invariants
+        self.candidates: list[State] = []
+        self.events = 0  # events validated
+        self.truncated = False  # the candidate search hit max_candidates
+        self._checks = self._plan_checks()
+        self._cache: dict[tuple, bool] = {}
+
+    # ------------------------------------------------------------------ the trace
+
+    def start(self, init: Step) -> Divergence | None:
+        known = self._known(init)
+        inits = self.engine.initial_states()
+        self.candidates = [s for s in inits if self._matches(s, known)]
+        if not self.candidates:
+            return self._diverged(init, INITIAL, inits, known, [])
+        return self._check_states(init, self.candidates, None)
+
+    def step(self, event: Step) -> Divergence | None:
+        """Validate one event; on success the candidates move to the states after it."""
+        if not self.engine.has_action(event.action):
+            return Divergence(event.index, event.action, event.params, event.node,
+                              UNKNOWN_ACTION, why=f"{self.engine.spec.name} defines no "
+                              f"action {event.action}")
+        known = self._known(event)
+        params = event.params or {}
+        reached: dict[State, State] = {}  # state after -> a state before it
+        every: list[State] = []
+        for before in self.candidates:
+            try:
+                succ = self.engine.successors(before, event.action, params)
+            except EvalError as e:
+                raise TraceError(f"event {event.index}: evaluating {event.action}: {e.message}")
+            every.extend(succ)
+            for after in succ:
+                if after not in reached and self._matches(after, known):
+                    reached[after] = before
+                    if len(reached) >= self.max_candidates:
+                        self.truncated = True
+                        break
+        if not reached:
+            kind = LED_ELSEWHERE if every else NOT_ENABLED
+            return self._diverged(event, kind, every, known, self.candidates)
+        self.events += 1
+        div = self._check_states(event, list(reached), reached)
+        self.candidates = list(reached)
+        return div
+
+    def validate(self, steps: Iterable[Step]) -> Divergence | None:
+        """A whole trace, the initial state first."""
+        it = iter(steps)
+        first = next(it, None)
+        if first is None:
+            raise TraceError("the trace has no states")
+        div = self.start(first)
+        if div is not None:
+            return div
+        for event in it:
+            div = self.step(event)
+            if div is not None:
+                return div
+        return None
+
+    # ------------------------------------------------------------------ matching
+
+    def _known(self, step: Step) -> list[tuple[int, Value, bool]]:
+        index = self.engine.index
+        out = []
+        for name, value in step.state.items():
+            k = index.get(name)
+            if k is None:
+                raise TraceError(f"event {step.index}: the state has a variable {name!r} that "
+                                 f"{self.engine.spec.name} does not declare")
+            out.append((k, value, name in self.partial))
+        return out
+
+    @staticmethod
+    def _matches(state: State, known: list[tuple[int, Value, bool]]) -> bool:
+        for k, value, partial in known:
+            have = state[k]
+            if partial:
+                have = concrete(have)
+                if type(value) is not Fn or type(have) is not Fn:
+                    if concrete(have) != value:
+                        return False
+                    continue
+                hm = have.map
+                for key, v in value.map.items():
+                    if key not in hm or hm[key] != v:
+                        return False
+            elif have != value and concrete(have) != value:
+                return False
+        return True
+
+    # ------------------------------------------------------------------ checks
+
+    def _plan_checks(self) -> list[tuple[str, Any, tuple[int, ...]]]:
+        """Each invariant (in pieces) with the variables it reads, so that a piece is
+        re-evaluated only when one of its variables changed."""
+        return self.engine.invariant_checks()
+
+    def _failed_invariants(self, state: State) -> list[str]:
+        bad = []
+        cache = self._cache
+        if len(cache) > 20_000:
+            cache.clear()
+        for n, (name, fn, reads) in enumerate(self._checks):
+            key = (n,) + tuple(state[k] for k in reads)
+            ok = cache.get(key)
+            if ok is None:
+                try:
+                    ok = fn((state, None)) is True
+                except EvalError as e:
+                    raise TraceError(f"evaluating the invariant {name}: {e.message}")
+                cache[key] = ok
+            if not ok and name not in bad:
+                bad.append(name)
+        return bad
+
+    def _check_states(self, step: Step, states: list[State],
+                      before: dict[State, State] | None) -> Divergence | None:
+        if not self.check_invariants:
+            return None
+        for s in states:
+            bad = self._failed_invariants(s)
+            if bad:
+                return Divergence(step.index, step.action, step.params, step.node, INVARIANT,
+                                  violated=bad, candidates=len(states))
+            if before is not None:
+                try:
+                    bad = self.engine.failed_properties(before[s], s)
+                except EvalError as e:
+                    raise TraceError(f"event {step.index}: {e.message}")
+                if bad:
+                    return Divergence(step.index, step.action, step.params, step.node,
+                                      PROPERTY, violated=bad, candidates=len(states))
+        return None
+
+    # ------------------------------------------------------------------ reporting
+
+    def _diverged(self, step: Step, kind: str, allowed: list[State],
+                  known: list[tuple[int, Value, bool]], befores: list[State]) -> Divergence:
+        observed = self._observed(known)
+        diffs: list = []
+        if allowed:
+            best = None
+            for s in allowed:
+                d = diff_states(observed, self.engine.as_dict(s))
+                if best is None or len(d) < len(best):
+                    best = d
+            diffs = best or []
+        div = Divergence(step.index, step.action, step.params, step.node, kind,
+                         differences=diffs, candidates=max(1, len(befores)))
+        if kind in (NOT_ENABLED, LED_ELSEWHERE) and befores:
+            # NOT_ENABLED: the deepest guard that was false. LED_ELSEWHERE: the first
+            # assignment that disagrees with what the implementation reached.
+            target: list[Value] | None = None
+            if kind == LED_ELSEWHERE:
+                target = [None] * len(self.engine.variables)
+                for k, value, partial in known:
+                    if not partial:
+                        target[k] = value
+            try:
+                c = self.engine.explain(befores[0], step.action, step.params or {}, target)
+            except UserError:
+                c = None
+            if c is not None:
+                div.conjunct, div.position, div.why = c.text, c.position, c.why
+        return div
+
+    def _observed(self, known: list[tuple[int, Value, bool]]) -> dict[str, Value]:
+        names = self.engine.variables
+        return {names[k]: value for k, value, _ in known}

@@ -1,0 +1,154 @@
+"""The step validator, on a small spec of its own (nothing here is about Raft)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance.errors import UserError
+from conformance.trace import Step
+from conformance.validate import SpecEngine, TraceError, Validator
+from conformance.validate.report import (
+    INITIAL,
+    INVARIANT,
+    LED_ELSEWHERE,
+    NOT_ENABLED,
+    PROPERTY,
+    UNKNOWN_ACTION,
+)
+from conformance.values import Fn, FSet, ModelValue
+
+SPEC = Path(__file__).parent / "specs" / "Counter.tla"
+A, B = ModelValue("a"), ModelValue("b")
+
+
+@pytest.fixture(scope="module")
+def engine() -> SpecEngine:
+    return SpecEngine(SPEC, {"Server": FSet([A, B]), "Limit": 5}, invariants=["Small"],
+                      properties=["Monotonic"])
+
+
+def seen(a: int = 0, b: int = 0) -> Fn:
+    return Fn({A: a, B: b})
+
+
+def init(x: int = 0) -> Step:
+    return Step(0, "Init", {"x": x, "seen": seen()})
+
+
+def ev(k: int, action: str, params: dict | None, **state) -> Step:
+    return Step(k, action, state, params=params)
+
+
+def test_a_trace_that_follows_the_spec_conforms_and_its_ghost_is_searched(engine):
+    steps = [init(),
+             ev(1, "Inc", {"n": 1}, x=1, seen=seen()),
+             ev(2, "Observe", {"s": A}, x=1, seen=seen(a=1)),
+             ev(3, "Bump", None, x=3, seen=seen(a=1))]
+    v = Validator(engine)
+    assert v.validate(steps) is None
+    assert v.events == 3
+    # the ghost `steps` was never given, yet it is determined by the spec's actions
+    (state,) = v.candidates
+    assert engine.as_dict(state)["steps"] == 3
+
+
+def test_missing_variables_keep_several_candidates_until_the_trace_decides(engine):
+    v = Validator(engine)
+    assert v.start(init()) is None
+    assert v.step(ev(1, "Bump", None, seen=seen())) is None  # x not given: 1 or 2
+    assert sorted(engine.as_dict(s)["x"] for s in v.candidates) == [1, 2]
+    assert v.step(ev(2, "Inc", {"n": 1}, x=2, seen=seen())) is None
+    (state,) = v.candidates  # only x = 1 could have been followed by Inc(1) to 2
+    assert engine.as_dict(state)["x"] == 2
+    # with both candidates gone, the report says the trace left variables out
+    div = v.step(ev(3, "Inc", {"n": 1}, x=9, seen=seen()))
+    assert div is not None and div.kind == LED_ELSEWHERE
+
+
+def test_a_function_given_in_part_is_matched_on_the_keys_given(engine):
+    v = Validator(engine, partial=["seen"])
+    steps = [Step(0, "Init", {"x": 0, "seen": Fn({A: 0})}),
+             ev(1, "Inc", {"n": 2}, x=2, seen=Fn({B: 0})),
+             ev(2, "Observe", {"s": B}, seen=Fn({B: 2}))]
+    assert v.validate(steps) is None
+    wrong = Validator(engine, partial=["seen"])
+    bad = steps[:2] + [ev(2, "Observe", {"s": B}, seen=Fn({B: 1}))]
+    div = wrong.validate(bad)
+    assert div is not None and div.kind == LED_ELSEWHERE and div.index == 2
+
+
+def test_a_step_the_spec_does_not_allow_names_the_false_conjunct(engine):
+    steps = [init(), ev(1, "Inc", {"n": 2}, x=2, seen=seen()),
+             ev(2, "Inc", {"n": 2}, x=4, seen=seen()),
+             ev(3, "Inc", {"n": 2}, x=6, seen=seen())]
+    div = Validator(engine, check_invariants=False).validate(steps)
+    assert div is not None
+    assert (div.index, div.action, div.kind) == (3, "Inc", NOT_ENABLED)
+    assert div.conjunct == "x + n <= Limit"
+    assert div.position is not None and div.position.line == 12
+    assert "not allow" in div.render()
+
+
+def test_a_step_that_leads_elsewhere_shows_the_assignment_and_the_difference(engine):
+    steps = [init(), ev(1, "Inc", {"n": 1}, x=2, seen=seen())]
+    div = Validator(engine).validate(steps)
+    assert div is not None and div.kind == LED_ELSEWHERE and div.index == 1
+    assert div.conjunct == "x' = x + n"
+    assert [(d.path, d.observed, d.expected) for d in div.differences] == [("x", 2, 1)]
+    assert "x: implementation 2, spec 1" in div.render()
+
+
+def test_the_nearest_allowed_state_shows_only_the_differing_entries(engine):
+    steps = [init(), ev(1, "Observe", {"s": A}, x=0, seen=seen(b=7))]
+    div = Validator(engine).validate(steps)
+    assert div is not None and div.kind == LED_ELSEWHERE
+    assert [d.path for d in div.differences] == ["seen[b]"]
+
+
+def test_invariants_are_checked_in_every_state(engine):
+    steps = [init(), ev(1, "Inc", {"n": 2}, x=2, seen=seen()),
+             ev(2, "Inc", {"n": 2}, x=4, seen=seen())]
+    div = Validator(engine).validate(steps)
+    assert div is not None and div.kind == INVARIANT and div.violated == ["Small"]
+    assert div.index == 2
+
+
+def test_action_properties_are_checked_on_every_step(tmp_path):
+    spec = tmp_path / "Down.tla"
+    spec.write_text("---- MODULE Down ----\nEXTENDS Naturals\nVARIABLE x\nInit == x = 3\n"
+                    "Dec == x > 0 /\\ x' = x - 1\nNext == Dec\n"
+                    "Up == [][x' >= x]_x\n====\n")
+    engine = SpecEngine(spec, {}, properties=["Up"])
+    div = Validator(engine).validate([Step(0, "Init", {"x": 3}), Step(1, "Dec", {"x": 2})])
+    assert div is not None and div.kind == PROPERTY and div.violated == ["Up"]
+
+
+def test_an_initial_state_the_spec_does_not_have(engine):
+    div = Validator(engine).validate([init(x=1)])
+    assert div is not None and div.kind == INITIAL and div.index == 0
+    assert [d.path for d in div.differences] == ["x"]
+
+
+def test_an_action_the_spec_does_not_have(engine):
+    div = Validator(engine).validate([init(), ev(1, "Rewind", None, x=0, seen=seen())])
+    assert div is not None and div.kind == UNKNOWN_ACTION
+
+
+def test_bad_input_is_an_error_not_a_divergence(engine):
+    with pytest.raises(TraceError, match="does not declare"):
+        Validator(engine).validate([Step(0, "Init", {"x": 0, "y": 1})])
+    v = Validator(engine)
+    v.start(init())
+    with pytest.raises(UserError, match="has no parameter m"):
+        v.step(ev(1, "Inc", {"m": 1}, x=1, seen=seen()))
+    with pytest.raises(UserError, match="lacks k"):
+        v.step(ev(1, "Reset", {}, x=0, seen=seen()))
+
+
+def test_tlcs_actions_may_be_named_without_their_parameters(engine):
+    # TLC splits Bump into Inc(1) and Inc(2) and names both "Inc": its traces say "Inc"
+    v = Validator(engine)
+    v.start(init())
+    assert v.step(ev(1, "Inc", None, x=2, seen=seen())) is None
