@@ -47,4 +47,18 @@ NO_BUGS = Bugs()
 
 SINGLE_DECREE = ("accept_below_promise", "forget_promise_on_restart",
                  "ignore_promised_values", "reuse_ballots")
-"""The bugs that single-decree Paxos can have (the rest concern a log of slots)."""
+"""The bugs single-decree Paxos can have (the last two concern a log of slots)."""
+
+MULTI = ("accept_below_promise", "forget_promise_on_restart", "reuse_ballots",
+         "skip_reproposal", "execute_out_of_order")
+"""The bugs Multi-Paxos can have (a new leader's value choice is ``skip_reproposal``)."""
+
+DOCS = {
+    "accept_below_promise": "an acceptor accepts a proposal below the ballot it promised",
+    "forget_promise_on_restart": "an acceptor's promise is not durable: a restart forgets it",
+    "ignore_promised_values": "phase 2 proposes the proposer's own value, ignoring the "
+                              "accepted values reported in the promises",
+    "reuse_ballots": "proposers number ballots 1, 2, 3, ... whoever owns the number",
+    "skip_reproposal": "a new leader does not re-propose the slots its promises report",
+    "execute_out_of_order": "a replica executes a slot as soon as it is decided, gaps or not",
+}

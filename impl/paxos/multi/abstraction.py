@@ -36,6 +36,9 @@ from impl.paxos.values import NOOP, ValueMap, node, sim_value
 SPEC = "MultiPaxos"
 VARIABLES = ("promised", "accepted", "ballot", "role", "firstSlot", "promises", "proposals",
              "decided", "executed", "msgs")
+INVARIANTS = ("TypeOK", "Agreement", "DecidedChosen", "ExecutedConsistent", "ExecutedInOrder",
+              "AcceptedIsLatestVote", "OneValuePerBallot", "LeaderOwnsBallot")
+PROPERTIES = ("MonotonicPromise", "MonotonicBallot", "ExecutionAppendOnly")
 GHOSTS = ("votes", "started")
 PARAMS = {  # each action's parameters, in the order of its definition in the spec
     "Prepare": ("i", "b"), "HandlePromise": ("i", "m"), "HandleReject": ("i", "m"),

@@ -24,6 +24,9 @@ from impl.paxos.values import NIL, ValueMap, node, sim_value
 SPEC = "Paxos"
 VARIABLES = ("promised", "accepted", "ballot", "phase", "value", "promises", "heard",
              "learned", "msgs")
+INVARIANTS = ("TypeOK", "Agreement", "ChosenWasProposed", "LearnedChosen",
+              "AcceptedIsLatestVote", "OneValuePerBallot", "VotesSafe")
+PROPERTIES = ("MonotonicPromise", "MonotonicBallot", "ChosenStable")
 GHOSTS = ("votes", "started", "inputs")
 PARAMS = {  # each action's parameters, in the order of its definition in the spec
     "Prepare": ("p", "b", "v"), "HandlePrepare": ("a", "m"), "HandlePromise": ("p", "m"),
