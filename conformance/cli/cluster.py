@@ -1,9 +1,8 @@
 """``conform cluster``: run a local Raft or Multi-Paxos key-value cluster, or one server of it.
 
 ``conform cluster up --nodes 3`` (``--protocol multipaxos`` for Multi-Paxos) writes a cluster
-file, starts one server process per node
-on loopback, prints their addresses, and stops them all on Ctrl-C. ``conform kv`` then talks
-to it from the same directory.
+file, starts one server process per node on loopback, prints their addresses, and stops them
+all on Ctrl-C. ``conform kv`` then talks to it from the same directory.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ campaigning and tell the leader how far each has learned, so it can send them th
 they lack; proposals not yet accepted are sent again with them.
 
 Every handler is one atomic step that is one spec action, under its name and with its
-parameters (DESIGN rule 3); one input may run several (a heartbeat tick is one
-``Heartbeat`` per follower, then any ``SendAccept`` and ``SendDecide``). Every quorum
+parameters (DESIGN rule 3); one input may run several (a heartbeat tick is, per follower,
+any ``SendAccept`` and ``SendDecide`` and then one ``Heartbeat``). Every quorum
 decision asks :class:`impl.quorum.QuorumSystem` and every re-proposed value comes from
 :func:`impl.paxos.rules.value_to_propose`, the functions the Z3 proofs are about.
 """
@@ -252,12 +252,10 @@ class Node:
             self._prepare()
 
     def _heartbeat(self) -> None:
-        """One round: a heartbeat to each follower, then what it may lack — proposals it
-        has not accepted, decisions past the prefix it last reported."""
+        """One round, per follower: the proposals it has not accepted, the decisions past
+        the prefix it last reported, then the heartbeat itself — last, so that its reply
+        (the messages arrive in order on a connection) counts what was just sent."""
         batch = self.opts.resend_batch
-        for j in self.peers:
-            self._send(Heartbeat(self.ballot, self.id, j))
-            self._emit("Heartbeat", i=self.id, j=j)
         for j in self.peers:
             sent = 0
             for k in sorted(self.proposals):
@@ -269,11 +267,12 @@ class Node:
                     self._emit("SendAccept", i=self.id, j=j, k=k)
                     sent += 1
             known = self.peer_decided.get(j)
-            if known is None:
-                continue
-            for k in range(known + 1, min(self.prefix, known + batch) + 1):
-                self._send(Decide(k, self.decided[k], self.id, j))
-                self._emit("SendDecide", i=self.id, j=j, k=k)
+            if known is not None:
+                for k in range(known + 1, min(self.prefix, known + batch) + 1):
+                    self._send(Decide(k, self.decided[k], self.id, j))
+                    self._emit("SendDecide", i=self.id, j=j, k=k)
+            self._send(Heartbeat(self.ballot, self.id, j))
+            self._emit("Heartbeat", i=self.id, j=j)
 
     # ================================================================== leading
 
