@@ -169,9 +169,9 @@ def test_a_promise_reports_only_the_slots_asked_for():
 
 def test_executed_logs_agree_under_crashes_partitions_and_duels():
     progressed = 0
-    for seed in range(10):
+    for seed in range(6):
         sim = make(3, seed=seed, election_ticks=3, heartbeat_ticks=1, trace=False)
-        random_walk(sim, random.Random(seed), 600, fault_rate=0.08)
+        random_walk(sim, random.Random(seed), 500, fault_rate=0.08)
         logs = [[c for _, c in sim.applied[s]] for s in SERVERS]
         for a in logs:
             for b in logs:
@@ -180,4 +180,4 @@ def test_executed_logs_agree_under_crashes_partitions_and_duels():
         slots = [[k for k, _ in sim.applied[s]] for s in SERVERS]
         assert all(s == list(range(1, len(s) + 1)) for s in slots)
         progressed += max(len(x) for x in logs) >= 2
-    assert progressed >= 3
+    assert progressed >= 2
