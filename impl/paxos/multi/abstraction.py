@@ -62,27 +62,26 @@ class Abstraction:
         return make_fn({k: record(bal=b, val=self.cmd(c)) for k, (b, c) in accepted.items()})
 
     def message(self, m: Message) -> Fn:
-        t = type(m)
         src, dst = node(m.src), node(m.dst)
-        if t is Prepare:
+        if type(m) is Prepare:
             return record(type="Prepare", bal=m.bal, source=src, dest=dst, **{"from": m.first})
-        if t is Promise:
+        if type(m) is Promise:
             acc = {k: (b, c) for k, b, c in m.accepted}
             return record(type="Promise", bal=m.bal, accepted=self.proposals(acc), source=src,
                           dest=dst)
-        if t is Reject:
+        if type(m) is Reject:
             return record(type="Reject", bal=m.bal, source=src, dest=dst)
-        if t is Accept:
+        if type(m) is Accept:
             return record(type="Accept", bal=m.bal, slot=m.slot, val=self.cmd(m.cmd),
                           source=src, dest=dst)
-        if t is Accepted:
+        if type(m) is Accepted:
             return record(type="Accepted", bal=m.bal, slot=m.slot, source=src, dest=dst)
-        if t is Decide:
+        if type(m) is Decide:
             return record(type="Decide", slot=m.slot, val=self.cmd(m.cmd), source=src,
                           dest=dst)
-        if t is Heartbeat:
+        if type(m) is Heartbeat:
             return record(type="Heartbeat", bal=m.bal, source=src, dest=dst)
-        if t is HeartbeatReply:
+        if type(m) is HeartbeatReply:
             return record(type="HeartbeatReply", bal=m.bal, decided=m.decided, source=src,
                           dest=dst)
         raise TypeError(f"not a Multi-Paxos message: {m!r}")

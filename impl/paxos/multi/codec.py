@@ -78,28 +78,27 @@ class _Reader:
 
 def encode(m: Message) -> bytes:
     """The whole frame for ``m``."""
-    t = type(m)
     head = _ids(m.src, m.dst)
-    if t is Prepare:
+    if type(m) is Prepare:
         body = _QQ.pack(m.bal, m.first)
-    elif t is Promise:
+    elif type(m) is Promise:
         parts = [_Q.pack(m.bal), _COUNT.pack(len(m.accepted))]
         for slot, bal, c in m.accepted:
             parts.append(_TRIPLE.pack(slot, bal) + _cmd(c))
         body = b"".join(parts)
-    elif t in (Reject, Heartbeat):
+    elif type(m) is Reject or type(m) is Heartbeat:
         body = _Q.pack(m.bal)
-    elif t is Accept:
+    elif type(m) is Accept:
         body = _QQ.pack(m.bal, m.slot) + _cmd(m.cmd)
-    elif t is Accepted:
+    elif type(m) is Accepted:
         body = _QQ.pack(m.bal, m.slot)
-    elif t is Decide:
+    elif type(m) is Decide:
         body = _Q.pack(m.slot) + _cmd(m.cmd)
-    elif t is HeartbeatReply:
+    elif type(m) is HeartbeatReply:
         body = _QQ.pack(m.bal, m.decided)
     else:
         raise FrameError(f"not a Multi-Paxos message: {m!r}")
-    return frame(KINDS[t], head + body)
+    return frame(KINDS[type(m)], head + body)
 
 
 def decode(kind: int, payload: bytes) -> Message:

@@ -171,13 +171,13 @@ class PaxosServer:
                 fut.set_result(self._error(rep))
             else:
                 self._open[rep.slot] = (cmd, fut)
-        for slot, cmd in r.executed:
-            result = self._execute(slot, cmd)
+        for slot, done in r.executed:
+            result = self._execute(slot, done)
             waiting = self._open.pop(slot, None)
             if waiting is None or waiting[1].done():
                 continue
             proposed, fut = waiting
-            if cmd == proposed:
+            if done == proposed:
                 fut.set_result({"ok": "error" not in result, **result})
             else:
                 fut.set_result({"ok": False, "error": "another command took the slot; retry",

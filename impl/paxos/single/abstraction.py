@@ -47,18 +47,17 @@ class Abstraction:
         return record(bal=bal, val=self.value(v))
 
     def message(self, m: Message) -> Fn:
-        t = type(m)
         src, dst = node(m.src), node(m.dst)
-        if t is Prepare:
+        if type(m) is Prepare:
             return record(type="Prepare", bal=m.bal, source=src, dest=dst)
-        if t is Promise:
+        if type(m) is Promise:
             return record(type="Promise", bal=m.bal, accepted=self.proposal(m.acc_bal, m.acc_val),
                           source=src, dest=dst)
-        if t is Reject:
+        if type(m) is Reject:
             return record(type="Reject", bal=m.bal, source=src, dest=dst)
-        if t is Accept:
+        if type(m) is Accept:
             return record(type="Accept", bal=m.bal, val=self.value(m.val), source=src, dest=dst)
-        if t is Accepted:
+        if type(m) is Accepted:
             return record(type="Accepted", bal=m.bal, val=self.value(m.val), source=src,
                           dest=dst)
         raise TypeError(f"not a Paxos message: {m!r}")
