@@ -225,7 +225,8 @@ def _names(consts: dict[str, Value], key: str) -> list[str]:
 def _paxos() -> Protocol:
     from impl.paxos import bugs as paxos_bugs
     from impl.paxos.single import abstraction
-    from impl.paxos.single.core import Accept, Promise, Roles
+    from impl.paxos.single.core import Roles
+    from impl.paxos.single.messages import Accept, Promise
     from impl.paxos.single.simulation import SimConfig, SingleSimulation
 
     def simulator(settings: dict, bugs: tuple[str, ...]) -> SingleSimulation:

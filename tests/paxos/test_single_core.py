@@ -135,3 +135,13 @@ def test_duels_and_crashes_never_let_two_values_be_learned():
         assert len(set(sim.learned.values())) <= 1, f"seed {seed}: {sim.learned}"
         learned_runs += bool(sim.learned)
     assert learned_runs >= 2  # the runs do get somewhere
+
+
+def test_a_role_nobody_plays_is_the_empty_function():
+    from conformance.values import Tup
+    from impl.paxos.single.abstraction import Abstraction
+
+    roles = Roles(("p1",), ("a1", "a2", "a3"), ())
+    sim = SingleSimulation(SimConfig(roles=roles))
+    view = Abstraction(roles).cluster(sim.nodes, [])
+    assert view["heard"] == Tup() and view["learned"] == Tup()

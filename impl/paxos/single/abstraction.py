@@ -69,8 +69,8 @@ class Abstraction:
     def cluster(self, nodes: Mapping[str, Node], in_flight: Iterable[Message]) -> dict[str, Any]:
         r = self.roles
 
-        def per(ids: Iterable[str], f) -> Fn:
-            return Fn({node(n): f(nodes[n]) for n in ids})
+        def per(ids: Iterable[str], f) -> Fn | Tup:
+            return make_fn({node(n): f(nodes[n]) for n in ids})  # <<>> for no nodes
 
         return {
             "promised": per(r.acceptors, lambda n: n.promised),
