@@ -99,9 +99,9 @@ vars == <<durableVars, leaderVars, replicaVars, msgs, ghostVars>>
 -----------------------------------------------------------------------------
 (* Shapes of messages (MessageOK says it in TLA+):                         *)
 (*                                                                         *)
-(*   [type |-> "Prepare", bal, from, source, dest]                         *)
+(*   [type |-> "Prepare", bal, first, source, dest]                        *)
 (*   [type |-> "Promise", bal, accepted, source, dest]                     *)
-(*       accepted: the acceptor's accepted proposals for the slots >= from *)
+(*       accepted: its accepted proposals for the slots >= the first       *)
 (*   [type |-> "Reject", bal, source, dest]   bal: the acceptor's promise  *)
 (*   [type |-> "Accept", bal, slot, val, source, dest]                     *)
 (*   [type |-> "Accepted", bal, slot, source, dest]                        *)
@@ -154,8 +154,8 @@ SlotValue(ps, k) ==
     IN IF reported = {} THEN NoOp
        ELSE (CHOOSE r \in reported : \A s \in reported : s.bal <= r.bal).val
 
-\* The last slot any promise reports, or from - 1.
-TopSlot(ps, from) == Max({from - 1} \cup UNION {DOMAIN ps[a] : a \in DOMAIN ps})
+\* The last slot any promise reports, or first - 1.
+TopSlot(ps, first) == Max({first - 1} \cup UNION {DOMAIN ps[a] : a \in DOMAIN ps})
 
 \* The next slot a leader gives a client command: after everything it
 \* proposed or knows decided, and after what its phase 1 covered.
@@ -216,12 +216,12 @@ Propose(i, b, cmds, old, sent) ==
                                           k \in DOMAIN cmds})
        /\ IF IsQuorum({i}) THEN LearnAll(i, cmds) ELSE UNCHANGED replicaVars
 
-\* Candidate i of ballot b, whose phase 1 covered the slots from on, has
+\* Candidate i of ballot b, whose phase 1 covered the slots from first on, has
 \* the promises ps of a quorum: it leads.  It proposes, for every slot from
-\* from to the last one any promise reports, the value SlotValue gives (a
+\* first to the last one any promise reports, the value SlotValue gives (a
 \* no-op where nothing was reported: a gap).
-BecomeLeader(i, b, from, ps, sent) ==
-    LET slots == IF Bug = "SkipReproposal" THEN {} ELSE from..TopSlot(ps, from)
+BecomeLeader(i, b, first, ps, sent) ==
+    LET slots == IF Bug = "SkipReproposal" THEN {} ELSE first..TopSlot(ps, first)
     IN /\ role' = [role EXCEPT ![i] = "Leader"]
        /\ promises' = [promises EXCEPT ![i] = EmptyFn]
        /\ Propose(i, b, [k \in slots |-> SlotValue(ps, k)], EmptyFn, sent)
@@ -256,15 +256,15 @@ Prepare(i, b) ==
     /\ b > ballot[i]
     /\ b > promised[i]
     /\ BallotFree(i, b)
-    /\ LET from == DecidedPrefix(decided[i]) + 1
-           own == [k \in {s \in DOMAIN accepted[i] : s >= from} |-> accepted[i][k]]
-           asks == {[type |-> "Prepare", bal |-> b, from |-> from, source |-> i, dest |-> j] :
+    /\ LET first == DecidedPrefix(decided[i]) + 1
+           own == [k \in {s \in DOMAIN accepted[i] : s >= first} |-> accepted[i][k]]
+           asks == {[type |-> "Prepare", bal |-> b, first |-> first, source |-> i, dest |-> j] :
                     j \in Server \ {i}}
        IN /\ ballot' = [ballot EXCEPT ![i] = b]
           /\ promised' = [promised EXCEPT ![i] = b]
-          /\ firstSlot' = [firstSlot EXCEPT ![i] = from]
+          /\ firstSlot' = [firstSlot EXCEPT ![i] = first]
           /\ IF IsQuorum({i})
-             THEN BecomeLeader(i, b, from, i :> own, msgs)
+             THEN BecomeLeader(i, b, first, i :> own, msgs)
              ELSE /\ role' = [role EXCEPT ![i] = "Candidate"]
                   /\ promises' = [promises EXCEPT ![i] = i :> own]
                   /\ proposals' = [proposals EXCEPT ![i] = EmptyFn]
@@ -363,14 +363,14 @@ HandleHeartbeatReply(i, m) ==
 (* Acceptors and replicas.                                                 *)
 
 \* HandlePrepare(i, m): i promises ballot m.bal unless it promised a higher
-\* one, and reports its accepted proposals for the slots from m.from on;
+\* one, and reports its accepted proposals for the slots from m.first on;
 \* otherwise it rejects.  Promising a ballot above its own makes i stop
 \* leading or campaigning.
 HandlePrepare(i, m) ==
     /\ InFlight(m, "Prepare", i)
     /\ IF m.bal >= promised[i]
        THEN LET acc == accepted[i]
-                rep == [k \in {s \in DOMAIN acc : s >= m.from} |-> acc[k]]
+                rep == [k \in {s \in DOMAIN acc : s >= m.first} |-> acc[k]]
             IN /\ promised' = [promised EXCEPT ![i] = m.bal]
                /\ msgs' = Reply(m, {[type |-> "Promise", bal |-> m.bal, accepted |-> rep,
                                      source |-> i, dest |-> m.source]})
@@ -526,7 +526,7 @@ IsFn(f, D, R) == DOMAIN f \subseteq D /\ \A x \in DOMAIN f : f[x] \in R
 Slot == Nat \ {0}
 
 MessageOK(m) ==
-    \/ m \in [type: {"Prepare"}, bal: Nat, from: Slot, source: Server, dest: Server]
+    \/ m \in [type: {"Prepare"}, bal: Nat, first: Slot, source: Server, dest: Server]
     \/ /\ m.type = "Promise"
        /\ DOMAIN m = {"type", "bal", "accepted", "source", "dest"}
        /\ m.bal \in Nat /\ m.source \in Server /\ m.dest \in Server

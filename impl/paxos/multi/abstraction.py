@@ -64,7 +64,7 @@ class Abstraction:
     def message(self, m: Message) -> Fn:
         src, dst = node(m.src), node(m.dst)
         if type(m) is Prepare:
-            return record(type="Prepare", bal=m.bal, source=src, dest=dst, **{"from": m.first})
+            return record(type="Prepare", bal=m.bal, first=m.first, source=src, dest=dst)
         if type(m) is Promise:
             acc = {k: (b, c) for k, b, c in m.accepted}
             return record(type="Promise", bal=m.bal, accepted=self.proposals(acc), source=src,
