@@ -12,7 +12,7 @@ campaign covers, say, elections with and without pre-vote and a membership chang
 variant's ``settings`` are plain JSON: a failing trace records them, and replay rebuilds the
 same cluster from them.
 
-Paxos and Multi-Paxos add themselves here with a ``_paxos()``-style factory.
+Raft, Paxos and Multi-Paxos each have a factory below (``_raft``, ``_paxos``, ``_multipaxos``).
 """
 
 from __future__ import annotations
@@ -208,9 +208,202 @@ def _raft() -> Protocol:
     )
 
 
+# --------------------------------------------------------------------------- Paxos
+
+
+def _mvs(names: list[str]) -> FSet:
+    return FSet(ModelValue(n) for n in names)
+
+
+def _names(consts: dict[str, Value], key: str) -> list[str]:
+    value = consts.get(key)
+    if not isinstance(value, frozenset):
+        raise UserError(f"the constants give no set {key} to build a cluster from")
+    return sorted(str(v) for v in value)
+
+
+def _paxos() -> Protocol:
+    from impl.paxos import bugs as paxos_bugs
+    from impl.paxos.single import abstraction
+    from impl.paxos.single.core import Roles
+    from impl.paxos.single.messages import Accept, Promise
+    from impl.paxos.single.simulation import SimConfig, SingleSimulation
+
+    def simulator(settings: dict, bugs: tuple[str, ...]) -> SingleSimulation:
+        roles = Roles(tuple(settings["proposers"]), tuple(settings["acceptors"]),
+                      tuple(settings["learners"]))
+        return SingleSimulation(SimConfig(roles=roles, values=tuple(settings["values"]),
+                                          retry_ticks=settings.get("retry_ticks", 3),
+                                          bugs=paxos_bugs.Bugs.only(*bugs)))
+
+    def constants(settings: dict) -> dict[str, Value]:
+        return {
+            "Proposer": _mvs(settings["proposers"]),
+            "Acceptor": _mvs(settings["acceptors"]),
+            "Learner": _mvs(settings["learners"]),
+            "Value": _mvs(settings["values"]),
+            "Nil": ModelValue("Nil"),
+            "Bug": "None",
+            # model-checking bounds: no action reads them
+            "MaxBallot": 0, "MaxInFlight": 0, "MaxCopies": 0, "Faults": FSet(),
+        }
+
+    def settings_for(consts: dict[str, Value]) -> dict:
+        return {"proposers": _names(consts, "Proposer"), "acceptors": _names(consts, "Acceptor"),
+                "learners": _names(consts, "Learner"), "values": _names(consts, "Value")}
+
+    three = ["n1", "n2", "n3"]
+    variants = [
+        Variant("3 nodes, each proposer, acceptor and learner",
+                {"proposers": three, "acceptors": three, "learners": three,
+                 "values": ["v1", "v2"]}),
+        Variant("2 proposers, 3 acceptors, 1 learner, all apart",
+                {"proposers": ["p1", "p2"], "acceptors": ["a1", "a2", "a3"],
+                 "learners": ["l1"], "values": ["v1", "v2"]}),
+        Variant("3 proposers over 5 acceptors that also learn",
+                {"proposers": ["p1", "p2", "p3"], "acceptors": ["a1", "a2", "a3", "a4", "a5"],
+                 "learners": ["a1", "a2", "a3", "a4", "a5"], "values": ["v1", "v2", "v3"]}),
+    ]
+
+    def emphasis(sim: SingleSimulation) -> Callable[[Any], int]:
+        """Proposer duels (a second proposer starting a ballot while one runs) and acceptor
+        crashes, and losing or repeating the messages that carry values."""
+        acceptors = set(sim.config.roles.acceptors)
+        running = {p for p, n in sim.nodes.items() if n.is_proposer and n.phase.value != "Idle"}
+        flight = {e.id: e.payload for e in sim.network.in_flight()}
+
+        def weigh(d: Any) -> int:
+            if d.kind == "crash":
+                return 3 if d.node in acceptors else 1
+            if d.kind in ("timeout", "propose"):
+                return 3 if running - {d.node} else 1
+            if d.kind in ("drop", "duplicate", "deliver"):
+                return 2 if isinstance(flight.get(d.arg), (Accept, Promise)) else 1
+            return 1
+        return weigh
+
+    def metrics(steps: list[Step]) -> dict[str, float]:
+        last = steps[-1].state if steps else {}
+        ballots = last.get("ballot")
+        learned = last.get("learned")
+        return {
+            "highest ballot": float(max(ballots.map.values())) if ballots else 0.0,
+            "learners that learned": float(sum(v != ModelValue("Nil")
+                                               for v in learned.map.values()))
+            if learned else 0.0,
+            "steps": float(len(steps)),
+        }
+
+    return Protocol(
+        name="paxos",
+        spec=SPECS / "Paxos.tla",
+        variants=variants,
+        simulator=simulator,
+        constants=constants,
+        settings_for=settings_for,
+        invariants=abstraction.INVARIANTS,
+        properties=abstraction.PROPERTIES,
+        decision_weights={"deliver": 48, "tick": 6, "timeout": 5, "propose": 6, "drop": 4,
+                          "duplicate": 3, "restart": 6, "crash": 2, "heal": 3, "partition": 1},
+        bugs=paxos_bugs.SINGLE_DECREE,
+        bug_docs={b: paxos_bugs.DOCS[b] for b in paxos_bugs.SINGLE_DECREE},
+        emphasis=emphasis,
+        metrics=metrics,
+    )
+
+
+def _multipaxos() -> Protocol:
+    from impl.paxos import bugs as paxos_bugs
+    from impl.paxos.multi import abstraction
+    from impl.paxos.multi.messages import Accept, Decide, Promise
+    from impl.paxos.multi.simulation import MultiSimulation, SimConfig
+
+    def simulator(settings: dict, bugs: tuple[str, ...]) -> MultiSimulation:
+        return MultiSimulation(SimConfig(
+            servers=tuple(settings["servers"]), values=tuple(settings["values"]),
+            election_ticks=settings.get("election_ticks", 3),
+            heartbeat_ticks=settings.get("heartbeat_ticks", 1),
+            resend_batch=settings.get("resend_batch", 2),
+            bugs=paxos_bugs.Bugs.only(*bugs), seed=settings.get("seed", 0)))
+
+    def constants(settings: dict) -> dict[str, Value]:
+        return {
+            "Server": _mvs(settings["servers"]),
+            "Value": _mvs(settings["values"]),
+            "NoOp": ModelValue("NoOp"),
+            "Nil": ModelValue("Nil"),
+            "Bug": "None",
+            # model-checking bounds: no action reads them
+            "MaxBallot": 0, "MaxSlot": 0, "MaxInFlight": 0, "MaxCopies": 0,
+            "Faults": FSet(), "Resend": False,
+        }
+
+    def settings_for(consts: dict[str, Value]) -> dict:
+        return {"servers": _names(consts, "Server"), "values": _names(consts, "Value")}
+
+    variants = [
+        Variant("3 servers", {"servers": ["s1", "s2", "s3"], "values": ["v1", "v2"]}),
+        Variant("5 servers", {"servers": ["s1", "s2", "s3", "s4", "s5"],
+                              "values": ["v1", "v2"]}),
+    ]
+
+    def emphasis(sim: MultiSimulation) -> Callable[[Any], int]:
+        """Crash or isolate the leader, a second server campaigning while one leads, and
+        losing or repeating a proposal, a promise or a decision."""
+        leaders = set(sim.leaders())
+        flight = {e.id: e.payload for e in sim.network.in_flight()}
+
+        def weigh(d: Any) -> int:
+            if d.kind == "crash":
+                return 4 if d.node in leaders else 1
+            if d.kind == "partition":
+                return 3 if any(len(g) == 1 and g[0] in leaders for g in d.arg) else 1
+            if d.kind == "timeout":
+                return 2 if leaders - {d.node} else 1
+            if d.kind in ("drop", "duplicate", "deliver"):
+                return 2 if isinstance(flight.get(d.arg), (Accept, Promise, Decide)) else 1
+            return 1
+        return weigh
+
+    def metrics(steps: list[Step]) -> dict[str, float]:
+        leaders: set[tuple[Any, int]] = set()
+        for s in steps:
+            roles, ballots = s.state.get("role"), s.state.get("ballot")
+            if roles is None or ballots is None:
+                continue
+            for n, role in roles.items():
+                if role == "Leader":
+                    leaders.add((n, ballots[n]))
+        last = steps[-1].state if steps else {}
+        executed = last.get("executed")
+        return {
+            "leader changes": float(len(leaders)),
+            "longest execution": float(max(len(x) for x in executed.map.values()))
+            if executed else 0.0,
+        }
+
+    return Protocol(
+        name="multipaxos",
+        spec=SPECS / "MultiPaxos.tla",
+        variants=variants,
+        simulator=simulator,
+        constants=constants,
+        settings_for=settings_for,
+        invariants=abstraction.INVARIANTS,
+        properties=abstraction.PROPERTIES,
+        decision_weights={"deliver": 48, "tick": 8, "timeout": 4, "submit": 6, "drop": 4,
+                          "duplicate": 3, "restart": 6, "crash": 2, "heal": 3, "partition": 1},
+        bugs=paxos_bugs.MULTI,
+        bug_docs={b: paxos_bugs.DOCS[b] for b in paxos_bugs.MULTI},
+        emphasis=emphasis,
+        metrics=metrics,
+    )
+
+
 # --------------------------------------------------------------------------- the registry
 
-_FACTORIES: dict[str, Callable[[], Protocol]] = {"raft": _raft}
+_FACTORIES: dict[str, Callable[[], Protocol]] = {
+    "raft": _raft, "paxos": _paxos, "multipaxos": _multipaxos}
 _LOADED: dict[str, Protocol] = {}
 
 

@@ -1,8 +1,8 @@
-"""``conform cluster``: run a local Raft key-value cluster, or one server of it.
+"""``conform cluster``: run a local Raft or Multi-Paxos key-value cluster, or one server of it.
 
-``conform cluster up --nodes 3`` writes a cluster file, starts one server process per node
-on loopback, prints their addresses, and stops them all on Ctrl-C. ``conform kv`` then talks
-to it from the same directory.
+``conform cluster up --nodes 3`` (``--protocol multipaxos`` for Multi-Paxos) writes a cluster
+file, starts one server process per node on loopback, prints their addresses, and stops them
+all on Ctrl-C. ``conform kv`` then talks to it from the same directory.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ DEFAULT_DIR = "conform-cluster"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("cluster", help="run a local Raft key-value cluster")
+    p = sub.add_parser("cluster", help="run a local Raft or Multi-Paxos key-value cluster")
     csub = p.add_subparsers(dest="cluster_command", metavar="ACTION", required=True)
 
     up = csub.add_parser("up", help="start a cluster on loopback; Ctrl-C stops it")
@@ -55,7 +55,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     st.set_defaults(func=_status)
 
 
+PROTOCOLS = ("raft", "multipaxos")
+
+
 def _server_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--protocol", choices=PROTOCOLS, default="raft",
+                   help="the replication protocol (default: raft)")
     p.add_argument("--no-sync", action="store_true", help="do not fsync the WAL (unsafe)")
     p.add_argument("--tick", type=float, default=0.01, help="seconds per tick (default 0.01)")
     p.add_argument("--election-ticks", type=int, default=15)
@@ -89,7 +94,10 @@ def _up(args: argparse.Namespace) -> int:
     cluster = ClusterConfig.local(args.nodes, args.base_port, spare=args.spare)
     cfile = root / "cluster.json"
     cluster.dump(cfile)
-    flags = [f"--tick={args.tick}", f"--election-ticks={args.election_ticks}"]
+    if args.protocol != "raft" and args.spare:
+        raise UserError("--spare needs membership changes, which only raft has")
+    flags = [f"--protocol={args.protocol}", f"--tick={args.tick}",
+             f"--election-ticks={args.election_ticks}"]
     flags += [f for f, on in (("--no-sync", args.no_sync), ("--no-pre-vote", args.no_pre_vote),
                               ("--no-check-quorum", args.no_check_quorum),
                               ("--lease-reads", args.lease_reads)) if on]
@@ -133,15 +141,26 @@ def _interrupt(*_: object) -> None:
 
 def _node(args: argparse.Namespace) -> int:
     from impl.raft.cluster_config import ClusterConfig
-    from impl.raft.server import serve
 
     cluster = ClusterConfig.load(args.cluster)
     if args.id not in cluster.servers:
         raise UserError(f"{args.id} is not in {args.cluster}")
+    if args.protocol == "multipaxos":
+        from impl.paxos.multi.core import Options as PaxosOptions
+        from impl.paxos.multi.server import serve as serve_paxos
+
+        server = serve_paxos(args.id, cluster, args.data,
+                             options=PaxosOptions(election_ticks=args.election_ticks,
+                                                  heartbeat_ticks=3),
+                             sync=not args.no_sync, tick=args.tick, trace_path=args.trace)
+    else:
+        from impl.raft.server import serve
+
+        server = serve(args.id, cluster, args.data, options=_options(args),
+                       sync=not args.no_sync, tick=args.tick, trace_path=args.trace)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        asyncio.run(serve(args.id, cluster, args.data, options=_options(args),
-                          sync=not args.no_sync, tick=args.tick, trace_path=args.trace))
+        asyncio.run(server)
     except OSError as e:
         raise UserError(f"{args.id} cannot listen on {cluster.address(args.id)}: {e.strerror}")
     except KeyboardInterrupt:

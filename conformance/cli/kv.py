@@ -1,4 +1,4 @@
-"""``conform kv``: put, get and delete keys in a running Raft cluster.
+"""``conform kv``: put, get and delete keys in a running Raft or Multi-Paxos cluster.
 
 The client finds the leader by itself, and retries a write with the same session and
 sequence number until it is acknowledged, so a retried write is applied once.
@@ -18,7 +18,7 @@ from conformance.errors import UserError
 def register(sub: argparse._SubParsersAction) -> None:
     from conformance.cli.cluster import _cluster_arg
 
-    p = sub.add_parser("kv", help="use a running Raft key-value cluster")
+    p = sub.add_parser("kv", help="use a running Raft or Multi-Paxos key-value cluster")
     ksub = p.add_subparsers(dest="kv_command", metavar="ACTION", required=True)
     put = ksub.add_parser("put", help="set a key")
     put.add_argument("key")

@@ -1,0 +1,1 @@
+"""The protocol-neutral network layer of the real servers: frames, peer links, listeners."""

@@ -1,0 +1,63 @@
+"""Bytes on the wire: length-prefixed frames, versioned, with a size limit.
+
+A frame is ``[length u32][version u8][kind u8][payload]``, little-endian — the layout of
+:mod:`impl.raft.codec`, with the same kinds for the hello and the client frames, so one
+key-value client (:mod:`impl.raft.client`) talks to a Raft and a Multi-Paxos cluster alike.
+A protocol numbers its own message kinds from :data:`FIRST_PROTOCOL_KIND` up and encodes
+their payloads itself. A frame longer than the limit, of another version, or a JSON frame
+that does not decode raises :class:`FrameError`, and the connection that sent it is closed:
+nothing a peer sends is executed or unpickled.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from typing import Any
+
+VERSION = 1
+MAX_FRAME = 16 << 20
+
+HELLO, CLIENT_REQ, CLIENT_REPLY = 1, 6, 7  # as in impl/raft/codec.py
+JSON_KINDS = (HELLO, CLIENT_REQ, CLIENT_REPLY)
+FIRST_PROTOCOL_KIND = 16
+
+_LEN = struct.Struct("<I")
+_HEAD = struct.Struct("<BB")
+
+
+class FrameError(ValueError):
+    """A frame that is too long, of another version, or malformed."""
+
+
+def frame(kind: int, payload: bytes) -> bytes:
+    body = _HEAD.pack(VERSION, kind) + payload
+    return _LEN.pack(len(body)) + body
+
+
+def json_frame(kind: int, obj: Any) -> bytes:
+    return frame(kind, json.dumps(obj, separators=(",", ":")).encode())
+
+
+def parse_json(payload: bytes) -> dict:
+    try:
+        obj = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise FrameError(f"malformed JSON frame: {e}") from None
+    if not isinstance(obj, dict):
+        raise FrameError("a JSON frame must hold an object")
+    return obj
+
+
+async def read_frame(reader: Any, limit: int = MAX_FRAME) -> tuple[int, bytes]:
+    """One frame from an asyncio stream, as (kind, payload); IncompleteReadError at EOF."""
+    (n,) = _LEN.unpack(await reader.readexactly(_LEN.size))
+    if n > limit:
+        raise FrameError(f"frame of {n} bytes exceeds the limit of {limit}")
+    if n < _HEAD.size:
+        raise FrameError("frame too short")
+    body = await reader.readexactly(n)
+    version, kind = _HEAD.unpack_from(body)
+    if version != VERSION:
+        raise FrameError(f"frame version {version}; this node speaks {VERSION}")
+    return kind, body[_HEAD.size:]

@@ -1,0 +1,1 @@
+"""Single-decree Paxos: proposers, acceptors and learners agreeing on one value."""

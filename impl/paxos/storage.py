@@ -1,0 +1,192 @@
+"""The durable state of a Paxos node: promise, ballot and accepted proposals.
+
+An acceptor must not forget what it promised or accepted, nor a proposer the ballot it
+started (it would reuse it), so each is written *and synced* before the step that changed it
+answers anyone (``specs/Paxos.tla`` and ``specs/MultiPaxos.tla``: these are the durable
+variables; DESIGN rule 7). Single-decree Paxos stores its one accepted proposal as slot 1.
+
+The file is a sequence of checksummed records ``[length u32][crc32 u32][kind u8][body]``:
+a promise, a ballot, or one slot's accepted proposal. Recovery folds them up to the last
+whole record whose checksum holds and cuts off the rest — the torn tail of a crash in the
+middle of a write. Accepting is also a promise, so the promise recovered is the highest of
+the promises and of the accepted ballots. When dead records pile up the file is rewritten
+as one record per live fact, atomically (``replace``).
+
+The file is anything with ``append``/``sync``/``read``/``replace``: a simulated
+:class:`impl.sim.storage.SimFile` or a real :class:`impl.disk.DiskFile`.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from impl.paxos.bugs import NO_BUGS, Bugs
+from impl.paxos.rules import NO_BALLOT
+
+Command = bytes | None  # None is Multi-Paxos's no-op
+
+_HEADER = struct.Struct("<II")  # body length (kind byte included), crc32 of the body
+_PROMISE, _BALLOT, _ACCEPT = 1, 2, 3
+_INT = struct.Struct("<q")
+_ACCEPT_HEAD = struct.Struct("<QqBI")  # slot, ballot, has-value flag, value length
+MAX_RECORD = 1 << 30
+COMPACT_AFTER = 4096  # records beyond the live ones before the file is rewritten
+
+
+class File(Protocol):
+    def append(self, data: bytes) -> None: ...
+    def sync(self) -> None: ...
+    def read(self) -> bytes: ...
+    def replace(self, data: bytes) -> None: ...
+
+
+@dataclass
+class Durable:
+    """What a node restarts from."""
+
+    promised: int = NO_BALLOT
+    ballot: int = NO_BALLOT
+    accepted: dict[int, tuple[int, Command]] = field(default_factory=dict)  # slot -> (bal, v)
+    records: int = 0
+    dropped_bytes: int = 0  # the torn or corrupt tail recovery cut off
+
+
+@dataclass
+class Writes:
+    """What one step of a node changed in its durable state."""
+
+    promised: int | None = None
+    ballot: int | None = None
+    accepts: dict[int, tuple[int, Command]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return self.promised is not None or self.ballot is not None or bool(self.accepts)
+
+    def merge(self, other: Writes) -> None:
+        if other.promised is not None:
+            self.promised = other.promised
+        if other.ballot is not None:
+            self.ballot = other.ballot
+        self.accepts.update(other.accepts)
+
+
+# --------------------------------------------------------------------------- records
+
+
+def _record(kind: int, body: bytes) -> bytes:
+    payload = bytes([kind]) + body
+    return _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+
+
+def _accept_record(slot: int, bal: int, value: Command) -> bytes:
+    data = b"" if value is None else value
+    return _record(_ACCEPT, _ACCEPT_HEAD.pack(slot, bal, value is not None, len(data)) + data)
+
+
+def _apply(out: Durable, payload: bytes) -> None:
+    kind = payload[0]
+    if kind in (_PROMISE, _BALLOT):
+        if len(payload) != 1 + _INT.size:
+            raise ValueError("malformed record")
+        (n,) = _INT.unpack_from(payload, 1)
+        if kind == _PROMISE:
+            out.promised = max(out.promised, n)
+        else:
+            out.ballot = max(out.ballot, n)
+    elif kind == _ACCEPT:
+        slot, bal, has, n = _ACCEPT_HEAD.unpack_from(payload, 1)
+        start = 1 + _ACCEPT_HEAD.size
+        if start + n != len(payload) or (not has and n):
+            raise ValueError("malformed accept record")
+        out.accepted[slot] = (bal, bytes(payload[start:]) if has else None)
+    else:
+        raise ValueError(f"unknown record kind {kind}")
+
+
+def recover(file: File) -> Durable:
+    """Read the state back up to the last whole record; cut off a torn tail for good."""
+    data = file.read()
+    out = Durable()
+    pos, end = 0, len(data)
+    while pos + _HEADER.size <= end:
+        length, crc = _HEADER.unpack_from(data, pos)
+        body_at = pos + _HEADER.size
+        if length == 0 or length > MAX_RECORD or body_at + length > end:
+            break
+        payload = data[body_at:body_at + length]
+        if zlib.crc32(payload) != crc:
+            break
+        try:
+            _apply(out, payload)
+        except (ValueError, struct.error):
+            break
+        out.records += 1
+        pos = body_at + length
+    out.dropped_bytes = end - pos
+    if out.dropped_bytes:
+        file.replace(data[:pos])
+    for bal, _ in out.accepted.values():
+        out.promised = max(out.promised, bal)  # accepting is also a promise
+    return out
+
+
+def snapshot(state: Durable) -> bytes:
+    """The whole state as the fewest records."""
+    parts = []
+    if state.promised != NO_BALLOT:
+        parts.append(_record(_PROMISE, _INT.pack(state.promised)))
+    if state.ballot != NO_BALLOT:
+        parts.append(_record(_BALLOT, _INT.pack(state.ballot)))
+    for slot in sorted(state.accepted):
+        parts.append(_accept_record(slot, *state.accepted[slot]))
+    return b"".join(parts)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+class Store:
+    """Writes what a node's step changed, and syncs it before the node's messages go out."""
+
+    def __init__(self, file: File, recovered: Durable, sync: bool = True,
+                 bugs: Bugs = NO_BUGS) -> None:
+        self.file = file
+        self.sync_enabled = sync
+        self.bugs = bugs
+        self.state = Durable(recovered.promised, recovered.ballot, dict(recovered.accepted))
+        self.records = recovered.records
+
+    def save(self, w: Writes) -> None:
+        if not w:
+            return
+        parts = []
+        if w.promised is not None and w.promised > self.state.promised:
+            self.state.promised = w.promised
+            if not self.bugs.forget_promise_on_restart:  # the bug: the promise stays in memory
+                parts.append(_record(_PROMISE, _INT.pack(w.promised)))
+        if w.ballot is not None and w.ballot > self.state.ballot:
+            self.state.ballot = w.ballot
+            parts.append(_record(_BALLOT, _INT.pack(w.ballot)))
+        for slot in sorted(w.accepts):
+            self.state.accepted[slot] = w.accepts[slot]
+            parts.append(_accept_record(slot, *w.accepts[slot]))
+        if not parts:
+            return
+        self.records += len(parts)
+        if self.records > COMPACT_AFTER + 2 * len(self.state.accepted):
+            self._compact()
+            return
+        self.file.append(b"".join(parts))
+        if self.sync_enabled:
+            self.file.sync()
+
+    def _compact(self) -> None:
+        state = self.state
+        if self.bugs.forget_promise_on_restart:
+            state = Durable(NO_BALLOT, state.ballot, state.accepted)
+        data = snapshot(state)
+        self.file.replace(data)
+        self.records = len(state.accepted) + 2

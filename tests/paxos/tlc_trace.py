@@ -1,0 +1,86 @@
+"""Check a simulated Paxos or Multi-Paxos trace against its spec with the real TLC.
+
+A stop-gap until the project's own validator (issue 6) covers these protocols: it writes a
+module that EXTENDS the spec, whose behaviour is forced to follow the trace — step k must be
+the named action with the named parameters and must lead to the recorded values of every
+mapped variable (the ghost variables are left to the spec, which determines them) — and runs
+TLC on it. A step the spec does not allow leaves TLC without a successor: a deadlock,
+reported with the step number.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from conformance.trace import Step
+from conformance.values import to_tla
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def find_jar() -> str | None:
+    jar = os.environ.get("TLA2TOOLS_JAR", "/work/tlc/tla2tools.jar")
+    return jar if Path(jar).exists() and shutil.which("java") else None
+
+
+def _call(step: Step, params: Mapping[str, Sequence[str]]) -> str:
+    if step.action == "Init":
+        return "Init"
+    given = step.params or {}
+    args = ", ".join(to_tla(given[p]) for p in params[step.action])
+    return f"{step.action}({args})" if args else step.action
+
+
+def check(spec: str, steps: list[Step], params: Mapping[str, Sequence[str]],
+          constants: Mapping[str, str], model_values: Sequence[str]) -> tuple[bool, str]:
+    """``constants``: the spec's constants as TLC config text; ``model_values``: every model
+    value the trace names."""
+    jar = find_jar()
+    assert jar is not None
+    variables = sorted(steps[0].state)
+    states = ",\n  ".join(
+        "[" + ", ".join(f"{v} |-> {to_tla(s.state[v])}" for v in variables) + "]"
+        for s in steps)
+    cases = "\n    [] ".join(f"k = {k} -> {_call(s, params)}" for k, s in enumerate(steps[1:]))
+    if not cases:
+        cases = "k = -1 -> FALSE"
+    conj = " /\\ "
+    mod = f"""---- MODULE {spec}Trace ----
+EXTENDS {spec}
+CONSTANTS {", ".join(model_values)}
+VARIABLE k
+T == <<
+  {states}
+>>
+Matches(n) == {conj.join(f"{v} = T[n].{v}" for v in variables)}
+MatchesNext(n) == {conj.join(f"{v}' = T[n].{v}" for v in variables)}
+Act == CASE {cases}
+TInit == Init /\\ k = 0 /\\ Matches(1)
+TNext == \\/ k < {len(steps) - 1} /\\ Act /\\ MatchesNext(k + 2) /\\ k' = k + 1
+         \\/ k = {len(steps) - 1} /\\ UNCHANGED <<vars, k>>
+====
+"""
+    consts = "\n    ".join([f"{n} = {n}" for n in model_values]
+                           + [f"{k} = {v}" for k, v in constants.items()])
+    with tempfile.TemporaryDirectory() as d:
+        shutil.copy(ROOT / "specs" / f"{spec}.tla", d)
+        Path(d, f"{spec}Trace.tla").write_text(mod)
+        Path(d, f"{spec}Trace.cfg").write_text(f"CONSTANTS\n    {consts}\nINIT TInit\nNEXT TNext\n")
+        out = subprocess.run(["java", "-XX:+UseParallelGC", "-cp", jar, "tlc2.TLC",
+                              "-workers", "1", "-nowarning",
+                              "-metadir", str(Path(d, "meta")), f"{spec}Trace"],
+                             cwd=d, capture_output=True, text=True, timeout=600)
+        text = out.stdout + out.stderr
+        if out.returncode == 0:
+            return True, text
+        ks = re.findall(r"^/\\ k = (\d+)", text, re.M)
+        if not ks:
+            return False, text[-3000:]
+        n = int(ks[-1]) + 1
+        return False, f"diverged at step {n}: {_call(steps[n], params)}\n{text[-3000:]}"
