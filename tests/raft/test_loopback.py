@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from impl.net import frames
 from impl.raft import codec
 from impl.raft.client import Client
 from impl.raft.cluster_config import ClusterConfig
@@ -198,14 +199,14 @@ def test_frames_from_outside_the_configuration_or_malformed_are_refused(tmp_path
                 finally:
                     writer.close()
 
-            stranger = codec.json_frame(codec.HELLO, {"role": "peer", "id": "intruder"})
+            stranger = frames.json_frame(frames.HELLO, {"role": "peer", "id": "intruder"})
             assert await closed_after(stranger)
-            too_big = struct.pack("<I", codec.MAX_FRAME + 1)
+            too_big = struct.pack("<I", frames.MAX_FRAME + 1)
             assert await closed_after(too_big)
-            wrong_version = struct.pack("<I", 3) + bytes([9, codec.HELLO, 0])
+            wrong_version = struct.pack("<I", 3) + bytes([9, frames.HELLO, 0])
             assert await closed_after(wrong_version)
-            peer = codec.json_frame(codec.HELLO, {"role": "peer", "id": "s2"})
-            garbage = codec.frame(bytes([codec.APPEND_REQ]) + b"\x01\x02")
+            peer = frames.json_frame(frames.HELLO, {"role": "peer", "id": "s2"})
+            garbage = frames.frame(codec.APPEND_REQ, b"\x01\x02")
             assert await closed_after(peer + garbage)
             assert c.servers["s1"].node.term == 0  # none of it reached the core
         finally:
