@@ -4,9 +4,7 @@ under load, and a client history in which no acknowledged write is lost."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import struct
-import time
 
 import pytest
 
@@ -16,35 +14,10 @@ from impl.raft.client import Client
 from impl.raft.cluster_config import ClusterConfig
 from impl.raft.core import Options
 from impl.raft.server import RaftServer
+from tests.loopback import local_cluster, until
 
 OPTS = Options(election_ticks=10, heartbeat_ticks=2)
 pytestmark = pytest.mark.timeout(60)
-
-
-def free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
-
-
-def local_cluster(n: int, spare: int = 0) -> ClusterConfig:
-    ports = free_ports(n + spare)
-    ids = [f"s{i}" for i in range(1, n + spare + 1)]
-    return ClusterConfig({s: ("127.0.0.1", p) for s, p in zip(ids, ports, strict=True)}, ids[:n])
-
-
-async def until(cond, timeout: float = 10.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Cluster:
