@@ -11,7 +11,8 @@ from impl.net import frames
 from impl.paxos.multi.core import Options
 from impl.paxos.multi.server import PaxosServer
 from impl.raft.client import Client
-from tests.loopback import local_cluster, until
+from impl.raft.cluster_config import ClusterConfig
+from tests.loopback import until
 
 OPTS = Options(election_ticks=10, heartbeat_ticks=2)
 pytestmark = pytest.mark.timeout(60)
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.timeout(60)
 
 class Cluster:
     def __init__(self, root, n: int = 3) -> None:
-        self.cfg = local_cluster(n)
+        self.cfg = ClusterConfig.on_free_ports(n)
         self.root = root
         self.servers: dict[str, PaxosServer] = {}
 

@@ -14,7 +14,7 @@ from impl.raft.client import Client
 from impl.raft.cluster_config import ClusterConfig
 from impl.raft.core import Options
 from impl.raft.server import RaftServer
-from tests.loopback import local_cluster, until
+from tests.loopback import until
 
 OPTS = Options(election_ticks=10, heartbeat_ticks=2)
 pytestmark = pytest.mark.timeout(60)
@@ -57,7 +57,7 @@ class Cluster:
 
 
 async def _elect_replicate_survive(tmp_path, n: int) -> None:
-    c = await Cluster(local_cluster(n), tmp_path).up()
+    c = await Cluster(ClusterConfig.on_free_ports(n), tmp_path).up()
     try:
         leader = await c.leader()
         async with Client(c.cfg) as client:
@@ -92,7 +92,7 @@ def test_five_servers_elect_replicate_and_survive_a_killed_leader(tmp_path):
 
 def test_a_restarted_follower_catches_up_from_its_wal(tmp_path):
     async def go():
-        c = await Cluster(local_cluster(3), tmp_path).up()
+        c = await Cluster(ClusterConfig.on_free_ports(3), tmp_path).up()
         try:
             leader = await c.leader()
             follower = next(s for s in c.servers if s != leader)
@@ -114,7 +114,7 @@ def test_a_restarted_follower_catches_up_from_its_wal(tmp_path):
 
 def test_add_and_remove_servers_under_load_lose_no_acknowledged_write(tmp_path):
     async def go():
-        cfg = local_cluster(3, spare=1)
+        cfg = ClusterConfig.on_free_ports(3, spare=1)
         c = await Cluster(cfg, tmp_path).up()
         acked: dict[str, str] = {}
         stop = asyncio.Event()
@@ -160,7 +160,7 @@ def test_add_and_remove_servers_under_load_lose_no_acknowledged_write(tmp_path):
 
 def test_frames_from_outside_the_configuration_or_malformed_are_refused(tmp_path):
     async def go():
-        c = await Cluster(local_cluster(3), tmp_path).up(["s1"])
+        c = await Cluster(ClusterConfig.on_free_ports(3), tmp_path).up(["s1"])
         try:
             host, port = c.cfg.servers["s1"]
 
