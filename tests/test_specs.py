@@ -32,7 +32,8 @@ SMALL_STATES = 50_000
 
 _KEYWORDS = ("CONSTANTS", "CONSTANT", "INIT", "NEXT", "SPECIFICATION", "INVARIANTS",
              "INVARIANT", "PROPERTIES", "PROPERTY", "CONSTRAINTS", "CONSTRAINT", "SYMMETRY",
-             "VIEW", "ACTION_CONSTRAINTS", "ACTION_CONSTRAINT")
+             "VIEW", "ACTION_CONSTRAINTS", "ACTION_CONSTRAINT", "CHECK_DEADLOCK", "ALIAS",
+             "POSTCONDITION")
 
 
 def _sections(cfg: Path) -> dict[str, list[str]]:
@@ -191,3 +192,28 @@ def test_tlc_agrees_with_the_manifest(model, tlc_results):
     assert result.distinct_states == model.expect.distinct_states
     assert result.counterexample is not None
     assert len(result.counterexample.steps) == _readme_trace_lengths()[model.config.name]
+
+
+# --------------------------------------------------------------------------- embedded engine
+
+# The engine's contract on the project's own specs, in CI: the models cheap enough for it
+# (by TLC's count of generated states; and each spec's cheapest) give the manifest's figures
+# and, for a bug model, the violated invariant and a counterexample of the README's length.
+# `make modelcheck` runs the rest where TLC is absent.
+def _cheapest(spec: Path):
+    return min((m for m in SMALL if m.spec == spec), key=lambda m: m.expect.total_states)
+
+
+CHEAP = [m for m in SMALL if m.expect.total_states <= 10_000 or m is _cheapest(m.spec)]
+
+
+@pytest.mark.parametrize("model", CHEAP, ids=lambda m: m.config.name)
+def test_the_embedded_engine_agrees_with_the_manifest(model):
+    from conformance.engines import check_model
+
+    result = check_model(model.spec, model.config, engine="embedded")
+    assert disagreements(model, result) == [], result.message
+    if model.expect.result != "success":
+        assert result.violated == _checked_names(model)[0]
+        assert result.counterexample is not None
+        assert len(result.counterexample.steps) == _readme_trace_lengths()[model.config.name]
