@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.tla import syntax as S
 from conformance.tla.builtins import Native, Runtime
@@ -72,6 +72,9 @@ from conformance.tla.ops import (
     union,
 )
 from conformance.values import Fn, FSet, Tup, make_fn
+
+if TYPE_CHECKING:
+    from conformance.tla.actions import ActionCompiler
 
 Value = Any
 
@@ -625,7 +628,7 @@ class Compiler:
         self._bodies: dict = {}
         self._constants: dict = {}
         self._enumerating: dict = {}
-        self.actions = None  # set by the model: compiles ENABLED
+        self.actions: ActionCompiler | None = None  # set by the model: compiles ENABLED
 
     # ------------------------------------------------------------------ contexts
 
@@ -1066,7 +1069,9 @@ class Compiler:
         Returns (set_codes, shapes, inner_scope) where each shape is None for a single name
         or the number of names for a tuple pattern ``<<x, y>> \\in S``.
         """
-        sets, shapes, names = [], [], []
+        sets: list[Code] = []
+        shapes: list[int | None] = []
+        names: list[str] = []
         for b in bounds:
             c = self.expr(b.set, scope)
             if b.is_tuple:
@@ -1152,9 +1157,9 @@ class Compiler:
         if pair:
             sf2 = sets[1].fn
             need = self.enumerate_bounds([sf, sf2], shapes, n.loc)
-            forall = n.kind == "A"
+            universal = n.kind == "A"
 
-            word = "\\A" if forall else "\\E"
+            word = "\\A" if universal else "\\E"
 
             def quant2(E):
                 # \A x, y \in ...: nested loops, the first variable varying fastest
@@ -1166,22 +1171,22 @@ class Compiler:
                 for y in ys:
                     for x in xs:
                         r = bf(E + (x, y))
-                        if r is not forall:
-                            if r is (not forall):
+                        if r is not universal:
+                            if r is (not universal):
                                 return r
                             raise EvalError(f"The body of {word} is not a boolean:\n"
                                             f"{to_tla_any(r)}")
-                return forall
+                return universal
 
             def quant_any(E):
                 for vals in need(E):
                     r = bf(E + vals)
-                    if r is not forall:
-                        if r is (not forall):
+                    if r is not universal:
+                        if r is (not universal):
                             return r
                         raise EvalError(f"The body of {word} is not a boolean:\n"
                                         f"{to_tla_any(r)}")
-                return forall
+                return universal
             return self.fold(Code(guarded(quant2, loc), level, deps, pure, True, loc=loc))
         if n.kind == "E":
             if single:
@@ -1458,7 +1463,7 @@ class Compiler:
         codes = [base]
         inner = scope.with_binding("@", Binding("slot", index=scope.depth), 1)
         for path, value in n.updates:
-            steps = []
+            steps: list[tuple[bool, Any]] = []
             for kind, arg in path:
                 if kind == ".":
                     steps.append((True, arg))
@@ -1473,7 +1478,7 @@ class Compiler:
             vc = self.expr(value, inner)
             codes.append(Code(vc.fn, vc.level, frozenset(d for d in vc.deps if d < scope.depth),
                               vc.pure, True))
-            updates.append((tuple(steps), vc.fn))
+            updates.append((steps, vc.fn))
         level, deps, pure, binds = _merge(codes)
         bfn = base.fn
 
@@ -1600,6 +1605,7 @@ class Compiler:
                 return v
             return Code(slot, b.level, frozenset({i}), True, loc=loc)
         if b.kind == "code":
+            assert b.code is not None
             return self.adapt(b.code, b.depth, scope.depth)
         raise SemanticError(f"The operator {name} requires arguments.", loc)
 
@@ -1609,6 +1615,7 @@ class Compiler:
         if b.kind == "opslot":
             return SlotOp(b.index, b.arity, name)
         if b.kind == "code":
+            assert b.code is not None
             return CodeOp(b.code, b.depth, name)
         return SlotOp(b.index, 0, name)
 
@@ -1703,6 +1710,7 @@ class Compiler:
         if isinstance(sym, ImportedSym):
             outer = ctx if sym.home is ctx.env else self.ctx(sym.home, ctx.inst)
             inner = self.inst(sym.decl, sym.target, outer)
+            assert sym.sym.home is not None, "built-ins are not imported"
             return self.sym_op(sym.sym, self.ctx(sym.sym.home, inner), loc)
         if isinstance(sym, DefSym):
             over = self.overrides.get(sym)
@@ -1886,6 +1894,7 @@ class Compiler:
             return body
         body = self._bodies[key] = DefBody()
         node = sym.node
+        assert node is not None, "a native has no body to compile"
         const_key = (id(sym), id(ctx))
         code = self._constants.get(const_key) if not node.params else None
         if code is None:
@@ -1922,6 +1931,7 @@ class Compiler:
 
     def call_user(self, op: UserOp, args: list, scope: Scope, loc: S.Loc) -> Code:
         sym = op.sym
+        assert sym.node is not None, "a native is called through NativeOp"
         params = sym.node.params
         arg_codes = self.compile_args([p.arity for p in params], args, scope, loc)
         body = self.def_body(sym, op.ctx, scope.primed)
@@ -1930,9 +1940,10 @@ class Compiler:
             level, deps, pure, binds = _merge(arg_codes)
             level = max(level, STATE)
             pure = False
-        else:
-            level, deps, pure, binds = _merge(arg_codes + [Code(None, body.level, NO_DEPS,
-                                                                body.pure)])
+        else:  # the body adds its level and purity, not its dependencies
+            level, deps, pure, binds = _merge(arg_codes)
+            level = max(level, body.level)
+            pure = pure and body.pure
         n = len(arg_codes)
         if n == 0:
             if body.done and body.code is not None and body.code.known:
@@ -2049,6 +2060,8 @@ class Compiler:
         from conformance.tla.actions import Partial
 
         acomp = self.actions
+        if acomp is None:
+            raise Unsupported("\\cdot outside a model", loc)
         a_fn = acomp.next_action(args[0], scope)
         b = self.expr(args[1], scope)
         b_fn, nvars = b.fn, acomp.nvars
