@@ -19,7 +19,7 @@ from tlc_support import real_toolchain
 
 from conformance.manifest import disagreements, load
 from conformance.result import Outcome
-from conformance.tlc.cfg import constant_values, strip_comments
+from conformance.tla.cfg import constant_values, strip_comments
 
 SPECS = Path(__file__).resolve().parents[1] / "specs"
 MANIFEST = SPECS / "manifest.json"
