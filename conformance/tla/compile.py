@@ -81,6 +81,16 @@ Value = Any
 CONST, STATE, ACTION, TEMPORAL = 0, 1, 2, 3
 _NOVALUE = object()
 _E0 = (None, None)
+
+
+def _frame(E: tuple, depth: int) -> tuple:
+    """The first ``depth`` slots of ``E``, for a rule (a set filter, a function over an
+    infinite set) that keeps its environment and later binds its own variables at ``depth``.
+    ``fold`` evaluates closed code in the two-slot ``_E0`` whatever its depth; the slots it
+    lacks are padded, since closed code reads none of them."""
+    if len(E) >= depth:
+        return E[:depth]
+    return E + (None,) * (depth - len(E))
 NO_DEPS: frozenset = frozenset()
 
 
@@ -1346,12 +1356,13 @@ class Compiler:
                 raise EvalError("Attempted to compute the value of an expression of form "
                                 "{x \\in S : P}, but S was not a set.")
             if keep_rule or not is_finite(s):
+                frame = _frame(E, depth)
                 if tuple_shape is None:
-                    def test(v, E=E[:depth]):
-                        return pf(E + (v,))
+                    def test(v):
+                        return pf(frame + (v,))
                 else:
-                    def test(v, E=E[:depth]):
-                        return pf(E + tuple(v))
+                    def test(v):
+                        return pf(frame + tuple(v))
                 return FilteredSet(s, test)
             out = []
             for v in ordered(s):
@@ -1408,7 +1419,7 @@ class Compiler:
                 if not is_set(s):
                     raise EvalError("The domain of a function constructor is not a set:\n"
                                     f"{to_tla_any(s)}")
-                base = E[:depth]
+                base = _frame(E, depth)
                 return LazyFn(s, lambda v: bf(base + (v,)))
             fn = fcons1
         else:
@@ -1419,7 +1430,7 @@ class Compiler:
             def fconsn(E):
                 doms = [f(E) for f in set_fns]
                 dom = Product(tuple(doms)) if len(doms) > 1 else doms[0]
-                base = E[:depth]
+                base = _frame(E, depth)
 
                 def rule(key):
                     vals = key if len(doms) > 1 else (key,)
@@ -1443,8 +1454,10 @@ class Compiler:
         bf = body.fn
         set_fns = [s.fn for s in sets]
         binder_values = self.binder_values
+        depth = scope.depth
 
         def recfn(E):
+            E = _frame(E, depth)
             doms = [f(E + (None,)) for f in set_fns]
             dom = Product(tuple(doms)) if len(doms) > 1 else doms[0]
             cell: list = [None]
