@@ -71,7 +71,7 @@ from conformance.tla.ops import (
     subseteq,
     union,
 )
-from conformance.values import Fn, FSet, Tup, make_fn
+from conformance.values import Fn, FSet, ModelValue, Tup, make_fn, order_key
 
 if TYPE_CHECKING:
     from conformance.tla.actions import ActionCompiler
@@ -604,6 +604,27 @@ class DefBody:
 
 # how many results a memoized operator keeps (then it starts afresh)
 MEMO_LIMIT = 50_000
+
+
+def _memo_key(x: Any) -> Any:
+    """The key of an argument in a memo table, or None: do not remember this call.
+
+    Python's equality has ``TRUE = 1`` and ``FALSE = 0``, so ``[n |-> FALSE]`` equals
+    ``[n |-> 0]`` and ``{FALSE, TRUE}`` equals ``{0, 1}`` as dictionary keys; TLA+'s values
+    are different. Compound values are keyed by :func:`order_key`, which tags every value
+    with its kind (and is cached on functions and sets). Rules (lazy sets and functions) are
+    not remembered: keying them would enumerate what TLC keeps as a rule."""
+    t = type(x)
+    if t is int or t is str or t is ModelValue:
+        return x
+    if t is bool:
+        return (1, x)
+    if t is Tup or t is Fn or t is FSet:
+        try:
+            return order_key(x)
+        except Exception:  # noqa: BLE001 - a rule inside: call without the memo
+            return None
+    return None
 _BINDERS = (S.Quant, S.Choose, S.SetFilter, S.SetMap, S.FnCons)
 
 
@@ -2010,39 +2031,39 @@ class Compiler:
 
             def memo1(E):
                 x = a(E)
-                if x is True or x is False:  # Python has TRUE = 1: keep them apart
+                key = _memo_key(x)
+                if key is None:
                     return holder[0]((E[0], E[1], x))
                 try:
-                    return memo[x]
+                    return memo[key]
                 except KeyError:
                     pass
-                except TypeError:  # a value Python cannot hash (never in states)
-                    return holder[0]((E[0], E[1], x))
                 try:
                     v = holder[0]((E[0], E[1], x))
                 except Exception as e:  # noqa: BLE001
                     raise wrap_error(e, loc) from None
                 if len(memo) >= MEMO_LIMIT:
                     memo.clear()
-                memo[x] = v
+                memo[key] = v
                 return v
             fn = memo1
         else:
             def memon(E):
                 xs = tuple(f(E) for f in fns)
+                key = tuple(map(_memo_key, xs))
+                if None in key:
+                    return holder[0]((E[0], E[1]) + xs)
                 try:
-                    return memo[xs]
+                    return memo[key]
                 except KeyError:
                     pass
-                except TypeError:
-                    return holder[0]((E[0], E[1]) + xs)
                 try:
                     v = holder[0]((E[0], E[1]) + xs)
                 except Exception as e:  # noqa: BLE001
                     raise wrap_error(e, loc) from None
                 if len(memo) >= MEMO_LIMIT:
                     memo.clear()
-                memo[xs] = v
+                memo[key] = v
                 return v
             fn = memon
         return self.fold(Code(fn, level, deps, pure, binds, loc=loc))

@@ -149,3 +149,21 @@ def test_rules_defined_inside_an_operator_keep_their_own_variables(tla):
     assert tla("<<Big(7), Big(1)>>", defs) == Tup((True, False))
     assert tla("<<Sq(4), Fact(5)>>", defs) == Tup((16, 120))
     assert tla("{Cardinality(Near(p)) : p \\in 1..3}", defs) == FSet({8})
+
+
+def test_remembered_operators_tell_false_from_zero(tla):
+    """An operator of its arguments that iterates is remembered by argument; Python's
+    FALSE = 0 and TRUE = 1 must not make [n |-> FALSE] and [n |-> 0] one argument (a
+    refinement mapping applied to a boolean and to an integer variable read the other's
+    values). Python compares FALSE and 0 equal, so the kinds are what is checked."""
+    defs = ("Vals(f) == {f[k] : k \\in DOMAIN f}\n"
+            "Pick(f, g) == {g[k] : k \\in DOMAIN f}\n")
+
+    def kinds(v):
+        return [type(x).__name__ for part in v for x in part.ordered()]
+    assert kinds(tla("<<Vals([n \\in {1, 2} |-> FALSE]), Vals([n \\in {1, 2} |-> 0])>>",
+                     defs)) == ["bool", "int"]
+    nested = tla("<<Vals(<<{TRUE}>>), Vals(<<{1}>>)>>", defs)  # sets inside
+    assert [type(x).__name__ for part in nested for inner in part.ordered()
+            for x in inner.ordered()] == ["bool", "int"]
+    assert kinds(tla("<<Pick(<<1>>, <<TRUE>>), Pick(<<1>>, <<1>>)>>", defs)) == ["bool", "int"]
