@@ -19,7 +19,7 @@ from pathlib import Path
 
 from conformance.tla import syntax as S
 from conformance.tla.builtins import NATIVE_EXTENDS, NATIVE_MODULES, Native
-from conformance.tla.errors import SemanticError
+from conformance.tla.errors import SemanticError, Unsupported
 from conformance.tla.parse import parse_file
 
 STDLIB = Path(__file__).parent / "stdlib"
@@ -116,6 +116,14 @@ class ImportedSym(Sym):
         super().__init__(sym.name, sym.arity, sym.loc, home)
         self.sym, self.decl, self.target = sym, decl, target
 
+
+# Modules of tlaplus/CommunityModules that TLC finds on its class path and this engine does
+# not provide (those it does are in NATIVE_MODULES): a spec that extends one is a spec the
+# engine does not support, not a spec with a missing file.
+COMMUNITY_MODULES = frozenset({
+    "BagsExt", "CSV", "Combinatorics", "DifferentialEquations", "DyadicRationals", "Graphs",
+    "GraphViz", "HTML", "Json", "ShiViz", "SVG", "Statistics", "VectorClocks",
+})
 
 BUILTINS = {name: BuiltinSym(name, arity, S.NOLOC, None) for name, arity in
             BUILTIN_ARITY.items()}
@@ -215,6 +223,8 @@ class Loader:
             return self._build(modules[0], file=str(f), standard=True)
         if name in NATIVE_MODULES:
             return self._native(name, loc)
+        if name in COMMUNITY_MODULES:
+            raise Unsupported(f"the community module {name}", loc)
         raise SemanticError(f"Cannot find source file for module {name}.", loc,
                             hint="modules are looked up next to the spec and among the "
                                  "standard modules")
