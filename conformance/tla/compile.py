@@ -2318,8 +2318,32 @@ class _SubstOp(Op):
             if primed:
                 scope = scope.as_primed()
             c = self.comp.expr(self.expr_node, scope)
+            if c.level == STATE and not c.deps and c.pure and not c.known:
+                c = _per_state(c)
             self.codes[mode] = c
         return c
+
+
+def _per_state(code: Code) -> Code:
+    """A state function remembered for the last state it was evaluated in.
+
+    A refinement mapping (``votes <- ...`` of an INSTANCE) is read many times while one
+    state's successors or one step's action property are evaluated, and it may cost a walk
+    over every message; TLC evaluates it in Java each time, the engine once per state. Only
+    a complete state (a tuple, never the list being filled in by Init) is a key, and the
+    cache holds it, so its identity cannot be reused while it is cached."""
+    fn = code.fn
+    last: list = [object(), None]  # no state is this object
+
+    def per_state(E):
+        s = E[0]
+        if s is last[0]:
+            return last[1]
+        v = fn(E)
+        if type(s) is tuple:
+            last[0], last[1] = s, v
+        return v
+    return Code(per_state, code.level, code.deps, code.pure, code.binds, loc=code.loc)
 
     def apply(self, comp, args, scope, loc):
         return comp.adapt(self.code(scope.primed), 2, scope.depth)
