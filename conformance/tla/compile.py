@@ -81,6 +81,7 @@ Value = Any
 CONST, STATE, ACTION, TEMPORAL = 0, 1, 2, 3
 _NOVALUE = object()
 _E0 = (None, None)
+NO_DEPS: frozenset = frozenset()
 
 
 def _frame(E: tuple, depth: int) -> tuple:
@@ -91,7 +92,6 @@ def _frame(E: tuple, depth: int) -> tuple:
     if len(E) >= depth:
         return E[:depth]
     return E + (None,) * (depth - len(E))
-NO_DEPS: frozenset = frozenset()
 
 
 class Code:
@@ -604,6 +604,7 @@ class DefBody:
 
 # how many results a memoized operator keeps (then it starts afresh)
 MEMO_LIMIT = 50_000
+_BINDERS = (S.Quant, S.Choose, S.SetFilter, S.SetMap, S.FnCons)
 
 
 def _memo_key(x: Any) -> Any:
@@ -625,7 +626,6 @@ def _memo_key(x: Any) -> Any:
         except Exception:  # noqa: BLE001 - a rule inside: call without the memo
             return None
     return None
-_BINDERS = (S.Quant, S.Choose, S.SetFilter, S.SetMap, S.FnCons)
 
 
 def _enumerates(node, cache: dict) -> bool:
