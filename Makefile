@@ -6,8 +6,8 @@ PY     := $(VENV)/bin/python
 CONFORM := $(VENV)/bin/conform
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: setup check modelcheck test lint prove conformance conformance-deep conformance-bugs replay \
-	clean
+.PHONY: setup check modelcheck modelcheck-deep test lint prove conformance conformance-deep \
+	conformance-bugs replay bench clean
 
 setup: $(STAMP)
 
@@ -19,13 +19,19 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-# The main job. Model checking now; the implementation's conformance joins it when it lands.
-check: modelcheck
+# The main job: model checking, then the implementations' conformance to the specs.
+check: modelcheck conformance
 
 # Every model in specs/manifest.json, on TLC when it is found (else the embedded engine),
-# compared with the manifest; counterexamples go to traces/counterexamples/.
+# compared with the manifest; counterexamples go to traces/counterexamples/. ENGINE=embedded
+# or ENGINE=tlc insists on one.
+ENGINE ?= auto
 modelcheck: setup
-	$(CONFORM) modelcheck specs --engine auto
+	$(CONFORM) modelcheck specs/manifest.json --engine $(ENGINE)
+
+# The deep models (minutes each on TLC, longer on the embedded engine).
+modelcheck-deep: setup
+	$(CONFORM) modelcheck specs/manifest-deep.json --engine $(ENGINE)
 
 test: setup
 	$(PY) -m pytest -q
@@ -61,6 +67,18 @@ conformance-bugs: setup
 replay: setup
 	@test -n "$(TRACE)" || { echo "usage: make replay TRACE=traces/failing/FILE.ndjson" >&2; exit 2; }
 	$(CONFORM) replay $(TRACE)
+
+# Every benchmark, each writing its JSON to bench/results/NAME-TIME-COMMIT.json, so that runs
+# on different commits compare. QUICK=1 shortens the ones that can be shortened.
+BENCHES := predicates prove engine_bench conformance_bench raft_bench paxos_bench
+bench: setup
+	@mkdir -p bench/results
+	@tag=$$(date -u +%Y%m%dT%H%M%SZ)-$$(git rev-parse --short HEAD 2>/dev/null || echo nogit); \
+	for b in $(BENCHES); do \
+		case $$b in raft_bench|paxos_bench|prove) q=$(if $(QUICK),--quick);; *) q=;; esac; \
+		echo "bench: $$b $$q" >&2; \
+		$(PY) bench/$$b.py $$q > bench/results/$$b-$$tag.json || exit 1; \
+	done; ls bench/results/*-$$tag.json
 
 lint: setup
 	$(VENV)/bin/ruff check conformance impl tests bench

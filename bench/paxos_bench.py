@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import random
-import socket
 import statistics
 import sys
 import tempfile
@@ -122,20 +121,9 @@ def validator_speed(steps: int) -> dict:
 # --------------------------------------------------------------------------- loopback
 
 
-def _ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
-
-
 async def _loopback(sync: bool, clients: int, seconds: float) -> dict:
-    ids = ["s1", "s2", "s3"]
-    cfg = ClusterConfig({s: ("127.0.0.1", p) for s, p in zip(ids, _ports(3), strict=True)},
-                        ids)
+    cfg = ClusterConfig.on_free_ports(3)
+    ids = cfg.initial
     root = Path(tempfile.mkdtemp(prefix="paxos-bench-"))
     servers = [PaxosServer(s, cfg, root / s, Options(election_ticks=20, heartbeat_ticks=3),
                            sync=sync, seed=n) for n, s in enumerate(ids)]

@@ -29,7 +29,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -180,16 +179,6 @@ def core_steps(writes: int) -> dict:
 # --------------------------------------------------------------------------- loopback
 
 
-def _free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
-
-
 def _summary(latencies: list[float], ops: int, seconds: float) -> dict:
     lat = sorted(latencies)
     if not lat:
@@ -222,9 +211,7 @@ async def _load(cfg: ClusterConfig, clients: int, seconds: float) -> dict:
 
 def loopback(sync: bool, clients: int, seconds: float) -> dict:
     with tempfile.TemporaryDirectory() as d:
-        ports = _free_ports(3)
-        cfg = ClusterConfig({f"s{i + 1}": ("127.0.0.1", p) for i, p in enumerate(ports)},
-                            ["s1", "s2", "s3"])
+        cfg = ClusterConfig.on_free_ports(3)
         cfile = Path(d, "cluster.json")
         cfg.dump(cfile)
         procs = []
@@ -253,8 +240,7 @@ def pysyncobj(clients: int, seconds: float, period: float | None = None) -> dict
     except ImportError:
         return {"skipped": "pysyncobj is not installed (pip install pysyncobj into .venv)"}
     with tempfile.TemporaryDirectory() as d:
-        ports = _free_ports(3)
-        addrs = [f"127.0.0.1:{p}" for p in ports]
+        addrs = [ClusterConfig.on_free_ports(3).address(s) for s in ("s1", "s2", "s3")]
         stop = Path(d, "stop")
         procs = []
         for k, a in enumerate(addrs):

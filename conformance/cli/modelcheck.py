@@ -126,8 +126,13 @@ def _check(model: Model, engine: str, args: argparse.Namespace) -> Row:
             row.result = check_model(model.spec, model.config, engine=engine, workers=workers,
                                      timeout=args.timeout, progress=line.update)
     else:
+        # a log (CI) gets a line a minute while a model runs, and one when it ends
+        logged = _LoggedProgress(line) if not args.json else None
         row.result = check_model(model.spec, model.config, engine=engine, workers=workers,
-                                 timeout=args.timeout)
+                                 timeout=args.timeout,
+                                 progress=logged.update if logged else None)
+        if logged:
+            logged.done(row.result)
     row.differences = manifest.disagreements(model, row.result)
     row.notes = manifest.notes(model, row.result) + row.result.warnings
     return row
@@ -157,6 +162,41 @@ class _ProgressLine:
                 parts.append(f"depth {p.depth}")
         parts.append(f"{time.monotonic() - self.started:.0f}s")
         return ", ".join(parts)
+
+
+class _LoggedProgress:
+    """Progress for a log rather than a terminal: the status line printed at most once a
+    minute, then the model's outcome, so a long CI run is never silent."""
+
+    EVERY = 60.0
+
+    def __init__(self, line: _ProgressLine) -> None:
+        self.line = line
+        self.next = time.monotonic() + self.EVERY
+
+    def update(self, progress: Progress) -> None:
+        self.line.update(progress)
+        if time.monotonic() >= self.next:
+            self.next = time.monotonic() + self.EVERY
+            self._print(self.line.__rich__())
+
+    def done(self, result: CheckResult) -> None:
+        figures = [result.outcome.value + (f" ({result.violated})" if result.violated else "")]
+        if result.distinct_states is not None:
+            figures.append(f"{result.distinct_states:,} distinct states")
+        if result.states_generated is not None:
+            figures.append(f"{result.states_generated:,} generated")
+        if result.depth is not None:
+            figures.append(f"depth {result.depth}")
+        if result.duration is not None:
+            figures.append(f"{result.duration:.0f}s")
+        self._print(f"{self.line.label}: " + ", ".join(figures))
+
+    @staticmethod
+    def _print(text: str) -> None:
+        from conformance.cli.output import err_console
+
+        err_console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def _trace_name(model: Model) -> str:

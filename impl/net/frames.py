@@ -1,10 +1,11 @@
 """Bytes on the wire: length-prefixed frames, versioned, with a size limit.
 
-A frame is ``[length u32][version u8][kind u8][payload]``, little-endian — the layout of
-:mod:`impl.raft.codec`, with the same kinds for the hello and the client frames, so one
-key-value client (:mod:`impl.raft.client`) talks to a Raft and a Multi-Paxos cluster alike.
-A protocol numbers its own message kinds from :data:`FIRST_PROTOCOL_KIND` up and encodes
-their payloads itself. A frame longer than the limit, of another version, or a JSON frame
+A frame is ``[length u32][version u8][kind u8][payload]``, little-endian. The hello and
+client frames are small JSON objects, easy to read in a packet dump, and the same for every
+protocol, so one key-value client (:mod:`impl.raft.client`) talks to a Raft and a
+Multi-Paxos cluster alike. A protocol encodes its own message payloads: Raft's kinds (2 to 5,
+:mod:`impl.raft.codec`) predate this module, so a new protocol numbers its kinds from
+:data:`FIRST_PROTOCOL_KIND` up. A frame longer than the limit, of another version, or a JSON frame
 that does not decode raises :class:`FrameError`, and the connection that sent it is closed:
 nothing a peer sends is executed or unpickled.
 """
@@ -18,7 +19,7 @@ from typing import Any
 VERSION = 1
 MAX_FRAME = 16 << 20
 
-HELLO, CLIENT_REQ, CLIENT_REPLY = 1, 6, 7  # as in impl/raft/codec.py
+HELLO, CLIENT_REQ, CLIENT_REPLY = 1, 6, 7  # around Raft's message kinds, 2 to 5
 JSON_KINDS = (HELLO, CLIENT_REQ, CLIENT_REPLY)
 FIRST_PROTOCOL_KIND = 16
 

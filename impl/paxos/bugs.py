@@ -8,11 +8,13 @@ last two to Multi-Paxos only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+
+from impl.bugs import BugSwitches
 
 
 @dataclass(frozen=True)
-class Bugs:
+class Bugs(BugSwitches):
     # An acceptor accepts a proposal whose ballot is below the one it promised.
     accept_below_promise: bool = False
     # An acceptor's promise is not written to stable storage: a restart forgets it.
@@ -26,21 +28,6 @@ class Bugs:
     skip_reproposal: bool = False
     # A Multi-Paxos replica executes a slot as soon as it is decided, gaps or not.
     execute_out_of_order: bool = False
-
-    @classmethod
-    def names(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
-
-    @classmethod
-    def only(cls, *names: str) -> Bugs:
-        unknown = set(names) - set(cls.names())
-        if unknown:
-            raise ValueError(f"unknown bug(s): {', '.join(sorted(unknown))}; "
-                             f"known: {', '.join(cls.names())}")
-        return cls(**{n: True for n in names})
-
-    def enabled(self) -> list[str]:
-        return [n for n in self.names() if getattr(self, n)]
 
 
 NO_BUGS = Bugs()

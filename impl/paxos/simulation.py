@@ -79,21 +79,3 @@ class PaxosSimulation(Simulation):
         self.after(node_id, ready)
         return ready
 
-    # ------------------------------------------------------------------ conveniences
-
-    def deliver_all(self, limit: int = 10_000) -> int:
-        """Deliver every deliverable message, oldest first, until none is left."""
-        from impl.sim.world import Decision
-
-        count = 0
-        while count < limit:
-            ids = [e.id for e in self.network.in_flight()
-                   if self.up.get(e.dst, False) and self.network.connected(e.src, e.dst)]
-            if not ids:
-                return count
-            self.apply(Decision("deliver", None, ids[0]))
-            count += 1
-        raise RuntimeError("messages keep flowing: a livelock?")
-
-    def schedule_json(self) -> list[dict]:
-        return [d.to_json() for d in self.history]

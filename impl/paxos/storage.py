@@ -5,12 +5,11 @@ started (it would reuse it), so each is written *and synced* before the step tha
 answers anyone (``specs/Paxos.tla`` and ``specs/MultiPaxos.tla``: these are the durable
 variables; DESIGN rule 7). Single-decree Paxos stores its one accepted proposal as slot 1.
 
-The file is a sequence of checksummed records ``[length u32][crc32 u32][kind u8][body]``:
-a promise, a ballot, or one slot's accepted proposal. Recovery folds them up to the last
-whole record whose checksum holds and cuts off the rest — the torn tail of a crash in the
-middle of a write. Accepting is also a promise, so the promise recovered is the highest of
-the promises and of the accepted ballots. When dead records pile up the file is rewritten
-as one record per live fact, atomically (``replace``).
+The file is a sequence of checksummed records (:mod:`impl.records`): a promise, a ballot,
+or one slot's accepted proposal. Recovery folds up the whole records and cuts off a torn
+tail. Accepting is also a promise, so the promise recovered is the highest of the promises
+and of the accepted ballots. When dead records pile up the file is rewritten as one record
+per live fact, atomically (``replace``).
 
 The file is anything with ``append``/``sync``/``read``/``replace``: a simulated
 :class:`impl.sim.storage.SimFile` or a real :class:`impl.disk.DiskFile`.
@@ -19,28 +18,18 @@ The file is anything with ``append``/``sync``/``read``/``replace``: a simulated
 from __future__ import annotations
 
 import struct
-import zlib
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from impl.paxos.bugs import NO_BUGS, Bugs
 from impl.paxos.rules import NO_BALLOT
+from impl.records import File, read_records, record
 
 Command = bytes | None  # None is Multi-Paxos's no-op
 
-_HEADER = struct.Struct("<II")  # body length (kind byte included), crc32 of the body
 _PROMISE, _BALLOT, _ACCEPT = 1, 2, 3
 _INT = struct.Struct("<q")
 _ACCEPT_HEAD = struct.Struct("<QqBI")  # slot, ballot, has-value flag, value length
-MAX_RECORD = 1 << 30
 COMPACT_AFTER = 4096  # records beyond the live ones before the file is rewritten
-
-
-class File(Protocol):
-    def append(self, data: bytes) -> None: ...
-    def sync(self) -> None: ...
-    def read(self) -> bytes: ...
-    def replace(self, data: bytes) -> None: ...
 
 
 @dataclass
@@ -76,14 +65,9 @@ class Writes:
 # --------------------------------------------------------------------------- records
 
 
-def _record(kind: int, body: bytes) -> bytes:
-    payload = bytes([kind]) + body
-    return _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
-
-
 def _accept_record(slot: int, bal: int, value: Command) -> bytes:
     data = b"" if value is None else value
-    return _record(_ACCEPT, _ACCEPT_HEAD.pack(slot, bal, value is not None, len(data)) + data)
+    return record(_ACCEPT, _ACCEPT_HEAD.pack(slot, bal, value is not None, len(data)) + data)
 
 
 def _apply(out: Durable, payload: bytes) -> None:
@@ -108,26 +92,8 @@ def _apply(out: Durable, payload: bytes) -> None:
 
 def recover(file: File) -> Durable:
     """Read the state back up to the last whole record; cut off a torn tail for good."""
-    data = file.read()
     out = Durable()
-    pos, end = 0, len(data)
-    while pos + _HEADER.size <= end:
-        length, crc = _HEADER.unpack_from(data, pos)
-        body_at = pos + _HEADER.size
-        if length == 0 or length > MAX_RECORD or body_at + length > end:
-            break
-        payload = data[body_at:body_at + length]
-        if zlib.crc32(payload) != crc:
-            break
-        try:
-            _apply(out, payload)
-        except (ValueError, struct.error):
-            break
-        out.records += 1
-        pos = body_at + length
-    out.dropped_bytes = end - pos
-    if out.dropped_bytes:
-        file.replace(data[:pos])
+    out.records, out.dropped_bytes = read_records(file, lambda payload: _apply(out, payload))
     for bal, _ in out.accepted.values():
         out.promised = max(out.promised, bal)  # accepting is also a promise
     return out
@@ -137,9 +103,9 @@ def snapshot(state: Durable) -> bytes:
     """The whole state as the fewest records."""
     parts = []
     if state.promised != NO_BALLOT:
-        parts.append(_record(_PROMISE, _INT.pack(state.promised)))
+        parts.append(record(_PROMISE, _INT.pack(state.promised)))
     if state.ballot != NO_BALLOT:
-        parts.append(_record(_BALLOT, _INT.pack(state.ballot)))
+        parts.append(record(_BALLOT, _INT.pack(state.ballot)))
     for slot in sorted(state.accepted):
         parts.append(_accept_record(slot, *state.accepted[slot]))
     return b"".join(parts)
@@ -166,10 +132,10 @@ class Store:
         if w.promised is not None and w.promised > self.state.promised:
             self.state.promised = w.promised
             if not self.bugs.forget_promise_on_restart:  # the bug: the promise stays in memory
-                parts.append(_record(_PROMISE, _INT.pack(w.promised)))
+                parts.append(record(_PROMISE, _INT.pack(w.promised)))
         if w.ballot is not None and w.ballot > self.state.ballot:
             self.state.ballot = w.ballot
-            parts.append(_record(_BALLOT, _INT.pack(w.ballot)))
+            parts.append(record(_BALLOT, _INT.pack(w.ballot)))
         for slot in sorted(w.accepts):
             self.state.accepted[slot] = w.accepts[slot]
             parts.append(_accept_record(slot, *w.accepts[slot]))

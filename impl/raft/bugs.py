@@ -7,11 +7,13 @@ correct code reads straight and the wrong variant sits beside it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+
+from impl.bugs import BugSwitches
 
 
 @dataclass(frozen=True)
-class Bugs:
+class Bugs(BugSwitches):
     # A leader commits an entry of an earlier term as soon as a quorum stores it (Figure 8).
     commit_old_term: bool = False
     # A voter grants its vote without the election restriction's up-to-date check.
@@ -28,21 +30,6 @@ class Bugs:
     quorum_off_by_one: bool = False
     # A node accepts AppendEntries from a leader of an older term.
     accept_stale_append: bool = False
-
-    @classmethod
-    def names(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
-
-    @classmethod
-    def only(cls, *names: str) -> Bugs:
-        unknown = set(names) - set(cls.names())
-        if unknown:
-            raise ValueError(f"unknown bug(s): {', '.join(sorted(unknown))}; "
-                             f"known: {', '.join(cls.names())}")
-        return cls(**{n: True for n in names})
-
-    def enabled(self) -> list[str]:
-        return [n for n in self.names() if getattr(self, n)]
 
 
 NO_BUGS = Bugs()

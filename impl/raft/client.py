@@ -15,7 +15,7 @@ import time
 import uuid
 from typing import Any
 
-from impl.raft import codec
+from impl.net import frames
 from impl.raft.cluster_config import ClusterConfig
 
 
@@ -32,7 +32,10 @@ class _Conn:
     async def _read(self) -> None:
         try:
             while True:
-                kind, reply = await codec.read_frame(self.reader)
+                kind, payload = await frames.read_frame(self.reader)
+                if kind != frames.CLIENT_REPLY:
+                    raise frames.FrameError(f"a server sent a frame of kind {kind} to a client")
+                reply = frames.parse_json(payload)
                 fut = self.waiting.pop(reply.get("id"), None)
                 if fut is not None and not fut.done():
                     fut.set_result(reply)
@@ -114,7 +117,7 @@ class Client:
             self.attempts += 1
             try:
                 reply = await self._send(sid, req)
-            except (TimeoutError, OSError, ConnectionError, codec.CodecError) as e:
+            except (TimeoutError, OSError, ConnectionError, frames.FrameError) as e:
                 last_error = f"{sid}: {e or type(e).__name__}"
                 self._drop(sid)
                 self.leader = None
@@ -138,12 +141,12 @@ class Client:
             host, port = self.cluster.servers[sid]
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
                                                     self.attempt_timeout)
-            writer.write(codec.json_frame(codec.HELLO, {"role": "client", "id": self.id}))
+            writer.write(frames.json_frame(frames.HELLO, {"role": "client", "id": self.id}))
             conn = self._conns[sid] = _Conn(reader, writer)
         rid = next(self._ids)
         fut = asyncio.get_running_loop().create_future()
         conn.waiting[rid] = fut
-        conn.writer.write(codec.json_frame(codec.CLIENT_REQ, {**req, "id": rid}))
+        conn.writer.write(frames.json_frame(frames.CLIENT_REQ, {**req, "id": rid}))
         try:
             return await asyncio.wait_for(fut, self.attempt_timeout)
         finally:

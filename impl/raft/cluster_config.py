@@ -9,6 +9,7 @@ Frames from addresses that are not in this file are refused.
 from __future__ import annotations
 
 import json
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,20 @@ class ClusterConfig:
     def local(n: int, base_port: int, host: str = "127.0.0.1", spare: int = 0) -> ClusterConfig:
         ids = [f"s{i}" for i in range(1, n + spare + 1)]
         return ClusterConfig({s: (host, base_port + k) for k, s in enumerate(ids)}, ids[:n])
+
+    @staticmethod
+    def on_free_ports(n: int, spare: int = 0) -> ClusterConfig:
+        """A loopback cluster on ports free right now: for tests and benchmarks, which must
+        not collide with each other or with a cluster someone is running."""
+        socks = [socket.socket() for _ in range(n + spare)]
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        ports = [s.getsockname()[1] for s in socks]
+        for s in socks:
+            s.close()
+        ids = [f"s{i}" for i in range(1, n + spare + 1)]
+        return ClusterConfig({s: ("127.0.0.1", p) for s, p in zip(ids, ports, strict=True)},
+                             ids[:n])
 
     def to_json(self) -> dict:
         return {"servers": {s: f"{h}:{p}" for s, (h, p) in self.servers.items()},

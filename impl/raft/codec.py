@@ -1,36 +1,26 @@
-"""Bytes on the wire: length-prefixed frames, versioned, with a size limit.
+"""Raft messages as frame payloads (:mod:`impl.net.frames`), packed with :mod:`struct`.
 
-A frame is ``[length u32][version u8][kind u8][payload]``, little-endian. Raft messages are
-packed with :mod:`struct` (they are most of the traffic); the hello and client frames are
-small JSON objects, easy to read in a packet dump. A frame longer than the limit, of another
-version, or that does not decode raises :class:`CodecError`, and the connection that sent it
-is closed: nothing a peer sends is executed or unpickled.
+Raft messages are most of the traffic, so they are packed rather than JSON. Their kinds
+(2 to 5) sit between the hello (1) and the client frames (6, 7) of :mod:`impl.net.frames`:
+Raft's wire format came first, and the shared frames kept its numbers. A payload that does
+not decode raises :class:`~impl.net.frames.FrameError`, and the connection that sent it is
+closed: nothing a peer sends is executed or unpickled.
 """
 
 from __future__ import annotations
 
-import json
 import struct
-from typing import Any
 
+from impl.net.frames import FrameError, frame
 from impl.raft.messages import AppendRequest, AppendResponse, Message, VoteRequest, VoteResponse
 from impl.raft.wal import decode_entries, encode_entries
 
-VERSION = 1
-MAX_FRAME = 16 << 20
+VOTE_REQ, VOTE_RESP, APPEND_REQ, APPEND_RESP = range(2, 6)
 
-HELLO, VOTE_REQ, VOTE_RESP, APPEND_REQ, APPEND_RESP, CLIENT_REQ, CLIENT_REPLY = range(1, 8)
-
-_LEN = struct.Struct("<I")
-_HEAD = struct.Struct("<BB")
 _VOTE_REQ = struct.Struct("<QQQB")
 _VOTE_RESP = struct.Struct("<QBB")
 _APPEND_REQ = struct.Struct("<QQQQQQI")
 _APPEND_RESP = struct.Struct("<QBQQQ")
-
-
-class CodecError(ValueError):
-    """A frame that is too long, of another version, or malformed."""
 
 
 def _pack_ids(*ids: str) -> bytes:
@@ -51,23 +41,23 @@ def _unpack_ids(buf: bytes, pos: int, n: int) -> tuple[list[str], int]:
     return out, pos
 
 
-def encode_message(m: Message) -> bytes:
-    """The body (kind byte and payload) of a Raft message frame."""
+def message_frame(m: Message) -> bytes:
+    """The whole frame for a Raft message."""
     ids = _pack_ids(m.src, m.dst)
     if isinstance(m, VoteRequest):
-        return bytes([VOTE_REQ]) + ids + _VOTE_REQ.pack(m.term, m.last_log_term,
-                                                        m.last_log_index, m.prevote)
+        return frame(VOTE_REQ, ids + _VOTE_REQ.pack(m.term, m.last_log_term,
+                                                   m.last_log_index, m.prevote))
     if isinstance(m, VoteResponse):
-        return bytes([VOTE_RESP]) + ids + _VOTE_RESP.pack(m.term, m.granted, m.prevote)
+        return frame(VOTE_RESP, ids + _VOTE_RESP.pack(m.term, m.granted, m.prevote))
     if isinstance(m, AppendRequest):
-        return (bytes([APPEND_REQ]) + ids
-                + _APPEND_REQ.pack(m.term, m.prev_index, m.prev_term, m.commit, m.read_round,
-                                   m.beat, len(m.entries))
-                + encode_entries(m.entries))
+        return frame(APPEND_REQ, ids
+                     + _APPEND_REQ.pack(m.term, m.prev_index, m.prev_term, m.commit,
+                                        m.read_round, m.beat, len(m.entries))
+                     + encode_entries(m.entries))
     if isinstance(m, AppendResponse):
-        return bytes([APPEND_RESP]) + ids + _APPEND_RESP.pack(
-            m.term, m.success, m.match_index, m.read_round, m.beat)
-    raise CodecError(f"not a Raft message: {m!r}")
+        return frame(APPEND_RESP, ids + _APPEND_RESP.pack(
+            m.term, m.success, m.match_index, m.read_round, m.beat))
+    raise FrameError(f"not a Raft message: {m!r}")
 
 
 def decode_message(kind: int, buf: bytes) -> Message:
@@ -90,52 +80,12 @@ def decode_message(kind: int, buf: bytes) -> Message:
             end = pos + _APPEND_RESP.size
             m = AppendResponse(term, src, dst, bool(ok), match, rr, beat)
         else:
-            raise CodecError(f"unknown message kind {kind}")
+            raise FrameError(f"unknown message kind {kind}")
     except (struct.error, UnicodeDecodeError, ValueError) as e:
-        if isinstance(e, CodecError):
+        if isinstance(e, FrameError):
             raise
-        raise CodecError(f"malformed message of kind {kind}: {e}") from None
+        raise FrameError(f"malformed message of kind {kind}: {e}") from None
     if end != len(buf):
-        raise CodecError(f"{len(buf) - end} stray bytes after a message of kind {kind}")
+        raise FrameError(f"{len(buf) - end} stray bytes after a message of kind {kind}")
     return m
 
-
-def frame(kind_and_payload: bytes) -> bytes:
-    body = bytes([VERSION]) + kind_and_payload
-    return _LEN.pack(len(body)) + body
-
-
-def message_frame(m: Message) -> bytes:
-    return frame(encode_message(m))
-
-
-def json_frame(kind: int, obj: Any) -> bytes:
-    return frame(bytes([kind]) + json.dumps(obj, separators=(",", ":")).encode())
-
-
-def parse_body(body: bytes) -> tuple[int, Any]:
-    """A frame body as (kind, Raft message or JSON object)."""
-    if len(body) < 2:
-        raise CodecError("frame too short")
-    version, kind = _HEAD.unpack_from(body)
-    if version != VERSION:
-        raise CodecError(f"frame version {version}; this node speaks {VERSION}")
-    payload = body[2:]
-    if kind in (HELLO, CLIENT_REQ, CLIENT_REPLY):
-        try:
-            obj = json.loads(payload)
-        except (ValueError, UnicodeDecodeError) as e:
-            raise CodecError(f"malformed JSON frame: {e}") from None
-        if not isinstance(obj, dict):
-            raise CodecError("a JSON frame must hold an object")
-        return kind, obj
-    return kind, decode_message(kind, payload)
-
-
-async def read_frame(reader: Any, limit: int = MAX_FRAME) -> tuple[int, Any]:
-    """Read one frame from an asyncio stream; IncompleteReadError at a clean EOF."""
-    head = await reader.readexactly(_LEN.size)
-    (n,) = _LEN.unpack(head)
-    if n > limit:
-        raise CodecError(f"frame of {n} bytes exceeds the limit of {limit}")
-    return parse_body(await reader.readexactly(n))

@@ -7,10 +7,10 @@ takes every input queued so far, steps the core on each, then does what the merg
 messages, then apply what committed to the key-value store and answer the clients whose
 commands or reads are done. Batching inputs is what makes one fsync cover many commands.
 
-Peers talk over one outbound connection each, opened with a hello frame naming the sender;
-a hello from a server that is not in the cluster file, or from another host than the file
-gives for it, is refused, and so is a frame from a peer connection that claims another
-sender. Clients use the same port, with a hello of role "client".
+The connections, to peers and from clients, are :mod:`impl.net.transport`'s: a hello from a
+server that is not in the cluster file, or from another host than the file gives for it, is
+refused, and so is a frame from a peer connection that claims another sender. Clients use
+the same port, with a hello of role "client".
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ import asyncio
 import contextlib
 import itertools
 import random
-import socket
 from pathlib import Path
 from typing import Any
 
 from conformance.trace import Step, TraceHeader, TraceWriter
 from impl.disk import DiskFile
+from impl.net.frames import MAX_FRAME
+from impl.net.transport import Transport
 from impl.raft import codec
 from impl.raft.abstraction import VARIABLES, Abstraction, text_value
 from impl.raft.boot import start_node
@@ -46,58 +47,11 @@ from impl.raft.core import (
 from impl.raft.kv import KV, Command
 from impl.raft.messages import EntryKind, Message
 
-PEER_QUEUE = 10_000  # frames waiting for a slow or absent peer before the oldest go
-
-
-class _Peer:
-    """The outbound connection to one peer: reconnects, and drops what it cannot send."""
-
-    def __init__(self, server: RaftServer, peer_id: str) -> None:
-        self.server = server
-        self.id = peer_id
-        self.queue: list[bytes] = []
-        self.wake = asyncio.Event()
-        self.task = asyncio.create_task(self._run())
-
-    def send(self, data: bytes) -> None:
-        if len(self.queue) >= PEER_QUEUE:
-            del self.queue[: PEER_QUEUE // 10]
-        self.queue.append(data)
-        self.wake.set()
-
-    async def _run(self) -> None:
-        delay = 0.02
-        while True:
-            host, port = self.server.cluster.servers[self.id]
-            try:
-                reader, writer = await asyncio.open_connection(host, port)
-            except OSError:
-                self.queue.clear()  # nobody to deliver to: Raft retransmits what matters
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 0.5)
-                continue
-            delay = 0.02
-            try:
-                writer.write(codec.json_frame(codec.HELLO, {"role": "peer",
-                                                            "id": self.server.id}))
-                while True:
-                    await self.wake.wait()
-                    self.wake.clear()
-                    batch, self.queue = self.queue, []
-                    writer.write(b"".join(batch))
-                    await writer.drain()
-            except (OSError, ConnectionError):
-                pass
-            finally:
-                writer.close()
-                with contextlib.suppress(Exception):
-                    await writer.wait_closed()
-
 
 class RaftServer:
     def __init__(self, node_id: str, cluster: ClusterConfig, data_dir: str | Path,
                  options: Options = DEFAULT_OPTIONS, sync: bool = True, tick: float = 0.01,
-                 trace_path: str | Path | None = None, max_frame: int = codec.MAX_FRAME,
+                 trace_path: str | Path | None = None, max_frame: int = MAX_FRAME,
                  seed: int | None = None) -> None:
         if node_id not in cluster.servers:
             raise ValueError(f"{node_id} is not in the cluster file")
@@ -107,7 +61,6 @@ class RaftServer:
         self.options = options
         self.sync = sync
         self.tick_interval = tick
-        self.max_frame = max_frame
         self.rng = random.Random(seed)
         self.trace_path = trace_path
         self.kv = KV()
@@ -115,15 +68,15 @@ class RaftServer:
         self._inbox: list[tuple[Input, Any]] = []
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
-        self._peers: dict[str, _Peer] = {}
-        self._conns: set[asyncio.StreamWriter] = set()
+        self.transport = Transport(node_id, cluster, codec.decode_message,
+                                   lambda m: (m.src, m.dst), self._on_message, self.handle,
+                                   max_frame)
         self._proposals: dict[int, tuple[int, asyncio.Future]] = {}  # index -> (term, fut)
         self._reads: list[tuple[int, asyncio.Future]] = []  # (read index, future)
         self._tokens = itertools.count(1)
         self._futures: dict[int, asyncio.Future] = {}
         self._trace: TraceWriter | None = None
         self._trace_file: Any = None
-        self._server: asyncio.base_events.Server | None = None
         self.stats = {"steps": 0, "batches": 0, "syncs": 0}
 
     # ------------------------------------------------------------------ lifecycle
@@ -144,25 +97,17 @@ class RaftServer:
         self.node, self.wal, _ = start_node(self.id, self.cluster.initial, self._file,
                                             self.options, tracer, sync=self.sync)
         self.node.step(DrawTimeout(self.rng.randrange(self.options.election_ticks)))
-        host, port = self.cluster.servers[self.id]
-        self._server = await asyncio.start_server(self._accept, host, port,
-                                                  reuse_address=True)
+        await self.transport.start()
         self._tasks = [asyncio.create_task(self._drive()), asyncio.create_task(self._ticker())]
 
     async def stop(self) -> None:
         """Stop at once, as a crash would (only what was synced is on disk)."""
-        if self._server is not None:
-            self._server.close()
-        for t in self._tasks + [p.task for p in self._peers.values()]:
+        for t in self._tasks:
             t.cancel()
-        for w in list(self._conns):
-            w.close()
-        for t in self._tasks + [p.task for p in self._peers.values()]:
+        for t in self._tasks:
             with contextlib.suppress(BaseException):
                 await t
-        if self._server is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 1.0)
+        await self.transport.stop()
         for fut in self._futures.values():
             if not fut.done():
                 fut.set_exception(ConnectionError("server stopped"))
@@ -175,6 +120,9 @@ class RaftServer:
     def _submit(self, inp: Input, fut: asyncio.Future | None = None) -> None:
         self._inbox.append((inp, fut))
         self._wake.set()
+
+    def _on_message(self, m: Message) -> None:
+        self._submit(Receive(m))
 
     async def _ticker(self) -> None:
         while True:
@@ -207,16 +155,8 @@ class RaftServer:
                 else:
                     self.wal.save(merged.hard_state, merged.log_writes)
             for m in merged.messages:
-                self._send(m)
+                self.transport.send(m.dst, codec.message_frame(m))
             self._finish(merged)
-
-    def _send(self, m: Message) -> None:
-        peer = self._peers.get(m.dst)
-        if peer is None:
-            if m.dst not in self.cluster.servers:
-                return
-            peer = self._peers[m.dst] = _Peer(self, m.dst)
-        peer.send(codec.message_frame(m))
 
     def _finish(self, r: Ready) -> None:
         for rep in r.replies:
@@ -269,66 +209,7 @@ class RaftServer:
         self._trace.write(Step(self._trace_index, action, self._absn.local(node),
                                self._absn.params(params), node=self.id))
 
-    # ------------------------------------------------------------------ connections
-
-    async def _accept(self, reader: asyncio.StreamReader,
-                      writer: asyncio.StreamWriter) -> None:
-        self._conns.add(writer)
-        try:
-            kind, hello = await asyncio.wait_for(codec.read_frame(reader, self.max_frame), 5)
-            if kind != codec.HELLO:
-                raise codec.CodecError("the first frame must be a hello")
-            if hello.get("role") == "peer":
-                await self._serve_peer(reader, writer, str(hello.get("id")))
-            elif hello.get("role") == "client":
-                await self._serve_client(reader, writer)
-            else:
-                raise codec.CodecError(f"unknown role {hello.get('role')!r}")
-        except (TimeoutError, codec.CodecError, asyncio.IncompleteReadError, OSError):
-            pass
-        finally:
-            self._conns.discard(writer)
-            writer.close()
-
-    def _peer_allowed(self, peer_id: str, writer: asyncio.StreamWriter) -> bool:
-        if peer_id not in self.cluster.servers or peer_id == self.id:
-            return False
-        remote = writer.get_extra_info("peername")
-        if not remote:
-            return False
-        host = self.cluster.servers[peer_id][0]
-        try:
-            allowed = {info[4][0] for info in socket.getaddrinfo(host, None)}
-        except OSError:
-            return False
-        return remote[0] in allowed
-
-    async def _serve_peer(self, reader, writer, peer_id: str) -> None:
-        if not self._peer_allowed(peer_id, writer):
-            raise codec.CodecError(f"refused a peer {peer_id!r} not in the cluster file")
-        while True:
-            kind, m = await codec.read_frame(reader, self.max_frame)
-            if kind in (codec.HELLO, codec.CLIENT_REQ, codec.CLIENT_REPLY):
-                raise codec.CodecError("a peer sent a non-Raft frame")
-            if m.src != peer_id or m.dst != self.id:
-                raise codec.CodecError(f"{peer_id} sent a message from {m.src} to {m.dst}")
-            self._submit(Receive(m))
-
-    async def _serve_client(self, reader, writer) -> None:
-        while True:
-            kind, req = await codec.read_frame(reader, self.max_frame)
-            if kind != codec.CLIENT_REQ:
-                raise codec.CodecError("a client sent a non-request frame")
-            asyncio.create_task(self._answer(req, writer))
-
-    async def _answer(self, req: dict, writer: asyncio.StreamWriter) -> None:
-        try:
-            reply = await self.handle(req)
-        except Exception as e:  # a bad request must not take the server down
-            reply = {"ok": False, "error": f"bad request: {e}"}
-        reply["id"] = req.get("id")
-        with contextlib.suppress(Exception):
-            writer.write(codec.json_frame(codec.CLIENT_REPLY, reply))
+    # ------------------------------------------------------------------ clients
 
     async def handle(self, req: dict) -> dict:
         """Serve one client request (also callable in-process)."""

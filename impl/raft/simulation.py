@@ -189,25 +189,10 @@ class RaftSimulation(Simulation):
     def leaders(self) -> list[str]:
         return [n for n, node in self.nodes.items() if self.up[n] and node.is_leader()]
 
-    def deliver_all(self, limit: int = 10_000) -> int:
-        """Deliver every deliverable message, oldest first, until none is left."""
-        count = 0
-        while count < limit:
-            ids = [e.id for e in self.network.in_flight()
-                   if self.up.get(e.dst, False) and self.network.connected(e.src, e.dst)]
-            if not ids:
-                return count
-            self.apply(Decision("deliver", None, ids[0]))
-            count += 1
-        raise RuntimeError("messages keep flowing: a livelock?")
-
     def elect(self, node: str) -> None:
         """Fire a node's timeout and let the network settle."""
         self.apply(Decision("timeout", node))
         self.deliver_all()
-
-    def schedule_json(self) -> list[dict]:
-        return [d.to_json() for d in self.history]
 
     def header(self) -> TraceHeader:
         """The trace header: the spec's constants for this cluster (``Bug`` is "None":

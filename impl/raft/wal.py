@@ -1,11 +1,9 @@
 """The write-ahead log: term, vote and entries, one checksummed record at a time.
 
-A WAL file is a sequence of records ``[length u32][crc32 u32][kind u8][body]``. Records are
-only ever appended; truncating the Raft log is itself a record ("entries from index k are
-these", which drops everything at and after k), so a half-written append can never damage
-what came before it. Recovery reads records up to the last whole one whose checksum holds
-and drops the rest — the torn tail of a crash in the middle of a write — and then rewrites
-the file without it, so later appends do not land behind garbage.
+A WAL file is a sequence of checksummed records (:mod:`impl.records`): a hard state (term
+and vote) or a run of entries. Truncating the Raft log is itself a record ("entries from
+index k are these", which drops everything at and after k), so a half-written append can
+never damage what came before it; recovery keeps the whole records and cuts off a torn tail.
 
 The file is anything with ``append``/``sync``/``read``/``replace``: a
 :class:`impl.sim.storage.SimFile` in the simulator, an :class:`impl.disk.DiskFile` on a real
@@ -15,27 +13,17 @@ disk. :func:`save` is the one place that decides to sync before a node's message
 from __future__ import annotations
 
 import struct
-import zlib
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from impl.raft.bugs import NO_BUGS, Bugs
 from impl.raft.messages import Entry, EntryKind, NodeId
+from impl.records import File, read_records, record
 
-_HEADER = struct.Struct("<II")  # body length (kind byte included), crc32 of the body
 _HARD_STATE = 1
 _ENTRIES = 2
 _TERM_VOTE = struct.Struct("<QH")
 _ENTRIES_HEAD = struct.Struct("<QI")
 _ENTRY_HEAD = struct.Struct("<QBI")
-MAX_RECORD = 1 << 30
-
-
-class File(Protocol):
-    def append(self, data: bytes) -> None: ...
-    def sync(self) -> None: ...
-    def read(self) -> bytes: ...
-    def replace(self, data: bytes) -> None: ...
 
 
 @dataclass
@@ -73,19 +61,14 @@ def decode_entries(buf: bytes, count: int, pos: int = 0) -> tuple[list[Entry], i
     return out, pos
 
 
-def _record(kind: int, body: bytes) -> bytes:
-    payload = bytes([kind]) + body
-    return _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
-
-
 def hard_state_record(term: int, voted_for: NodeId | None) -> bytes:
     vote = (voted_for or "").encode()
-    return _record(_HARD_STATE, _TERM_VOTE.pack(term, len(vote)) + vote)
+    return record(_HARD_STATE, _TERM_VOTE.pack(term, len(vote)) + vote)
 
 
 def entries_record(first: int, entries: tuple[Entry, ...] | list[Entry]) -> bytes:
     """Entries from index ``first`` on; whatever the log held at and after it is gone."""
-    return _record(_ENTRIES, _ENTRIES_HEAD.pack(first, len(entries)) + encode_entries(entries))
+    return record(_ENTRIES, _ENTRIES_HEAD.pack(first, len(entries)) + encode_entries(entries))
 
 
 # --------------------------------------------------------------------------- recovery
@@ -93,27 +76,8 @@ def entries_record(first: int, entries: tuple[Entry, ...] | list[Entry]) -> byte
 
 def recover(file: File) -> Recovered:
     """Read the log back up to its last whole record; cut off a torn tail for good."""
-    data = file.read()
     out = Recovered()
-    pos = 0
-    end = len(data)
-    while pos + _HEADER.size <= end:
-        length, crc = _HEADER.unpack_from(data, pos)
-        body_at = pos + _HEADER.size
-        if length == 0 or length > MAX_RECORD or body_at + length > end:
-            break
-        payload = data[body_at:body_at + length]
-        if zlib.crc32(payload) != crc:
-            break
-        try:
-            _apply(out, payload)
-        except (ValueError, struct.error):
-            break  # checksummed but not ours to read: treat as the end
-        out.records += 1
-        pos = body_at + length
-    out.dropped_bytes = end - pos
-    if out.dropped_bytes:
-        file.replace(data[:pos])
+    out.records, out.dropped_bytes = read_records(file, lambda payload: _apply(out, payload))
     return out
 
 

@@ -234,3 +234,19 @@ class Simulation:
         for d in schedule:
             events.extend(self.apply(d if isinstance(d, Decision) else Decision.from_json(d)))
         return events
+
+    def deliver_all(self, limit: int = 10_000) -> int:
+        """Deliver every deliverable message, oldest first, until none is left."""
+        count = 0
+        while count < limit:
+            ids = [e.id for e in self.network.in_flight()
+                   if self.up.get(e.dst, False) and self.network.connected(e.src, e.dst)]
+            if not ids:
+                return count
+            self.apply(Decision("deliver", None, ids[0]))
+            count += 1
+        raise RuntimeError("messages keep flowing: a livelock?")
+
+    def schedule_json(self) -> list[dict]:
+        """The decisions applied so far, as a trace header records them."""
+        return [d.to_json() for d in self.history]

@@ -4,8 +4,6 @@ across a leader crash, a restarted server catches up, and bad peers are refused.
 from __future__ import annotations
 
 import asyncio
-import socket
-import time
 
 import pytest
 
@@ -14,36 +12,15 @@ from impl.paxos.multi.core import Options
 from impl.paxos.multi.server import PaxosServer
 from impl.raft.client import Client
 from impl.raft.cluster_config import ClusterConfig
+from tests.loopback import until
 
 OPTS = Options(election_ticks=10, heartbeat_ticks=2)
 pytestmark = pytest.mark.timeout(60)
 
 
-def free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
-
-
-async def until(cond, timeout: float = 10.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 class Cluster:
     def __init__(self, root, n: int = 3) -> None:
-        ids = [f"s{i}" for i in range(1, n + 1)]
-        self.cfg = ClusterConfig({s: ("127.0.0.1", p) for s, p in zip(ids, free_ports(n),
-                                                                       strict=True)}, ids)
+        self.cfg = ClusterConfig.on_free_ports(n)
         self.root = root
         self.servers: dict[str, PaxosServer] = {}
 

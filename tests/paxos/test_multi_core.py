@@ -26,8 +26,9 @@ from impl.paxos.multi.messages import (
 )
 from impl.paxos.multi.simulation import make
 from impl.sim.world import Decision
-from tests.paxos.helpers import both, crash, deliver_where, drop_where, kind, settle, to
+from tests.paxos.helpers import crash
 from tests.paxos.walk import random_walk
+from tests.steer import both, deliver_where, drop_where, kind, settle, to
 
 SERVERS = ("s1", "s2", "s3")
 

@@ -9,8 +9,9 @@ from impl.paxos.single.core import Node, Phase, Propose, Receive, Roles
 from impl.paxos.single.messages import Accept, Accepted, Prepare, Promise, Reject
 from impl.paxos.single.simulation import SimConfig, SingleSimulation, make
 from impl.sim.world import Decision
-from tests.paxos.helpers import both, crash, deliver_where, drop_where, kind, settle, to
+from tests.paxos.helpers import crash
 from tests.paxos.walk import random_walk
+from tests.steer import both, deliver_where, drop_where, kind, settle, to
 
 ROLES = Roles.everyone(["n1", "n2", "n3"])
 

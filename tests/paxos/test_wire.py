@@ -63,10 +63,3 @@ def test_oversized_and_foreign_frames_are_refused():
     with pytest.raises(frames.FrameError):
         asyncio.run(_read(b"\x03\x00\x00\x00\x02\x10\x00"))  # version 2
 
-
-def test_the_client_frames_are_the_raft_clients():
-    from impl.raft import codec as raft_codec
-
-    assert frames.json_frame(frames.CLIENT_REQ, {"op": "get", "key": "k"}) == \
-        raft_codec.json_frame(raft_codec.CLIENT_REQ, {"op": "get", "key": "k"})
-    assert (frames.HELLO, frames.CLIENT_REPLY) == (raft_codec.HELLO, raft_codec.CLIENT_REPLY)

@@ -1,13 +1,12 @@
-"""Small drivers for the Raft tests: steer a simulated cluster message by message."""
+"""Small drivers for the Raft tests, beyond the protocol-neutral ones in :mod:`tests.steer`."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from impl.raft.core import Node
 from impl.raft.messages import Entry, EntryKind
 from impl.raft.simulation import RaftSimulation
 from impl.sim.world import Decision
+from tests.steer import drop_where, settle
 
 
 def entries(*terms: int) -> list[Entry]:
@@ -17,36 +16,6 @@ def entries(*terms: int) -> list[Entry]:
 
 def terms(node: Node) -> list[int]:
     return [e.term for e in node.log.entries]
-
-
-def deliver_where(sim: RaftSimulation, pred: Callable, limit: int = 10_000) -> int:
-    """Deliver matching deliverable messages (oldest first) until none is left."""
-    n = 0
-    while n < limit:
-        for env in sim.network.in_flight():
-            if (sim.up.get(env.dst) and sim.network.connected(env.src, env.dst)
-                    and pred(env.payload)):
-                sim.apply(Decision("deliver", env.dst, env.id))
-                n += 1
-                break
-        else:
-            return n
-    raise RuntimeError("no quiescence")
-
-
-def settle(sim: RaftSimulation) -> int:
-    return deliver_where(sim, lambda m: True)
-
-
-def drop_where(sim: RaftSimulation, pred: Callable = lambda m: True) -> int:
-    gone = [env.id for env in sim.network.in_flight() if pred(env.payload)]
-    for i in gone:
-        sim.apply(Decision("drop", None, i))
-    return len(gone)
-
-
-def to(*nodes: str) -> Callable:
-    return lambda m: m.dst in nodes
 
 
 def isolate(sim: RaftSimulation, *groups: tuple[str, ...]) -> None:

@@ -29,17 +29,14 @@ from impl.raft.simulation import make
 from impl.sim.world import Decision
 from tests.raft.helpers import (
     CommitWatch,
-    deliver_where,
-    drop_where,
     elect,
     entries,
     isolate,
     preload,
-    settle,
     terms,
     tick,
-    to,
 )
+from tests.steer import deliver_where, drop_where, settle, to
 
 PLAIN = Options(pre_vote=False, check_quorum=False)
 ABC = ["a", "b", "c"]

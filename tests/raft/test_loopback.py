@@ -4,46 +4,20 @@ under load, and a client history in which no acknowledged write is lost."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import struct
-import time
 
 import pytest
 
+from impl.net import frames
 from impl.raft import codec
 from impl.raft.client import Client
 from impl.raft.cluster_config import ClusterConfig
 from impl.raft.core import Options
 from impl.raft.server import RaftServer
+from tests.loopback import until
 
 OPTS = Options(election_ticks=10, heartbeat_ticks=2)
 pytestmark = pytest.mark.timeout(60)
-
-
-def free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
-
-
-def local_cluster(n: int, spare: int = 0) -> ClusterConfig:
-    ports = free_ports(n + spare)
-    ids = [f"s{i}" for i in range(1, n + spare + 1)]
-    return ClusterConfig({s: ("127.0.0.1", p) for s, p in zip(ids, ports, strict=True)}, ids[:n])
-
-
-async def until(cond, timeout: float = 10.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Cluster:
@@ -83,7 +57,7 @@ class Cluster:
 
 
 async def _elect_replicate_survive(tmp_path, n: int) -> None:
-    c = await Cluster(local_cluster(n), tmp_path).up()
+    c = await Cluster(ClusterConfig.on_free_ports(n), tmp_path).up()
     try:
         leader = await c.leader()
         async with Client(c.cfg) as client:
@@ -118,7 +92,7 @@ def test_five_servers_elect_replicate_and_survive_a_killed_leader(tmp_path):
 
 def test_a_restarted_follower_catches_up_from_its_wal(tmp_path):
     async def go():
-        c = await Cluster(local_cluster(3), tmp_path).up()
+        c = await Cluster(ClusterConfig.on_free_ports(3), tmp_path).up()
         try:
             leader = await c.leader()
             follower = next(s for s in c.servers if s != leader)
@@ -140,7 +114,7 @@ def test_a_restarted_follower_catches_up_from_its_wal(tmp_path):
 
 def test_add_and_remove_servers_under_load_lose_no_acknowledged_write(tmp_path):
     async def go():
-        cfg = local_cluster(3, spare=1)
+        cfg = ClusterConfig.on_free_ports(3, spare=1)
         c = await Cluster(cfg, tmp_path).up()
         acked: dict[str, str] = {}
         stop = asyncio.Event()
@@ -186,7 +160,7 @@ def test_add_and_remove_servers_under_load_lose_no_acknowledged_write(tmp_path):
 
 def test_frames_from_outside_the_configuration_or_malformed_are_refused(tmp_path):
     async def go():
-        c = await Cluster(local_cluster(3), tmp_path).up(["s1"])
+        c = await Cluster(ClusterConfig.on_free_ports(3), tmp_path).up(["s1"])
         try:
             host, port = c.cfg.servers["s1"]
 
@@ -198,14 +172,14 @@ def test_frames_from_outside_the_configuration_or_malformed_are_refused(tmp_path
                 finally:
                     writer.close()
 
-            stranger = codec.json_frame(codec.HELLO, {"role": "peer", "id": "intruder"})
+            stranger = frames.json_frame(frames.HELLO, {"role": "peer", "id": "intruder"})
             assert await closed_after(stranger)
-            too_big = struct.pack("<I", codec.MAX_FRAME + 1)
+            too_big = struct.pack("<I", frames.MAX_FRAME + 1)
             assert await closed_after(too_big)
-            wrong_version = struct.pack("<I", 3) + bytes([9, codec.HELLO, 0])
+            wrong_version = struct.pack("<I", 3) + bytes([9, frames.HELLO, 0])
             assert await closed_after(wrong_version)
-            peer = codec.json_frame(codec.HELLO, {"role": "peer", "id": "s2"})
-            garbage = codec.frame(bytes([codec.APPEND_REQ]) + b"\x01\x02")
+            peer = frames.json_frame(frames.HELLO, {"role": "peer", "id": "s2"})
+            garbage = frames.frame(codec.APPEND_REQ, b"\x01\x02")
             assert await closed_after(peer + garbage)
             assert c.servers["s1"].node.term == 0  # none of it reached the core
         finally:

@@ -10,7 +10,8 @@ import pytest
 from impl.raft.core import Options
 from impl.raft.simulation import RaftSimulation, SimConfig, make
 from impl.sim.world import Decision, DecisionError
-from tests.raft.helpers import random_walk, settle
+from tests.raft.helpers import random_walk
+from tests.steer import settle
 
 
 def test_the_same_schedule_gives_the_same_trace():

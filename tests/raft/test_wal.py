@@ -11,7 +11,8 @@ from impl.raft.messages import Entry, EntryKind
 from impl.raft.simulation import make
 from impl.sim.storage import SimFile
 from impl.sim.world import Decision
-from tests.raft.helpers import elect, entries, settle
+from tests.raft.helpers import elect, entries
+from tests.steer import settle
 
 
 def written() -> tuple[SimFile, list[bytes]]:

@@ -1,0 +1,67 @@
+"""Raft messages on the wire: the bytes are pinned, every message round-trips through the
+shared frames, and a malformed payload is refused.
+
+The pinned bytes are what servers of earlier versions send and expect: a change to them
+breaks a rolling upgrade, so it must be deliberate (and bump ``frames.VERSION``)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from impl.net import frames
+from impl.raft import codec
+from impl.raft.messages import (
+    AppendRequest,
+    AppendResponse,
+    Entry,
+    EntryKind,
+    VoteRequest,
+    VoteResponse,
+)
+
+PINNED = [
+    (VoteRequest(3, "s1", "s2", 2, 7, True),
+     "230000000102020073310200733203000000000000000200000000000000070000000000000001"),
+    (VoteResponse(3, "s2", "s1", True, False),
+     "140000000103020073320200733103000000000000000100"),
+    (AppendRequest(4, "s1", "s3", 6, 2, (Entry(3, EntryKind.NORMAL, b"put x"),
+                                         Entry.config(4, frozenset({"s1", "s2"}))), 5, 9, 11),
+     "6200000001040200733102007333040000000000000006000000000000000200000000000000050000"
+     "000000000009000000000000000b000000000000000200000003000000000000000005000000707574"
+     "20780400000000000000020500000073312c7332"),
+    (AppendResponse(4, "s3", "s1", True, 8, 9, 11),
+     "2b00000001050200733302007331040000000000000001080000000000000009000000000000000b00"
+     "000000000000"),
+]
+
+
+async def _read(data: bytes) -> tuple[int, bytes]:
+    r = asyncio.StreamReader()
+    r.feed_data(data)
+    r.feed_eof()
+    return await frames.read_frame(r)
+
+
+@pytest.mark.parametrize("m,wire", PINNED, ids=lambda x: type(x).__name__)
+def test_messages_keep_their_bytes_and_round_trip(m, wire):
+    data = codec.message_frame(m)
+    assert data.hex() == wire
+    kind, payload = asyncio.run(_read(data))
+    assert kind not in frames.JSON_KINDS
+    assert codec.decode_message(kind, payload) == m
+
+
+def test_the_client_frames_keep_their_bytes():
+    assert frames.json_frame(frames.CLIENT_REQ, {"op": "get", "key": "k"}) == \
+        b'\x18\x00\x00\x00\x01\x06{"op":"get","key":"k"}'
+
+
+def test_truncated_padded_and_unknown_payloads_are_refused():
+    kind, payload = asyncio.run(_read(codec.message_frame(PINNED[2][0])))
+    for bad in (payload[:-1], payload + b"\x00", payload[:5]):
+        with pytest.raises(frames.FrameError):
+            codec.decode_message(kind, bad)
+    with pytest.raises(frames.FrameError):
+        codec.decode_message(frames.FIRST_PROTOCOL_KIND, payload)
