@@ -18,6 +18,7 @@ Paths are relative to the manifest's folder, or (as in tlaplus/Examples) to a fo
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,8 +204,9 @@ def _expectation(entry: dict, at: str, manifest: Path, text: str) -> Expectation
 def find_models(paths: list[str | Path], config: str | Path | None = None) -> list[Model]:
     """The models named by command-line arguments: .tla files, manifests, or folders.
 
-    A folder is read through its ``manifest.json``, or the manifests one level down (the
-    tlaplus/Examples layout), or else every ``X.tla`` with an ``X.cfg`` beside it. ``config``
+    A folder is read through its ``manifest.json``, or the manifests in the folders below it
+    (tlaplus/Examples keeps one per ``specifications/*``), or else every ``X.tla`` with an
+    ``X.cfg`` beside it. ``config``
     applies to a single .tla argument.
     """
     models: list[Model] = []
@@ -231,11 +233,24 @@ def find_models(paths: list[str | Path], config: str | Path | None = None) -> li
     return models
 
 
+def _manifests_below(folder: Path) -> list[Path]:
+    """The manifests under ``folder``, outermost first: a folder with a manifest is not
+    searched further, and hidden folders (``.git``, ``.venv``) are skipped."""
+    found: list[Path] = []
+    for here, dirs, files in os.walk(folder):
+        if Path(here) != folder and MANIFEST in files:
+            found.append(Path(here) / MANIFEST)
+            dirs.clear()
+        else:
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+    return sorted(found)
+
+
 def _folder(folder: Path) -> list[Model]:
     own = folder / MANIFEST
     if own.is_file():
         return load(own)
-    below = sorted(folder.glob(f"*/{MANIFEST}"))
+    below = _manifests_below(folder)
     if below:
         return [m for manifest in below for m in load(manifest)]
     pairs = [Model(tla, tla.with_suffix(".cfg")) for tla in sorted(folder.glob("*.tla"))

@@ -102,6 +102,8 @@ class ModelValue:
     """
 
     __slots__ = ("name", "typ", "__weakref__")
+    name: str
+    typ: str | None  # the type letter of a typed model value
     _table: dict[str, ModelValue] = {}
 
     def __new__(cls, name: str) -> ModelValue:
@@ -134,6 +136,8 @@ class FSet(frozenset):
     """A finite TLA+ set. Iteration order is Python's; use :meth:`ordered` for TLC's."""
 
     __slots__ = ("_ordered", "_key")
+    _ordered: tuple
+    _key: Any
 
     def ordered(self) -> tuple:
         """The elements in TLC's normalized order (cached)."""
@@ -174,6 +178,8 @@ class Fn:
     """
 
     __slots__ = ("map", "_hash", "_key")
+    _hash: int | None
+    _key: Any
 
     def __init__(self, mapping: dict) -> None:
         self.map = mapping
@@ -249,7 +255,7 @@ def is_record(v: Value) -> bool:
 
 
 def domain(f: Tup | Fn) -> Value:
-    if type(f) is Tup:
+    if isinstance(f, Tup):
         return FSet(range(1, len(f) + 1))
     return FSet(f.map)
 
@@ -442,7 +448,7 @@ def to_tla(v: Value) -> str:
     if t is Tup:
         return "<<" + ", ".join(to_tla(x) for x in v) + ">>"
     if t is Fn:
-        pairs = _as_pairs(v)
+        pairs = _as_pairs(v) or []
         if is_record(v):
             return "[" + ", ".join(f"{k} |-> {to_tla(x)}" for k, x in pairs) + "]"
         return "(" + " @@ ".join(f"{to_tla(k)} :> {to_tla(x)}" for k, x in pairs) + ")"

@@ -175,3 +175,16 @@ def test_without_a_manifest_a_model_must_hold():
     assert disagreements(model, _result(Outcome.HOLDS)) == []
     assert disagreements(model, _result(Outcome.TIMEOUT)) == [
         "expected the model to hold, got timeout"]
+
+
+def test_manifests_further_down(tmp_path):
+    """tlaplus/Examples: the repository root holds specifications/*/manifest.json."""
+    for name in ("A", "B"):
+        _spec(tmp_path / "specifications" / name, name)
+        _write(tmp_path / "specifications" / name / "manifest.json",
+               {"modules": [{"path": f"{name}.tla", "models": [_model(f"{name}.cfg",
+                                                                       "success")]}]})
+    _spec(tmp_path / ".hidden" / "C", "C")
+    _write(tmp_path / ".hidden" / "C" / "manifest.json",
+           {"modules": [{"path": "C.tla", "models": [_model("C.cfg", "success")]}]})
+    assert [m.spec.stem for m in find_models([tmp_path])] == ["A", "B"]

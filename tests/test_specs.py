@@ -19,7 +19,7 @@ from tlc_support import real_toolchain
 
 from conformance.manifest import disagreements, load
 from conformance.result import Outcome
-from conformance.tlc.cfg import constant_values, strip_comments
+from conformance.tla.cfg import constant_values, parse_config, strip_comments
 
 SPECS = Path(__file__).resolve().parents[1] / "specs"
 SMALL = load(SPECS / "manifest.json")
@@ -30,24 +30,15 @@ MODELS = SMALL + DEEP
 # on the machine's load, so the tier is decided by name and by state count).
 SMALL_STATES = 50_000
 
-_KEYWORDS = ("CONSTANTS", "CONSTANT", "INIT", "NEXT", "SPECIFICATION", "INVARIANTS",
-             "INVARIANT", "PROPERTIES", "PROPERTY", "CONSTRAINTS", "CONSTRAINT", "SYMMETRY",
-             "VIEW", "ACTION_CONSTRAINTS", "ACTION_CONSTRAINT", "CHECK_DEADLOCK", "ALIAS",
-             "POSTCONDITION")
-
-
 def _sections(cfg: Path) -> dict[str, list[str]]:
-    """The names each keyword of a .cfg lists (constants: the names it assigns)."""
-    text = strip_comments(cfg.read_text())
-    parts = re.split(r"\b(" + "|".join(_KEYWORDS) + r")\b", text)
-    found: dict[str, list[str]] = {}
-    for keyword, body in zip(parts[1::2], parts[2::2], strict=True):
-        key = keyword.rstrip("S") if keyword != "CONSTANTS" else "CONSTANT"
-        if key == "CONSTANT":
-            names = re.findall(r"^\s*(\w+)\s*(?:=|<-)", body, re.M)
-        else:
-            names = re.findall(r"\w+", body)
-        found.setdefault(key, []).extend(names)
+    """The names each section of a .cfg lists (CONSTANT: the names it assigns), as the
+    project's .cfg parser reads them."""
+    c = parse_config(cfg)
+    found = {"CONSTANT": [a.name for a in c.constants], "INVARIANT": c.invariants,
+             "PROPERTY": c.properties, "CONSTRAINT": c.constraints}
+    for key in ("INIT", "NEXT", "SPECIFICATION", "SYMMETRY", "VIEW"):
+        name = getattr(c, key.lower())
+        found[key] = [name] if name else []
     return found
 
 
@@ -66,16 +57,14 @@ def _declared_constants(spec: Path) -> set[str]:
 
 def _checked_names(model) -> list[str]:
     sections = _sections(model.config)
-    return sections.get("INVARIANT", []) + sections.get("PROPERTIE", []) + \
-        sections.get("PROPERTY", [])
+    return sections["INVARIANT"] + sections["PROPERTY"]
 
 
 def _failure_word(model) -> str:
     """The manifest's word for a bug model's failure. TLC exits with the same status (13) for
     an action property as for a temporal one, and the manifest words are TLC's statuses."""
     sections = _sections(model.config)
-    return "liveness failure" if sections.get("PROPERTY") or sections.get("PROPERTIE") \
-        else "safety failure"
+    return "liveness failure" if sections["PROPERTY"] else "safety failure"
 
 
 def _readme_trace_lengths() -> dict[str, int]:
@@ -117,9 +106,9 @@ def test_a_model_names_only_what_its_spec_defines(model):
     sections = _sections(model.config)
     defined = _definitions(model.spec)
     declared = _declared_constants(model.spec)
-    assert set(sections.get("CONSTANT", [])) == declared, "every constant, and only those"
-    for key in ("INIT", "NEXT", "INVARIANT", "PROPERTIE", "PROPERTY", "CONSTRAINT", "SYMMETRY"):
-        for name in sections.get(key, []):
+    assert set(sections["CONSTANT"]) == declared, "every constant, and only those"
+    for key in ("INIT", "NEXT", "INVARIANT", "PROPERTY", "CONSTRAINT", "SYMMETRY"):
+        for name in sections[key]:
             assert name in defined, f"{key} {name} is not defined in {model.spec.name}"
     assert _checked_names(model), "a model checks something"
 

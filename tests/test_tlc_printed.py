@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.tlc import cfg
+from conformance.tla import cfg
 from conformance.tlc.counterexample import parse_action
 from conformance.tlc.printed import ValueSyntaxError, parse_state, parse_value
 from conformance.tlc.report import PrintedState, parse_duration

@@ -13,9 +13,28 @@ Layers, each its own module: ``parse`` (tree-sitter to :mod:`syntax`), ``modules
 EXTENDS/INSTANCE), ``builtins`` and ``lazy`` (standard modules, lazy sets), ``compile``
 (closures), ``actions`` (initial and successor states, TLC's way), ``cfg`` and ``model``
 (binding a .cfg), ``explore`` (breadth-first search), ``liveness``, ``check``, ``steps``.
+
+The entry points are imported on first use, so that a module that needs only one layer
+(the TLC bridge reads .cfg files through ``cfg``) does not load the whole engine.
 """
 
-from conformance.tla.check import check_model
-from conformance.tla.steps import Failure, StepModel, StepResult, load_model, to_value
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conformance.tla.check import check_model
+    from conformance.tla.steps import Failure, StepModel, StepResult, load_model, to_value
 
 __all__ = ["check_model", "load_model", "StepModel", "StepResult", "Failure", "to_value"]
+_HOME = {"check_model": "check", "load_model": "steps", "StepModel": "steps",
+         "StepResult": "steps", "Failure": "steps", "to_value": "steps"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value

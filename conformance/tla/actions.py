@@ -52,6 +52,9 @@ class Partial(list):
     them as generated)."""
 
     __slots__ = ("sink", "n", "extra")
+    sink: Callable[[tuple], None]
+    n: int
+    extra: Callable[[int], None] | None
 
     def __init__(self, values) -> None:
         super().__init__(values)
@@ -523,10 +526,11 @@ class ActionCompiler:
         from the environment, so that a recursive function can enter itself."""
         key = (id(fcons), id(fscope.ctx), fscope.depth, mode, fscope.primed)
         cache = self.__dict__.setdefault("_fn_cache", {})
-        holder = cache.get(key)
-        if holder is not None:
-            return holder
-        holder = cache[key] = [None]
+        found = cache.get(key)
+        if found is not None:
+            return found
+        holder: list[Callable | None] = [None]
+        cache[key] = holder
         base = fscope.depth
         locals_ = dict(fscope.locals)
         if fcons.recursive is not None:
@@ -676,6 +680,7 @@ class ActionCompiler:
         comp = self.comp
         if isinstance(op, UserOp):
             node, ctx = op.sym.node, op.ctx
+            assert node is not None, "natives are not expanded"
             base_locals: dict = {}
             key = op.sym
         else:

@@ -9,7 +9,10 @@ ALIAS, POSTCONDITION(S), CHECK_DEADLOCK), TLA+ comments, and constant assignment
 * ``Op <- [Mod] Def`` and ``N = [Mod] value`` (only inside module Mod's instances).
 
 Whether the names exist in the spec is checked later, against the spec (``model.py``);
-this module only reports malformed files, with the line of the problem.
+this module only reports malformed files, with the line of the problem. It is the one reader
+of .cfg files in the project: the TLC bridge takes a model's constant values from it
+(:func:`constant_values`, for trace headers), and :func:`strip_comments` is the comment rule
+that .cfg files share with TLA+ modules.
 """
 
 from __future__ import annotations
@@ -42,8 +45,6 @@ _LISTS = {
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
-  | (?P<comment>\\\*[^\n]*)
-  | (?P<open>\(\*)
   | (?P<string>"(?:[^"\\\n]|\\.)*")
   | (?P<number>-?\d+)
   | (?P<name>[A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*)
@@ -65,7 +66,7 @@ class Assignment:
 
     name: str
     value: Any = None
-    target: str | None = None
+    target: str | None = None  # set for ``<-``
     module: str | None = None  # for <-[Mod] and =[Mod]
     line: int = 0
     col: int = 0
@@ -100,25 +101,56 @@ class Config:
         return Loc(Path(self.file).name, line, 1 if line else 0, line, 1 if line else 0)
 
 
+def strip_comments(text: str) -> str:
+    """The text with ``\\*`` and (nested) ``(* *)`` comments blanked out, every line and
+    column kept; TLA+ modules and .cfg files write comments alike."""
+    return _blank_comments(text)[0]
+
+
+def _blank_comments(text: str) -> tuple[str, int | None]:
+    """The text without comments, and where a comment that is never closed opens."""
+    out = list(text)
+    i, n, depth, opened = 0, len(text), 0, 0
+    while i < n:
+        two = text[i:i + 2]
+        if depth:
+            if two in ("(*", "*)"):
+                depth += 1 if two == "(*" else -1
+                out[i] = out[i + 1] = " "
+                i += 2
+                continue
+            if text[i] != "\n":
+                out[i] = " "
+            i += 1
+        elif text[i] == '"':  # a string: comment marks inside it are text
+            m = _STRING.match(text, i)
+            i = m.end() if m else i + 1
+        elif two == "(*":
+            depth, opened = 1, i
+            out[i] = out[i + 1] = " "
+            i += 2
+        elif two == "\\*":
+            while i < n and text[i] != "\n":
+                out[i] = " "
+                i += 1
+        else:
+            i += 1
+    return "".join(out), (opened if depth else None)
+
+
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+
+
 def tokenize(text: str, file: str) -> list[Token]:
+    text, unclosed = _blank_comments(text)
+    if unclosed is not None:
+        line, col = _line_col(text, unclosed)
+        raise ConfigError(f"{file}: unterminated comment opened at line {line}",
+                          Loc(Path(file).name, line, col, line, col + 1), file=file)
     out: list[Token] = []
     i, line, line_start = 0, 1, 0
-    depth = 0
     n = len(text)
     while i < n:
-        if depth:
-            if text.startswith("(*", i):
-                depth += 1
-                i += 2
-            elif text.startswith("*)", i):
-                depth -= 1
-                i += 2
-            else:
-                if text[i] == "\n":
-                    line += 1
-                    line_start = i + 1
-                i += 1
-            continue
         m = _TOKEN.match(text, i)
         if m is None:
             raise ConfigError(f"{file}: unexpected character {text[i]!r} at line {line}",
@@ -126,18 +158,25 @@ def tokenize(text: str, file: str) -> list[Token]:
                                   i - line_start + 1), file=file)
         kind = m.lastgroup or ""
         tok = m.group()
-        if kind == "open":
-            depth = 1
-        elif kind not in ("ws", "comment"):
+        if kind != "ws":
             out.append(Token(kind, tok, line, i - line_start + 1))
         newlines = tok.count("\n")
         if newlines:
             line += newlines
             line_start = i + tok.rindex("\n") + 1
         i = m.end()
-    if depth:
-        raise ConfigError(f"{file}: unterminated comment", file=file)
     return out
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def find_name(text: str, name: str) -> tuple[int, int] | None:
+    """Line and column (1-based) of the first use of ``name`` outside comments, in a .cfg
+    file or a TLA+ module (TLC's configuration errors name the culprit but not its line)."""
+    m = re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", strip_comments(text))
+    return None if m is None else _line_col(text, m.start())
 
 
 def parse_config(path: str | Path) -> Config:
@@ -156,6 +195,14 @@ def parse_config_text(text: str, file: str = "<cfg>") -> Config:
     p = _Parser(toks, cfg, file)
     p.run()
     return cfg
+
+
+def constant_values(text: str, file: str = "<cfg>") -> dict[str, Any]:
+    """``CONSTANT N = 3, Nodes = {n1, n2}`` as ``{"N": 3, "Nodes": {n1, n2}}``: the values
+    a model gives the spec's own constants (substitutions ``<-`` and the ``=[Mod]`` values
+    of instances are not among them). Raises :class:`ConfigError` on a malformed file."""
+    return {a.name: a.value for a in parse_config_text(text, file).constants
+            if not a.is_override and a.module is None}
 
 
 class _Parser:
@@ -180,6 +227,10 @@ class _Parser:
             raise self.error(f"expected {what}, but the file ends")
         self.i += 1
         return tok
+
+    def _at(self, text: str) -> bool:
+        tok = self.peek()
+        return tok is not None and tok.text == text
 
     def at_keyword(self) -> bool:
         tok = self.peek()
@@ -233,7 +284,7 @@ class _Parser:
         if tok.kind != "name":
             raise self.error(f'expected the name of a constant, found "{tok.text}"', tok)
         name = tok.text
-        while self.peek() is not None and self.peek().text == "!":
+        while self._at("!"):
             self.next("!")
             name += "!" + self.next("a name").text
         self.note(tok)
@@ -258,7 +309,7 @@ class _Parser:
         if op.text != "=":
             raise self.error(f'expected = or <- after {name}, found "{op.text}"', op)
         module = None
-        if self.peek() is not None and self.peek().text == "[":
+        if self._at("["):
             self.next("[")
             module = self.next("a module name").text
             if self.next("]").text != "]":
@@ -279,7 +330,7 @@ class _Parser:
             return False
         if tok.text == "{":
             elems = []
-            if self.peek() is not None and self.peek().text == "}":
+            if self._at("}"):
                 self.next("}")
                 return FSet()
             while True:

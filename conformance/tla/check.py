@@ -41,7 +41,7 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
     spec = Path(spec)
     cfg = Path(config) if config is not None else spec.with_suffix(".cfg")
     started = time.monotonic()
-    base = dict(engine="embedded", spec=spec.stem, model=cfg.name)
+    base: dict[str, Any] = dict(engine="embedded", spec=spec.stem, model=cfg.name)
     try:
         return _check(spec, cfg, timeout, progress, check_deadlock, started, base)
     except SpecError as e:
@@ -124,10 +124,10 @@ def trace_of(model: Model, steps: list[tuple[int, tuple]], violated: str | None,
             out.append(Step(index=i, action=action,
                             state=dict(zip(names, state, strict=True))))
             continue
-        action = model.actions[ai]
-        loc = action.loc
-        out.append(Step(index=i, action=action.name, state=dict(zip(names, state, strict=True)),
-                        params=dict(action.params) if action.params else None,
+        taken = model.actions[ai]
+        loc = taken.loc
+        out.append(Step(index=i, action=taken.name, state=dict(zip(names, state, strict=True)),
+                        params=dict(taken.params) if taken.params else None,
                         location=Position(file=loc.module + ".tla", line=loc.line,
                                           column=loc.col, end_line=loc.eline,
                                           end_column=loc.ecol, module=loc.module)))

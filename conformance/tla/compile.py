@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.tla import syntax as S
 from conformance.tla.builtins import Native, Runtime
@@ -71,7 +71,10 @@ from conformance.tla.ops import (
     subseteq,
     union,
 )
-from conformance.values import Fn, FSet, Tup, make_fn
+from conformance.values import Fn, FSet, ModelValue, Tup, make_fn, order_key
+
+if TYPE_CHECKING:
+    from conformance.tla.actions import ActionCompiler
 
 Value = Any
 
@@ -79,6 +82,16 @@ CONST, STATE, ACTION, TEMPORAL = 0, 1, 2, 3
 _NOVALUE = object()
 _E0 = (None, None)
 NO_DEPS: frozenset = frozenset()
+
+
+def _frame(E: tuple, depth: int) -> tuple:
+    """The first ``depth`` slots of ``E``, for a rule (a set filter, a function over an
+    infinite set) that keeps its environment and later binds its own variables at ``depth``.
+    ``fold`` evaluates closed code in the two-slot ``_E0`` whatever its depth; the slots it
+    lacks are padded, since closed code reads none of them."""
+    if len(E) >= depth:
+        return E[:depth]
+    return E + (None,) * (depth - len(E))
 
 
 class Code:
@@ -594,6 +607,27 @@ MEMO_LIMIT = 50_000
 _BINDERS = (S.Quant, S.Choose, S.SetFilter, S.SetMap, S.FnCons)
 
 
+def _memo_key(x: Any) -> Any:
+    """The key of an argument in a memo table, or None: do not remember this call.
+
+    Python's equality has ``TRUE = 1`` and ``FALSE = 0``, so ``[n |-> FALSE]`` equals
+    ``[n |-> 0]`` and ``{FALSE, TRUE}`` equals ``{0, 1}`` as dictionary keys; TLA+'s values
+    are different. Compound values are keyed by :func:`order_key`, which tags every value
+    with its kind (and is cached on functions and sets). Rules (lazy sets and functions) are
+    not remembered: keying them would enumerate what TLC keeps as a rule."""
+    t = type(x)
+    if t is int or t is str or t is ModelValue:
+        return x
+    if t is bool:
+        return (1, x)
+    if t is Tup or t is Fn or t is FSet:
+        try:
+            return order_key(x)
+        except Exception:  # noqa: BLE001 - a rule inside: call without the memo
+            return None
+    return None
+
+
 def _enumerates(node, cache: dict) -> bool:
     """Whether an expression iterates over a set somewhere (a quantifier, CHOOSE, set or
     function constructor): what makes an operator worth remembering results of."""
@@ -625,7 +659,7 @@ class Compiler:
         self._bodies: dict = {}
         self._constants: dict = {}
         self._enumerating: dict = {}
-        self.actions = None  # set by the model: compiles ENABLED
+        self.actions: ActionCompiler | None = None  # set by the model: compiles ENABLED
 
     # ------------------------------------------------------------------ contexts
 
@@ -1066,7 +1100,9 @@ class Compiler:
         Returns (set_codes, shapes, inner_scope) where each shape is None for a single name
         or the number of names for a tuple pattern ``<<x, y>> \\in S``.
         """
-        sets, shapes, names = [], [], []
+        sets: list[Code] = []
+        shapes: list[int | None] = []
+        names: list[str] = []
         for b in bounds:
             c = self.expr(b.set, scope)
             if b.is_tuple:
@@ -1152,9 +1188,9 @@ class Compiler:
         if pair:
             sf2 = sets[1].fn
             need = self.enumerate_bounds([sf, sf2], shapes, n.loc)
-            forall = n.kind == "A"
+            universal = n.kind == "A"
 
-            word = "\\A" if forall else "\\E"
+            word = "\\A" if universal else "\\E"
 
             def quant2(E):
                 # \A x, y \in ...: nested loops, the first variable varying fastest
@@ -1166,22 +1202,22 @@ class Compiler:
                 for y in ys:
                     for x in xs:
                         r = bf(E + (x, y))
-                        if r is not forall:
-                            if r is (not forall):
+                        if r is not universal:
+                            if r is (not universal):
                                 return r
                             raise EvalError(f"The body of {word} is not a boolean:\n"
                                             f"{to_tla_any(r)}")
-                return forall
+                return universal
 
             def quant_any(E):
                 for vals in need(E):
                     r = bf(E + vals)
-                    if r is not forall:
-                        if r is (not forall):
+                    if r is not universal:
+                        if r is (not universal):
                             return r
                         raise EvalError(f"The body of {word} is not a boolean:\n"
                                         f"{to_tla_any(r)}")
-                return forall
+                return universal
             return self.fold(Code(guarded(quant2, loc), level, deps, pure, True, loc=loc))
         if n.kind == "E":
             if single:
@@ -1341,12 +1377,13 @@ class Compiler:
                 raise EvalError("Attempted to compute the value of an expression of form "
                                 "{x \\in S : P}, but S was not a set.")
             if keep_rule or not is_finite(s):
+                frame = _frame(E, depth)
                 if tuple_shape is None:
-                    def test(v, E=E[:depth]):
-                        return pf(E + (v,))
+                    def test(v):
+                        return pf(frame + (v,))
                 else:
-                    def test(v, E=E[:depth]):
-                        return pf(E + tuple(v))
+                    def test(v):
+                        return pf(frame + tuple(v))
                 return FilteredSet(s, test)
             out = []
             for v in ordered(s):
@@ -1403,7 +1440,7 @@ class Compiler:
                 if not is_set(s):
                     raise EvalError("The domain of a function constructor is not a set:\n"
                                     f"{to_tla_any(s)}")
-                base = E[:depth]
+                base = _frame(E, depth)
                 return LazyFn(s, lambda v: bf(base + (v,)))
             fn = fcons1
         else:
@@ -1414,7 +1451,7 @@ class Compiler:
             def fconsn(E):
                 doms = [f(E) for f in set_fns]
                 dom = Product(tuple(doms)) if len(doms) > 1 else doms[0]
-                base = E[:depth]
+                base = _frame(E, depth)
 
                 def rule(key):
                     vals = key if len(doms) > 1 else (key,)
@@ -1438,8 +1475,10 @@ class Compiler:
         bf = body.fn
         set_fns = [s.fn for s in sets]
         binder_values = self.binder_values
+        depth = scope.depth
 
         def recfn(E):
+            E = _frame(E, depth)
             doms = [f(E + (None,)) for f in set_fns]
             dom = Product(tuple(doms)) if len(doms) > 1 else doms[0]
             cell: list = [None]
@@ -1458,7 +1497,7 @@ class Compiler:
         codes = [base]
         inner = scope.with_binding("@", Binding("slot", index=scope.depth), 1)
         for path, value in n.updates:
-            steps = []
+            steps: list[tuple[bool, Any]] = []
             for kind, arg in path:
                 if kind == ".":
                     steps.append((True, arg))
@@ -1473,7 +1512,7 @@ class Compiler:
             vc = self.expr(value, inner)
             codes.append(Code(vc.fn, vc.level, frozenset(d for d in vc.deps if d < scope.depth),
                               vc.pure, True))
-            updates.append((tuple(steps), vc.fn))
+            updates.append((steps, vc.fn))
         level, deps, pure, binds = _merge(codes)
         bfn = base.fn
 
@@ -1600,6 +1639,7 @@ class Compiler:
                 return v
             return Code(slot, b.level, frozenset({i}), True, loc=loc)
         if b.kind == "code":
+            assert b.code is not None
             return self.adapt(b.code, b.depth, scope.depth)
         raise SemanticError(f"The operator {name} requires arguments.", loc)
 
@@ -1609,6 +1649,7 @@ class Compiler:
         if b.kind == "opslot":
             return SlotOp(b.index, b.arity, name)
         if b.kind == "code":
+            assert b.code is not None
             return CodeOp(b.code, b.depth, name)
         return SlotOp(b.index, 0, name)
 
@@ -1703,6 +1744,7 @@ class Compiler:
         if isinstance(sym, ImportedSym):
             outer = ctx if sym.home is ctx.env else self.ctx(sym.home, ctx.inst)
             inner = self.inst(sym.decl, sym.target, outer)
+            assert sym.sym.home is not None, "built-ins are not imported"
             return self.sym_op(sym.sym, self.ctx(sym.sym.home, inner), loc)
         if isinstance(sym, DefSym):
             over = self.overrides.get(sym)
@@ -1886,6 +1928,7 @@ class Compiler:
             return body
         body = self._bodies[key] = DefBody()
         node = sym.node
+        assert node is not None, "a native has no body to compile"
         const_key = (id(sym), id(ctx))
         code = self._constants.get(const_key) if not node.params else None
         if code is None:
@@ -1922,6 +1965,7 @@ class Compiler:
 
     def call_user(self, op: UserOp, args: list, scope: Scope, loc: S.Loc) -> Code:
         sym = op.sym
+        assert sym.node is not None, "a native is called through NativeOp"
         params = sym.node.params
         arg_codes = self.compile_args([p.arity for p in params], args, scope, loc)
         body = self.def_body(sym, op.ctx, scope.primed)
@@ -1930,9 +1974,10 @@ class Compiler:
             level, deps, pure, binds = _merge(arg_codes)
             level = max(level, STATE)
             pure = False
-        else:
-            level, deps, pure, binds = _merge(arg_codes + [Code(None, body.level, NO_DEPS,
-                                                                body.pure)])
+        else:  # the body adds its level and purity, not its dependencies
+            level, deps, pure, binds = _merge(arg_codes)
+            level = max(level, body.level)
+            pure = pure and body.pure
         n = len(arg_codes)
         if n == 0:
             if body.done and body.code is not None and body.code.known:
@@ -1986,39 +2031,39 @@ class Compiler:
 
             def memo1(E):
                 x = a(E)
-                if x is True or x is False:  # Python has TRUE = 1: keep them apart
+                key = _memo_key(x)
+                if key is None:
                     return holder[0]((E[0], E[1], x))
                 try:
-                    return memo[x]
+                    return memo[key]
                 except KeyError:
                     pass
-                except TypeError:  # a value Python cannot hash (never in states)
-                    return holder[0]((E[0], E[1], x))
                 try:
                     v = holder[0]((E[0], E[1], x))
                 except Exception as e:  # noqa: BLE001
                     raise wrap_error(e, loc) from None
                 if len(memo) >= MEMO_LIMIT:
                     memo.clear()
-                memo[x] = v
+                memo[key] = v
                 return v
             fn = memo1
         else:
             def memon(E):
                 xs = tuple(f(E) for f in fns)
+                key = tuple(map(_memo_key, xs))
+                if None in key:
+                    return holder[0]((E[0], E[1]) + xs)
                 try:
-                    return memo[xs]
+                    return memo[key]
                 except KeyError:
                     pass
-                except TypeError:
-                    return holder[0]((E[0], E[1]) + xs)
                 try:
                     v = holder[0]((E[0], E[1]) + xs)
                 except Exception as e:  # noqa: BLE001
                     raise wrap_error(e, loc) from None
                 if len(memo) >= MEMO_LIMIT:
                     memo.clear()
-                memo[xs] = v
+                memo[key] = v
                 return v
             fn = memon
         return self.fold(Code(fn, level, deps, pure, binds, loc=loc))
@@ -2049,6 +2094,8 @@ class Compiler:
         from conformance.tla.actions import Partial
 
         acomp = self.actions
+        if acomp is None:
+            raise Unsupported("\\cdot outside a model", loc)
         a_fn = acomp.next_action(args[0], scope)
         b = self.expr(args[1], scope)
         b_fn, nvars = b.fn, acomp.nvars
@@ -2271,8 +2318,32 @@ class _SubstOp(Op):
             if primed:
                 scope = scope.as_primed()
             c = self.comp.expr(self.expr_node, scope)
+            if c.level == STATE and not c.deps and c.pure and not c.known:
+                c = _per_state(c)
             self.codes[mode] = c
         return c
+
+
+def _per_state(code: Code) -> Code:
+    """A state function remembered for the last state it was evaluated in.
+
+    A refinement mapping (``votes <- ...`` of an INSTANCE) is read many times while one
+    state's successors or one step's action property are evaluated, and it may cost a walk
+    over every message; TLC evaluates it in Java each time, the engine once per state. Only
+    a complete state (a tuple, never the list being filled in by Init) is a key, and the
+    cache holds it, so its identity cannot be reused while it is cached."""
+    fn = code.fn
+    last: list = [object(), None]  # no state is this object
+
+    def per_state(E):
+        s = E[0]
+        if s is last[0]:
+            return last[1]
+        v = fn(E)
+        if type(s) is tuple:
+            last[0], last[1] = s, v
+        return v
+    return Code(per_state, code.level, code.deps, code.pure, code.binds, loc=code.loc)
 
     def apply(self, comp, args, scope, loc):
         return comp.adapt(self.code(scope.primed), 2, scope.depth)

@@ -250,8 +250,8 @@ class Explorer:
         runtime = model.runtime
         timeout = self.timeout
         simple = not constraints and not action_constraints and not action_props
-        graph = self.graph
-        rec = graph is not None
+        graph: dict = {} if self.graph is None else self.graph
+        rec = self.graph is not None
 
         from conformance.tla.actions import Partial
 
@@ -330,8 +330,9 @@ class Explorer:
                     for i in range(nvars):
                         partial[i] = None
                     partial.n = 0
-                    self._error(e, self._path(k), rerun=lambda tm, s=s, ai=ai: tm.successors(
-                        s, tm.actions[ai], lambda t: None))
+                    def rerun(tm: Model, s: tuple = s, ai: int = ai) -> None:
+                        tm.successors(s, tm.actions[ai], lambda t: None)
+                    self._error(e, self._path(k), rerun=rerun)
             if check_deadlock and res.generated == before:
                 self._violation("deadlock", None, "Deadlock reached.", self._path(k))
             checks += 1
@@ -355,9 +356,11 @@ class Explorer:
             try:
                 ok = inv(E)
             except EvalError as e:
+                def rerun(tm: Model, j: int = j) -> None:
+                    tm.invariants[j].code.fn(E)
                 self._error(e, self._path(cur[1]) + [(cur[3], t)],
                             f"evaluating invariant {name}",
-                            rerun=lambda tm, j=j: tm.invariants[j].code.fn(E))
+                            rerun=rerun)
             if ok is not True:
                 self._violation("invariant", name, f"Invariant {name} is violated.",
                                 self._path(cur[1]) + [(cur[3], t)])

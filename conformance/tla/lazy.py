@@ -38,6 +38,8 @@ class LazySet:
     """A set given by a rule. Subclasses define member, iteration (TLC order) and size."""
 
     __slots__ = ("_mat", "finite")
+    _mat: FSet
+    finite: bool  # set by each subclass's constructor
     kind = "set"
 
     def member(self, v: Value) -> bool:  # pragma: no cover - abstract
@@ -421,6 +423,10 @@ class SeqSet(LazySet):
         return f"Seq({to_tla_any(self.base)})"
 
 
+def _released(v: Value) -> Value:
+    raise AssertionError("the rule of a materialized set filter was used again")
+
+
 class Filtered(LazySet):
     """``{x \\in S : P(x)}``, kept as a rule as TLC keeps a SetPredValue: membership tests
     ``S`` and then ``P``, so that ``e \\in {x \\in SUBSET SUBSET S : ...}`` never
@@ -447,7 +453,7 @@ class Filtered(LazySet):
 
     def materialize(self) -> FSet:
         m = super().materialize()
-        self.pred = None  # let go of the environment the rule captured (states hold sets)
+        self.pred = _released  # let go of the environment the rule captured (states hold sets)
         return m
 
     def size(self):

@@ -261,10 +261,11 @@ class FormulaBuilder:
                                               scope=scope)
             inner = Scope(op.ctx, locals_, scope.depth, scope.primed)
             return self.formula(op.sym.node.body, inner, neg)
-        b = scope.locals.get(node.name) if not node.prefix else None
-        if b is not None and b.node is not None and b.scope is not None and not args:
-            inner = Scope(b.scope.ctx, b.scope.locals, scope.depth, scope.primed)
-            return self.formula(b.node, inner, neg)
+        bound = scope.locals.get(node.name) if not node.prefix else None
+        if bound is not None and bound.node is not None and bound.scope is not None \
+                and not args:
+            inner = Scope(bound.scope.ctx, bound.scope.locals, scope.depth, scope.primed)
+            return self.formula(bound.node, inner, neg)
         raise Unsupported(f"the temporal formula {node.name}", node.loc)
 
     def _quant(self, node: S.Quant, scope: Scope, neg: bool) -> tuple:
@@ -471,14 +472,16 @@ class Evaluator:
         return v
 
 
-def find_counterexample(graph: Graph, ev: Evaluator, branch: Branch,
-                        buchi: Buchi) -> list[tuple[int, int]] | None:
-    """A lasso (list of (state index, action index) and the loop start) or None."""
+def find_counterexample(graph: Graph, ev: Evaluator, branch: Branch, buchi: Buchi
+                        ) -> tuple[list[tuple[int, int]], int, object] | None:
+    """A lasso (list of (state index, action index), the loop start, and the step that
+    closes the loop) or None."""
     # node labels: state atoms are checked on entering, action atoms on leaving
     state_labels = []
     action_labels = []
     for lab in buchi.labels:
-        sl, al = [], []
+        sl: list[tuple[int, bool]] = []
+        al: list[tuple[int, bool]] = []
         for kind, a in lab:
             (al if ev.atoms[a].action else sl).append((a, kind == "atom"))
         state_labels.append(sl)
@@ -715,8 +718,8 @@ def check_liveness(model: Model, *, timeout: float | None, progress, started: fl
                 return out
             if found is None:
                 continue
-            states, loop, last = found
-            states, loop = _squeeze(states, loop)
+            lasso, loop_start, _ = found
+            states, loop = _squeeze(lasso, loop_start)
             # the first state is initial; a stuttering step inside the loop is marked -3
             steps = [(-1 if k == 0 else (ai if ai >= 0 else -3), graph.states[i])
                      for k, (i, ai) in enumerate(states)]

@@ -52,6 +52,10 @@ TLC_PREINTERNED = ["TRUE", "BOOLEAN", "SUBSET", "UNION", "DOMAIN", "ENABLED", "U
 Value = Any
 
 
+def _not_compiled(E) -> None:
+    raise AssertionError("an action was run before the model compiled it")
+
+
 @dataclass
 class Action:
     """One of TLC's actions: a piece of the next-state relation with a name."""
@@ -61,7 +65,7 @@ class Action:
     params: dict[str, Value]
     node: Any
     scope: Scope
-    fn: Callable | None = None  # fn(E): sinks each successor into E[1].sink
+    fn: Callable = _not_compiled  # fn(E): sinks each successor into E[1].sink
 
 
 @dataclass
@@ -235,17 +239,18 @@ def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
     for a in cfg.constants:
         env = root
         if a.module is not None:
-            env = loader.envs.get(a.module)
-            if env is None:
+            scope_env = loader.envs.get(a.module)
+            if scope_env is None:
                 raise ConfigError(f"The configuration file refers to module {a.module}, which "
                                   "the spec does not use.", cfg.loc(a.name), file=cfg.file)
+            env = scope_env
         sym = _find(a.name, env, cfg)
         if sym is None:
             # TLC accepts (and ignores) assignments to names the spec does not declare
             continue
         if isinstance(sym, ImportedSym) and a.module is None:
             sym = sym.sym
-        if a.is_override:
+        if a.target is not None:  # Name <- Def
             target = root.table.get(a.target) or env.table.get(a.target)
             if target is None:
                 raise ConfigError(f"The definition {a.target} that the configuration file "
@@ -327,6 +332,7 @@ def _lookup_def(model: Model, name: str, what: str) -> tuple[Any, Scope, S.Loc]:
     ctx = comp.root_ctx
     if isinstance(sym, ImportedSym):
         outer = comp.ctx(sym.home, None)
+        assert sym.sym.home is not None, "built-ins are not imported"
         ctx = comp.ctx(sym.sym.home, comp.inst(sym.decl, sym.target, outer))
         sym = sym.sym
     over = comp.overrides.get(sym)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from conformance.tla import syntax as S
 from conformance.tla.builtins import NATIVE_EXTENDS, NATIVE_MODULES, Native
-from conformance.tla.errors import SemanticError
+from conformance.tla.errors import SemanticError, Unsupported
 from conformance.tla.parse import parse_file
 
 STDLIB = Path(__file__).parent / "stdlib"
@@ -34,9 +34,11 @@ BUILTIN_ARITY = {
 
 
 class Sym:
-    """Something a name can denote."""
+    """Something a name can denote. ``home`` is the module that declares it (None only for
+    the built-in operators, which belong to no module)."""
 
     __slots__ = ("name", "arity", "loc", "home")
+    home: ModuleEnv | None
     kind = "symbol"
 
     def __init__(self, name: str, arity: int, loc: S.Loc, home: ModuleEnv | None) -> None:
@@ -49,11 +51,13 @@ class Sym:
 
 class ConstSym(Sym):
     __slots__ = ()
+    home: ModuleEnv
     kind = "constant"
 
 
 class VarSym(Sym):
     __slots__ = ("index",)
+    home: ModuleEnv
     kind = "variable"
 
     def __init__(self, name, loc, home) -> None:
@@ -65,13 +69,18 @@ class DefSym(Sym):
     """``Op(params) == body``; ``native`` when the engine implements it in Python."""
 
     __slots__ = ("node", "native", "local", "recursive")
+    home: ModuleEnv
     kind = "definition"
 
-    def __init__(self, node: S.OpDef | None, home, native: Native | None = None,
+    def __init__(self, node: S.OpDef | None, home: ModuleEnv, native: Native | None = None,
                  name: str | None = None, arity: int | None = None,
                  recursive: bool = False) -> None:
-        super().__init__(name or node.name, arity if arity is not None else len(node.params),
-                         node.loc if node else S.NOLOC, home)
+        if node is None:  # a native of a standard module: no TLA+ text
+            assert native is not None and name is not None and arity is not None
+            super().__init__(name, arity, S.NOLOC, home)
+        else:
+            super().__init__(name or node.name, len(node.params) if arity is None else arity,
+                             node.loc, home)
         self.node = node
         self.native = native
         self.local = bool(node and node.local)
@@ -82,9 +91,10 @@ class InstSym(Sym):
     """A named instance ``M(p) == INSTANCE Mod WITH ...``."""
 
     __slots__ = ("node", "target")
+    home: ModuleEnv
     kind = "instance"
 
-    def __init__(self, node: S.InstanceDef, home, target: ModuleEnv) -> None:
+    def __init__(self, node: S.InstanceDef, home: ModuleEnv, target: ModuleEnv) -> None:
         super().__init__(node.name or "", len(node.params), node.loc, home)
         self.node = node
         self.target = target
@@ -99,12 +109,21 @@ class ImportedSym(Sym):
     """A definition brought in by an unnamed ``INSTANCE Mod WITH ...`` in ``home``."""
 
     __slots__ = ("sym", "decl", "target")
+    home: ModuleEnv
     kind = "imported"
 
-    def __init__(self, sym: Sym, decl: S.InstanceDef, home, target: ModuleEnv) -> None:
+    def __init__(self, sym: Sym, decl: S.InstanceDef, home: ModuleEnv, target: ModuleEnv) -> None:
         super().__init__(sym.name, sym.arity, sym.loc, home)
         self.sym, self.decl, self.target = sym, decl, target
 
+
+# Modules of tlaplus/CommunityModules that TLC finds on its class path and this engine does
+# not provide (those it does are in NATIVE_MODULES): a spec that extends one is a spec the
+# engine does not support, not a spec with a missing file.
+COMMUNITY_MODULES = frozenset({
+    "BagsExt", "CSV", "Combinatorics", "DifferentialEquations", "DyadicRationals", "Graphs",
+    "GraphViz", "HTML", "Json", "ShiViz", "SVG", "Statistics", "VectorClocks",
+})
 
 BUILTINS = {name: BuiltinSym(name, arity, S.NOLOC, None) for name, arity in
             BUILTIN_ARITY.items()}
@@ -204,6 +223,8 @@ class Loader:
             return self._build(modules[0], file=str(f), standard=True)
         if name in NATIVE_MODULES:
             return self._native(name, loc)
+        if name in COMMUNITY_MODULES:
+            raise Unsupported(f"the community module {name}", loc)
         raise SemanticError(f"Cannot find source file for module {name}.", loc,
                             hint="modules are looked up next to the spec and among the "
                                  "standard modules")
@@ -296,10 +317,10 @@ class Loader:
                 self._define(env, unit.name, isym, unit.loc, export=not unit.local)
             else:
                 self._check_substs(unit, target)
-                for name, sym in target.exports.items():
-                    if isinstance(sym, (ConstSym, VarSym)):
+                for name, exported in target.exports.items():
+                    if isinstance(exported, (ConstSym, VarSym)):
                         continue
-                    self._define(env, name, ImportedSym(sym, unit, env, target), unit.loc,
+                    self._define(env, name, ImportedSym(exported, unit, env, target), unit.loc,
                                  export=not unit.local)
         elif isinstance(unit, S.Assume):
             env.assumes.append((unit, env))

@@ -242,7 +242,7 @@ class _Converter:
             return [S.VarDecl(self.loc(c), self.text(c)) for c in _kids(n)
                     if c.type == "identifier"]
         if t == "constant_declaration":
-            out = []
+            out: list[S.ConstDecl | S.RecursiveDecl] = []
             for c in _kids(n):
                 if c.type == "identifier":
                     out.append(S.ConstDecl(self.loc(c), self.text(c), 0))

@@ -27,7 +27,7 @@ led elsewhere (with the nearest successor and a per-variable diff).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,7 +119,7 @@ class _Compiled:
     def __init__(self, name, params, fn, node, scope) -> None:
         self.name, self.params, self.fn = name, params, fn
         self.node, self.scope = node, scope
-        self.diag_fn = None
+        self.diag_fn: Callable | None = None  # compiled on the first failure to explain
         self.diag: Diagnosis | None = None
 
 
@@ -142,6 +142,9 @@ class StepModel:
                 raise UserError(f"a state of {self.model.module} has {len(self.variables)} "
                                 f"variables, not {len(s)}")
             return tuple(to_value(v) for v in s)
+        if not isinstance(s, Mapping):
+            raise UserError(f"a state of {self.model.module} is a mapping from variable names "
+                            f"to values, or a tuple in variable order; not {type(s).__name__}")
         missing = [v for v in self.variables if v not in s]
         if missing:
             raise UserError(f"the state lacks the variable{'s' if len(missing) > 1 else ''} "
@@ -266,22 +269,22 @@ class StepModel:
     def _why_disabled(self, c: _Compiled, s: tuple, params) -> Failure | None:
         if c.diag_fn is None:
             acomp = self.model.acomp
-            diag = Diagnosis()
+            fresh = Diagnosis()
             saved = acomp.diag
-            acomp.diag = diag
+            acomp.diag = fresh
             try:
                 c.diag_fn = acomp.next_action(c.node, c.scope, c.name)
             finally:
                 acomp.diag = saved
-            c.diag = diag
-        diag = c.diag
-        assert diag is not None
+            c.diag = fresh
+        diag, diag_fn = c.diag, c.diag_fn
+        assert diag is not None and diag_fn is not None
         diag.failures.clear()
         diag.depth = 0
         t = Partial([None] * len(self.variables))
         t.sink = lambda st: None
         try:
-            c.diag_fn(self._env(c, s, t, params))
+            diag_fn(self._env(c, s, t, params))
         except EvalError:
             pass
         best = diag.best()

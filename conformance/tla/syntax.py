@@ -23,7 +23,7 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Union, dataclass_transform
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +56,7 @@ def subnodes(node):
             yield v
 
 
+@dataclass_transform(frozen_default=True)
 def _node(cls):
     return dataclass(frozen=True, slots=True, eq=False)(cls)
 

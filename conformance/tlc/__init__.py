@@ -7,8 +7,10 @@
 * ``report.py`` - gather the messages of a run and decide its outcome;
 * ``printed.py`` - read the TLA+ values TLC prints;
 * ``counterexample.py`` - import counterexamples from printed states, trace.tla, trace.json;
-* ``cfg.py`` - the few facts read from a .cfg (constant values, where a name is);
 * ``runner.py`` - run TLC as a subprocess and build the CheckResult.
+
+A model's .cfg is read (for the constants a trace header records, and the line of a name
+TLC complains about) by the engine's parser, :mod:`conformance.tla.cfg`.
 """
 
 from conformance.tlc.runner import run_tlc

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from conformance.errors import Position
 from conformance.result import Outcome, Progress
-from conformance.tlc import cfg as cfgfile
+from conformance.tla import cfg as cfgfile
 from conformance.tlc.stream import ERROR, STATE, TLC_BUG, WARNING, Message
 
 # --------------------------------------------------------------------------- codes

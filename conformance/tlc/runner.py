@@ -23,7 +23,8 @@ from typing import Any
 
 from conformance.errors import Position, UserError
 from conformance.result import CheckResult, Progress
-from conformance.tlc import cfg as cfgfile
+from conformance.tla import cfg as cfgfile
+from conformance.tla.errors import ConfigError
 from conformance.tlc import counterexample as cex
 from conformance.tlc.report import Report, Sources, verdict
 from conformance.tlc.stream import MessageReader
@@ -204,8 +205,9 @@ def import_counterexample(report: Report, *, spec: Path, config: Path | None,
     constants = {}
     if config is not None:
         try:
-            constants = cfgfile.constant_values(config.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
+            constants = cfgfile.constant_values(config.read_text(encoding="utf-8"),
+                                                str(config))
+        except (OSError, UnicodeDecodeError, ConfigError):  # TLC has said what is wrong
             constants = {}
     common: dict[str, Any] = dict(spec=spec.stem, model=config.name if config else None,
                                   spec_dir=spec.parent, tool_version=report.tool_version,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conformance.tla.cfg import parse_config_text
+from conformance.tla.cfg import constant_values, parse_config_text, strip_comments
 from conformance.tla.errors import ConfigError
 from conformance.values import FSet, ModelValue
 
@@ -62,3 +62,25 @@ def test_error_positions_name_the_file_and_line():
     with pytest.raises(ConfigError) as info:
         parse_config_text("INIT Init\nNEXT Next\nINVARIANT\n  Inv !\n", "M.cfg")
     assert info.value.positions[0].line == 4
+
+
+def test_an_unclosed_comment_is_reported_where_it_opens():
+    with pytest.raises(ConfigError) as info:
+        parse_config_text('INIT Init\nNEXT Next \\* "(*"\n  (* open (* nested *)\n', "M.cfg")
+    assert (info.value.positions[0].line, info.value.positions[0].column) == (3, 3)
+
+
+def test_comments_are_blanked_in_place_and_strings_keep_their_marks():
+    text = 'A (* x\n(* y *) *) B \\* c\nC = "(* \\" *)"\n'
+    out = strip_comments(text)
+    assert out.splitlines() == ["A     ", "           B     ", 'C = "(* \\" *)"']
+    assert len(out) == len(text)
+    cfg = parse_config_text("CONSTANT S = \"a (* b\" \\* c\nINIT I\n")
+    assert cfg.constants[0].value == "a (* b" and cfg.init == "I"
+
+
+def test_constant_values_are_the_spec_constants_assigned_values():
+    text = "CONSTANTS N = 3 Op <- Def K = [Mod] k1 Procs = {p1}\nINIT Init\n"
+    assert constant_values(text) == {"N": 3, "Procs": FSet({ModelValue("p1")})}
+    with pytest.raises(ConfigError):
+        constant_values("CONSTANT N = \n")

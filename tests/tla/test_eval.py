@@ -132,3 +132,38 @@ def test_unknown_names_and_wrong_arity_are_semantic_errors(tla):
         tla("Nope + 1")
     with pytest.raises((SemanticError, UserError)):
         tla("Len(1, 2)")
+
+
+def test_rules_defined_inside_an_operator_keep_their_own_variables(tla):
+    """A LET inside an operator with parameters defines a closed set filter, function over
+    an infinite set or recursive function: evaluated once, ahead of time, it must still bind
+    its variable in its own slot when the rule is applied later (it read the slot of the
+    operator's parameter, or past the end of the environment)."""
+    defs = ("Near(p) == LET ds == {d \\in {-1, 0, 1} \\X {-1, 0, 1} : d /= <<0, 0>>}\n"
+            "           IN {<<p + a, b>> : <<a, b>> \\in ds}\n"
+            "Big(k) == LET big == {n \\in Nat : n > 2} IN k \\in big\n"
+            "Sq(k) == LET sq == [n \\in Nat |-> n * n] IN sq[k]\n"
+            "Fact(k) == LET f[n \\in Nat] == IF n = 0 THEN 1 ELSE n * f[n - 1] IN f[k]\n")
+    assert tla("Cardinality(Near(5))", defs) == 8
+    assert tla("<<6, 1>> \\in Near(5) /\\ <<5, 0>> \\notin Near(5)", defs) is True
+    assert tla("<<Big(7), Big(1)>>", defs) == Tup((True, False))
+    assert tla("<<Sq(4), Fact(5)>>", defs) == Tup((16, 120))
+    assert tla("{Cardinality(Near(p)) : p \\in 1..3}", defs) == FSet({8})
+
+
+def test_remembered_operators_tell_false_from_zero(tla):
+    """An operator of its arguments that iterates is remembered by argument; Python's
+    FALSE = 0 and TRUE = 1 must not make [n |-> FALSE] and [n |-> 0] one argument (a
+    refinement mapping applied to a boolean and to an integer variable read the other's
+    values). Python compares FALSE and 0 equal, so the kinds are what is checked."""
+    defs = ("Vals(f) == {f[k] : k \\in DOMAIN f}\n"
+            "Pick(f, g) == {g[k] : k \\in DOMAIN f}\n")
+
+    def kinds(v):
+        return [type(x).__name__ for part in v for x in part.ordered()]
+    assert kinds(tla("<<Vals([n \\in {1, 2} |-> FALSE]), Vals([n \\in {1, 2} |-> 0])>>",
+                     defs)) == ["bool", "int"]
+    nested = tla("<<Vals(<<{TRUE}>>), Vals(<<{1}>>)>>", defs)  # sets inside
+    assert [type(x).__name__ for part in nested for inner in part.ordered()
+            for x in inner.ordered()] == ["bool", "int"]
+    assert kinds(tla("<<Pick(<<1>>, <<TRUE>>), Pick(<<1>>, <<1>>)>>", defs)) == ["bool", "int"]

@@ -169,3 +169,59 @@ def test_unassigned_primed_variable_read_is_an_evaluation_error(tla):
     model = load(path, path.with_suffix(".cfg"))
     with pytest.raises(EvalError, match="used before it is assigned"):
         model.successors((0,), model.actions[0], lambda t: None)
+
+
+def test_a_community_module_is_unsupported_and_a_missing_module_an_error(tmp_path):
+    for name, extends in (("UsesJson", "Json"), ("UsesNothing", "NoSuchModule")):
+        (tmp_path / f"{name}.tla").write_text(
+            f"---- MODULE {name} ----\nEXTENDS Naturals, {extends}\nVARIABLE x\n"
+            "Init == x = 0\nNext == x' = x\n====\n")
+        (tmp_path / f"{name}.cfg").write_text("INIT Init\nNEXT Next\n")
+    json = check_model(tmp_path / "UsesJson.tla")
+    assert json.outcome is Outcome.SEMANTIC_ERROR
+    assert "unsupported: the community module Json" in json.warnings
+    assert json.positions[0].line == 2
+    missing = check_model(tmp_path / "UsesNothing.tla")
+    assert missing.outcome is Outcome.SEMANTIC_ERROR and not missing.warnings
+    assert "Cannot find source file for module NoSuchModule" in missing.message
+
+
+_PARITY = """---- MODULE Parity ----
+EXTENDS Naturals
+VARIABLE b
+Init == b \\in {0, 1}
+Bit == b \\in {0, 1}
+Flip == b' = 1 - b
+Spec == Init /\\ [][Flip]_b
+====
+"""
+_COUNTER = """---- MODULE Counter ----
+EXTENDS Naturals
+CONSTANT Mod
+VARIABLE x, y
+P == INSTANCE Parity WITH b <- (x + y) % Mod
+Init == x \\in 0..2 /\\ y = 0 /\\ P!Init
+Next == \\/ x < 6 /\\ x' = x + 1 /\\ y' = y
+        \\/ y < 2 /\\ y' = y + 1 /\\ x' = x
+Refines == P!Spec
+AlwaysBit == P!Bit
+====
+"""
+
+
+@pytest.mark.parametrize("mod, outcome, generated, distinct, depth", [
+    (2, Outcome.HOLDS, 35, 21, 7), (4, Outcome.PROPERTY_VIOLATED, 5, 4, 2)])
+def test_a_refinement_mapping_is_read_in_each_state_it_is_evaluated_in(
+        tmp_path, mod, outcome, generated, distinct, depth):
+    """The engine remembers a substituted state function for the last state; the initial
+    states (built in place) and each step's two states must each see their own value."""
+    (tmp_path / "Parity.tla").write_text(_PARITY)
+    (tmp_path / "Counter.tla").write_text(_COUNTER)
+    (tmp_path / "Counter.cfg").write_text(
+        f"CONSTANT Mod = {mod}\nINIT Init\nNEXT Next\nPROPERTY Refines\nCHECK_DEADLOCK FALSE\n"
+        + ("INVARIANT AlwaysBit\n" if mod == 2 else ""))
+    r = check_model(tmp_path / "Counter.tla")
+    assert r.outcome is outcome
+    assert (r.states_generated, r.distinct_states, r.depth) == (generated, distinct, depth)
+    if outcome is Outcome.PROPERTY_VIOLATED:
+        assert len(r.counterexample.steps) == 2
