@@ -225,8 +225,8 @@ class Validator:
             target: list[Value] | None = None
             if kind == LED_ELSEWHERE:
                 target = [None] * len(self.engine.variables)
-                for k, value, partial in known:
-                    if not partial:
+                for k, value, given_in_part in known:
+                    if not given_in_part:
                         target[k] = value
             try:
                 c = self.engine.explain(befores[0], step.action, step.params or {}, target)

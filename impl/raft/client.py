@@ -36,7 +36,7 @@ class _Conn:
                 if kind != frames.CLIENT_REPLY:
                     raise frames.FrameError(f"a server sent a frame of kind {kind} to a client")
                 reply = frames.parse_json(payload)
-                fut = self.waiting.pop(reply.get("id"), None)
+                fut = self.waiting.pop(reply["id"], None) if "id" in reply else None
                 if fut is not None and not fut.done():
                     fut.set_result(reply)
         except Exception as e:
