@@ -139,23 +139,13 @@ def use_fake_tlc(monkeypatch, tmp_path: Path, *, dumps: bool = True) -> Path:
 
 
 def real_toolchain():
-    """The real TLC and a Java to run it, for live tests; None where there is none."""
+    """The real TLC and a Java to run it, found as the bridge finds them (TLA2TOOLS_JAR, or
+    the jar `conform tlc install` put in the user cache), for live tests; None where there
+    is none, and those tests skip."""
     from conformance.errors import UserError
     from conformance.tlc.toolchain import find_toolchain
 
-    saved = os.environ.get("TLA2TOOLS_JAR")
-    for candidate in (saved, "/work/tlc/tla2tools.jar", None):
-        try:
-            if candidate:
-                os.environ["TLA2TOOLS_JAR"] = candidate
-            elif saved is None:
-                os.environ.pop("TLA2TOOLS_JAR", None)
-            return find_toolchain()
-        except UserError:
-            continue
-        finally:
-            if saved is None:
-                os.environ.pop("TLA2TOOLS_JAR", None)
-            else:
-                os.environ["TLA2TOOLS_JAR"] = saved
-    return None
+    try:
+        return find_toolchain()
+    except UserError:
+        return None

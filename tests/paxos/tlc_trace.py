@@ -10,7 +10,6 @@ reported with the step number.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -24,9 +23,12 @@ from conformance.values import to_tla
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def find_jar() -> str | None:
-    jar = os.environ.get("TLA2TOOLS_JAR", "/work/tlc/tla2tools.jar")
-    return jar if Path(jar).exists() and shutil.which("java") else None
+def find_tlc() -> list[str] | None:
+    """The start of a TLC command line (the bridge's own discovery), or None."""
+    from tlc_support import real_toolchain
+
+    tools = real_toolchain()
+    return tools.command() if tools else None
 
 
 def _call(step: Step, params: Mapping[str, Sequence[str]]) -> str:
@@ -41,8 +43,8 @@ def check(spec: str, steps: list[Step], params: Mapping[str, Sequence[str]],
           constants: Mapping[str, str], model_values: Sequence[str]) -> tuple[bool, str]:
     """``constants``: the spec's constants as TLC config text; ``model_values``: every model
     value the trace names."""
-    jar = find_jar()
-    assert jar is not None
+    tlc = find_tlc()
+    assert tlc is not None
     variables = sorted(steps[0].state)
     states = ",\n  ".join(
         "[" + ", ".join(f"{v} |-> {to_tla(s.state[v])}" for v in variables) + "]"
@@ -72,8 +74,7 @@ TNext == \\/ k < {len(steps) - 1} /\\ Act /\\ MatchesNext(k + 2) /\\ k' = k + 1
         shutil.copy(ROOT / "specs" / f"{spec}.tla", d)
         Path(d, f"{spec}Trace.tla").write_text(mod)
         Path(d, f"{spec}Trace.cfg").write_text(f"CONSTANTS\n    {consts}\nINIT TInit\nNEXT TNext\n")
-        out = subprocess.run(["java", "-XX:+UseParallelGC", "-cp", jar, "tlc2.TLC",
-                              "-workers", "1", "-nowarning",
+        out = subprocess.run([*tlc, "-workers", "1", "-nowarning",
                               "-metadir", str(Path(d, "meta")), f"{spec}Trace"],
                              cwd=d, capture_output=True, text=True, timeout=600)
         text = out.stdout + out.stderr

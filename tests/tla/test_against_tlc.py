@@ -1,25 +1,24 @@
 """The engine and the real TLC agree on the test specs (needs a tla2tools.jar and Java)."""
 
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from tlc_support import real_toolchain
 
 from conformance.tla import check_model
 
 pytestmark = pytest.mark.tlc
 
-JAR = Path(os.environ.get("TLA2TOOLS_JAR", "/work/tlc/tla2tools.jar"))
+TOOLS = real_toolchain()
 MODELS = [("Branching", "Branching"), ("Sym", "Sym"), ("Sym", "SymNone"), ("Inst", "Inst"),
           ("Vote", "Vote"), ("Fair", "Fair_Stays_FullSpec"), ("Fair", "Fair_Always0_FullSpec")]
 
 
 def tlc(directory: Path, spec: str, cfg: str) -> dict:
-    proc = subprocess.run(["java", "-XX:+UseParallelGC", "-cp", str(JAR), "tlc2.TLC",
-                           "-workers", "1", "-config", f"{cfg}.cfg", spec],
+    assert TOOLS is not None
+    proc = subprocess.run([*TOOLS.command(), "-workers", "1", "-config", f"{cfg}.cfg", spec],
                           cwd=directory, capture_output=True, text=True, timeout=300)
     m = re.search(r"(\d+) states generated, (\d+) distinct states found", proc.stdout)
     d = re.search(r"depth of the complete state graph search is (\d+)", proc.stdout)
@@ -28,8 +27,7 @@ def tlc(directory: Path, spec: str, cfg: str) -> dict:
             "distinct": int(m.group(2)), "depth": int(d.group(1))}
 
 
-@pytest.mark.skipif(not JAR.is_file() or shutil.which("java") is None,
-                    reason="no tla2tools.jar or no java")
+@pytest.mark.skipif(TOOLS is None, reason="TLC not found (conform tlc where)")
 @pytest.mark.parametrize("spec, cfg", MODELS)
 def test_engine_agrees_with_tlc(specdir, spec, cfg):
     want = tlc(specdir, spec, cfg)
