@@ -17,7 +17,7 @@ from tests.paxos.walk import random_walk
 
 pytestmark = [
     pytest.mark.tlc,
-    pytest.mark.skipif(tlc_trace.find_jar() is None, reason="no tla2tools.jar or java"),
+    pytest.mark.skipif(tlc_trace.find_tlc() is None, reason="TLC not found (conform tlc where)"),
 ]
 
 BOUNDS_SINGLE = {"MaxBallot": "0", "MaxInFlight": "0", "MaxCopies": "0", "Faults": "{}"}

@@ -1,16 +1,16 @@
 """Check a simulated Paxos or Multi-Paxos trace against its spec with the real TLC.
 
-A stop-gap until the project's own validator (issue 6) covers these protocols: it writes a
-module that EXTENDS the spec, whose behaviour is forced to follow the trace — step k must be
-the named action with the named parameters and must lead to the recorded values of every
-mapped variable (the ghost variables are left to the spec, which determines them) — and runs
-TLC on it. A step the spec does not allow leaves TLC without a successor: a deadlock,
-reported with the step number.
+Written before the pipeline's own TLC validator (conformance.validate.tlc) and kept as an
+independent second opinion on random walks: it writes a module that EXTENDS the spec, whose
+behaviour is forced to follow the trace — step k must be the named action with the named
+parameters and must lead to the recorded values of every mapped variable (the ghost
+variables are left to the spec, which determines them) — and runs TLC on it. A step the
+spec does not allow leaves TLC without a successor: a deadlock, reported with the step
+number.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -24,9 +24,16 @@ from conformance.values import to_tla
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def find_jar() -> str | None:
-    jar = os.environ.get("TLA2TOOLS_JAR", "/work/tlc/tla2tools.jar")
-    return jar if Path(jar).exists() and shutil.which("java") else None
+def find_tlc() -> list[str] | None:
+    """The start of a TLC command line, found as ``conform tlc where`` finds it (so CI's
+    ``conform tlc install`` counts, and a jar elsewhere needs ``TLA2TOOLS_JAR``), or None."""
+    from conformance.errors import UserError
+    from conformance.tlc.toolchain import find_toolchain
+
+    try:
+        return find_toolchain().command()
+    except UserError:
+        return None
 
 
 def _call(step: Step, params: Mapping[str, Sequence[str]]) -> str:
@@ -41,8 +48,8 @@ def check(spec: str, steps: list[Step], params: Mapping[str, Sequence[str]],
           constants: Mapping[str, str], model_values: Sequence[str]) -> tuple[bool, str]:
     """``constants``: the spec's constants as TLC config text; ``model_values``: every model
     value the trace names."""
-    jar = find_jar()
-    assert jar is not None
+    tlc = find_tlc()
+    assert tlc is not None
     variables = sorted(steps[0].state)
     states = ",\n  ".join(
         "[" + ", ".join(f"{v} |-> {to_tla(s.state[v])}" for v in variables) + "]"
@@ -72,8 +79,7 @@ TNext == \\/ k < {len(steps) - 1} /\\ Act /\\ MatchesNext(k + 2) /\\ k' = k + 1
         shutil.copy(ROOT / "specs" / f"{spec}.tla", d)
         Path(d, f"{spec}Trace.tla").write_text(mod)
         Path(d, f"{spec}Trace.cfg").write_text(f"CONSTANTS\n    {consts}\nINIT TInit\nNEXT TNext\n")
-        out = subprocess.run(["java", "-XX:+UseParallelGC", "-cp", jar, "tlc2.TLC",
-                              "-workers", "1", "-nowarning",
+        out = subprocess.run([*tlc, "-workers", "1", "-nowarning",
                               "-metadir", str(Path(d, "meta")), f"{spec}Trace"],
                              cwd=d, capture_output=True, text=True, timeout=600)
         text = out.stdout + out.stderr
