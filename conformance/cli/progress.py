@@ -90,11 +90,15 @@ def summary_table(results: list[CampaignResult]) -> Table:
 
 def bug_table(results: list[CampaignResult], docs: dict[str, str]) -> Table:
     """The planted-bug catalog: each bug, how soon it was found, how small it shrank."""
-    table = Table(title="planted bugs")
+    table = Table(title="planted bugs", caption="found at: the example that first "
+                  "diverged, and the seconds until then; events and decisions: of the shrunk "
+                  "trace and its schedule; shrinking: seconds spent making it small")
     for col, justify in [("bug", "left"), ("what it breaks", "left"), ("found", "left"),
-                         ("examples until found", "right"), ("seconds", "right"),
-                         ("events in shrunk trace", "right"), ("divergence", "left")]:
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+                         ("found at", "right"), ("seconds", "right"), ("events", "right"),
+                         ("decisions", "right"), ("shrinking", "right"),
+                         ("divergence", "left")]:
+        table.add_column(col, justify=justify,  # type: ignore[arg-type]
+                         no_wrap=col == "bug")
     for r in results:
         bug = ",".join(r.bugs)
         p = r.progress
@@ -103,6 +107,8 @@ def bug_table(results: list[CampaignResult], docs: dict[str, str]) -> Table:
                       "" if p.found_at_example is None else str(p.found_at_example),
                       "" if p.found_after is None else f"{p.found_after:.1f}",
                       "" if r.shrunk_events is None else str(r.shrunk_events),
+                      "" if r.shrunk_decisions is None else str(r.shrunk_decisions),
+                      "" if p.found_after is None else f"{r.seconds - p.found_after:.1f}",
                       "" if r.divergence is None else
                       f"{r.divergence.action}: {r.divergence.kind}")
     return table

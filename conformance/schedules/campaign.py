@@ -203,8 +203,6 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
                                                "hypothesis": hypothesis.__version__})
     finally:
         hypothesis_engine.MAX_SHRINKING_SECONDS = saved_budget
-    result.seconds = progress.seconds
-    result.cpu_seconds = progress.cpu_seconds
     if last_failure:
         ex = _final_run(protocol, profile, bugs, last_failure[0], progress)
         result.divergence = ex.divergence
@@ -215,6 +213,9 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
             ex, save_dir, origin={"profile": profile.name, "seed": seed,
                                   "hypothesis": hypothesis.__version__,
                                   "found_at_example": progress.found_at_example})
+    # the whole campaign, shrinking and the final deletion pass included
+    result.seconds = progress.seconds
+    result.cpu_seconds = progress.cpu_seconds
     return result
 
 

@@ -25,7 +25,7 @@ from conformance.errors import Position
 from conformance.tlc.printed import ValueSyntaxError, parse_state, parse_value
 from conformance.tlc.report import PrintedState, module_file
 from conformance.trace.schema import INIT, Step, Trace, TraceHeader
-from conformance.values import Fn, FSet, ModelValue, Tup, make_fn, to_tla
+from conformance.values import Fn, FSet, ModelValue, Tup, make_fn
 
 __all__ = ["CounterexampleError", "from_printed", "from_dump_tla", "from_dump_json",
            "disagreements", "json_disagreements", "parse_action"]
@@ -342,12 +342,20 @@ def disagreements(a: Trace, b: Trace) -> list[str]:
     return out
 
 
-def _json_key(k: Any) -> str:
-    if type(k) is str:
-        return k
-    if type(k) is ModelValue:
-        return str(k)  # its name
-    return to_tla(k)
+def _json_keys(data: dict) -> dict[Any, Any]:
+    """The JSON dump's object keys as values. TLC writes a string key as the bare string, a
+    model value as its name, and any other key as ``Value.toString`` prints it; that text
+    is not canonical (a record's fields come in the order TLC interned their names, not
+    sorted), so the keys are compared as values, not as text. A bare name reads as a model
+    value, so a string key is looked up by its text as well."""
+    keys: dict[Any, Any] = {}
+    for text, v in data.items():
+        keys[text] = v
+        try:
+            keys.setdefault(parse_value(text), v)
+        except ValueSyntaxError:
+            pass
+    return keys
 
 
 def json_matches(exact: Any, data: Any) -> bool:
@@ -375,8 +383,8 @@ def json_matches(exact: Any, data: Any) -> bool:
     if t is Fn:
         if not isinstance(data, dict) or len(data) != len(exact.map):
             return False
-        return all(_json_key(k) in data and json_matches(v, data[_json_key(k)])
-                   for k, v in exact.map.items())
+        keys = _json_keys(data)
+        return all(k in keys and json_matches(v, keys[k]) for k, v in exact.map.items())
     return False
 
 

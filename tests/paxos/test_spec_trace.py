@@ -7,6 +7,8 @@ import random
 
 import pytest
 
+from conformance.trace import Step
+from conformance.values import Fn
 from impl.paxos.bugs import NO_BUGS, Bugs
 from impl.paxos.multi import abstraction as multi_abstraction
 from impl.paxos.multi.simulation import make as make_multi
@@ -66,3 +68,22 @@ def test_longer_random_runs_follow_the_specs(seed):
 def test_a_planted_bug_is_a_divergence_for_tlc_too():
     ok, report = run_multi(7, 150, Bugs.only("reuse_ballots"))
     assert not ok and "diverged at step" in report and "Prepare" in report
+
+
+def test_a_tampered_message_bag_is_a_divergence_at_its_step():
+    """The trace module writes each state as its change from the one before; a wrong count
+    in the bag must still be caught at the step that claims it."""
+    sim = make_multi(3, seed=1, election_ticks=3, heartbeat_ticks=1, resend_batch=2)
+    events = random_walk(sim, random.Random(1), 40)
+    k = next(i for i, e in enumerate(events) if i > 5 and len(e.state["msgs"].map) > 1)
+    msgs = events[k].state["msgs"]
+    key = next(iter(msgs.map))
+    tampered = Step(events[k].index, events[k].action,
+                    {**events[k].state, "msgs": Fn({**msgs.map, key: msgs.map[key] + 1})},
+                    params=events[k].params, node=events[k].node)
+    consts = {"Server": "{s1, s2, s3}", "Value": "{v1, v2}", "NoOp": "NoOp", "Nil": "Nil",
+              "Bug": '"None"', **BOUNDS_MULTI}
+    ok, report = tlc_trace.check("MultiPaxos", events[:k] + [tampered] + events[k + 1:],
+                                 multi_abstraction.PARAMS, consts,
+                                 ["s1", "s2", "s3", "v1", "v2", "NoOp", "Nil"])
+    assert not ok and f"diverged at step {k}:" in report, report[-2000:]
