@@ -307,6 +307,21 @@ class ActionCompiler:
 
     def a_Or(self, n: S.Or, scope, k, mode):
         branches = [self.act(item, scope, k, mode) for item in n.items]
+        diag = self.diag
+        if diag is not None:
+            loc = n.loc
+
+            def ddisj(E):
+                start, depth = len(diag.failures), diag.depth
+                for br in branches:
+                    br(E)
+                added = diag.failures[start:]
+                if len(added) > 1 and all(f[0] == depth for f in added):
+                    # every disjunct was false where it stood: what was false is the
+                    # disjunction, not whichever of its disjuncts came first
+                    del diag.failures[start:]
+                    diag.fail(loc, "false")
+            return self._located(ddisj, n.loc)
         if len(branches) == 2:
             a, b = branches
 

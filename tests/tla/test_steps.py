@@ -91,3 +91,17 @@ def test_python_values_are_accepted_as_tla_values(vote):
     as_python = {"term": {s1: 1, s2: 0}, "votedFor": {s1: s1, s2: Nil},
                  "msgs": {record(type="req", **{"from": s1}, term=1)}}
     assert vote.check_step(s, "Timeout", {"i": s1}, as_python).ok
+
+
+def test_a_false_disjunction_is_named_whole_not_by_its_first_disjunct(tla):
+    path = tla.spec("VARIABLE x\nInit == x = 0\nFree(v) == v = 7 \\/ v > 3\n"
+                    "Step == /\\ x < 5\n        /\\ Free(x)\n        /\\ x' = x + 1\n"
+                    "Deeper == \\/ x = 9 /\\ x' = 1\n          \\/ x' = x + 1 /\\ x' > 2\n"
+                    "Next == Step \\/ Deeper\n", cfg="INIT Init\nNEXT Next\n")
+    m = load_model(path)
+    (s,) = m.initial_states()
+    r = m.check_step(s, "Step", {}, {"x": 1})
+    assert not r.enabled and r.failure.text == "v = 7 \\/ v > 3"
+    # a disjunct that got further than the others is still the better explanation
+    r = m.check_step(s, "Deeper", {}, {"x": 1})
+    assert not r.enabled and r.failure.text == "x' > 2"
