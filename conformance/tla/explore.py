@@ -9,8 +9,9 @@ against the action properties in any case; a state with no successor at all is a
 The search stops at the first violation, so the counts then are TLC's counts at that moment.
 
 Seen states are kept exactly (a dict keyed by the state, or by its canonical form under
-SYMMETRY or VIEW), each with the state it was reached from and the action, which gives the
-shortest counterexample directly.
+SYMMETRY or VIEW, paired with its typed hash so that a variable holding FALSE is not the
+state where it holds 0, as Python's equality would have it), each with the state it was
+reached from and the action, which gives the shortest counterexample directly.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from conformance.result import Progress
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import LazyFn, LazySet
 from conformance.tla.model import Model
-from conformance.values import Fn, FSet, ModelValue, Tup
+from conformance.values import Fn, FSet, ModelValue, Tup, typed_hash, typed_key
 
 Value = Any
 
@@ -79,7 +80,8 @@ class Permuter:
         if t is ModelValue:
             return self.perm.get(v, v)
         cache = self.cache
-        hit = cache.get(v)
+        key = typed_key(v)  # [a |-> FALSE] is not [a |-> 0], whatever Python says
+        hit = cache.get(key)
         if hit is not None:
             return hit
         if t is FSet:
@@ -94,7 +96,7 @@ class Permuter:
             out = v
         if len(cache) >= self.limit:
             cache.clear()
-        cache[v] = out
+        cache[key] = out
         return out
 
 
@@ -130,7 +132,7 @@ class Explorer:
         view = model.view
         perms = model.symmetry
         if view is None and not perms:
-            return lambda s: s
+            return typed_key
         vfn = view.fn if view is not None else None
 
         def viewed(s):
@@ -139,7 +141,7 @@ class Explorer:
             v = vfn((s, None))
             return v.materialize() if isinstance(v, (LazySet, LazyFn)) else v
         if not perms:
-            return viewed
+            return lambda s: typed_key(viewed(s))
 
         permuters = [Permuter(p) for p in perms]
         # the same state is often generated again (about half of the successors of
@@ -147,17 +149,18 @@ class Explorer:
         memo: dict = {}
 
         def canonical(s):
-            best = memo.get(s)
+            sk = typed_key(s)
+            best = memo.get(sk)
             if best is not None:
                 return best
             best = viewed(s)
-            best_h = hash(best)
+            best_h = typed_hash(best)
             for pm in permuters:
                 cand = viewed(tuple(map(pm, s)))
-                h = hash(cand)
+                h = typed_hash(cand)
                 if h < best_h:
                     best, best_h = cand, h
-            memo[s] = best
+            best = memo[sk] = (best, best_h)
             return best
         return canonical
 
