@@ -293,34 +293,40 @@ _TRUE_HASH = hash(("TLA+ boolean", True))
 _FALSE_HASH = hash(("TLA+ boolean", False))
 
 
+_PLAIN = frozenset((int, str, ModelValue))  # types whose Python hash is already typed
+
+
 def typed_hash(v: Value) -> int:
     """A hash of ``v`` in which a boolean never hashes like the integer Python equates it with.
 
     Cached on sets and functions, as their hashes are, so a state that shares most of its
     values with its parent costs a few lookups; tuples (and the state itself) are combined
-    afresh, from their elements' cached hashes."""
+    afresh, from their elements' cached hashes. Integers, strings and model values stand for
+    themselves inside a container, without a call per element."""
     t = type(v)
-    if t is int or t is str or t is ModelValue:
+    if t in _PLAIN:
         return hash(v)
     if t is bool:
         return _TRUE_HASH if v else _FALSE_HASH
+    P = _PLAIN
     if t is Fn:
         try:
             return v._thash
         except AttributeError:
-            h = v._thash = hash(frozenset([(typed_hash(k), typed_hash(x))
-                                           for k, x in v.map.items()]))
+            h = v._thash = hash(frozenset([
+                (k if type(k) in P else typed_hash(k), x if type(x) in P else typed_hash(x))
+                for k, x in v.map.items()]))
             return h
     if t is FSet:
         try:
             return v._thash
         except AttributeError:
-            h = v._thash = hash(frozenset(map(typed_hash, v)))
+            h = v._thash = hash(frozenset([x if type(x) in P else typed_hash(x) for x in v]))
             return h
     if isinstance(v, tuple):  # Tup, and a state: a tuple of the variables' values
-        return hash(tuple(map(typed_hash, v)))
+        return hash(tuple([x if type(x) in P else typed_hash(x) for x in v]))
     if isinstance(v, frozenset):
-        return hash(frozenset(map(typed_hash, v)))
+        return hash(frozenset([x if type(x) in P else typed_hash(x) for x in v]))
     m = getattr(v, "materialize", None)
     if m is not None:
         return typed_hash(m())

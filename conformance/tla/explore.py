@@ -63,7 +63,11 @@ class Permuter:
 
     States share most of their values with their neighbours (a message set grows by one
     message, one node's record changes), so remembering the image of every value seen
-    makes symmetry reduction cost a lookup for most of a state.
+    makes symmetry reduction cost a lookup for most of a state. The memory is keyed by the
+    value's identity (the entry keeps the value alive, so its id is not reused while it is
+    there): an int hashes and compares at C speed, where a key by equality would hash and
+    compare records and would, by Python's equality, give [a |-> FALSE] the image of
+    [a |-> 0].
     """
 
     __slots__ = ("perm", "cache", "limit")
@@ -80,10 +84,10 @@ class Permuter:
         if t is ModelValue:
             return self.perm.get(v, v)
         cache = self.cache
-        key = typed_key(v)  # [a |-> FALSE] is not [a |-> 0], whatever Python says
+        key = id(v)
         hit = cache.get(key)
-        if hit is not None:
-            return hit
+        if hit is not None and hit[0] is v:
+            return hit[1]
         if t is FSet:
             out: Value = FSet([self(x) for x in v])
         elif t is Tup:
@@ -96,7 +100,7 @@ class Permuter:
             out = v
         if len(cache) >= self.limit:
             cache.clear()
-        cache[key] = out
+        cache[key] = (v, out)
         return out
 
 
