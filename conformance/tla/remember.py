@@ -114,32 +114,30 @@ class Remembered:
     """``fn(E)`` for a check, remembered by the values of the variables it reads.
 
     ``E`` is ``(state, next state or None)``. ``limit`` bounds the memory (it starts afresh
-    when full); after ``trial`` calls, a memory that answered fewer than one call in
-    ``1 / min_hit_rate``, or whose evaluations took less than ``min_cost`` seconds on
-    average (a lookup costs a few microseconds), is dropped for good."""
+    when full). The first ``trial`` calls are timed: then a memory whose hits saved less
+    evaluation than its lookups cost is dropped for good."""
 
-    __slots__ = ("fn", "memo", "now", "nxt", "one", "off", "calls", "hits", "cost", "limit",
-                 "trial", "min_hits", "min_cost")
+    __slots__ = ("fn", "memo", "now", "nxt", "one", "off", "calls", "hits", "cost", "lookup",
+                 "limit", "trial")
 
-    def __init__(self, fn: Callable, *, limit: int = 200_000, trial: int = 1_000,
-                 min_hit_rate: float = 0.25, min_cost: float = 15e-6) -> None:
+    def __init__(self, fn: Callable, *, limit: int = 200_000, trial: int = 1_000) -> None:
         self.fn = fn
         self.memo: dict = {}
         self.now: tuple[int, ...] = ()  # variables read in the state
         self.nxt: tuple[int, ...] = ()  # variables read in the next state (primed)
         self.one = -1  # the one variable read, when it is one (of the state)
-        self.cost = 0.0  # seconds spent evaluating, on misses
-        self.min_cost = min_cost  # a miss that costs less is not worth remembering
+        self.cost = 0.0  # seconds spent evaluating on misses, during the trial
+        self.lookup = 0.0  # seconds spent looking up, during the trial
         self.off = False
         self.calls = 0
         self.hits = 0
         self.limit = limit
         self.trial = trial
-        self.min_hits = int(trial * min_hit_rate)
 
     def __call__(self, E):
         if self.off:
             return self.fn(E)
+        started = perf_counter()
         s, t = E[0], E[1]
         if self.one >= 0:  # the common case: one variable of the state
             vals = s[self.one]
@@ -150,18 +148,20 @@ class Remembered:
         key = (vals, typed_hash(vals))
         memo = self.memo
         r = memo.get(key, _MISS)
-        self.calls += 1
+        calls = self.calls = self.calls + 1
+        if calls <= self.trial:
+            self.lookup += perf_counter() - started
+            if calls == self.trial and not self._worth_it():
+                self._drop()
+                return r if r is not _MISS else self.fn(E)
         if r is not _MISS:
             self.hits += 1
             return r
-        if self.calls >= self.trial and (self.hits < self.min_hits
-                                         or self.cost < self.min_cost * (self.calls - self.hits)):
-            self._drop()  # seldom the same values, or cheaper to evaluate than to look up
-            return self.fn(E)
         rs, rt = _reads(s), _reads(t)
         started = perf_counter()
         r = self.fn((rs, rt) + tuple(E[2:]))
-        self.cost += perf_counter() - started
+        if calls <= self.trial:
+            self.cost += perf_counter() - started
         if rs.whole or (rt is not None and rt.whole):
             self._drop()
             return r
@@ -187,6 +187,14 @@ class Remembered:
             memo.clear()
         memo[key] = r
         return r
+
+    def _worth_it(self) -> bool:
+        """Did the hits save more evaluation than the lookups cost? (Hashing and comparing
+        a big value can cost more than evaluating a simple conjunct.)"""
+        misses = self.calls - self.hits
+        if not misses:
+            return True
+        return self.cost / misses * self.hits > 1.5 * self.lookup
 
     def _drop(self) -> None:
         self.off = True
