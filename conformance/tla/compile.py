@@ -2280,8 +2280,9 @@ class Compiler:
             def neq_(E):
                 v, w = af(E), bf(E)
                 if v == w:
-                    return False
-                if type(v) is type(w):
+                    if (type(v) is bool) is (type(w) is bool):  # Python has 0 == FALSE
+                        return False
+                elif type(v) is type(w):
                     return True
                 try:
                     return not eq(v, w)
@@ -2292,8 +2293,9 @@ class Compiler:
         def eq_(E):
             v, w = af(E), bf(E)
             if v == w:
-                return True
-            if type(v) is type(w):
+                if (type(v) is bool) is (type(w) is bool):  # Python has 0 == FALSE
+                    return True
+            elif type(v) is type(w):
                 return False
             try:
                 return eq(v, w)

@@ -38,6 +38,15 @@ def test_false_and_zero_are_different_states(specdir, cfg, generated, distinct):
     assert (r.states_generated, r.distinct_states, r.depth) == (generated, distinct, 2)
 
 
+def test_comparing_false_with_zero_fails_as_in_tlc(specdir):
+    # TLC: 2 generated, 2 distinct, then "Attempted to check equality of integer 0 with
+    # non-integer: FALSE" (the engine used to find 1 state and report success)
+    r = check(specdir, "Alternate")
+    assert r.outcome is Outcome.EVALUATION_ERROR
+    assert (r.states_generated, r.distinct_states) == (2, 2)
+    assert "Attempted to check equality of integer 0 with non-integer" in r.message
+
+
 def test_the_step_api_keeps_false_and_zero_apart(specdir):
     from conformance.tla import load_model
     from conformance.values import FSet, ModelValue
