@@ -3,21 +3,23 @@ evaluated once per distinct ``log``, not once per distinct state.
 
 The explorer evaluates every invariant on every new state and every action property and
 constraint on every generated transition, and most of them read a few variables: Raft's
-LogMatching reads ``log``, ElectionSafety ``state`` and ``currentTerm``, and each conjunct of
-TypeOK one variable. Evaluation is deterministic (only pure checks are remembered), so two
-states that agree on every variable an evaluation read give the same result: the first
-evaluation follows the same path in both. A miss evaluates on states that note which
-variables are read (:class:`_Reads`); the memory is keyed by the values of every variable
-any evaluation read so far, which only widens (and the memory starts afresh when it does).
-Values are keyed with their typed hash, so a variable holding FALSE is not one holding 0.
+LogMatching reads ``log``, ElectionSafety ``state`` and ``currentTerm``. Evaluation is
+deterministic (only pure checks are remembered), so two states that agree on every variable
+an evaluation read give the same result: the first evaluation follows the same path in both.
+A miss evaluates on states that note which variables are read (:class:`_Reads`); the memory
+is keyed by the values of every variable any evaluation read so far, which only widens (and
+the memory starts afresh when it does). Values are keyed with their typed hash, so a
+variable holding FALSE is not one holding 0. Before any hashing, the values of the last
+call are compared by identity: sibling states share their parent's unchanged values.
 
-A check that reads the whole state (or whose memory hardly ever hits) is not remembered:
-it runs as compiled, after one attribute test.
+A check that reads the whole state, or whose lookups cost more than its hits save (timed
+over its first calls), is not remembered: it runs as compiled, after one attribute test.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import is_
 from time import perf_counter
 from typing import Any
 
@@ -117,8 +119,8 @@ class Remembered:
     when full). The first ``trial`` calls are timed: then a memory whose hits saved less
     evaluation than its lookups cost is dropped for good."""
 
-    __slots__ = ("fn", "memo", "now", "nxt", "one", "off", "calls", "hits", "cost", "lookup",
-                 "limit", "trial")
+    __slots__ = ("fn", "memo", "now", "nxt", "one", "last", "last_result", "off", "calls",
+                 "hits", "cost", "lookup", "limit", "trial")
 
     def __init__(self, fn: Callable, *, limit: int = 200_000, trial: int = 1_000) -> None:
         self.fn = fn
@@ -126,6 +128,8 @@ class Remembered:
         self.now: tuple[int, ...] = ()  # variables read in the state
         self.nxt: tuple[int, ...] = ()  # variables read in the next state (primed)
         self.one = -1  # the one variable read, when it is one (of the state)
+        self.last: Any = _MISS  # the values read at the last call, and its result
+        self.last_result: Any = None
         self.cost = 0.0  # seconds spent evaluating on misses, during the trial
         self.lookup = 0.0  # seconds spent looking up, during the trial
         self.off = False
@@ -137,14 +141,23 @@ class Remembered:
     def __call__(self, E):
         if self.off:
             return self.fn(E)
-        started = perf_counter()
         s, t = E[0], E[1]
-        if self.one >= 0:  # the common case: one variable of the state
-            vals = s[self.one]
-        elif t is None:
-            vals = tuple([s[i] for i in self.now])
+        one = self.one
+        # siblings (and a state and its successors) share unchanged values: the same
+        # objects as at the last call give the last result without hashing anything
+        started = perf_counter()
+        if one >= 0:  # the common case: one variable of the state
+            vals = s[one]
+            if vals is self.last:
+                return self.last_result
         else:
-            vals = tuple([s[i] for i in self.now] + [t[i] for i in self.nxt])
+            if t is None:
+                vals = tuple([s[i] for i in self.now])
+            else:
+                vals = tuple([s[i] for i in self.now] + [t[i] for i in self.nxt])
+            last = self.last
+            if type(last) is tuple and all(map(is_, vals, last)):
+                return self.last_result
         key = (vals, typed_hash(vals))
         memo = self.memo
         r = memo.get(key, _MISS)
@@ -156,6 +169,7 @@ class Remembered:
                 return r if r is not _MISS else self.fn(E)
         if r is not _MISS:
             self.hits += 1
+            self.last, self.last_result = vals, r
             return r
         rs, rt = _reads(s), _reads(t)
         started = perf_counter()
@@ -175,6 +189,7 @@ class Remembered:
                 self._drop()  # it reads everything: nothing to share between states
                 return r
             memo.clear()
+            self.last = _MISS
             self.one = now[0] if len(now) == 1 and t is None else -1
             if self.one >= 0:
                 vals = s[self.one]
@@ -186,6 +201,7 @@ class Remembered:
         if len(memo) >= self.limit:
             memo.clear()
         memo[key] = r
+        self.last, self.last_result = vals, r
         return r
 
     def _worth_it(self) -> bool:
