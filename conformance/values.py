@@ -56,6 +56,8 @@ __all__ = [
     "is_record",
     "to_tla",
     "kind",
+    "typed_hash",
+    "typed_key",
 ]
 
 Value = Any  # int | bool | str | ModelValue | FSet | Tup | Fn | lazy sets of the engine
@@ -135,9 +137,10 @@ class ModelValue:
 class FSet(frozenset):
     """A finite TLA+ set. Iteration order is Python's; use :meth:`ordered` for TLC's."""
 
-    __slots__ = ("_ordered", "_key")
+    __slots__ = ("_ordered", "_key", "_thash")
     _ordered: tuple
     _key: Any
+    _thash: int
 
     def ordered(self) -> tuple:
         """The elements in TLC's normalized order (cached)."""
@@ -177,9 +180,10 @@ class Fn:
     with domain ``1..n`` always becomes a :class:`Tup`.
     """
 
-    __slots__ = ("map", "_hash", "_key")
+    __slots__ = ("map", "_hash", "_key", "_thash")
     _hash: int | None
     _key: Any
+    _thash: int
 
     def __init__(self, mapping: dict) -> None:
         self.map = mapping
@@ -276,6 +280,62 @@ def apply(f: Tup | Fn, arg: Value) -> Value:
         f"Attempted to apply function:\n{to_tla(f)}\nto argument {to_tla(arg)}, "
         "which is not in the domain of the function."
     )
+
+
+# --------------------------------------------------------------------------- typed hashing
+
+# Python has ``0 == False`` and ``1 == True`` with equal hashes, so ``(0,) == (False,)``,
+# ``{1} == {TRUE}`` and ``[a |-> 0] == [a |-> FALSE]``: as dictionary keys they are one value.
+# TLA+ keeps them apart (TLC's fingerprints hash a type tag with every value). Where values are
+# deduplicated (the explorer's seen states, caches keyed by values), the key pairs a value with
+# its typed hash, which differs between such values; Python's equality then never has to.
+_TRUE_HASH = hash(("TLA+ boolean", True))
+_FALSE_HASH = hash(("TLA+ boolean", False))
+
+
+_PLAIN = frozenset((int, str, ModelValue))  # types whose Python hash is already typed
+
+
+def typed_hash(v: Value) -> int:
+    """A hash of ``v`` in which a boolean never hashes like the integer Python equates it with.
+
+    Cached on sets and functions, as their hashes are, so a state that shares most of its
+    values with its parent costs a few lookups; tuples (and the state itself) are combined
+    afresh, from their elements' cached hashes. Integers, strings and model values stand for
+    themselves inside a container, without a call per element."""
+    t = type(v)
+    if t in _PLAIN:
+        return hash(v)
+    if t is bool:
+        return _TRUE_HASH if v else _FALSE_HASH
+    P = _PLAIN
+    if t is Fn:
+        try:
+            return v._thash
+        except AttributeError:
+            h = v._thash = hash(frozenset([
+                (k if type(k) in P else typed_hash(k), x if type(x) in P else typed_hash(x))
+                for k, x in v.map.items()]))
+            return h
+    if t is FSet:
+        try:
+            return v._thash
+        except AttributeError:
+            h = v._thash = hash(frozenset([x if type(x) in P else typed_hash(x) for x in v]))
+            return h
+    if isinstance(v, tuple):  # Tup, and a state: a tuple of the variables' values
+        return hash(tuple([x if type(x) in P else typed_hash(x) for x in v]))
+    if isinstance(v, frozenset):
+        return hash(frozenset([x if type(x) in P else typed_hash(x) for x in v]))
+    m = getattr(v, "materialize", None)
+    if m is not None:
+        return typed_hash(m())
+    return hash(v)
+
+
+def typed_key(v: Value) -> tuple[Value, int]:
+    """A dictionary key for ``v`` that TLA+'s equality, not Python's, tells apart."""
+    return (v, typed_hash(v))
 
 
 # --------------------------------------------------------------------------- ordering

@@ -71,7 +71,17 @@ from conformance.tla.ops import (
     subseteq,
     union,
 )
-from conformance.values import Fn, FSet, ModelValue, Tup, make_fn, order_key
+from conformance.values import (
+    Fn,
+    FSet,
+    ModelValue,
+    Tup,
+    ValueError_,
+    compare,
+    make_fn,
+    order_key,
+    typed_hash,
+)
 
 if TYPE_CHECKING:
     from conformance.tla.actions import ActionCompiler
@@ -185,6 +195,28 @@ def guarded(fn: Callable, loc: S.Loc) -> Callable:
         except Exception as e:  # noqa: BLE001 - converted to the engine's error
             raise wrap_error(e, loc) from None
     return g
+
+
+def _refuse_merged(xs: list) -> None:
+    """TLC's error for a set enumeration whose elements Python merged and TLA+ does not:
+    ``{0, FALSE}`` is one element for Python (``0 == False``), and TLC fails comparing them
+    when it normalizes the set. Called only when an enumeration lost elements."""
+    first: dict = {}
+    for x in xs:
+        y = first.setdefault(x, x)
+        if y is x or typed_hash(y) == typed_hash(x):
+            continue
+        # TLC compares the later element with the earlier one: its message names them so
+        if type(x) is bool:
+            raise EvalError(f"Attempted to compare boolean {to_tla_any(x)} with non-boolean:\n"
+                            f"{to_tla_any(y)}")
+        if type(x) is int:
+            raise EvalError(f"Attempted to compare integer {to_tla_any(x)} with non-integer:\n"
+                            f"{to_tla_any(y)}")
+        try:
+            compare(x, y)
+        except ValueError_ as e:
+            raise EvalError(str(e)) from None
 
 
 def _except_path(node, keys, i, vfn, E):
@@ -844,7 +876,11 @@ class Compiler:
             fn = set1
         else:
             def setn(E):
-                return FSet([f(E) for f in fns])
+                xs = [f(E) for f in fns]
+                s = FSet(xs)
+                if len(s) < len(xs):
+                    _refuse_merged(xs)
+                return s
             fn = setn
         return self.fold(Code(guarded(fn, n.loc), level, deps, pure, binds, loc=n.loc))
 
@@ -2244,8 +2280,9 @@ class Compiler:
             def neq_(E):
                 v, w = af(E), bf(E)
                 if v == w:
-                    return False
-                if type(v) is type(w):
+                    if (type(v) is bool) is (type(w) is bool):  # Python has 0 == FALSE
+                        return False
+                elif type(v) is type(w):
                     return True
                 try:
                     return not eq(v, w)
@@ -2256,8 +2293,9 @@ class Compiler:
         def eq_(E):
             v, w = af(E), bf(E)
             if v == w:
-                return True
-            if type(v) is type(w):
+                if (type(v) is bool) is (type(w) is bool):  # Python has 0 == FALSE
+                    return True
+            elif type(v) is type(w):
                 return False
             try:
                 return eq(v, w)

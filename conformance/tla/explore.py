@@ -9,8 +9,9 @@ against the action properties in any case; a state with no successor at all is a
 The search stops at the first violation, so the counts then are TLC's counts at that moment.
 
 Seen states are kept exactly (a dict keyed by the state, or by its canonical form under
-SYMMETRY or VIEW), each with the state it was reached from and the action, which gives the
-shortest counterexample directly.
+SYMMETRY or VIEW, paired with its typed hash so that a variable holding FALSE is not the
+state where it holds 0, as Python's equality would have it), each with the state it was
+reached from and the action, which gives the shortest counterexample directly.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from conformance.result import Progress
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import LazyFn, LazySet
 from conformance.tla.model import Model
-from conformance.values import Fn, FSet, ModelValue, Tup
+from conformance.values import Fn, FSet, ModelValue, Tup, typed_hash, typed_key
 
 Value = Any
 
@@ -57,12 +58,18 @@ class SearchResult:
     complete: bool = False
 
 
+_LEAVES = frozenset((int, str, bool))  # values no permutation of model values changes
+
+
 class Permuter:
     """Applies one permutation of model values to whole values, remembering results.
 
     States share most of their values with their neighbours (a message set grows by one
     message, one node's record changes), so remembering the image of every value seen
-    makes symmetry reduction cost a lookup for most of a state.
+    makes symmetry reduction cost a lookup for most of a state. An entry found by Python's
+    equality is taken only for the same value or one of the same typed hash (see
+    values.typed_hash, cached on sets and functions): Python's equality would give
+    [a |-> FALSE] the image of [a |-> 0].
     """
 
     __slots__ = ("perm", "cache", "limit")
@@ -81,20 +88,39 @@ class Permuter:
         cache = self.cache
         hit = cache.get(v)
         if hit is not None:
-            return hit
+            src = hit[0]
+            if src is v:
+                return hit[1]
+            if t is Tup:
+                if typed_hash(src) == typed_hash(v):
+                    return hit[1]
+            else:
+                try:  # sets and functions of a state carry their typed hash: see canonical
+                    if src._thash == v._thash:
+                        return hit[1]
+                except AttributeError:
+                    if typed_hash(src) == typed_hash(v):
+                        return hit[1]
+        # leaves are mapped in line: a call per integer or model value would cost more than
+        # the rest of the permutation
+        L, M, pg = _LEAVES, ModelValue, self.perm.get
         if t is FSet:
-            out: Value = FSet([self(x) for x in v])
+            out: Value = FSet([x if type(x) in L else pg(x, x) if type(x) is M else self(x)
+                               for x in v])
         elif t is Tup:
-            out = Tup([self(x) for x in v])
+            out = Tup([x if type(x) in L else pg(x, x) if type(x) is M else self(x)
+                       for x in v])
         elif t is Fn:
-            out = Fn({self(k): self(x) for k, x in v.map.items()})
+            out = Fn({(k if type(k) in L else pg(k, k) if type(k) is M else self(k)):
+                      (x if type(x) in L else pg(x, x) if type(x) is M else self(x))
+                      for k, x in v.map.items()})
         elif isinstance(v, (LazySet, LazyFn)):
             out = self(v.materialize())
         else:
             out = v
         if len(cache) >= self.limit:
             cache.clear()
-        cache[v] = out
+        cache[v] = (v, out)
         return out
 
 
@@ -130,7 +156,7 @@ class Explorer:
         view = model.view
         perms = model.symmetry
         if view is None and not perms:
-            return lambda s: s
+            return typed_key
         vfn = view.fn if view is not None else None
 
         def viewed(s):
@@ -139,25 +165,39 @@ class Explorer:
             v = vfn((s, None))
             return v.materialize() if isinstance(v, (LazySet, LazyFn)) else v
         if not perms:
-            return viewed
+            return lambda s: typed_key(viewed(s))
+        view_of = viewed if vfn is not None else tuple
 
         permuters = [Permuter(p) for p in perms]
         # the same state is often generated again (about half of the successors of
         # MultiPaxos_MC_small): its key is then one lookup instead of a permutation each
         memo: dict = {}
 
+        # The representative of a state's orbit is the image with the least hash; Python's
+        # hash is cheap (C code over cached hashes) where the typed one walks every fresh
+        # image, so the typed hash only breaks ties, which is where images that Python
+        # equates but TLA+ does not ([a |-> 0], [a |-> FALSE]) meet. Any total order on
+        # the orbit gives each state the same representative.
         def canonical(s):
-            best = memo.get(s)
+            sk = typed_key(s)
+            best = memo.get(sk)
             if best is not None:
                 return best
-            best = viewed(s)
+            best = view_of(s)
             best_h = hash(best)
+            best_t = None
             for pm in permuters:
-                cand = viewed(tuple(map(pm, s)))
+                cand = view_of(tuple(map(pm, s)))
                 h = hash(cand)
                 if h < best_h:
-                    best, best_h = cand, h
-            memo[s] = best
+                    best, best_h, best_t = cand, h, None
+                elif h == best_h:
+                    if best_t is None:
+                        best_t = typed_hash(best)
+                    t = typed_hash(cand)
+                    if t < best_t:
+                        best, best_t = cand, t
+            best = memo[sk] = typed_key(best)
             return best
         return canonical
 

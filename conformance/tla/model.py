@@ -44,6 +44,7 @@ from conformance.tla.modules import (
     ModuleEnv,
     VarSym,
 )
+from conformance.tla.remember import Remembered
 from conformance.values import Fn, ModelValue, intern_names, reset_names
 
 # names TLC interns before it reads anything (static initializers of its own classes)
@@ -531,14 +532,14 @@ def _properties(model: Model) -> None:
             raise ConfigError(f"The invariant {name} is not a state predicate (it has "
                               f"{'temporal' if code.level == TEMPORAL else 'action'} level).",
                               cfg.loc(name), file=cfg.file)
-        model.invariants.append(Check(name, loc, code))
+        model.invariants.append(Check(name, loc, _remembered(comp, body, scope, code)))
     for name in cfg.constraints:
         body, scope, loc = _lookup_def(model, name, "constraint")
         code = comp.expr(body, scope)
         if code.level > STATE:
             raise ConfigError(f"The constraint {name} is not a state predicate.",
                               cfg.loc(name), file=cfg.file)
-        model.constraints.append(Check(name, loc, code))
+        model.constraints.append(Check(name, loc, _remembered(comp, body, scope, code)))
     for name in cfg.action_constraints:
         body, scope, loc = _lookup_def(model, name, "action constraint")
         code = comp.expr(body, scope)
@@ -568,6 +569,34 @@ def _properties(model: Model) -> None:
         _lookup_def(model, cfg.alias, "alias")
 
 
+def _remembered(comp, body, scope: Scope, code: Code) -> Code:
+    """``code`` of a check, remembered by the variables it reads (see remember.py); a
+    conjunction is remembered conjunct by conjunct, since each conjunct of a TypeOK reads
+    one variable where the whole reads them all. A conjunct that is not a boolean or fails
+    sends the whole conjunction to the compiled code, which reports it as TLC does."""
+    if not code.pure or code.level == CONST:
+        return code
+    whole = code.fn
+    if isinstance(body, S.And) and len(body.items) > 1:
+        parts = [comp.expr(item, scope) for item in body.items]
+        if all(p.pure for p in parts):
+            fns = [Remembered(p.fn) if p.level != CONST else p.fn for p in parts]
+
+            def conj(E):
+                try:
+                    for f in fns:
+                        r = f(E)
+                        if r is not True:
+                            return False if r is False else whole(E)
+                except EvalError:
+                    return whole(E)
+                return True
+            return Code(conj, code.level, code.deps, code.pure, code.binds, code.value,
+                        code.loc)
+    return Code(Remembered(whole), code.level, code.deps, code.pure, code.binds, code.value,
+                code.loc)
+
+
 def _property(model: Model, name: str, node, scope: Scope) -> None:
     """TLC's processConfigProps."""
     comp = model.comp
@@ -594,7 +623,8 @@ def _property(model: Model, name: str, node, scope: Scope) -> None:
             aname = name
             if isinstance(arg.action, S.Name) and not arg.action.args:
                 aname = arg.action.name
-            model.action_properties.append(Check(aname if False else name, arg.loc, code))
+            model.action_properties.append(Check(aname if False else name, arg.loc,
+                                                 _remembered(comp, arg, scope, code)))
             return
         code = comp.expr(arg, scope)
         if code.level <= STATE:

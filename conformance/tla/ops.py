@@ -55,7 +55,11 @@ def _comparable(a, b) -> bool:
 def eq(a, b) -> bool:
     """``a = b``, failing as TLC does when the values are of incomparable kinds."""
     if a == b:
-        return True
+        if (type(a) is bool) is (type(b) is bool):
+            return True
+        # Python's 0 == FALSE: TLA+ compares no integer with a boolean
+    elif type(a) is type(b):
+        return False
     if type(a) is not type(b) and not _comparable(a, b):
         raise EvalError(f"Attempted to check equality of {value_kind(a)} {_ppr(a)} with "
                         f"non-{value_kind(a)}:\n{_ppr(b)}")

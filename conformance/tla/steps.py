@@ -40,7 +40,7 @@ from conformance.tla.errors import EvalError, SpecError, position
 from conformance.tla.lazy import canonical, to_tla_any
 from conformance.tla.model import Model, load
 from conformance.tla.modules import DefSym, ImportedSym
-from conformance.values import Fn, FSet, ModelValue, Tup, make_fn
+from conformance.values import Fn, FSet, ModelValue, Tup, make_fn, typed_key
 
 Value = Any
 _CANON = (int, str, bool, ModelValue, Tup, Fn, FSet)
@@ -351,8 +351,9 @@ def _dedupe(states: list[tuple]) -> list[tuple]:
     seen: set = set()
     out = []
     for s in states:
-        if s not in seen:
-            seen.add(s)
+        k = typed_key(s)  # a state with FALSE is not the one with 0
+        if k not in seen:
+            seen.add(k)
             out.append(s)
     return out
 

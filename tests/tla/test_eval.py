@@ -120,6 +120,12 @@ def test_choose_follows_tlc_order_of_strings(tla):
     ("[a |-> 1].b", "nonexistent field 'b'"),
     ("Assert(FALSE, \"boom\")", "Assert evaluated to FALSE"),
     ("CHOOSE x : TRUE", "unbounded CHOOSE"),
+    # Python has 0 == FALSE; TLC fails comparing them, and as it normalizes a set
+    ("FALSE = 0", "Attempted to check equality of boolean FALSE with non-boolean:\n0"),
+    ("1 # TRUE", "Attempted to check equality of integer 1 with non-integer:\nTRUE"),
+    ("{0, FALSE}", "Attempted to compare boolean FALSE with non-boolean:\n0"),
+    ("{TRUE, 1, 2}", "Attempted to compare integer 1 with non-integer:\nTRUE"),
+    ("{<<0>>, <<FALSE>>}", "Attempted to compare"),
 ])
 def test_evaluation_errors_like_tlc(tla, expr, message):
     with pytest.raises(EvalError) as info:

@@ -27,6 +27,37 @@ def test_symmetry_reduces_like_tlc(specdir, cfg, generated, distinct):
     assert (r.states_generated, r.distinct_states, r.depth) == (generated, distinct, 7)
 
 
+@pytest.mark.parametrize("cfg, generated, distinct", [
+    ("Types", 362, 19), ("TypesView", 362, 19), ("TypesSym", 324, 17)])
+def test_false_and_zero_are_different_states(specdir, cfg, generated, distinct):
+    # Python has FALSE = 0 and TRUE = 1 (equal hashes too); TLC's fingerprints keep x = 0
+    # and x = FALSE apart, and [a |-> 0] and [a |-> FALSE], {1} and {TRUE}, ... (TLC: 362
+    # generated, 19 distinct; under SYMMETRY (s1 :> 0) and (s2 :> 0) are one: 324 and 17)
+    r = check(specdir, "Types", cfg)
+    assert r.outcome is Outcome.HOLDS, r.message
+    assert (r.states_generated, r.distinct_states, r.depth) == (generated, distinct, 2)
+
+
+def test_comparing_false_with_zero_fails_as_in_tlc(specdir):
+    # TLC: 2 generated, 2 distinct, then "Attempted to check equality of integer 0 with
+    # non-integer: FALSE" (the engine used to find 1 state and report success)
+    r = check(specdir, "Alternate")
+    assert r.outcome is Outcome.EVALUATION_ERROR
+    assert (r.states_generated, r.distinct_states) == (2, 2)
+    assert "Attempted to check equality of integer 0 with non-integer" in r.message
+
+
+def test_the_step_api_keeps_false_and_zero_apart(specdir):
+    from conformance.tla import load_model
+    from conformance.values import FSet, ModelValue
+
+    m = load_model(specdir / "Types.tla", specdir / "Types.cfg",
+                   constants={"S": FSet({ModelValue("s1"), ModelValue("s2")})})
+    values = [t["x"] for t in m.successors({"x": 0})]
+    assert len(values) == 19
+    assert [type(v) for v in values[:4]] == [int, bool, int, bool]
+
+
 def test_symmetry_sets_are_closed_under_composition(specdir):
     # Permutations(A) \cup Permutations(V) also relates states that differ by a swap in
     # A and one in V at once (TLC: 35 generated, 6 distinct; without closure it would be 8)
