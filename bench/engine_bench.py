@@ -6,18 +6,18 @@
 
 The default models are the project's own (specs/Raft.cfg and specs/MultiPaxos.cfg), so the
 bench measures something on any clone, and then, where a clone of tlaplus/Examples is found
-(``--examples``, default /work/ext/Examples; models not found there are left out), the
+(``--examples``, default $TLAPLUS_EXAMPLES; models not found there are left out), the
 issue's yardstick MultiPaxos_MC_small and three smaller models that stress other parts
 (records and sets, sequences, arithmetic). Each run stops after ``--max-seconds``; the rates
 of an unfinished run cover the states found so far ("complete": false), which is how the big
 models are measured in a minute rather than ten. ``cpu_seconds`` and ``distinct_per_cpu_s``
 are the figures to compare on a machine shared with other work.
 
-``--tlc`` also runs TLC with one worker (the jar from TLA2TOOLS_JAR, /work/tlc or the user
-cache; ``--tlc-seconds`` limits it), and reports ``tlc_ratio``: TLC's distinct states per second
-over ours, so 2.0 means we take twice TLC's time. TLC's rate on an unfinished run comes from
-its last progress report. ``--profile`` prints the top of a cProfile of each engine run to
-stderr, sorted by own time: that is where the time goes.
+``--tlc`` also runs TLC with one worker (found as ``conform tlc where`` finds it:
+TLA2TOOLS_JAR or the user cache; ``--tlc-seconds`` limits it), and reports ``tlc_ratio``:
+TLC's distinct states per second over ours, so 2.0 means we take twice TLC's time. TLC's
+rate on an unfinished run comes from its last progress report. ``--profile`` prints the top
+of a cProfile of each engine run to stderr, sorted by own time: that is where the time goes.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import argparse
 import cProfile
 import io
 import json
+import os
 import pstats
 import sys
 import time
@@ -58,7 +59,7 @@ def main() -> None:
     ap.add_argument("--model", action="append", metavar="SPEC:CFG",
                     help="a model to measure (repeatable); default: the project's models "
                          "and, where found, the Examples models")
-    ap.add_argument("--examples", type=Path, default=Path("/work/ext/Examples"),
+    ap.add_argument("--examples", type=Path, default=os.environ.get("TLAPLUS_EXAMPLES"),
                     help="a clone of tlaplus/Examples, for more default models (left out "
                          "where it is absent)")
     ap.add_argument("--max-seconds", type=float, default=90.0,
@@ -107,11 +108,12 @@ def _models(args) -> list[tuple[Path, Path]]:
         found = [_model(Path(), item, required=True) for item in args.model]
         return [m for m in found if m is not None]
     found = [_model(ROOT, item, required=True) for item in PROJECT_MODELS]
-    examples = args.examples / "specifications"
-    if examples.is_dir():
+    examples = args.examples / "specifications" if args.examples else None
+    if examples is not None and examples.is_dir():
         found += [_model(examples, item, required=False) for item in EXAMPLES_MODELS]
     else:
-        print(f"no tlaplus/Examples clone at {args.examples}: measuring the project's models",
+        print(f"no tlaplus/Examples clone at {args.examples or '$TLAPLUS_EXAMPLES'}: "
+              "measuring the project's models",
               file=sys.stderr)
     return [m for m in found if m is not None]
 
