@@ -103,6 +103,7 @@ class _Tally:
     done: dict[int, CampaignResult] = field(default_factory=dict)
     begun: dict[int, float] = field(default_factory=dict)  # slice index -> start time
     failed: int | None = None  # the lowest failing slice so far
+    ended: float = 0.0  # when its last slice ended
 
     def progress(self) -> Progress:
         """The campaign's progress, the slices' summed (the first failure as found so
@@ -138,8 +139,10 @@ class _Tally:
 
     def result(self, campaign: Campaign, profile: Profile, seed: int) -> CampaignResult:
         p = self.progress()
+        # from its first slice's start to its last one's end (campaigns share the processes)
+        first = min(self.begun.values(), default=self.started)
         out = CampaignResult(campaign.protocol.name, profile.name, seed, campaign.bugs, p,
-                             time.monotonic() - self.started, cpu_seconds=p.cpu_seconds)
+                             max(self.ended - first, 0.0), cpu_seconds=p.cpu_seconds)
         if self.failed is not None:
             bad = self.done[self.failed]
             out.divergence, out.trace_file, out.error = bad.divergence, bad.trace_file, \
@@ -198,6 +201,7 @@ class _Runner:
         t = self.tallies[sl.campaign]
         t.live.pop(sl.index, None)
         t.done[sl.index] = r
+        t.ended = time.monotonic()
         if not r.ok and (t.failed is None or sl.index < t.failed):
             t.failed = sl.index
         if self.on_progress is not None:
