@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -145,6 +146,13 @@ def _node(args: argparse.Namespace) -> int:
     cluster = ClusterConfig.load(args.cluster)
     if args.id not in cluster.servers:
         raise UserError(f"{args.id} is not in {args.cluster}")
+    if not cluster.secret:
+        raise UserError(f'{args.cluster} has no "secret": the servers could not authenticate '
+                        "each other", hint="let `conform cluster up` write the cluster file, "
+                        'or add "secret": 64 hex digits (python -c "import secrets; '
+                        'print(secrets.token_hex(32))") and chmod 600 it')
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format=f"%(asctime)s {args.id} %(levelname)s %(message)s")
     if args.protocol == "multipaxos":
         from impl.paxos.multi.core import Options as PaxosOptions
         from impl.paxos.multi.server import serve as serve_paxos

@@ -1,7 +1,8 @@
 """Bytes on the wire: length-prefixed frames, versioned, with a size limit.
 
-A frame is ``[length u32][version u8][kind u8][payload]``, little-endian. The hello and
-client frames are small JSON objects, easy to read in a packet dump, and the same for every
+A frame is ``[length u32][version u8][kind u8][payload]``, little-endian. The handshake
+(:mod:`impl.net.auth`: hello, challenge, proof, refused) and client frames are small JSON
+objects, easy to read in a packet dump, and the same for every
 protocol, so one key-value client (:mod:`impl.raft.client`) talks to a Raft and a
 Multi-Paxos cluster alike. A protocol encodes its own message payloads: Raft's kinds (2 to 5,
 :mod:`impl.raft.codec`) predate this module, so a new protocol numbers its kinds from
@@ -16,11 +17,12 @@ import json
 import struct
 from typing import Any
 
-VERSION = 1
+VERSION = 2  # 2: connections open with the authentication handshake of impl.net.auth
 MAX_FRAME = 16 << 20
 
 HELLO, CLIENT_REQ, CLIENT_REPLY = 1, 6, 7  # around Raft's message kinds, 2 to 5
-JSON_KINDS = (HELLO, CLIENT_REQ, CLIENT_REPLY)
+CHALLENGE, PROOF, REFUSED = 8, 9, 10
+JSON_KINDS = (HELLO, CLIENT_REQ, CLIENT_REPLY, CHALLENGE, PROOF, REFUSED)
 FIRST_PROTOCOL_KIND = 16
 
 _LEN = struct.Struct("<I")
