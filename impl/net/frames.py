@@ -25,6 +25,11 @@ CHALLENGE, PROOF, REFUSED = 8, 9, 10
 JSON_KINDS = (HELLO, CLIENT_REQ, CLIENT_REPLY, CHALLENGE, PROOF, REFUSED)
 FIRST_PROTOCOL_KIND = 16
 
+# The largest term, index, ballot or slot a peer may send. No honest cluster gets near it (a
+# million elections a second would take 146,000 years), and a term of 2**64-1 from a forged
+# frame would leave its receiver unable to send the next one: decoders refuse anything above.
+MAX_NUMBER = 1 << 62
+
 _LEN = struct.Struct("<I")
 _HEAD = struct.Struct("<BB")
 
@@ -36,6 +41,13 @@ class FrameError(ValueError):
 def frame(kind: int, payload: bytes) -> bytes:
     body = _HEAD.pack(VERSION, kind) + payload
     return _LEN.pack(len(body)) + body
+
+
+def check_numbers(what: str, **values: int) -> None:
+    """Refuse a message with a number out of ``0..MAX_NUMBER`` (-1 allowed: "none")."""
+    for name, v in values.items():
+        if not -1 <= v <= MAX_NUMBER:
+            raise FrameError(f"{what}: {name} {v} is out of range")
 
 
 def json_frame(kind: int, obj: Any) -> bytes:
