@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
+from conformance.cli.arguments import nonnegative_int, port, positive_int, seconds
 from conformance.errors import UserError
 
 DEFAULT_DIR = "conform-cluster"
@@ -26,10 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     csub = p.add_subparsers(dest="cluster_command", metavar="ACTION", required=True)
 
     up = csub.add_parser("up", help="start a cluster on loopback; Ctrl-C stops it")
-    up.add_argument("--nodes", type=int, default=3, help="servers in the initial configuration")
-    up.add_argument("--spare", type=int, default=0,
+    up.add_argument("--nodes", type=positive_int, default=3,
+                    help="servers in the initial configuration")
+    up.add_argument("--spare", type=nonnegative_int, default=0,
                     help="extra servers started outside the configuration, to be added later")
-    up.add_argument("--base-port", type=int, default=7401)
+    up.add_argument("--base-port", type=port, default=7401)
     up.add_argument("--dir", default=DEFAULT_DIR,
                     help=f"where the cluster file, logs and traces go (default: {DEFAULT_DIR})")
     _server_options(up)
@@ -62,8 +64,8 @@ def _server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--protocol", choices=PROTOCOLS, default="raft",
                    help="the replication protocol (default: raft)")
     p.add_argument("--no-sync", action="store_true", help="do not fsync the WAL (unsafe)")
-    p.add_argument("--tick", type=float, default=0.01, help="seconds per tick (default 0.01)")
-    p.add_argument("--election-ticks", type=int, default=15)
+    p.add_argument("--tick", type=seconds, default=0.01, help="seconds per tick (default 0.01)")
+    p.add_argument("--election-ticks", type=positive_int, default=15)
     p.add_argument("--no-pre-vote", action="store_true")
     p.add_argument("--no-check-quorum", action="store_true")
     p.add_argument("--lease-reads", action="store_true")
@@ -85,17 +87,15 @@ def _options(args: argparse.Namespace):
 
 
 def _up(args: argparse.Namespace) -> int:
+    from conformance.outputs import ensure_dir
     from impl.raft.cluster_config import ClusterConfig
 
-    if args.nodes < 1:
-        raise UserError("--nodes must be at least 1")
-    root = Path(args.dir)
-    root.mkdir(parents=True, exist_ok=True)
+    if args.protocol != "raft" and args.spare:
+        raise UserError("--spare needs membership changes, which only raft has")
+    root = ensure_dir(args.dir)
     cluster = ClusterConfig.local(args.nodes, args.base_port, spare=args.spare)
     cfile = root / "cluster.json"
     cluster.dump(cfile)
-    if args.protocol != "raft" and args.spare:
-        raise UserError("--spare needs membership changes, which only raft has")
     flags = [f"--protocol={args.protocol}", f"--tick={args.tick}",
              f"--election-ticks={args.election_ticks}"]
     flags += [f for f, on in (("--no-sync", args.no_sync), ("--no-pre-vote", args.no_pre_vote),
@@ -145,6 +145,13 @@ def _node(args: argparse.Namespace) -> int:
     cluster = ClusterConfig.load(args.cluster)
     if args.id not in cluster.servers:
         raise UserError(f"{args.id} is not in {args.cluster}")
+    if not cluster.secret:
+        raise UserError(f'{args.cluster} has no "secret": the servers could not authenticate '
+                        "each other", hint="let `conform cluster up` write the cluster file, "
+                        'or add "secret": 64 hex digits (python -c "import secrets; '
+                        'print(secrets.token_hex(32))") and chmod 600 it')
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format=f"%(asctime)s {args.id} %(levelname)s %(message)s")
     if args.protocol == "multipaxos":
         from impl.paxos.multi.core import Options as PaxosOptions
         from impl.paxos.multi.server import serve as serve_paxos
