@@ -1,7 +1,8 @@
 """Bytes on the wire: length-prefixed frames, versioned, with a size limit.
 
-A frame is ``[length u32][version u8][kind u8][payload]``, little-endian. The hello and
-client frames are small JSON objects, easy to read in a packet dump, and the same for every
+A frame is ``[length u32][version u8][kind u8][payload]``, little-endian. The handshake
+(:mod:`impl.net.auth`: hello, challenge, proof, refused) and client frames are small JSON
+objects, easy to read in a packet dump, and the same for every
 protocol, so one key-value client (:mod:`impl.raft.client`) talks to a Raft and a
 Multi-Paxos cluster alike. A protocol encodes its own message payloads: Raft's kinds (2 to 5,
 :mod:`impl.raft.codec`) predate this module, so a new protocol numbers its kinds from
@@ -16,12 +17,18 @@ import json
 import struct
 from typing import Any
 
-VERSION = 1
+VERSION = 2  # 2: connections open with the authentication handshake of impl.net.auth
 MAX_FRAME = 16 << 20
 
 HELLO, CLIENT_REQ, CLIENT_REPLY = 1, 6, 7  # around Raft's message kinds, 2 to 5
-JSON_KINDS = (HELLO, CLIENT_REQ, CLIENT_REPLY)
+CHALLENGE, PROOF, REFUSED = 8, 9, 10
+JSON_KINDS = (HELLO, CLIENT_REQ, CLIENT_REPLY, CHALLENGE, PROOF, REFUSED)
 FIRST_PROTOCOL_KIND = 16
+
+# The largest term, index, ballot or slot a peer may send. No honest cluster gets near it (a
+# million elections a second would take 146,000 years), and a term of 2**64-1 from a forged
+# frame would leave its receiver unable to send the next one: decoders refuse anything above.
+MAX_NUMBER = 1 << 62
 
 _LEN = struct.Struct("<I")
 _HEAD = struct.Struct("<BB")
@@ -34,6 +41,13 @@ class FrameError(ValueError):
 def frame(kind: int, payload: bytes) -> bytes:
     body = _HEAD.pack(VERSION, kind) + payload
     return _LEN.pack(len(body)) + body
+
+
+def check_numbers(what: str, **values: int) -> None:
+    """Refuse a message with a number out of ``0..MAX_NUMBER`` (-1 allowed: "none")."""
+    for name, v in values.items():
+        if not -1 <= v <= MAX_NUMBER:
+            raise FrameError(f"{what}: {name} {v} is out of range")
 
 
 def json_frame(kind: int, obj: Any) -> bytes:

@@ -1,28 +1,35 @@
 """Connections between the servers of a cluster, and from clients, over asyncio TCP.
 
-Each server keeps one outbound connection per peer (:class:`PeerLink`), opened with a hello
-frame that names it; it reconnects with backoff, and while a peer is unreachable it drops
-what it cannot send (the protocols retransmit what matters). Inbound, :class:`Transport`
-accepts a connection, reads its hello, and serves it as a peer — a hello from a server not
-in the cluster file, or from another host than the file gives for it, is refused, and so is
-a frame on a peer connection whose message claims another sender — or as a client, whose
-requests are handed to the server and answered on the same connection, each as it is done.
+Each server keeps one outbound connection per peer (:class:`PeerLink`), opened with the
+handshake of :mod:`impl.net.auth`; it reconnects with backoff, and while a peer is
+unreachable it drops what it cannot send (the protocols retransmit what matters). Inbound,
+:class:`Transport` accepts a connection, has it prove who it is, and serves it as a peer — a
+server not in the cluster file, one connecting from another host than the file gives for
+it, or one without the secret is refused, and so is a frame on a peer connection whose
+message claims another sender or does not decode — or as a client, whose requests are
+handed to the server and answered on the same connection, each as it is done.
 
-The protocol is a parameter: it decodes its own frames into messages and says who sent one.
+A refused connection is logged (logger ``conform.net``) with who it was and why, once per
+peer and reason, then again at the 10th, 100th, ... time, so a flood cannot fill the log.
+
+The protocol is a parameter: it decodes its own frames into messages (checking every value
+it uses) and says who sent one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from impl.net import frames
+from impl.net import auth, frames
 from impl.raft.cluster_config import ClusterConfig
 
 PEER_QUEUE = 10_000  # frames waiting for a slow or absent peer before the oldest go
+log = logging.getLogger("conform.net")
 
 Decode = Callable[[int, bytes], Any]  # (kind, payload) -> message; raises FrameError
 OnMessage = Callable[[Any], None]
@@ -32,10 +39,12 @@ OnClient = Callable[[dict], Awaitable[dict]]
 class PeerLink:
     """The outbound connection to one peer."""
 
-    def __init__(self, own_id: str, peer_id: str, cluster: ClusterConfig) -> None:
+    def __init__(self, own_id: str, peer_id: str, cluster: ClusterConfig,
+                 complaints: Complaints) -> None:
         self.own_id = own_id
         self.id = peer_id
         self.cluster = cluster
+        self.complaints = complaints
         self.queue: list[bytes] = []
         self.wake = asyncio.Event()
         self.task = asyncio.create_task(self._run())
@@ -57,21 +66,44 @@ class PeerLink:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 0.5)
                 continue
-            delay = 0.02
             try:
-                writer.write(frames.json_frame(frames.HELLO, {"role": "peer", "id": self.own_id}))
+                assert self.cluster.secret is not None
+                await asyncio.wait_for(auth.dial(reader, writer, "peer", self.own_id, self.id,
+                                                 auth.key_of(self.cluster.secret)),
+                                       auth.HANDSHAKE_TIMEOUT)
+                delay = 0.02
                 while True:
                     await self.wake.wait()
                     self.wake.clear()
                     batch, self.queue = self.queue, []
                     writer.write(b"".join(batch))
                     await writer.drain()
-            except (OSError, ConnectionError):
-                pass
+            except (TimeoutError, frames.FrameError, asyncio.IncompleteReadError,
+                    ConnectionError, OSError) as e:
+                if isinstance(e, auth.AuthError | frames.FrameError):
+                    self.complaints.note(f"peer {self.id}", f"handshake failed: {e}")
+                    self.queue.clear()
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 0.5)
             finally:
                 writer.close()
                 with contextlib.suppress(Exception):
                     await writer.wait_closed()
+
+
+class Complaints:
+    """Logs each refusal once per (who, why), then at its 10th, 100th, ... repetition."""
+
+    def __init__(self, own_id: str) -> None:
+        self.own_id = own_id
+        self.counts: dict[tuple[str, str], int] = {}
+
+    def note(self, who: str, why: str) -> None:
+        key = (who, why if len(why) < 200 else why[:200] + "...")
+        n = self.counts[key] = self.counts.get(key, 0) + 1
+        if str(n).rstrip("0") == "1":  # 1, 10, 100, ...
+            more = f" ({n} times)" if n > 1 else ""
+            log.warning("%s: refused %s: %s%s", self.own_id, who, key[1], more)
 
 
 class Transport:
@@ -87,8 +119,13 @@ class Transport:
         self.on_message = on_message
         self.on_client = on_client
         self.max_frame = max_frame
+        if not cluster.secret:
+            raise ValueError("the cluster file has no secret, so peers cannot authenticate: "
+                             "write it with `conform cluster up` or add \"secret\"")
+        self.complaints = Complaints(own_id)
         self._links: dict[str, PeerLink] = {}
         self._conns: set[asyncio.StreamWriter] = set()
+        self._peer_conns: dict[str, asyncio.StreamWriter] = {}  # the one inbound per peer
         self._tasks: set[asyncio.Task] = set()
         self._server: asyncio.base_events.Server | None = None
 
@@ -116,34 +153,42 @@ class Transport:
         if link is None:
             if dst not in self.cluster.servers or dst == self.id:
                 return
-            link = self._links[dst] = PeerLink(self.id, dst, self.cluster)
+            link = self._links[dst] = PeerLink(self.id, dst, self.cluster, self.complaints)
         link.send(data)
 
     # ------------------------------------------------------------------ inbound
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._conns.add(writer)
+        remote = writer.get_extra_info("peername")
+        who = f"a connection from {remote[0]}" if remote else "a connection"
         try:
-            kind, payload = await asyncio.wait_for(frames.read_frame(reader, self.max_frame), 5)
-            if kind != frames.HELLO:
-                raise frames.FrameError("the first frame must be a hello")
-            hello = frames.parse_json(payload)
-            if hello.get("role") == "peer":
-                await self._serve_peer(reader, writer, str(hello.get("id")))
-            elif hello.get("role") == "client":
-                await self._serve_client(reader, writer)
+            hello = await asyncio.wait_for(auth.accept(reader, writer, self.id, self._key_for),
+                                           auth.HANDSHAKE_TIMEOUT)
+            who = f"{hello.role} {hello.id}"
+            if hello.role == "peer":
+                await self._serve_peer(reader, writer, hello.id)
             else:
-                raise frames.FrameError(f"unknown role {hello.get('role')!r}")
+                await self._serve_client(reader, writer)
         except (TimeoutError, frames.FrameError, asyncio.IncompleteReadError,
-                ConnectionError, OSError):
-            pass
+                ConnectionError, OSError) as e:
+            if not isinstance(e, asyncio.IncompleteReadError | ConnectionResetError
+                              | BrokenPipeError):  # not just a hang-up
+                self.complaints.note(who, _reason(e))
         finally:
             self._conns.discard(writer)
             writer.close()
 
+    def _key_for(self, role: str, who: str) -> bytes | None:
+        if role == "client":
+            key = self.cluster.client_key()
+        elif who in self.cluster.servers and who != self.id:
+            key = self.cluster.secret
+        else:
+            key = None
+        return auth.key_of(key) if key else None
+
     def _peer_allowed(self, peer_id: str, writer: asyncio.StreamWriter) -> bool:
-        if peer_id not in self.cluster.servers or peer_id == self.id:
-            return False
         remote = writer.get_extra_info("peername")
         if not remote:
             return False
@@ -156,7 +201,19 @@ class Transport:
 
     async def _serve_peer(self, reader, writer, peer_id: str) -> None:
         if not self._peer_allowed(peer_id, writer):
-            raise frames.FrameError(f"refused a peer {peer_id!r} not in the cluster file")
+            raise auth.AuthError(f"connected from another host than the cluster file gives "
+                                 f"for {peer_id}")
+        old = self._peer_conns.get(peer_id)
+        if old is not None:
+            old.close()  # a peer that reconnects has given up on its old connection
+        self._peer_conns[peer_id] = writer
+        try:
+            await self._peer_frames(reader, peer_id)
+        finally:
+            if self._peer_conns.get(peer_id) is writer:
+                del self._peer_conns[peer_id]
+
+    async def _peer_frames(self, reader: asyncio.StreamReader, peer_id: str) -> None:
         while True:
             kind, payload = await frames.read_frame(reader, self.max_frame)
             if kind in frames.JSON_KINDS:
@@ -185,3 +242,9 @@ class Transport:
         reply["id"] = req.get("id")
         with contextlib.suppress(Exception):
             writer.write(frames.json_frame(frames.CLIENT_REPLY, reply))
+
+
+def _reason(e: BaseException) -> str:
+    if isinstance(e, TimeoutError):
+        return "did not finish its handshake in time"
+    return str(e) or type(e).__name__
