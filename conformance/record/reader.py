@@ -30,9 +30,9 @@ from conformance.record.pattern import TAG, decode_value
 from conformance.record.recorder import FORMAT, VERSION
 from conformance.trace.encoding import DecodeError, decode
 from conformance.trace.files import TraceFileError
+from conformance.trace.safejson import JsonLimitError, loads
 
 Value = Any
-MAX_LINE = 64 * 1024 * 1024
 
 
 @dataclass
@@ -106,9 +106,9 @@ def is_node_trace(path: str | os.PathLike) -> bool:
     """Whether the file's first line is a node trace's segment header."""
     try:
         with open(path, encoding="utf-8") as f:
-            first = f.readline(MAX_LINE)
+            first = f.readline(1 << 26)
         data = json.loads(first)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, UnicodeDecodeError, ValueError):
         return False
     return isinstance(data, dict) and data.get("format") == FORMAT
 
@@ -165,16 +165,12 @@ class _Reader:
     def _parse(self, lineno: int, raw: bytes) -> tuple[int, Any, str | None]:
         if not raw.strip():
             return lineno, None, None
-        if len(raw) > MAX_LINE:
-            return lineno, None, f"a line of {len(raw):,} bytes (at most {MAX_LINE:,})"
         try:
-            data = json.loads(raw)
+            data = loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
             return lineno, None, "not UTF-8 text"
-        except json.JSONDecodeError as e:
-            return lineno, None, f"not JSON: {e.msg} (column {e.colno})"
-        except RecursionError:
-            return lineno, None, "values nested too deep"
+        except JsonLimitError as e:
+            return lineno, None, str(e) + (f" (column {e.column})" if e.column else "")
         if not isinstance(data, dict):
             return lineno, None, "each line must be a JSON object"
         return lineno, data, None
