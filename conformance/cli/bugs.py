@@ -13,13 +13,15 @@ import json
 from pathlib import Path
 
 from conformance.cli import spreading
+from conformance.cli.arguments import positive_int
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bugs", help="run a campaign per planted bug; each must be caught")
     p.add_argument("--protocol", default="raft", help="the protocol, or 'all'")
     p.add_argument("--profile", default="ci")
-    p.add_argument("--examples", type=int, help="most runs per bug (default: the profile's)")
+    p.add_argument("--examples", type=positive_int,
+                   help="most runs per bug (default: the profile's)")
     p.add_argument("--seed", type=int)
     p.add_argument("--only", help="comma-separated bugs to run (default: all)")
     p.add_argument("--list", action="store_true", help="list the planted bugs and stop")

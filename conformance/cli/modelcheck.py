@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conformance.cli.arguments import seconds
 from conformance.errors import UserError
 from conformance.manifest import Model
 from conformance.result import CheckResult, Progress
@@ -39,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", default=None, metavar="N",
                    help="workers (TLC: threads; the embedded engine: processes), or "
                         "'auto', one per core (default: the manifest's, else auto)")
-    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+    p.add_argument("--timeout", type=seconds, default=None, metavar="SECONDS",
                    help="stop a model after this long (its outcome is then 'timeout')")
     p.add_argument("--trace-dir", type=Path, default=DEFAULT_TRACE_DIR, metavar="DIR",
                    help=f"where counterexamples are written (default: {DEFAULT_TRACE_DIR})")
@@ -85,8 +86,6 @@ def run(args: argparse.Namespace) -> int:
     from conformance import manifest
     from conformance.engines import resolve_engine
 
-    if args.timeout is not None and args.timeout <= 0:
-        raise UserError("--timeout must be a positive number of seconds")
     models = manifest.find_models(args.paths, args.config)
     if not models:
         raise UserError("no models to check: the manifest lists none")

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from conformance.cli import spreading
+from conformance.cli.arguments import positive_int
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,10 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--protocol", default="raft",
                    help="the protocol to check, or 'all' (default: raft)")
     p.add_argument("--profile", default="ci", help="ci (fixed seed, CI-sized) or deep")
-    p.add_argument("--examples", type=int, help="runs to generate (default: the profile's)")
+    p.add_argument("--examples", type=positive_int,
+                   help="runs to generate (default: the profile's)")
     p.add_argument("--seed", type=int, help="Hypothesis seed (default: the profile's; deep: "
                                             "a fresh one, printed)")
-    p.add_argument("--max-decisions", type=int, help="the longest schedule of one run")
+    p.add_argument("--max-decisions", type=positive_int, help="the longest schedule of one run")
     p.add_argument("--bug", help="switch on planted bug(s) of the implementation, "
                                  "comma-separated (see `conform bugs --list`)")
     p.add_argument("--out", type=Path, help="where failing traces go (default: "
@@ -42,8 +44,6 @@ def _run(args: argparse.Namespace) -> int:
     from conformance.schedules import profiles
     from conformance.schedules.spread import Campaign
 
-    if args.examples is not None and args.examples < 1:
-        raise UserError("--examples must be at least 1")
     names = protocols.names() if args.protocol == "all" else [args.protocol]
     if args.protocol == "all" and args.bug:
         # a planted bug belongs to one protocol: run the ones that have it

@@ -6,16 +6,18 @@ from __future__ import annotations
 import argparse
 import os
 
+from conformance.cli.arguments import nonnegative_int
+from conformance.errors import UserError
 from conformance.schedules.campaign import CampaignResult
 from conformance.schedules.profiles import Profile
 from conformance.schedules.spread import Campaign, parse_shard, plan, run_spread
 
 
 def add_options(p: argparse.ArgumentParser, database_default: str | None) -> None:
-    p.add_argument("-j", "--jobs", type=int, default=1,
+    p.add_argument("-j", "--jobs", type=nonnegative_int, default=1,
                    help="worker processes (default 1; 0: one per core); the verdict and "
                         "the runs are the same for any number")
-    p.add_argument("--shard", metavar="I/N", type=parse_shard, default=(1, 1),
+    p.add_argument("--shard", metavar="I/N", type=_shard, default=(1, 1),
                    help="run the I-th of N shares of the campaigns' slices (for a CI "
                         "matrix or a batch scheduler; the N shards together run exactly "
                         "the unsharded campaign)")
@@ -24,6 +26,13 @@ def add_options(p: argparse.ArgumentParser, database_default: str | None) -> Non
                         "or none (default: "
                         + ("$CONFORM_EXAMPLE_DB, else .hypothesis/examples"
                            if database_default is None else database_default) + ")")
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        return parse_shard(text)
+    except UserError as e:
+        raise argparse.ArgumentTypeError(e.message) from None
 
 
 def run(campaigns: list[Campaign], profile: Profile, args: argparse.Namespace

@@ -64,7 +64,7 @@ def parse_shard(text: str) -> tuple[int, int]:
     except ValueError:
         i = n = 0
     if not sep or n < 1 or not 1 <= i <= n:
-        raise UserError(f"--shard {text}: expected i/N with 1 <= i <= N, such as 2/4")
+        raise UserError(f"{text!r} is not a shard I/N with 1 <= I <= N, such as 2/4")
     return i, n
 
 
