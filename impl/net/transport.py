@@ -53,6 +53,7 @@ class PeerLink:
         self.cluster = cluster
         self.complaints = complaints
         self.max_bytes = max_bytes
+        self.tls = cluster.tls.client() if cluster.tls else None
         self.queue: list[bytes] = []
         self.queued = 0  # bytes in the queue
         self.wake = asyncio.Event()
@@ -72,7 +73,7 @@ class PeerLink:
         while True:
             host, port = self.cluster.servers[self.id]
             try:
-                reader, writer = await asyncio.open_connection(host, port)
+                reader, writer = await asyncio.open_connection(host, port, ssl=self.tls)
             except OSError:
                 self._clear()
                 await asyncio.sleep(delay)
@@ -151,8 +152,12 @@ class Transport:
 
     async def start(self) -> None:
         host, port = self.cluster.servers[self.id]
+        tls: dict = {}
+        if self.cluster.tls:
+            tls = {"ssl": self.cluster.tls.server(),
+                   "ssl_handshake_timeout": auth.HANDSHAKE_TIMEOUT}
         self._server = await asyncio.start_server(self._accept, host, port, reuse_address=True,
-                                                  limit=READER_LIMIT)
+                                                  limit=READER_LIMIT, **tls)
 
     async def stop(self) -> None:
         if self._server is not None:

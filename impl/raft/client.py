@@ -64,6 +64,7 @@ class Client:
             raise ClientError("the cluster file has no secret (neither \"client_secret\" nor "
                               "\"secret\"), so the servers would refuse this client")
         self._key = auth.key_of(key)
+        self._tls = cluster.tls.client() if cluster.tls else None
         self.id = client_id or uuid.uuid4().hex
         self.seq = 0
         self.timeout = timeout
@@ -168,7 +169,7 @@ class Client:
 
     async def _connect(self, sid: str) -> _Conn:
         host, port = self.cluster.servers[sid]
-        reader, writer = await asyncio.open_connection(host, port)
+        reader, writer = await asyncio.open_connection(host, port, ssl=self._tls)
         try:
             await auth.dial(reader, writer, "client", self.id, sid, self._key)
         except BaseException:
