@@ -81,9 +81,12 @@ class PeerLink:
                 continue
             try:
                 assert self.cluster.secret is not None
-                await asyncio.wait_for(auth.dial(reader, writer, "peer", self.own_id, self.id,
-                                                 auth.key_of(self.cluster.secret)),
-                                       auth.HANDSHAKE_TIMEOUT)
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow the
+                # cancellation of a stop that comes as the handshake ends, and the link
+                # then waits for ever, and so does the stop
+                async with asyncio.timeout(auth.HANDSHAKE_TIMEOUT):
+                    await auth.dial(reader, writer, "peer", self.own_id, self.id,
+                                    auth.key_of(self.cluster.secret))
                 delay = 0.02
                 while True:
                     await self.wake.wait()
@@ -194,8 +197,8 @@ class Transport:
             return
         self._conns.add(writer)
         try:
-            hello = await asyncio.wait_for(auth.accept(reader, writer, self.id, self._key_for),
-                                           auth.HANDSHAKE_TIMEOUT)
+            async with asyncio.timeout(auth.HANDSHAKE_TIMEOUT):
+                hello = await auth.accept(reader, writer, self.id, self._key_for)
             who = f"{hello.role} {hello.id}"
             if hello.role == "peer":
                 await self._serve_peer(reader, writer, hello.id)

@@ -156,14 +156,15 @@ class Client:
     async def _send(self, sid: str, req: dict) -> dict:
         conn = self._conns.get(sid)
         if conn is None or conn.task.done():
-            conn = self._conns[sid] = await asyncio.wait_for(self._connect(sid),
-                                                             self.attempt_timeout)
+            async with asyncio.timeout(self.attempt_timeout):
+                conn = self._conns[sid] = await self._connect(sid)
         rid = next(self._ids)
         fut = asyncio.get_running_loop().create_future()
         conn.waiting[rid] = fut
         conn.writer.write(frames.json_frame(frames.CLIENT_REQ, {**req, "id": rid}))
         try:
-            return await asyncio.wait_for(fut, self.attempt_timeout)
+            async with asyncio.timeout(self.attempt_timeout):
+                return await fut
         finally:
             conn.waiting.pop(rid, None)
 
