@@ -57,7 +57,15 @@ def test_a_damaged_server_is_refused_restored_and_serves_again(tmp_path):
         for i in range(5):
             _kv(cluster, "put", f"k{i}", f"v{i}")
         servers = ClusterConfig.load(cluster).servers
-        victim = next(s for s in servers if _kv(cluster, "status", s)["role"] == "Follower")
+
+        def caught_up_follower() -> str | None:
+            for s in servers:
+                st = _kv(cluster, "status", s)
+                if st["role"] == "Follower" and st["applied"] >= 6:  # 5 puts, a no-op
+                    return s
+            return None
+        victim = _until(caught_up_follower)
+        assert victim, "no follower caught up"
         pid = _child(up.pid, victim)
         assert pid, f"no process for {victim}"
         os.kill(pid, signal.SIGKILL)

@@ -106,7 +106,6 @@ class PeerLink:
                 with contextlib.suppress(Exception):
                     await writer.wait_closed()
 
-
     def _clear(self) -> None:
         self.queue.clear()
         self.queued = 0
