@@ -76,7 +76,8 @@ replay: setup
 
 # Every benchmark, each writing its JSON to bench/results/NAME-TIME-COMMIT.json, so that runs
 # on different commits compare. QUICK=1 shortens the ones that can be shortened.
-BENCHES := predicates prove engine_bench conformance_bench raft_bench paxos_bench net_bench
+BENCHES := predicates prove engine_bench conformance_bench raft_bench paxos_bench trace_page_bench \
+	net_bench
 bench: setup
 	@mkdir -p bench/results
 	@tag=$$(date -u +%Y%m%dT%H%M%SZ)-$$(git rev-parse --short HEAD 2>/dev/null || echo nogit); \
