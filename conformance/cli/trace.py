@@ -37,7 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _show(args: argparse.Namespace) -> int:
     from conformance.cli.output import console, print_trace, styled
     from conformance.trace import read_itf, read_trace
+    from conformance.values import reset_names
 
+    # a trace file is printed without its spec: record fields in alphabetical order, as a
+    # fresh `conform` process prints them, whatever spec this process loaded before
+    reset_names()
     trace = read_itf(args.file) if args.itf else read_trace(args.file)
     h = trace.header
     origin = ", ".join(f"{k}={v}" for k, v in h.origin.items())
