@@ -84,6 +84,44 @@ class Diagnosis:
         return max(self.failures, key=lambda f: f[0])
 
 
+class BranchTrail:
+    """Which branches of an action each successor came through: the coverage of a step.
+
+    An action compiled while a trail is set (:attr:`ActionCompiler.trail`) pushes a branch's
+    number on :attr:`stack` when it enters one of its branches (a disjunct of a disjunction,
+    an arm of an IF or a CASE, in action position) and pops it when the branch returns; each
+    successor it emits appends the stack as it stands to :attr:`paths`, so that
+    ``paths[n]`` is the path of the n-th successor. Branches are numbered by source position
+    (and kind) within the action: a definition the action expands at two call sites has its
+    branches counted once. A branch whose guard is a constant, false under the model's
+    constants (``Bug = "..."``, ``IF PreVote THEN``), is registered as dead."""
+
+    __slots__ = ("stack", "paths", "branches", "dead", "_ids")
+
+    def __init__(self) -> None:
+        self.stack: list[int] = []
+        self.paths: list[tuple[int, ...]] = []
+        self.branches: list[tuple[str, S.Loc]] = []  # number -> (kind, where)
+        self.dead: set[int] = set()
+        self._ids: dict[tuple[str, S.Loc], int] = {}
+
+    def register(self, kind: str, loc: S.Loc, dead: bool) -> int:
+        key = (kind, loc)
+        n = self._ids.get(key)
+        if n is None:
+            n = self._ids[key] = len(self.branches)
+            self.branches.append(key)
+            if dead:
+                self.dead.add(n)
+        elif not dead:
+            self.dead.discard(n)  # live at one call site: live
+        return n
+
+    def reset(self) -> None:
+        self.stack.clear()
+        self.paths.clear()
+
+
 def _canon(v):
     if type(v) in _CONCRETE:
         return v
@@ -102,6 +140,7 @@ class ActionCompiler:
         self.names = [v.name for v in variables]
         self.inlining: list = []
         self.diag: Diagnosis | None = None
+        self.trail: BranchTrail | None = None  # set while compiling an action for coverage
         self._agnostic: set[int] = set()  # continuations that ignore E beyond E[0], E[1]
         self.enabled_mode = False
         comp.actions = self
@@ -124,6 +163,13 @@ class ActionCompiler:
                                 f"following variable{'s are' if many else ' is'} not "
                                 f"defined: {', '.join(missing)}.")
             t.sink(tuple(t))
+        trail = self.trail
+        if trail is not None:
+            plain_emit, stack, paths = emit, trail.stack, trail.paths
+
+            def emit(E):
+                plain_emit(E)
+                paths.append(tuple(stack))
         self._agnostic.add(id(emit))
         return self.act(node, scope, emit, "next")
 
@@ -155,15 +201,16 @@ class ActionCompiler:
         def found(E):
             raise _Enabled()
         self._agnostic.add(id(found))
-        saved = self.diag, self.enabled_mode, self.comp.pseudo
+        saved = self.diag, self.enabled_mode, self.comp.pseudo, self.trail
         self.diag = None
         self.enabled_mode = True
+        self.trail = None  # ENABLED inside an action is a guard, not branches of it
         pseudo: dict[str, int] = {}
         self.comp.pseudo = pseudo
         try:
             body = self.act(node, scope, found, "next")
         finally:
-            self.diag, self.enabled_mode, self.comp.pseudo = saved
+            self.diag, self.enabled_mode, self.comp.pseudo, self.trail = saved
         n = self.nvars
 
         def enabled(E):
@@ -228,6 +275,47 @@ class ActionCompiler:
                 raise err
         return guard
 
+    # ------------------------------------------------------------------ branches
+
+    def entered(self, body: Callable, kind: str, node, dead: bool) -> Callable:
+        """``body`` noting on the trail that the branch ``node`` was entered (see
+        BranchTrail); the stack is cleared before each evaluation, so an error that
+        leaves it unbalanced does no harm."""
+        trail = self.trail
+        assert trail is not None
+        n = trail.register(kind, node.loc, dead)
+        stack = trail.stack
+
+        def through(E):
+            stack.append(n)
+            body(E)
+            stack.pop()
+        return through
+
+    def _constant(self, code: Code, scope: Scope):
+        """The value of a constant expression that reads no bound variable, else None."""
+        if code.known:
+            return code.value
+        if code.level != CONST or code.deps:
+            return None
+        try:
+            return code.fn((None,) * max(scope.depth, 2))
+        except Exception:  # noqa: BLE001 - not statically known, then
+            return None
+
+    def _statically_false(self, node, scope: Scope) -> bool:
+        """Whether a disjunct is a conjunction one of whose conjuncts is a constant FALSE
+        under the model's constants (``Bug = "ReadWithoutQuorum"``)."""
+        items = node.items if isinstance(node, S.And) else (node,)
+        for item in items:
+            try:
+                code = self.comp.expr(item, scope)
+            except SpecError:
+                continue
+            if self._constant(code, scope) is False:
+                return True
+        return False
+
     # ------------------------------------------------------------------ compile
 
     def act(self, node, scope: Scope, k: Callable, mode: str) -> Callable:
@@ -256,8 +344,10 @@ class ActionCompiler:
         assigned, TLC evaluates the remaining conjuncts instead of entering them, so an
         ``\E`` or ``\/`` there no longer multiplies the successors."""
         actk = self.act(item, scope, k, mode)
-        if self.enabled_mode:
-            return actk  # TLC's ENABLED has no shortcut for fully assigned states
+        if self.enabled_mode or self.trail is not None:
+            # TLC's ENABLED has no shortcut for fully assigned states; and a step followed
+            # for its branches must enter them
+            return actk
         try:
             code = self.comp.expr(item, scope)
         except SpecError:
@@ -307,6 +397,9 @@ class ActionCompiler:
 
     def a_Or(self, n: S.Or, scope, k, mode):
         branches = [self.act(item, scope, k, mode) for item in n.items]
+        if self.trail is not None and mode == "next":
+            branches = [self.entered(br, "disjunct", item, self._statically_false(item, scope))
+                        for br, item in zip(branches, n.items, strict=True)]
         diag = self.diag
         if diag is not None:
             loc = n.loc
@@ -413,6 +506,10 @@ class ActionCompiler:
         tk = self.act(n.then, scope, k, mode)
         fk = self.act(n.else_, scope, k, mode)
         cf, loc = c.fn, n.loc
+        if self.trail is not None and mode == "next":
+            v = self._constant(c, scope)
+            tk = self.entered(tk, "then", n.then, v is False)
+            fk = self.entered(fk, "else", n.else_, v is True)
 
         def ite(E):
             try:
@@ -434,6 +531,13 @@ class ActionCompiler:
         arms = [(self.comp.expr(c, scope).fn, self.act(v, scope, k, mode)) for c, v in n.arms]
         other = self.act(n.other, scope, k, mode) if n.other is not None else None
         loc = n.loc
+        if self.trail is not None and mode == "next":
+            arms = [(cf, self.entered(vk, "arm", v, self._constant(self.comp.expr(c, scope),
+                                                                    scope) is False))
+                    for (cf, vk), (c, v) in zip(arms, n.arms, strict=True)]
+            if other is not None:
+                assert n.other is not None
+                other = self.entered(other, "other", n.other, False)
 
         def case(E):
             for cf, vk in arms:
@@ -1006,4 +1110,4 @@ def describe_partial(names: list[str], t: list) -> str:
                      for n, v in zip(names, t, strict=True))
 
 
-__all__ = ["ActionCompiler", "Partial", "Diagnosis", "describe_partial"]
+__all__ = ["ActionCompiler", "BranchTrail", "Partial", "Diagnosis", "describe_partial"]
