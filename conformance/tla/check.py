@@ -17,6 +17,14 @@ from conformance.errors import Position
 from conformance.result import CheckResult, Outcome, Progress
 from conformance.tla.errors import EvalError, SpecError, Unsupported, position
 from conformance.tla.explore import SearchResult, explore
+from conformance.tla.limits import (
+    DEFAULT_MAX_SET_SIZE,
+    Bounds,
+    MemoryLimit,
+    TimeLimit,
+    default_memory,
+    enforced,
+)
 from conformance.tla.model import Model, check_assumptions, load
 from conformance.trace.schema import INIT, Step, Trace, TraceHeader
 
@@ -31,19 +39,37 @@ _KIND_OUTCOME = {
 def check_model(spec: Path | str, config: Path | str | None = None, *, workers: int = 1,
                 timeout: float | None = None,
                 progress: Callable[[Progress], None] | None = None,
-                check_deadlock: bool | None = None) -> CheckResult:
+                check_deadlock: bool | None = None, max_memory: int | None = None,
+                max_set_size: int | None = None) -> CheckResult:
     """Model-check ``spec`` with ``config`` (default: the .cfg next to the spec).
 
     Errors in the input come back as results (PARSE_ERROR, SEMANTIC_ERROR, CONFIG_ERROR with
     positions), like the TLC bridge reports them; nothing is raised for a bad spec.
     ``workers`` is accepted for interface parity; the search itself runs in this process.
+    ``timeout`` (seconds) and ``max_memory`` (bytes; default a quarter of the machine's, as
+    Java gives TLC) hold anywhere in the run (see :mod:`conformance.tla.limits`), and
+    ``max_set_size`` is TLC's -maxSetSize.
     """
     spec = Path(spec)
     cfg = Path(config) if config is not None else spec.with_suffix(".cfg")
     started = time.monotonic()
     base: dict[str, Any] = dict(engine="embedded", spec=spec.stem, model=cfg.name)
+    memory = max_memory if max_memory is not None else default_memory()
+    saved_bound = Bounds.max_set_size
+    Bounds.max_set_size = max_set_size or DEFAULT_MAX_SET_SIZE
     try:
-        return _check(spec, cfg, timeout, progress, check_deadlock, started, base)
+        with enforced(timeout, memory):
+            return _check(spec, cfg, timeout, progress, check_deadlock, started, base)
+    except TimeLimit as e:
+        return CheckResult(Outcome.TIMEOUT, message=e.message,
+                           duration=time.monotonic() - started, **base)
+    except MemoryLimit as e:
+        return CheckResult(Outcome.TLC_FAILURE, message=e.message,
+                           duration=time.monotonic() - started, **base)
+    except RecursionError:
+        return CheckResult(Outcome.TLC_FAILURE, message="The spec nests deeper than the "
+                           "engine can follow (Python's recursion limit).",
+                           duration=time.monotonic() - started, **base)
     except SpecError as e:
         outcome = _KIND_OUTCOME.get(e.kind, Outcome.SEMANTIC_ERROR)
         result = CheckResult(outcome, message=e.message, positions=list(e.positions),
@@ -55,6 +81,8 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
         return CheckResult(Outcome.EVALUATION_ERROR, message=e.message,
                            positions=[position(loc) for loc in e.nested()],
                            duration=time.monotonic() - started, **base)
+    finally:
+        Bounds.max_set_size = saved_bound
 
 
 def _check(spec: Path, cfg: Path, timeout, progress, check_deadlock, started: float,
@@ -91,6 +119,10 @@ def result_of(model: Model, res: SearchResult, started: float, base: dict) -> Ch
     if res.timed_out:
         out.outcome = Outcome.TIMEOUT
         out.message = "the search did not finish in time"
+        return out
+    if res.stopped is not None:
+        out.outcome = Outcome.TLC_FAILURE
+        out.message = res.stopped
         return out
     v = res.violation
     if v is None:

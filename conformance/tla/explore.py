@@ -25,6 +25,7 @@ from typing import Any
 from conformance.result import Progress
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import LazyFn, LazySet
+from conformance.tla.limits import MemoryLimit, TimeLimit
 from conformance.tla.model import Model
 from conformance.values import Fn, FSet, ModelValue, Tup, typed_hash, typed_key
 
@@ -56,6 +57,7 @@ class SearchResult:
     timed_out: bool = False
     limited: bool = False  # stopped at max_distinct
     complete: bool = False
+    stopped: str | None = None  # why a limit other than time stopped it (memory)
 
 
 _LEAVES = frozenset((int, str, bool))  # values no permutation of model values changes
@@ -219,6 +221,10 @@ class Explorer:
                     and not res.limited
         except _Stop:
             pass
+        except TimeLimit:
+            res.timed_out = True
+        except MemoryLimit as e:
+            res.stopped = e.message
         res.duration = time.monotonic() - start
         res.distinct = len(self.seen)
         res.left = len(self.queue)

@@ -45,6 +45,7 @@ from conformance.tla.modules import (
     VarSym,
 )
 from conformance.tla.remember import Remembered
+from conformance.tla.sany import check_spec
 from conformance.values import Fn, ModelValue, intern_names, reset_names
 
 # names TLC interns before it reads anything (static initializers of its own classes)
@@ -184,6 +185,7 @@ def load(spec: str | Path, config: str | Path | None = None, *,
         cfg = parse_config(cfg_path)
     loader = Loader(spec.parent)
     root = loader.load_root(spec)
+    check_spec(loader, root)
     _intern(loader, root, cfg)
     variables = list(root.variables)
     for i, v in enumerate(variables):

@@ -16,7 +16,7 @@ from conformance.tla.compile import (
     wrap_error,
 )
 from conformance.tla.errors import EvalError
-from conformance.tla.lazy import LazyFn, LazySet, Powerset, is_set, member, ordered, to_tla_any
+from conformance.tla.lazy import LazyFn, LazySet, Powerset, each, is_set, member, to_tla_any
 from conformance.tla.modules import DefSym, VarSym
 from conformance.values import Fn, FSet, Tup
 
@@ -168,7 +168,7 @@ def assignment(ac: ActionCompiler, n: S.Name, i: int, scope: Scope, k, mode) -> 
                 if type(s) is FSet:
                     elems = s.ordered()
                 elif is_set(s):
-                    elems = ordered(s)
+                    elems = each(s)
                 else:
                     raise EvalError("In computing next states, the right side of \\IN is "
                                     f"not enumerable:\n{to_tla_any(s)}")

@@ -15,8 +15,7 @@ from conformance.tla.compile import (
     wrap_error,
 )
 from conformance.tla.errors import EvalError, SpecError
-from conformance.tla.lazy import ordered, to_tla_any
-from conformance.values import FSet
+from conformance.tla.lazy import each, to_tla_any
 
 if TYPE_CHECKING:
     from conformance.tla.actions.compiler import ActionCompiler
@@ -120,7 +119,7 @@ def a_Quant(ac: ActionCompiler, n: S.Quant, scope, k, mode):
             def exists1(E):
                 try:
                     s = sf(E)
-                    elems = s.ordered() if type(s) is FSet else ordered(s)
+                    elems = each(s)
                 except Exception as e:  # noqa: BLE001
                     raise wrap_error(e, loc) from None
                 for v in elems:

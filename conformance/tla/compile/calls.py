@@ -116,6 +116,9 @@ def call_user(comp: Compiler, op: UserOp, args: list, scope: Scope, loc: S.Loc) 
     sym = op.sym
     assert sym.node is not None, "a native is called through NativeOp"
     params = sym.node.params
+    if params and primes_a_parameter(sym.node, comp._primed_params) and \
+            sym not in comp._substituting:
+        return call_by_name(comp, op, args, scope, loc)
     arg_codes = comp.compile_args([p.arity for p in params], args, scope, loc)
     body = comp.def_body(sym, op.ctx, scope.primed)
     holder = body.holder
@@ -238,3 +241,54 @@ def call_native(comp: Compiler, op: NativeOp, args: list, scope: Scope, loc: S.L
     if nat.state_level:
         code.level = max(code.level, STATE)
     return code
+
+
+def primes_a_parameter(node: S.OpDef, cache: dict) -> bool:
+    """Whether a definition's body primes one of its parameters (``p'``, ``UNCHANGED p``,
+    ``[A]_p``...): called by value, ``p'`` would read the argument's value in the current
+    state, where it stands for the argument primed (TLC substitutes the argument)."""
+    key = id(node)
+    hit = cache.get(key)
+    if hit is None:
+        names = {p.name for p in node.params}
+
+        def mentions(x) -> bool:
+            if isinstance(x, S.Name) and not x.prefix and x.name in names:
+                return True
+            return any(mentions(y) for y in S.subnodes(x))
+
+        def primes(x) -> bool:
+            if isinstance(x, S.Prime):
+                return mentions(x.expr)
+            if isinstance(x, S.Name) and x.name == "UNCHANGED" and x.args and \
+                    mentions(x.args[0]):
+                return True
+            if isinstance(x, (S.BoxAction, S.AngleAction, S.Fairness)) and mentions(x.sub):
+                return True
+            return any(primes(y) for y in S.subnodes(x))
+        hit = cache[key] = primes(node.body)
+    return hit
+
+
+def call_by_name(comp: Compiler, op: UserOp, args: list, scope: Scope, loc: S.Loc) -> Code:
+    """A call compiled as the definition's body with its parameters standing for the
+    argument expressions, as the successor generator expands actions (see
+    :func:`primes_a_parameter` for when)."""
+    sym = op.sym
+    node = sym.node
+    assert node is not None
+    locals_: dict = {}
+    for p, a in zip(node.params, args, strict=True):
+        if p.arity or isinstance(a, (S.Lambda, S.OpRef)):
+            locals_[p.name] = Binding("op", op=comp.arg_op(a, scope))
+        else:
+            locals_[p.name] = Binding("code", code=comp.expr(a, scope), depth=scope.depth,
+                                      node=a, scope=scope)
+    inner = Scope(op.ctx, locals_, scope.depth, scope.primed)
+    comp._substituting.add(sym)
+    try:
+        code = comp.expr(node.body, inner)
+    finally:
+        comp._substituting.discard(sym)
+    return Code(guarded(code.fn, loc), code.level, code.deps, code.pure, code.binds,
+                code.value, loc)

@@ -50,6 +50,8 @@ class Compiler:
         self._bodies: dict = {}
         self._constants: dict = {}
         self._enumerating: dict = {}
+        self._primed_params: dict = {}  # definition -> whether its body primes a parameter
+        self._substituting: set = set()  # definitions being compiled by name (no recursion)
         self.actions: ActionCompiler | None = None  # set by the model: compiles ENABLED
 
     def ctx(self, env: ModuleEnv, inst: Inst | None) -> Ctx:

@@ -79,6 +79,12 @@ def e_Name(comp: Compiler, n: S.Name, scope):
 
 
 def binding_code(comp: Compiler, b: Binding, name: str, scope: Scope, loc: S.Loc) -> Code:
+    if scope.primed and b.node is not None and b.scope is not None and not b.scope.primed \
+            and b.kind in ("code", "lazyslot"):
+        # the name stands for an expression (an argument, a LET definition) written where
+        # nothing was primed: primed here, it is that expression primed (p' with p <- s is s')
+        primed = Scope(b.scope.ctx, b.scope.locals, b.scope.depth, True)
+        return comp.adapt(comp.expr(b.node, primed), b.scope.depth, scope.depth)
     if b.kind == "slot":
         i = b.index
         return Code(lambda E: E[i], CONST, frozenset({i}), True, loc=loc)

@@ -13,12 +13,14 @@ from conformance.tla.lazy import (
     FunctionSet,
     Product,
     RecordSet,
+    bounded,
+    each,
     is_finite,
     is_set,
     member,
-    ordered,
     to_tla_any,
 )
+from conformance.tla.limits import check_built
 from conformance.values import FSet, ValueError_, compare, typed_hash
 
 if TYPE_CHECKING:
@@ -139,13 +141,14 @@ def e_SetFilter(comp: Compiler, n: S.SetFilter, scope):
                     return pf(frame + tuple(v))
             return FilteredSet(s, test)
         out = []
-        for v in ordered(s):
+        for v in each(s):
             r = pf(E + ((v,) if tuple_shape is None else tuple(v)))
             if r is True:
                 out.append(v)
             elif r is not False:
                 raise EvalError("The predicate of a set filter is not a boolean:\n"
                                 f"{to_tla_any(r)}")
+        check_built(len(out))
         return FSet(out)
     return comp.fold(Code(guarded(filt, loc), level, deps, pure, True, loc=loc))
 
@@ -163,12 +166,14 @@ def e_SetMap(comp: Compiler, n: S.SetMap, scope):
     if single:
         def setmap1(E):
             s = sf(E)
-            elems = s.ordered() if type(s) is FSet else ordered(s)
-            return FSet([bf(E + (v,)) for v in elems])
+            if type(s) is FSet:
+                check_built(len(s))
+                return FSet([bf(E + (v,)) for v in s.ordered()])
+            return FSet(bounded(bf(E + (v,)) for v in each(s)))
         fn = setmap1
     else:
-        def setmap(E):
-            return FSet([bf(E + vals) for vals in gen(E)])
+        def setmap(E):  # TLC counts the images before merging equal ones
+            return FSet(bounded(bf(E + vals) for vals in gen(E)))
         fn = setmap
     return comp.fold(Code(guarded(fn, n.loc), level, deps, pure, True, loc=n.loc))
 
