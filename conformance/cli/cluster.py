@@ -56,6 +56,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     _cluster_arg(st)
     st.set_defaults(func=_status)
 
+    rs = csub.add_parser("restore", help="rebuild a stopped server whose log is damaged from "
+                                         "its peers: it rejoins as a new learner")
+    rs.add_argument("server")
+    _cluster_arg(rs)
+    rs.add_argument("--data", help="the server's data directory (default: the folder named "
+                                   "after it beside the cluster file, as `cluster up` lays out)")
+    rs.add_argument("--timeout", type=seconds, default=20.0,
+                    help="seconds for the cluster to take the server out and back in")
+    rs.set_defaults(func=_restore)
+
 
 PROTOCOLS = ("raft", "multipaxos")
 
@@ -102,37 +112,67 @@ def _up(args: argparse.Namespace) -> int:
                               ("--no-check-quorum", args.no_check_quorum),
                               ("--lease-reads", args.lease_reads)) if on]
     signal.signal(signal.SIGTERM, _interrupt)
-    procs = []
-    for sid in cluster.servers:
-        cmd = [sys.executable, "-m", "conformance", "cluster", "node", "--id", sid,
-               "--cluster", str(cfile), "--data", str(root / sid),
-               "--trace", str(root / f"{sid}.trace.ndjson"), *flags]
-        log = open(root / f"{sid}.log", "ab")
-        procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT))
+    commands = {sid: [sys.executable, "-m", "conformance", "cluster", "node", "--id", sid,
+                      "--cluster", str(cfile), "--data", str(root / sid),
+                      "--trace", str(root / f"{sid}.trace.ndjson"), *flags]
+                for sid in cluster.servers}
+    procs = {sid: _spawn(commands[sid], root / f"{sid}.log") for sid in cluster.servers}
     for sid in cluster.servers:
         role = "member" if sid in cluster.initial else "spare (conform cluster add)"
         print(f"{sid}  {cluster.address(sid)}  {role}")
     print(f"cluster file: {cfile}   try: conform kv put hello world")
     print("Ctrl-C stops the cluster", flush=True)
+    stopped: dict[str, float] = {}  # server -> when it was seen stopped
     try:
         while True:
-            for sid, p in zip(cluster.servers, procs, strict=True):
-                if p.poll() is not None:
-                    raise UserError(f"server {sid} exited with status {p.returncode}",
-                                    hint=f"see {root / (sid + '.log')}")
+            for sid, p in procs.items():
+                if sid not in stopped and p.poll() is not None:
+                    stopped[sid] = time.time()
+                    _report_stop(sid, p.returncode, root / f"{sid}.log")
+                elif sid in stopped and _restored_since(root / sid, stopped[sid]):
+                    del stopped[sid]
+                    procs[sid] = _spawn(commands[sid], root / f"{sid}.log")
+                    print(f"{sid} restored from its peers: started again", flush=True)
+            if len(stopped) == len(procs):
+                raise UserError("every server has stopped", hint=f"see the logs in {root}")
             time.sleep(0.2)
     except KeyboardInterrupt:
         print("stopping", file=sys.stderr)
         return 0
     finally:
-        for p in procs:
+        for p in procs.values():
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
-        for p in procs:
+        for p in procs.values():
             try:
                 p.wait(5)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+def _spawn(cmd: list[str], log_path) -> subprocess.Popen:
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _report_stop(sid: str, status: int, log_path) -> None:
+    """A server stopped: say why (the last line of its log) and go on with the others."""
+    try:
+        lines = [line for line in log_path.read_text(errors="replace").splitlines()
+                 if line.strip()]
+    except OSError:
+        lines = []
+    why = f": {lines[-1].strip()}" if lines else ""
+    print(f"{sid} stopped (exit status {status}){why}\n  the others go on; see {log_path}"
+          + ("; if its log is damaged: conform cluster restore " + sid
+             if "restore" in why else ""), file=sys.stderr, flush=True)
+
+
+def _restored_since(data, when: float) -> bool:
+    try:
+        return (data / "restored.json").stat().st_mtime >= when - 1
+    except OSError:
+        return False
 
 
 def _interrupt(*_: object) -> None:
@@ -141,6 +181,7 @@ def _interrupt(*_: object) -> None:
 
 def _node(args: argparse.Namespace) -> int:
     from impl.raft.cluster_config import ClusterConfig
+    from impl.records import Corruption
 
     cluster = ClusterConfig.load(args.cluster)
     if args.id not in cluster.servers:
@@ -168,10 +209,45 @@ def _node(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         asyncio.run(server)
+    except Corruption as e:
+        raise UserError(f"{e}: not a torn tail (the last write before a crash) but damage that "
+                        "may hold writes the cluster acknowledged, so this server will not "
+                        "start from it", hint=f"restore it from its peers: conform cluster "
+                        f"restore {args.id} --cluster {args.cluster} --data {args.data} (the "
+                        "damaged files are kept; see README, \"When a server's log is "
+                        "damaged\")") from None
     except OSError as e:
         raise UserError(f"{args.id} cannot listen on {cluster.address(args.id)}: {e.strerror}")
     except KeyboardInterrupt:
         return 0
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from conformance.cli.kv import run_client
+    from impl.restore import RestoreError, restore
+
+    data = Path(args.data) if args.data else Path(args.cluster).parent / args.server
+
+    async def go(c):
+        try:
+            return await restore(c, args.server, data)
+        except RestoreError as e:
+            raise UserError(f"cannot restore {args.server}: {e}") from None
+
+    done = run_client(args.cluster, go, args.timeout)
+    if done.moved_to:
+        print(f"kept the damaged files in {done.moved_to}")
+    what = "term" if done.protocol == "raft" else "ballot"
+    print(f"{args.server}: new state in {data}, starting in {what} {done.floor}"
+          + (f", with the {done.entries} entries of {done.copied_from}'s log"
+             if done.copied_from else "")
+          + (f", a learner until slot {done.rejoin_until} is decided" if done.rejoin_until
+             else ""))
+    print(f"start {args.server} again (`conform cluster up` restarts it by itself); it "
+          "catches up from its peers")
     return 0
 
 

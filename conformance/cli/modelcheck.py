@@ -38,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--engine", choices=["auto", "tlc", "embedded"], default="auto",
                    help="auto (default): TLC when a jar and Java are found, else embedded")
     p.add_argument("--workers", default=None, metavar="N",
-                   help="worker threads, or 'auto' (default: the manifest's, else 1)")
+                   help="workers (TLC: threads; the embedded engine: processes), or "
+                        "'auto', one per core (default: the manifest's, else auto)")
     p.add_argument("--timeout", type=seconds, default=None, metavar="SECONDS",
                    help="stop a model after this long (its outcome is then 'timeout')")
     p.add_argument("--max-memory", type=gigabytes, default=None, metavar="GB",
@@ -76,9 +77,7 @@ class Row:
 
 def _workers(text: str | None, model: Model) -> int:
     value = text if text is not None else (model.expect.workers if model.expect else None)
-    if value is None:
-        return 1
-    if value == "auto":
+    if value is None or value == "auto":
         return os.cpu_count() or 1
     try:
         n = int(value)

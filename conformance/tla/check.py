@@ -8,6 +8,7 @@ returns, so the two engines can be compared on any model.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -45,7 +46,8 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
 
     Errors in the input come back as results (PARSE_ERROR, SEMANTIC_ERROR, CONFIG_ERROR with
     positions), like the TLC bridge reports them; nothing is raised for a bad spec.
-    ``workers`` is accepted for interface parity; the search itself runs in this process.
+    ``workers`` > 1 runs the search on that many processes (see parallel.py), with the same
+    figures; a model with temporal properties is searched in this process.
     ``timeout`` (seconds) and ``max_memory`` (bytes; default a quarter of the machine's, as
     Java gives TLC) hold anywhere in the run (see :mod:`conformance.tla.limits`), and
     ``max_set_size`` is TLC's -maxSetSize.
@@ -59,7 +61,8 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
     Bounds.max_set_size = max_set_size or DEFAULT_MAX_SET_SIZE
     try:
         with enforced(timeout, memory):
-            return _check(spec, cfg, timeout, progress, check_deadlock, started, base)
+            return _check(spec, cfg, timeout, progress, check_deadlock, started, base,
+                          workers)
     except TimeLimit as e:
         return CheckResult(Outcome.TIMEOUT, message=e.message,
                            duration=time.monotonic() - started, **base)
@@ -86,7 +89,7 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
 
 
 def _check(spec: Path, cfg: Path, timeout, progress, check_deadlock, started: float,
-           base: dict) -> CheckResult:
+           base: dict, workers: int = 1) -> CheckResult:
     model = load(spec, cfg, check_deadlock=check_deadlock, need_behavior=False)
     failed = check_assumptions(model)
     if failed is not None:
@@ -107,7 +110,12 @@ def _check(spec: Path, cfg: Path, timeout, progress, check_deadlock, started: fl
 
         return check_liveness(model, timeout=timeout, progress=progress, started=started,
                               base=base)
-    res = explore(model, timeout=timeout, progress=progress)
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        from conformance.tla.parallel import explore_parallel
+
+        res = explore_parallel(model, workers, timeout=timeout, progress=progress)
+    else:
+        res = explore(model, timeout=timeout, progress=progress)
     return result_of(model, res, started, base)
 
 

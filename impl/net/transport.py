@@ -12,6 +12,11 @@ handed to the server and answered on the same connection, each as it is done.
 A refused connection is logged (logger ``conform.net``) with who it was and why, once per
 peer and reason, then again at the 10th, 100th, ... time, so a flood cannot fill the log.
 
+What a server holds for its connections is bounded (:mod:`impl.net.limits`): connections,
+frame sizes, the bytes of large frames being received in total, the time such a frame may
+take, client requests pending per connection and in total, replies waiting to go out; past a
+bound a connection is not read from (back-pressure) or is closed (refusal).
+
 The protocol is a parameter: it decodes its own frames into messages (checking every value
 it uses) and says who sent one.
 """
@@ -20,12 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from impl.net import auth, frames
+from impl.net.limits import READER_LIMIT, ByteBudget, Limits, Slots
 from impl.raft.cluster_config import ClusterConfig
 
 PEER_QUEUE = 10_000  # frames waiting for a slow or absent peer before the oldest go
@@ -40,19 +47,24 @@ class PeerLink:
     """The outbound connection to one peer."""
 
     def __init__(self, own_id: str, peer_id: str, cluster: ClusterConfig,
-                 complaints: Complaints) -> None:
+                 complaints: Complaints, max_bytes: int = Limits.peer_queue_bytes) -> None:
         self.own_id = own_id
         self.id = peer_id
         self.cluster = cluster
         self.complaints = complaints
+        self.max_bytes = max_bytes
         self.queue: list[bytes] = []
+        self.queued = 0  # bytes in the queue
         self.wake = asyncio.Event()
         self.task = asyncio.create_task(self._run())
 
     def send(self, data: bytes) -> None:
-        if len(self.queue) >= PEER_QUEUE:
-            del self.queue[: PEER_QUEUE // 10]
+        if len(self.queue) >= PEER_QUEUE or self.queued + len(data) > self.max_bytes:
+            drop = max(PEER_QUEUE // 10, 1)
+            self.queued -= sum(map(len, self.queue[:drop]))
+            del self.queue[:drop]
         self.queue.append(data)
+        self.queued += len(data)
         self.wake.set()
 
     async def _run(self) -> None:
@@ -62,7 +74,7 @@ class PeerLink:
             try:
                 reader, writer = await asyncio.open_connection(host, port)
             except OSError:
-                self.queue.clear()
+                self._clear()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 0.5)
                 continue
@@ -75,20 +87,25 @@ class PeerLink:
                 while True:
                     await self.wake.wait()
                     self.wake.clear()
-                    batch, self.queue = self.queue, []
+                    batch, self.queue, self.queued = self.queue, [], 0
                     writer.write(b"".join(batch))
                     await writer.drain()
             except (TimeoutError, frames.FrameError, asyncio.IncompleteReadError,
                     ConnectionError, OSError) as e:
                 if isinstance(e, auth.AuthError | frames.FrameError):
                     self.complaints.note(f"peer {self.id}", f"handshake failed: {e}")
-                    self.queue.clear()
+                    self._clear()
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 0.5)
             finally:
                 writer.close()
                 with contextlib.suppress(Exception):
                     await writer.wait_closed()
+
+
+    def _clear(self) -> None:
+        self.queue.clear()
+        self.queued = 0
 
 
 class Complaints:
@@ -111,14 +128,17 @@ class Transport:
 
     def __init__(self, own_id: str, cluster: ClusterConfig, decode: Decode,
                  sender_of: Callable[[Any], tuple[str, str]], on_message: OnMessage,
-                 on_client: OnClient, max_frame: int = frames.MAX_FRAME) -> None:
+                 on_client: OnClient, max_frame: int = frames.MAX_FRAME,
+                 limits: Limits | None = None) -> None:
         self.id = own_id
         self.cluster = cluster
         self.decode = decode
         self.sender_of = sender_of  # message -> (source, destination)
         self.on_message = on_message
         self.on_client = on_client
-        self.max_frame = max_frame
+        self.limits = dataclasses.replace(limits or Limits(), frame_bytes=max_frame)
+        self.budget = ByteBudget(self.limits.buffer_bytes)
+        self._pending = Slots(self.limits.pending)
         if not cluster.secret:
             raise ValueError("the cluster file has no secret, so peers cannot authenticate: "
                              "write it with `conform cluster up` or add \"secret\"")
@@ -131,7 +151,8 @@ class Transport:
 
     async def start(self) -> None:
         host, port = self.cluster.servers[self.id]
-        self._server = await asyncio.start_server(self._accept, host, port, reuse_address=True)
+        self._server = await asyncio.start_server(self._accept, host, port, reuse_address=True,
+                                                  limit=READER_LIMIT)
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -153,15 +174,20 @@ class Transport:
         if link is None:
             if dst not in self.cluster.servers or dst == self.id:
                 return
-            link = self._links[dst] = PeerLink(self.id, dst, self.cluster, self.complaints)
+            link = self._links[dst] = PeerLink(self.id, dst, self.cluster, self.complaints,
+                                               self.limits.peer_queue_bytes)
         link.send(data)
 
     # ------------------------------------------------------------------ inbound
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._conns.add(writer)
         remote = writer.get_extra_info("peername")
         who = f"a connection from {remote[0]}" if remote else "a connection"
+        if len(self._conns) >= self.limits.connections:
+            self.complaints.note(who, f"{self.limits.connections} connections are open already")
+            writer.close()
+            return
+        self._conns.add(writer)
         try:
             hello = await asyncio.wait_for(auth.accept(reader, writer, self.id, self._key_for),
                                            auth.HANDSHAKE_TIMEOUT)
@@ -213,9 +239,12 @@ class Transport:
             if self._peer_conns.get(peer_id) is writer:
                 del self._peer_conns[peer_id]
 
+    async def _read(self, reader: asyncio.StreamReader, limit: int) -> tuple[int, frames.Payload]:
+        return await frames.read_frame(reader, limit, self.budget, self.limits.deadline)
+
     async def _peer_frames(self, reader: asyncio.StreamReader, peer_id: str) -> None:
         while True:
-            kind, payload = await frames.read_frame(reader, self.max_frame)
+            kind, payload = await self._read(reader, self.limits.frame_bytes)
             if kind in frames.JSON_KINDS:
                 raise frames.FrameError("a peer sent a non-protocol frame")
             m = self.decode(kind, payload)
@@ -225,14 +254,32 @@ class Transport:
             self.on_message(m)
 
     async def _serve_client(self, reader, writer) -> None:
+        """Requests are read only while the client has fewer than ``client_pending`` of them
+        in service, the server fewer than ``pending``, and the client's unread replies
+        come to less than ``reply_bytes``: otherwise the next request waits unread."""
+        writer.transport.set_write_buffer_limits(high=self.limits.reply_bytes)
+        mine = Slots(self.limits.client_pending)
         while True:
-            kind, payload = await frames.read_frame(reader, self.max_frame)
-            if kind != frames.CLIENT_REQ:
-                raise frames.FrameError("a client sent a non-request frame")
-            req = frames.parse_json(payload)
+            await writer.drain()
+            await mine.take()
+            try:
+                await self._pending.take()
+            except BaseException:
+                mine.give()
+                raise
+            try:
+                kind, payload = await self._read(reader, self.limits.client_frame_bytes)
+                if kind != frames.CLIENT_REQ:
+                    raise frames.FrameError("a client sent a non-request frame")
+                req = frames.parse_json(payload)
+            except BaseException:
+                mine.give()
+                self._pending.give()
+                raise
             t = asyncio.create_task(self._answer(req, writer))
             self._tasks.add(t)
             t.add_done_callback(self._tasks.discard)
+            t.add_done_callback(lambda _: _give(mine, self._pending))
 
     async def _answer(self, req: dict, writer: asyncio.StreamWriter) -> None:
         try:
@@ -242,6 +289,11 @@ class Transport:
         reply["id"] = req.get("id")
         with contextlib.suppress(Exception):
             writer.write(frames.json_frame(frames.CLIENT_REPLY, reply))
+
+
+def _give(*slots: Slots) -> None:
+    for s in slots:
+        s.give()
 
 
 def _reason(e: BaseException) -> str:

@@ -110,6 +110,10 @@ class Client:
     async def status(self, sid: str) -> dict:
         return await self._send(sid, {"op": "status"})
 
+    async def log_page(self, sid: str, first: int) -> dict:
+        """Server ``sid``'s log from index ``first`` on, a page of it (Raft only)."""
+        return await self._send(sid, {"op": "log", "from": first})
+
     # ------------------------------------------------------------------ plumbing
 
     def _target(self) -> str:
