@@ -103,20 +103,47 @@ def _check(spec: Path, cfg: Path, timeout, progress, check_deadlock, started: fl
             return CheckResult(Outcome.CONFIG_ERROR, message="The configuration file must give "
                                "either SPECIFICATION or INIT and NEXT.",
                                duration=time.monotonic() - started, **base)
-        return CheckResult(Outcome.HOLDS, states_generated=0, distinct_states=0,
-                           states_left=0, depth=0, duration=time.monotonic() - started, **base)
+        return postconditions(model, CheckResult(
+            Outcome.HOLDS, states_generated=0, distinct_states=0, states_left=0, depth=0,
+            duration=time.monotonic() - started, **base))
     if model.temporal_properties:
         from conformance.tla.liveness import check_liveness
 
-        return check_liveness(model, timeout=timeout, progress=progress, started=started,
-                              base=base)
+        return postconditions(model, check_liveness(model, timeout=timeout, progress=progress,
+                                                    started=started, base=base))
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         from conformance.tla.parallel import explore_parallel
 
         res = explore_parallel(model, workers, timeout=timeout, progress=progress)
     else:
         res = explore(model, timeout=timeout, progress=progress)
-    return result_of(model, res, started, base)
+    return postconditions(model, result_of(model, res, started, base))
+
+
+def postconditions(model: Model, result: CheckResult) -> CheckResult:
+    """TLC's POSTCONDITIONs: once the search is complete and found nothing, each is
+    evaluated (TLCGet sees the final figures); a false one is reported as TLC reports a
+    false assumption, one that cannot be evaluated as an evaluation error."""
+    if not result.ok:
+        return result
+    for check in model.postconditions:
+        where = f"line {check.loc.line}, col {check.loc.col} to line {check.loc.eline}, " \
+                f"col {check.loc.ecol} of module {check.loc.module}"
+        try:
+            ok = check.code.fn((None, None))
+        except EvalError as e:
+            result.outcome = Outcome.EVALUATION_ERROR
+            result.message = f"Evaluating postcondition {check.name} at {where} failed.\n" \
+                             f"{e.message}"
+            result.positions = [position(loc) for loc in e.nested()] or [position(check.loc)]
+            return result
+        if ok is not True:
+            result.outcome = Outcome.ASSUMPTION_FAILED
+            result.violated = check.name
+            result.message = f"Postcondition {check.name} at {where} is false."
+            result.positions = [position(check.loc)]
+            return result
+    return result
 
 
 def result_of(model: Model, res: SearchResult, started: float, base: dict) -> CheckResult:

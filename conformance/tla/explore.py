@@ -61,6 +61,7 @@ class SearchResult:
     limited: bool = False  # stopped at max_distinct
     complete: bool = False
     stopped: str | None = None  # why a limit other than time stopped it (memory)
+    initial: int = 0  # initial states generated
 
 
 _LEAVES = frozenset((int, str, bool))  # values no permutation of model values changes
@@ -223,6 +224,7 @@ class Explorer:
         start = time.monotonic()
         self.start = start
         self.next_report = start + self.progress_interval
+        model.runtime.counters = self._figures
         try:
             self._initial()
             if not model.actions:
@@ -253,6 +255,7 @@ class Explorer:
 
         def on_init(s):
             res.generated += 1
+            res.initial += 1
             E = (s, None)
             try:
                 in_model = all(c(E) is True for c in constraints)
@@ -401,6 +404,8 @@ class Explorer:
                     self._error(e, self._path(k), rerun=rerun)
             if check_deadlock and res.generated == before:
                 self._violation("deadlock", None, "Deadlock reached.", self._path(k))
+            if runtime.exit:  # TLCSet("exit", TRUE): TLC's workers stop after this state
+                return
             checks += 1
             if checks >= 200:
                 checks = 0
@@ -415,6 +420,13 @@ class Explorer:
                     self.next_report = now + self.progress_interval
                     self.progress(Progress(res.generated, len(seen), len(queue),
                                            res.depth))
+
+    def _figures(self) -> dict[str, int]:
+        """The search so far, as TLCGet reads it ("distinct", "diameter"...)."""
+        res = self.result
+        return {"distinct": len(self.seen), "generated": res.generated,
+                "queue": len(self.queue), "diameter": max(res.depth, 1),
+                "initial": res.initial}
 
     def _check_invariants(self, invariants, t, cur) -> None:
         E = (t, None)

@@ -2,10 +2,12 @@
 TLC says of it (tla2tools 2026.12 built from tlaplus/tlaplus, one worker, ``-deadlock``
 unless noted). The TLC test at the end checks that TLC still says so where TLC is found.
 
-A kind: a wrong verdict (an argument primed inside an operator), SANY's static checks (a
-module named unlike its file, a bound variable or parameter redefining a visible name, a
-recursive operator without RECURSIVE, a name used before its definition, the wrong number of
-arguments, level errors), TLC's limits on sets.
+A kind: a wrong verdict (an argument primed inside an operator, a POSTCONDITION never
+evaluated, a SYMMETRY the .cfg replaced), SANY's static checks (a module named unlike its
+file, a bound variable or parameter redefining a visible name, a recursive operator without
+RECURSIVE, a name used before its definition, the wrong number of arguments, level errors),
+features (constant operators given in the .cfg, INSTANCE inside LET, TLCGet("distinct") and
+TLCSet("exit")), TLC's limits on sets.
 """
 
 from __future__ import annotations
@@ -47,7 +49,15 @@ PINS = [
     Pin("WrongArity", SANY, message="The operator Add requires 2 arguments", line=9),
     Pin("VariableInAssume", SANY, message="Level error: assumptions must be level 0", line=6),
     Pin("AlwaysAction", SANY, message="[] followed by action not of form [A]_v", line=7),
-    Pin("SubsetOverflow", "evaluation error", 0, 0,
+    Pin("ConstantOperatorTable", "invariant violated", message="Invariant Inv is violated"),
+    Pin("LetInstance", "holds", 5, 5),
+    Pin("FalsePostcondition", "assumption failed", message="Postcondition Post at"),
+    Pin("SymmetryOverridden", "evaluation error",
+        message="The symmetry function Perms must specify a set of permutations"),
+    Pin("ConstantInit", "config error", message="The initial predicate Init cannot be a "
+        "constant"),
+    Pin("DistinctConstraint", "holds", 7, 7),
+    Pin("SubsetOverflow", "evaluation error", 1, 0,
         message="Overflow when computing the number of elements"),
     Pin("SetTooLarge", "evaluation error", 0, 0,
         message="Attempted to construct a set with too many elements (>10)",

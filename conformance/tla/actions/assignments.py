@@ -31,7 +31,10 @@ def _canon(v):
     if type(v) in _CONCRETE:
         return v
     if isinstance(v, (LazySet, LazyFn)):
-        return v.materialize()
+        try:
+            return v.materialize()
+        except EvalError:  # TLC assigns the value as it is; fingerprinting the state fails
+            return v
     return v
 
 

@@ -20,3 +20,9 @@ class Partial(list):
         super().__init__(values)
         self.n = sum(1 for v in self if v is not None)
         self.extra = None
+        self.sink = _nowhere  # set by whoever collects the states (ENABLED needs none)
+
+
+def _nowhere(state: tuple) -> None:
+    """The sink of a state under construction that nobody collects (ENABLED stops at the
+    first successor before it is emitted)."""

@@ -16,6 +16,7 @@ from conformance.tla.builtins.native import (
     fn_graph,
     op,
     ppr,
+    refused,
     truth,
 )
 from conformance.tla.errors import AssertionFailed, EvalError
@@ -62,30 +63,78 @@ def java_time():
 
 
 
+# TLCGet's names for the search's figures (TLC's TLCGetSet); each is read from the search
+_COUNTERS = ("distinct", "generated", "queue", "diameter", "duration")
+
+
 def tlc_get(rt: Runtime, i):
-    if type(i) is str:
-        if i == "level":
-            return rt.level
-        if i in rt.stats:
-            return rt.stats[i]
-        if i.startswith("-D"):
-            return rt.properties.get(i[2:], i)
+    """TLC's TLCGet: a register (a natural number, or a name ``"s:..."``), a Java system
+    property (``"-Dname"``), or a figure of the search in progress."""
+    if type(i) is int and i >= 0:
+        if i in rt.registers:
+            return rt.registers[i]
+        raise EvalError(f"TLCGet({i}) was undefined.")
+    if type(i) is not str:
+        raise EvalError("The argument of TLCGet should be a nonnegative integer, but instead "
+                        f"it is:\n{ppr(i)}")
+    if i == "level":
+        return rt.level
+    if i in _COUNTERS or i == "stats":
+        figures = rt.figures()
+        if i == "stats":
+            return make_fn({"queue": figures["queue"], "distinct": figures["distinct"],
+                            "initial": figures["initial"], "generated": figures["generated"],
+                            "diameter": figures["diameter"], "duration": figures["duration"],
+                            "worker": 0})
+        return figures[i]
+    if i in rt.stats:
+        return rt.stats[i]
+    if i.startswith("s:"):
+        if i in rt.registers:
+            return rt.registers[i]
+        raise EvalError(f"TLCGet({i}) was undefined.")
+    if i.startswith("-D"):
+        return rt.properties.get(i[2:], i)
+    if i in ("spec", "action", "revision", "all", "all:named"):
         raise EvalError(f"TLCGet({ppr(i)}) is not supported by the embedded engine.")
-    if i in rt.registers:
-        return rt.registers[i]
-    raise EvalError(f"The argument of TLCGet, {ppr(i)}, is not a register that TLCSet "
-                    "has set.")
+    raise EvalError(f"TLCGet({i}) was undefined.")
 
 
 def tlc_set(rt: Runtime, i, v):
-    if type(i) is str and i.startswith("-D"):
-        rt.properties[i[2:]] = v if type(v) is str else ppr(v)
+    """TLC's TLCSet: a register, a named register ``"s:..."``, a Java system property, or
+    ``"exit"`` (TRUE stops the search, as TLC stops its workers)."""
+    if type(i) is int and i >= 0:
+        rt.registers[i] = v
         return True
-    if type(i) is not int:
-        raise EvalError(f"The first argument of TLCSet should be a natural number, but "
-                        f"instead it is:\n{ppr(i)}")
-    rt.registers[i] = v
-    return True
+    if type(i) is str:
+        if i == "exit":
+            if v is True:
+                rt.exit = True
+            return True
+        if i == "pause":
+            return True
+        if i.startswith("s:"):
+            rt.registers[i] = v
+            return True
+        if i.startswith("-D"):
+            rt.properties[i[2:]] = v if type(v) is str else ppr(v)
+            return True
+    raise EvalError(f"The first argument of TLCSet should be a nonnegative integer, but "
+                    f"instead it is:\n{ppr(i)}")
+
+
+def tlc_get_or_default(rt: Runtime, key, default):
+    """TLCExt's TLCGetOrDefault: a register's value, or ``default`` where none is set."""
+    if type(key) in (int, str) and key in rt.registers:
+        return rt.registers[key]
+    return default
+
+
+def tlc_get_and_set(rt: Runtime, key, update, value, default):
+    """TLCExt's TLCGetAndSet: the register's old value; it becomes update(old, value)."""
+    old = tlc_get_or_default(rt, key, default)
+    tlc_set(rt, key, update(old, value))
+    return old
 
 
 def permutations(s):
@@ -181,10 +230,22 @@ MODULES: dict[str, dict[str, Native]] = {
         "AssertEq": op(2, assert_eq), "TLCModelValue": op(1, tlc_model_value),
         "TLCNoOp": op(1, lambda v: v), "TLCCache": op(2, lambda v, _closure: v),
         "TLCDefer": op(1, lambda v: True),
+        "TLCGetOrDefault": op(2, tlc_get_or_default, impure=True, runtime=True,
+                              state_level=True),
+        "TLCGetAndSet": op(4, tlc_get_and_set, op_args=(1,), impure=True, runtime=True,
+                           state_level=True),
+        "AssertError": refused(2, "AssertError (an expression expected to fail)"),
+        "Trace": refused(0, "TLCExt!Trace (the behavior up to the current state)"),
+        "CounterExample": refused(0, "TLCExt!CounterExample (the counterexample of a run)"),
+        "ToTrace": refused(1, "TLCExt!ToTrace"),
+        "PickSuccessor": refused(1, "TLCExt!PickSuccessor (interactive choice)"),
+        "TLCFP": refused(1, "TLCFP (TLC's fingerprint of a value)"),
+        "TLCEvalDefinition": refused(1, "TLCEvalDefinition"),
     },
     "Randomization": {
         "RandomSubset": op(2, lambda k, s: FSet(random.sample(list(ordered(as_fset(s))), k)),
                            impure=True),
         "RandomSetOfSubsets": op(3, lambda k, n, s: FSet(), impure=True),
+        "TestRandomSetOfSubsets": refused(3, "Randomization!TestRandomSetOfSubsets"),
     },
 }

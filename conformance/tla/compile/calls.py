@@ -9,6 +9,7 @@ from conformance.tla import syntax as S
 from conformance.tla.compile.code import CONST, NO_DEPS, STATE, Code, guarded, merge, wrap_error
 from conformance.tla.compile.operators import NativeOp, UserOp
 from conformance.tla.compile.scopes import Binding, Ctx, Scope
+from conformance.tla.errors import Unsupported
 from conformance.tla.modules import DefSym
 from conformance.values import Fn, FSet, ModelValue, Tup, order_key
 
@@ -224,6 +225,8 @@ def memo_call(comp: Compiler, holder, memo: dict, fns, level, deps, pure, binds,
 
 def call_native(comp: Compiler, op: NativeOp, args: list, scope: Scope, loc: S.Loc) -> Code:
     nat = op.native
+    if nat.unsupported:
+        raise Unsupported(nat.unsupported, loc)
     arities = [-1 if i in nat.op_args else 0 for i in range(nat.arity)]
     arg_codes = comp.compile_args(arities, args, scope, loc)
     fn = nat.fn

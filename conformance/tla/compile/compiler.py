@@ -52,6 +52,8 @@ class Compiler:
         self._enumerating: dict = {}
         self._primed_params: dict = {}  # definition -> whether its body primes a parameter
         self._substituting: set = set()  # definitions being compiled by name (no recursion)
+        # LET M == INSTANCE Mod: the module of each such definition (the loader finds them)
+        self.let_instances: dict[int, ModuleEnv] = {}
         self.actions: ActionCompiler | None = None  # set by the model: compiles ENABLED
 
     def ctx(self, env: ModuleEnv, inst: Inst | None) -> Ctx:

@@ -21,6 +21,7 @@ from conformance.tla.compile.operators import VALUE_BUILTINS, LetOp
 from conformance.tla.compile.scopes import Binding, Scope
 from conformance.tla.errors import EvalError, SemanticError, Unsupported
 from conformance.tla.lazy import BOOLEAN, STRING, to_tla_any
+from conformance.tla.modules import InstSym
 from conformance.tla.ops import eq
 
 if TYPE_CHECKING:
@@ -194,7 +195,12 @@ def let_scope(comp: Compiler, defs, scope: Scope) -> tuple[Scope, list]:
         if isinstance(d, S.RecursiveDecl):
             continue
         if isinstance(d, S.InstanceDef):
-            raise Unsupported("INSTANCE inside LET", d.loc)
+            target = comp.let_instances.get(id(d))
+            if d.name is None or target is None:
+                raise Unsupported("an unnamed INSTANCE inside LET", d.loc)
+            isym = InstSym(d, scope.ctx.env, target)
+            scope = scope.with_binding(d.name, Binding("inst", op=isym))
+            continue
         if d.params:
             op = LetOp(d, scope, d.name in recursive)
             scope = scope.with_binding(d.name, Binding("op", op=op))

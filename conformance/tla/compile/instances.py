@@ -15,6 +15,7 @@ from conformance.tla.compile.operators import (
     NativeOp,
     Op,
     SubstOp,
+    TableOp,
     UserOp,
     ValueOp,
 )
@@ -109,6 +110,8 @@ def override_op(comp: Compiler, over, sym: Sym, loc: S.Loc) -> Op:
     kind, what = over
     if kind == "value":
         return ValueOp(what, sym.name)
+    if kind == "table":
+        return TableOp(what, sym.name, sym.arity)
     return comp.sym_op(what, comp.root_ctx, loc)
 
 
@@ -122,10 +125,7 @@ def constant_op(comp: Compiler, sym: ConstSym, ctx: Ctx, loc: S.Loc) -> Op:
     if binding is None:
         raise SemanticError(f"The constant parameter {sym.name} is not assigned a value by "
                             "the configuration file.", loc)
-    kind, what = binding
-    if kind == "value":
-        return ValueOp(what, sym.name)
-    return comp.sym_op(what, comp.root_ctx, loc)
+    return comp.override_op(binding, sym, loc)
 
 
 def substitution_op(comp: Compiler, sym: Sym, inst: Inst, loc: S.Loc) -> Op:
@@ -184,11 +184,14 @@ def resolve_prefixed(comp: Compiler, n: S.Name, scope: Scope) -> Op:
     first = True
     for name, args in n.prefix:
         sym = None
-        if first:
-            b = scope.locals.get(name)
-            if b is not None:
-                raise Unsupported("INSTANCE defined in a LET", n.loc)
-        sym = env.lookup(name) if first else env.exports.get(name)
+        local = scope.locals.get(name) if first else None
+        if local is not None:
+            if local.kind != "inst":
+                raise SemanticError(f"{name} is not an instance of a module; cannot use "
+                                    f"{name}!...", n.loc)
+            sym = local.op  # LET M == INSTANCE Mod ...: its substitutions see the LET's module
+        else:
+            sym = env.lookup(name) if first else env.exports.get(name)
         first = False
         if isinstance(sym, ImportedSym) and isinstance(sym.sym, InstSym):
             ctx = comp.ctx(sym.home, comp.inst(sym.decl, sym.target, ctx))

@@ -100,12 +100,17 @@ def binding_code(comp: Compiler, b: Binding, name: str, scope: Scope, loc: S.Loc
     if b.kind == "code":
         assert b.code is not None
         return comp.adapt(b.code, b.depth, scope.depth)
+    if b.kind == "inst":
+        raise SemanticError(f"The instance {name} must be followed by ! and a name.", loc)
     raise SemanticError(f"The operator {name} requires arguments.", loc)
 
 
 def binding_op(comp: Compiler, b: Binding, name: str, scope: Scope) -> Op:
     if b.kind == "op":
         return b.op
+    if b.kind == "inst":
+        raise SemanticError(f"The instance {name} must be followed by ! and a name.",
+                            getattr(b.op, "loc", None))
     if b.kind == "opslot":
         return SlotOp(b.index, b.arity, name)
     if b.kind == "code":

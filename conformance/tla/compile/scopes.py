@@ -55,7 +55,7 @@ class Binding:
                  depth: int = 0, op: Any = None, level: int = CONST, node: Any = None,
                  scope: Any = None, let: bool = False) -> None:
         self.let = let  # a LET definition (TLC enters it, like any definition)
-        self.kind = kind  # "slot", "lazyslot", "opslot", "code", "op"
+        self.kind = kind  # "slot", "lazyslot", "opslot", "code", "op", "inst" (LET INSTANCE)
         self.index = index
         self.arity = arity
         self.code = code
