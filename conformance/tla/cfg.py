@@ -187,7 +187,30 @@ def parse_config(path: str | Path) -> Config:
     except OSError as e:
         raise ConfigError(f"cannot read the configuration file {path}: {e.strerror}",
                           file=str(path))
+    if path.suffix == ".tla":  # TLC's -config Spec.tla: the model is a section of the spec
+        text = embedded_config(text, path.stem)
     return parse_config_text(text, str(path))
+
+
+_CONFIG_START = r"-----*\s*CONFIG\s+{}\s*-----*"
+
+
+def embedded_config(text: str, name: str) -> str:
+    """The ``---- CONFIG name ----`` section of a .tla file (up to its ``====``), with the
+    other lines blanked so that line numbers stay the file's; empty if there is none."""
+    start = re.compile(_CONFIG_START.format(re.escape(name)))
+    out, inside = [], False
+    for line in text.split("\n"):
+        if inside and re.match(r"====", line):
+            inside = False
+            out.append("")
+            continue
+        if not inside and start.fullmatch(line.strip()):
+            inside = True
+            out.append("")
+            continue
+        out.append(line if inside else "")
+    return "\n".join(out)
 
 
 def parse_config_text(text: str, file: str = "<cfg>") -> Config:

@@ -69,6 +69,10 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
     except MemoryLimit as e:
         return CheckResult(Outcome.TLC_FAILURE, message=e.message,
                            duration=time.monotonic() - started, **base)
+    except MemoryError:
+        return CheckResult(Outcome.TLC_FAILURE, message="the engine ran out of memory (the "
+                           "process's limit was reached)",
+                           duration=time.monotonic() - started, **base)
     except RecursionError:
         return CheckResult(Outcome.TLC_FAILURE, message="The spec nests deeper than the "
                            "engine can follow (Python's recursion limit).",

@@ -117,7 +117,9 @@ class Interval(LazySet):
         self.finite = True
 
     def member(self, v: Value) -> bool:
-        return type(v) is int and self.lo <= v <= self.hi
+        if type(v) is int:
+            return self.lo <= v <= self.hi
+        return _not_comparable(v, self, f"the integer interval {self.lo}..{self.hi}")
 
     sized = True
 
@@ -156,7 +158,9 @@ class NatSet(_Numbers):
     name = "Nat"
 
     def member(self, v):
-        return type(v) is int and v >= 0
+        if type(v) is int:
+            return v >= 0
+        return _not_comparable(v, self, "Nat")
 
 
 class IntSet(_Numbers):
@@ -164,7 +168,7 @@ class IntSet(_Numbers):
     name = "Int"
 
     def member(self, v):
-        return type(v) is int
+        return type(v) is int or _not_comparable(v, self, "Int")
 
 
 class RealSet(_Numbers):
@@ -180,7 +184,7 @@ class StringSet(_Numbers):
     name = "STRING"
 
     def member(self, v):
-        return type(v) is str
+        return type(v) is str or _not_comparable(v, self, "STRING")
 
 
 NAT, INT, REAL, STRING = NatSet(), IntSet(), RealSet(), StringSet()
@@ -198,7 +202,10 @@ class Powerset(LazySet):
 
     def member(self, v):
         if not is_set(v):
-            return False
+            if type(v) is ModelValue and v.typ is None:
+                return False
+            raise EvalError(f"Attempted to check if the non-enumerable value {to_tla_any(v)} "
+                            f"is element of {self.to_tla()}")
         base = self.base
         return all(member(x, base) for x in v)
 
@@ -292,7 +299,10 @@ class FunctionSet(LazySet):
             return True
         if isinstance(v, LazyFn):
             return self.member(v.materialize())
-        return False
+        if type(v) is ModelValue and v.typ is None:
+            return False
+        raise EvalError(f"Attempted to check if {to_tla_any(v)} which is not a TLC function "
+                        f"value, is in the set of functions:\n{self.to_tla()}")
 
     sized = True
 
@@ -345,7 +355,10 @@ class RecordSet(LazySet):
 
     def member(self, v):
         if type(v) is not Fn:
-            return False
+            if _is_function(v) or (type(v) is ModelValue and v.typ is None):
+                return False
+            raise EvalError(f"Attempted to check if non-record {to_tla_any(v)} is in the set "
+                            f"of records {self.to_tla()}")
         memo = self._memo
         hit = memo.get(v)
         if hit is not None:
@@ -395,7 +408,12 @@ class Product(LazySet):
             self.finite = any(is_finite(s) and set_size(s) == 0 for s in sets)
 
     def member(self, v):
-        if type(v) is not Tup or len(v) != len(self.sets):
+        if type(v) is not Tup:
+            if _is_function(v) or (type(v) is ModelValue and v.typ is None):
+                return False
+            raise EvalError(f"Attempted to check if non-tuple {to_tla_any(v)} is in the "
+                            f"Cartesian product {self.to_tla()}")
+        if len(v) != len(self.sets):
             return False
         return all(member(x, s) for x, s in zip(v, self.sets, strict=True))
 
@@ -436,7 +454,9 @@ class SeqSet(LazySet):
         if type(v) is Tup:
             base = self.base
             return all(member(x, base) for x in v)
-        return False
+        if _is_function(v) or (type(v) is ModelValue and v.typ is None):
+            return False
+        return _not_comparable(v, self, self.to_tla())
 
     def size(self) -> int:
         raise EvalError(f"Attempted to compute the number of elements of {self.to_tla()}.")
@@ -552,7 +572,7 @@ _MEMO_LIMIT = 200_000
 def _contains(s: Value):
     """A fast membership test for ``s`` (its ``__contains__`` when it is a plain set)."""
     if type(s) is FSet:
-        return s.__contains__
+        return lambda v: in_fset(v, s)
     if isinstance(s, LazySet):
         return s.member
     return lambda v: member(v, s)
@@ -638,18 +658,108 @@ def is_finite(s: Value) -> bool:
 
 
 def member(v: Value, s: Value) -> bool:
-    """``v \\in s``."""
+    """``v \\in s``, failing as TLC does when v cannot be compared with the set's elements
+    (``1 \\in {"a"}``, ``{} \\in 1..4``): TLC compares v with them and errs on a kind
+    mismatch, where a Python set would just answer no."""
     if type(s) is FSet:
-        try:
-            return v in s
-        except TypeError:
-            return False
+        return in_fset(v, s)
     if isinstance(s, LazySet):
         return s.member(v)
     if isinstance(s, frozenset):
         return v in s
     raise EvalError(f"Attempted to check if the value:\n{to_tla_any(v)}\nis an element of "
                     f"the non-set value:\n{to_tla_any(s)}")
+
+
+def _is_function(v: Value) -> bool:
+    return type(v) is Fn or type(v) is Tup or isinstance(v, LazyFn)
+
+
+def _domain_kind(v: Value) -> type | None:
+    """The type of a function's arguments (tuples: int), None for an empty domain."""
+    if type(v) is Tup:
+        return int if v else None
+    if type(v) is Fn:
+        for k in v.map:
+            return type(k) if type(k) is not ModelValue else None
+    return None
+
+
+def clash(a: Value, b: Value) -> bool:
+    """Whether TLC fails comparing ``a`` with ``b``: values of different kinds (a number
+    and a string, a set and a function...), typed model values of different types, or
+    functions whose domains hold different kinds (a record and a tuple). Untyped model
+    values compare with anything."""
+    ta, tb = type(a), type(b)
+    if ta is ModelValue or tb is ModelValue:
+        if ta is tb:
+            return a.typ is not None and b.typ is not None and a.typ != b.typ
+        mv = a if ta is ModelValue else b
+        return mv.typ is not None
+    ka = "set" if is_set(a) else "fn" if _is_function(a) else ta
+    kb = "set" if is_set(b) else "fn" if _is_function(b) else tb
+    if ka != kb:
+        return True
+    if ka == "fn":
+        da, db = _domain_kind(a), _domain_kind(b)
+        return da is not None and db is not None and da is not db
+    return False
+
+
+def in_fset(v: Value, s: FSet) -> bool:
+    """``v \\in s`` for a set of values: Python's answer, unless it merged FALSE with 0 or
+    the kinds cannot be compared (then TLC's error)."""
+    try:
+        found = v in s
+    except TypeError:
+        return False
+    if found:
+        t = type(v)
+        if t is bool or t is int:  # Python has 1 == TRUE
+            e = next(iter(s))
+            if type(e) is not t and (type(e) is bool or type(e) is int):
+                check_comparable(v, s)
+        return True
+    if s:
+        check_comparable(v, s)
+    return False
+
+
+def check_homogeneous(xs: list) -> None:
+    """Fail as TLC fails normalizing a set whose elements it cannot compare (``{1, "a"}``,
+    model values of two types): the values of one set must be of one kind. (Functions of
+    one Python type are not compared domain by domain: a cost for every set of records.)"""
+    kinds = {type(x) for x in xs}
+    if len(kinds) == 1 and ModelValue not in kinds:
+        return
+    ref = None
+    for x in xs:
+        if type(x) is ModelValue and x.typ is None:
+            continue
+        if ref is None:
+            ref = x
+        elif clash(ref, x):
+            if type(ref) is ModelValue and type(x) is ModelValue:
+                raise EvalError("Attempted to compare the differently-typed model values "
+                                f"{to_tla_any(x)} and {to_tla_any(ref)}")
+            raise EvalError(f"Attempted to compare {value_kind(x)} {to_tla_any(x)} with "
+                            f"non-{value_kind(x)}:\n{to_tla_any(ref)}")
+
+
+def check_comparable(v: Value, s: FSet) -> None:
+    """Fail as TLC fails looking for ``v`` in the set ``s`` (non-empty) of other kinds."""
+    e = next(iter(s))
+    if clash(v, e):
+        raise EvalError(f"Attempted to check equality of {value_kind(e)} {to_tla_any(e)} "
+                        f"with non-{value_kind(e)}:\n{to_tla_any(v)}")
+
+
+def _not_comparable(v: Value, s: Value, what: str) -> bool:
+    """The answer for a value of another kind than a set of numbers (strings...) holds:
+    no, for an untyped model value; TLC's error otherwise."""
+    if type(v) is ModelValue and v.typ is None:
+        return False
+    raise EvalError(f"Attempted to check if the value:\n{to_tla_any(v)}\nis in {what}")
 
 
 def ordered(s: Value) -> tuple | list:

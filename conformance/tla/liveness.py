@@ -460,6 +460,18 @@ class Evaluator:
             v = self.state_cache[key] = bool(self.atoms[a].fn(self.graph.states[i]))
         return v
 
+    def everywhere(self) -> None:
+        """Every atom on every state (and every step, for action atoms), as TLC evaluates
+        them while it builds the behavior graph: an error in one surfaces even where the
+        search would not need its value."""
+        for a, atom in enumerate(self.atoms):
+            for i, edges in enumerate(self.graph.succ):
+                if atom.action:
+                    for j, _ai in edges:
+                        self.step(a, i, j)
+                else:
+                    self.state(a, i)
+
     def step(self, a: int, i: int, j: int) -> bool:
         atom = self.atoms[a]
         if not atom.action:
@@ -704,10 +716,17 @@ def check_liveness(model: Model, *, timeout: float | None, progress, started: fl
     builder = FormulaBuilder(model)
     fairness = [builder.formula(t.node, t.scope, False) for t in model.fairness]
     out = result_of(model, res, started, base)
-    for prop in model.temporal_properties:
-        negated = builder.formula(prop.node, prop.scope, True)
+    negations = [builder.formula(prop.node, prop.scope, True)
+                 for prop in model.temporal_properties]
+    ev = Evaluator(builder.atoms, graph)
+    try:  # TLC evaluates every predicate of the properties on every state and step
+        ev.everywhere()
+    except EvalError as e:
+        out.outcome = Outcome.EVALUATION_ERROR
+        out.message = e.message
+        return out
+    for prop, negated in zip(model.temporal_properties, negations, strict=True):
         f = _and(fairness + [negated])
-        ev = Evaluator(builder.atoms, graph)
         for branch in branches(f, builder):
             buchi = Buchi(_and(branch.tableau) if branch.tableau else TRUE)
             try:

@@ -29,6 +29,7 @@ from conformance.tla.compile import (
     Code,
     Compiler,
     Ctx,
+    LetOp,
     Scope,
     Tracing,
     UserOp,
@@ -179,13 +180,14 @@ def load(spec: str | Path, config: str | Path | None = None, *,
         raise SpecError(f"cannot find the spec {spec}", file=str(spec))
     cfg_path = Path(config) if config is not None else spec.with_suffix(".cfg")
     reset_names()
+    # SANY first, as TLC: a spec that does not parse is reported before its model is read
+    loader = Loader(spec.parent)
+    root = loader.load_root(spec)
+    check_spec(loader, root)
     if config is None and not cfg_path.is_file():
         cfg = Config(str(cfg_path))
     else:
         cfg = parse_config(cfg_path)
-    loader = Loader(spec.parent)
-    root = loader.load_root(spec)
-    check_spec(loader, root)
     _intern(loader, root, cfg)
     variables = list(root.variables)
     for i, v in enumerate(variables):
@@ -353,7 +355,8 @@ def _lookup_def(model: Model, name: str, what: str) -> tuple[Any, Scope, S.Loc]:
         sym = over[1]
     elif over is not None and what in ("initial predicate", "next-state relation",
                                        "specification"):  # CONSTANT Init = 3
-        raise ConfigError(f"The {what} {name} cannot be a constant.", cfg.loc(name),
+        word = "next state action" if what == "next-state relation" else what
+        raise ConfigError(f"The {word} {name} cannot be a constant.", cfg.loc(name),
                           file=cfg.file)
     if not isinstance(sym, DefSym) or sym.node is None:
         raise ConfigError(f"The {what} {name} specified in the configuration file is not a "
@@ -374,15 +377,15 @@ def _behavior(model: Model, required: bool) -> None:
                               cfg.loc(cfg.specification), file=cfg.file)
         body, scope, _ = _lookup_def(model, cfg.specification, "specification")
         _take_apart(model, body, scope, cfg.specification)
-        if model.next is None:
-            raise ConfigError(f"The specification {cfg.specification} has no next-state "
-                              "relation of the form [][Next]_vars.",
-                              cfg.loc(cfg.specification), file=cfg.file)
+        if model.next is None:  # TLC fails once it wants successors (exit 75)
+            raise EvalError("No next state actions defined to generate successor states "
+                            "from.")
     elif cfg.init or cfg.next:
-        if not (cfg.init and cfg.next):
-            missing = "NEXT" if cfg.init else "INIT"
-            raise ConfigError(f"The configuration file gives {'INIT' if cfg.init else 'NEXT'} "
-                              f"but no {missing}.", file=cfg.file)
+        if not cfg.next:  # TLC fails once it wants successors (exit 75)
+            raise EvalError("No next state actions defined to generate successor states "
+                            "from.")
+        if not cfg.init:
+            raise ConfigError("The configuration file gives NEXT but no INIT.", file=cfg.file)
         ibody, iscope, _ = _lookup_def(model, cfg.init, "initial predicate")
         model.init.append((ibody, iscope))
         nbody, nscope, _ = _lookup_def(model, cfg.next, "next-state relation")
@@ -424,17 +427,40 @@ def _take_apart(model: Model, node, scope: Scope, name: str) -> None:
             return
         model.fairness.append(Temporal(name, node, scope))
         return
-    if isinstance(node, S.Name) and not node.args and (
-            node.prefix or scope.locals.get(node.name) is None):
-        op = model.acomp.resolve(node, scope)
-        if isinstance(op, UserOp) and op.sym.node is not None and op.arity == 0:
-            inner = Scope(op.ctx)
-            code = comp.expr(op.sym.node.body, inner)
-            if code.level <= STATE:
-                model.init.append((op.sym.node.body, inner))
-                return
-            _take_apart(model, op.sym.node.body, inner, op.sym.name)
+    if isinstance(node, S.Name) and not node.args and not node.prefix:
+        b = scope.locals.get(node.name)
+        if b is not None and b.node is not None and b.scope is not None and b.kind == "code":
+            _take_apart(model, b.node, b.scope, name)  # an argument of an operator below
             return
+    if isinstance(node, S.Name) and (node.prefix or node.args or
+                                     scope.locals.get(node.name) is None or
+                                     scope.locals[node.name].kind == "op"):
+        local = scope.locals.get(node.name) if not node.prefix else None
+        op = local.op if local is not None and local.kind == "op" else \
+            model.acomp.resolve(node, scope)
+        if isinstance(op, (UserOp, LetOp)):
+            opnode = op.sym.node if isinstance(op, UserOp) else op.node
+            if opnode is not None and len(opnode.params) == len(node.args):
+                # an operator applied in the spec (Spec == Id(Init /\ [][Next]_v)): its body
+                # with the parameters standing for the arguments, as TLC substitutes them
+                if isinstance(op, UserOp):
+                    inner = Scope(op.ctx)
+                else:
+                    inner = Scope(op.scope.ctx, op.scope.locals, op.scope.depth)
+                locals_ = dict(inner.locals)
+                for p, a in zip(opnode.params, node.args, strict=True):
+                    if p.arity or isinstance(a, (S.Lambda, S.OpRef)):
+                        locals_[p.name] = Binding("op", op=comp.arg_op(a, scope))
+                    else:
+                        locals_[p.name] = Binding("code", code=comp.expr(a, scope),
+                                                  depth=scope.depth, node=a, scope=scope)
+                inner = Scope(inner.ctx, locals_, inner.depth)
+                code = comp.expr(opnode.body, inner)
+                if code.level <= STATE:
+                    model.init.append((opnode.body, inner))
+                    return
+                _take_apart(model, opnode.body, inner, opnode.name)
+                return
     if isinstance(node, S.Fairness):
         model.fairness.append(Temporal(name, node, scope))
         return
@@ -577,6 +603,10 @@ def _properties(model: Model) -> None:
         if over is not None:  # CONSTANT Perms = ... replaces the definition
             perms = over
         else:
+            sym = model.root.table.get(cfg.symmetry)
+            if sym is not None and (not isinstance(sym, (DefSym, ImportedSym)) or sym.arity):
+                raise EvalError(f"The symmetry function {cfg.symmetry} must specify a set of "
+                                "permutations.")
             body, scope, loc = _lookup_def(model, cfg.symmetry, "symmetry")
             code = comp.expr(body, scope)
             try:

@@ -295,6 +295,12 @@ class Loader:
                 env.assumes.append(a)
 
     def _unit(self, env: ModuleEnv, unit, natives: dict[str, Native]) -> None:
+        if isinstance(unit, (S.ConstDecl, S.VarDecl)):
+            old = env.table.get(unit.name)
+            same = ConstSym if isinstance(unit, S.ConstDecl) else VarSym
+            if type(old) is same and old.home is env and \
+                    old.arity == getattr(unit, "arity", 0):
+                return  # declared again: SANY only warns ("Multiple declarations")
         if isinstance(unit, S.ConstDecl):
             sym = ConstSym(unit.name, unit.arity, unit.loc, env)
             self._define(env, unit.name, sym, unit.loc)

@@ -84,8 +84,6 @@ def need_bool(v, what: str) -> bool:
 
 
 def in_(x, s) -> bool:
-    if type(s) is FSet:
-        return x in s
     return member(x, s)
 
 

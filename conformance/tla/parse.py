@@ -108,6 +108,8 @@ def parse_file(path: str | Path) -> list[S.Module]:
 
 def parse_text(text: str | bytes, file: str = "<text>") -> list[S.Module]:
     data = text.encode("utf-8") if isinstance(text, str) else text
+    if b"\t" in data:
+        data = expand_tabs(data)
     tree = _parser().parse(data)
     conv = _Converter(data, file)
     root = tree.root_node
@@ -121,6 +123,32 @@ def parse_text(text: str | bytes, file: str = "<text>") -> list[S.Module]:
         raise ParseError(f"{file}: no module found (expected ---- MODULE Name ---- ... ====)",
                          file=file)
     return modules
+
+
+def expand_tabs(data: bytes) -> bytes:
+    """Tabs outside strings as SANY reads them: to the next multiple of 8 columns (its
+    lexer's tab stops). The alignment of bulleted /\\ and \\/ lists depends on it: a
+    continuation line indented with tabs lies to the right of its bullet only so."""
+    out = []
+    for line in data.split(b"\n"):
+        if b"\t" not in line:
+            out.append(line)
+            continue
+        cells, col, in_string, i = [], 0, False, 0
+        while i < len(line):
+            c = line[i:i + 1]
+            if c == b'"' and (i == 0 or line[i - 1:i] != b"\\"):
+                in_string = not in_string
+            if c == b"\t" and not in_string:
+                pad = 8 - col % 8
+                cells.append(b" " * pad)
+                col += pad
+            else:
+                cells.append(c)
+                col += 1
+            i += 1
+        out.append(b"".join(cells))
+    return b"\n".join(out)
 
 
 class _Converter:

@@ -278,8 +278,11 @@ class _Checker:
             self.expr(n.sub, locals_)
             self.expr(n.action, locals_)
             return TEMPORAL
-        if t is S.SubExpr:
-            return self.name(n.ref, locals_) if not n.ref.args else STATE
+        if t is S.SubExpr:  # Op!2!1, Thm!: (theorems and labels have no level here)
+            first = n.ref.prefix[0][0] if n.ref.prefix else n.ref.name
+            if first not in locals_ and first not in self.visible:
+                self.resolve(first, locals_, n.loc)
+            return CONSTANT
         if t is S.Except:
             level = self.expr(n.fn, locals_)
             for path, value in n.updates:

@@ -17,7 +17,7 @@ from conformance.tla.compile import (
 )
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import LazyFn, LazySet, Powerset, each, is_set, member, to_tla_any
-from conformance.tla.modules import DefSym, VarSym
+from conformance.tla.modules import DefSym, ImportedSym, VarSym
 from conformance.values import Fn, FSet, Tup
 
 if TYPE_CHECKING:
@@ -38,6 +38,27 @@ def _canon(v):
     return v
 
 
+def definition_of(ac: ActionCompiler, sym, scope: Scope):
+    """A name TLC sees through when it looks for the variable an expression names: a
+    0-arity definition of the spec (not replaced by the .cfg), or one an unnamed INSTANCE
+    brought, with the context its body is read in; else None."""
+    ctx = scope.ctx
+    comp = ac.comp
+    if isinstance(sym, ImportedSym):
+        outer = ctx if sym.home is ctx.env else comp.ctx(sym.home, ctx.inst)
+        inner = comp.inst(sym.decl, sym.target, outer)
+        sym = sym.sym
+        if not isinstance(sym, DefSym) or sym.home is None:
+            return None
+        ctx = comp.ctx(sym.home, inner)
+    elif isinstance(sym, DefSym) and sym.home is not ctx.env:
+        ctx = comp.ctx(sym.home, ctx.inst)
+    if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
+            sym.node is not None and sym not in comp.overrides:
+        return sym.node.body, ctx
+    return None
+
+
 def target_var(ac: ActionCompiler, lhs, scope: Scope, mode: str) -> int | None:
     """The index of the variable ``lhs`` assigns (``x'`` in an action, ``x`` in an
     initial predicate), or None if it is not a (still) assignable variable. Like TLC's
@@ -56,12 +77,10 @@ def target_var(ac: ActionCompiler, lhs, scope: Scope, mode: str) -> int | None:
             return ac.pseudo_var(lhs.expr, scope)
         return i
     if isinstance(lhs, S.Name) and not lhs.args and not lhs.prefix:
-        sym = scope.ctx.env.lookup(lhs.name)
-        if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
-                sym.node is not None and sym not in ac.comp.overrides:
-            ctx = ac.comp.ctx(sym.home, scope.ctx.inst) \
-                if sym.home is not scope.ctx.env else scope.ctx
-            return ac.target_var(sym.node.body, Scope(ctx, None, scope.depth), mode)
+        found = definition_of(ac, scope.ctx.env.lookup(lhs.name), scope)
+        if found is not None:
+            body, ctx = found
+            return ac.target_var(body, Scope(ctx, None, scope.depth), mode)
     return None
 
 
@@ -97,11 +116,10 @@ def var_index(ac: ActionCompiler, node, scope: Scope) -> int | None:
             return ac.var_index(substitution_expr(inst, sym),
                                   ac.comp.instance_scope(inst))
         return sym.index if sym.index >= 0 else None
-    if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
-            sym.node is not None and sym not in ac.comp.overrides:
-        ctx = ac.comp.ctx(sym.home, scope.ctx.inst) if sym.home is not scope.ctx.env \
-            else scope.ctx
-        return ac.var_index(sym.node.body, Scope(ctx, None, scope.depth))
+    found = definition_of(ac, sym, scope)
+    if found is not None:
+        body, ctx = found
+        return ac.var_index(body, Scope(ctx, None, scope.depth))
     return None
 
 
@@ -257,12 +275,10 @@ def unchanged(ac: ActionCompiler, expr, scope: Scope, k, loc: S.Loc) -> Callable
                     outer = ac.comp.instance_scope(inst)
                     inner = Scope(outer.ctx, outer.locals, scope.depth, scope.primed)
                     return ac.unchanged(sub, inner, k, loc)
-            if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
-                    sym.node is not None and sym not in ac.comp.overrides:
-                ctx = ac.comp.ctx(sym.home, scope.ctx.inst) \
-                    if sym.home is not scope.ctx.env else scope.ctx
-                return ac.unchanged(sym.node.body, Scope(ctx, None, scope.depth,
-                                                           scope.primed), k, loc)
+            found = definition_of(ac, sym, scope)
+            if found is not None:
+                body, ctx = found
+                return ac.unchanged(body, Scope(ctx, None, scope.depth, scope.primed), k, loc)
     comp = ac.comp
     now = comp.expr(expr, scope)
     then = comp.expr(expr, scope.as_primed())

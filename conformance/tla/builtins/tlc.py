@@ -20,8 +20,8 @@ from conformance.tla.builtins.native import (
     truth,
 )
 from conformance.tla.errors import AssertionFailed, EvalError
-from conformance.tla.lazy import LazySet, as_fset, ordered
-from conformance.values import FSet, ModelValue, Tup, make_fn
+from conformance.tla.lazy import LazySet, as_fset, is_set, ordered
+from conformance.values import Fn, FSet, ModelValue, Tup, make_fn
 
 # --------------------------------------------------------------------------- TLC
 
@@ -137,6 +137,21 @@ def tlc_get_and_set(rt: Runtime, key, update, value, default):
     return old
 
 
+# TLCExt's CounterExample where there is none: the engine evaluates POSTCONDITIONs (the only
+# place TLC binds a counterexample) when the search found nothing
+NO_COUNTEREXAMPLE = Fn({"action": FSet(), "state": FSet()})
+
+
+def to_trace(ce):
+    """TLCExt's ToTrace: the states of a counterexample record, as a sequence."""
+    states = ce.map.get("state") if type(ce) is Fn else None
+    if not is_set(states):
+        raise EvalError("The argument of ToTrace should be a CounterExample, but instead it "
+                        f"is:\n{ppr(ce)}")
+    pairs = sorted(as_fset(states), key=lambda p: p[0])
+    return Tup(p[1] for p in pairs)
+
+
 def permutations(s):
     elems = list(ordered(as_fset(s)))
     out = []
@@ -236,8 +251,8 @@ MODULES: dict[str, dict[str, Native]] = {
                            state_level=True),
         "AssertError": refused(2, "AssertError (an expression expected to fail)"),
         "Trace": refused(0, "TLCExt!Trace (the behavior up to the current state)"),
-        "CounterExample": refused(0, "TLCExt!CounterExample (the counterexample of a run)"),
-        "ToTrace": refused(1, "TLCExt!ToTrace"),
+        "CounterExample": op(0, lambda: NO_COUNTEREXAMPLE, impure=True, state_level=True),
+        "ToTrace": op(1, to_trace),
         "PickSuccessor": refused(1, "TLCExt!PickSuccessor (interactive choice)"),
         "TLCFP": refused(1, "TLCFP (TLC's fingerprint of a value)"),
         "TLCEvalDefinition": refused(1, "TLCEvalDefinition"),

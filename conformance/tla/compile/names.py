@@ -18,6 +18,14 @@ if TYPE_CHECKING:
 
 
 def e_Num(comp: Compiler, n: S.Num, scope):
+    if n.value > 2**31 - 1:  # TLC's integers are Java ints
+        value = n.value
+
+        def too_big(E):
+            err = EvalError(f"TLC can't handle a number this big. {value}")
+            err.push(n.loc)
+            raise err
+        return Code(too_big, CONST, NO_DEPS, False, loc=n.loc)
     return const(n.value, n.loc)
 
 
