@@ -16,8 +16,9 @@ from typing import Any
 
 from conformance.errors import Position
 from conformance.result import CheckResult, Outcome, Progress
+from conformance.tla.compile import STATE
 from conformance.tla.errors import EvalError, SpecError, Unsupported, position
-from conformance.tla.explore import SearchResult, explore
+from conformance.tla.explore import Explorer, SearchResult, explore
 from conformance.tla.limits import (
     DEFAULT_MAX_SET_SIZE,
     Bounds,
@@ -28,6 +29,7 @@ from conformance.tla.limits import (
 )
 from conformance.tla.model import Model, check_assumptions, load
 from conformance.trace.schema import INIT, Step, Trace, TraceHeader
+from conformance.values import make_fn
 
 _KIND_OUTCOME = {
     "parse": Outcome.PARSE_ERROR,
@@ -115,6 +117,13 @@ def _check(spec: Path, cfg: Path, timeout, progress, check_deadlock, started: fl
 
         return postconditions(model, check_liveness(model, timeout=timeout, progress=progress,
                                                     started=started, base=base))
+    if model.possible:  # the states and steps are looked at again once the search is done
+        explorer = Explorer(model, timeout=timeout, progress=progress)
+        res = explorer.run()
+        out = result_of(model, res, started, base)
+        if out.ok:
+            out = possible(model, explorer, out)
+        return postconditions(model, out)
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         from conformance.tla.parallel import explore_parallel
 
@@ -122,6 +131,42 @@ def _check(spec: Path, cfg: Path, timeout, progress, check_deadlock, started: fl
     else:
         res = explore(model, timeout=timeout, progress=progress)
     return postconditions(model, result_of(model, res, started, base))
+
+
+def possible(model: Model, explorer: Explorer, result: CheckResult) -> CheckResult:
+    """TLC's _POSSIBLE (the _Possible module): each named state predicate must hold in some
+    reachable state, each named action in some step; TLC reports one that never does as
+    a false postcondition."""
+    states = [entry[2] for entry in explorer.seen.values()]
+    initial = [entry[2] for entry in explorer.seen.values() if entry[0] is None]
+    counts = {check.name: 0 for check in model.possible}
+    # TLC counts over what it generates: initial states and every successor (duplicates
+    # too) for a state predicate, every step for an action
+    for s in states:
+        succ: list = []
+        for action in model.actions:
+            model.successors(s, action, succ.append)
+        for check in model.possible:
+            fn = check.code.fn
+            if check.code.level <= STATE:
+                counts[check.name] += sum(1 for t in succ if fn((t, None)) is True)
+            else:
+                counts[check.name] += sum(1 for t in succ if fn((s, t)) is True)
+    for check in model.possible:
+        if check.code.level <= STATE:
+            counts[check.name] += sum(1 for s in initial if check.code.fn((s, None)) is True)
+    model.runtime.registers["s:_possible"] = make_fn(counts)
+    for check in model.possible:
+        if not counts[check.name]:
+            loc = check.loc
+            result.outcome = Outcome.ASSUMPTION_FAILED
+            result.violated = check.name
+            result.message = (f"Postcondition {check.name} at line {loc.line}, col {loc.col} "
+                              f"to line {loc.eline}, col {loc.ecol} of module {loc.module} "
+                              "is false.")
+            result.positions = [position(loc)]
+            return result
+    return result
 
 
 def postconditions(model: Model, result: CheckResult) -> CheckResult:

@@ -27,7 +27,7 @@ from typing import Any
 
 from conformance.result import Progress
 from conformance.tla.errors import EvalError
-from conformance.tla.lazy import LazyFn, LazySet
+from conformance.tla.lazy import LazyFn, LazySet, to_tla_any
 from conformance.tla.limits import MemoryLimit, TimeLimit
 from conformance.tla.model import Model
 from conformance.values import Fn, FSet, ModelValue, Tup, typed_hash
@@ -253,12 +253,15 @@ class Explorer:
         implied = [(c.name, c.code.fn) for c in model.implied_inits]
         constraints = [c.code.fn for c in model.constraints]
 
+        runtime = model.runtime
+
         def on_init(s):
             res.generated += 1
             res.initial += 1
             E = (s, None)
+            runtime.level = 1  # TLCGet("level") of an initial state (0 while Init runs)
             try:
-                in_model = all(c(E) is True for c in constraints)
+                in_model = holds(constraints, E)
             except EvalError as e:
                 self._error(e, [(-1, s)])
             seen_before = False
@@ -290,6 +293,7 @@ class Explorer:
                         self._violation("implied init", name,
                                         f"Property {name} is violated by the initial state.",
                                         [(-1, s)])
+            runtime.level = 0
         try:
             model.initial_states(on_init)
         except EvalError as e:
@@ -330,9 +334,11 @@ class Explorer:
                 seen[k] = (cur[1], cur[3], t)
             else:
                 E2 = (s, t)
-                try:
-                    in_model = all(c((t, None)) is True for c in constraints) and \
-                        all(c(E2) is True for c in action_constraints)
+                try:  # TLCGet("level"): the successor's in a state constraint, else s's
+                    runtime.level = cur[2] + 1
+                    in_model = holds(constraints, (t, None))
+                    runtime.level = cur[2]
+                    in_model = in_model and holds(action_constraints, E2)
                 except EvalError as e:
                     self._error(e, self._path(cur[1]) + [(cur[3], t)])
                 unseen = True
@@ -430,6 +436,14 @@ class Explorer:
 
     def _check_invariants(self, invariants, t, cur) -> None:
         E = (t, None)
+        runtime = self.model.runtime
+        runtime.level = cur[2] + 1  # TLCGet("level") of the successor
+        try:
+            self._check_each(invariants, t, cur, E)
+        finally:
+            runtime.level = cur[2]
+
+    def _check_each(self, invariants, t, cur, E) -> None:
         for j, (name, inv) in enumerate(invariants):
             try:
                 ok = inv(E)
@@ -480,6 +494,18 @@ class Explorer:
         except Exception:  # noqa: BLE001 - best effort: the error is reported anyway
             return []
         return []
+
+
+def holds(checks: list, E: tuple) -> bool:
+    """Whether every constraint holds in ``E``; one that is not a boolean is TLC's error."""
+    for c in checks:
+        v = c(E)
+        if v is not True:
+            if v is False:
+                return False
+            raise EvalError("A constraint of the model is not a boolean:\n"
+                            f"{to_tla_any(v)}")
+    return True
 
 
 def explore(model: Model, **kw) -> SearchResult:

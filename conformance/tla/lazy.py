@@ -853,6 +853,25 @@ def canonical(v: Value) -> Value:
     return v
 
 
+def forced(v: Value) -> Value:
+    """The value with every set or function kept as a rule computed (a set filter inside a
+    tuple...): what TLC evaluates before it prints a value, so that an error in a rule
+    surfaces instead of being printed around."""
+    t = type(v)
+    if t is int or t is str or t is bool or t is ModelValue:
+        return v
+    if isinstance(v, (LazySet, LazyFn)):
+        v = v.materialize()
+        t = type(v)
+    if t is Tup:
+        return Tup(forced(x) for x in v)
+    if t is FSet:
+        return FSet(forced(x) for x in v)
+    if t is Fn:
+        return Fn({forced(k): forced(x) for k, x in v.map.items()})
+    return v
+
+
 def to_tla_any(v: Value) -> str:
     t = getattr(v, "to_tla", None)
     if t is not None and not isinstance(v, (frozenset, tuple)):

@@ -112,6 +112,8 @@ class FormulaBuilder:
 
     def atom(self, node, scope: Scope, neg: bool) -> tuple:
         code = self.comp.expr(node, scope)
+        if code.known and (code.value is True or code.value is False):
+            return TRUE if code.value is not neg else FALSE  # TLC folds constants too
         fn = code.fn
         rest = _rest(scope)
         if code.level <= 1:
@@ -225,9 +227,13 @@ class FormulaBuilder:
             name = node.name
             if name == "[]":
                 f = self.formula(args[0], scope, neg)
+                if f == TRUE or f == FALSE:
+                    return f
                 return ("F", f) if neg else ("G", f)
             if name == "<>":
                 f = self.formula(args[0], scope, neg)
+                if f == TRUE or f == FALSE:
+                    return f
                 return ("G", f) if neg else ("F", f)
             if name == "\\lnot":
                 return self.formula(args[0], scope, not neg)
@@ -718,6 +724,10 @@ def check_liveness(model: Model, *, timeout: float | None, progress, started: fl
     out = result_of(model, res, started, base)
     negations = [builder.formula(prop.node, prop.scope, True)
                  for prop in model.temporal_properties]
+    if any(n == FALSE or not branches(n, builder) for n in negations):
+        out.outcome = Outcome.EVALUATION_ERROR  # TLC refuses to check a tautology
+        out.message = "Temporal formula is a tautology (its negation is unsatisfiable)."
+        return out
     ev = Evaluator(builder.atoms, graph)
     try:  # TLC evaluates every predicate of the properties on every state and step
         ev.everywhere()

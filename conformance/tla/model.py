@@ -112,6 +112,7 @@ class Model:
     view: Code | None = None
     symmetry: list | None = None  # permutations: dicts model value -> model value
     postconditions: list[Check] = field(default_factory=list)
+    possible: list[Check] = field(default_factory=list)  # _POSSIBLE: some state/step does
     check_deadlock: bool = True
     init_fn: Callable | None = None
     load_args: dict = field(default_factory=dict)
@@ -306,10 +307,22 @@ def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
 
 
 def _check_constants(model: Model) -> None:
+    comp = model.comp
     for c in model.root.constants:
-        if c not in model.comp.bindings and model.comp.scoped_entry(c, c.home.name) is None:
+        if c not in comp.bindings and comp.scoped_entry(c, c.home.name) is None:
             raise ConfigError(f"The constant parameter {c.name} is not assigned a value by "
                               "the configuration file.", c.loc, file=model.config.file)
+    for c, (kind, target) in comp.bindings.items():
+        # C <- Def: TLC evaluates a 0-arity replacement at startup; one that reads the
+        # state (a variable, TLCGet("distinct")) is refused
+        if kind != "sym" or not isinstance(target, DefSym) or target.arity or \
+                target.node is None:
+            continue
+        ctx = comp.ctx(target.home, None)
+        if comp.expr(target.node.body, Scope(ctx)).level > CONST:
+            raise ConfigError(f"The configuration file substitutes constant {c.name} with "
+                              f"non-constant {target.name}.", model.config.loc(c.name),
+                              file=model.config.file)
 
 
 # --------------------------------------------------------------------------- assumptions
@@ -425,6 +438,13 @@ def _take_apart(model: Model, node, scope: Scope, name: str) -> None:
                                 "next-state relation [][N]_v.", node.loc)
             model.next = (arg.action, scope, name)
             return
+        if comp.expr(arg, scope).level <= STATE:  # []P in a spec: TLC cannot use it
+            loc = getattr(arg, "loc", node.loc)
+            err = EvalError(f"TLC cannot handle the temporal formula line {loc.line}, col "
+                            f"{loc.col} to line {loc.eline}, col {loc.ecol} of module "
+                            f"{loc.module}")
+            err.push(loc)
+            raise err
         model.fairness.append(Temporal(name, node, scope))
         return
     if isinstance(node, S.Name) and not node.args and not node.prefix:
@@ -595,6 +615,13 @@ def _properties(model: Model) -> None:
     for name in cfg.postconditions:
         body, scope, loc = _lookup_def(model, name, "postcondition")
         model.postconditions.append(Check(name, loc, comp.expr(body, scope)))
+    for name in cfg.possible:
+        body, scope, loc = _lookup_def(model, name, "possible")
+        code = comp.expr(body, scope)
+        if code.level > ACTION:
+            raise ConfigError(f"_POSSIBLE {name} is neither a state predicate nor an "
+                              "action.", cfg.loc(name), file=cfg.file)
+        model.possible.append(Check(name, getattr(body, "loc", loc), code))
     if cfg.view:
         body, scope, loc = _lookup_def(model, cfg.view, "view")
         model.view = comp.expr(body, scope)

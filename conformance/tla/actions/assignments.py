@@ -72,10 +72,11 @@ def target_var(ac: ActionCompiler, lhs, scope: Scope, mode: str) -> int | None:
     if mode == "init":
         return ac.var_index(lhs, scope)
     if isinstance(lhs, S.Prime):
-        i = ac.var_index(lhs.expr, scope)
-        if i is None and ac.enabled_mode:
-            return ac.pseudo_var(lhs.expr, scope)
-        return i
+        if ac.enabled_mode:  # TLC's ENABLED binds an instance's variables by name
+            j = ac.pseudo_var(lhs.expr, scope)
+            if j is not None:
+                return j
+        return ac.var_index(lhs.expr, scope)
     if isinstance(lhs, S.Name) and not lhs.args and not lhs.prefix:
         found = definition_of(ac, scope.ctx.env.lookup(lhs.name), scope)
         if found is not None:
@@ -85,8 +86,9 @@ def target_var(ac: ActionCompiler, lhs, scope: Scope, mode: str) -> int | None:
 
 
 def pseudo_var(ac: ActionCompiler, node, scope: Scope) -> int | None:
-    """In ENABLED, a variable of an instantiated module substituted by an expression is
-    assigned by name (TLC binds it in its partial state): its extra slot."""
+    """In ENABLED, a variable of an instantiated module is assigned by name (TLC binds it
+    in its partial state, even where two of them stand for one variable of the spec): its
+    extra slot."""
     if not isinstance(node, S.Name) or node.args or node.prefix or \
             scope.locals.get(node.name) is not None:
         return None
@@ -223,6 +225,10 @@ def assignment(ac: ActionCompiler, n: S.Name, i: int, scope: Scope, k, mode) -> 
 
 def unchanged(ac: ActionCompiler, expr, scope: Scope, k, loc: S.Loc) -> Callable:
     """TLC's processUnchanged: variables are assigned their current values."""
+    if ac.enabled_mode:
+        j = ac.pseudo_var(expr, scope)
+        if j is not None:
+            return ac.unchanged_pseudo(expr, j, scope, k, loc)
     i = ac.var_index(expr, scope)
     if i is not None:
         diag = ac.diag

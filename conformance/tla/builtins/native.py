@@ -44,6 +44,7 @@ class Native:
     state_level: bool = False
     name: str = field(default="", compare=False)
     unsupported: str | None = None  # what TLC does here that the engine cannot (compile error)
+    primed: Callable | None = None  # the operator under a prime (TLCGet("level")' is the next)
 
 
 class Runtime:

@@ -20,7 +20,7 @@ from conformance.tla.builtins.native import (
     truth,
 )
 from conformance.tla.errors import AssertionFailed, EvalError
-from conformance.tla.lazy import LazySet, as_fset, is_set, ordered
+from conformance.tla.lazy import LazySet, as_fset, forced, is_set, ordered
 from conformance.values import Fn, FSet, ModelValue, Tup, make_fn
 
 # --------------------------------------------------------------------------- TLC
@@ -41,12 +41,12 @@ def at_at(f, g):
 
 
 def tlc_print(rt: Runtime, out, val):
-    rt.print(f"{ppr(out)}  {ppr(val)}")
+    rt.print(f"{ppr(forced(out))}  {ppr(forced(val))}")
     return val
 
 
 def tlc_printt(rt: Runtime, out):
-    rt.print(ppr(out))
+    rt.print(ppr(forced(out)))
     return True
 
 
@@ -89,15 +89,38 @@ def tlc_get(rt: Runtime, i):
         return figures[i]
     if i in rt.stats:
         return rt.stats[i]
+    if i == "all:named":  # the named registers, one value per worker (one worker here)
+        return make_fn({k: Tup((v,)) for k, v in rt.registers.items()
+                        if type(k) is str and k.startswith("s:")})
     if i.startswith("s:"):
         if i in rt.registers:
             return rt.registers[i]
         raise EvalError(f"TLCGet({i}) was undefined.")
     if i.startswith("-D"):
         return rt.properties.get(i[2:], i)
-    if i in ("spec", "action", "revision", "all", "all:named"):
+    if i in ("spec", "action", "revision", "all"):
         raise EvalError(f"TLCGet({ppr(i)}) is not supported by the embedded engine.")
     raise EvalError(f"TLCGet({i}) was undefined.")
+
+
+def tlc_get_next(rt: Runtime, i):
+    """TLCGet under a prime: the next state's level; the rest as unprimed."""
+    if i == "level":
+        return rt.level + 1
+    return tlc_get(rt, i)
+
+
+def possible_counts(rt: Runtime):
+    """_Possible's _Counts: how often each _POSSIBLE predicate held (see check.possible)."""
+    return rt.registers.get("s:_possible", make_fn({}))
+
+
+def possible_check(rt: Runtime, name):
+    counts = possible_counts(rt)
+    if counts.map.get(name, 0) == 0:
+        tlc_printt(rt, counts)
+        return False
+    return True
 
 
 def tlc_set(rt: Runtime, i, v):
@@ -235,7 +258,8 @@ MODULES: dict[str, dict[str, Native]] = {
         "Print": op(2, tlc_print, impure=True, runtime=True),
         "PrintT": op(1, tlc_printt, impure=True, runtime=True),
         "Assert": op(2, tlc_assert), "JavaTime": op(0, java_time, impure=True),
-        "TLCGet": op(1, tlc_get, impure=True, runtime=True, state_level=True),
+        "TLCGet": op(1, tlc_get, impure=True, runtime=True, state_level=True,
+                     primed=tlc_get_next),
         "TLCSet": op(2, tlc_set, impure=True, runtime=True),
         "Permutations": op(1, permutations), "SortSeq": op(2, sort_seq, op_args=(1,)),
         "RandomElement": op(1, random_element, impure=True, runtime=True),
@@ -256,6 +280,13 @@ MODULES: dict[str, dict[str, Native]] = {
         "PickSuccessor": refused(1, "TLCExt!PickSuccessor (interactive choice)"),
         "TLCFP": refused(1, "TLCFP (TLC's fingerprint of a value)"),
         "TLCEvalDefinition": refused(1, "TLCEvalDefinition"),
+    },
+    "_Possible": {  # TLC's _POSSIBLE: the engine counts once the search is done
+        "_Counts": op(0, possible_counts, impure=True, runtime=True, state_level=True),
+        "_CheckName": op(1, possible_check, impure=True, runtime=True, state_level=True),
+        "_PrintCounts": op(0, lambda rt: tlc_printt(rt, possible_counts(rt)), impure=True,
+                           runtime=True, state_level=True),
+        "_Track": refused(2, "_Possible!_Track (TLC wires it itself for _POSSIBLE)"),
     },
     "Randomization": {
         "RandomSubset": op(2, lambda k, s: FSet(random.sample(list(ordered(as_fset(s))), k)),

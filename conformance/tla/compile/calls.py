@@ -229,7 +229,7 @@ def call_native(comp: Compiler, op: NativeOp, args: list, scope: Scope, loc: S.L
         raise Unsupported(nat.unsupported, loc)
     arities = [-1 if i in nat.op_args else 0 for i in range(nat.arity)]
     arg_codes = comp.compile_args(arities, args, scope, loc)
-    fn = nat.fn
+    fn = nat.primed if scope.primed and nat.primed is not None else nat.fn
     if nat.runtime:
         rt = comp.rt
         f = fn
