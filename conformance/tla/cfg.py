@@ -48,7 +48,8 @@ _TOKEN = re.compile(r"""
   | (?P<string>"(?:[^"\\\n]|\\.)*")
   | (?P<number>-?\d+)
   | (?P<name>[A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<sym><-|==|[=\[\]{},()!<>])
+  | (?P<sym><-|==|[=\[\]{},()!<>](?![-+*/^&|.%@#$:~=<>]))
+  | (?P<operator>\\[A-Za-z]+|[-+*/^&|.%@#$:~=<>]+)
 """, re.VERBOSE)
 
 
@@ -305,7 +306,7 @@ class _Parser:
 
     def assignment(self) -> None:
         tok = self.next("a constant name")
-        if tok.kind != "name":
+        if tok.kind not in ("name", "operator"):  # ++ <- PlusPlus replaces an operator
             raise self.error(f'expected the name of a constant, found "{tok.text}"', tok)
         name = tok.text
         while self._at("!"):
@@ -337,7 +338,7 @@ class _Parser:
                 if self.next("]").text != "]":
                     raise self.error("expected ] after the module name")
                 t = self.next("a definition name")
-            if t.kind != "name":
+            if t.kind not in ("name", "operator"):
                 raise self.error(f'expected a definition name after <-, found "{t.text}"', t)
             self.note(t)
             self.cfg.constants.append(Assignment(name, target=t.text, module=module,

@@ -115,8 +115,13 @@ def _check(spec: Path, cfg: Path, timeout, progress, check_deadlock, started: fl
     if model.temporal_properties:
         from conformance.tla.liveness import check_liveness
 
-        return postconditions(model, check_liveness(model, timeout=timeout, progress=progress,
-                                                    started=started, base=base))
+        out = check_liveness(model, timeout=timeout, progress=progress, started=started,
+                             base=base)
+        if model.possible and out.ok:  # the graph is not kept: the states are found again
+            explorer = Explorer(model, timeout=timeout)
+            explorer.run()
+            out = possible(model, explorer, out)
+        return postconditions(model, out)
     if model.possible:  # the states and steps are looked at again once the search is done
         explorer = Explorer(model, timeout=timeout, progress=progress)
         res = explorer.run()

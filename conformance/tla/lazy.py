@@ -30,6 +30,7 @@ from conformance.values import (
     make_fn,
     order_key,
     to_tla,
+    typed_key,
 )
 
 Value = Any
@@ -608,6 +609,21 @@ class LazyFn:
         v = self.rule(arg)
         memo[arg] = v
         return v
+
+    def excepted(self, key: Value, update: Callable[[Value], Value]) -> LazyFn:
+        """``[f EXCEPT ![key] = update(@)]`` kept as a rule (TLC keeps the exceptions of a
+        function over an infinite domain as exceptions): the rest is computed as before."""
+        if not is_finite(self.domain):
+            if not member(key, self.domain):
+                return self
+            new = update(self.apply(key))
+            same = typed_key(key)
+            base = self.apply
+
+            def rule(x: Value) -> Value:
+                return new if x == key and typed_key(x) == same else base(x)
+            return LazyFn(self.domain, rule, self.text)
+        raise AssertionError("a finite function is excepted as a table")
 
     def materialize(self):
         try:

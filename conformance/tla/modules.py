@@ -30,6 +30,7 @@ BUILTIN_ARITY = {
     "=": 2, "/=": 2, "\\lnot": 1, "=>": 2, "\\equiv": 2, "\\in": 2, "\\notin": 2,
     "\\subseteq": 2, "\\cup": 2, "\\cap": 2, "\\": 2, "SUBSET": 1, "UNION": 1, "DOMAIN": 1,
     "ENABLED": 1, "UNCHANGED": 1, "[]": 1, "<>": 1, "~>": 2, "-+->": 2, "\\cdot": 2,
+    "\\land": 2, "\\lor": 2,
 }
 
 

@@ -247,6 +247,8 @@ def except_update(f, key, newval_fn):
             return Tup(lst)
         return f
     if isinstance(f, LazyFn):
+        if not is_finite(f.domain):
+            return f.excepted(key, newval_fn)
         return except_update(f.materialize(), key, newval_fn)
     raise EvalError(f"Attempted to apply EXCEPT to a non-function:\n{_ppr(f)}")
 

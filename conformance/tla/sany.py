@@ -36,6 +36,8 @@ from conformance.tla.modules import (
 
 CONSTANT, STATE, ACTION, TEMPORAL = 0, 1, 2, 3
 _LEVEL_WORD = {CONSTANT: "Constant", STATE: "Variable", ACTION: "Action", TEMPORAL: "Temporal"}
+# operators of the language itself that may be passed as arguments (Op(/\, ...))
+_SYMBOLS = {"\\land", "\\lor", "'", "UNCHANGED", "ENABLED", "\\lnot", "=>", "\\equiv"}
 # built-in operators that raise the level of what they apply to
 _TEMPORAL_OPS = {"[]", "<>", "~>", "-+->"}
 
@@ -194,7 +196,8 @@ class _Checker:
     def operand(self, a, locals_: dict) -> int:
         """An argument that may be an operator (a name without arguments, ``+``, LAMBDA)."""
         if isinstance(a, S.OpRef):
-            self.resolve(a.name, locals_, a.loc)
+            if a.name not in _SYMBOLS:
+                self.resolve(a.name, locals_, a.loc)
             return CONSTANT
         if isinstance(a, S.Lambda):
             inner = dict(locals_)
@@ -233,7 +236,8 @@ class _Checker:
         if t is S.Name:
             return self.name(n, locals_)
         if t is S.OpRef:
-            self.resolve(n.name, locals_, n.loc)
+            if n.name not in _SYMBOLS:
+                self.resolve(n.name, locals_, n.loc)
             return CONSTANT
         if t is S.Lambda:
             raise SemanticError("LAMBDA can only be an argument of an operator.", n.loc)

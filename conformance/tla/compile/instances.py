@@ -172,8 +172,9 @@ def instance_scope(comp: Compiler, inst: Inst) -> Scope:
     """The scope in which an instance's substitutions are compiled."""
     loc: dict = {}
     if inst.args:
-        for p, code in zip(inst.decl.params, inst.args, strict=True):
-            loc[p.name] = Binding("code", code=code, depth=2)
+        nodes, arg_scope = inst.arg_nodes or ((None,) * len(inst.args), None)
+        for p, code, node in zip(inst.decl.params, inst.args, nodes, strict=True):
+            loc[p.name] = Binding("code", code=code, depth=2, node=node, scope=arg_scope)
     return Scope(inst.outer, loc, 2)
 
 
@@ -203,8 +204,15 @@ def resolve_prefixed(comp: Compiler, n: S.Name, scope: Scope) -> Op:
             raise SemanticError(f"The instance {name} requires {sym.arity} arguments.",
                                 n.loc)
         arg_codes = tuple(comp.expr(a, scope) for a in args) if args else None
+        if arg_codes and any(c.deps for c in arg_codes):
+            # the instance's definitions run in frames of their own, where the caller's
+            # bound variables and parameters are not
+            raise Unsupported("an instance M(...)!Op whose arguments read bound variables "
+                              "or parameters", n.loc)
         home_ctx = ctx if sym.home is ctx.env else comp.ctx(sym.home, ctx.inst)
         inst = comp.inst(sym.node, sym.target, home_ctx, arg_codes)
+        if args and scope.depth == 2:  # arguments that read no bound variable
+            inst.arg_nodes = (tuple(args), scope)
         env = sym.target
         ctx = comp.ctx(env, inst)
     target = env.exports.get(n.name)
