@@ -104,7 +104,7 @@ def _check(spec: Path, cfg: Path, timeout, progress, check_deadlock, started: fl
                            violated=assume.name or str(assume.expr.loc), message=message,
                            positions=[position(assume.expr.loc)],
                            duration=time.monotonic() - started, **base)
-    if model.init_fn is None:
+    if model.init_fn is None or not model.variables:  # no variables: TLC finds no state
         if model.variables:
             return CheckResult(Outcome.CONFIG_ERROR, message="The configuration file must give "
                                "either SPECIFICATION or INIT and NEXT.",
@@ -145,12 +145,17 @@ def possible(model: Model, explorer: Explorer, result: CheckResult) -> CheckResu
     states = [entry[2] for entry in explorer.seen.values()]
     initial = [entry[2] for entry in explorer.seen.values() if entry[0] is None]
     counts = {check.name: 0 for check in model.possible}
-    # TLC counts over what it generates: initial states and every successor (duplicates
-    # too) for a state predicate, every step for an action
+    constraints = [c.code.fn for c in model.constraints]
+    action_constraints = [c.code.fn for c in model.action_constraints]
+    # TLC counts over what it generates and the model's constraints let through (it
+    # counts in a constraint after the spec's own): initial states and every successor
+    # (duplicates too) for a state predicate, every step for an action
     for s in states:
         succ: list = []
         for action in model.actions:
             model.successors(s, action, succ.append)
+        succ = [t for t in succ if all(c((t, None)) is True for c in constraints) and
+                all(c((s, t)) is True for c in action_constraints)]
         for check in model.possible:
             fn = check.code.fn
             if check.code.level <= STATE:

@@ -68,10 +68,11 @@ class LazySet:
         except AttributeError:
             if not self.finite:
                 raise EvalError(f"Attempted to enumerate the infinite set {self.to_tla()}.")
-            if self.sized:
-                check_built(self.size())
-            m = FSet(self._elements())
-            check_built(len(m))
+            if self.sized:  # TLC builds these at their known size (no -maxSetSize check),
+                self.size()  # but the size must fit its int
+                m = FSet(self._elements())
+            else:  # sets grown element by element are bounded, as TLC's ValueVec is
+                m = FSet(bounded(self._elements()))
             self._mat = m
             return m
 
@@ -785,6 +786,8 @@ def ordered(s: Value) -> tuple | list:
     if isinstance(s, LazySet):
         if type(s) is Interval:
             return range(s.lo, s.hi + 1)  # type: ignore[return-value]
+        if s.sized:
+            return list(s.elements())
         return bounded(s.elements())
     if isinstance(s, frozenset):
         return sorted(s, key=order_key)
@@ -835,6 +838,36 @@ def each(s: Value):
             return m.ordered()
         return s.elements()
     return ordered(s)
+
+
+def element_at(s: Value, i: int) -> Value:
+    """The element number ``i`` of a finite set (0 <= i < its size) in some fixed order,
+    computed without building the set where its kind allows (intervals, [S -> T],
+    products, records, SUBSET S): for drawing elements at random."""
+    if type(s) is Interval:
+        return s.lo + i
+    if type(s) in (FunctionSet, Product, RecordSet):
+        if type(s) is FunctionSet:
+            dom = list(ordered(s.dom))
+            axes = [ordered(s.rng)] * len(dom)
+        else:
+            axes = [ordered(x) for x in s.sets]
+        picks = []
+        for axis in reversed(axes):  # the last varies fastest
+            i, r = divmod(i, len(axis))
+            picks.append(axis[r])
+        picks.reverse()
+        if type(s) is Product:
+            return Tup(picks)
+        if type(s) is RecordSet:
+            return Fn(dict(zip(s.names, picks, strict=True)))
+        if dom and dom == list(range(1, len(dom) + 1)):
+            return Tup(picks)
+        return make_fn(dict(zip(dom, picks, strict=True)))
+    if type(s) is Powerset:
+        base = ordered(s.base)
+        return FSet(x for j, x in enumerate(base) if i >> j & 1)
+    return ordered(s)[i]
 
 
 def set_size(s: Value) -> int:

@@ -225,15 +225,11 @@ class FormulaBuilder:
         if not node.prefix and scope.locals.get(node.name) is None and \
                 isinstance(scope.ctx.env.lookup(node.name), BuiltinSym):
             name = node.name
-            if name == "[]":
+            if name == "[]":  # (TLC folds TRUE and FALSE through connectives only)
                 f = self.formula(args[0], scope, neg)
-                if f == TRUE or f == FALSE:
-                    return f
                 return ("F", f) if neg else ("G", f)
             if name == "<>":
                 f = self.formula(args[0], scope, neg)
-                if f == TRUE or f == FALSE:
-                    return f
                 return ("G", f) if neg else ("F", f)
             if name == "\\lnot":
                 return self.formula(args[0], scope, not neg)

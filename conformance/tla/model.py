@@ -477,7 +477,8 @@ def _take_apart(model: Model, node, scope: Scope, name: str) -> None:
                 inner = Scope(inner.ctx, locals_, inner.depth)
                 code = comp.expr(opnode.body, inner)
                 if code.level <= STATE:
-                    model.init.append((opnode.body, inner))
+                    if not _trivial(model, code, opnode.name, node):
+                        model.init.append((opnode.body, inner))
                     return
                 _take_apart(model, opnode.body, inner, opnode.name)
                 return
@@ -485,6 +486,8 @@ def _take_apart(model: Model, node, scope: Scope, name: str) -> None:
         model.fairness.append(Temporal(name, node, scope))
         return
     code = comp.expr(node, scope)
+    if code.level <= STATE and _trivial(model, code, "a conjunct", node):
+        return
     if code.level <= STATE:
         model.init.append((node, scope))
     elif code.level == TEMPORAL:
@@ -492,6 +495,18 @@ def _take_apart(model: Model, node, scope: Scope, name: str) -> None:
     else:
         raise SpecError("TLC cannot handle this conjunct of the spec: it is an action "
                         "outside [][...]_v.", getattr(node, "loc", None))
+
+
+def _trivial(model: Model, code: Code, what: str, node) -> bool:
+    """A constant conjunct of the spec, which TLC evaluates at once: TRUE drops out (True
+    is returned), FALSE is TLC's config error."""
+    if code.level != CONST or code.deps:
+        return False
+    value = code.fn((None, None))
+    if value is False:
+        raise ConfigError(f"The spec is trivially false because {what} is false.",
+                          getattr(node, "loc", None), file=model.config.file)
+    return value is True
 
 
 # --------------------------------------------------------------------------- actions

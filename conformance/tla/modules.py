@@ -154,6 +154,8 @@ class ModuleEnv:
         sym = self.table.get(name)
         if sym is not None:
             return sym
+        if self.parent is not None:  # an inner module sees the module around it
+            return self.parent.lookup(name)
         return BUILTINS.get(name)
 
     def definitions(self):

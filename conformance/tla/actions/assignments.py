@@ -12,10 +12,11 @@ from conformance.tla.compile import (
     STATE,
     Code,
     Scope,
+    UserOp,
     substitution_expr,
     wrap_error,
 )
-from conformance.tla.errors import EvalError
+from conformance.tla.errors import EvalError, SpecError
 from conformance.tla.lazy import LazyFn, LazySet, Powerset, each, is_set, member, to_tla_any
 from conformance.tla.modules import DefSym, ImportedSym, VarSym
 from conformance.values import Fn, FSet, Tup
@@ -69,8 +70,22 @@ def target_var(ac: ActionCompiler, lhs, scope: Scope, mode: str) -> int | None:
             if b.node is not None and b.scope is not None:
                 return ac.target_var(b.node, b.scope, mode)
             return None
+    if isinstance(lhs, S.Let):  # (LET y == x' IN y) = e
+        inner, slots = ac.comp.let_scope(lhs.defs, scope)
+        return None if slots else ac.target_var(lhs.body, inner, mode)
     if mode == "init":
         return ac.var_index(lhs, scope)
+    if isinstance(lhs, S.Prime) and isinstance(lhs.expr, S.Name) and lhs.expr.prefix and \
+            not lhs.expr.args:  # I!F' with F == x
+        try:
+            op = ac.comp.resolve_prefixed(lhs.expr, scope)
+        except SpecError:
+            return None
+        if isinstance(op, UserOp) and op.arity == 0 and op.sym.node is not None and \
+                op.sym not in ac.comp.overrides:
+            return ac.target_var(S.Prime(lhs.loc, op.sym.node.body),
+                                 Scope(op.ctx, None, scope.depth), mode)
+        return None
     if isinstance(lhs, S.Prime):
         if ac.enabled_mode:  # TLC's ENABLED binds an instance's variables by name
             j = ac.pseudo_var(lhs.expr, scope)
@@ -82,6 +97,14 @@ def target_var(ac: ActionCompiler, lhs, scope: Scope, mode: str) -> int | None:
         if found is not None:
             body, ctx = found
             return ac.target_var(body, Scope(ctx, None, scope.depth), mode)
+    if isinstance(lhs, S.Name) and not lhs.args and lhs.prefix:  # I!F with F == x'
+        try:
+            op = ac.comp.resolve_prefixed(lhs, scope)
+        except SpecError:
+            return None
+        if isinstance(op, UserOp) and op.arity == 0 and op.sym.node is not None and \
+                op.sym not in ac.comp.overrides:
+            return ac.target_var(op.sym.node.body, Scope(op.ctx, None, scope.depth), mode)
     return None
 
 
@@ -96,6 +119,9 @@ def pseudo_var(ac: ActionCompiler, node, scope: Scope) -> int | None:
     inst = scope.ctx.inst
     if not isinstance(sym, VarSym) or inst is None or not inst.substitutes(sym):
         return None
+    sub = substitution_expr(inst, sym)
+    if isinstance(sub, S.Name) and sub.name == sym.name and not sub.args and not sub.prefix:
+        return None  # x <- x (or no WITH for x): the spec's own variable x
     pseudo = ac.comp.pseudo
     assert pseudo is not None
     if sym.name not in pseudo:

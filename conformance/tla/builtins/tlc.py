@@ -4,7 +4,6 @@ TLCGet/TLCSet, permutations, random choice)."""
 from __future__ import annotations
 
 import itertools
-import random
 import time
 
 from conformance.tla.builtins.native import (
@@ -20,7 +19,7 @@ from conformance.tla.builtins.native import (
     truth,
 )
 from conformance.tla.errors import AssertionFailed, EvalError
-from conformance.tla.lazy import LazySet, as_fset, forced, is_set, ordered
+from conformance.tla.lazy import LazySet, as_fset, element_at, forced, is_set, ordered, set_size
 from conformance.values import Fn, FSet, ModelValue, Tup, make_fn
 
 # --------------------------------------------------------------------------- TLC
@@ -175,6 +174,20 @@ def to_trace(ce):
     return Tup(p[1] for p in pairs)
 
 
+def random_subset(rt: Runtime, k, s):
+    """Randomization's RandomSubset(k, S): k elements of S drawn without building S (TLC
+    draws from [S -> T] with 10^9 elements)."""
+    need_int = k if type(k) is int else None
+    if need_int is None or k < 0:
+        raise EvalError(f"The first argument of RandomSubset should be a natural number, but "
+                        f"instead it is:\n{ppr(k)}")
+    n = set_size(s)
+    if k > n:
+        raise EvalError(f"The first argument of RandomSubset ({k}) is larger than the "
+                        f"cardinality of the second argument ({n}).")
+    return FSet(element_at(s, i) for i in rt.rng.sample(range(n), k))
+
+
 def permutations(s):
     elems = list(ordered(as_fset(s)))
     out = []
@@ -289,8 +302,7 @@ MODULES: dict[str, dict[str, Native]] = {
         "_Track": refused(2, "_Possible!_Track (TLC wires it itself for _POSSIBLE)"),
     },
     "Randomization": {
-        "RandomSubset": op(2, lambda k, s: FSet(random.sample(list(ordered(as_fset(s))), k)),
-                           impure=True),
+        "RandomSubset": op(2, random_subset, impure=True, runtime=True),
         "RandomSetOfSubsets": op(3, lambda k, n, s: FSet(), impure=True),
         "TestRandomSetOfSubsets": refused(3, "Randomization!TestRandomSetOfSubsets"),
     },

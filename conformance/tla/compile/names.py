@@ -225,13 +225,16 @@ def variable_code(comp: Compiler, sym: VarSym, ctx: Ctx, primed: bool, loc: S.Lo
         assert isinstance(op, SubstOp)
         code = comp.adapt(op.code(primed), 2, depth)
         pseudo = comp.pseudo
-        if primed and pseudo is not None and sym.name in pseudo:
-            pi = pseudo[sym.name]
+        if primed and pseudo is not None:
+            # under ENABLED the action may bind the variable by name (conjuncts are
+            # compiled last first, so the slot may be given after this read is compiled)
+            name = sym.name
             sub = code.fn
 
             def pseudo_read(E):
                 t = E[1]
-                if pi < len(t) and t[pi] is not None:
+                pi = pseudo.get(name)
+                if pi is not None and pi < len(t) and t[pi] is not None:
                     return t[pi]
                 return sub(E)
             return Code(pseudo_read, ACTION, code.deps, code.pure, code.binds, loc=loc)
