@@ -201,7 +201,8 @@ class Explorer:
         self.handed_off = False
         # stop (incomplete) once this many distinct states are found: for benchmarks
         self.max_distinct = max_distinct
-        # the behavior graph for liveness: state key -> [(successor key, action index)]
+        # the behavior graph for liveness: state key -> [(successor key, action index)],
+        # with the successor itself as a third item under SYMMETRY or VIEW
         self.graph: dict | None = {} if record_graph else None
         self.timeout = timeout
         self.progress = progress
@@ -317,6 +318,9 @@ class Explorer:
         simple = not constraints and not action_constraints and not action_props
         graph: dict = {} if self.graph is None else self.graph
         rec = self.graph is not None
+        # Under SYMMETRY or VIEW a successor stands for every state of its key: the graph
+        # keeps the successor itself, on which TLC evaluates the properties' actions.
+        actual = rec and (bool(model.symmetry) or model.view is not None)
 
         from conformance.tla.actions import Partial
 
@@ -328,7 +332,7 @@ class Explorer:
             if simple:
                 k = key(t)
                 if rec:
-                    cur[4].append((k, cur[3]))
+                    cur[4].append((k, cur[3], t) if actual else (k, cur[3]))
                 if k in seen:
                     return
                 seen[k] = (cur[1], cur[3], t)
@@ -345,7 +349,7 @@ class Explorer:
                 if in_model:
                     k = key(t)
                     if rec:
-                        cur[4].append((k, cur[3]))
+                        cur[4].append((k, cur[3], t) if actual else (k, cur[3]))
                     if k in seen:
                         unseen = False
                     else:
