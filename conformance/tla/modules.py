@@ -250,6 +250,11 @@ class Loader:
     def _build(self, module: S.Module, file: str, parent: ModuleEnv | None = None,
                key: str | None = None, standard: bool = False) -> ModuleEnv:
         key = key or module.name
+        if file and not standard and parent is None:
+            java = Path(file).with_name(f"{module.name}.class")
+            if java.is_file():  # TLC loads it from the spec's folder (TLAClass)
+                raise Unsupported(f"the Java class {java.name} beside the module, with which "
+                                  f"TLC overrides the operators of {module.name}", module.loc)
         self.reached.append(key)
         env = ModuleEnv(module.name, module, file)
         env.parent = parent

@@ -97,6 +97,21 @@ def test_the_engine_says_what_tlc_says(pin):
         assert r.positions and r.positions[0].line == pin.line, r.positions
 
 
+def test_a_java_override_beside_the_spec_is_unsupported(tmp_path):
+    """TLC loads a class named like a module from the spec's folder and lets its static
+    methods replace the module's operators; the engine cannot run Java, so it says so."""
+    spec = tmp_path / "Overridden.tla"
+    spec.write_text("---- MODULE Overridden ----\nEXTENDS Naturals\nVARIABLE x\n"
+                    "Double(n) == 2 * n\nInit == x = Double(1)\nNext == UNCHANGED x\n====\n")
+    (tmp_path / "Overridden.cfg").write_text("INIT Init\nNEXT Next\n")
+    assert check_model(spec, timeout=60).outcome == Outcome.HOLDS
+    (tmp_path / "Overridden.class").write_bytes(b"")  # only its presence matters here
+    r = check_model(spec, timeout=60)
+    assert r.outcome == Outcome.SEMANTIC_ERROR
+    assert "unsupported: the Java class Overridden.class" in r.warnings[0]
+    assert r.positions and r.positions[0].line == 1
+
+
 # --------------------------------------------------------------------------- TLC itself
 
 def _tlc_result(pin: Pin):
@@ -126,3 +141,4 @@ def test_tlc_still_says_so(pin):
     assert _class(r.outcome) == pin.outcome, r.message
     if pin.generated is not None:
         assert (r.states_generated, r.distinct_states) == (pin.generated, pin.distinct)
+
