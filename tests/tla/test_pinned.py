@@ -67,6 +67,7 @@ PINS = [
     Pin("ConstantInit", "config error", message="The initial predicate Init cannot be a "
         "constant"),
     Pin("DistinctConstraint", "holds", 7, 7),
+    Pin("LetBeforeAssignment", "holds", 6, 3),
     Pin("SymmetricLiveness", "property violated", 4, 2),
     Pin("SymmetricLiveness", "property violated", 4, 2, config="SymmetricLivenessB"),
     Pin("EventuallyAction", "evaluation error",

@@ -186,9 +186,11 @@ def e_Let(comp: Compiler, n: S.Let, scope):
     return comp.fold(Code(let, level, deps, pure, True, loc=n.loc))
 
 
-def let_scope(comp: Compiler, defs, scope: Scope) -> tuple[Scope, list]:
+def let_scope(comp: Compiler, defs, scope: Scope, live: int = ACTION) -> tuple[Scope, list]:
     """The scope after a LET's definitions, and the definitions whose values go into
-    slots of E (in order): see :func:`let_prelude`."""
+    slots of E (in order): see :func:`let_prelude`. A definition of level ``live`` or
+    above is evaluated where it is used (the initial predicate passes STATE: a variable
+    may be assigned after the LET)."""
     recursive = {d.name for d in defs if isinstance(d, S.RecursiveDecl)}
     slot_fns: list = []
     for d in defs:
@@ -208,7 +210,7 @@ def let_scope(comp: Compiler, defs, scope: Scope) -> tuple[Scope, list]:
             continue
         code = comp.expr(d.body, scope)
         if code.known or (code.level == CONST and not code.deps and code.pure) \
-                or code.level >= ACTION:
+                or code.level >= live:
             # constants are folded; a definition that reads primed variables is
             # re-evaluated wherever it is used, since assignments may come later
             scope = scope.with_binding(d.name, Binding("code", code=code,
