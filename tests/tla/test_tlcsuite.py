@@ -108,7 +108,8 @@ FAST = ["AssignmentNextTest", "AssignmentInitTest", "AssignmentInitNegTest", "Gi
         "Test3", "Test45", "Test61", "Github1109Test", "Github179bTest", "Github525Test",
         "Github607Test", "Github696bTest", "ConstantOperatorConfigurationTest",
         "TLCGetNamedUndefinedTest", "EmptyOrderOfSolutionsTest", "StandardModulesTest",
-        "Test55", "ETest7"]
+        "Test55", "ETest7", "CdotWithContextBTest", "Github798ITest", "Github377CoverageTest",
+        "April22Test"]
 
 
 @pytest.mark.skipif(TLATOOLS is None, reason="TLC's source tree (test-model/) not found; "
