@@ -452,6 +452,8 @@ def _take_apart(model: Model, node, scope: Scope, name: str) -> None:
         if b is not None and b.node is not None and b.scope is not None and b.kind == "code":
             _take_apart(model, b.node, b.scope, name)  # an argument of an operator below
             return
+        if b is None:
+            _not_a_spec(model, node, scope)
     if isinstance(node, S.Name) and (node.prefix or node.args or
                                      scope.locals.get(node.name) is None or
                                      scope.locals[node.name].kind == "op"):
@@ -497,6 +499,25 @@ def _take_apart(model: Model, node, scope: Scope, name: str) -> None:
                         "outside [][...]_v.", getattr(node, "loc", None))
 
 
+def _not_a_spec(model: Model, node: S.Name, scope: Scope) -> None:
+    """A variable, or a constant whose value is no boolean, named as a conjunct of the
+    spec: TLC's config error (processConfigSpec)."""
+    sym = scope.ctx.env.lookup(node.name)
+    if isinstance(sym, VarSym) and scope.ctx.inst is None:
+        loc = sym.loc
+        equals = f"line {loc.line}, col {loc.col} to line {loc.eline}, col {loc.ecol} of " \
+                 f"module {loc.module}"
+    elif isinstance(sym, ConstSym):
+        code = model.comp.expr(node, scope)
+        if not code.known or isinstance(code.value, bool):
+            return
+        equals = to_tla_any(code.value)
+    else:
+        return
+    raise ConfigError(f"The operator {node.name}, which equals {equals}, cannot be used as "
+                      "a spec", node.loc, file=scope.ctx.env.file or None)
+
+
 def _trivial(model: Model, code: Code, what: str, node) -> bool:
     """A constant conjunct of the spec, which TLC evaluates at once: TRUE drops out (True
     is returned), FALSE is TLC's config error."""
@@ -505,7 +526,7 @@ def _trivial(model: Model, code: Code, what: str, node) -> bool:
     value = code.fn((None, None))
     if value is False:
         raise ConfigError(f"The spec is trivially false because {what} is false.",
-                          getattr(node, "loc", None), file=model.config.file)
+                          getattr(node, "loc", None))
     return value is True
 
 

@@ -64,6 +64,8 @@ PINS = [
     Pin("FalsePostcondition", "assumption failed", message="Postcondition Post at"),
     Pin("SymmetryOverridden", "evaluation error",
         message="The symmetry function Perms must specify a set of permutations"),
+    Pin("ConstantConjunct", "config error",
+        message="The operator c, which equals 3, cannot be used as a spec"),
     Pin("ConstantInit", "config error", message="The initial predicate Init cannot be a "
         "constant"),
     Pin("DistinctConstraint", "holds", 7, 7),
