@@ -710,24 +710,41 @@ def _remembered(comp, body, scope: Scope, code: Code) -> Code:
                 code.loc)
 
 
-def _property(model: Model, name: str, node, scope: Scope) -> None:
-    """TLC's processConfigProps."""
+def _property(model: Model, name: str, node, scope: Scope, depth: int = 0) -> None:
+    """TLC's processConfigProps: conjuncts [][A]_v are checked on each step, state-level
+    ones on the initial states, the rest as temporal formulas; definitions (with their
+    arguments) and LET are seen through."""
     comp = model.comp
     if isinstance(node, S.Let):
         inner, slots = comp.let_scope(node.defs, scope)
         if not slots:
-            _property(model, name, node.body, inner)
+            _property(model, name, node.body, inner, depth)
             return
     if isinstance(node, S.And):
         for item in node.items:
-            _property(model, name, item, scope)
+            _property(model, name, item, scope, depth)
         return
-    if isinstance(node, S.Name) and not node.args and (
+    if isinstance(node, S.Name) and not node.prefix and not node.args:
+        b = scope.locals.get(node.name)
+        if b is not None and b.kind == "code" and b.node is not None and b.scope is not None:
+            _property(model, name, b.node, b.scope, depth)  # an argument, as written
+            return
+    if isinstance(node, S.Name) and depth < 100 and (
             node.prefix or scope.locals.get(node.name) is None):
         op = model.acomp.resolve(node, scope)
-        if isinstance(op, UserOp) and op.sym.node is not None and op.arity == 0:
-            _property(model, node.name, op.sym.node.body, Scope(op.ctx))
-            return
+        if isinstance(op, UserOp) and op.sym.node is not None and op.arity == len(node.args):
+            params = op.sym.node.params
+            if not node.args:
+                _property(model, node.name, op.sym.node.body, Scope(op.ctx), depth + 1)
+                return
+            if not any(p.arity or isinstance(a, (S.Lambda, S.OpRef))
+                       for p, a in zip(params, node.args, strict=True)):
+                locals_ = {p.name: Binding("code", code=comp.expr(a, scope), depth=scope.depth,
+                                           node=a, scope=scope)
+                           for p, a in zip(params, node.args, strict=True)}
+                _property(model, name, op.sym.node.body, Scope(op.ctx, locals_, scope.depth),
+                          depth + 1)
+                return
     if isinstance(node, S.Name) and node.name == "[]" and len(node.args) == 1 and \
             not node.prefix:
         arg = node.args[0]

@@ -18,6 +18,7 @@ native ones) are taken as SANY would find them and not checked again.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from conformance.tla import syntax as S
@@ -58,7 +59,23 @@ def check_spec(loader: Loader, root: ModuleEnv) -> None:
         if env.module is None or not _users(loader, env):
             continue
         _check_file_name(env)
-        _Checker(env).module()
+        try:
+            _Checker(env).module()
+        except SemanticError as e:
+            _in_file(e, env)
+            raise
+
+
+def _in_file(e: SemanticError, env: ModuleEnv) -> None:
+    """An error in an inner module (or a further module of a file) points into the file
+    that holds it, not at a file named after the module."""
+    file = env.file
+    if not file:
+        return
+    e.positions = [replace(p, file=file) if p.module and p.file == f"{p.module}.tla" and
+                   Path(file).stem != p.module else p for p in e.positions]
+    if e.positions:
+        e.position = e.positions[0]
 
 
 def _users(loader: Loader, env: ModuleEnv) -> bool:
@@ -111,7 +128,12 @@ class _Checker:
             for assume, _home in other.assumes:
                 if assume.name:
                     self.visible[assume.name] = _Local(assume.name, 0, assume.loc)
+        inner = env.parent is not None
         for unit in module.units:
+            if inner and isinstance(unit, (S.OpDef, S.ConstDecl, S.VarDecl)):
+                # an inner module may not redeclare what the modules around it defined
+                # before it (its own duplicates the loader reports)
+                self.fresh(unit.name, unit.loc, {})
             if isinstance(unit, S.OpDef):
                 self.definition(unit)
             elif isinstance(unit, S.RecursiveDecl):

@@ -70,6 +70,8 @@ PINS = [
         "constant"),
     Pin("DistinctConstraint", "holds", 7, 7),
     Pin("LetBeforeAssignment", "holds", 6, 3),
+    Pin("PropertyThroughDefinitions", "holds", 3, 3),
+    Pin("InnerRedeclaration", SANY, message="Multiply-defined symbol 'd'", line=12),
     Pin("SymmetricLiveness", "property violated", 4, 2),
     Pin("SymmetricLiveness", "property violated", 4, 2, config="SymmetricLivenessB"),
     Pin("EventuallyAction", "evaluation error",

@@ -121,7 +121,12 @@ def pseudo_var(ac: ActionCompiler, node, scope: Scope) -> int | None:
         return None
     sub = substitution_expr(inst, sym)
     if isinstance(sub, S.Name) and sub.name == sym.name and not sub.args and not sub.prefix:
-        return None  # x <- x (or no WITH for x): the spec's own variable x
+        outer = ac.comp.instance_scope(inst)
+        if outer.locals.get(sub.name) is None and \
+                isinstance(outer.ctx.env.lookup(sub.name), VarSym):
+            # x <- x (or no WITH for x) where x is a variable of the module around the
+            # instance: that variable, itself perhaps an instance's
+            return ac.pseudo_var(sub, outer)
     pseudo = ac.comp.pseudo
     assert pseudo is not None
     if sym.name not in pseudo:
