@@ -454,36 +454,18 @@ def _take_apart(model: Model, node, scope: Scope, name: str) -> None:
             return
         if b is None:
             _not_a_spec(model, node, scope)
-    if isinstance(node, S.Name) and (node.prefix or node.args or
-                                     scope.locals.get(node.name) is None or
-                                     scope.locals[node.name].kind == "op"):
-        local = scope.locals.get(node.name) if not node.prefix else None
-        op = local.op if local is not None and local.kind == "op" else \
-            model.acomp.resolve(node, scope)
-        if isinstance(op, (UserOp, LetOp)):
-            opnode = op.sym.node if isinstance(op, UserOp) else op.node
-            if opnode is not None and len(opnode.params) == len(node.args):
-                # an operator applied in the spec (Spec == Id(Init /\ [][Next]_v)): its body
-                # with the parameters standing for the arguments, as TLC substitutes them
-                if isinstance(op, UserOp):
-                    inner = Scope(op.ctx)
-                else:
-                    inner = Scope(op.scope.ctx, op.scope.locals, op.scope.depth)
-                locals_ = dict(inner.locals)
-                for p, a in zip(opnode.params, node.args, strict=True):
-                    if p.arity or isinstance(a, (S.Lambda, S.OpRef)):
-                        locals_[p.name] = Binding("op", op=comp.arg_op(a, scope))
-                    else:
-                        locals_[p.name] = Binding("code", code=comp.expr(a, scope),
-                                                  depth=scope.depth, node=a, scope=scope)
-                inner = Scope(inner.ctx, locals_, inner.depth)
-                code = comp.expr(opnode.body, inner)
-                if code.level <= STATE:
-                    if not _trivial(model, code, opnode.name, node):
-                        model.init.append((opnode.body, inner))
-                    return
-                _take_apart(model, opnode.body, inner, opnode.name)
-                return
+    expanded = _expand(model, node, scope)
+    if expanded is not None:
+        # an operator applied in the spec (Spec == Id(Init /\ [][Next]_v)): its body with
+        # the parameters standing for the arguments, as TLC substitutes them
+        opnode, inner = expanded
+        code = comp.expr(opnode.body, inner)
+        if code.level <= STATE:
+            if not _trivial(model, code, opnode.name, node):
+                model.init.append((opnode.body, inner))
+            return
+        _take_apart(model, opnode.body, inner, opnode.name)
+        return
     if isinstance(node, S.Fairness):
         model.fairness.append(Temporal(name, node, scope))
         return
@@ -497,6 +479,35 @@ def _take_apart(model: Model, node, scope: Scope, name: str) -> None:
     else:
         raise SpecError("TLC cannot handle this conjunct of the spec: it is an action "
                         "outside [][...]_v.", getattr(node, "loc", None))
+
+
+def _expand(model: Model, node, scope: Scope) -> tuple[S.OpDef, Scope] | None:
+    """A definition or LET operator applied (or named) in the spec or a property: its
+    definition and the scope its body is read in, its parameters standing for the
+    arguments as written, as TLC's processConfigSpec and processConfigProps see them."""
+    if not isinstance(node, S.Name):
+        return None
+    local = scope.locals.get(node.name) if not node.prefix else None
+    if local is not None and local.kind != "op":
+        return None
+    comp = model.comp
+    op = local.op if local is not None else model.acomp.resolve(node, scope)
+    if isinstance(op, UserOp):
+        opnode, inner = op.sym.node, Scope(op.ctx)
+    elif isinstance(op, LetOp):
+        opnode, inner = op.node, Scope(op.scope.ctx, op.scope.locals, op.scope.depth)
+    else:
+        return None
+    if opnode is None or len(opnode.params) != len(node.args):
+        return None
+    locals_ = dict(inner.locals)
+    for p, a in zip(opnode.params, node.args, strict=True):
+        if p.arity or isinstance(a, (S.Lambda, S.OpRef)):
+            locals_[p.name] = Binding("op", op=comp.arg_op(a, scope))
+        else:
+            locals_[p.name] = Binding("code", code=comp.expr(a, scope), depth=scope.depth,
+                                      node=a, scope=scope)
+    return opnode, Scope(inner.ctx, locals_, inner.depth)
 
 
 def _not_a_spec(model: Model, node: S.Name, scope: Scope) -> None:
@@ -729,22 +740,12 @@ def _property(model: Model, name: str, node, scope: Scope, depth: int = 0) -> No
         if b is not None and b.kind == "code" and b.node is not None and b.scope is not None:
             _property(model, name, b.node, b.scope, depth)  # an argument, as written
             return
-    if isinstance(node, S.Name) and depth < 100 and (
-            node.prefix or scope.locals.get(node.name) is None):
-        op = model.acomp.resolve(node, scope)
-        if isinstance(op, UserOp) and op.sym.node is not None and op.arity == len(node.args):
-            params = op.sym.node.params
-            if not node.args:
-                _property(model, node.name, op.sym.node.body, Scope(op.ctx), depth + 1)
-                return
-            if not any(p.arity or isinstance(a, (S.Lambda, S.OpRef))
-                       for p, a in zip(params, node.args, strict=True)):
-                locals_ = {p.name: Binding("code", code=comp.expr(a, scope), depth=scope.depth,
-                                           node=a, scope=scope)
-                           for p, a in zip(params, node.args, strict=True)}
-                _property(model, name, op.sym.node.body, Scope(op.ctx, locals_, scope.depth),
-                          depth + 1)
-                return
+    expanded = _expand(model, node, scope) if depth < 100 else None
+    if expanded is not None:  # (a RECURSIVE operator is not followed for ever)
+        opnode, inner = expanded
+        # TLC names a property after the operator it reaches (LetDef1Boxed: x1)
+        _property(model, opnode.name, opnode.body, inner, depth + 1)
+        return
     if isinstance(node, S.Name) and node.name == "[]" and len(node.args) == 1 and \
             not node.prefix:
         arg = node.args[0]

@@ -109,7 +109,8 @@ FAST = ["AssignmentNextTest", "AssignmentInitTest", "AssignmentInitNegTest", "Gi
         "Github607Test", "Github696bTest", "ConstantOperatorConfigurationTest",
         "TLCGetNamedUndefinedTest", "EmptyOrderOfSolutionsTest", "StandardModulesTest",
         "Test55", "ETest7", "CdotWithContextBTest", "Github798ITest", "Github377CoverageTest",
-        "April22Test", "Github715bTest", "Github817cTest", "ExamplesEWD840Test"]
+        "April22Test", "Github715bTest", "Github817cTest", "ExamplesEWD840Test",
+        "LetDef2BoxedbTest"]
 
 
 @pytest.mark.skipif(TLATOOLS is None, reason="TLC's source tree (test-model/) not found; "
