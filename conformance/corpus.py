@@ -223,7 +223,9 @@ def _tlc_options(options: list[str], properties: list[str]) -> tuple[dict, list[
         i += 1
     for prop in properties:
         key, _, value = prop.partition("=")
-        if _SAME_AS_TLC.get(key) != value:
+        if key == "tlc2.tool.impl.SpecProcessor.allowCyclicRedefinitions":
+            limits["cyclic_redefinitions"] = value == "true"
+        elif _SAME_AS_TLC.get(key) != value:
             unknown.append(f"-D{prop}")
     return limits, unknown
 

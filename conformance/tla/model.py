@@ -167,12 +167,15 @@ class Model:
 
 def load(spec: str | Path, config: str | Path | None = None, *,
          constants: dict[str, Value] | None = None, runtime: Runtime | None = None,
-         check_deadlock: bool | None = None, need_behavior: bool = True) -> Model:
+         check_deadlock: bool | None = None, need_behavior: bool = True,
+         cyclic_redefinitions: bool = False) -> Model:
     """Parse, check and compile ``spec`` with ``config`` (default: the .cfg beside it).
 
     ``constants`` adds or replaces constant values (name -> TLA+ value) on top of the cfg;
     with no cfg at all, they are the only bindings. ``need_behavior=False`` accepts a model
     without INIT/NEXT or SPECIFICATION (for evaluating definitions and single steps).
+    ``cyclic_redefinitions`` is TLC's allowCyclicRedefinitions: ``F <- RF`` where RF uses
+    F means F's own definition inside RF (see ``_bind_constants``).
     """
     spec = Path(spec)
     if spec.suffix != ".tla":
@@ -194,7 +197,8 @@ def load(spec: str | Path, config: str | Path | None = None, *,
     for i, v in enumerate(variables):
         v.index = i
     runtime = runtime or Runtime()
-    bindings, overrides, scoped = _bind_constants(cfg, root, loader, constants or {})
+    bindings, overrides, scoped = _bind_constants(cfg, root, loader, constants or {},
+                                                  cyclic_redefinitions)
     comp = Compiler(root, bindings, overrides, runtime, scoped)
     comp.let_instances = loader.let_instances
     acomp = ActionCompiler(comp, variables)
@@ -236,10 +240,12 @@ def _find(name: str, env: ModuleEnv, cfg: Config):
 
 
 def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
-                    extra: dict[str, Value]) -> tuple[dict, dict, dict]:
+                    extra: dict[str, Value], cyclic: bool = False) -> tuple[dict, dict, dict]:
     """The cfg's CONSTANT section: values of constants (``bindings``), replacements of
     definitions (``overrides``), and both restricted to one module (``scoped``, from
-    ``<-[Mod]`` and ``=[Mod]``)."""
+    ``<-[Mod]`` and ``=[Mod]``). With ``cyclic`` (TLC's allowCyclicRedefinitions), in
+    ``F <- RF`` where RF is defined with F, the applications of F that RF reaches keep F's
+    own definition: a third item of the override lists their spans."""
     bindings: dict = {}
     overrides: dict = {}
     scoped: dict = {}
@@ -270,6 +276,10 @@ def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
                                   f"{target.arity} arguments) for {a.name} (with {sym.arity}).",
                                   cfg.loc(a.name), file=cfg.file)
             entry: tuple = ("sym", target)
+            if cyclic and isinstance(sym, DefSym) and isinstance(target, DefSym):
+                keep = _cyclic_sites(target, sym)
+                if keep:  # TLC's allowCyclicRedefinitions
+                    entry = ("sym", target, keep)
         elif a.args is not None:  # F(1) = 2: TLC builds the operator from such entries
             if sym.arity != len(a.args):
                 raise ConfigError(f"{a.name} takes {sym.arity} arguments, but the "
@@ -304,6 +314,36 @@ def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
         else:
             raise SpecError(f"{name} is not a constant of {root.name}")
     return bindings, overrides, scoped
+
+
+def _cyclic_sites(target: DefSym, sym: DefSym) -> frozenset | None:
+    """The spans of the applications of ``sym`` that the definition ``target`` reaches
+    through the definitions it uses, or None if it reaches none or meets an instance
+    (TLC's isDefinedWith: a substitution makes a redefinition not cyclic)."""
+    sites: set = set()
+    seen: set = set()
+    todo = [target]
+    while todo:
+        d = todo.pop()
+        if id(d) in seen or d.node is None or d.home is None:
+            continue
+        seen.add(id(d))
+        env = d.home
+        stack = [d.node.body]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, S.Name):
+                if n.prefix:
+                    return None
+                found = env.lookup(n.name)
+                if isinstance(found, ImportedSym):
+                    return None
+                if found is sym:
+                    sites.add(n.loc)
+                elif isinstance(found, DefSym):
+                    todo.append(found)
+            stack.extend(S.subnodes(n))
+    return frozenset(sites) or None
 
 
 def _check_constants(model: Model) -> None:

@@ -462,6 +462,8 @@ def _enclosing(parent: ModuleEnv, at: S.Loc) -> dict:
     if parent.parent is not None and parent.module is not None:
         out.update(_enclosing(parent.parent, parent.module.loc))
     for name, sym in parent.table.items():
-        if sym.home is not parent or (sym.loc.line, sym.loc.col) < (at.line, at.col):
+        # an unnamed INSTANCE defines its names where it stands, not where they are written
+        loc = sym.decl.loc if isinstance(sym, ImportedSym) else sym.loc
+        if sym.home is not parent or (loc.line, loc.col) < (at.line, at.col):
             out[name] = sym
     return out

@@ -9,7 +9,8 @@ unlike its file, a bound variable or parameter redefining a visible name, a recu
 operator without RECURSIVE, a name used before its definition, the wrong number of
 arguments, level errors), TLC's own limits (an action in a temporal formula outside []<>A
 and <>[]A), features (constant operators given in the .cfg, INSTANCE inside LET,
-TLCGet("distinct") and TLCSet("exit")), TLC's limits on sets.
+TLCGet("distinct") and TLCSet("exit"), TLC's allowCyclicRedefinitions, which definitions a
+.cfg override replaces), TLC's limits on sets.
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ PINS = [
         "constant"),
     Pin("DistinctConstraint", "holds", 7, 7),
     Pin("LetBeforeAssignment", "holds", 6, 3),
+    Pin("OverrideAndInstances", "holds", 2, 1),
+    Pin("CyclicRedefinition", "invariant violated", 5, 5, message="Invariant Inv is violated",
+        options={"cyclic_redefinitions": True}),
     Pin("PropertyThroughDefinitions", "holds", 3, 3),
     Pin("InnerRedeclaration", SANY, message="Multiply-defined symbol 'd'", line=12),
     Pin("SymmetricLiveness", "property violated", 4, 2),
@@ -125,7 +129,9 @@ def _tlc_result(pin: Pin):
     assert TOOLS is not None
 
     spec, cfg = pin.files()
-    cmd = TOOLS.command() + ["-tool", "-workers", "1", "-deadlock", "-nowarning",
+    jvm = ["-Dtlc2.tool.impl.SpecProcessor.allowCyclicRedefinitions=true"] \
+        if pin.options.get("cyclic_redefinitions") else []
+    cmd = TOOLS.command(*jvm) + ["-tool", "-workers", "1", "-deadlock", "-nowarning",
                              "-noGenerateSpecTE", "-metadir", str(spec.parent / ".states")]
     if "max_set_size" in pin.options:
         cmd += ["-maxSetSize", str(pin.options["max_set_size"])]

@@ -74,8 +74,9 @@ def scoped_entry(comp: Compiler, sym: Sym, module: str):
     return comp.scoped.get((sym, module))
 
 
-def sym_op(comp: Compiler, sym: Sym, ctx: Ctx, loc: S.Loc) -> Op:
-    """The operator a module-level symbol denotes in ``ctx``."""
+def sym_op(comp: Compiler, sym: Sym, ctx: Ctx, loc: S.Loc, own: bool = False) -> Op:
+    """The operator a module-level symbol denotes in ``ctx``; ``own``: its definition
+    even where the .cfg replaces it."""
     if comp.scoped and not isinstance(sym, BuiltinSym):
         entry = comp.scoped_entry(sym, ctx.env.name)
         if entry is not None:
@@ -92,8 +93,10 @@ def sym_op(comp: Compiler, sym: Sym, ctx: Ctx, loc: S.Loc) -> Op:
         assert sym.sym.home is not None, "built-ins are not imported"
         return comp.sym_op(sym.sym, comp.ctx(sym.sym.home, inner), loc)
     if isinstance(sym, DefSym):
-        over = comp.overrides.get(sym)
-        if over is not None:
+        # the .cfg's F <- G; under allowCyclicRedefinitions the applications of F that G
+        # reaches (over[2]) keep F
+        over = comp.overrides.get(sym) if not own else None
+        if over is not None and (len(over) < 3 or loc not in over[2]):
             return comp.override_op(over, sym, loc)
         if sym.native is not None:
             return NativeOp(sym.native, sym.name)
@@ -107,7 +110,7 @@ def sym_op(comp: Compiler, sym: Sym, ctx: Ctx, loc: S.Loc) -> Op:
 
 
 def override_op(comp: Compiler, over, sym: Sym, loc: S.Loc) -> Op:
-    kind, what = over
+    kind, what = over[:2]
     if kind == "value":
         return ValueOp(what, sym.name)
     if kind == "table":
@@ -221,4 +224,6 @@ def resolve_prefixed(comp: Compiler, n: S.Name, scope: Scope) -> Op:
     if isinstance(target, (ConstSym, VarSym)):
         raise SemanticError(f"{n.name} is a parameter of module {env.name} and cannot be "
                             "referred to through an instance.", n.loc)
-    return comp.sym_op(target, ctx, n.loc)
+    # I!F is a definition of its own in TLC (SANY's copy of F for the instance): the .cfg's
+    # F <- G does not replace it, though it replaces what F's body uses
+    return comp.sym_op(target, ctx, n.loc, isinstance(target, DefSym))
