@@ -219,6 +219,10 @@ def _tlc_options(options: list[str], properties: list[str]) -> tuple[dict, list[
             limits["max_set_size"] = int(options[i + 1])
             i += 2
             continue
+        if options[i] == "-continue":
+            limits["keep_going"] = True
+            i += 1
+            continue
         unknown.append(options[i])
         i += 1
     for prop in properties:

@@ -44,7 +44,7 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
                 progress: Callable[[Progress], None] | None = None,
                 check_deadlock: bool | None = None, max_memory: int | None = None,
                 max_set_size: int | None = None,
-                cyclic_redefinitions: bool = False) -> CheckResult:
+                cyclic_redefinitions: bool = False, keep_going: bool = False) -> CheckResult:
     """Model-check ``spec`` with ``config`` (default: the .cfg next to the spec).
 
     Errors in the input come back as results (PARSE_ERROR, SEMANTIC_ERROR, CONFIG_ERROR with
@@ -54,7 +54,9 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
     ``timeout`` (seconds) and ``max_memory`` (bytes; default a quarter of the machine's, as
     Java gives TLC) hold anywhere in the run (see :mod:`conformance.tla.limits`), and
     ``max_set_size`` is TLC's -maxSetSize; ``cyclic_redefinitions`` TLC's
-    -Dtlc2.tool.impl.SpecProcessor.allowCyclicRedefinitions=true (see ``load``).
+    -Dtlc2.tool.impl.SpecProcessor.allowCyclicRedefinitions=true (see ``load``);
+    ``keep_going`` TLC's -continue: the search goes on past violated invariants and the
+    first is reported with the figures of the whole search.
     """
     spec = Path(spec)
     cfg = Path(config) if config is not None else spec.with_suffix(".cfg")
@@ -66,7 +68,7 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
     try:
         with enforced(timeout, memory):
             return _check(spec, cfg, timeout, progress, check_deadlock, started, base,
-                          workers, cyclic_redefinitions)
+                          workers, cyclic_redefinitions, keep_going)
     except TimeLimit as e:
         return CheckResult(Outcome.TIMEOUT, message=e.message,
                            duration=time.monotonic() - started, **base)
@@ -97,9 +99,13 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
 
 
 def _check(spec: Path, cfg: Path, timeout, progress, check_deadlock, started: float,
-           base: dict, workers: int = 1, cyclic_redefinitions: bool = False) -> CheckResult:
+           base: dict, workers: int = 1, cyclic_redefinitions: bool = False,
+           keep_going: bool = False) -> CheckResult:
     model = load(spec, cfg, check_deadlock=check_deadlock, need_behavior=False,
                  cyclic_redefinitions=cyclic_redefinitions)
+    model.keep_going = keep_going
+    if keep_going:
+        workers = 1  # (the parallel search stops at the first violation)
     failed = check_assumptions(model)
     if failed is not None:
         assume, message = failed

@@ -475,6 +475,10 @@ class Explorer:
         return out
 
     def _violation(self, kind: str, name: str | None, message: str, trace) -> None:
+        if self.model.keep_going and kind in ("invariant", "init invariant"):
+            if self.result.violation is None:  # TLC's -continue reports the first
+                self.result.violation = Violation(kind, name, message, trace)
+            return
         self.result.violation = Violation(kind, name, message, trace)
         raise _Stop()
 

@@ -114,6 +114,8 @@ class Model:
     postconditions: list[Check] = field(default_factory=list)
     possible: list[Check] = field(default_factory=list)  # _POSSIBLE: some state/step does
     check_deadlock: bool = True
+    # TLC's -continue: the search goes on past a violated invariant (the first is reported)
+    keep_going: bool = False
     init_fn: Callable | None = None
     load_args: dict = field(default_factory=dict)
     _traced: Model | None = None

@@ -9,8 +9,8 @@ unlike its file, a bound variable or parameter redefining a visible name, a recu
 operator without RECURSIVE, a name used before its definition, the wrong number of
 arguments, level errors), TLC's own limits (an action in a temporal formula outside []<>A
 and <>[]A), features (constant operators given in the .cfg, INSTANCE inside LET,
-TLCGet("distinct") and TLCSet("exit"), TLC's allowCyclicRedefinitions, which definitions a
-.cfg override replaces), TLC's limits on sets.
+TLCGet("distinct") and TLCSet("exit"), -continue, TLC's allowCyclicRedefinitions, which
+definitions a .cfg override replaces), TLC's limits on sets.
 """
 
 from __future__ import annotations
@@ -72,6 +72,8 @@ PINS = [
     Pin("DistinctConstraint", "holds", 7, 7),
     Pin("LetBeforeAssignment", "holds", 6, 3),
     Pin("OverrideAndInstances", "holds", 2, 1),
+    Pin("ContinuePastViolation", "invariant violated", 12, 7,
+        message="Invariant Inv is violated", options={"keep_going": True}),
     Pin("CyclicRedefinition", "invariant violated", 5, 5, message="Invariant Inv is violated",
         options={"cyclic_redefinitions": True}),
     Pin("PropertyThroughDefinitions", "holds", 3, 3),
@@ -133,6 +135,8 @@ def _tlc_result(pin: Pin):
         if pin.options.get("cyclic_redefinitions") else []
     cmd = TOOLS.command(*jvm) + ["-tool", "-workers", "1", "-deadlock", "-nowarning",
                              "-noGenerateSpecTE", "-metadir", str(spec.parent / ".states")]
+    if pin.options.get("keep_going"):
+        cmd.append("-continue")
     if "max_set_size" in pin.options:
         cmd += ["-maxSetSize", str(pin.options["max_set_size"])]
     cmd += ["-config", cfg.name, pin.spec]
