@@ -219,6 +219,14 @@ def _tlc_options(options: list[str], properties: list[str]) -> tuple[dict, list[
             limits["max_set_size"] = int(options[i + 1])
             i += 2
             continue
+        if options[i] in ("-inv", "-invlevel") and i + 1 < len(options):
+            text = options[i + 1]
+            if options[i] == "-invlevel":  # as TLC builds it
+                text = ('LET _T == INSTANCE TLC _N == INSTANCE Naturals IN '
+                        f'_N!<(_T!TLCGet("level"), {text})')
+            limits.setdefault("invariants", []).append(text)
+            i += 2
+            continue
         if options[i] == "-continue":
             limits["keep_going"] = True
             i += 1

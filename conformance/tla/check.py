@@ -44,7 +44,8 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
                 progress: Callable[[Progress], None] | None = None,
                 check_deadlock: bool | None = None, max_memory: int | None = None,
                 max_set_size: int | None = None,
-                cyclic_redefinitions: bool = False, keep_going: bool = False) -> CheckResult:
+                cyclic_redefinitions: bool = False, keep_going: bool = False,
+                invariants: tuple[str, ...] = ()) -> CheckResult:
     """Model-check ``spec`` with ``config`` (default: the .cfg next to the spec).
 
     Errors in the input come back as results (PARSE_ERROR, SEMANTIC_ERROR, CONFIG_ERROR with
@@ -56,7 +57,8 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
     ``max_set_size`` is TLC's -maxSetSize; ``cyclic_redefinitions`` TLC's
     -Dtlc2.tool.impl.SpecProcessor.allowCyclicRedefinitions=true (see ``load``);
     ``keep_going`` TLC's -continue: the search goes on past violated invariants and the
-    first is reported with the figures of the whole search.
+    first is reported with the figures of the whole search; ``invariants`` TLC's -inv:
+    invariants written as expressions.
     """
     spec = Path(spec)
     cfg = Path(config) if config is not None else spec.with_suffix(".cfg")
@@ -68,7 +70,7 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
     try:
         with enforced(timeout, memory):
             return _check(spec, cfg, timeout, progress, check_deadlock, started, base,
-                          workers, cyclic_redefinitions, keep_going)
+                          workers, cyclic_redefinitions, keep_going, tuple(invariants))
     except TimeLimit as e:
         return CheckResult(Outcome.TIMEOUT, message=e.message,
                            duration=time.monotonic() - started, **base)
@@ -100,9 +102,9 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
 
 def _check(spec: Path, cfg: Path, timeout, progress, check_deadlock, started: float,
            base: dict, workers: int = 1, cyclic_redefinitions: bool = False,
-           keep_going: bool = False) -> CheckResult:
+           keep_going: bool = False, invariants: tuple[str, ...] = ()) -> CheckResult:
     model = load(spec, cfg, check_deadlock=check_deadlock, need_behavior=False,
-                 cyclic_redefinitions=cyclic_redefinitions)
+                 cyclic_redefinitions=cyclic_redefinitions, invariants=invariants)
     model.keep_going = keep_going
     if keep_going:
         workers = 1  # (the parallel search stops at the first violation)

@@ -45,6 +45,7 @@ from conformance.tla.modules import (
     ModuleEnv,
     VarSym,
 )
+from conformance.tla.parse import parse_text
 from conformance.tla.remember import Remembered
 from conformance.tla.sany import check_spec
 from conformance.values import Fn, ModelValue, Tup, intern_names, reset_names, typed_key
@@ -170,14 +171,15 @@ class Model:
 def load(spec: str | Path, config: str | Path | None = None, *,
          constants: dict[str, Value] | None = None, runtime: Runtime | None = None,
          check_deadlock: bool | None = None, need_behavior: bool = True,
-         cyclic_redefinitions: bool = False) -> Model:
+         cyclic_redefinitions: bool = False, invariants: tuple[str, ...] = ()) -> Model:
     """Parse, check and compile ``spec`` with ``config`` (default: the .cfg beside it).
 
     ``constants`` adds or replaces constant values (name -> TLA+ value) on top of the cfg;
     with no cfg at all, they are the only bindings. ``need_behavior=False`` accepts a model
     without INIT/NEXT or SPECIFICATION (for evaluating definitions and single steps).
     ``cyclic_redefinitions`` is TLC's allowCyclicRedefinitions: ``F <- RF`` where RF uses
-    F means F's own definition inside RF (see ``_bind_constants``).
+    F means F's own definition inside RF (see ``_bind_constants``). ``invariants`` are
+    further invariants written as expressions over the spec's names (TLC's -inv).
     """
     spec = Path(spec)
     if spec.suffix != ".tla":
@@ -188,12 +190,15 @@ def load(spec: str | Path, config: str | Path | None = None, *,
     reset_names()
     # SANY first, as TLC: a spec that does not parse is reported before its model is read
     loader = Loader(spec.parent)
-    root = loader.load_root(spec)
+    extra = [_expression_def(f"__DebuggerExpr__{i}", text)
+             for i, text in enumerate(invariants, 1)]
+    root = loader.load_root(spec, tuple(extra))
     check_spec(loader, root)
     if config is None and not cfg_path.is_file():
         cfg = Config(str(cfg_path))
     else:
         cfg = parse_config(cfg_path)
+    cfg.invariants.extend(d.name for d in extra)
     _intern(loader, root, cfg)
     variables = list(root.variables)
     for i, v in enumerate(variables):
@@ -239,6 +244,14 @@ def _find(name: str, env: ModuleEnv, cfg: Config):
                           "configuration are not supported.", cfg.loc(name.split("!")[0]),
                           file=cfg.file)
     return sym
+
+
+def _expression_def(name: str, text: str) -> S.OpDef:
+    """``name == text``, parsed on its own (TLC's -inv: its parse errors are the spec's)."""
+    module = parse_text(f"---- MODULE {name} ----\n{name} ==\n{text}\n====\n", file=name)[0]
+    (unit,) = module.units
+    assert isinstance(unit, S.OpDef)
+    return unit
 
 
 def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,

@@ -15,6 +15,7 @@ TLA+ definition of the same name in a module of the same name.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from conformance.tla import syntax as S
@@ -179,11 +180,14 @@ class Loader:
 
     # ------------------------------------------------------------------ finding modules
 
-    def load_root(self, path: Path) -> ModuleEnv:
+    def load_root(self, path: Path, extra: tuple = ()) -> ModuleEnv:
+        """The spec's module, with ``extra`` definitions (TLC's -inv) after its own."""
         modules = self._parse(path)
         root = modules[0]
-        for extra in modules[1:]:  # further modules in the same file are visible by name
-            self.pending_in_file[extra.name] = extra
+        if extra:
+            root = replace(root, units=root.units + tuple(extra))
+        for further in modules[1:]:  # further modules in the same file are visible by name
+            self.pending_in_file[further.name] = further
         return self._build(root, file=str(path))
 
     @property

@@ -9,7 +9,7 @@ unlike its file, a bound variable or parameter redefining a visible name, a recu
 operator without RECURSIVE, a name used before its definition, the wrong number of
 arguments, level errors), TLC's own limits (an action in a temporal formula outside []<>A
 and <>[]A), features (constant operators given in the .cfg, INSTANCE inside LET,
-TLCGet("distinct") and TLCSet("exit"), -continue, TLC's allowCyclicRedefinitions, which
+TLCGet("distinct") and TLCSet("exit"), -continue and -inv, TLC's allowCyclicRedefinitions, which
 definitions a .cfg override replaces), TLC's limits on sets.
 """
 
@@ -40,10 +40,11 @@ class Pin:
     line: int | None = None  # where TLC's (SANY's) error points
     options: dict = field(default_factory=dict)  # check_model's (TLC's) options
     config: str | None = None  # the .cfg's name, if not the spec's
+    label: str = ""  # tells runs of one spec and .cfg apart
 
     @property
     def id(self) -> str:
-        return self.config or self.spec
+        return (self.config or self.spec) + self.label
 
     def files(self) -> tuple[Path, Path]:
         return PINNED / f"{self.spec}.tla", PINNED / f"{self.config or self.spec}.cfg"
@@ -74,6 +75,8 @@ PINS = [
     Pin("OverrideAndInstances", "holds", 2, 1),
     Pin("ContinuePastViolation", "invariant violated", 12, 7,
         message="Invariant Inv is violated", options={"keep_going": True}),
+    Pin("ContinuePastViolation", "invariant violated", 4, 3, label="-inv",
+        message="Invariant __DebuggerExpr__", options={"invariants": ("x < 4",)}),
     Pin("CyclicRedefinition", "invariant violated", 5, 5, message="Invariant Inv is violated",
         options={"cyclic_redefinitions": True}),
     Pin("PropertyThroughDefinitions", "holds", 3, 3),
@@ -137,6 +140,8 @@ def _tlc_result(pin: Pin):
                              "-noGenerateSpecTE", "-metadir", str(spec.parent / ".states")]
     if pin.options.get("keep_going"):
         cmd.append("-continue")
+    for text in pin.options.get("invariants", ()):
+        cmd += ["-inv", text]
     if "max_set_size" in pin.options:
         cmd += ["-maxSetSize", str(pin.options["max_set_size"])]
     cmd += ["-config", cfg.name, pin.spec]
