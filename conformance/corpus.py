@@ -185,7 +185,7 @@ def _child(argv: list[str]) -> int:
                    help="a Java system property TLC ran with (key=value)")
     args = p.parse_args(argv)
     sys.setrecursionlimit(20000)
-    limits, unknown = _tlc_options(args.tlc_option, args.tlc_property)
+    limits, unknown = tlc_options(args.tlc_option, args.tlc_property)
     if unknown:
         print(json.dumps({"outcome": Outcome.CONFIG_ERROR.value,
                           "unsupported": "TLC option " + " ".join(unknown),
@@ -209,7 +209,7 @@ def _child(argv: list[str]) -> int:
 _SAME_AS_TLC = {"tlc2.tool.impl.Tool.cdot": "true"}
 
 
-def _tlc_options(options: list[str], properties: list[str]) -> tuple[dict, list[str]]:
+def tlc_options(options: list[str], properties: list[str]) -> tuple[dict, list[str]]:
     """What TLC's options and properties of a run mean for the engine, and what it lacks."""
     limits: dict = {}
     unknown: list[str] = []

@@ -59,6 +59,9 @@ def eq(a, b) -> bool:
             return True
         # Python's 0 == FALSE: TLA+ compares no integer with a boolean
     elif type(a) is type(b):
+        if type(a) is ModelValue and a.typ and b.typ and a.typ != b.typ:
+            raise EvalError("Attempted to check equality of the differently-typed model "
+                            f"values {a.name} and {b.name}")
         return False
     if type(a) is not type(b) and not _comparable(a, b):
         raise EvalError(f"Attempted to check equality of {value_kind(a)} {_ppr(a)} with "

@@ -8,7 +8,7 @@ state kept for a key instead of the successor itself), SANY's static checks (a m
 unlike its file, a bound variable or parameter redefining a visible name, a recursive
 operator without RECURSIVE, a name used before its definition, the wrong number of
 arguments, level errors), TLC's own limits (an action in a temporal formula outside []<>A
-and <>[]A), features (constant operators given in the .cfg, INSTANCE inside LET,
+and <>[]A), features (constant operators given in the .cfg, INSTANCE inside LET, AssertError,
 TLCGet("distinct") and TLCSet("exit"), -continue and -inv, TLC's allowCyclicRedefinitions, which
 definitions a .cfg override replaces), TLC's limits on sets.
 """
@@ -73,6 +73,7 @@ PINS = [
     Pin("DistinctConstraint", "holds", 7, 7),
     Pin("LetBeforeAssignment", "holds", 6, 3),
     Pin("OverrideAndInstances", "holds", 2, 1),
+    Pin("AssertErrors", "holds", 3, 2),
     Pin("ContinuePastViolation", "invariant violated", 12, 7,
         message="Invariant Inv is violated", options={"keep_going": True}),
     Pin("ContinuePastViolation", "invariant violated", 8, 5, config="ContinuePastViolationNoInv",

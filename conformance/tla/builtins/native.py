@@ -33,7 +33,8 @@ class Native:
     minimum level of 1), so definitions using them are never evaluated ahead;
     ``runtime`` operators get the model's :class:`Runtime` as their first argument;
     ``unsupported`` ones exist so that specs naming them resolve as under SANY, and are
-    refused where a model uses them.
+    refused where a model uses them; arguments at the positions ``lazy`` lists are passed
+    unevaluated, as functions of no arguments (TLCExt's AssertError evaluates its own).
     """
 
     arity: int
@@ -45,6 +46,7 @@ class Native:
     name: str = field(default="", compare=False)
     unsupported: str | None = None  # what TLC does here that the engine cannot (compile error)
     primed: Callable | None = None  # the operator under a prime (TLCGet("level")' is the next)
+    lazy: tuple[int, ...] = ()
 
 
 class Runtime:

@@ -257,6 +257,24 @@ def assert_eq(a, b):
     raise AssertionFailed(f"Assertion failed: {ppr(a)} is not equal to {ppr(b)}")
 
 
+def assert_error(expected, expression):
+    """TLCExt's AssertError(err, exp): TRUE if evaluating exp fails with the message err,
+    FALSE if it does not fail. Where it fails with another message the engine cannot tell
+    what TLC's message would be, and says so rather than answer."""
+    if type(expected) is not str:
+        raise EvalError("In computing AssertError, a non-string expression was used as the "
+                        "err of an AssertError(err, exp).")
+    try:
+        expression()
+    except EvalError as e:
+        if e.message == expected:
+            return True
+        raise EvalError("AssertError: the expression fails, but with the engine's message "
+                        f"{e.message!r}, not the one expected; whether TLC's message is the "
+                        "expected one, the engine cannot tell.") from None
+    return False
+
+
 def tlc_model_value(name):
     if type(name) is not str:
         raise fail_arg("first", "TLCModelValue", "string", name)
@@ -286,7 +304,7 @@ MODULES: dict[str, dict[str, Native]] = {
                               state_level=True),
         "TLCGetAndSet": op(4, tlc_get_and_set, op_args=(1,), impure=True, runtime=True,
                            state_level=True),
-        "AssertError": refused(2, "AssertError (an expression expected to fail)"),
+        "AssertError": op(2, assert_error, lazy=(1,)),
         "Trace": refused(0, "TLCExt!Trace (the behavior up to the current state)"),
         "CounterExample": op(0, lambda: NO_COUNTEREXAMPLE, impure=True, state_level=True),
         "ToTrace": op(1, to_trace),

@@ -236,6 +236,8 @@ def call_native(comp: Compiler, op: NativeOp, args: list, scope: Scope, loc: S.L
 
         def fn(*vals):
             return f(rt, *vals)
+    if nat.lazy:
+        return _lazy_call(fn, arg_codes, set(nat.lazy), loc)
     if nat.arity == 0:
         level = STATE if nat.state_level else CONST
         return comp.fold(Code(guarded(lambda E: fn(), loc), level, NO_DEPS,
@@ -244,6 +246,16 @@ def call_native(comp: Compiler, op: NativeOp, args: list, scope: Scope, loc: S.L
     if nat.state_level:
         code.level = max(code.level, STATE)
     return code
+
+
+def _lazy_call(fn, arg_codes: list[Code], lazy: set[int], loc: S.Loc) -> Code:
+    """A native call whose arguments at the positions ``lazy`` are passed unevaluated."""
+    fns = [c.fn for c in arg_codes]
+
+    def call(E):
+        return fn(*[(lambda g=g: g(E)) if i in lazy else g(E) for i, g in enumerate(fns)])
+    level, deps, _pure, binds = merge(arg_codes)
+    return Code(guarded(call, loc), level, deps, False, binds, loc=loc)
 
 
 def primes_a_parameter(node: S.OpDef, cache: dict) -> bool:

@@ -23,6 +23,7 @@ from conformance.tla.errors import EvalError, SemanticError, Unsupported
 from conformance.tla.lazy import BOOLEAN, STRING, to_tla_any
 from conformance.tla.modules import InstSym
 from conformance.tla.ops import eq
+from conformance.values import ModelValue
 
 if TYPE_CHECKING:
     from conformance.tla.compile.compiler import Compiler
@@ -357,7 +358,7 @@ def equality(comp: Compiler, codes, level, deps, pure, binds, loc, negate: bool)
             if v == w:
                 if (type(v) is bool) is (type(w) is bool):  # Python has 0 == FALSE
                     return False
-            elif type(v) is type(w):
+            elif type(v) is type(w) and type(v) is not ModelValue:  # (typed ones: eq)
                 return True
             try:
                 return not eq(v, w)
@@ -370,7 +371,7 @@ def equality(comp: Compiler, codes, level, deps, pure, binds, loc, negate: bool)
         if v == w:
             if (type(v) is bool) is (type(w) is bool):  # Python has 0 == FALSE
                 return True
-        elif type(v) is type(w):
+        elif type(v) is type(w) and type(v) is not ModelValue:  # (typed ones: eq)
             return False
         try:
             return eq(v, w)
