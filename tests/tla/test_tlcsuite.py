@@ -111,7 +111,7 @@ FAST = ["AssignmentNextTest", "AssignmentInitTest", "AssignmentInitNegTest", "Gi
         "Test55", "ETest7", "CdotWithContextBTest", "Github798ITest", "Github377CoverageTest",
         "April22Test", "Github715bTest", "Github817cTest", "ExamplesEWD840Test",
         "LetDef2BoxedbTest", "TLCExtTest", "ConstantRank2AssertErrorTest", "ContinueTest",
-        "CyclicRedefineVarsTest", "InvParameterizedBTest"]
+        "CyclicRedefineVarsTest", "InvParameterizedBTest", "TLCGetAllTest"]
 
 
 @pytest.mark.skipif(TLATOOLS is None, reason="TLC's source tree (test-model/) not found; "

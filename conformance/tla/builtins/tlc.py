@@ -91,13 +91,15 @@ def tlc_get(rt: Runtime, i):
     if i == "all:named":  # the named registers, one value per worker (one worker here)
         return make_fn({k: Tup((v,)) for k, v in rt.registers.items()
                         if type(k) is str and k.startswith("s:")})
+    if i == "all":  # the numbered registers, one value per worker
+        return make_fn({k: Tup((v,)) for k, v in rt.registers.items() if type(k) is int})
     if i.startswith("s:"):
         if i in rt.registers:
             return rt.registers[i]
         raise EvalError(f"TLCGet({i}) was undefined.")
     if i.startswith("-D"):
         return rt.properties.get(i[2:], i)
-    if i in ("spec", "action", "revision", "all"):
+    if i in ("spec", "action", "revision"):
         raise EvalError(f"TLCGet({ppr(i)}) is not supported by the embedded engine.")
     raise EvalError(f"TLCGet({i}) was undefined.")
 
