@@ -536,6 +536,24 @@ def _take_apart(model: Model, node, scope: Scope, name: str) -> None:
                         "outside [][...]_v.", getattr(node, "loc", None))
 
 
+def _instances(model: Model, node: S.Quant, scope: Scope) -> list[Scope] | None:
+    """The scopes of a quantifier's body, one per value of its constant bounds (None when
+    a bound is not constant)."""
+    comp = model.comp
+    sets, shapes, _inner = comp.bounds(node.bounds, scope)
+    if any(st.level != CONST or st.deps for st in sets):
+        return None
+    gen = comp.enumerate_bounds([st.fn for st in sets], shapes, node.loc)
+    names = [nm for b in node.bounds for nm in b.names]
+    out = []
+    for vals in gen(_const_env(scope)):
+        locals_ = dict(scope.locals)
+        for nm, v in zip(names, vals, strict=True):
+            locals_[nm] = Binding("code", code=const(v), depth=scope.depth)
+        out.append(Scope(scope.ctx, locals_, scope.depth, scope.primed))
+    return out
+
+
 def _expand(model: Model, node, scope: Scope) -> tuple[S.OpDef, Scope] | None:
     """A definition or LET operator applied (or named) in the spec or a property: its
     definition and the scope its body is read in, its parameters standing for the
@@ -794,6 +812,13 @@ def _property(model: Model, name: str, node, scope: Scope, depth: int = 0) -> No
         b = scope.locals.get(node.name)
         if b is not None and b.kind == "code" and b.node is not None and b.scope is not None:
             _property(model, name, b.node, b.scope, depth)  # an argument, as written
+            return
+    if isinstance(node, S.Quant) and node.kind == "A":
+        # \A x \in S : P(x) over a constant S: a conjunct P(v) for each v of S, as TLC
+        instances = _instances(model, node, scope)
+        if instances is not None:
+            for inner in instances:
+                _property(model, name, node.body, inner, depth)
             return
     expanded = _expand(model, node, scope) if depth < 100 else None
     if expanded is not None:  # (a RECURSIVE operator is not followed for ever)

@@ -111,7 +111,8 @@ FAST = ["AssignmentNextTest", "AssignmentInitTest", "AssignmentInitNegTest", "Gi
         "Test55", "ETest7", "CdotWithContextBTest", "Github798ITest", "Github377CoverageTest",
         "April22Test", "Github715bTest", "Github817cTest", "ExamplesEWD840Test",
         "LetDef2BoxedbTest", "TLCExtTest", "ConstantRank2AssertErrorTest", "ContinueTest",
-        "CyclicRedefineVarsTest", "InvParameterizedBTest", "TLCGetAllTest"]
+        "CyclicRedefineVarsTest", "InvParameterizedBTest", "TLCGetAllTest",
+        "Github687Test"]
 
 
 @pytest.mark.skipif(TLATOOLS is None, reason="TLC's source tree (test-model/) not found; "
