@@ -485,6 +485,10 @@ def _take_apart(model: Model, node, scope: Scope, name: str) -> None:
         for item in node.items:
             _take_apart(model, item, scope, name)
         return
+    if isinstance(node, S.SubExpr):  # Thm!1: the part of a definition it names
+        part, inner = comp.subexpression(node, scope)
+        _take_apart(model, part, inner, name)
+        return
     if isinstance(node, S.Name) and not node.prefix and node.name == "[]" and len(node.args) == 1:
         arg = node.args[0]
         if isinstance(arg, S.BoxAction):
@@ -807,6 +811,10 @@ def _property(model: Model, name: str, node, scope: Scope, depth: int = 0) -> No
     if isinstance(node, S.And):
         for item in node.items:
             _property(model, name, item, scope, depth)
+        return
+    if isinstance(node, S.SubExpr):
+        part, inner = comp.subexpression(node, scope)
+        _property(model, name, part, inner, depth)
         return
     if isinstance(node, S.Name) and not node.prefix and not node.args:
         b = scope.locals.get(node.name)

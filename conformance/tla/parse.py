@@ -577,6 +577,8 @@ class _Converter:
                     path.append(int(self.text(sel)))
                 elif sel.type == "colon":
                     path.append(":")
+                elif self.text(sel) in ("<<", ">>"):
+                    path.append(self.text(sel))
                 else:
                     return S.Unsupported(self.loc(n), f"subexpression selector {self.text(sel)}")
             else:

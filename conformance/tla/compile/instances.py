@@ -50,6 +50,9 @@ def subexpression(comp: Compiler, n: S.SubExpr, scope):
     for sel in n.path:
         if sel == ":":
             continue
+        if sel in ("<<", ">>") and isinstance(node, S.Name) and len(node.args) == 2:
+            node = node.args[0 if sel == "<<" else 1]  # the operands of an infix operator
+            continue
         kids = None
         if isinstance(node, (S.And, S.Or)):
             kids = node.items
