@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from conformance.tla import syntax as S
 from conformance.tla.compile.operators import (
+    SYNTAX_OPERATORS,
     VALUE_BUILTINS,
     BuiltinOp,
     CodeOp,
@@ -15,6 +16,7 @@ from conformance.tla.compile.operators import (
     NativeOp,
     Op,
     SubstOp,
+    SyntaxOp,
     TableOp,
     UserOp,
     ValueOp,
@@ -88,6 +90,8 @@ def sym_op(comp: Compiler, sym: Sym, ctx: Ctx, loc: S.Loc, own: bool = False) ->
         if sym.name in VALUE_BUILTINS:
             fn, arity = VALUE_BUILTINS[sym.name]
             return BuiltinOp(sym.name, fn, arity)
+        if sym.name in SYNTAX_OPERATORS:
+            return SyntaxOp(sym.name, sym.arity)
         raise SemanticError(f"The built-in operator {sym.name} cannot be passed as an "
                             "argument.", loc)
     if isinstance(sym, ImportedSym):

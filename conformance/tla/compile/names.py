@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from conformance.tla import syntax as S
 from conformance.tla.compile.code import ACTION, CONST, NO_DEPS, STATE, Code, const
 from conformance.tla.compile.control import Lazy
-from conformance.tla.compile.operators import CodeOp, LambdaOp, Op, SlotOp, SubstOp
+from conformance.tla.compile.operators import CodeOp, LambdaOp, Op, SlotOp, SubstOp, SyntaxOp
 from conformance.tla.compile.scopes import Binding, Ctx, Scope
 from conformance.tla.errors import EvalError, SemanticError, Unsupported
 from conformance.tla.modules import BuiltinSym, InstSym, Sym, VarSym
@@ -180,6 +180,8 @@ def arg_op(comp: Compiler, a, scope: Scope) -> Op:
     if isinstance(a, S.Lambda):
         return LambdaOp(a, scope)
     if isinstance(a, S.OpRef):
+        if a.name == "'":  # the prime, which no module defines
+            return SyntaxOp("'", 1)
         return comp.builtin_or_defined(a.name, scope, a.loc)
     if isinstance(a, S.Name) and not a.args:
         if a.prefix:
