@@ -8,7 +8,7 @@ protocol does not have, so a typo is an error rather than a run with no bug at a
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Self
 
 
@@ -27,3 +27,20 @@ class BugSwitches:
 
     def enabled(self) -> list[str]:
         return [n for n in self.names() if getattr(self, n)]
+
+
+@dataclass(frozen=True)
+class DriverBugs(BugSwitches):
+    """Planted bugs of the real servers' drivers, Raft and Multi-Paxos alike: the node core
+    is right, the code that writes its state and talks to the world is not. All off by
+    default. The simulator's driver has none of them; real runs catch them, with
+    ``conform validate`` on the servers' traces after a crash in the bug's window."""
+
+    # A batch's messages go out once its writes are written, before they are synced (the
+    # sync comes with the next batch): a power loss then forgets what peers were told.
+    send_before_sync: bool = False
+    # A client's write is answered as soon as the leader has taken it, before it commits.
+    ack_before_commit: bool = False
+
+
+NO_DRIVER_BUGS = DriverBugs()

@@ -42,6 +42,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     node.add_argument("--cluster", required=True, help="the cluster file")
     node.add_argument("--data", required=True, help="the server's data directory")
     node.add_argument("--trace", help="write this server's trace to this file")
+    node.add_argument("--bug", action="append", default=[], metavar="NAME",
+                      help="plant a bug (repeatable): send_before_sync, ack_before_commit "
+                           "(the server's driver), or one of the protocol's own")
+    node.add_argument("--crash-in-bug-window", action="store_true",
+                      help="kill the process (SIGKILL) the first time a planted bug's window "
+                           "opens (for tests of the bug)")
+    node.add_argument("--lose-unsynced", action="store_true",
+                      help="start as after a power loss: cut the data files back to what "
+                           "was synced")
     _server_options(node)
     node.set_defaults(func=_node)
 
@@ -193,19 +202,28 @@ def _node(args: argparse.Namespace) -> int:
                         'print(secrets.token_hex(32))") and chmod 600 it')
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format=f"%(asctime)s {args.id} %(levelname)s %(message)s")
+    if args.lose_unsynced:
+        from impl.disk import lose_all_unsynced
+
+        for name, lost in lose_all_unsynced(args.data).items():
+            logging.info("power loss: %s lost its last %d unsynced bytes", name, lost)
+    driver, core = _bugs(args)
+    extra = {"sync": not args.no_sync, "tick": args.tick, "trace_path": args.trace,
+             "bugs": driver, "crash_in_bug_window": args.crash_in_bug_window}
     if args.protocol == "multipaxos":
         from impl.paxos.multi.core import Options as PaxosOptions
         from impl.paxos.multi.server import serve as serve_paxos
 
         server = serve_paxos(args.id, cluster, args.data,
                              options=PaxosOptions(election_ticks=args.election_ticks,
-                                                  heartbeat_ticks=3),
-                             sync=not args.no_sync, tick=args.tick, trace_path=args.trace)
+                                                  heartbeat_ticks=3, bugs=core), **extra)
     else:
+        from dataclasses import replace
+
         from impl.raft.server import serve
 
-        server = serve(args.id, cluster, args.data, options=_options(args),
-                       sync=not args.no_sync, tick=args.tick, trace_path=args.trace)
+        server = serve(args.id, cluster, args.data, options=replace(_options(args), bugs=core),
+                       **extra)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         asyncio.run(server)
@@ -221,6 +239,23 @@ def _node(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     return 0
+
+
+def _bugs(args: argparse.Namespace):
+    """The planted bugs named by --bug: the driver's, and the protocol core's."""
+    from impl.bugs import DriverBugs
+
+    if args.protocol == "multipaxos":
+        from impl.paxos.bugs import Bugs as CoreBugs
+    else:
+        from impl.raft.bugs import Bugs as CoreBugs  # type: ignore[assignment]
+    names = set(args.bug)
+    known = set(DriverBugs.names()) | set(CoreBugs.names())
+    if names - known:
+        raise UserError(f"no planted bug {sorted(names - known)[0]!r} for {args.protocol}",
+                        hint="known: " + ", ".join(sorted(known)))
+    return (DriverBugs.only(*(names & set(DriverBugs.names()))),
+            CoreBugs.only(*(names & set(CoreBugs.names()))))
 
 
 def _restore(args: argparse.Namespace) -> int:
