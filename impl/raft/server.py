@@ -97,7 +97,7 @@ class RaftServer:
         self._file = DiskFile(self.data_dir / "wal")
         if self.trace_path is not None:
             self.trace = NodeTrace(self.trace_path, self.id, list(self.cluster.servers),
-                                   list(self.cluster.initial), self.options,
+                                   list(self.cluster.initial), self.options, buffered=True,
                                    origin={"tool": "conform raft server",
                                            "bugs": self.bugs.enabled() +
                                            self.options.bugs.enabled()})
@@ -161,6 +161,7 @@ class RaftServer:
                 if r.need_draw:
                     node.step(DrawTimeout(self.rng.randrange(self.options.election_ticks)))
             self.stats["batches"] += 1
+            self._flush()  # the trace is ahead of the disk and of everything sent
             if merged.must_persist:
                 if self.sync and not self.bugs.send_before_sync:
                     # fsync in a worker thread, so the sockets keep flowing
@@ -172,11 +173,13 @@ class RaftServer:
                     self._unsynced = self.sync  # send_before_sync: synced with the next batch
             if not self._unsynced:
                 self._durable()
+            self._flush()
             for m in merged.messages:
                 self.transport.send(m.dst, codec.message_frame(m))
             if self._unsynced and merged.messages and self.crash_in_bug_window:
                 self._crash_soon()  # peers were told what a power loss would forget
             self._finish(merged)
+            self._flush()  # a client's answer leaves once the driver yields
             if self._dying:
                 for _ in range(100):  # what was sent and answered leaves first
                     await asyncio.sleep(0.02)
@@ -184,6 +187,10 @@ class RaftServer:
                         break
                 await asyncio.sleep(0.05)
                 os.kill(os.getpid(), signal.SIGKILL)
+
+    def _flush(self) -> None:
+        if self.trace is not None:
+            self.trace.flush()
 
     def _durable(self) -> None:
         """Every step so far is on disk (synced, unless syncing is off)."""

@@ -30,12 +30,14 @@ class NodeTrace:
     """The tracer of one server: pass it to the core, then :meth:`start` it."""
 
     def __init__(self, path: str | Path, node_id: str, servers: list[str],
-                 value_of: ValueMap = text_value, origin: dict | None = None) -> None:
+                 value_of: ValueMap = text_value, origin: dict | None = None,
+                 buffered: bool = False) -> None:
         self.path = Path(path)
         self.id = node_id
         self.absn = Abstraction(servers, value_of)
         self.constants = constants(servers)
         self.origin = origin or {}
+        self.buffered = buffered  # the server flushes before a batch's effects leave
         self.rec: Recorder | None = None
         self._ready: Ready | None = None
         self._sent = 0
@@ -44,7 +46,8 @@ class NodeTrace:
         """Begin a segment with the state the server starts from (what it recovered)."""
         self.rec = Recorder(self.path, node=self.id, spec="MultiPaxos", protocol="multipaxos",
                             constants=self.constants, state=self.absn.local(n),
-                            collect={"Value": "v"}, durability=True, origin=self.origin)
+                            collect={"Value": "v"}, durability=True, origin=self.origin,
+                            buffered=self.buffered)
 
     def __call__(self, n: Node, action: str, params: dict) -> None:
         rec = self.rec
@@ -70,6 +73,11 @@ class NodeTrace:
         """A client was told that its command, in ``slot``, is done."""
         if self.rec is not None:
             self.rec.step("ClientReply", {"i": node(self.id), "k": slot}, external=True)
+
+    def flush(self) -> None:
+        """Write what was recorded (before anything it did leaves the process)."""
+        if self.rec is not None:
+            self.rec.flush()
 
     def close(self) -> None:
         if self.rec is not None:

@@ -100,7 +100,7 @@ class PaxosServer:
                            bugs=self.options.bugs)
         if self.trace_path is not None:
             self.trace = NodeTrace(self.trace_path, self.id, list(self.cluster.servers),
-                                   origin={"tool": "conform multipaxos server",
+                                   buffered=True, origin={"tool": "conform multipaxos server",
                                            "bugs": self.bugs.enabled() +
                                            self.options.bugs.enabled()})
         self.node = Node(self.id, self.cluster.servers, self.options, durable, self.trace)
@@ -161,6 +161,7 @@ class PaxosServer:
                 if r.need_draw:
                     node.step(DrawTimeout(self.rng.randrange(self.options.election_ticks)))
             self.stats["batches"] += 1
+            self._flush()  # the trace is ahead of the disk and of everything sent
             if merged.writes:
                 if self.bugs.send_before_sync:
                     self.store.save(merged.writes)
@@ -170,11 +171,13 @@ class PaxosServer:
                     self.stats["syncs"] += self.sync
             if not self._unsynced:
                 self._durable()
+            self._flush()
             for m in merged.messages:
                 self.transport.send(m.dst, codec.encode(m))
             if self._unsynced and merged.messages and self.crash_in_bug_window:
                 self._crash_soon()  # peers were told what a power loss would forget
             self._finish(merged)
+            self._flush()  # a client's answer leaves once the driver yields
             if self._dying:
                 for _ in range(100):  # what was sent and answered leaves first
                     await asyncio.sleep(0.02)
@@ -182,6 +185,10 @@ class PaxosServer:
                         break
                 await asyncio.sleep(0.05)
                 os.kill(os.getpid(), signal.SIGKILL)
+
+    def _flush(self) -> None:
+        if self.trace is not None:
+            self.trace.flush()
 
     def _durable(self) -> None:
         """Every step so far is on disk (synced, unless syncing is off)."""
