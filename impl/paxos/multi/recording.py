@@ -41,11 +41,14 @@ class NodeTrace:
         self.rec: Recorder | None = None
         self._ready: Ready | None = None
         self._sent = 0
+        self._keys: dict[str, Any] = {}  # the change keys of the state last recorded
 
     def start(self, n: Node) -> None:
         """Begin a segment with the state the server starts from (what it recovered)."""
+        self._keys = {}
         self.rec = Recorder(self.path, node=self.id, spec="MultiPaxos", protocol="multipaxos",
-                            constants=self.constants, state=self.absn.local(n),
+                            constants=self.constants,
+                            state=self.absn.local_changes(n, self._keys),
                             collect={"Value": "v"}, durability=True, origin=self.origin,
                             buffered=self.buffered)
 
@@ -60,7 +63,7 @@ class NodeTrace:
         self._sent = len(ready.messages)
         p = self.absn.params(params)
         m = params.get("m")
-        rec.step(action, p, state=self.absn.local(n),
+        rec.step(action, p, state=self.absn.local_changes(n, self._keys),
                  sent=[(x.dst, self.absn.message(x)) for x in new],
                  received=None if m is None else (m.src, p["m"]))
 
