@@ -17,8 +17,11 @@
 (* slots in slot order, never past a slot it does not know.                *)
 (*                                                                         *)
 (* Acceptors keep their promise and their accepted proposals on stable     *)
-(* storage, and proposers their ballot; decisions and execution are        *)
-(* volatile (a restarted replica learns them again).                       *)
+(* storage, proposers their ballot, and replicas the decisions they learn  *)
+(* (synced before they are executed).  A restarted replica executes its    *)
+(* decided prefix again, and its next phase 1 starts after that prefix:    *)
+(* a takeover re-proposes only the slots not known decided, whatever the   *)
+(* length of the log.                                                      *)
 (*                                                                         *)
 (* The constant Bug switches exactly one rule off, so that each key        *)
 (* invariant can be shown to bite (the *Bug* models).  It is "None" in     *)
@@ -69,7 +72,8 @@ VARIABLES
                     \*   latest proposal accepted (slots with none are absent)
     ballot          \* [Server -> Int]: the latest ballot it started (NoBallot)
 
-\* Volatile: lost on Restart.
+\* Volatile: lost on Restart, except decided (durable, see Restart) and
+\* executed (recomputed from decided on Restart).
 VARIABLES
     role,           \* [Server -> Roles]
     firstSlot,      \* [Server -> Nat]: the first slot its phase 1 covers
@@ -79,6 +83,7 @@ VARIABLES
     proposals,      \* [Server -> function slot -> [val, acks]]: leader only:
                     \*   what it proposed in its ballot and who accepted it
     decided,        \* [Server -> function slot -> Command]: slots it knows decided
+                    \*   (durable: it survives Restart)
     executed        \* [Server -> Seq(Command)]: the commands it executed, in order
 
 \* The network: a bag (multiset) of messages, [Message -> count >= 1].
@@ -425,19 +430,21 @@ HandleHeartbeat(i, m) ==
 -----------------------------------------------------------------------------
 (* Faults.                                                                 *)
 
-\* Restart(i): i crashes and recovers with its durable state only.
+\* Restart(i): i crashes and recovers with its durable state only: its
+\* promise, ballot and accepted proposals, and the decisions it learned (a
+\* replica syncs a decision before it executes it), whose prefix it executes
+\* again from the start.  It leads nothing and knows no promises.
 Restart(i) ==
     /\ role' = [role EXCEPT ![i] = "Follower"]
     /\ firstSlot' = [firstSlot EXCEPT ![i] = 0]
     /\ promises' = [promises EXCEPT ![i] = EmptyFn]
     /\ proposals' = [proposals EXCEPT ![i] = EmptyFn]
-    /\ decided' = [decided EXCEPT ![i] = EmptyFn]
-    /\ executed' = [executed EXCEPT ![i] = <<>>]
+    /\ executed' = [executed EXCEPT ![i] = Execute(<<>>, decided[i], DOMAIN decided[i])]
     /\ IF Bug = "ForgetPromiseOnRestart"
        THEN promised' = [promised EXCEPT ![i] =
                Max({NoBallot} \cup {accepted[i][k].bal : k \in DOMAIN accepted[i]})]
        ELSE UNCHANGED promised
-    /\ UNCHANGED <<accepted, ballot, msgs, ghostVars>>
+    /\ UNCHANGED <<accepted, ballot, decided, msgs, ghostVars>>
 
 \* DropMessage(m): the network loses one copy of m.
 DropMessage(m) ==

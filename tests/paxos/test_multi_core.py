@@ -131,13 +131,28 @@ def test_an_acceptor_rejects_below_its_promise_and_a_stale_leader_steps_down():
     assert s1.role is Role.FOLLOWER and not s1.proposals
 
 
-def test_heartbeats_catch_up_a_replica_that_restarted():
-    sim = make(3, heartbeat_ticks=1, resend_batch=2)
+def test_a_restarted_replica_keeps_its_decisions_and_campaigns_after_them():
+    sim = make(3, heartbeat_ticks=1)
     leader_of(sim, "s1")
     for v in ("v1", "v2", "v1"):
         submit(sim, "s1", v)
     settle(sim)
     crash(sim, "s3")
+    assert [c for _, c in sim.applied["s3"]] == [b"v1", b"v2", b"v1"]
+    s3 = sim.nodes["s3"]
+    assert s3.prefix == 3 and s3.executed == [b"v1", b"v2", b"v1"]
+    r = s3.step(FireTimeout())
+    assert {m.first for m in r.messages if isinstance(m, Prepare)} == {4}
+
+
+def test_heartbeats_catch_up_a_replica_that_was_down():
+    sim = make(3, heartbeat_ticks=1, resend_batch=2)
+    leader_of(sim, "s1")
+    sim.apply(Decision("crash", "s3", 0))
+    for v in ("v1", "v2", "v1"):
+        submit(sim, "s1", v)
+    settle(sim)
+    sim.apply(Decision("restart", "s3"))
     assert sim.applied["s3"] == []
     for _ in range(3):
         sim.apply(Decision("tick", "s1"))

@@ -3,9 +3,9 @@
 Every server is proposer, acceptor and replica (``specs/MultiPaxos.tla``). A
 :class:`Node` takes one input at a time (:meth:`Node.step`) — a message, a tick, a client
 command, the election timer firing, the random draw for the next timeout — and returns a
-:class:`Ready`: what to write *and sync* first (promise, ballot, accepted proposals), the
-messages to send after that, the commands to execute in order, and answers for clients. No
-clock, socket, thread or random number inside (DESIGN rule 2).
+:class:`Ready`: what to write *and sync* first (promise, ballot, accepted proposals,
+decisions), the messages to send after that, the commands to execute in order, and answers
+for clients. No clock, socket, thread or random number inside (DESIGN rule 2).
 
 The protocol: a server whose election timer fires starts a ballot it owns and runs phase 1
 once for every slot from the first it does not know decided; its own acceptor promises at
@@ -13,9 +13,12 @@ once. With promises from a quorum it leads: it re-proposes, per slot, the value 
 highest-ballot proposal the promises report, and a no-op in every gap, then puts each client
 command in the next free slot and runs phase 2 alone. Its own acceptor accepts every
 proposal in the same step. A slot accepted by a quorum is decided; the leader tells everyone,
-and each replica executes decided slots in slot order. Heartbeats keep followers from
-campaigning and tell the leader how far each has learned, so it can send them the decisions
-they lack; proposals not yet accepted are sent again with them.
+and each replica executes decided slots in slot order, once it has synced them: decisions
+are durable, so a restarted replica executes its decided prefix again at once, and its next
+phase 1 starts after that prefix (a takeover re-proposes only what it does not know
+decided, however long the log). Heartbeats keep followers from campaigning and tell the
+leader how far each has learned, so it can send them the decisions they lack; proposals not
+yet accepted are sent again with them.
 
 Every handler is one atomic step that is one spec action, under its name and with its
 parameters (DESIGN rule 3); one input may run several (a heartbeat tick is, per follower,
@@ -166,11 +169,17 @@ class Node:
         self.first_slot = 0
         self.promises: dict[NodeId, dict[int, tuple[int, Command]]] = {}
         self.proposals: dict[int, Proposal] = {}
-        self.decided: dict[int, Command] = {}
-        self.executed: list[Command] = []
-        # ---- volatile, implementation only
+        # ---- durable decisions (spec: decided survives Restart), executed again from them
+        self.decided: dict[int, Command] = dict(d.decided)
         self.prefix = 0  # every slot up to here is decided (spec: DecidedPrefix)
-        self.top_decided = 0
+        while self.prefix + 1 in self.decided:
+            self.prefix += 1
+        self.top_decided = max(self.decided, default=0)
+        replay = sorted(self.decided) if self.bugs.execute_out_of_order else \
+            range(1, self.prefix + 1)
+        self.replayed: list[tuple[int, Command]] = [(k, self.decided[k]) for k in replay]
+        self.executed: list[Command] = [c for _, c in self.replayed]
+        # ---- volatile, implementation only
         self.leader: NodeId | None = None  # for redirecting clients
         self.seen = NO_BALLOT  # the highest ballot any message showed
         self.peer_decided: dict[NodeId, int] = {}  # from heartbeat replies
@@ -420,6 +429,7 @@ class Node:
         new = sorted(k for k in ds if k not in self.decided)
         for k in new:
             self.decided[k] = ds[k]
+            self._ready.writes.decides[k] = ds[k]  # synced before anything is executed
             self.top_decided = max(self.top_decided, k)
         while self.prefix + 1 in self.decided:
             self.prefix += 1

@@ -109,6 +109,8 @@ class PaxosServer:
                         "view": "local: this server's part of the state, no msgs"}))
             tracer = self._on_event
         self.node = Node(self.id, self.cluster.servers, self.options, durable, tracer)
+        for slot, cmd in self.node.replayed:  # the decided prefix, executed again
+            self._execute(slot, cmd)
         self.node.step(DrawTimeout(self.rng.randrange(self.options.election_ticks)))
         await self.transport.start()
         self._tasks = [asyncio.create_task(self._drive()), asyncio.create_task(self._ticker())]
