@@ -17,6 +17,15 @@ memoization remembers every (set of operations taken effect, state) reached, and
 explores one twice: the search is then bounded by the number of such configurations
 rather than the number of orders.
 
+One refinement keeps the search from branching on reads: an operation that never changes
+the state (a read; a delete that reported the key absent), once it can take effect, is
+taken effect at once, with no alternative to come back to. That loses nothing: if any order
+works, so does the one where it comes now (it moves earlier: it changes nothing later
+operations see, and nothing that must precede it in real time is still waiting). Without
+it, thirty clients reading one value at once made the search try every subset of their
+reads. (A delete of unknown outcome is not such an operation: where it takes effect
+matters.)
+
 The set of operations taken effect is a bit mask indexed in order of completion. Every
 operation that completed before the earliest one not yet taken effect has taken effect, so
 the mask is all ones up to some point and sparse after it; the memo stores it as that point
@@ -79,14 +88,14 @@ def check_key(key: str, ops: Sequence[Op], time_limit: float | None = None,
               model: Any = Register, init: Any = None) -> KeyVerdict:
     calls = model.calls(ops)
     t0 = time.perf_counter()
-    ok, configs, order, stuck = search(calls, model.step,
+    ok, configs, order, stuck = search(calls, model,
                                        model.init if init is None else init,
                                        None if time_limit is None else t0 + time_limit)
     return KeyVerdict(key, ok, len(calls), time.perf_counter() - t0, configs,
                       order if ok is False else [], stuck if ok is False else None)
 
 
-def search(calls: Sequence[Call], step: Any, init: Any,
+def search(calls: Sequence[Call], model: Any, init: Any,
            deadline: float | None = None) -> tuple[bool | None, int, list[Op], Op | None]:
     """The search itself: (linearizable, configurations explored, the deepest order found,
     the operation it got stuck on)."""
@@ -100,6 +109,8 @@ def search(calls: Sequence[Call], step: Any, init: Any,
     ordered = finite + infinite
     nfin = len(finite)
     ops = [c.op for c in ordered]
+    step = model.step
+    keeps = [model.keeps_state(op) for op in ops]
     # Entries 1..2n, in time order (a call before a return at the same time: touching
     # operations count as concurrent); entry 0 is the head of the list.
     events = []
@@ -127,7 +138,7 @@ def search(calls: Sequence[Call], step: Any, init: Any,
 
     fin_mask, inf_mask = 0, 0
     seen: set = set()
-    stack: list[tuple[int, Any]] = []  # (call entry, state before it)
+    stack: list[tuple[int, Any, bool]] = []  # (call entry, state before it, forced)
     path: Any = None  # the same choices as a linked list (op index, rest): cheap to keep
     best_depth, best_path, best_stuck = -1, None, -1
     state = init
@@ -149,7 +160,7 @@ def search(calls: Sequence[Call], step: Any, init: Any,
                 memo = (dense, nf >> dense, ni, new)
                 if memo not in seen:
                     seen.add(memo)
-                    stack.append((e, state))
+                    stack.append((e, state, keeps[i]))
                     path = (i, path)
                     state, fin_mask, inf_mask = new, nf, ni
                     # lift the call and its return out of the list
@@ -168,23 +179,25 @@ def search(calls: Sequence[Call], step: Any, init: Any,
         else:
             if len(stack) > best_depth:
                 best_depth, best_path, best_stuck = len(stack), path, op_of[e]
-            if not stack:
-                return False, len(seen), _order(best_path, ops), ops[best_stuck]
-            e, state = stack.pop()
-            path = path[1]
-            i = op_of[e]
-            if i < nfin:
-                fin_mask ^= 1 << i
-            else:
-                inf_mask ^= 1 << (i - nfin)
-            # put the call and its return back where they were
-            r = match[e]
-            nxt[prv[r]] = r
-            if nxt[r] != -1:
-                prv[nxt[r]] = r
-            nxt[prv[e]] = e
-            if nxt[e] != -1:
-                prv[nxt[e]] = e
+            forced = True
+            while forced:  # undo back to the last choice that had alternatives
+                if not stack:
+                    return False, len(seen), _order(best_path, ops), ops[best_stuck]
+                e, state, forced = stack.pop()
+                path = path[1]
+                i = op_of[e]
+                if i < nfin:
+                    fin_mask ^= 1 << i
+                else:
+                    inf_mask ^= 1 << (i - nfin)
+                # put the call and its return back where they were
+                r = match[e]
+                nxt[prv[r]] = r
+                if nxt[r] != -1:
+                    prv[nxt[r]] = r
+                nxt[prv[e]] = e
+                if nxt[e] != -1:
+                    prv[nxt[e]] = e
             e = nxt[e]
     return True, len(seen), [], None
 

@@ -60,6 +60,13 @@ class Register:
         return True, (op.value if op.kind == "put" else None)
 
     @staticmethod
+    def keeps_state(op: Op) -> bool:
+        """Whether ``op`` leaves every state it can take effect in as it was: a read, or a
+        delete that reported the key absent."""
+        return op.kind == "get" or (op.kind == "delete" and op.status == "ok"
+                                    and op.output is None)
+
+    @staticmethod
     def calls(ops: Iterable[Op]) -> list[Call]:
         ops = [op for op in ops if op.status == "ok" or (op.status == "unknown" and op.is_write)]
         observed: dict[str, float] = {}  # value -> the first completion that reports it

@@ -42,7 +42,7 @@ def smallest_window(key: str, ops: Sequence[Op], model: Any = Register,
 
     def fails_at(t: float, s: float | None) -> bool | None:
         cut = _as_of(ops, t, s)
-        ok, *_ = search(model.calls(cut), model.step, model.init if s is None else ANY,
+        ok, *_ = search(model.calls(cut), model, model.init if s is None else ANY,
                         deadline)
         return None if ok is None else not ok
 

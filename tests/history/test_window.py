@@ -21,8 +21,8 @@ def test_window_is_a_violation_on_its_own(name):
     ops = h.by_key()[bad.key]
     w = smallest_window(bad.key, ops)
     assert w is not None and w.ops and set(map(id, w.ops)) <= set(map(id, ops))
-    ok_any, *_ = search(Register.calls(w.ops), Register.step, ANY)
-    ok_init, *_ = search(Register.calls(w.ops), Register.step, None)
+    ok_any, *_ = search(Register.calls(w.ops), Register, ANY)
+    ok_init, *_ = search(Register.calls(w.ops), Register, None)
     assert ok_any is False or ok_init is False
 
 
