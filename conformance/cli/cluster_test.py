@@ -10,10 +10,9 @@ from pathlib import Path
 
 from conformance.errors import UserError
 
-PROTOCOLS = ("raft", "multipaxos")
-
 
 def register(csub: argparse._SubParsersAction) -> None:
+    from conformance.cli.cluster import _server_options
     from conformance.cluster.nemesis import KINDS
     from impl.server_bugs import ServerBugs
 
@@ -24,7 +23,6 @@ def register(csub: argparse._SubParsersAction) -> None:
                     "servers, then check that the history is linearizable and that no "
                     "acknowledged write was lost. Exit status: 0 all checks pass, 1 an "
                     "anomaly (or a node that failed), 2 the test could not run.")
-    t.add_argument("--protocol", choices=PROTOCOLS, default="raft")
     t.add_argument("--nodes", type=_at_least(1), default=3)
     t.add_argument("--seconds", type=_positive, default=30.0, help="how long the faults go on")
     t.add_argument("--clients", type=_at_least(1), default=8)
@@ -36,7 +34,6 @@ def register(csub: argparse._SubParsersAction) -> None:
     t.add_argument("--op-timeout", type=_positive, default=5.0,
                    help="seconds before a client gives up on an operation (its outcome is "
                         "then unknown)")
-    t.add_argument("--no-sync", action="store_true", help="servers do not fsync (unsafe)")
     t.add_argument("--no-traces", action="store_true",
                    help="servers write no traces (and they are not checked)")
     t.add_argument("--bug", action="append", default=[], choices=ServerBugs.names(),
@@ -47,6 +44,7 @@ def register(csub: argparse._SubParsersAction) -> None:
                         "replaced)")
     t.add_argument("--base-port", type=int, help="ports from here (default: free ones)")
     t.add_argument("--json", action="store_true", help="print the results as JSON")
+    _server_options(t)
     t.set_defaults(func=_test)
 
 
@@ -62,14 +60,17 @@ def _nemesis(text: str) -> list[str]:
 
 def _test(args: argparse.Namespace) -> int:
     from conformance.cli.progress import console, errors
+    from conformance.cluster.nodes import NodeOptions
     from conformance.cluster.report import print_results, progress_line
     from conformance.cluster.run import Settings, run
 
-    s = Settings(protocol=args.protocol, nodes=args.nodes, seconds=args.seconds,
-                 clients=args.clients, nemesis=_nemesis(args.nemesis), seed=args.seed,
-                 keys=args.keys, op_timeout=args.op_timeout, sync=not args.no_sync,
-                 traces=not args.no_traces, bugs=list(args.bug), out=Path(args.out),
-                 base_port=args.base_port)
+    server = NodeOptions(protocol=args.protocol, sync=not args.no_sync, tick=args.tick,
+                         election_ticks=args.election_ticks, traces=not args.no_traces,
+                         bugs=list(args.bug), pre_vote=not args.no_pre_vote,
+                         check_quorum=not args.no_check_quorum, lease_reads=args.lease_reads)
+    s = Settings(server=server, nodes=args.nodes, seconds=args.seconds, clients=args.clients,
+                 nemesis=_nemesis(args.nemesis), seed=args.seed, keys=args.keys,
+                 op_timeout=args.op_timeout, out=Path(args.out), base_port=args.base_port)
     shown = errors if args.json else console
     last = [-10.0]
 

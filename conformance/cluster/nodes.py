@@ -27,21 +27,34 @@ from impl.raft.cluster_config import ClusterConfig
 
 @dataclass
 class NodeOptions:
+    """How the servers run: the options of ``conform cluster node``."""
+
     protocol: str = "raft"
     sync: bool = True
     tick: float = 0.01
     election_ticks: int = 15
     traces: bool = True
     bugs: list[str] = field(default_factory=list)
+    pre_vote: bool = True  # these three: Raft only
+    check_quorum: bool = True
+    lease_reads: bool = False
 
     def flags(self) -> list[str]:
         out = [f"--protocol={self.protocol}", f"--tick={self.tick}",
                f"--election-ticks={self.election_ticks}", "--test-faults"]
-        if not self.sync:
-            out.append("--no-sync")
-        for b in self.bugs:
-            out.append(f"--bug={b}")
+        for flag, on in (("--no-sync", not self.sync), ("--no-pre-vote", not self.pre_vote),
+                         ("--no-check-quorum", not self.check_quorum),
+                         ("--lease-reads", self.lease_reads)):
+            if on:
+                out.append(flag)
+        out += [f"--bug={b}" for b in self.bugs]
         return out
+
+    def differences(self) -> dict:
+        """The options that are not the defaults, for a report."""
+        default = NodeOptions(protocol=self.protocol)
+        return {k: v for k, v in self.__dict__.items()
+                if k != "protocol" and getattr(default, k) != v}
 
 
 class Node:

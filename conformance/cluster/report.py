@@ -17,7 +17,8 @@ def print_results(r: Results, console: Console) -> None:
     s = r.settings
     console.print(f"[bold]cluster test[/]: {s.protocol}, {s.nodes} nodes, {s.seconds:g}s, "
                   f"{s.clients} clients, nemesis {','.join(s.nemesis) or 'none'}, seed {s.seed}"
-                  + (f", [red]bugs {','.join(s.bugs)}[/]" if s.bugs else ""))
+                  + "".join(f", {k} {','.join(v) if isinstance(v, list) else v}"
+                            for k, v in s.server.differences().items()))
     checks = Table(title="checks")
     for col in ("check", "verdict", "detail"):
         checks.add_column(col)

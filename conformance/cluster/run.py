@@ -41,7 +41,7 @@ OWNED = ("cluster.json", "history.ndjson", "results.json", "timeline.html")
 
 @dataclass
 class Settings:
-    protocol: str = "raft"
+    server: NodeOptions = field(default_factory=NodeOptions)
     nodes: int = 3
     seconds: float = 30.0
     clients: int = 8
@@ -49,15 +49,22 @@ class Settings:
     seed: int = 0
     keys: int = 3
     op_timeout: float = 5.0
-    sync: bool = True
-    traces: bool = True
-    bugs: list[str] = field(default_factory=list)
     out: Path = Path("conform-cluster-test")
     base_port: int | None = None
     check_seconds: float = 120.0  # the linearizability search's time per key, at most
 
+    @property
+    def protocol(self) -> str:
+        return self.server.protocol
+
+    @property
+    def bugs(self) -> list[str]:
+        return self.server.bugs
+
     def to_json(self) -> dict:
-        d = {k: v for k, v in self.__dict__.items() if k != "out"}
+        d = {k: v for k, v in self.__dict__.items() if k not in ("out", "server")}
+        d["protocol"] = self.protocol
+        d["server"] = self.server.differences()
         d["out"] = str(self.out)
         return d
 
@@ -170,9 +177,7 @@ def run(s: Settings, progress: Callable[[Snapshot], None] | None = None) -> Resu
 
 async def _run(s: Settings, progress: Callable[[Snapshot], None] | None) -> Results:
     root = prepare(s.out)
-    cluster = Cluster(root, s.nodes, NodeOptions(protocol=s.protocol, sync=s.sync,
-                                                 traces=s.traces, bugs=list(s.bugs)),
-                      s.base_port)
+    cluster = Cluster(root, s.nodes, s.server, s.base_port)
     keys = [f"k{i}" for i in range(s.keys)]
     crashes: list[tuple[str, float, str]] = []
     try:
@@ -196,7 +201,8 @@ async def _run(s: Settings, progress: Callable[[Snapshot], None] | None) -> Resu
     history = History(rec.ops, nemesis.faults, {
         "protocol": s.protocol, "nodes": s.nodes, "seconds": s.seconds, "clients": s.clients,
         "nemesis": ",".join(s.nemesis) or "none", "seed": s.seed,
-        **({"bugs": ",".join(s.bugs)} if s.bugs else {})})
+        **{k: (",".join(v) if isinstance(v, list) else v)
+           for k, v in s.server.differences().items()}})
     for sid, at, msg in crashes:
         history.faults.append(Fault("crash", [sid], at, None, False, msg))
     lin = check_history(history, time_limit=s.check_seconds)
@@ -247,7 +253,7 @@ async def _watch(cluster: Cluster, rec: Recorder, crashes: list[tuple[str, float
 
 
 def _check_traces(cluster: Cluster, s: Settings) -> TraceCheck:
-    if not s.traces:
+    if not s.server.traces:
         return TraceCheck(None, "not recorded (--no-traces)")
     return TraceCheck(None, "not checked: per-node trace validation (conform validate DIR) "
                             "is not available yet")

@@ -1,10 +1,13 @@
 """The clients of a cluster test, and the record of every operation they made.
 
-Each client is one session of :class:`impl.raft.client.Client` and runs one operation at a
-time, as a user's process would: a ``get`` (half the time), a ``put`` of a value never
-written before (``c3.17``: client 3's 17th), or a ``delete``, on one of a few keys, chosen
-by a seeded generator. The client finds the leader and retries by itself; when it gives up
-the operation's outcome is unknown (a write may still take effect), when the cluster
+Each client runs one operation at a time, as a user's process would: a ``get`` (half the
+time), a ``put`` of a value never written before (``c3.17``: client 3's 17th), or a
+``delete``, on one of a few keys, chosen by a seeded generator. It talks to the cluster
+through two connections (:class:`impl.raft.client.Client`), one for writes (a session, so a
+retried write is applied once) and one for reads, each finding and following the leader on
+its own: a reader is not moved to a new leader by a write that timed out, so a server that
+still answers reads after it lost its leadership is seen doing so. When the client gives up
+an operation its outcome is unknown (a write may still take effect); when the cluster
 refuses it for good it failed. Times are read from one monotonic clock, in seconds since
 the test began.
 """
@@ -73,18 +76,22 @@ async def client_loop(n: int, cluster: ClusterConfig, rec: Recorder, keys: list[
     rng = random.Random(f"{seed}/client/{n}")
     name = f"c{n}"
     count = 0
-    async with Client(cluster, client_id=f"{name}-{seed}-{rng.getrandbits(32):08x}",
-                      timeout=op_timeout, attempt_timeout=min(1.0, op_timeout / 2)) as c:
+    session = f"{name}-{seed}-{rng.getrandbits(32):08x}"
+    attempt = min(1.0, op_timeout / 2)
+    async with Client(cluster, client_id=session, timeout=op_timeout,
+                      attempt_timeout=attempt) as writer, \
+            Client(cluster, client_id=session + "-r", timeout=op_timeout,
+                   attempt_timeout=attempt) as reader:
         while rec.now() < until:
             key = rng.choice(keys)
             r = rng.random()
             if r < 0.5:
-                await perform(c, rec, name, "get", key)
+                await perform(reader, rec, name, "get", key)
             elif r < 0.9:
                 count += 1
-                await perform(c, rec, name, "put", key, f"{name}.{count}")
+                await perform(writer, rec, name, "put", key, f"{name}.{count}")
             else:
-                await perform(c, rec, name, "delete", key)
+                await perform(writer, rec, name, "delete", key)
 
 
 async def final_reads(cluster: ClusterConfig, rec: Recorder, keys: list[str],
