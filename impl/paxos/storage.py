@@ -1,4 +1,4 @@
-"""The durable state of a Paxos node: promise, ballot, accepted proposals and decisions.
+"""The durable state of a Paxos node: promise, ballot and accepted proposals.
 
 An acceptor must not forget what it promised or accepted, nor a proposer the ballot it
 started (it would reuse it), so each is written *and synced* before the step that changed it
@@ -7,11 +7,21 @@ variables; DESIGN rule 7). Single-decree Paxos stores its one accepted proposal 
 A Multi-Paxos replica also keeps the decisions it learns, synced with the rest of the step
 before it executes them, so that a restart does not have to learn the whole log again.
 
-The file is a sequence of checksummed records (:mod:`impl.records`): a promise, a ballot,
-one slot's accepted proposal, or one slot's decision. Recovery folds up the whole records
-and cuts off a torn tail. Accepting is also a promise, so the promise recovered is the
-highest of the promises and of the accepted ballots. When dead records pile up the file is
-rewritten as one record per live fact, atomically (``replace``).
+The file is a sequence of checksummed records (:mod:`impl.records`) after a header that
+names the format: a promise, a ballot, one slot's accepted proposal, or one slot's
+decision. Recovery folds up the
+whole records, cuts off a torn tail, and refuses a damaged file
+(:class:`impl.records.Corruption`). Accepting is also a promise, so the promise recovered is
+the highest of the promises and of the accepted ballots. When dead records pile up the file
+is rewritten as one record per live fact, atomically (``replace``).
+
+An acceptor restored from its peers after its store was lost (``conform cluster restore``)
+cannot know what it promised or accepted. Its new store holds a promise and a ballot at
+least as high as any its peers have seen, so it cannot promise or accept below anything it
+may have promised, and a *rejoin* slot: until every slot up to it is decided here, the node
+neither answers prepares and accepts nor campaigns — a learner — since a proposal it
+accepted before may have been chosen with its vote, and a promise that forgot it could let a
+new leader choose another value.
 
 The file is anything with ``append``/``sync``/``read``/``replace``: a simulated
 :class:`impl.sim.storage.SimFile` or a real :class:`impl.disk.DiskFile`.
@@ -24,11 +34,12 @@ from dataclasses import dataclass, field
 
 from impl.paxos.bugs import NO_BUGS, Bugs
 from impl.paxos.rules import NO_BALLOT
-from impl.records import File, read_records, record
+from impl.records import File, file_header, read_records, record, start
 
 Command = bytes | None  # None is Multi-Paxos's no-op
 
-_PROMISE, _BALLOT, _ACCEPT, _DECIDE = 1, 2, 3, 4
+FORMAT = "conform paxos acceptor 3"  # 3: decisions are kept
+_PROMISE, _BALLOT, _ACCEPT, _REJOIN, _DECIDE = 1, 2, 3, 4, 5
 _INT = struct.Struct("<q")
 _ACCEPT_HEAD = struct.Struct("<QqBI")  # slot, ballot, has-value flag, value length
 _DECIDE_HEAD = struct.Struct("<QBI")  # slot, has-value flag, value length
@@ -44,7 +55,8 @@ class Durable:
     accepted: dict[int, tuple[int, Command]] = field(default_factory=dict)  # slot -> (bal, v)
     decided: dict[int, Command] = field(default_factory=dict)  # slot -> the command chosen
     records: int = 0
-    dropped_bytes: int = 0  # the torn or corrupt tail recovery cut off
+    dropped_bytes: int = 0  # the torn tail recovery cut off
+    rejoin_until: int = 0  # restored from peers: a learner until slots 1..this are decided
 
 
 @dataclass
@@ -55,12 +67,14 @@ class Writes:
     ballot: int | None = None
     accepts: dict[int, tuple[int, Command]] = field(default_factory=dict)
     decides: dict[int, Command] = field(default_factory=dict)
+    rejoined: bool = False  # a restored acceptor has caught up: clear its rejoin slot
 
     def __bool__(self) -> bool:
-        return (self.promised is not None or self.ballot is not None or bool(self.accepts)
-                or bool(self.decides))
+        return self.promised is not None or self.ballot is not None or bool(self.accepts) \
+            or bool(self.decides) or self.rejoined
 
     def merge(self, other: Writes) -> None:
+        self.rejoined |= other.rejoined
         if other.promised is not None:
             self.promised = other.promised
         if other.ballot is not None:
@@ -90,14 +104,16 @@ def _value(payload: bytes, start: int, has: int, n: int) -> Command:
 
 def _apply(out: Durable, payload: bytes) -> None:
     kind = payload[0]
-    if kind in (_PROMISE, _BALLOT):
+    if kind in (_PROMISE, _BALLOT, _REJOIN):
         if len(payload) != 1 + _INT.size:
             raise ValueError("malformed record")
         (n,) = _INT.unpack_from(payload, 1)
         if kind == _PROMISE:
             out.promised = max(out.promised, n)
-        else:
+        elif kind == _BALLOT:
             out.ballot = max(out.ballot, n)
+        else:
+            out.rejoin_until = n  # 0: caught up
     elif kind == _ACCEPT:
         slot, bal, has, n = _ACCEPT_HEAD.unpack_from(payload, 1)
         out.accepted[slot] = (bal, _value(payload, 1 + _ACCEPT_HEAD.size, has, n))
@@ -109,17 +125,21 @@ def _apply(out: Durable, payload: bytes) -> None:
 
 
 def recover(file: File) -> Durable:
-    """Read the state back up to the last whole record; cut off a torn tail for good."""
+    """Read the state back up to the last whole record; cut off a torn tail for good; raise
+    :class:`impl.records.Corruption` if the file is damaged otherwise."""
     out = Durable()
-    out.records, out.dropped_bytes = read_records(file, lambda payload: _apply(out, payload))
+    out.records, out.dropped_bytes = read_records(file, FORMAT,
+                                                  lambda payload: _apply(out, payload))
     for bal, _ in out.accepted.values():
         out.promised = max(out.promised, bal)  # accepting is also a promise
     return out
 
 
 def snapshot(state: Durable) -> bytes:
-    """The whole state as the fewest records."""
-    parts = []
+    """The whole state as the fewest records, the file's header first."""
+    parts = [file_header(FORMAT)]
+    if state.rejoin_until:
+        parts.append(record(_REJOIN, _INT.pack(state.rejoin_until)))
     if state.promised != NO_BALLOT:
         parts.append(record(_PROMISE, _INT.pack(state.promised)))
     if state.ballot != NO_BALLOT:
@@ -139,11 +159,12 @@ class Store:
 
     def __init__(self, file: File, recovered: Durable, sync: bool = True,
                  bugs: Bugs = NO_BUGS) -> None:
+        start(file, FORMAT)
         self.file = file
         self.sync_enabled = sync
         self.bugs = bugs
         self.state = Durable(recovered.promised, recovered.ballot, dict(recovered.accepted),
-                             dict(recovered.decided))
+                             dict(recovered.decided), rejoin_until=recovered.rejoin_until)
         self.records = recovered.records
 
     def save(self, w: Writes) -> None:
@@ -164,6 +185,9 @@ class Store:
             if slot not in self.state.decided:
                 self.state.decided[slot] = w.decides[slot]
                 parts.append(_decide_record(slot, w.decides[slot]))
+        if w.rejoined and self.state.rejoin_until:
+            self.state.rejoin_until = 0
+            parts.append(record(_REJOIN, _INT.pack(0)))
         if not parts:
             return
         self.records += len(parts)
@@ -178,7 +202,8 @@ class Store:
     def _compact(self) -> None:
         state = self.state
         if self.bugs.forget_promise_on_restart:
-            state = Durable(NO_BALLOT, state.ballot, state.accepted, state.decided)
+            state = Durable(NO_BALLOT, state.ballot, state.accepted, state.decided,
+                            rejoin_until=state.rejoin_until)
         data = snapshot(state)
         self.file.replace(data)
         self.records = len(state.accepted) + len(state.decided) + 2

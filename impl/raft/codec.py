@@ -3,16 +3,25 @@
 Raft messages are most of the traffic, so they are packed rather than JSON. Their kinds
 (2 to 5) sit between the hello (1) and the client frames (6, 7) of :mod:`impl.net.frames`:
 Raft's wire format came first, and the shared frames kept its numbers. A payload that does
-not decode raises :class:`~impl.net.frames.FrameError`, and the connection that sent it is
-closed: nothing a peer sends is executed or unpickled.
+not decode, or whose values are out of range (a term past :data:`~impl.net.frames.MAX_NUMBER`,
+a log entry of a later term than the message, a configuration that does not decode), raises
+:class:`~impl.net.frames.FrameError`, and the connection that sent it is closed: nothing a
+peer sends is executed or unpickled, and nothing reaches the node core unchecked.
 """
 
 from __future__ import annotations
 
 import struct
 
-from impl.net.frames import FrameError, frame
-from impl.raft.messages import AppendRequest, AppendResponse, Message, VoteRequest, VoteResponse
+from impl.net.frames import MAX_NUMBER, FrameError, check_numbers, frame
+from impl.raft.messages import (
+    AppendRequest,
+    AppendResponse,
+    EntryKind,
+    Message,
+    VoteRequest,
+    VoteResponse,
+)
 from impl.raft.wal import decode_entries, encode_entries
 
 VOTE_REQ, VOTE_RESP, APPEND_REQ, APPEND_RESP = range(2, 6)
@@ -81,11 +90,53 @@ def decode_message(kind: int, buf: bytes) -> Message:
             m = AppendResponse(term, src, dst, bool(ok), match, rr, beat)
         else:
             raise FrameError(f"unknown message kind {kind}")
+        if end != len(buf):
+            raise FrameError(f"{len(buf) - end} stray bytes after a message of kind {kind}")
+        _check(m)
     except (struct.error, UnicodeDecodeError, ValueError) as e:
         if isinstance(e, FrameError):
             raise
         raise FrameError(f"malformed message of kind {kind}: {e}") from None
-    if end != len(buf):
-        raise FrameError(f"{len(buf) - end} stray bytes after a message of kind {kind}")
     return m
 
+
+def _check(m: Message) -> None:
+    """Values a node core may trust: in range, and consistent within the message. (Every
+    field is unsigned on the wire, so only the tops need checking; the common case is one
+    comparison per message.)"""
+    t = type(m)
+    if t is AppendRequest:
+        a: AppendRequest = m  # type: ignore[assignment]
+        if max(a.term, a.commit, a.read_round, a.beat, a.prev_index + len(a.entries)) \
+                > MAX_NUMBER:
+            _out_of_range(m, "term", "commit", "read_round", "beat", "prev_index")
+        if a.prev_term > a.term:
+            raise FrameError(f"AppendRequest: previous term {a.prev_term} is not in "
+                             f"0..{a.term}")
+        last = a.prev_term
+        for k, e in enumerate(a.entries, a.prev_index + 1):
+            if not last <= e.term <= a.term:
+                raise FrameError(f"AppendRequest: entry {k} has term {e.term}, not in "
+                                 f"{last}..{a.term}")
+            last = e.term
+            if e.kind is EntryKind.CONFIG and not all(e.members()):
+                raise FrameError(f"AppendRequest: entry {k} is a configuration with an "
+                                 "empty id")
+    elif t is AppendResponse:
+        r: AppendResponse = m  # type: ignore[assignment]
+        if max(r.term, r.match_index, r.read_round, r.beat) > MAX_NUMBER:
+            _out_of_range(m, "term", "match_index", "read_round", "beat")
+    elif t is VoteRequest:
+        v: VoteRequest = m  # type: ignore[assignment]
+        if max(v.term, v.last_log_index) > MAX_NUMBER:
+            _out_of_range(m, "term", "last_log_index")
+        if v.last_log_term > v.term:
+            raise FrameError(f"VoteRequest: last log term {v.last_log_term} is not in "
+                             f"0..{v.term}")
+    elif m.term > MAX_NUMBER:
+        _out_of_range(m, "term")
+
+
+def _out_of_range(m: Message, *fields: str) -> None:
+    check_numbers(type(m).__name__, **{f: getattr(m, f) for f in fields})
+    raise FrameError(f"{type(m).__name__}: its last index is out of range")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 
-from impl.net.frames import FIRST_PROTOCOL_KIND, FrameError, frame
+from impl.net.frames import FIRST_PROTOCOL_KIND, MAX_NUMBER, FrameError, check_numbers, frame
 from impl.paxos.multi.messages import (
     Accept,
     Accepted,
@@ -142,4 +142,21 @@ def decode(kind: int, payload: bytes) -> Message:
         raise FrameError(f"malformed message of kind {kind}: {e}") from None
     if r.pos != len(payload):
         raise FrameError(f"{len(payload) - r.pos} stray bytes after a message of kind {kind}")
+    _check(m)
     return m
+
+
+def _check(m: Message) -> None:
+    """Ballots in -1..MAX_NUMBER (-1: none), slots in 1..MAX_NUMBER."""
+    bal, decided = getattr(m, "bal", 0), getattr(m, "decided", 0)
+    slots = [getattr(m, "slot", 1), getattr(m, "first", 1)]
+    bals = [bal, decided]
+    if type(m) is Promise:
+        for slot, b, _ in m.accepted:
+            slots.append(slot)
+            bals.append(b)
+    if min(bals) < -1 or max(bals) > MAX_NUMBER:
+        check_numbers(type(m).__name__, bal=bal, decided=decided,
+                      **{"accepted ballot": min(bals), "an accepted ballot": max(bals)})
+    if min(slots) < 1 or max(slots) > MAX_NUMBER:
+        raise FrameError(f"{type(m).__name__}: a slot out of 1..{MAX_NUMBER}")
