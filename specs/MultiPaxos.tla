@@ -10,9 +10,10 @@
 (* times out starts a ballot and runs phase 1 once, for every slot from    *)
 (* the first one it does not know decided; with promises from a quorum it  *)
 (* leads: it re-proposes, slot by slot, the value of the highest-ballot    *)
-(* proposal the promises report, fills the slots between with no-ops, and  *)
-(* then runs phase 2 alone for each new client command, in the next free   *)
-(* slot.  A slot accepted by a quorum in the leader's ballot is decided;   *)
+(* proposal the promises report, fills the slots between with no-ops (one  *)
+(* slot per step, so a takeover of a long log goes in bounded batches),    *)
+(* and runs phase 2 alone for each new client command, in the next slot    *)
+(* after everything reported.  A slot accepted by a quorum in the leader's ballot is decided;   *)
 (* the leader tells the others, and every replica executes the decided     *)
 (* slots in slot order, never past a slot it does not know.                *)
 (*                                                                         *)
@@ -79,7 +80,8 @@ VARIABLES
     firstSlot,      \* [Server -> Nat]: the first slot its phase 1 covers
                     \*   (candidate and leader; 0 otherwise)
     promises,       \* [Server -> function acceptor -> accepted proposals it
-                    \*   reported]: candidate only, else empty
+                    \*   reported]: candidate, and leader (what it re-proposes
+                    \*   from); else empty
     proposals,      \* [Server -> function slot -> [val, acks]]: leader only:
                     \*   what it proposed in its ballot and who accepted it
     decided,        \* [Server -> function slot -> Command]: slots it knows decided
@@ -163,9 +165,18 @@ SlotValue(ps, k) ==
 TopSlot(ps, first) == Max({first - 1} \cup UNION {DOMAIN ps[a] : a \in DOMAIN ps})
 
 \* The next slot a leader gives a client command: after everything it
-\* proposed or knows decided, and after what its phase 1 covered.
+\* proposed or knows decided, and after what its phase 1 covered and its
+\* promises reported (those slots are for re-proposals).
 NextSlot(i) ==
-    1 + Max({firstSlot[i] - 1} \cup DOMAIN proposals[i] \cup DOMAIN decided[i])
+    1 + Max({TopSlot(promises[i], firstSlot[i])} \cup DOMAIN proposals[i]
+              \cup DOMAIN decided[i])
+
+\* The slots leader i has still to re-propose: from the first its phase 1
+\* covered to the last its promises report, neither proposed yet nor known
+\* decided.
+Unproposed(i) ==
+    {k \in firstSlot[i]..TopSlot(promises[i], firstSlot[i]) :
+        k \notin DOMAIN proposals[i] \cup DOMAIN decided[i]}
 
 Send(ms) == msgs (+) SetToBag(ms)
 Discard(m) == msgs (-) SetToBag({m})
@@ -221,15 +232,15 @@ Propose(i, b, cmds, old, sent) ==
                                           k \in DOMAIN cmds})
        /\ IF IsQuorum({i}) THEN LearnAll(i, cmds) ELSE UNCHANGED replicaVars
 
-\* Candidate i of ballot b, whose phase 1 covered the slots from first on, has
-\* the promises ps of a quorum: it leads.  It proposes, for every slot from
-\* first to the last one any promise reports, the value SlotValue gives (a
-\* no-op where nothing was reported: a gap).
-BecomeLeader(i, b, first, ps, sent) ==
-    LET slots == IF Bug = "SkipReproposal" THEN {} ELSE first..TopSlot(ps, first)
-    IN /\ role' = [role EXCEPT ![i] = "Leader"]
-       /\ promises' = [promises EXCEPT ![i] = EmptyFn]
-       /\ Propose(i, b, [k \in slots |-> SlotValue(ps, k)], EmptyFn, sent)
+\* Candidate i, whose phase 1 covered the slots from first on, has the
+\* promises ps of a quorum: it leads, and keeps the promises to re-propose
+\* from (Repropose), slot by slot.  (With the bug, it forgets them.)
+BecomeLeader(i, ps, sent) ==
+    /\ role' = [role EXCEPT ![i] = "Leader"]
+    /\ promises' = [promises EXCEPT ![i] = IF Bug = "SkipReproposal" THEN EmptyFn ELSE ps]
+    /\ proposals' = [proposals EXCEPT ![i] = EmptyFn]
+    /\ msgs' = sent
+    /\ UNCHANGED <<accepted, replicaVars, votes>>
 
 -----------------------------------------------------------------------------
 (* Initial state.                                                          *)
@@ -269,7 +280,7 @@ Prepare(i, b) ==
           /\ promised' = [promised EXCEPT ![i] = b]
           /\ firstSlot' = [firstSlot EXCEPT ![i] = first]
           /\ IF IsQuorum({i})
-             THEN BecomeLeader(i, b, first, i :> own, msgs)
+             THEN BecomeLeader(i, i :> own, msgs)
              ELSE /\ role' = [role EXCEPT ![i] = "Candidate"]
                   /\ promises' = [promises EXCEPT ![i] = i :> own]
                   /\ proposals' = [proposals EXCEPT ![i] = EmptyFn]
@@ -284,7 +295,7 @@ HandlePromise(i, m) ==
     /\ IF role[i] = "Candidate" /\ m.bal = ballot[i]
        THEN LET ps == Put(promises[i], m.source, m.accepted)
             IN IF IsQuorum(DOMAIN ps)
-               THEN /\ BecomeLeader(i, ballot[i], firstSlot[i], ps, Discard(m))
+               THEN /\ BecomeLeader(i, ps, Discard(m))
                     /\ UNCHANGED firstSlot
                ELSE /\ promises' = [promises EXCEPT ![i] = ps]
                     /\ msgs' = Discard(m)
@@ -306,6 +317,16 @@ HandleReject(i, m) ==
 ClientRequest(i, v) ==
     /\ role[i] = "Leader"
     /\ Propose(i, ballot[i], NextSlot(i) :> v, proposals[i], msgs)
+    /\ UNCHANGED <<promised, ballot, role, firstSlot, promises, started>>
+
+\* Repropose(i, k): leader i proposes in slot k, one its promises cover and it
+\* has not proposed yet, the value SlotValue gives: the highest-ballot value
+\* reported there, or a no-op where nothing was (a gap).  One slot per step,
+\* so a takeover re-proposes a long log in as many steps as the leader likes.
+Repropose(i, k) ==
+    /\ role[i] = "Leader"
+    /\ k \in Unproposed(i)
+    /\ Propose(i, ballot[i], k :> SlotValue(promises[i], k), proposals[i], msgs)
     /\ UNCHANGED <<promised, ballot, role, firstSlot, promises, started>>
 
 \* HandleAccepted(i, m): an acceptance of a proposal of i's ballot counts;
@@ -493,6 +514,7 @@ ResendNext ==
 Next ==
     \/ \E i \in Server, b \in Nat : Prepare(i, b)
     \/ \E i \in Server, v \in Value : ClientRequest(i, v)
+    \/ \E i \in Server : \E k \in Unproposed(i) : Repropose(i, k)
     \/ ReceiveNext
     \/ ResendNext
     \/ \E i \in Server : Restart(i)
@@ -513,6 +535,7 @@ Duplicate == \E m \in DuplicableMessage : DuplicateMessage(m)
 ModelNext ==
     \/ \E i \in Server, b \in 0..MaxBallot : Prepare(i, b)
     \/ \E i \in Server, v \in Value : ClientRequest(i, v)
+    \/ \E i \in Server : \E k \in Unproposed(i) : Repropose(i, k)
     \/ ReceiveNext
     \/ \E i \in ResendingServer, j \in Server :
            \/ Heartbeat(i, j)

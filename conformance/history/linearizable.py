@@ -32,9 +32,10 @@ the mask is all ones up to some point and sparse after it; the memo stores it as
 and the few bits beyond, which keeps a 10,000-operation key's memo small. Operations that
 may take effect at any time (unknown deletes) get their own mask.
 
-A search that runs out of time answers neither yes nor no (``ok is None``). When a key is
-not linearizable, the verdict names the deepest point the search reached: the operations it
-managed to order, and the one whose completion it could not get past.
+A search that runs out of time answers neither yes nor no (``ok is None``). Times are CPU
+seconds of this process, so a limit means the same on a busy machine as on an idle one.
+When a key is not linearizable, the verdict names the deepest point the search reached: the
+operations it managed to order, and the one whose completion it could not get past.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class KeyVerdict:
     key: str
     ok: bool | None  # None: the search ran out of time
     operations: int  # how many the search considered (after dropping what did nothing)
-    seconds: float
+    seconds: float  # CPU seconds
     configurations: int = 0  # distinct (taken effect, state) pairs explored
     order: list[Op] = field(default_factory=list)  # not ok: the longest order it found
     stuck: Op | None = None  # not ok: the operation that could not take effect in time
@@ -79,7 +80,7 @@ class Verdict:
 
 def check_history(history: History, time_limit: float | None = None,
                   model: Any = Register) -> Verdict:
-    """Check every key of ``history``; ``time_limit`` seconds for each key at most."""
+    """Check every key of ``history``; ``time_limit`` CPU seconds for each key at most."""
     return Verdict([check_key(key, ops, time_limit, model)
                     for key, ops in sorted(history.by_key().items())])
 
@@ -87,11 +88,11 @@ def check_history(history: History, time_limit: float | None = None,
 def check_key(key: str, ops: Sequence[Op], time_limit: float | None = None,
               model: Any = Register, init: Any = None) -> KeyVerdict:
     calls = model.calls(ops)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     ok, configs, order, stuck = search(calls, model,
                                        model.init if init is None else init,
                                        None if time_limit is None else t0 + time_limit)
-    return KeyVerdict(key, ok, len(calls), time.perf_counter() - t0, configs,
+    return KeyVerdict(key, ok, len(calls), time.process_time() - t0, configs,
                       order if ok is False else [], stuck if ok is False else None)
 
 
@@ -146,7 +147,7 @@ def search(calls: Sequence[Call], model: Any, init: Any,
     steps = 0
     while nxt[0] != -1:
         steps += 1
-        if deadline is not None and not steps & 0x3FFF and time.perf_counter() > deadline:
+        if deadline is not None and not steps & 0x3FFF and time.process_time() > deadline:
             return None, len(seen), [], None
         if is_call[e]:
             i = op_of[e]

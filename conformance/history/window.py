@@ -36,8 +36,8 @@ class Window:
 def smallest_window(key: str, ops: Sequence[Op], model: Any = Register,
                     time_limit: float = 30.0) -> Window | None:
     """The window of a key whose history is not linearizable (None if it is, or if the
-    time ran out)."""
-    deadline = time.perf_counter() + time_limit
+    ``time_limit`` of CPU seconds ran out)."""
+    deadline = time.process_time() + time_limit
     ends = sorted({op.complete for op in ops if op.complete is not None})
 
     def fails_at(t: float, s: float | None) -> bool | None:

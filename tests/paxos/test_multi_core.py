@@ -197,3 +197,32 @@ def test_executed_logs_agree_under_crashes_partitions_and_duels():
         assert all(s == list(range(1, len(s) + 1)) for s in slots)
         progressed += max(len(x) for x in logs) >= 2
     assert progressed >= 2
+
+
+def test_a_takeover_of_a_long_log_goes_a_window_at_a_time():
+    """A leader that knows nothing decided takes over 1,000 accepted slots: it re-proposes
+    at most a window of them at once, more as they are decided, until every slot is decided;
+    a client command goes after the last reported slot."""
+    from impl.paxos.multi.core import Node, Options, Propose, Receive
+    from impl.paxos.storage import Durable
+
+    acc = {k: (0, b"c%d" % k) for k in range(1, 1001)}
+    opts = Options(takeover_window=50)
+    peers = {s: Node(s, SERVERS, opts, Durable(promised=0, ballot=0, accepted=dict(acc)))
+             for s in ("s1", "s2")}
+    events: list[str] = []
+    s3 = Node("s3", SERVERS, opts, tracer=lambda node, action, params: events.append(action))
+    queue = list(s3.step(FireTimeout()).messages)
+    window_seen = []
+    while queue:
+        m = queue.pop(0)
+        target = s3 if m.dst == "s3" else peers[m.dst]
+        r = target.step(Receive(m))
+        if target is s3:
+            window_seen.append(len(s3.undecided))
+        queue.extend(r.messages)
+    assert s3.is_leader() and s3.prefix == 1000
+    assert [s3.decided[k] for k in (1, 500, 1000)] == [b"c1", b"c500", b"c1000"]
+    assert max(window_seen) <= 50 and events.count("Repropose") == 1000
+    r = s3.step(Propose("t", b"new"))
+    assert r.replies[0].slot == 1001

@@ -78,7 +78,7 @@ class PaxosServer:
         self.node: Node | None = None
         self.transport = Transport(node_id, cluster, codec.decode, lambda m: (m.src, m.dst),
                                    self._on_message, self.handle, max_frame,
-                                   test_faults)
+                                   test_faults=test_faults)
         self._inbox: list[tuple[Input, asyncio.Future | None]] = []
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
