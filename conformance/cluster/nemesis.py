@@ -3,7 +3,8 @@
 After a quiet spell it picks one of the kinds it was given and strikes:
 
 * ``kill``: SIGKILL the leader (two times out of three) or a random node (a minority of
-  them on larger clusters), then restart them on their data after a moment;
+  them on larger clusters), then restart them on their data after a moment (the fault
+  ends when they answer again: the next fault never finds them still starting);
 * ``pause``: SIGSTOP the leader or a random node for a few seconds, then SIGCONT;
 * ``restart-all``: SIGKILL every node at once and start them all again;
 * ``partition``: cut the cluster in two through the servers' test hook (the leader alone,
@@ -24,6 +25,7 @@ from conformance.cluster.workload import Recorder
 from conformance.history.ops import Fault
 
 KINDS = ("kill", "pause", "restart-all", "partition")
+RESTART_TIMEOUT = 30.0  # seconds a restarted node has to answer before the nemesis goes on
 
 
 class Nemesis:
@@ -81,6 +83,7 @@ class Nemesis:
         await asyncio.sleep(self.rng.uniform(*self.hold))
         for sid in nodes:
             self.cluster.nodes[sid].start()
+        await self.cluster.answering(nodes, RESTART_TIMEOUT)
         self._end(f)
 
     async def _pause(self) -> None:
@@ -101,6 +104,7 @@ class Nemesis:
         await asyncio.sleep(self.rng.uniform(0.0, 0.5))
         for sid in ids:
             self.cluster.nodes[sid].start()
+        await self.cluster.answering(ids, RESTART_TIMEOUT)
         self._end(f)
 
     async def _partition(self) -> None:

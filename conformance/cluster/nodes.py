@@ -170,23 +170,35 @@ class Cluster:
     async def wait_ready(self, timeout: float = 60.0) -> None:
         """Every node answers a status request as itself; a node that exits is reported
         with its error (a port someone else holds, a data directory it refuses)."""
+        waiting = set(self.nodes) - await self.answering(list(self.nodes), timeout)
+        for sid in sorted(waiting):
+            node = self.nodes[sid]
+            if not node.alive:
+                raise UserError(f"node {sid} did not start: {node.error()}",
+                                hint=f"its log: {node.log}")
+        if waiting:
+            raise UserError(f"nodes {', '.join(sorted(waiting))} did not answer within "
+                            f"{timeout:.0f}s", hint=f"their logs are in {self.root}")
+
+    async def answering(self, sids: list[str], timeout: float) -> set[str]:
+        """Wait until the nodes ``sids`` answer a status request as themselves (or exit, or
+        ``timeout`` passes); the ones that did."""
         deadline = time.monotonic() + timeout
-        waiting = set(self.nodes)
+        waiting, done = set(sids), set()
         async with Client(self.config, timeout=1.0, attempt_timeout=0.5) as c:
-            while waiting:
+            while waiting and time.monotonic() < deadline:
                 for sid in sorted(waiting):
-                    node = self.nodes[sid]
-                    if not node.alive:
-                        raise UserError(f"node {sid} did not start: {node.error()}",
-                                        hint=f"its log: {node.log}")
+                    if not self.nodes[sid].alive:
+                        waiting.discard(sid)
+                        continue
                     with contextlib.suppress(Exception):
                         st = await c.status(sid)
                         if st.get("server") == sid:
                             waiting.discard(sid)
-                if waiting and time.monotonic() > deadline:
-                    raise UserError(f"nodes {', '.join(sorted(waiting))} did not answer within "
-                                    f"{timeout:.0f}s", hint=f"their logs are in {self.root}")
-                await asyncio.sleep(0.1)
+                            done.add(sid)
+                if waiting:
+                    await asyncio.sleep(0.1)
+        return done
 
     def unexpected_exits(self) -> list[tuple[str, str]]:
         """Nodes that exited on their own, with what they said."""
