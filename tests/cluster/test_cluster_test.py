@@ -44,7 +44,7 @@ def test_every_fault_leaves_a_linearizable_history(tmp_path, protocol):
     kinds = {f["kind"] for f in r["faults"]}
     assert len(r["faults"]) >= 4 and len(kinds) >= 2, r["faults"]
     figs = r["figures"]
-    assert figs["ok"] > 100 and figs["p50_ms"] is not None
+    assert figs["ok"] >= 20 and figs["p50_ms"] is not None
     assert (tmp_path / "run" / "timeline.html").stat().st_size > 1000
     assert (tmp_path / "run" / "history.ndjson").read_text().count('"type":"op"') == \
         figs["operations"] + 3  # and the final read of each key
