@@ -6,18 +6,18 @@ faults on a lane of their own and as bands across the clients; for every key tha
 linearizable, its smallest non-linearizable window (:mod:`.window`) as a highlighted band
 whose operations are outlined, with a button that zooms to it and a table that lists them.
 The wheel zooms, dragging pans, hovering shows an operation. The page is this module's
-HTML, CSS and script with the history inlined as JSON.
+markup, style and script in the shell every conform page shares
+(:mod:`conformance.visual.page`), with the history inlined as JSON.
 """
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from conformance.history.ops import History
 from conformance.history.window import Window
+from conformance.visual.page import esc, page
 
 KIND = {"put": 0, "get": 1, "delete": 2}
 STATUS = {"ok": 0, "fail": 1, "unknown": 2}
@@ -47,15 +47,14 @@ def render(history: History, verdicts: Sequence[tuple[str, bool | None, str]],
     }
     head = "".join(
         f'<span class="verdict {"ok" if ok else "unk" if ok is None else "bad"}">'
-        f'{html.escape(name)}: {"yes" if ok else "unknown" if ok is None else "NO"}'
-        f'{" — " + html.escape(detail) if detail else ""}</span>'
+        f'{esc(name)}: {"yes" if ok else "unknown" if ok is None else "NO"}'
+        f'{" — " + esc(detail) if detail else ""}</span>'
         for name, ok, detail in verdicts)
-    settings = " · ".join(f"{html.escape(str(k))} {html.escape(str(v))}"
+    settings = " · ".join(f"{esc(k)} {esc(v)}"
                           for k, v in history.info.items() if not isinstance(v, dict | list))
-    blob = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    return (_PAGE.replace("%TITLE%", html.escape(title))
-            .replace("%HEAD%", head).replace("%SETTINGS%", settings)
-            .replace("%DATA%", blob))
+    body = (f"<header><h1>{esc(title)}</h1>{head}<div class=\"settings\">{settings}</div>"
+            f"</header>{_CONTROLS}")
+    return page(title, body, style=_STYLE, script=_SCRIPT, data=data)
 
 
 def write(path: str | Path, history: History, verdicts: Sequence[tuple[str, bool | None, str]],
@@ -63,9 +62,7 @@ def write(path: str | Path, history: History, verdicts: Sequence[tuple[str, bool
     Path(path).write_text(render(history, verdicts, windows, title), encoding="utf-8")
 
 
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>%TITLE%</title>
-<style>
+_STYLE = """
 body{font:13px system-ui,sans-serif;margin:0;color:#222}
 header{padding:8px 12px;background:#f4f4f6;border-bottom:1px solid #ddd}
 h1{font-size:15px;margin:0 0 6px 0}
@@ -81,19 +78,18 @@ table{border-collapse:collapse;margin:6px 12px 14px 12px}
 td,th{border:1px solid #ccc;padding:2px 6px;font:12px monospace;text-align:left}
 h2{font-size:14px;margin:12px 12px 0 12px}
 .legend span{display:inline-block;width:12px;height:10px;margin:0 4px 0 10px}
-</style></head><body>
-<header><h1>%TITLE%</h1>%HEAD%<div class="settings">%SETTINGS%</div></header>
-<div id="controls">key <select id="key"><option value="">all keys</option></select>
+"""
+
+_CONTROLS = """<div id="controls">key <select id="key"><option value="">all keys</option></select>
 <button id="fit">whole run</button><span id="jumps"></span>
 <span class="legend"><span style="background:#3b7dd8"></span>put<span style="background:#3aa657">
 </span>get<span style="background:#8e5ccf"></span>delete<span style="background:#bdbdbd">
 </span>unknown<span style="background:#f2b8b8"></span>failed</span>
 &nbsp; wheel: zoom · drag: pan · hover: details</div>
 <canvas id="c"></canvas><div id="tip"></div><div id="details"></div>
-<script>const DATA = %DATA%;</script>
-<script>
-"use strict";
-const cv = document.getElementById("c"), ctx = cv.getContext("2d");
+"""
+
+_SCRIPT = """const cv = document.getElementById("c"), ctx = cv.getContext("2d");
 const tip = document.getElementById("tip");
 const LANE = 16, TOP = 46, LEFT = 84, RIGHT = 12;
 const COLORS = [["#3b7dd8", "#3aa657", "#8e5ccf"], "#f2b8b8", "#bdbdbd"];
@@ -227,5 +223,4 @@ DATA.windows.forEach(w => {
 });
 window.addEventListener("resize", resize);
 resize();
-</script></body></html>
 """
