@@ -189,9 +189,9 @@ def _interrupt(*_: object) -> None:
 
 
 def _node(args: argparse.Namespace) -> int:
+    from impl.bugs import DriverBugs
     from impl.raft.cluster_config import ClusterConfig
     from impl.records import Corruption
-    from impl.server_bugs import ServerBugs
 
     cluster = ClusterConfig.load(args.cluster)
     if args.id not in cluster.servers:
@@ -204,7 +204,7 @@ def _node(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format=f"%(asctime)s {args.id} %(levelname)s %(message)s")
     try:
-        bugs = ServerBugs.only(*args.bug)
+        bugs = DriverBugs.only(*args.bug)
     except ValueError as e:
         raise UserError(str(e))
     common = dict(sync=not args.no_sync, tick=args.tick, trace_path=args.trace,

@@ -14,7 +14,7 @@ from conformance.errors import UserError
 def register(csub: argparse._SubParsersAction) -> None:
     from conformance.cli.cluster import _server_options
     from conformance.cluster.nemesis import KINDS
-    from impl.server_bugs import ServerBugs
+    from impl.bugs import DriverBugs
 
     t = csub.add_parser(
         "test", help="run a cluster under faults and check what its clients saw",
@@ -36,7 +36,7 @@ def register(csub: argparse._SubParsersAction) -> None:
                         "then unknown)")
     t.add_argument("--no-traces", action="store_true",
                    help="servers write no traces (and they are not checked)")
-    t.add_argument("--bug", action="append", default=[], choices=ServerBugs.names(),
+    t.add_argument("--bug", action="append", default=[], choices=DriverBugs.names(),
                    help="plant a server bug, to see the test catch it")
     t.add_argument("--out", default="conform-cluster-test",
                    help="where the logs, traces, history and timeline go "

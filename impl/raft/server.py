@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.trace import Step, TraceHeader, TraceWriter
+from impl.bugs import NO_DRIVER_BUGS, DriverBugs
 from impl.disk import DiskFile
 from impl.net.frames import MAX_FRAME
 from impl.net.transport import Transport
@@ -47,7 +48,6 @@ from impl.raft.core import (
 from impl.raft.kv import KV, Command
 from impl.raft.messages import EntryKind, Message
 from impl.restore import log_page
-from impl.server_bugs import NO_SERVER_BUGS, ServerBugs
 
 
 class RaftServer:
@@ -55,7 +55,7 @@ class RaftServer:
                  options: Options = DEFAULT_OPTIONS, sync: bool = True, tick: float = 0.01,
                  trace_path: str | Path | None = None, max_frame: int = MAX_FRAME,
                  seed: int | None = None, test_faults: bool = False,
-                 bugs: ServerBugs = NO_SERVER_BUGS) -> None:
+                 bugs: DriverBugs = NO_DRIVER_BUGS) -> None:
         if node_id not in cluster.servers:
             raise ValueError(f"{node_id} is not in the cluster file")
         self.id = node_id

@@ -29,6 +29,7 @@ from typing import Any
 
 from conformance.trace import Step, TraceHeader, TraceWriter
 from conformance.values import Fn
+from impl.bugs import NO_DRIVER_BUGS, DriverBugs
 from impl.disk import DiskFile
 from impl.net.frames import MAX_FRAME
 from impl.net.transport import Transport
@@ -52,7 +53,6 @@ from impl.paxos.values import node as mv
 from impl.paxos.values import text_value
 from impl.raft.cluster_config import ClusterConfig
 from impl.raft.kv import Command as KVCommand
-from impl.server_bugs import NO_SERVER_BUGS, ServerBugs
 
 
 class PaxosServer:
@@ -60,7 +60,7 @@ class PaxosServer:
                  options: Options | None = None, sync: bool = True, tick: float = 0.01,
                  trace_path: str | Path | None = None, max_frame: int = MAX_FRAME,
                  seed: int | None = None, test_faults: bool = False,
-                 bugs: ServerBugs = NO_SERVER_BUGS) -> None:
+                 bugs: DriverBugs = NO_DRIVER_BUGS) -> None:
         if node_id not in cluster.servers:
             raise ValueError(f"{node_id} is not in the cluster file")
         self.id = node_id
