@@ -264,16 +264,20 @@ class Transport:
         """Requests are read only while the client has fewer than ``client_pending`` of them
         in service, the server fewer than ``pending``, and the client's unread replies
         come to less than ``reply_bytes``: otherwise the next request waits unread."""
-        writer.transport.set_write_buffer_limits(high=self.limits.reply_bytes)
+        transport = writer.transport
+        transport.set_write_buffer_limits(high=self.limits.reply_bytes)
         mine = Slots(self.limits.client_pending)
         while True:
-            await writer.drain()
-            await mine.take()
-            try:
-                await self._pending.take()
-            except BaseException:
-                mine.give()
-                raise
+            if transport.get_write_buffer_size() > self.limits.reply_bytes:
+                await writer.drain()
+            if not mine.take_now():
+                await mine.take()
+            if not self._pending.take_now():
+                try:
+                    await self._pending.take()
+                except BaseException:
+                    mine.give()
+                    raise
             try:
                 kind, payload = await self._read(reader, self.limits.client_frame_bytes)
                 if kind != frames.CLIENT_REQ:
