@@ -109,7 +109,7 @@ class Layout:
     def free(self, x: float, y: float) -> bool:
         """Whether a message's label at (x, y) stays clear of those placed before it (the
         label is then placed there)."""
-        cell = (int(x // 40), int(y // 10))
+        cell = (int(x // 44), int(y // 10))  # a neighbour within 44 x 10 is a cell away
         near = [(cell[0] + dx, cell[1] + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
         if any(abs(x - px) < 44 and abs(y - py) < 10
                for c in near for px, py in self.labels.get(c, ())):

@@ -279,9 +279,13 @@ def build(trace: Trace) -> Chart:
                     see(ev.lane)
         for m, d in sorted(delta.items(), key=lambda kv: to_tla(kv[0])):
             for _ in range(max(d, 0)):
-                # the message's own sender field, else the node that acted
-                sender = endpoint(_field(m, _SOURCE)) or ev.lane
-                c = Copy(len(copies), m, sender, endpoint(_field(m, _DEST)), step.index)
+                if kind == "duplicate" and flight.get(m):  # named by the action alone
+                    c = copies[flight[m][0]]
+                    c = Copy(len(copies), m, c.sender, c.receiver, c.sent_at,
+                             duplicated_at=step.index)
+                else:  # sent: by the message's own sender field, else the node that acted
+                    sender = endpoint(_field(m, _SOURCE)) or ev.lane
+                    c = Copy(len(copies), m, sender, endpoint(_field(m, _DEST)), step.index)
                 copies.append(c)
                 flight.setdefault(m, []).append(c.id)
                 ev.sent.append(c.id)
@@ -290,7 +294,10 @@ def build(trace: Trace) -> Chart:
             for _ in range(max(-d, 0)):
                 if flight.get(m):
                     cid = flight[m].pop(0)
-                    copies[cid].lost_at = step.index
+                    if kind == "drop":
+                        copies[cid].dropped_at = step.index
+                    else:
+                        copies[cid].lost_at = step.index
                     ev.lost.append(cid)
         previous = counts
         events.append(ev)
@@ -312,20 +319,20 @@ def _schedule_notes(trace: Trace, events: list[Event]
             if ev.kind == "crash" and ev.lane:
                 down.setdefault(ev.lane, []).append((ev.index, ev.index))
         return [], down
-    last_event_of: dict[int, int] = {}
+    of_decision: dict[int, list[Event]] = {}
     for ev in events:
         if isinstance(ev.decision, int):
-            last_event_of[ev.decision] = ev.index
+            of_decision.setdefault(ev.decision, []).append(ev)
     notes: list[Note] = []
     after = 0
     crashed: dict[str, int] = {}
     for n, d in enumerate(schedule):
         if not isinstance(d, dict):
             continue
-        if n in last_event_of:
-            after = last_event_of[n]
-            for ev in events:
-                if ev.decision == n and ev.kind == "crash" and ev.lane:
+        if n in of_decision:
+            after = of_decision[n][-1].index
+            for ev in of_decision[n]:
+                if ev.kind == "crash" and ev.lane:
                     crashed[ev.lane] = ev.index
             continue
         kind, node = d.get("kind"), d.get("node")

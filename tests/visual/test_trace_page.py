@@ -104,6 +104,14 @@ def test_a_counterexample_without_parameters_still_has_its_receives():
             s.action, s.params, s.node = "Receive" + s.action[6:], None, None
         else:
             s.node = None
+    # and the network's own steps are named by the disjunct alone (Drop, Duplicate)
+    before = trace.steps[9].state  # a3's promise to p2 is in flight
+    bag = before["msgs"].map
+    [promise] = [m for m in bag if m.map["type"] == "Promise" and str(m.map["source"]) == "a3"]
+    trace.steps[10:10] = [Step(0, "Duplicate", {**before, "msgs": Fn({**bag, promise: 2})}),
+                          Step(0, "Drop", before)]
+    for n, s in enumerate(trace.steps):
+        s.index = n
     del trace.header.extra["divergence"]
     trace.header.violated = "Agreement"
     page = check_page(trace)
@@ -111,6 +119,12 @@ def test_a_counterexample_without_parameters_still_has_its_receives():
     receives = [e for e in chart.events if e.action.startswith("Receive")]
     assert receives and all(e.kind == "receive" and e.lane for e in receives)
     assert all(chart.copies[e.received[0]].receiver == e.lane for e in receives)
+    dup, drop = chart.events[10], chart.events[11]
+    assert (dup.kind, drop.kind, dup.lost, drop.sent) == ("duplicate", "drop", [], [])
+    [made] = dup.sent
+    assert chart.copies[made].duplicated_at == 10 and chart.copies[made].sent_at == 9
+    [dropped] = drop.lost
+    assert chart.copies[dropped].fate == "dropped" and chart.copies[dropped].value == promise
     last = trace.steps[-1].index
     assert page.bad_rows() == [last]
     assert "invariant violated: Agreement" in page.callout()[0]
