@@ -12,6 +12,7 @@ import argparse
 import json
 from pathlib import Path
 
+from conformance.cli import spreading
 from conformance.cli.arguments import positive_int
 
 
@@ -26,39 +27,42 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--list", action="store_true", help="list the planted bugs and stop")
     p.add_argument("--out", type=Path, help="where the traces go (default: traces/failing/)")
     p.add_argument("--json", action="store_true")
+    # no example database by default: the catalog measures how soon each bug is found
+    spreading.add_options(p, database_default="none")
     p.set_defaults(func=_bugs)
 
 
 def _bugs(args: argparse.Namespace) -> int:
     from conformance import protocols
-    from conformance.cli.progress import bug_table, campaign_progress
-    from conformance.cli.progress import out as console
+    from conformance.cli.output import console, print_table
+    from conformance.cli.progress import bug_table
     from conformance.schedules import profiles
-    from conformance.schedules.campaign import run_campaign
+    from conformance.schedules.spread import Campaign
 
     names = protocols.names() if args.protocol == "all" else [args.protocol]
     profile = profiles.get(args.profile).with_overrides(examples=args.examples, seed=args.seed)
     profile = profile.with_overrides(seed=profiles.resolve_seed(profile))
     all_ok = True
     report: list[dict] = []
+    campaigns = []
     for name in names:
         protocol = protocols.get(name)
         if args.list:
             for b in protocol.bugs:
-                console.print(f"{protocol.name:10} {b:28} {protocol.bug_docs.get(b, '')}",
-                              markup=False)
+                console.print(f"{protocol.name:10} {b:28} {protocol.bug_docs.get(b, '')}")
             continue
         chosen = protocol.check_bug(args.only) if args.only else protocol.bugs
-        results = []
-        for bug in chosen:
-            with campaign_progress(protocol.name, profile, (bug,), json_output=args.json) as cb:
-                r = run_campaign(protocol, profile, (bug,), seed=profile.seed,
-                                 save_dir=args.out, on_example=cb)
-            results.append(r)
-            all_ok &= r.divergence is not None
+        campaigns += [Campaign(protocol, (bug,)) for bug in chosen]
+    done = spreading.run(campaigns, profile, args) if campaigns else []
+    for name in names:
+        protocol = protocols.get(name)
+        results = [r for c, r in done if c.protocol is protocol]
+        if not results:
+            continue
+        all_ok &= all(r.divergence is not None for r in results)
         report.extend(r.summary() for r in results)
         if not args.json:
-            console.print(bug_table(results, protocol.bug_docs))
+            print_table(bug_table(results, protocol.bug_docs))
             for r in results:
                 if r.trace_file is not None:
                     console.print(f"  {','.join(r.bugs)}: {r.trace_file}")

@@ -5,59 +5,65 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
+from conformance.cli.output import console, err_console, styled
 from conformance.schedules.campaign import CampaignResult
 from conformance.schedules.campaign import Progress as CampaignProgress
 from conformance.schedules.profiles import Profile
 
-# Reports hold long TLA+ values: they are not wrapped to the terminal's width.
-out = Console(highlight=False, soft_wrap=True)
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
-for _c in (out, errors):
-    if not _c.is_terminal:  # a log (CI): tables as wide as they need, not 80 columns
-        _c.width = 160
-console = out  # the name the other modules of the CLI use
+out, errors = console, err_console  # the names the other modules of the CLI use
 
 
 @contextlib.contextmanager
-def campaign_progress(protocol: str, profile: Profile, bugs: tuple[str, ...],
+def campaign_progress(names: list[str], profile: Profile, examples: list[int],
                       json_output: bool = False
-                      ) -> Iterator[Callable[[CampaignProgress], None]]:
-    """A progress bar over the examples; a plain line per 10% when not on a terminal, on
-    stderr when stdout carries JSON."""
-    what = f"{protocol}" + (f" +bug {','.join(bugs)}" if bugs else "")
+                      ) -> Iterator[Callable[[int, CampaignProgress], None]]:
+    """Progress of campaigns running side by side (``names[i]`` runs ``examples[i]``
+    examples here): a bar each on a terminal; else a plain line per 10% of a campaign, on
+    stderr when stdout carries JSON. Yields ``update(i, progress)``."""
     shown = errors if json_output else console
-    shown.print(f"[bold]{what}[/]: profile {profile.name}, {profile.examples} examples, "
-                f"seed {profile.seed}")
+    for name, n in zip(names, examples, strict=True):
+        shown.print(styled((name, "bold"), f": profile {profile.name}, {n} examples, "
+                                           f"seed {profile.seed}"))
     if json_output or not console.is_terminal:
-        step = max(1, profile.examples // 10)
+        steps = [max(1, n // 10) for n in examples]
+        said: dict[int, int] = {}
+        told: set[int] = set()
 
-        def plain(p: CampaignProgress) -> None:
-            if p.found_at_example is not None and p.examples == p.found_at_example:
-                shown.print(f"  diverged at example {p.examples}; shrinking")
-            elif p.found_at_example is None and p.examples % step == 0:
-                shown.print(f"  {p.examples} examples, {p.events:,} events, "
+        def plain(i: int, p: CampaignProgress) -> None:
+            if p.found_at_example is not None:
+                if i not in told:
+                    told.add(i)
+                    shown.print(f"  {names[i]}: diverged at example {p.found_at_example}; "
+                                "shrinking")
+                return
+            mark = p.examples // steps[i]
+            if mark > said.get(i, 0):
+                said[i] = mark
+                shown.print(f"  {names[i]}: {p.examples} examples, {p.events:,} events, "
                             f"{p.events / max(p.seconds, 1e-9):,.0f} events/s, "
                             f"{p.cpu_seconds:,.0f} CPU seconds")
         yield plain
         return
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                   MofNCompleteColumn(),
                    TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console,
                    transient=True)
     with bar:
-        task = bar.add_task(what, total=profile.examples, info="")
+        tasks = [bar.add_task(name, total=n, info="") for name, n in zip(names, examples,
+                                                                         strict=True)]
 
-        def update(p: CampaignProgress) -> None:
+        def update(i: int, p: CampaignProgress) -> None:
             if p.found_at_example is not None:
                 info = f"[red]diverged at example {p.found_at_example}[/]; shrinking " \
                        f"(run {p.shrink_runs})"
-                bar.update(task, info=info)
+                bar.update(tasks[i], info=info)
                 return
             best = ", ".join(f"{k} {v:g}" for k, v in p.best.items())
-            bar.update(task, completed=p.examples,
+            bar.update(tasks[i], completed=p.examples,
                        info=f"{p.events:,} events, {p.events / max(p.seconds, 1e-9):,.0f}/s"
                             + (f"; best: {best}" if best else ""))
         yield update
@@ -73,12 +79,12 @@ def summary_table(results: list[CampaignResult]) -> Table:
     for r in results:
         p = r.progress
         if r.ok:
-            verdict = "[green]conforms[/]"
+            verdict = Text("conforms", "green")
         elif r.divergence is not None:
-            verdict = f"[red]{r.divergence.kind}[/] at event {r.divergence.index} " \
-                      f"({r.divergence.action})"
+            verdict = styled((r.divergence.kind, "red"), f" at event {r.divergence.index} "
+                                                        f"({r.divergence.action})")
         else:
-            verdict = "[magenta]error[/]"
+            verdict = Text("error", "magenta")
         shrunk = "" if r.trace_file is None else \
             f"{r.shrunk_decisions} decisions, {r.shrunk_events} events: {r.trace_file.name}"
         table.add_row(r.protocol, ",".join(r.bugs) or "-", r.profile, str(r.seed),
@@ -97,12 +103,11 @@ def bug_table(results: list[CampaignResult], docs: dict[str, str]) -> Table:
                          ("found at", "right"), ("seconds", "right"), ("events", "right"),
                          ("decisions", "right"), ("shrinking", "right"),
                          ("divergence", "left")]:
-        table.add_column(col, justify=justify,  # type: ignore[arg-type]
-                         no_wrap=col == "bug")
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in results:
         bug = ",".join(r.bugs)
         p = r.progress
-        found = "[green]yes[/]" if r.divergence is not None else "[bold red]NO[/]"
+        found = Text("yes", "green") if r.divergence is not None else Text("NO", "bold red")
         table.add_row(bug, docs.get(bug, ""), found,
                       "" if p.found_at_example is None else str(p.found_at_example),
                       "" if p.found_after is None else f"{p.found_after:.1f}",

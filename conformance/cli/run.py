@@ -12,6 +12,7 @@ import argparse
 import json
 from pathlib import Path
 
+from conformance.cli import spreading
 from conformance.cli.arguments import positive_int
 
 
@@ -31,16 +32,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, help="where failing traces go (default: "
                                             "traces/failing/)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    spreading.add_options(p, database_default=None)
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from conformance import protocols
-    from conformance.cli.progress import campaign_progress, summary_table
-    from conformance.cli.progress import out as console
+    from conformance.cli.output import console, print_table, styled
+    from conformance.cli.progress import summary_table
     from conformance.errors import UserError
     from conformance.schedules import profiles
-    from conformance.schedules.campaign import run_campaign
+    from conformance.schedules.spread import Campaign
+    from conformance.visual.trace_page import html_path
 
     names = protocols.names() if args.protocol == "all" else [args.protocol]
     if args.protocol == "all" and args.bug:
@@ -53,26 +56,31 @@ def _run(args: argparse.Namespace) -> int:
     profile = profiles.get(args.profile).with_overrides(
         examples=args.examples, seed=args.seed, max_decisions=args.max_decisions)
     profile = profile.with_overrides(seed=profiles.resolve_seed(profile))
-    results = []
+    campaigns = []
     for name in names:
         protocol = protocols.get(name)
-        bugs = protocol.check_bug(args.bug)
-        with campaign_progress(protocol.name, profile, bugs, json_output=args.json) as on_example:
-            r = run_campaign(protocol, profile, bugs, seed=profile.seed, save_dir=args.out,
-                             on_example=on_example)
-        results.append(r)
+        campaigns.append(Campaign(protocol, protocol.check_bug(args.bug)))
+    done = spreading.run(campaigns, profile, args)
+    results = [r for _, r in done]
+    for c, r in done:
+        protocol = c.protocol
         if not args.json and r.divergence is not None:
-            console.print(f"\n[bold red]{protocol.name}: the implementation left the spec[/]"
-                          f" (found at example {r.progress.found_at_example}, shrunk to "
-                          f"{r.shrunk_decisions} decisions and {r.shrunk_events} events)")
-            console.print(r.divergence.render(), markup=False)
-            console.print(f"trace saved: [bold]{r.trace_file}[/]\nreplay it: conform replay "
-                          f"{r.trace_file}   (or: make replay TRACE={r.trace_file})")
+            console.print(styled("\n", (f"{protocol.name}: the implementation left the spec",
+                                         "bold red"),
+                                 f" (found at example {r.progress.found_at_example}, shrunk "
+                                 f"to {r.shrunk_decisions} decisions and {r.shrunk_events} "
+                                 "events)"))
+            console.print(r.divergence.render())
+            if r.trace_file is not None:
+                console.print(styled("trace saved: ", (str(r.trace_file), "bold"),
+                                     f"\nits picture: {html_path(r.trace_file)}"
+                                     f"\nreplay it: conform replay {r.trace_file}   "
+                                     f"(or: make replay TRACE={r.trace_file})"))
         if not args.json and r.error:
-            console.print(f"[bold magenta]{protocol.name}: the run broke down:[/] {r.error}",
-                          markup=True)
+            console.print(styled((f"{protocol.name}: the run broke down:", "bold magenta"),
+                                 f" {r.error}"))
     if args.json:
         print(json.dumps([r.summary() for r in results], indent=2))
     else:
-        console.print(summary_table(results))
+        print_table(summary_table(results))
     return 0 if all(r.ok for r in results) else 1

@@ -13,9 +13,14 @@ nothing a peer sends is executed or unpickled.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import struct
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from impl.net.limits import ByteBudget
 
 VERSION = 2  # 2: connections open with the authentication handshake of impl.net.auth
 MAX_FRAME = 16 << 20
@@ -30,8 +35,11 @@ FIRST_PROTOCOL_KIND = 16
 # frame would leave its receiver unable to send the next one: decoders refuse anything above.
 MAX_NUMBER = 1 << 62
 
+SMALL = 32 << 10  # a frame this small is read whole, without reserving budget
+Payload = bytes | bytearray
 _LEN = struct.Struct("<I")
 _HEAD = struct.Struct("<BB")
+_PREFIX = struct.Struct("<IBB")  # the length, then the head: read in one go
 
 
 class FrameError(ValueError):
@@ -54,7 +62,7 @@ def json_frame(kind: int, obj: Any) -> bytes:
     return frame(kind, json.dumps(obj, separators=(",", ":")).encode())
 
 
-def parse_json(payload: bytes) -> dict:
+def parse_json(payload: Payload) -> dict:
     try:
         obj = json.loads(payload)
     except (ValueError, UnicodeDecodeError) as e:
@@ -64,15 +72,38 @@ def parse_json(payload: bytes) -> dict:
     return obj
 
 
-async def read_frame(reader: Any, limit: int = MAX_FRAME) -> tuple[int, bytes]:
-    """One frame from an asyncio stream, as (kind, payload); IncompleteReadError at EOF."""
-    (n,) = _LEN.unpack(await reader.readexactly(_LEN.size))
+async def read_frame(reader: Any, limit: int = MAX_FRAME, budget: ByteBudget | None = None,
+                     deadline: Callable[[int], float] | None = None) -> tuple[int, Payload]:
+    """One frame from an asyncio stream, as (kind, payload); IncompleteReadError at EOF.
+
+    With a ``budget`` (:class:`impl.net.limits.ByteBudget`), a payload larger than
+    :data:`SMALL` must first reserve its size in it — the connection waits unread until it
+    fits — and must then arrive within ``deadline(size)`` seconds. Its bytes are read in
+    pieces into one buffer, which is the payload: nothing is held twice.
+    """
+    n, version, kind = _PREFIX.unpack(await reader.readexactly(_PREFIX.size))
     if n > limit:
         raise FrameError(f"frame of {n} bytes exceeds the limit of {limit}")
     if n < _HEAD.size:
         raise FrameError("frame too short")
-    body = await reader.readexactly(n)
-    version, kind = _HEAD.unpack_from(body)
     if version != VERSION:
         raise FrameError(f"frame version {version}; this node speaks {VERSION}")
-    return kind, body[_HEAD.size:]
+    size = n - _HEAD.size
+    if budget is None or size <= SMALL:
+        return kind, await reader.readexactly(size)
+    await budget.reserve(size)
+    seconds = deadline(size) if deadline else None
+    try:
+        async with asyncio.timeout(seconds):
+            body = bytearray()
+            while len(body) < size:
+                piece = await reader.read(min(size - len(body), SMALL))
+                if not piece:
+                    raise asyncio.IncompleteReadError(bytes(body), size)
+                body += piece
+    except TimeoutError:
+        raise FrameError(f"a frame of {size} bytes did not arrive within {seconds:g} s") \
+            from None
+    finally:
+        budget.release(size)
+    return kind, body
