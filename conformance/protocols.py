@@ -193,6 +193,7 @@ def _raft() -> Protocol:
         "truncate_without_conflict": "a follower truncates on a non-conflicting AppendEntries",
         "quorum_off_by_one": "quorums are one server too small",
         "accept_stale_append": "a node accepts AppendEntries from a stale term",
+        "ack_whole_log": "a follower acknowledges its whole log, not what the request matched",
     }
     return Protocol(
         name="raft",

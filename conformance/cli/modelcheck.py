@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conformance.cli.arguments import seconds
 from conformance.errors import UserError
 from conformance.manifest import Model
 from conformance.result import CheckResult, Progress
@@ -37,8 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--engine", choices=["auto", "tlc", "embedded"], default="auto",
                    help="auto (default): TLC when a jar and Java are found, else embedded")
     p.add_argument("--workers", default=None, metavar="N",
-                   help="worker threads, or 'auto' (default: the manifest's, else 1)")
-    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="workers (TLC: threads; the embedded engine: processes), or "
+                        "'auto', one per core (default: the manifest's, else auto)")
+    p.add_argument("--timeout", type=seconds, default=None, metavar="SECONDS",
                    help="stop a model after this long (its outcome is then 'timeout')")
     p.add_argument("--trace-dir", type=Path, default=DEFAULT_TRACE_DIR, metavar="DIR",
                    help=f"where counterexamples are written (default: {DEFAULT_TRACE_DIR})")
@@ -69,9 +71,7 @@ class Row:
 
 def _workers(text: str | None, model: Model) -> int:
     value = text if text is not None else (model.expect.workers if model.expect else None)
-    if value is None:
-        return 1
-    if value == "auto":
+    if value is None or value == "auto":
         return os.cpu_count() or 1
     try:
         n = int(value)
@@ -86,8 +86,6 @@ def run(args: argparse.Namespace) -> int:
     from conformance import manifest
     from conformance.engines import resolve_engine
 
-    if args.timeout is not None and args.timeout <= 0:
-        raise UserError("--timeout must be a positive number of seconds")
     models = manifest.find_models(args.paths, args.config)
     if not models:
         raise UserError("no models to check: the manifest lists none")

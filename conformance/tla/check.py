@@ -8,6 +8,7 @@ returns, so the two engines can be compared on any model.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,14 +37,15 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
 
     Errors in the input come back as results (PARSE_ERROR, SEMANTIC_ERROR, CONFIG_ERROR with
     positions), like the TLC bridge reports them; nothing is raised for a bad spec.
-    ``workers`` is accepted for interface parity; the search itself runs in this process.
+    ``workers`` > 1 runs the search on that many processes (see parallel.py), with the same
+    figures; a model with temporal properties is searched in this process.
     """
     spec = Path(spec)
     cfg = Path(config) if config is not None else spec.with_suffix(".cfg")
     started = time.monotonic()
     base: dict[str, Any] = dict(engine="embedded", spec=spec.stem, model=cfg.name)
     try:
-        return _check(spec, cfg, timeout, progress, check_deadlock, started, base)
+        return _check(spec, cfg, timeout, progress, check_deadlock, started, base, workers)
     except SpecError as e:
         outcome = _KIND_OUTCOME.get(e.kind, Outcome.SEMANTIC_ERROR)
         result = CheckResult(outcome, message=e.message, positions=list(e.positions),
@@ -58,7 +60,7 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
 
 
 def _check(spec: Path, cfg: Path, timeout, progress, check_deadlock, started: float,
-           base: dict) -> CheckResult:
+           base: dict, workers: int = 1) -> CheckResult:
     model = load(spec, cfg, check_deadlock=check_deadlock, need_behavior=False)
     failed = check_assumptions(model)
     if failed is not None:
@@ -79,7 +81,12 @@ def _check(spec: Path, cfg: Path, timeout, progress, check_deadlock, started: fl
 
         return check_liveness(model, timeout=timeout, progress=progress, started=started,
                               base=base)
-    res = explore(model, timeout=timeout, progress=progress)
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        from conformance.tla.parallel import explore_parallel
+
+        res = explore_parallel(model, workers, timeout=timeout, progress=progress)
+    else:
+        res = explore(model, timeout=timeout, progress=progress)
     return result_of(model, res, started, base)
 
 

@@ -8,12 +8,15 @@ header of a failing trace file, compared by the replay) and it renders as text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.errors import Position
-from conformance.validate.diff import MISSING, Difference, describe, short
+from conformance.validate.diff import Difference, describe, difference_to_json, short
 from conformance.values import to_tla
+
+_WOULD_BE = re.compile(r"(\w+)' would be ")
 
 # The kinds of divergence, in the words the reports use.
 INITIAL = "not an initial state"  # the first state is none of the spec's initial states
@@ -38,11 +41,14 @@ class Divergence:
     differences: list[Difference] = field(default_factory=list)
     violated: list[str] = field(default_factory=list)  # invariants or properties
     candidates: int = 1  # spec states tracked at this point (more when variables are missing)
+    where: Position | None = None  # the event's line in a node's trace (merged runs)
+    notes: list[str] = field(default_factory=list)  # what else explains it
 
     # ------------------------------------------------------------------ text
 
     def headline(self) -> str:
-        return f"event {self.index}: {self.call()} {self.kind}"
+        where = f" ({self.where})" if self.where else ""
+        return f"event {self.index}{where}: {self.call()} {self.kind}"
 
     def call(self) -> str:
         args = ", ".join(f"{k} = {short(v, 80)}" for k, v in (self.params or {}).items())
@@ -69,7 +75,7 @@ class Divergence:
             lines.append(f"  {what}{where}:")
             for text in self.conjunct.splitlines() or [""]:
                 lines.append(f"      {text}")
-            if self.why and self.why != "false":
+            if self.why and self.why != "false" and not self._why_is_a_diff():
                 why = self.why if len(self.why) <= 300 else self.why[:297] + "..."
                 lines.append(f"    {why}")
         if self.differences:
@@ -78,10 +84,20 @@ class Divergence:
                 lines.append(f"    {describe(d)}")
             if len(self.differences) > max_differences:
                 lines.append(f"    ... and {len(self.differences) - max_differences} more")
+        for note in self.notes:
+            lines.append(f"  {note}")
         if self.candidates > 1:
             lines.append(f"  ({self.candidates} spec states matched the trace before this "
                          "event: it leaves some variables out)")
         return "\n".join(lines)
+
+    def _why_is_a_diff(self) -> bool:
+        """The engine's "x' would be A, but is B" says whole values where the differences
+        below name the fields: it is left out when they cover that variable."""
+        m = _WOULD_BE.match(self.why)
+        return m is not None and any(
+            d.path == m.group(1) or d.path.startswith((m.group(1) + "[", m.group(1) + "."))
+            for d in self.differences)
 
     def signature(self) -> tuple:
         """What a replay must reproduce: the same event, action and kind of divergence."""
@@ -100,6 +116,10 @@ class Divergence:
             out["params"] = {k: to_tla(v) for k, v in self.params.items()}
         if self.node:
             out["node"] = self.node
+        if self.where is not None:
+            out["where"] = self.where.to_json()
+        if self.notes:
+            out["notes"] = list(self.notes)
         if self.conjunct:
             out["conjunct"] = self.conjunct
         if self.position is not None:
@@ -109,9 +129,5 @@ class Divergence:
         if self.violated:
             out["violated"] = list(self.violated)
         if self.differences:
-            out["differences"] = [
-                {"path": d.path,
-                 "implementation": None if d.observed is MISSING else to_tla(d.observed),
-                 "spec": None if d.expected is MISSING else to_tla(d.expected)}
-                for d in self.differences]
+            out["differences"] = [difference_to_json(d) for d in self.differences]
         return out
