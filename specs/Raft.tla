@@ -20,9 +20,9 @@
 (*                                                                         *)
 (* Where Raft leaves an implementation a choice that changes what its      *)
 (* steps look like, a constant names the choice (RejectHint, Pipeline,     *)
-(* DurableCommitIndex, Stickiness, CommitOnTick), so that one spec checks  *)
-(* implementations that chose differently; every choice keeps the safety   *)
-(* invariants (a model for each).                                          *)
+(* RewindOnSuccess, DurableCommitIndex, Stickiness, CommitOnTick), so that *)
+(* one spec checks implementations that chose differently; every choice    *)
+(* keeps the safety invariants (a model for each).                         *)
 (*                                                                         *)
 (* The constant Bug switches exactly one rule off, so that each key        *)
 (* invariant can be shown to bite (the *Bug* models).  It is "None" in     *)
@@ -45,6 +45,8 @@ CONSTANTS
     RejectHint,         \* "Term": a rejection hints the start of the
                         \*   conflicting term; "Entry": one entry back
     Pipeline,           \* TRUE: sending AppendEntries advances nextIndex
+    RewindOnSuccess,    \* TRUE: a success that raises matchIndex sets
+                        \*   nextIndex just after it, even below what was sent
     DurableCommitIndex, \* TRUE: a restart recovers a commit index
     Stickiness,         \* TRUE: with CheckQuorum, ignore vote requests
                         \*   while in lease (leader stickiness)
@@ -69,7 +71,8 @@ ASSUME /\ InitialConfig \subseteq Server /\ InitialConfig # {}
        /\ Nil \notin Server /\ Nil \notin Value
        /\ PreVote \in BOOLEAN /\ CheckQuorum \in BOOLEAN
        /\ RejectHint \in {"Term", "Entry"}
-       /\ {Pipeline, DurableCommitIndex, Stickiness, CommitOnTick} \subseteq BOOLEAN
+       /\ {Pipeline, RewindOnSuccess, DurableCommitIndex, Stickiness, CommitOnTick}
+              \subseteq BOOLEAN
        /\ BatchSize \in Nat \ {0}
        /\ Bug \in Bugs
        /\ Faults \subseteq {"Drop", "Duplicate", "Restart"}
@@ -539,7 +542,9 @@ HandleAppendEntriesRequest(i, m) ==
 \* HandleAppendEntriesResponse(i, m): a newer term makes i a follower.  A
 \* response of leader i's own term marks the sender active and, if it
 \* answers the current read round, acknowledges the pending read.  Success
-\* raises the match and next indexes (never lowers them) and commits what a
+\* raises the match index and the next index (with RewindOnSuccess, a
+\* success that raises the match index sets the next index just after it,
+\* so that what is still in flight is sent again) and commits what a
 \* quorum now stores (unless CommitOnTick); failure moves nextIndex back to
 \* just after the follower's hint, but never below matchIndex + 1 (and,
 \* without Pipeline, at least one entry back: nextIndex then is the index
@@ -560,7 +565,9 @@ HandleAppendEntriesResponse(i, m) ==
                      THEN [@ EXCEPT !.acks = @ \cup {j}] ELSE @]
                /\ IF m.success
                   THEN /\ matchIndex' = [matchIndex EXCEPT ![i] = mi]
-                       /\ nextIndex' = [nextIndex EXCEPT ![i][j] = Max(@, m.matchIndex + 1)]
+                       /\ nextIndex' = [nextIndex EXCEPT ![i][j] =
+                             IF RewindOnSuccess /\ m.matchIndex > matchIndex[i][j]
+                             THEN m.matchIndex + 1 ELSE Max(@, m.matchIndex + 1)]
                        /\ LeaderCommit(i, currentTerm[i], log[i], mi)
                   ELSE /\ nextIndex' = [nextIndex EXCEPT ![i][j] =
                              Max(matchIndex[i][j] + 1,
