@@ -56,14 +56,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     _cluster_arg(st)
     st.set_defaults(func=_status)
 
-    rs = csub.add_parser("restore", help="rebuild a stopped server whose log is damaged from "
-                                         "its peers: it rejoins as a new learner")
+    rs = csub.add_parser("restore", help="rebuild a stopped server whose log is damaged, from "
+                                         "its peers (README: When a server's log is damaged)")
     rs.add_argument("server")
     _cluster_arg(rs)
     rs.add_argument("--data", help="the server's data directory (default: the folder named "
                                    "after it beside the cluster file, as `cluster up` lays out)")
     rs.add_argument("--timeout", type=seconds, default=20.0,
-                    help="seconds for the cluster to take the server out and back in")
+                    help="seconds to wait for the other servers (default 20)")
     rs.set_defaults(func=_restore)
 
 
@@ -163,9 +163,8 @@ def _report_stop(sid: str, status: int, log_path) -> None:
     except OSError:
         lines = []
     why = f": {lines[-1].strip()}" if lines else ""
-    print(f"{sid} stopped (exit status {status}){why}\n  the others go on; see {log_path}"
-          + ("; if its log is damaged: conform cluster restore " + sid
-             if "restore" in why else ""), file=sys.stderr, flush=True)
+    print(f"{sid} stopped (exit status {status}){why}\n  the others go on; see {log_path}",
+          file=sys.stderr, flush=True)
 
 
 def _restored_since(data, when: float) -> bool:

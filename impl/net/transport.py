@@ -53,6 +53,7 @@ class PeerLink:
         self.cluster = cluster
         self.complaints = complaints
         self.max_bytes = max_bytes
+        self.tls = cluster.tls.client() if cluster.tls else None
         self.queue: list[bytes] = []
         self.queued = 0  # bytes in the queue
         self.wake = asyncio.Event()
@@ -72,7 +73,7 @@ class PeerLink:
         while True:
             host, port = self.cluster.servers[self.id]
             try:
-                reader, writer = await asyncio.open_connection(host, port)
+                reader, writer = await asyncio.open_connection(host, port, ssl=self.tls)
             except OSError:
                 self._clear()
                 await asyncio.sleep(delay)
@@ -80,9 +81,12 @@ class PeerLink:
                 continue
             try:
                 assert self.cluster.secret is not None
-                await asyncio.wait_for(auth.dial(reader, writer, "peer", self.own_id, self.id,
-                                                 auth.key_of(self.cluster.secret)),
-                                       auth.HANDSHAKE_TIMEOUT)
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow the
+                # cancellation of a stop that comes as the handshake ends, and the link
+                # then waits for ever, and so does the stop
+                async with asyncio.timeout(auth.HANDSHAKE_TIMEOUT):
+                    await auth.dial(reader, writer, "peer", self.own_id, self.id,
+                                    auth.key_of(self.cluster.secret))
                 delay = 0.02
                 while True:
                     await self.wake.wait()
@@ -101,7 +105,6 @@ class PeerLink:
                 writer.close()
                 with contextlib.suppress(Exception):
                     await writer.wait_closed()
-
 
     def _clear(self) -> None:
         self.queue.clear()
@@ -151,8 +154,12 @@ class Transport:
 
     async def start(self) -> None:
         host, port = self.cluster.servers[self.id]
+        tls: dict = {}
+        if self.cluster.tls:
+            tls = {"ssl": self.cluster.tls.server(),
+                   "ssl_handshake_timeout": auth.HANDSHAKE_TIMEOUT}
         self._server = await asyncio.start_server(self._accept, host, port, reuse_address=True,
-                                                  limit=READER_LIMIT)
+                                                  limit=READER_LIMIT, **tls)
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -189,8 +196,8 @@ class Transport:
             return
         self._conns.add(writer)
         try:
-            hello = await asyncio.wait_for(auth.accept(reader, writer, self.id, self._key_for),
-                                           auth.HANDSHAKE_TIMEOUT)
+            async with asyncio.timeout(auth.HANDSHAKE_TIMEOUT):
+                hello = await auth.accept(reader, writer, self.id, self._key_for)
             who = f"{hello.role} {hello.id}"
             if hello.role == "peer":
                 await self._serve_peer(reader, writer, hello.id)
@@ -257,16 +264,20 @@ class Transport:
         """Requests are read only while the client has fewer than ``client_pending`` of them
         in service, the server fewer than ``pending``, and the client's unread replies
         come to less than ``reply_bytes``: otherwise the next request waits unread."""
-        writer.transport.set_write_buffer_limits(high=self.limits.reply_bytes)
+        transport = writer.transport
+        transport.set_write_buffer_limits(high=self.limits.reply_bytes)
         mine = Slots(self.limits.client_pending)
         while True:
-            await writer.drain()
-            await mine.take()
-            try:
-                await self._pending.take()
-            except BaseException:
-                mine.give()
-                raise
+            if transport.get_write_buffer_size() > self.limits.reply_bytes:
+                await writer.drain()
+            if not mine.take_now():
+                await mine.take()
+            if not self._pending.take_now():
+                try:
+                    await self._pending.take()
+                except BaseException:
+                    mine.give()
+                    raise
             try:
                 kind, payload = await self._read(reader, self.limits.client_frame_bytes)
                 if kind != frames.CLIENT_REQ:

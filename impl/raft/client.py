@@ -64,6 +64,7 @@ class Client:
             raise ClientError("the cluster file has no secret (neither \"client_secret\" nor "
                               "\"secret\"), so the servers would refuse this client")
         self._key = auth.key_of(key)
+        self._tls = cluster.tls.client() if cluster.tls else None
         self.id = client_id or uuid.uuid4().hex
         self.seq = 0
         self.timeout = timeout
@@ -155,20 +156,21 @@ class Client:
     async def _send(self, sid: str, req: dict) -> dict:
         conn = self._conns.get(sid)
         if conn is None or conn.task.done():
-            conn = self._conns[sid] = await asyncio.wait_for(self._connect(sid),
-                                                             self.attempt_timeout)
+            async with asyncio.timeout(self.attempt_timeout):
+                conn = self._conns[sid] = await self._connect(sid)
         rid = next(self._ids)
         fut = asyncio.get_running_loop().create_future()
         conn.waiting[rid] = fut
         conn.writer.write(frames.json_frame(frames.CLIENT_REQ, {**req, "id": rid}))
         try:
-            return await asyncio.wait_for(fut, self.attempt_timeout)
+            async with asyncio.timeout(self.attempt_timeout):
+                return await fut
         finally:
             conn.waiting.pop(rid, None)
 
     async def _connect(self, sid: str) -> _Conn:
         host, port = self.cluster.servers[sid]
-        reader, writer = await asyncio.open_connection(host, port)
+        reader, writer = await asyncio.open_connection(host, port, ssl=self._tls)
         try:
             await auth.dial(reader, writer, "client", self.id, sid, self._key)
         except BaseException:
