@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.trace import Step, TraceHeader, TraceWriter
+from impl.bugs import NO_DRIVER_BUGS, DriverBugs
 from impl.disk import DiskFile
 from impl.net.frames import MAX_FRAME
 from impl.net.transport import Transport
@@ -53,7 +54,8 @@ class RaftServer:
     def __init__(self, node_id: str, cluster: ClusterConfig, data_dir: str | Path,
                  options: Options = DEFAULT_OPTIONS, sync: bool = True, tick: float = 0.01,
                  trace_path: str | Path | None = None, max_frame: int = MAX_FRAME,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, test_faults: bool = False,
+                 bugs: DriverBugs = NO_DRIVER_BUGS) -> None:
         if node_id not in cluster.servers:
             raise ValueError(f"{node_id} is not in the cluster file")
         self.id = node_id
@@ -63,6 +65,9 @@ class RaftServer:
         self.sync = sync
         self.tick_interval = tick
         self.rng = random.Random(seed)
+        self.bugs = bugs
+        self._early: dict[int, str] = {}  # ack_before_commit: token -> the key written
+        self._stopping = False
         self.trace_path = trace_path
         self.kv = KV()
         self.node: Node | None = None
@@ -71,7 +76,7 @@ class RaftServer:
         self._tasks: list[asyncio.Task] = []
         self.transport = Transport(node_id, cluster, codec.decode_message,
                                    lambda m: (m.src, m.dst), self._on_message, self.handle,
-                                   max_frame)
+                                   max_frame, test_faults=test_faults)
         self._proposals: dict[int, tuple[int, asyncio.Future]] = {}  # index -> (term, fut)
         self._reads: list[tuple[int, asyncio.Future]] = []  # (read index, future)
         self._tokens = itertools.count(1)
@@ -102,8 +107,11 @@ class RaftServer:
         self._tasks = [asyncio.create_task(self._drive()), asyncio.create_task(self._ticker())]
 
     async def stop(self) -> None:
-        """Stop at once, as a crash would (only what was synced is on disk)."""
-        for t in self._tasks:
+        """Stop: the batch in hand is finished (its writes synced), nothing more is done, and
+        every connection is closed; the disk holds what a crash at this point would leave."""
+        self._stopping = True
+        self._wake.set()
+        for t in self._tasks[1:]:  # the ticker
             t.cancel()
         for t in self._tasks:
             with contextlib.suppress(BaseException):
@@ -135,6 +143,8 @@ class RaftServer:
         assert node is not None
         while True:
             await self._wake.wait()
+            if self._stopping:
+                return
             await asyncio.sleep(0)  # let the readers that are ready queue theirs too
             self._wake.clear()
             batch, self._inbox = self._inbox, []
@@ -162,10 +172,13 @@ class RaftServer:
     def _finish(self, r: Ready) -> None:
         for rep in r.replies:
             fut = self._futures.pop(rep.token, None)
+            early = self._early.pop(rep.token, None)
             if fut is None or fut.done():
                 continue
             if rep.error:
                 fut.set_result(self._error(rep))
+            elif early is not None:  # the planted bug: logged is not committed
+                fut.set_result({"ok": True, "old": self.kv.get(early)})
             else:
                 self._proposals[rep.index] = (rep.term, fut)
         for rep in r.reads:
@@ -220,9 +233,13 @@ class RaftServer:
         if op in ("put", "delete"):
             cmd = Command(str(req["client"]), int(req["seq"]), op, str(req["key"]),
                           None if op == "delete" else str(req.get("value", "")))
+            if self.bugs.ack_before_commit:
+                self._early[token] = cmd.key
             self._submit(Propose(token, cmd.encode()), fut)
             return await fut
         if op == "get":
+            if self.bugs.read_without_leadership_check and self.node and self.node.is_leader():
+                return {"ok": True, "value": self.kv.get(str(req["key"]))}
             self._submit(Read(token), fut)
             res = await fut
             if res is not None:
@@ -260,11 +277,11 @@ def _merge(into: Ready, r: Ready) -> None:
 
 
 async def serve(node_id: str, cluster: ClusterConfig, data_dir: str | Path,
-                **kwargs: Any) -> None:
-    """Run one server until cancelled."""
+                stop: asyncio.Event | None = None, **kwargs: Any) -> None:
+    """Run one server until ``stop`` is set (or until cancelled), then stop it cleanly."""
     server = RaftServer(node_id, cluster, data_dir, **kwargs)
     await server.start()
     try:
-        await asyncio.Event().wait()
+        await (stop or asyncio.Event()).wait()
     finally:
         await server.stop()

@@ -2,13 +2,14 @@
 ``specs/MultiPaxos.tla``.
 
 DESIGN rule 4: the only place where the implementation's vocabulary meets the spec's. It maps
-every server's durable state (promise, ballot, accepted proposals per slot), its volatile
-state (role, the first slot of its phase 1, promises while campaigning, proposals and their
-acceptances while leading, the slots it knows decided, the commands it executed) and the
-messages in flight (a bag) to TLA+ values. Maps keyed by slot become TLA+ functions — a
-sequence when the slots are exactly 1..n, as TLC has it. The spec's ghost variables
-(``votes``, ``started``) are computed by the validator. Left out: timers, the known leader,
-the highest ballot seen, the followers' progress a leader keeps for catching them up.
+every server's durable state (promise, ballot, accepted proposals per slot, the slots it
+knows decided), its volatile state (role, the first slot of its phase 1, the promises it
+campaigns with and, leading, re-proposes from, proposals and their acceptances while
+leading, the commands it executed) and the messages in flight (a bag) to TLA+ values. Maps
+keyed by slot become TLA+ functions — a sequence when the slots are exactly 1..n, as TLC has
+it. The spec's ghost variables (``votes``, ``started``) are computed by the validator. Left
+out: timers, the known leader, the highest ballot seen, the followers' progress a leader
+keeps for catching them up, the takeover's window.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ PROPERTIES = ("MonotonicPromise", "MonotonicBallot", "ExecutionAppendOnly")
 GHOSTS = ("votes", "started")
 PARAMS = {  # each action's parameters, in the order of its definition in the spec
     "Prepare": ("i", "b"), "HandlePromise": ("i", "m"), "HandleReject": ("i", "m"),
-    "ClientRequest": ("i", "v"), "HandleAccepted": ("i", "m"), "SendAccept": ("i", "j", "k"),
+    "ClientRequest": ("i", "v"), "Repropose": ("i", "k"), "HandleAccepted": ("i", "m"),
+    "SendAccept": ("i", "j", "k"),
     "SendDecide": ("i", "j", "k"), "Heartbeat": ("i", "j"), "HandleHeartbeatReply": ("i", "m"),
     "HandlePrepare": ("i", "m"), "HandleAccept": ("i", "m"), "HandleDecide": ("i", "m"),
     "HandleHeartbeat": ("i", "m"), "Restart": ("i",), "DropMessage": ("m",),

@@ -29,6 +29,7 @@ from typing import Any
 
 from conformance.trace import Step, TraceHeader, TraceWriter
 from conformance.values import Fn
+from impl.bugs import NO_DRIVER_BUGS, DriverBugs
 from impl.disk import DiskFile
 from impl.net.frames import MAX_FRAME
 from impl.net.transport import Transport
@@ -58,7 +59,8 @@ class PaxosServer:
     def __init__(self, node_id: str, cluster: ClusterConfig, data_dir: str | Path,
                  options: Options | None = None, sync: bool = True, tick: float = 0.01,
                  trace_path: str | Path | None = None, max_frame: int = MAX_FRAME,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, test_faults: bool = False,
+                 bugs: DriverBugs = NO_DRIVER_BUGS) -> None:
         if node_id not in cluster.servers:
             raise ValueError(f"{node_id} is not in the cluster file")
         self.id = node_id
@@ -68,11 +70,15 @@ class PaxosServer:
         self.sync = sync
         self.tick_interval = tick
         self.rng = random.Random(seed)
+        self.bugs = bugs
+        self._early: dict[int, str] = {}  # ack_before_commit: token -> the key written
+        self._stopping = False
         self.trace_path = trace_path
         self.kv = KV()
         self.node: Node | None = None
         self.transport = Transport(node_id, cluster, codec.decode, lambda m: (m.src, m.dst),
-                                   self._on_message, self.handle, max_frame)
+                                   self._on_message, self.handle, max_frame,
+                                   test_faults=test_faults)
         self._inbox: list[tuple[Input, asyncio.Future | None]] = []
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
@@ -103,13 +109,18 @@ class PaxosServer:
                         "view": "local: this server's part of the state, no msgs"}))
             tracer = self._on_event
         self.node = Node(self.id, self.cluster.servers, self.options, durable, tracer)
+        for slot, cmd in self.node.replayed:  # the decided prefix, executed again
+            self._execute(slot, cmd)
         self.node.step(DrawTimeout(self.rng.randrange(self.options.election_ticks)))
         await self.transport.start()
         self._tasks = [asyncio.create_task(self._drive()), asyncio.create_task(self._ticker())]
 
     async def stop(self) -> None:
-        """Stop at once, as a crash would (only what was synced is on disk)."""
-        for t in self._tasks:
+        """Stop: the batch in hand is finished (its writes synced), nothing more is done, and
+        every connection is closed; the disk holds what a crash at this point would leave."""
+        self._stopping = True
+        self._wake.set()
+        for t in self._tasks[1:]:  # the ticker
             t.cancel()
         for t in self._tasks:
             with contextlib.suppress(BaseException):
@@ -141,6 +152,8 @@ class PaxosServer:
         assert node is not None
         while True:
             await self._wake.wait()
+            if self._stopping:
+                return
             await asyncio.sleep(0)  # let inputs that are ready ride on this batch
             self._wake.clear()
             batch, self._inbox = self._inbox, []
@@ -165,10 +178,13 @@ class PaxosServer:
         for rep in r.replies:
             fut = self._futures.pop(rep.token, None)
             cmd = self._commands.pop(rep.token, b"")
+            early = self._early.pop(rep.token, None)
             if fut is None or fut.done():
                 continue
             if rep.error:
                 fut.set_result(self._error(rep))
+            elif early is not None:  # the planted bug: proposed is not decided
+                fut.set_result({"ok": True, "old": self.kv.get(early)})
             else:
                 self._open[rep.slot] = (cmd, fut)
         for slot, done in r.executed:
@@ -216,10 +232,15 @@ class PaxosServer:
     async def handle(self, req: dict) -> dict:
         """Serve one client request (also callable in-process)."""
         op = req.get("op")
+        early = None
         if op in ("put", "delete"):
             cmd = KVCommand(str(req["client"]), int(req["seq"]), op, str(req["key"]),
                             None if op == "delete" else str(req.get("value", ""))).encode()
+            if self.bugs.ack_before_commit:
+                early = str(req["key"])
         elif op == "get":
+            if self.bugs.read_without_leadership_check and self.node and self.node.is_leader():
+                return {"ok": True, "value": self.kv.get(str(req["key"]))}
             cmd = read_command(str(req["key"]), f"{self.id}-{next(self._tokens)}")
         elif op == "status":
             n = self.node
@@ -238,6 +259,8 @@ class PaxosServer:
         fut: asyncio.Future = asyncio.get_running_loop().create_future()
         token = next(self._tokens)
         self._commands[token] = cmd
+        if early is not None:
+            self._early[token] = early
         self._submit(Propose(token, cmd), fut)
         return await fut
 
@@ -251,11 +274,11 @@ def _merge(into: Ready, r: Ready) -> None:
 
 
 async def serve(node_id: str, cluster: ClusterConfig, data_dir: str | Path,
-                **kwargs: Any) -> None:
-    """Run one server until cancelled."""
+                stop: asyncio.Event | None = None, **kwargs: Any) -> None:
+    """Run one server until ``stop`` is set (or until cancelled), then stop it cleanly."""
     server = PaxosServer(node_id, cluster, data_dir, **kwargs)
     await server.start()
     try:
-        await asyncio.Event().wait()
+        await (stop or asyncio.Event()).wait()
     finally:
         await server.stop()
