@@ -43,6 +43,14 @@ GHOSTS = ("committed", "readStart", "servedReads")
 
 ENTRY_KIND = {EntryKind.NORMAL: "Value", EntryKind.NOOP: "NoOp", EntryKind.CONFIG: "Config"}
 
+# The spec's implementation choices (specs/README.md, "Implementation choices") as this
+# implementation makes them: a rejection hints the start of the conflicting term, nextIndex
+# moves only on responses (and never back on a success), the commit index is volatile,
+# check-quorum comes with leader stickiness, and a leader commits in the step that stores an
+# entry or learns a match.
+CHOICES = {"RejectHint": "Term", "Pipeline": False, "RewindOnSuccess": False,
+           "DurableCommitIndex": False, "Stickiness": True, "CommitOnTick": False}
+
 
 def server(node_id: str) -> ModelValue:
     return ModelValue(node_id)
