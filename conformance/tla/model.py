@@ -366,7 +366,7 @@ def _check_constants(model: Model) -> None:
     for c in model.root.constants:
         if c not in comp.bindings and comp.scoped_entry(c, c.home.name) is None:
             raise ConfigError(f"The constant parameter {c.name} is not assigned a value by "
-                              "the configuration file.", c.loc, file=model.config.file)
+                              "the configuration file.", c.loc, file=c.home.file or None)
     for c, (kind, target) in comp.bindings.items():
         # C <- Def: TLC evaluates a 0-arity replacement at startup; one that reads the
         # state (a variable, TLCGet("distinct")) is refused

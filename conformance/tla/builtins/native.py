@@ -53,7 +53,9 @@ class Runtime:
     """Per-model state that some TLC operators read or write."""
 
     def __init__(self, out=None, seed: int | None = None) -> None:
-        self.out = out or sys.stdout
+        # Print goes to stderr: stdout carries the results (a table, --json), never mixed
+        # with what a spec prints while it is checked
+        self.out = out
         self.registers: dict = {}
         self.properties: dict = dict(PROPERTIES)
         # RandomElement and friends draw from this; a model compiled again (to trace an
@@ -79,7 +81,7 @@ class Runtime:
 
     def print(self, text: str) -> None:
         self.printed.append(text)
-        print(text, file=self.out)
+        print(text, file=self.out or sys.stderr)
 
 
 def ppr(v: Value) -> str:
