@@ -106,8 +106,10 @@ def _check(spec: Path, cfg: Path, timeout, progress, check_deadlock, started: fl
     model = load(spec, cfg, check_deadlock=check_deadlock, need_behavior=False,
                  cyclic_redefinitions=cyclic_redefinitions, invariants=invariants)
     model.keep_going = keep_going
-    if keep_going:
-        workers = 1  # (the parallel search stops at the first violation)
+    if keep_going or model.runtime.shared:
+        # the parallel search stops at the first violation, and its workers would each
+        # keep their own TLCGet figures and TLCSet registers
+        workers = 1
     failed = check_assumptions(model)
     if failed is not None:
         assume, message = failed

@@ -66,6 +66,9 @@ class Runtime:
         self.stats: dict[str, Any] = {}
         self.printed: list[str] = []
         self.exit = False  # TLCSet("exit", TRUE): the search stops
+        # the model reads or writes the search's shared state (TLCGet, TLCSet): its search
+        # stays in one process, where the figures and registers are TLC's with one worker
+        self.shared = False
         self.started = time.monotonic()
         # the search's figures for TLCGet("distinct") and the like (set by the explorer)
         self.counters: Callable[[], dict[str, int]] | None = None

@@ -232,6 +232,8 @@ def call_native(comp: Compiler, op: NativeOp, args: list, scope: Scope, loc: S.L
     arities = [-1 if i in nat.op_args else 0 for i in range(nat.arity)]
     arg_codes = comp.compile_args(arities, args, scope, loc)
     fn = nat.primed if scope.primed and nat.primed is not None else nat.fn
+    if nat.state_level or nat.name.startswith("TLCSet") or nat.name == "TLCGetAndSet":
+        comp.rt.shared = True
     if nat.runtime:
         rt = comp.rt
         f = fn
