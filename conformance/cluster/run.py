@@ -109,14 +109,11 @@ class Results:
     def verdicts(self) -> list[tuple[str, bool | None, str]]:
         lin = self.linearizable
         bad = ", ".join(k.key for k in lin.failures)
-        lost = self.durability.lost
         out = [
             ("linearizable", lin.ok,
              f"not on {bad}" if bad else f"{len(lin.keys)} keys, "
              f"{sum(k.operations for k in lin.keys):,} operations"),
-            ("no lost writes", self.durability.ok,
-             f"{len(lost)} of {self.durability.acknowledged:,} acknowledged writes lost"
-             if lost else f"{self.durability.acknowledged:,} acknowledged writes"),
+            ("no lost writes", self.durability.ok, self._durability_detail()),
             ("traces conform", self.traces.ok, self.traces.detail),
             ("nodes healthy", not self.node_errors and not self.tracebacks,
              "; ".join([f"{n} at {t:.1f}s: {m}" for n, t, m in self.node_errors]
@@ -124,6 +121,19 @@ class Results:
                           for n, c in self.tracebacks.items()])),
         ]
         return out
+
+    def _durability_detail(self) -> str:
+        d = self.durability
+        unread = [k.key for k in d.keys if not k.read]
+        if d.lost:
+            return f"{len(d.lost)} of {d.acknowledged:,} acknowledged writes lost"
+        if any(k.phantom for k in d.keys):
+            return "a final value no client wrote: " + ", ".join(
+                f"{k.key} = {k.final!r}" for k in d.keys if k.phantom)
+        if unread:
+            return (f"no answer to the final read of {', '.join(unread)} after healing: the "
+                    "cluster did not recover")
+        return f"{d.acknowledged:,} acknowledged writes"
 
     def to_json(self) -> dict:
         return {
