@@ -77,7 +77,7 @@ def _test(args: argparse.Namespace) -> int:
     def progress(p) -> None:
         if p.elapsed - last[0] >= (1.0 if shown.is_terminal else 5.0):
             last[0] = p.elapsed
-            shown.print(progress_line(p), markup=False)
+            shown.print(progress_line(p))
 
     signal.signal(signal.SIGTERM, _interrupt)
     results = run(s, progress)
