@@ -603,8 +603,11 @@ Chosen == {<<r.slot, r.val>> : r \in {r \in UNION {votes[a] : a \in Server} :
 \* Per-slot agreement: at most one command is chosen for a slot.
 Agreement == \A c, d \in Chosen : c[1] = d[1] => c[2] = d[2]
 
-\* A replica only knows chosen commands as decided.
-DecidedChosen == \A i \in Server : \A k \in DOMAIN decided[i] : <<k, decided[i][k]>> \in Chosen
+\* A replica only knows chosen commands as decided.  (Chosen is named once, in
+\* a LET, so that it is computed once per state and not once per slot.)
+DecidedChosen ==
+    LET chosen == Chosen
+    IN \A i \in Server : \A k \in DOMAIN decided[i] : <<k, decided[i][k]>> \in chosen
 
 \* Replicas never disagree on what they executed: of two executed
 \* sequences, one is a prefix of the other.
@@ -621,15 +624,22 @@ ExecutedInOrder ==
 \* The acceptor invariants per slot, as in Paxos.tla: an acceptor's
 \* accepted proposal is its latest vote and not above its promise; one
 \* ballot carries one value per slot; a leader's proposals are its own.
+\* (Both are stated so that checking them takes time linear in the votes, not
+\* quadratic: a trace of a real run holds thousands.)
 AcceptedIsLatestVote ==
-    \A a \in Server : \A k \in DOMAIN accepted[a] :
-        /\ accepted[a][k].bal <= promised[a]
-        /\ [slot |-> k, bal |-> accepted[a][k].bal, val |-> accepted[a][k].val] \in votes[a]
-        /\ \A r \in votes[a] : r.slot = k => r.bal <= accepted[a][k].bal
+    \A a \in Server :
+        /\ \A k \in DOMAIN accepted[a] :
+               /\ accepted[a][k].bal <= promised[a]
+               /\ [slot |-> k, bal |-> accepted[a][k].bal, val |-> accepted[a][k].val]
+                      \in votes[a]
+        /\ \A r \in votes[a] : r.slot \in DOMAIN accepted[a] =>
+                                 r.bal <= accepted[a][r.slot].bal
 
+\* No two votes of one slot and ballot differ in value: a slot and a ballot
+\* determine the vote.
 OneValuePerBallot ==
-    \A a1, a2 \in Server : \A r1 \in votes[a1], r2 \in votes[a2] :
-        r1.slot = r2.slot /\ r1.bal = r2.bal => r1.val = r2.val
+    LET all == UNION {votes[a] : a \in Server}
+    IN Cardinality({<<r.slot, r.bal>> : r \in all}) = Cardinality(all)
 
 LeaderOwnsBallot ==
     \A i \in Server : role[i] # "Follower" =>

@@ -46,8 +46,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     node.add_argument("--test-faults", action="store_true",
                       help="obey the cluster test's partition requests (tests only)")
     node.add_argument("--bug", action="append", default=[], metavar="NAME",
-                      help="plant a server bug (tests of the cluster test): "
-                           "read_without_leadership_check, ack_before_commit")
+                      help="plant a server bug (tests of the cluster test and of "
+                           "conform validate): read_without_leadership_check, "
+                           "ack_before_commit, send_before_sync")
+    node.add_argument("--crash-in-bug-window", action="store_true",
+                      help="kill the process (SIGKILL) the first time a planted bug's window "
+                           "opens (for tests of the bug)")
+    node.add_argument("--lose-unsynced", action="store_true",
+                      help="start as after a power loss: cut the data files back to what "
+                           "was synced")
     _server_options(node)
     node.set_defaults(func=_node)
 
@@ -207,8 +214,14 @@ def _node(args: argparse.Namespace) -> int:
         bugs = DriverBugs.only(*args.bug)
     except ValueError as e:
         raise UserError(str(e))
+    if args.lose_unsynced:
+        from impl.disk import lose_all_unsynced
+
+        for name, lost in lose_all_unsynced(args.data).items():
+            logging.info("power loss: %s lost its last %d unsynced bytes", name, lost)
     common = dict(sync=not args.no_sync, tick=args.tick, trace_path=args.trace,
-                  test_faults=args.test_faults, bugs=bugs)
+                  test_faults=args.test_faults, bugs=bugs,
+                  crash_in_bug_window=args.crash_in_bug_window)
     if args.protocol == "multipaxos":
         from impl.paxos.multi.core import Options as PaxosOptions
         from impl.paxos.multi.server import serve as serve_paxos

@@ -59,6 +59,7 @@ class Item:
     drops: list[int] = field(default_factory=list)  # messages never received
     undo_from: int | None = None  # a restart: how far back the crash may have undone
     durable: bool = True  # a restart's undo range: False for items a crash could undo
+    kept: str = ""  # a restart: why the crash cannot have undone the steps before it
 
     @property
     def restart(self) -> bool:
@@ -419,18 +420,22 @@ def _undo_ranges(m: Merged, files: dict[str, NodeFile]) -> None:
             low = start + seg.durable
             for j in range(end - 1, low - 1, -1):
                 it = chain[j]
-                if it.event is not None and (it.event.external or any(
-                        m.messages[s].receivers for s in it.sends)):
+                seen = [r for sid in it.sends for r in m.messages[sid].receivers]
+                if it.event is not None and (it.event.external or seen):
                     low = j + 1
+                    marked = chain[start + seg.durable - 1].where.line if seg.durable else 0
+                    since = f"after line {marked}" if marked else "since it started"
+                    how = "it answered a client" if it.event.external else \
+                        f"{seen[0][0]} received what it sent ({m.item(seen[0]).where})"
+                    chain[end].kept = (f"{node} crashed with its steps {since} not yet "
+                                       "durable, but the crash cannot have undone those up "
+                                       f"to line {it.where.line}: {how}")
                     break
             restart = chain[end]
             if low < end:
                 restart.undo_from = low
                 for j in range(low, end):
                     chain[j].durable = False
-
-
-# --------------------------------------------------------------------------- consistency
 
 
 def _check_clocks(m: Merged) -> None:

@@ -295,7 +295,7 @@ def _check_constants(model: Model) -> None:
     for c in model.root.constants:
         if c not in model.comp.bindings and model.comp.scoped_entry(c, c.home.name) is None:
             raise ConfigError(f"The constant parameter {c.name} is not assigned a value by "
-                              "the configuration file.", c.loc, file=model.config.file)
+                              "the configuration file.", c.loc, file=c.home.file or None)
 
 
 # --------------------------------------------------------------------------- assumptions

@@ -457,6 +457,8 @@ class CausalValidator:
             div.conjunct, div.position, div.why = c.text, c.position, c.why
         if f.kind == NOT_ENABLED and (it.recv is not None or it.unmatched is not None):
             div.notes.extend(self._in_flight_notes(f.before, it))
+        if it.restart and it.kept:
+            div.notes.append(it.kept)
         if len(it.actions) > 1:
             div.notes.append(f"action {f.action + 1} of the {len(it.actions)} this event "
                              f"recorded ({', '.join(a for a, _ in it.actions)})")

@@ -190,6 +190,10 @@ class Transport:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 1.0)
 
+    def flushed(self) -> bool:
+        """Whether every frame sent so far has left for its peer (or was dropped)."""
+        return all(not link.queue for link in self._links.values())
+
     def send(self, dst: str, data: bytes) -> None:
         if dst in self.blocked:
             return

@@ -36,21 +36,26 @@ class NodeTrace:
 
     def __init__(self, path: str | Path, node_id: str, servers: list[str], initial: list[str],
                  options: Options, value_of: Callable[[Entry], Any] = text_value,
-                 origin: dict | None = None) -> None:
+                 origin: dict | None = None, buffered: bool = False) -> None:
         self.path = Path(path)
         self.id = node_id
         self.absn = Abstraction(servers, value_of)
         self.constants = constants(servers, initial, options)
         self.origin = origin or {}
+        self.buffered = buffered  # the server flushes before a batch's effects leave
         self.rec: Recorder | None = None
         self._ready: Ready | None = None
         self._sent = 0
+        self._keys: dict[str, Any] = {}  # the change keys of the state last recorded
 
     def start(self, node: Node) -> None:
         """Begin a segment with the state the node starts from (recovered from its WAL)."""
+        self._keys = {}
         self.rec = Recorder(self.path, node=self.id, spec="Raft", protocol="raft",
-                            constants=self.constants, state=self.absn.own(node),
-                            collect={"Value": "v"}, durability=True, origin=self.origin)
+                            constants=self.constants,
+                            state=self.absn.own_changes(node, self._keys),
+                            collect={"Value": "v"}, durability=True, origin=self.origin,
+                            buffered=self.buffered)
 
     def __call__(self, node: Node, action: str, params: dict) -> None:
         rec = self.rec
@@ -62,7 +67,7 @@ class NodeTrace:
         self._sent = len(ready.messages)
         p = self.absn.params(params)
         m = params.get("m")
-        rec.step(action, p, state=self.absn.own(node),
+        rec.step(action, p, state=self.absn.own_changes(node, self._keys),
                  sent=[(x.dst, self.absn.message(x)) for x in new],
                  received=None if m is None else (m.src, p["m"]))
 
@@ -75,6 +80,11 @@ class NodeTrace:
         """A client was told that its write, the entry at ``index``, is done."""
         if self.rec is not None:
             self.rec.step("ClientReply", {"i": server(self.id), "k": index}, external=True)
+
+    def flush(self) -> None:
+        """Write what was recorded (before anything it did leaves the process)."""
+        if self.rec is not None:
+            self.rec.flush()
 
     def close(self) -> None:
         if self.rec is not None:

@@ -18,17 +18,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
 import random
+import signal
 from pathlib import Path
 from typing import Any
 
-from conformance.trace import Step, TraceHeader, TraceWriter
 from impl.bugs import NO_DRIVER_BUGS, DriverBugs
 from impl.disk import DiskFile
 from impl.net.frames import MAX_FRAME
 from impl.net.transport import Transport
 from impl.raft import codec
-from impl.raft.abstraction import VARIABLES, Abstraction, text_value
 from impl.raft.boot import start_node
 from impl.raft.cluster_config import ClusterConfig
 from impl.raft.core import (
@@ -47,6 +47,7 @@ from impl.raft.core import (
 )
 from impl.raft.kv import KV, Command
 from impl.raft.messages import EntryKind, Message
+from impl.raft.recording import NodeTrace
 from impl.restore import log_page
 
 
@@ -55,7 +56,10 @@ class RaftServer:
                  options: Options = DEFAULT_OPTIONS, sync: bool = True, tick: float = 0.01,
                  trace_path: str | Path | None = None, max_frame: int = MAX_FRAME,
                  seed: int | None = None, test_faults: bool = False,
-                 bugs: DriverBugs = NO_DRIVER_BUGS) -> None:
+                 bugs: DriverBugs = NO_DRIVER_BUGS, crash_in_bug_window: bool = False) -> None:
+        """``bugs``: the driver's planted bugs (:class:`impl.bugs.DriverBugs`);
+        ``crash_in_bug_window``: the process kills itself (SIGKILL) the first time a
+        planted bug's window is open, as a test of the bug wants it to."""
         if node_id not in cluster.servers:
             raise ValueError(f"{node_id} is not in the cluster file")
         self.id = node_id
@@ -81,8 +85,10 @@ class RaftServer:
         self._reads: list[tuple[int, asyncio.Future]] = []  # (read index, future)
         self._tokens = itertools.count(1)
         self._futures: dict[int, asyncio.Future] = {}
-        self._trace: TraceWriter | None = None
-        self._trace_file: Any = None
+        self.crash_in_bug_window = crash_in_bug_window
+        self.trace: NodeTrace | None = None
+        self._unsynced = False  # written, not yet synced (send_before_sync)
+        self._dying = False  # crash_in_bug_window: the window is open, die now
         self.stats = {"steps": 0, "batches": 0, "syncs": 0}
 
     # ------------------------------------------------------------------ lifecycle
@@ -90,18 +96,17 @@ class RaftServer:
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._file = DiskFile(self.data_dir / "wal")
-        tracer = None
         if self.trace_path is not None:
-            self._absn = Abstraction(self.cluster.servers, text_value)
-            self._trace_file = open(self.trace_path, "a", encoding="utf-8")
-            self._trace = TraceWriter(self._trace_file, TraceHeader(
-                spec="Raft", protocol="raft", variables=[v for v in VARIABLES if v != "msgs"],
-                origin={"tool": "conform raft server", "node": self.id,
-                        "view": "local: this server's part of the state, no msgs"}))
-            self._trace_index = 0
-            tracer = self._on_event
-        self.node, self.wal, _ = start_node(self.id, self.cluster.initial, self._file,
-                                            self.options, tracer, sync=self.sync)
+            self.trace = NodeTrace(self.trace_path, self.id, list(self.cluster.servers),
+                                   list(self.cluster.initial), self.options, buffered=True,
+                                   origin={"tool": "conform raft server",
+                                           "bugs": self.bugs.enabled() +
+                                           self.options.bugs.enabled()})
+        self.node, self.wal, _ = start_node(
+            self.id, self.cluster.initial, self._file, self.options, self.trace,
+            sync=self.sync and not self.bugs.send_before_sync)
+        if self.trace is not None:
+            self.trace.start(self.node)
         self.node.step(DrawTimeout(self.rng.randrange(self.options.election_ticks)))
         await self.transport.start()
         self._tasks = [asyncio.create_task(self._drive()), asyncio.create_task(self._ticker())]
@@ -121,8 +126,8 @@ class RaftServer:
             if not fut.done():
                 fut.set_exception(ConnectionError("server stopped"))
         self._file.close()
-        if self._trace_file is not None:
-            self._trace_file.close()
+        if self.trace is not None:
+            self.trace.close()
 
     # ------------------------------------------------------------------ the driver
 
@@ -148,6 +153,10 @@ class RaftServer:
             await asyncio.sleep(0)  # let the readers that are ready queue theirs too
             self._wake.clear()
             batch, self._inbox = self._inbox, []
+            if self._unsynced:  # send_before_sync: the last batch's writes, synced late
+                await asyncio.to_thread(self._file.sync)
+                self._unsynced = False
+                self._durable()
             merged = Ready()
             for inp, fut in batch:
                 if fut is not None:
@@ -158,16 +167,46 @@ class RaftServer:
                 if r.need_draw:
                     node.step(DrawTimeout(self.rng.randrange(self.options.election_ticks)))
             self.stats["batches"] += 1
+            self._flush()  # the trace is ahead of the disk and of everything sent
             if merged.must_persist:
-                if self.sync:  # fsync in a worker thread, so the sockets keep flowing
+                if self.sync and not self.bugs.send_before_sync:
+                    # fsync in a worker thread, so the sockets keep flowing
                     await asyncio.to_thread(self.wal.save, merged.hard_state,
                                             merged.log_writes)
                     self.stats["syncs"] += 1
                 else:
                     self.wal.save(merged.hard_state, merged.log_writes)
+                    self._unsynced = self.sync  # send_before_sync: synced with the next batch
+            if not self._unsynced:
+                self._durable()
+            self._flush()
             for m in merged.messages:
                 self.transport.send(m.dst, codec.message_frame(m))
+            if self._unsynced and merged.messages and self.crash_in_bug_window:
+                self._crash_soon()  # peers were told what a power loss would forget
             self._finish(merged)
+            self._flush()  # a client's answer leaves once the driver yields
+            if self._dying:
+                for _ in range(100):  # what was sent and answered leaves first
+                    await asyncio.sleep(0.02)
+                    if self.transport.flushed():
+                        break
+                await asyncio.sleep(0.05)
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    def _flush(self) -> None:
+        if self.trace is not None:
+            self.trace.flush()
+
+    def _durable(self) -> None:
+        """Every step so far is on disk (synced, unless syncing is off)."""
+        if self.trace is not None and self.sync:
+            self.trace.durable()
+
+    def _crash_soon(self) -> None:
+        """Die as ``kill -9`` would, once what was just sent has left (the driver does
+        nothing more: the window stays open)."""
+        self._dying = True
 
     def _finish(self, r: Ready) -> None:
         for rep in r.replies:
@@ -179,6 +218,10 @@ class RaftServer:
                 fut.set_result(self._error(rep))
             elif early is not None:  # the planted bug: logged is not committed
                 fut.set_result({"ok": True, "old": self.kv.get(early)})
+                if self.trace is not None:
+                    self.trace.replied(rep.index)
+                if self.crash_in_bug_window:
+                    self._crash_soon()
             else:
                 self._proposals[rep.index] = (rep.term, fut)
         for rep in r.reads:
@@ -200,6 +243,8 @@ class RaftServer:
                 term, fut = waiting
                 if term == entry.term:
                     fut.set_result({"ok": "error" not in result, **result})
+                    if self.trace is not None and entry.kind is EntryKind.NORMAL:
+                        self.trace.replied(index)
                 else:
                     fut.set_result({"ok": False, "error": "leadership changed; retry",
                                     "retry": True})
@@ -216,12 +261,6 @@ class RaftServer:
             out["leader"] = rep.leader
             out["leader_addr"] = self.cluster.address(rep.leader)
         return out
-
-    def _on_event(self, node: Node, action: str, params: dict) -> None:
-        assert self._trace is not None
-        self._trace_index += 1
-        self._trace.write(Step(self._trace_index, action, self._absn.local(node),
-                               self._absn.params(params), node=self.id))
 
     # ------------------------------------------------------------------ clients
 

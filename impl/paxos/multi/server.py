@@ -23,18 +23,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
 import random
+import signal
 from pathlib import Path
 from typing import Any
 
-from conformance.trace import Step, TraceHeader, TraceWriter
-from conformance.values import Fn
 from impl.bugs import NO_DRIVER_BUGS, DriverBugs
 from impl.disk import DiskFile
 from impl.net.frames import MAX_FRAME
 from impl.net.transport import Transport
 from impl.paxos.multi import codec
-from impl.paxos.multi.abstraction import VARIABLES, Abstraction
 from impl.paxos.multi.core import (
     DrawTimeout,
     Input,
@@ -48,9 +47,8 @@ from impl.paxos.multi.core import (
 )
 from impl.paxos.multi.kv import KV, read_command
 from impl.paxos.multi.messages import Command, Message
+from impl.paxos.multi.recording import NodeTrace
 from impl.paxos.storage import Store, recover
-from impl.paxos.values import node as mv
-from impl.paxos.values import text_value
 from impl.raft.cluster_config import ClusterConfig
 from impl.raft.kv import Command as KVCommand
 
@@ -60,7 +58,10 @@ class PaxosServer:
                  options: Options | None = None, sync: bool = True, tick: float = 0.01,
                  trace_path: str | Path | None = None, max_frame: int = MAX_FRAME,
                  seed: int | None = None, test_faults: bool = False,
-                 bugs: DriverBugs = NO_DRIVER_BUGS) -> None:
+                 bugs: DriverBugs = NO_DRIVER_BUGS, crash_in_bug_window: bool = False) -> None:
+        """``bugs``: the driver's planted bugs (:class:`impl.bugs.DriverBugs`);
+        ``crash_in_bug_window``: the process kills itself (SIGKILL) the first time a
+        planted bug's window is open, as a test of the bug wants it to."""
         if node_id not in cluster.servers:
             raise ValueError(f"{node_id} is not in the cluster file")
         self.id = node_id
@@ -86,9 +87,10 @@ class PaxosServer:
         self._futures: dict[int, asyncio.Future] = {}
         self._commands: dict[int, bytes] = {}  # token -> the command proposed
         self._open: dict[int, tuple[bytes, asyncio.Future]] = {}  # slot -> (command, future)
-        self._trace: TraceWriter | None = None
-        self._trace_file: Any = None
-        self._trace_index = 0
+        self.crash_in_bug_window = crash_in_bug_window
+        self.trace: NodeTrace | None = None
+        self._unsynced = False  # written, not yet synced (send_before_sync)
+        self._dying = False  # crash_in_bug_window: the window is open, die now
         self.stats = {"steps": 0, "batches": 0, "syncs": 0}
 
     # ------------------------------------------------------------------ lifecycle
@@ -97,18 +99,16 @@ class PaxosServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._file = DiskFile(self.data_dir / "paxos")
         durable = recover(self._file)
-        self.store = Store(self._file, durable, sync=self.sync, bugs=self.options.bugs)
-        tracer = None
+        self.store = Store(self._file, durable, sync=self.sync and not self.bugs.send_before_sync,
+                           bugs=self.options.bugs)
         if self.trace_path is not None:
-            self._absn = Abstraction(self.cluster.servers, text_value)
-            self._trace_file = open(self.trace_path, "a", encoding="utf-8")
-            self._trace = TraceWriter(self._trace_file, TraceHeader(
-                spec="MultiPaxos", protocol="multipaxos",
-                variables=[v for v in VARIABLES if v != "msgs"],
-                origin={"tool": "conform multipaxos server", "node": self.id,
-                        "view": "local: this server's part of the state, no msgs"}))
-            tracer = self._on_event
-        self.node = Node(self.id, self.cluster.servers, self.options, durable, tracer)
+            self.trace = NodeTrace(self.trace_path, self.id, list(self.cluster.servers),
+                                   buffered=True, origin={"tool": "conform multipaxos server",
+                                                          "bugs": self.bugs.enabled() +
+                                                          self.options.bugs.enabled()})
+        self.node = Node(self.id, self.cluster.servers, self.options, durable, self.trace)
+        if self.trace is not None:
+            self.trace.start(self.node)
         for slot, cmd in self.node.replayed:  # the decided prefix, executed again
             self._execute(slot, cmd)
         self.node.step(DrawTimeout(self.rng.randrange(self.options.election_ticks)))
@@ -130,8 +130,8 @@ class PaxosServer:
             if not fut.done():
                 fut.set_exception(ConnectionError("server stopped"))
         self._file.close()
-        if self._trace_file is not None:
-            self._trace_file.close()
+        if self.trace is not None:
+            self.trace.close()
 
     # ------------------------------------------------------------------ the driver
 
@@ -157,6 +157,10 @@ class PaxosServer:
             await asyncio.sleep(0)  # let inputs that are ready ride on this batch
             self._wake.clear()
             batch, self._inbox = self._inbox, []
+            if self._unsynced:  # send_before_sync: the last batch's writes, synced late
+                await asyncio.to_thread(self._file.sync)
+                self._unsynced = False
+                self._durable()
             merged = Ready()
             for inp, fut in batch:
                 if fut is not None:
@@ -167,12 +171,44 @@ class PaxosServer:
                 if r.need_draw:
                     node.step(DrawTimeout(self.rng.randrange(self.options.election_ticks)))
             self.stats["batches"] += 1
+            self._flush()  # the trace is ahead of the disk and of everything sent
             if merged.writes:
-                await asyncio.to_thread(self.store.save, merged.writes)
-                self.stats["syncs"] += self.sync
+                if self.bugs.send_before_sync:
+                    self.store.save(merged.writes)
+                    self._unsynced = self.sync  # synced with the next batch
+                else:
+                    await asyncio.to_thread(self.store.save, merged.writes)
+                    self.stats["syncs"] += self.sync
+            if not self._unsynced:
+                self._durable()
+            self._flush()
             for m in merged.messages:
                 self.transport.send(m.dst, codec.encode(m))
+            if self._unsynced and merged.messages and self.crash_in_bug_window:
+                self._crash_soon()  # peers were told what a power loss would forget
             self._finish(merged)
+            self._flush()  # a client's answer leaves once the driver yields
+            if self._dying:
+                for _ in range(100):  # what was sent and answered leaves first
+                    await asyncio.sleep(0.02)
+                    if self.transport.flushed():
+                        break
+                await asyncio.sleep(0.05)
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    def _flush(self) -> None:
+        if self.trace is not None:
+            self.trace.flush()
+
+    def _durable(self) -> None:
+        """Every step so far is on disk (synced, unless syncing is off)."""
+        if self.trace is not None and self.sync:
+            self.trace.durable()
+
+    def _crash_soon(self) -> None:
+        """Die as ``kill -9`` would, once what was just sent has left (the driver does
+        nothing more: the window stays open)."""
+        self._dying = True
 
     def _finish(self, r: Ready) -> None:
         for rep in r.replies:
@@ -185,6 +221,10 @@ class PaxosServer:
                 fut.set_result(self._error(rep))
             elif early is not None:  # the planted bug: proposed is not decided
                 fut.set_result({"ok": True, "old": self.kv.get(early)})
+                if self.trace is not None:
+                    self.trace.replied(rep.slot)
+                if self.crash_in_bug_window:
+                    self._crash_soon()
             else:
                 self._open[rep.slot] = (cmd, fut)
         for slot, done in r.executed:
@@ -195,6 +235,8 @@ class PaxosServer:
             proposed, fut = waiting
             if done == proposed:
                 fut.set_result({"ok": "error" not in result, **result})
+                if self.trace is not None:
+                    self.trace.replied(slot)
             else:
                 fut.set_result({"ok": False, "error": "another command took the slot; retry",
                                 "retry": True})
@@ -218,14 +260,6 @@ class PaxosServer:
             out["leader"] = rep.leader
             out["leader_addr"] = self.cluster.address(rep.leader)
         return out
-
-    def _on_event(self, node: Node, action: str, params: dict) -> None:
-        assert self._trace is not None
-        self._trace_index += 1
-        me = mv(node.id)
-        view = {k: Fn({me: v}) for k, v in self._absn.local(node).items()}
-        self._trace.write(Step(self._trace_index, action, view, self._absn.params(params),
-                               node=self.id))
 
     # ------------------------------------------------------------------ clients
 
