@@ -54,6 +54,7 @@ class Settings:
     out: Path = Path("conform-cluster-test")
     base_port: int | None = None
     check_seconds: float = 120.0  # the linearizability search's CPU time per key, at most
+    check_traces: bool = False  # validate the nodes' traces (slow: see _check_traces)
     trace_seconds: float = 600.0  # the trace validation's time, at most
 
     @property
@@ -271,6 +272,12 @@ def _check_traces(cluster: Cluster, s: Settings) -> TraceCheck:
     if not s.server.traces:
         return TraceCheck(None, "not recorded (--no-traces)")
     folder = cluster.root / "traces"
+    if not s.check_traces:
+        # Measured: a 3-second run of 3 Raft nodes records 26,000 events, which the
+        # validator did not decide in 600 s; so a run's traces are kept, and checked on
+        # request only.
+        return TraceCheck(None, f"recorded, not checked (--check-traces, or conform "
+                                f"validate {folder})")
     cmd = [sys.executable, "-m", "conformance", "validate", str(folder), "--json"]
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=s.trace_seconds)
