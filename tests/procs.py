@@ -38,19 +38,20 @@ class ProcCluster:
         self.procs[sid] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         log.close()
 
-    def up(self) -> ProcCluster:
-        for sid in self.cfg.initial:
+    def up(self, ids: list[str] | None = None) -> ProcCluster:
+        for sid in ids or self.cfg.initial:
             self.start(sid)
         return self
 
-    def serving(self, sid: str, timeout: float = 30) -> None:
-        """Wait until a (re)started server answers (its trace has begun by then)."""
+    def serving(self, sid: str, timeout: float = 30) -> bool:
+        """Wait until a (re)started server answers (its trace has begun by then); False if
+        it exited first."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if sid in self.run(self.status()):
-                return
+                return True
             if self.procs[sid].poll() is not None:
-                raise AssertionError(f"{sid} exited: see {self.root / (sid + '.log')}")
+                return False
             time.sleep(0.1)
         raise AssertionError(f"{sid} did not answer within {timeout}s")
 

@@ -18,9 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import os
 import random
-import signal
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +47,7 @@ from impl.raft.kv import KV, Command
 from impl.raft.messages import EntryKind, Message
 from impl.raft.recording import NodeTrace
 from impl.restore import log_page
+from impl.tracing import crash_now
 
 
 class RaftServer:
@@ -187,12 +186,7 @@ class RaftServer:
             self._finish(merged)
             self._flush()  # a client's answer leaves once the driver yields
             if self._dying:
-                for _ in range(100):  # what was sent and answered leaves first
-                    await asyncio.sleep(0.02)
-                    if self.transport.flushed():
-                        break
-                await asyncio.sleep(0.05)
-                os.kill(os.getpid(), signal.SIGKILL)
+                await crash_now(self.transport)
 
     def _flush(self) -> None:
         if self.trace is not None:

@@ -40,11 +40,11 @@ def test_a_run_with_a_killed_leader_and_restarts_conforms(tmp_path, protocol):
         new = c.leader(exclude=leader)
         c.puts(15, "b")
         c.start(leader)  # back from its own log
-        c.serving(leader)
+        assert c.serving(leader)
         follower = next(s for s in c.cfg.servers if s not in (leader, new))
         c.kill(follower)
         c.start(follower, "--lose-unsynced")  # a power loss: it synced before it told
-        c.serving(follower)
+        assert c.serving(follower)
         c.puts(10, "c")
         time.sleep(0.3)
     code, out = validate(tmp_path)
@@ -60,14 +60,21 @@ def test_a_run_with_a_killed_leader_and_restarts_conforms(tmp_path, protocol):
 def test_sending_before_the_sync_diverges_at_the_restart_after_a_power_loss(tmp_path,
                                                                               protocol):
     bug = ["--bug", "send_before_sync"]
-    flags = {"s1": [*bug, "--crash-in-bug-window"], "s2": bug, "s3": bug}
-    with ProcCluster(tmp_path, protocol, flags=flags) as c:
+    c = ProcCluster(tmp_path, protocol, flags={"s1": bug, "s2": bug, "s3": bug})
+    try:
+        c.up(["s2", "s3"])  # s1 starts once its peers serve, so that what it sends in its
+        for sid in ("s2", "s3"):  # bug's window reaches them
+            assert c.serving(sid)
+        c.start("s1", "--crash-in-bug-window")
+        if c.serving("s1"):
+            c.puts(3)  # s1 accepts a write and tells the leader before it syncs
         assert c.died("s1", timeout=30), "s1 never opened the bug's window"
-        c.flags["s1"] = bug
         c.start("s1", "--lose-unsynced")  # the power loss forgets what s1 had told
-        c.serving("s1")
+        assert c.serving("s1")
         c.leader()
         c.puts(5)
+    finally:
+        c.down()
     code, out = validate(tmp_path)
     assert code == 1 and out["verdict"] == "diverged", json.dumps(out, indent=1)[:3000]
     d = out["divergence"]
@@ -85,7 +92,7 @@ def test_acknowledging_before_the_commit_diverges_at_the_answer(tmp_path, protoc
         c.puts(1)  # answered at once; then the leader dies before it commits
         assert c.died(leader)
         c.start(leader)
-        c.serving(leader)
+        assert c.serving(leader)
         c.leader()
     code, out = validate(tmp_path)
     assert code == 1 and out["verdict"] == "diverged", json.dumps(out, indent=1)[:3000]

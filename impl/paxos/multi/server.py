@@ -23,9 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import os
 import random
-import signal
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +49,7 @@ from impl.paxos.multi.recording import NodeTrace
 from impl.paxos.storage import Store, recover
 from impl.raft.cluster_config import ClusterConfig
 from impl.raft.kv import Command as KVCommand
+from impl.tracing import crash_now
 
 
 class PaxosServer:
@@ -189,12 +188,7 @@ class PaxosServer:
             self._finish(merged)
             self._flush()  # a client's answer leaves once the driver yields
             if self._dying:
-                for _ in range(100):  # what was sent and answered leaves first
-                    await asyncio.sleep(0.02)
-                    if self.transport.flushed():
-                        break
-                await asyncio.sleep(0.05)
-                os.kill(os.getpid(), signal.SIGKILL)
+                await crash_now(self.transport)
 
     def _flush(self) -> None:
         if self.trace is not None:
