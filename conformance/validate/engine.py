@@ -31,7 +31,7 @@ from typing import Any
 from conformance.errors import Position, UserError
 from conformance.tla import syntax as S
 from conformance.tla.actions import BranchTrail, Diagnosis, Partial
-from conformance.tla.errors import EvalError, SpecError
+from conformance.tla.errors import ConfigError, EvalError, SpecError
 from conformance.tla.lazy import LazyFn, LazySet
 from conformance.tla.model import Model, check_assumptions, load
 from conformance.tla.modules import DefSym
@@ -94,7 +94,12 @@ class SpecEngine:
         with tempfile.TemporaryDirectory(prefix="conform-cfg-") as d:
             cfg = Path(d) / (self.spec.stem + "Validate.cfg")
             cfg.write_text(text)
-            self.model: Model = load(self.spec, cfg)
+            try:
+                self.model: Model = load(self.spec, cfg)
+            except ConfigError as e:
+                e.hint = e.hint or ("The constants (a trace's header) must give every constant "
+                                    f"{self.spec.name} declares.")
+                raise
         broken = check_assumptions(self.model)
         if broken is not None:
             raise UserError(f"the constants {_shown(constants)} break the spec's assumption "

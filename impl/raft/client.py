@@ -25,7 +25,12 @@ from impl.raft.cluster_config import ClusterConfig
 
 
 class ClientError(Exception):
-    """The cluster did not answer in time, or refused the request for good."""
+    """The cluster did not answer in time (``timed_out``: the request may still take
+    effect), or refused the request for good."""
+
+    def __init__(self, message: str, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 class _Conn:
@@ -115,6 +120,11 @@ class Client:
         """Server ``sid``'s log from index ``first`` on, a page of it (Raft only)."""
         return await self._send(sid, {"op": "log", "from": first})
 
+    async def ask(self, sid: str, req: dict) -> dict:
+        """One request to one server, as it is, answered or not (no leader search, no
+        retry): status queries and the cluster test's hooks."""
+        return await self._send(sid, req)
+
     # ------------------------------------------------------------------ plumbing
 
     def _target(self) -> str:
@@ -151,7 +161,7 @@ class Client:
             self.leader = hint if hint in self.cluster.servers and hint != sid else None
             if self.leader is None:
                 await asyncio.sleep(0.02)
-        raise ClientError(f"gave up after {self.timeout}s: {last_error}")
+        raise ClientError(f"gave up after {self.timeout}s: {last_error}", timed_out=True)
 
     async def _send(self, sid: str, req: dict) -> dict:
         conn = self._conns.get(sid)
