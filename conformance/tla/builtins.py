@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from conformance.tla.errors import AssertionFailed, EvalError
@@ -82,6 +83,8 @@ class Runtime:
         self.level = 0  # TLCGet("level"): the depth of the state being explored
         self.stats: dict[str, Any] = {}
         self.printed: list[str] = []
+        self.base_dir: Path | None = None  # the spec's folder (files the spec reads)
+        self.files: dict = {}  # files read, by name and version (see tlajson)
 
     def print(self, text: str) -> None:
         self.printed.append(text)
@@ -1235,6 +1238,19 @@ NATIVE_EXTENDS: dict[str, tuple[str, ...]] = {
     "Reals": ("Integers",),
     "FiniteSetsExt": ("Folds", "Functions"),
 }
+
+from conformance.tla.tlabagsext import MODULES as _BAGSEXT_MODULES  # noqa: E402
+from conformance.tla.tlajson import MODULES as _JSON_MODULES  # noqa: E402
+
+NATIVE_MODULES.update(_JSON_MODULES)
+NATIVE_MODULES.update(_BAGSEXT_MODULES)
+from conformance.tla.tlavectorclocks import MODULES as _VC  # noqa: E402
+
+NATIVE_MODULES.update(_VC)
+NATIVE_EXTENDS["VectorClocks"] = ("Naturals", "Sequences", "Functions")
+from conformance.tla.tlaseqext import MODULES as _SEQEXT  # noqa: E402
+
+NATIVE_MODULES["SequencesExt"].update(_SEQEXT["SequencesExt"])
 
 for _ops in NATIVE_MODULES.values():
     for _opname, _native in list(_ops.items()):

@@ -189,6 +189,7 @@ def load(spec: str | Path, config: str | Path | None = None, *,
     for i, v in enumerate(variables):
         v.index = i
     runtime = runtime or Runtime()
+    runtime.base_dir = spec.parent  # files named by the spec (Json) are found from here
     bindings, overrides, scoped = _bind_constants(cfg, root, loader, constants or {})
     comp = Compiler(root, bindings, overrides, runtime, scoped)
     acomp = ActionCompiler(comp, variables)
