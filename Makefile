@@ -47,10 +47,16 @@ prove: setup
 # Conformance: Hypothesis fault schedules drive the implementation, and every step it takes
 # is checked against the spec. The CI profile has a fixed seed. BUG=name switches on a
 # planted bug: the run must then fail and leave a replayable trace in traces/failing/.
-# PROTOCOL= (default: all), SEED=, EXAMPLES= override.
+# PROTOCOL= (default: all), SEED=, EXAMPLES= override. JOBS= worker processes (default: one
+# per core; the runs and the verdict are the same for any number), SHARD=i/N runs the i-th of
+# N shares (a CI matrix), EXAMPLE_DB= Hypothesis's example database (a directory,
+# redis://host:port/db or none; default .hypothesis/examples, where failures are replayed
+# first next time).
 PROTOCOL ?= all
+JOBS ?= 0
 CONFORM_ARGS = --protocol $(PROTOCOL) $(if $(BUG),--bug $(BUG)) $(if $(SEED),--seed $(SEED)) \
-	$(if $(EXAMPLES),--examples $(EXAMPLES))
+	$(if $(EXAMPLES),--examples $(EXAMPLES)) -j $(JOBS) $(if $(SHARD),--shard $(SHARD)) \
+	$(if $(EXAMPLE_DB),--example-db $(EXAMPLE_DB))
 conformance: setup
 	$(CONFORM) run --profile ci $(CONFORM_ARGS)
 
@@ -61,7 +67,7 @@ conformance-deep: setup
 # The planted-bug catalog: a campaign per bug, each must be caught; prints the table.
 conformance-bugs: setup
 	$(CONFORM) bugs --protocol $(PROTOCOL) $(if $(SEED),--seed $(SEED)) \
-		$(if $(EXAMPLES),--examples $(EXAMPLES))
+		$(if $(EXAMPLES),--examples $(EXAMPLES)) -j $(JOBS)
 
 # Re-run the implementation under a saved schedule: make replay TRACE=traces/failing/...
 replay: setup

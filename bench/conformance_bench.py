@@ -8,7 +8,8 @@
   implementation running): validated events per second, with and without the invariants.
 * ``campaign``: a Hypothesis campaign on the correct implementation (the CI profile's
   settings): examples per second and events per second, the simulator and the validator
-  together, as ``make conformance`` runs them.
+  together, as ``make conformance`` runs them, with ``-j 1`` and ``-j 2`` (the same runs:
+  ``-j 2`` should give nearly twice the examples per second on two idle cores).
 * ``one_trace``: one saved trace validated by the embedded engine (spec loading included, and
   not) and by TLC (a generated trace-checking module, JVM start included), and the ratio.
 
@@ -28,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from conformance import protocols  # noqa: E402
 from conformance.schedules import profiles  # noqa: E402
-from conformance.schedules.campaign import run_campaign  # noqa: E402
 from conformance.schedules.execution import spec_engine  # noqa: E402
+from conformance.schedules.spread import Campaign, run_spread  # noqa: E402
 from conformance.trace import read_trace  # noqa: E402
 from conformance.validate import SpecEngine, Validator  # noqa: E402
 from conformance.validate.tlc import tlc_available, validate_with_tlc  # noqa: E402
@@ -64,18 +65,20 @@ def validation(runs: int, decisions: int) -> dict:
     return out
 
 
-def campaign(examples: int) -> dict:
+def campaign(examples: int, jobs: int) -> dict:
     profile = profiles.get("ci").with_overrides(examples=examples)
     with Clock() as c:
-        r = run_campaign(RAFT, profile)
-    assert r.ok
+        (r,) = run_spread([Campaign(RAFT)], profile, seed=0, jobs=jobs)
+    assert r is not None and r.ok
     p = r.progress
-    return {"examples": p.examples, "events": p.events, "decisions": p.decisions,
-            "seconds": round(c.wall, 3), "cpu_seconds": round(c.cpu, 3),
+    # the workers' CPU seconds, not this process's: r.cpu_seconds sums the slices'
+    return {"jobs": jobs, "examples": p.examples, "events": p.events,
+            "decisions": p.decisions, "seconds": round(c.wall, 3),
+            "cpu_seconds": round(r.cpu_seconds, 3),
             "examples_per_second": round(p.examples / c.wall, 2),
-            "examples_per_cpu_second": round(p.examples / c.cpu, 2),
+            "examples_per_cpu_second": round(p.examples / r.cpu_seconds, 2),
             "events_per_second": round(p.events / c.wall, 1),
-            "events_per_cpu_second": round(p.events / c.cpu, 1)}
+            "events_per_cpu_second": round(p.events / r.cpu_seconds, 1)}
 
 
 def one_trace(path: Path | None, tlc: bool) -> dict:
@@ -111,14 +114,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=12, help="recorded runs to validate")
     ap.add_argument("--decisions", type=int, default=150, help="decisions per recorded run")
-    ap.add_argument("--examples", type=int, default=20, help="Hypothesis examples")
+    ap.add_argument("--examples", type=int, default=200,
+                    help="Hypothesis examples of the campaign (two slices of 100)")
+    ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2],
+                    help="the campaign with each of these numbers of processes")
     ap.add_argument("--trace", type=Path, help="the saved trace to time (default: a run)")
     ap.add_argument("--no-tlc", action="store_true", help="do not run TLC")
     args = ap.parse_args()
     report = {
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
         "validation": validation(args.runs, args.decisions),
-        "campaign": campaign(args.examples),
+        "campaign": [campaign(args.examples, j) for j in args.jobs],
         "one_trace": one_trace(args.trace, not args.no_tlc),
     }
     print(json.dumps(report, indent=2))

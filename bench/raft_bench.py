@@ -11,7 +11,9 @@
   with a no-op tracer, and with full tracing (the abstraction of the whole cluster, every
   message in flight included, after every event).
 * ``loopback``: 3 server processes on 127.0.0.1, ``--clients`` concurrent clients doing puts
-  for ``--seconds``: throughput and p50/p99 latency, with fsync on and off.
+  for ``--seconds``: throughput and p50/p99 latency, with fsync on and off, and the CPU
+  seconds the servers and the clients used (``ops_per_server_cpu_s`` is the figure that
+  holds on a busy machine).
 * ``pysyncobj``: the same put workload on PySyncObj (if installed) on the same machine, and
   our throughput as a ratio of its. PySyncObj never fsyncs its journal, and its load is
   generated inside the leader's process (no client hop), so the fair comparison is with our
@@ -189,7 +191,20 @@ def _summary(latencies: list[float], ops: int, seconds: float) -> dict:
             "mean_ms": round(1000 * statistics.fmean(lat), 2)}
 
 
-async def _load(cfg: ClusterConfig, clients: int, seconds: float) -> dict:
+def _cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time the server processes have used so far (Linux /proc; 0
+    elsewhere): throughput per CPU second holds on a shared machine where wall time does not."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            return 0.0
+        total += int(fields[11]) + int(fields[12])  # utime, stime (in clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def _load(cfg: ClusterConfig, clients: int, seconds: float, pids: list[int]) -> dict:
     async with Client(cfg, timeout=30) as probe:
         await probe.put("warmup", "x")
     latencies: list[float] = []
@@ -204,9 +219,14 @@ async def _load(cfg: ClusterConfig, clients: int, seconds: float) -> dict:
                 latencies.append(time.monotonic() - t)
                 i += 1
 
-    t0 = time.monotonic()
+    t0, cpu0, own0 = time.monotonic(), _cpu_seconds(pids), time.process_time()
     await asyncio.gather(*(worker(w) for w in range(clients)))
-    return _summary(latencies, len(latencies), time.monotonic() - t0)
+    out = _summary(latencies, len(latencies), time.monotonic() - t0)
+    out["servers_cpu_s"] = round(_cpu_seconds(pids) - cpu0, 2)
+    out["clients_cpu_s"] = round(time.process_time() - own0, 2)
+    if out["servers_cpu_s"]:
+        out["ops_per_server_cpu_s"] = round(len(latencies) / out["servers_cpu_s"], 1)
+    return out
 
 
 def loopback(sync: bool, clients: int, seconds: float) -> dict:
@@ -223,7 +243,7 @@ def loopback(sync: bool, clients: int, seconds: float) -> dict:
             procs.append(subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL))
         try:
-            return asyncio.run(_load(cfg, clients, seconds))
+            return asyncio.run(_load(cfg, clients, seconds, [p.pid for p in procs]))
         finally:
             for p in procs:
                 p.send_signal(signal.SIGTERM)

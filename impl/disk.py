@@ -31,6 +31,9 @@ class DiskFile:
     def read(self) -> bytes:
         return self.path.read_bytes()
 
+    def size(self) -> int:
+        return os.fstat(self._fd).st_size
+
     def replace(self, data: bytes) -> None:
         tmp = self.path.with_name(self.path.name + ".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)

@@ -422,6 +422,15 @@ HandleHeartbeat(i, m) ==
             /\ UNCHANGED leaderVars
     /\ UNCHANGED <<durableVars, replicaVars, ghostVars>>
 
+\* ClientReply(i, k): server i tells the client whose command is in slot k
+\* that it is done.  It changes nothing and is no step of Next: an
+\* implementation's trace reports it where it answers, and the validator
+\* checks that the spec allows the answer there, i.e. that i has executed
+\* slot k (an answer before that is a lost command waiting for a crash).
+ClientReply(i, k) ==
+    /\ k \in 1..Len(executed[i])
+    /\ UNCHANGED vars
+
 -----------------------------------------------------------------------------
 (* Faults.                                                                 *)
 

@@ -583,6 +583,17 @@ ServeRead(i) ==
                    nextIndex, matchIndex, recentlyActive, readRound, msgs,
                    committed, readStart>>
 
+\* ClientReply(i, k): server i tells the client whose write is the entry at
+\* index k of its log that the write is done.  It changes nothing and is no
+\* step of Next: an implementation's trace reports it where it answers, and
+\* the validator checks that the spec allows the answer there, i.e. that
+\* the entry is committed at i (an answer before that is a lost write
+\* waiting for a crash).
+ClientReply(i, k) ==
+    /\ k \in 1..commitIndex[i]
+    /\ log[i][k].kind = "Value"
+    /\ UNCHANGED vars
+
 -----------------------------------------------------------------------------
 (* Faults.                                                                 *)
 

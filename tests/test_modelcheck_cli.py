@@ -153,7 +153,10 @@ def test_bad_input_is_one_message(tmp_path, monkeypatch, capsys):
     assert main(["modelcheck", str(spec), "--engine", "tlc"]) == 2
     assert "not UTF-8" in capsys.readouterr().err
 
-    assert main(["modelcheck", str(spec), "--timeout", "0"]) == 2
-    assert "--timeout must be" in capsys.readouterr().err
+    for bad in ("0", "-1", "nan", "inf"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["modelcheck", str(spec), "--timeout", bad])
+        assert exit_.value.code == 2
+        assert "argument --timeout" in capsys.readouterr().err
     assert main(["modelcheck", str(spec), "--workers", "many"]) == 2
     assert "--workers must be" in capsys.readouterr().err

@@ -15,8 +15,8 @@ import sys
 from conformance import __version__
 from conformance.errors import UserError
 
-COMMANDS = ["trace", "tlc", "modelcheck", "prove", "cluster", "kv", "corpus", "run", "bugs",
-            "replay", "validate"]
+COMMANDS = ["trace", "tlc", "modelcheck", "prove", "cluster", "kv", "corpus", "tlcsuite", "run",
+            "bugs", "replay", "validate"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,11 +44,21 @@ def main(argv: list[str] | None = None) -> int:
 
         print_error(e)
         return e.exit_code
+    except BrokenPipeError:  # an OSError: the reader of our output went away (| head)
+        return 0
+    except OSError as e:
+        # what the OS refused (a read-only folder, a full disk, a missing path): one line
+        # naming the path; --debug shows where
+        if args.debug:
+            raise
+        from conformance.cli.output import print_error
+
+        where = e.filename if e.filename is not None else "conform"
+        print_error(UserError(f"{where}: {e.strerror or e}"))
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":

@@ -12,32 +12,39 @@ import argparse
 import json
 from pathlib import Path
 
+from conformance.cli import spreading
+from conformance.cli.arguments import positive_int
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bugs", help="run a campaign per planted bug; each must be caught")
     p.add_argument("--protocol", default="raft", help="the protocol, or 'all'")
     p.add_argument("--profile", default="ci")
-    p.add_argument("--examples", type=int, help="most runs per bug (default: the profile's)")
+    p.add_argument("--examples", type=positive_int,
+                   help="most runs per bug (default: the profile's)")
     p.add_argument("--seed", type=int)
     p.add_argument("--only", help="comma-separated bugs to run (default: all)")
     p.add_argument("--list", action="store_true", help="list the planted bugs and stop")
     p.add_argument("--out", type=Path, help="where the traces go (default: traces/failing/)")
     p.add_argument("--json", action="store_true")
+    # no example database by default: the catalog measures how soon each bug is found
+    spreading.add_options(p, database_default="none")
     p.set_defaults(func=_bugs)
 
 
 def _bugs(args: argparse.Namespace) -> int:
     from conformance import protocols
-    from conformance.cli.progress import bug_table, campaign_progress
+    from conformance.cli.progress import bug_table
     from conformance.cli.progress import out as console
     from conformance.schedules import profiles
-    from conformance.schedules.campaign import run_campaign
+    from conformance.schedules.spread import Campaign
 
     names = protocols.names() if args.protocol == "all" else [args.protocol]
     profile = profiles.get(args.profile).with_overrides(examples=args.examples, seed=args.seed)
     profile = profile.with_overrides(seed=profiles.resolve_seed(profile))
     all_ok = True
     report: list[dict] = []
+    campaigns = []
     for name in names:
         protocol = protocols.get(name)
         if args.list:
@@ -46,13 +53,14 @@ def _bugs(args: argparse.Namespace) -> int:
                               markup=False)
             continue
         chosen = protocol.check_bug(args.only) if args.only else protocol.bugs
-        results = []
-        for bug in chosen:
-            with campaign_progress(protocol.name, profile, (bug,), json_output=args.json) as cb:
-                r = run_campaign(protocol, profile, (bug,), seed=profile.seed,
-                                 save_dir=args.out, on_example=cb)
-            results.append(r)
-            all_ok &= r.divergence is not None
+        campaigns += [Campaign(protocol, (bug,)) for bug in chosen]
+    done = spreading.run(campaigns, profile, args) if campaigns else []
+    for name in names:
+        protocol = protocols.get(name)
+        results = [r for c, r in done if c.protocol is protocol]
+        if not results:
+            continue
+        all_ok &= all(r.divergence is not None for r in results)
         report.extend(r.summary() for r in results)
         if not args.json:
             console.print(bug_table(results, protocol.bug_docs))

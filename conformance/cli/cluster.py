@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
+from conformance.cli.arguments import nonnegative_int, port, positive_int, seconds
 from conformance.errors import UserError
 
 DEFAULT_DIR = "conform-cluster"
@@ -26,10 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     csub = p.add_subparsers(dest="cluster_command", metavar="ACTION", required=True)
 
     up = csub.add_parser("up", help="start a cluster on loopback; Ctrl-C stops it")
-    up.add_argument("--nodes", type=int, default=3, help="servers in the initial configuration")
-    up.add_argument("--spare", type=int, default=0,
+    up.add_argument("--nodes", type=positive_int, default=3,
+                    help="servers in the initial configuration")
+    up.add_argument("--spare", type=nonnegative_int, default=0,
                     help="extra servers started outside the configuration, to be added later")
-    up.add_argument("--base-port", type=int, default=7401)
+    up.add_argument("--base-port", type=port, default=7401)
     up.add_argument("--dir", default=DEFAULT_DIR,
                     help=f"where the cluster file, logs and traces go (default: {DEFAULT_DIR})")
     _server_options(up)
@@ -54,6 +56,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     _cluster_arg(st)
     st.set_defaults(func=_status)
 
+    rs = csub.add_parser("restore", help="rebuild a stopped server whose log is damaged from "
+                                         "its peers: it rejoins as a new learner")
+    rs.add_argument("server")
+    _cluster_arg(rs)
+    rs.add_argument("--data", help="the server's data directory (default: the folder named "
+                                   "after it beside the cluster file, as `cluster up` lays out)")
+    rs.add_argument("--timeout", type=seconds, default=20.0,
+                    help="seconds for the cluster to take the server out and back in")
+    rs.set_defaults(func=_restore)
+
 
 PROTOCOLS = ("raft", "multipaxos")
 
@@ -62,8 +74,8 @@ def _server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--protocol", choices=PROTOCOLS, default="raft",
                    help="the replication protocol (default: raft)")
     p.add_argument("--no-sync", action="store_true", help="do not fsync the WAL (unsafe)")
-    p.add_argument("--tick", type=float, default=0.01, help="seconds per tick (default 0.01)")
-    p.add_argument("--election-ticks", type=int, default=15)
+    p.add_argument("--tick", type=seconds, default=0.01, help="seconds per tick (default 0.01)")
+    p.add_argument("--election-ticks", type=positive_int, default=15)
     p.add_argument("--no-pre-vote", action="store_true")
     p.add_argument("--no-check-quorum", action="store_true")
     p.add_argument("--lease-reads", action="store_true")
@@ -85,54 +97,82 @@ def _options(args: argparse.Namespace):
 
 
 def _up(args: argparse.Namespace) -> int:
+    from conformance.outputs import ensure_dir
     from impl.raft.cluster_config import ClusterConfig
 
-    if args.nodes < 1:
-        raise UserError("--nodes must be at least 1")
-    root = Path(args.dir)
-    root.mkdir(parents=True, exist_ok=True)
+    if args.protocol != "raft" and args.spare:
+        raise UserError("--spare needs membership changes, which only raft has")
+    root = ensure_dir(args.dir)
     cluster = ClusterConfig.local(args.nodes, args.base_port, spare=args.spare)
     cfile = root / "cluster.json"
     cluster.dump(cfile)
-    if args.protocol != "raft" and args.spare:
-        raise UserError("--spare needs membership changes, which only raft has")
     flags = [f"--protocol={args.protocol}", f"--tick={args.tick}",
              f"--election-ticks={args.election_ticks}"]
     flags += [f for f, on in (("--no-sync", args.no_sync), ("--no-pre-vote", args.no_pre_vote),
                               ("--no-check-quorum", args.no_check_quorum),
                               ("--lease-reads", args.lease_reads)) if on]
     signal.signal(signal.SIGTERM, _interrupt)
-    procs = []
-    for sid in cluster.servers:
-        cmd = [sys.executable, "-m", "conformance", "cluster", "node", "--id", sid,
-               "--cluster", str(cfile), "--data", str(root / sid),
-               "--trace", str(root / f"{sid}.trace.ndjson"), *flags]
-        log = open(root / f"{sid}.log", "ab")
-        procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT))
+    commands = {sid: [sys.executable, "-m", "conformance", "cluster", "node", "--id", sid,
+                      "--cluster", str(cfile), "--data", str(root / sid),
+                      "--trace", str(root / f"{sid}.trace.ndjson"), *flags]
+                for sid in cluster.servers}
+    procs = {sid: _spawn(commands[sid], root / f"{sid}.log") for sid in cluster.servers}
     for sid in cluster.servers:
         role = "member" if sid in cluster.initial else "spare (conform cluster add)"
         print(f"{sid}  {cluster.address(sid)}  {role}")
     print(f"cluster file: {cfile}   try: conform kv put hello world")
     print("Ctrl-C stops the cluster", flush=True)
+    stopped: dict[str, float] = {}  # server -> when it was seen stopped
     try:
         while True:
-            for sid, p in zip(cluster.servers, procs, strict=True):
-                if p.poll() is not None:
-                    raise UserError(f"server {sid} exited with status {p.returncode}",
-                                    hint=f"see {root / (sid + '.log')}")
+            for sid, p in procs.items():
+                if sid not in stopped and p.poll() is not None:
+                    stopped[sid] = time.time()
+                    _report_stop(sid, p.returncode, root / f"{sid}.log")
+                elif sid in stopped and _restored_since(root / sid, stopped[sid]):
+                    del stopped[sid]
+                    procs[sid] = _spawn(commands[sid], root / f"{sid}.log")
+                    print(f"{sid} restored from its peers: started again", flush=True)
+            if len(stopped) == len(procs):
+                raise UserError("every server has stopped", hint=f"see the logs in {root}")
             time.sleep(0.2)
     except KeyboardInterrupt:
         print("stopping", file=sys.stderr)
         return 0
     finally:
-        for p in procs:
+        for p in procs.values():
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
-        for p in procs:
+        for p in procs.values():
             try:
                 p.wait(5)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+def _spawn(cmd: list[str], log_path) -> subprocess.Popen:
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _report_stop(sid: str, status: int, log_path) -> None:
+    """A server stopped: say why (the last line of its log) and go on with the others."""
+    try:
+        lines = [line for line in log_path.read_text(errors="replace").splitlines()
+                 if line.strip()]
+    except OSError:
+        lines = []
+    why = f": {lines[-1].strip()}" if lines else ""
+    print(f"{sid} stopped (exit status {status}){why}\n  the others go on; see {log_path}"
+          + ("; if its log is damaged: conform cluster restore " + sid
+             if "restore" in why else ""), file=sys.stderr, flush=True)
+
+
+def _restored_since(data, when: float) -> bool:
+    try:
+        return (data / "restored.json").stat().st_mtime >= when - 1
+    except OSError:
+        return False
 
 
 def _interrupt(*_: object) -> None:
@@ -141,10 +181,18 @@ def _interrupt(*_: object) -> None:
 
 def _node(args: argparse.Namespace) -> int:
     from impl.raft.cluster_config import ClusterConfig
+    from impl.records import Corruption
 
     cluster = ClusterConfig.load(args.cluster)
     if args.id not in cluster.servers:
         raise UserError(f"{args.id} is not in {args.cluster}")
+    if not cluster.secret:
+        raise UserError(f'{args.cluster} has no "secret": the servers could not authenticate '
+                        "each other", hint="let `conform cluster up` write the cluster file, "
+                        'or add "secret": 64 hex digits (python -c "import secrets; '
+                        'print(secrets.token_hex(32))") and chmod 600 it')
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format=f"%(asctime)s {args.id} %(levelname)s %(message)s")
     if args.protocol == "multipaxos":
         from impl.paxos.multi.core import Options as PaxosOptions
         from impl.paxos.multi.server import serve as serve_paxos
@@ -161,10 +209,45 @@ def _node(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         asyncio.run(server)
+    except Corruption as e:
+        raise UserError(f"{e}: not a torn tail (the last write before a crash) but damage that "
+                        "may hold writes the cluster acknowledged, so this server will not "
+                        "start from it", hint=f"restore it from its peers: conform cluster "
+                        f"restore {args.id} --cluster {args.cluster} --data {args.data} (the "
+                        "damaged files are kept; see README, \"When a server's log is "
+                        "damaged\")") from None
     except OSError as e:
         raise UserError(f"{args.id} cannot listen on {cluster.address(args.id)}: {e.strerror}")
     except KeyboardInterrupt:
         return 0
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from conformance.cli.kv import run_client
+    from impl.restore import RestoreError, restore
+
+    data = Path(args.data) if args.data else Path(args.cluster).parent / args.server
+
+    async def go(c):
+        try:
+            return await restore(c, args.server, data)
+        except RestoreError as e:
+            raise UserError(f"cannot restore {args.server}: {e}") from None
+
+    done = run_client(args.cluster, go, args.timeout)
+    if done.moved_to:
+        print(f"kept the damaged files in {done.moved_to}")
+    what = "term" if done.protocol == "raft" else "ballot"
+    print(f"{args.server}: new state in {data}, starting in {what} {done.floor}"
+          + (f", with the {done.entries} entries of {done.copied_from}'s log"
+             if done.copied_from else "")
+          + (f", a learner until slot {done.rejoin_until} is decided" if done.rejoin_until
+             else ""))
+    print(f"start {args.server} again (`conform cluster up` restarts it by itself); it "
+          "catches up from its peers")
     return 0
 
 

@@ -7,19 +7,21 @@ import argparse
 import json
 from pathlib import Path
 
+from conformance.cli.arguments import positive_int, seconds
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("corpus", help="run the models of manifest.json files and compare with "
                        "the recorded TLC figures")
     p.add_argument("dir", help="a directory searched for manifest.json files, or one manifest")
-    p.add_argument("--max-runtime", type=float, default=None, metavar="SECONDS",
+    p.add_argument("--max-runtime", type=seconds, default=None, metavar="SECONDS",
                    help="only models TLC checked within this time (per the manifest)")
     p.add_argument("--mode", default="exhaustive search",
                    help='only models of this mode (default "exhaustive search"; "all" for any)')
     p.add_argument("--match", default=None, help="only models whose path contains this text")
-    p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=seconds, default=120.0, metavar="SECONDS",
                    help="give up on a model after this long (default 120)")
-    p.add_argument("-j", "--jobs", type=int, default=1, help="models run in parallel")
+    p.add_argument("-j", "--jobs", type=positive_int, default=1, help="models run in parallel")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=_run)

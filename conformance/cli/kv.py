@@ -12,6 +12,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from conformance.cli.arguments import seconds
 from conformance.errors import UserError
 
 
@@ -29,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     delete.add_argument("key")
     for q in (put, get, delete):
         _cluster_arg(q)
-        q.add_argument("--timeout", type=float, default=10.0)
+        q.add_argument("--timeout", type=seconds, default=10.0)
         q.set_defaults(func=_run)
 
 

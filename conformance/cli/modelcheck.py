@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conformance.cli.arguments import gigabytes, positive_int, seconds
 from conformance.errors import UserError
 from conformance.manifest import Model
 from conformance.result import CheckResult, Progress
@@ -37,9 +38,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--engine", choices=["auto", "tlc", "embedded"], default="auto",
                    help="auto (default): TLC when a jar and Java are found, else embedded")
     p.add_argument("--workers", default=None, metavar="N",
-                   help="worker threads, or 'auto' (default: the manifest's, else 1)")
-    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="workers (TLC: threads; the embedded engine: processes), or "
+                        "'auto', one per core (default: the manifest's, else auto)")
+    p.add_argument("--timeout", type=seconds, default=None, metavar="SECONDS",
                    help="stop a model after this long (its outcome is then 'timeout')")
+    p.add_argument("--max-memory", type=gigabytes, default=None, metavar="GB",
+                   help="embedded engine: stop a model that needs more memory than this "
+                   "(default: a quarter of the machine's, as Java gives TLC)")
+    p.add_argument("--max-set-size", type=positive_int, default=None, metavar="N",
+                   help="embedded engine: TLC's -maxSetSize, the largest set built (default "
+                   "1,000,000)")
     p.add_argument("--trace-dir", type=Path, default=DEFAULT_TRACE_DIR, metavar="DIR",
                    help=f"where counterexamples are written (default: {DEFAULT_TRACE_DIR})")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -69,9 +77,7 @@ class Row:
 
 def _workers(text: str | None, model: Model) -> int:
     value = text if text is not None else (model.expect.workers if model.expect else None)
-    if value is None:
-        return 1
-    if value == "auto":
+    if value is None or value == "auto":
         return os.cpu_count() or 1
     try:
         n = int(value)
@@ -86,8 +92,6 @@ def run(args: argparse.Namespace) -> int:
     from conformance import manifest
     from conformance.engines import resolve_engine
 
-    if args.timeout is not None and args.timeout <= 0:
-        raise UserError("--timeout must be a positive number of seconds")
     models = manifest.find_models(args.paths, args.config)
     if not models:
         raise UserError("no models to check: the manifest lists none")
@@ -124,18 +128,30 @@ def _check(model: Model, engine: str, args: argparse.Namespace) -> Row:
     if show:
         with err_console.status(line, spinner="dots"):
             row.result = check_model(model.spec, model.config, engine=engine, workers=workers,
-                                     timeout=args.timeout, progress=line.update)
+                                     timeout=args.timeout, progress=line.update,
+                                     **_limits(args))
     else:
         # a log (CI) gets a line a minute while a model runs, and one when it ends
         logged = _LoggedProgress(line) if not args.json else None
         row.result = check_model(model.spec, model.config, engine=engine, workers=workers,
                                  timeout=args.timeout,
-                                 progress=logged.update if logged else None)
+                                 progress=logged.update if logged else None,
+                                 **_limits(args))
         if logged:
             logged.done(row.result)
     row.differences = manifest.disagreements(model, row.result)
     row.notes = manifest.notes(model, row.result) + row.result.warnings
     return row
+
+
+def _limits(args: argparse.Namespace) -> dict:
+    """The embedded engine's limits the command line sets (TLC keeps its own)."""
+    out = {}
+    if args.max_memory is not None:
+        out["max_memory"] = args.max_memory
+    if args.max_set_size is not None:
+        out["max_set_size"] = args.max_set_size
+    return out
 
 
 class _ProgressLine:

@@ -23,23 +23,32 @@ console = out  # the name the other modules of the CLI use
 
 
 @contextlib.contextmanager
-def campaign_progress(protocol: str, profile: Profile, bugs: tuple[str, ...],
+def campaign_progress(names: list[str], profile: Profile, examples: list[int],
                       json_output: bool = False
-                      ) -> Iterator[Callable[[CampaignProgress], None]]:
-    """A progress bar over the examples; a plain line per 10% when not on a terminal, on
-    stderr when stdout carries JSON."""
-    what = f"{protocol}" + (f" +bug {','.join(bugs)}" if bugs else "")
+                      ) -> Iterator[Callable[[int, CampaignProgress], None]]:
+    """Progress of campaigns running side by side (``names[i]`` runs ``examples[i]``
+    examples here): a bar each on a terminal; else a plain line per 10% of a campaign, on
+    stderr when stdout carries JSON. Yields ``update(i, progress)``."""
     shown = errors if json_output else console
-    shown.print(f"[bold]{what}[/]: profile {profile.name}, {profile.examples} examples, "
-                f"seed {profile.seed}")
+    for name, n in zip(names, examples, strict=True):
+        shown.print(f"[bold]{name}[/]: profile {profile.name}, {n} examples, "
+                    f"seed {profile.seed}")
     if json_output or not console.is_terminal:
-        step = max(1, profile.examples // 10)
+        steps = [max(1, n // 10) for n in examples]
+        said: dict[int, int] = {}
+        told: set[int] = set()
 
-        def plain(p: CampaignProgress) -> None:
-            if p.found_at_example is not None and p.examples == p.found_at_example:
-                shown.print(f"  diverged at example {p.examples}; shrinking")
-            elif p.found_at_example is None and p.examples % step == 0:
-                shown.print(f"  {p.examples} examples, {p.events:,} events, "
+        def plain(i: int, p: CampaignProgress) -> None:
+            if p.found_at_example is not None:
+                if i not in told:
+                    told.add(i)
+                    shown.print(f"  {names[i]}: diverged at example {p.found_at_example}; "
+                                "shrinking")
+                return
+            mark = p.examples // steps[i]
+            if mark > said.get(i, 0):
+                said[i] = mark
+                shown.print(f"  {names[i]}: {p.examples} examples, {p.events:,} events, "
                             f"{p.events / max(p.seconds, 1e-9):,.0f} events/s, "
                             f"{p.cpu_seconds:,.0f} CPU seconds")
         yield plain
@@ -48,16 +57,17 @@ def campaign_progress(protocol: str, profile: Profile, bugs: tuple[str, ...],
                    TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console,
                    transient=True)
     with bar:
-        task = bar.add_task(what, total=profile.examples, info="")
+        tasks = [bar.add_task(name, total=n, info="") for name, n in zip(names, examples,
+                                                                         strict=True)]
 
-        def update(p: CampaignProgress) -> None:
+        def update(i: int, p: CampaignProgress) -> None:
             if p.found_at_example is not None:
                 info = f"[red]diverged at example {p.found_at_example}[/]; shrinking " \
                        f"(run {p.shrink_runs})"
-                bar.update(task, info=info)
+                bar.update(tasks[i], info=info)
                 return
             best = ", ".join(f"{k} {v:g}" for k, v in p.best.items())
-            bar.update(task, completed=p.examples,
+            bar.update(tasks[i], completed=p.examples,
                        info=f"{p.events:,} events, {p.events / max(p.seconds, 1e-9):,.0f}/s"
                             + (f"; best: {best}" if best else ""))
         yield update

@@ -11,6 +11,7 @@ import argparse
 import json
 import time
 
+from conformance.cli.arguments import positive_int
 from conformance.errors import UserError
 from conformance.smt.suite import DEFAULT_BALLOTS, DEFAULT_LOG_LENGTH, DEFAULT_SERVERS
 
@@ -21,13 +22,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Prove, with Z3, the facts Raft and Paxos safety rest on, about the "
                     "implementation's own quorum, up-to-date and value-selection predicates; "
                     "and refute deliberately broken variants of them.")
-    p.add_argument("-n", "--servers", type=int, default=DEFAULT_SERVERS, metavar="N",
+    p.add_argument("-n", "--servers", type=positive_int, default=DEFAULT_SERVERS, metavar="N",
                    help=f"largest configuration, cluster and acceptor set (default "
                         f"{DEFAULT_SERVERS})")
-    p.add_argument("-l", "--log-length", type=int, default=DEFAULT_LOG_LENGTH, metavar="L",
+    p.add_argument("-l", "--log-length", type=positive_int, default=DEFAULT_LOG_LENGTH, metavar="L",
                    help=f"longest symbolic log for leader completeness (default "
                         f"{DEFAULT_LOG_LENGTH})")
-    p.add_argument("-b", "--ballots", type=int, default=DEFAULT_BALLOTS, metavar="B",
+    p.add_argument("-b", "--ballots", type=positive_int, default=DEFAULT_BALLOTS, metavar="B",
                    help=f"number of Paxos ballots (default {DEFAULT_BALLOTS})")
     p.add_argument("-q", "--quorums", action="append", default=[], metavar="FILE",
                    help="a TOML file of quorum systems (Flexible Paxos, weighted votes) to "

@@ -12,6 +12,9 @@ import argparse
 import json
 from pathlib import Path
 
+from conformance.cli import spreading
+from conformance.cli.arguments import positive_int
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="check the implementation against the spec under "
@@ -19,28 +22,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--protocol", default="raft",
                    help="the protocol to check, or 'all' (default: raft)")
     p.add_argument("--profile", default="ci", help="ci (fixed seed, CI-sized) or deep")
-    p.add_argument("--examples", type=int, help="runs to generate (default: the profile's)")
+    p.add_argument("--examples", type=positive_int,
+                   help="runs to generate (default: the profile's)")
     p.add_argument("--seed", type=int, help="Hypothesis seed (default: the profile's; deep: "
                                             "a fresh one, printed)")
-    p.add_argument("--max-decisions", type=int, help="the longest schedule of one run")
+    p.add_argument("--max-decisions", type=positive_int, help="the longest schedule of one run")
     p.add_argument("--bug", help="switch on planted bug(s) of the implementation, "
                                  "comma-separated (see `conform bugs --list`)")
     p.add_argument("--out", type=Path, help="where failing traces go (default: "
                                             "traces/failing/)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    spreading.add_options(p, database_default=None)
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from conformance import protocols
-    from conformance.cli.progress import campaign_progress, summary_table
     from conformance.cli.progress import out as console
+    from conformance.cli.progress import summary_table
     from conformance.errors import UserError
     from conformance.schedules import profiles
-    from conformance.schedules.campaign import run_campaign
+    from conformance.schedules.spread import Campaign
 
-    if args.examples is not None and args.examples < 1:
-        raise UserError("--examples must be at least 1")
     names = protocols.names() if args.protocol == "all" else [args.protocol]
     if args.protocol == "all" and args.bug:
         # a planted bug belongs to one protocol: run the ones that have it
@@ -52,14 +55,14 @@ def _run(args: argparse.Namespace) -> int:
     profile = profiles.get(args.profile).with_overrides(
         examples=args.examples, seed=args.seed, max_decisions=args.max_decisions)
     profile = profile.with_overrides(seed=profiles.resolve_seed(profile))
-    results = []
+    campaigns = []
     for name in names:
         protocol = protocols.get(name)
-        bugs = protocol.check_bug(args.bug)
-        with campaign_progress(protocol.name, profile, bugs, json_output=args.json) as on_example:
-            r = run_campaign(protocol, profile, bugs, seed=profile.seed, save_dir=args.out,
-                             on_example=on_example)
-        results.append(r)
+        campaigns.append(Campaign(protocol, protocol.check_bug(args.bug)))
+    done = spreading.run(campaigns, profile, args)
+    results = [r for _, r in done]
+    for c, r in done:
+        protocol = c.protocol
         if not args.json and r.divergence is not None:
             console.print(f"\n[bold red]{protocol.name}: the implementation left the spec[/]"
                           f" (found at example {r.progress.found_at_example}, shrunk to "

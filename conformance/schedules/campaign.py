@@ -23,11 +23,13 @@ import hypothesis
 import hypothesis.errors
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
+from hypothesis.database import ExampleDatabase
 from hypothesis.internal.conjecture import engine as hypothesis_engine
 
 from conformance.protocols import Protocol
 from conformance.schedules import failures, profiles
 from conformance.schedules.chooser import Chooser
+from conformance.schedules.database import for_campaign as database_for_campaign
 from conformance.schedules.execution import Execution, spec_engine
 from conformance.schedules.minimize import minimize
 from conformance.schedules.profiles import Profile
@@ -115,8 +117,14 @@ class CampaignResult:
 
 def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (),
                  seed: int | None = None, save_dir: Path | None = None,
-                 on_example: Callable[[Progress], None] | None = None) -> CampaignResult:
-    """Run ``profile.examples`` Hypothesis examples; stop, shrink and save at a divergence."""
+                 on_example: Callable[[Progress], None] | None = None,
+                 database: ExampleDatabase | None = None) -> CampaignResult:
+    """Run ``profile.examples`` Hypothesis examples; stop, shrink and save at a divergence.
+
+    With an example ``database`` (see :mod:`conformance.schedules.database`), the failures
+    saved there for this protocol and these bugs are replayed first, and a new one is saved.
+    One call is one Hypothesis campaign in this process; :mod:`conformance.schedules.spread`
+    cuts a campaign into slices for several processes or machines."""
     if seed is None:
         seed = profiles.resolve_seed(profile)
     chooser = Chooser(protocol.decision_weights, protocol.emphasis)
@@ -171,10 +179,11 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
 
     test = settings(
         max_examples=profile.examples,
-        database=None,
+        database=database_for_campaign(database, protocol.name, bugs),
         deadline=None,
         derandomize=False,
-        phases=(Phase.generate, Phase.target, Phase.shrink),
+        phases=((Phase.reuse,) if database is not None else ())
+        + (Phase.generate, Phase.target, Phase.shrink),
         suppress_health_check=list(HealthCheck),
         verbosity=Verbosity.quiet,
         report_multiple_bugs=False,

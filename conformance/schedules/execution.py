@@ -93,7 +93,13 @@ class ReplayResult:
 def replay(protocol: Protocol, settings: dict, bugs: tuple[str, ...],
            schedule: Iterable[dict | Decision]) -> ReplayResult:
     """Apply a recorded schedule until it ends or the implementation diverges."""
-    ex = Execution(protocol, settings, bugs)
+    try:
+        ex = Execution(protocol, settings, bugs)
+    except UserError:
+        raise
+    except Exception as e:  # noqa: BLE001 - settings from a file that no cluster can have
+        raise UserError(f"the saved cluster settings build no {protocol.name} cluster: "
+                        f"{type(e).__name__}: {e}")
     result = ReplayResult(ex)
     if ex.divergence is not None:
         return result

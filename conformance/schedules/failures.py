@@ -80,10 +80,6 @@ def load(path: str | Path, protocols: Any) -> SavedRun:
     if h.schedule is None:
         raise UserError(f"{path} holds no schedule, so there is nothing to re-run",
                         where, hint="`conform validate FILE` checks its recorded events")
-    if not isinstance(h.schedule, list) or not all(isinstance(d, dict) and "kind" in d
-                                                   for d in h.schedule):
-        raise UserError("the header's \"schedule\" must be a list of decisions, each an "
-                        "object with a \"kind\"", where)
     if h.protocol is None:
         raise UserError("the header names no \"protocol\"", where)
     protocol: Protocol = protocols.get(h.protocol)
@@ -91,9 +87,75 @@ def load(path: str | Path, protocols: Any) -> SavedRun:
     if not isinstance(cluster, dict) or not isinstance(cluster.get("settings"), dict):
         raise UserError("the header has no \"cluster\": {\"settings\": ...} to rebuild the "
                         "cluster from", where)
-    bugs = cluster.get("bugs", [])
-    if not isinstance(bugs, list):
-        raise UserError("\"cluster.bugs\" must be a list of bug names", where)
-    bug_names = protocol.check_bug(",".join(bugs))
+    check_settings(protocol, cluster["settings"], where)
+    bug_names = protocol.check_bug(",".join(cluster.get("bugs", [])))
+    for n, d in enumerate(h.schedule):
+        problem = decision_problem(protocol, d)
+        if problem:
+            raise UserError(f"decision {n} of the header's \"schedule\" {problem}", where)
     return SavedRun(path, trace, protocol.name, cluster["settings"], bug_names,
                     list(h.schedule), h.extra.get("divergence"), h.extra.get("error"))
+
+
+# --------------------------------------------------------------------------- shapes
+
+# what each kind of decision carries as its "arg" (see impl/sim/world.py)
+_MESSAGE_KINDS = {"deliver", "drop", "duplicate"}
+_NODE_KINDS = {"tick", "timeout", "crash", "restart"}
+
+
+def decision_problem(protocol: Protocol, d: dict) -> str | None:
+    """What is wrong with one decision of a saved schedule, or None: checked before
+    anything runs, so that a broken file is not reported as a broken implementation."""
+    kind, node, arg = d.get("kind"), d.get("node"), d.get("arg")
+    if set(d) - {"kind", "node", "arg"}:
+        return f"has unknown fields {sorted(set(d) - {'kind', 'node', 'arg'})}"
+    if kind not in protocol.decision_weights:
+        return (f"has kind {kind!r}; {protocol.name} knows "
+                + ", ".join(sorted(protocol.decision_weights)))
+    if node is not None and (type(node) is not str or not node):
+        return "must name its node as a string"
+    if kind in _MESSAGE_KINDS:
+        if type(arg) is not int or arg < 0:
+            return f"({kind}) needs a message id (a non-negative integer) as \"arg\""
+    elif kind == "partition":
+        if type(arg) is not list or not all(type(g) is list and all(type(x) is str for x in g)
+                                            for g in arg):
+            return "(partition) needs the groups of nodes (arrays of names) as \"arg\""
+    elif kind in _NODE_KINDS:
+        if node is None:
+            return f"({kind}) must name its node"
+        if kind == "crash" and arg is not None and (type(arg) is not int or arg < 0):
+            return "(crash) takes the bytes a crash keeps (a non-negative integer) as \"arg\""
+        if kind != "crash" and arg is not None:
+            return f"({kind}) takes no \"arg\""
+    elif kind != "heal":  # the protocol's client decisions
+        if node is None:
+            return f"({kind}) must name the node the client talks to"
+        if arg is not None and type(arg) not in (str, int):
+            return f"({kind}) takes a string or an integer as \"arg\""
+    return None
+
+
+def check_settings(protocol: Protocol, settings: dict, where: Position) -> None:
+    """The saved cluster settings have the keys and JSON types of the protocol's own
+    cluster variants (names as arrays of strings, switches as booleans, sizes as integers)."""
+    required = set.intersection(*(set(v.settings) for v in protocol.variants))
+    missing = sorted(required - set(settings))
+    if missing:
+        raise UserError(f"the cluster settings lack {missing[0]!r}; a {protocol.name} cluster "
+                        "needs " + ", ".join(sorted(required)), where)
+    examples = {k: v.settings[k] for v in reversed(protocol.variants) for k in v.settings}
+    for key, value in settings.items():
+        like = examples.get(key)
+        if like is None:
+            ok = type(value) in (bool, int, str) or (
+                type(value) is list and all(type(x) is str for x in value))
+        elif type(like) is list:
+            ok = type(value) is list and bool(value) and all(type(x) is str and x for x in value)
+        else:
+            ok = type(value) is type(like) and (type(value) is not int or value >= 0)
+        if not ok:
+            raise UserError(f"the cluster setting {key!r} = {json.dumps(value)[:60]} has the "
+                            f"wrong shape for {protocol.name}"
+                            + (f" (like {json.dumps(like)})" if like is not None else ""), where)

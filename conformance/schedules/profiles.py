@@ -23,6 +23,9 @@ class Profile:
     shrink_seconds: int  # the most time Hypothesis spends shrinking a failure
     minimize_replays: int  # replays of the final deletion pass (conformance.schedules.minimize)
     description: str
+    # the most examples of one slice: the unit that -j and --shard spread (see
+    # conformance.schedules.spread); a campaign's slices depend on its size and seed alone
+    slice_examples: int = 100
 
     def with_overrides(self, examples: int | None = None, seed: int | None = None,
                        max_decisions: int | None = None) -> Profile:
@@ -39,7 +42,7 @@ PROFILES = {
                   description="fixed seed, sized for CI"),
     "deep": Profile("deep", examples=10_000, max_decisions=200, seed=None,
                     shrink_seconds=600, minimize_replays=3000,
-                    description="a long campaign from a fresh seed"),
+                    description="a long campaign from a fresh seed", slice_examples=250),
 }
 
 

@@ -70,6 +70,7 @@ class Assignment:
     module: str | None = None  # for <-[Mod] and =[Mod]
     line: int = 0
     col: int = 0
+    args: tuple | None = None  # ``F(1, a) = v``: one entry of a constant operator's table
 
     @property
     def is_override(self) -> bool:
@@ -289,9 +290,22 @@ class _Parser:
             name += "!" + self.next("a name").text
         self.note(tok)
         op = self.next("= or <-")
-        if op.text == "(":
-            raise self.error("assigning values to constant operators with arguments "
-                             "(F(1) = ...) is not supported", op)
+        if op.text == "(":  # F(1, a) = v: the value of a constant operator at arguments
+            args = []
+            while True:
+                args.append(self.value())
+                sep = self.next(", or )")
+                if sep.text == ")":
+                    break
+                if sep.text != ",":
+                    raise self.error(f'expected , or ) in the arguments of {name}, found '
+                                     f'"{sep.text}"', sep)
+            eq = self.next("=")
+            if eq.text != "=":
+                raise self.error(f'expected = after {name}(...), found "{eq.text}"', eq)
+            self.cfg.constants.append(Assignment(name, value=self.value(), line=tok.line,
+                                                 col=tok.col, args=tuple(args)))
+            return
         if op.text == "<-":
             module = None
             t = self.next("a definition name")

@@ -8,6 +8,7 @@ returns, so the two engines can be compared on any model.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,14 @@ from conformance.errors import Position
 from conformance.result import CheckResult, Outcome, Progress
 from conformance.tla.errors import EvalError, SpecError, Unsupported, position
 from conformance.tla.explore import SearchResult, explore
+from conformance.tla.limits import (
+    DEFAULT_MAX_SET_SIZE,
+    Bounds,
+    MemoryLimit,
+    TimeLimit,
+    default_memory,
+    enforced,
+)
 from conformance.tla.model import Model, check_assumptions, load
 from conformance.trace.schema import INIT, Step, Trace, TraceHeader
 
@@ -31,19 +40,39 @@ _KIND_OUTCOME = {
 def check_model(spec: Path | str, config: Path | str | None = None, *, workers: int = 1,
                 timeout: float | None = None,
                 progress: Callable[[Progress], None] | None = None,
-                check_deadlock: bool | None = None) -> CheckResult:
+                check_deadlock: bool | None = None, max_memory: int | None = None,
+                max_set_size: int | None = None) -> CheckResult:
     """Model-check ``spec`` with ``config`` (default: the .cfg next to the spec).
 
     Errors in the input come back as results (PARSE_ERROR, SEMANTIC_ERROR, CONFIG_ERROR with
     positions), like the TLC bridge reports them; nothing is raised for a bad spec.
-    ``workers`` is accepted for interface parity; the search itself runs in this process.
+    ``workers`` > 1 runs the search on that many processes (see parallel.py), with the same
+    figures; a model with temporal properties is searched in this process.
+    ``timeout`` (seconds) and ``max_memory`` (bytes; default a quarter of the machine's, as
+    Java gives TLC) hold anywhere in the run (see :mod:`conformance.tla.limits`), and
+    ``max_set_size`` is TLC's -maxSetSize.
     """
     spec = Path(spec)
     cfg = Path(config) if config is not None else spec.with_suffix(".cfg")
     started = time.monotonic()
     base: dict[str, Any] = dict(engine="embedded", spec=spec.stem, model=cfg.name)
+    memory = max_memory if max_memory is not None else default_memory()
+    saved_bound = Bounds.max_set_size
+    Bounds.max_set_size = max_set_size or DEFAULT_MAX_SET_SIZE
     try:
-        return _check(spec, cfg, timeout, progress, check_deadlock, started, base)
+        with enforced(timeout, memory):
+            return _check(spec, cfg, timeout, progress, check_deadlock, started, base,
+                          workers)
+    except TimeLimit as e:
+        return CheckResult(Outcome.TIMEOUT, message=e.message,
+                           duration=time.monotonic() - started, **base)
+    except MemoryLimit as e:
+        return CheckResult(Outcome.TLC_FAILURE, message=e.message,
+                           duration=time.monotonic() - started, **base)
+    except RecursionError:
+        return CheckResult(Outcome.TLC_FAILURE, message="The spec nests deeper than the "
+                           "engine can follow (Python's recursion limit).",
+                           duration=time.monotonic() - started, **base)
     except SpecError as e:
         outcome = _KIND_OUTCOME.get(e.kind, Outcome.SEMANTIC_ERROR)
         result = CheckResult(outcome, message=e.message, positions=list(e.positions),
@@ -55,10 +84,12 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
         return CheckResult(Outcome.EVALUATION_ERROR, message=e.message,
                            positions=[position(loc) for loc in e.nested()],
                            duration=time.monotonic() - started, **base)
+    finally:
+        Bounds.max_set_size = saved_bound
 
 
 def _check(spec: Path, cfg: Path, timeout, progress, check_deadlock, started: float,
-           base: dict) -> CheckResult:
+           base: dict, workers: int = 1) -> CheckResult:
     model = load(spec, cfg, check_deadlock=check_deadlock, need_behavior=False)
     failed = check_assumptions(model)
     if failed is not None:
@@ -72,15 +103,47 @@ def _check(spec: Path, cfg: Path, timeout, progress, check_deadlock, started: fl
             return CheckResult(Outcome.CONFIG_ERROR, message="The configuration file must give "
                                "either SPECIFICATION or INIT and NEXT.",
                                duration=time.monotonic() - started, **base)
-        return CheckResult(Outcome.HOLDS, states_generated=0, distinct_states=0,
-                           states_left=0, depth=0, duration=time.monotonic() - started, **base)
+        return postconditions(model, CheckResult(
+            Outcome.HOLDS, states_generated=0, distinct_states=0, states_left=0, depth=0,
+            duration=time.monotonic() - started, **base))
     if model.temporal_properties:
         from conformance.tla.liveness import check_liveness
 
-        return check_liveness(model, timeout=timeout, progress=progress, started=started,
-                              base=base)
-    res = explore(model, timeout=timeout, progress=progress)
-    return result_of(model, res, started, base)
+        return postconditions(model, check_liveness(model, timeout=timeout, progress=progress,
+                                                    started=started, base=base))
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        from conformance.tla.parallel import explore_parallel
+
+        res = explore_parallel(model, workers, timeout=timeout, progress=progress)
+    else:
+        res = explore(model, timeout=timeout, progress=progress)
+    return postconditions(model, result_of(model, res, started, base))
+
+
+def postconditions(model: Model, result: CheckResult) -> CheckResult:
+    """TLC's POSTCONDITIONs: once the search is complete and found nothing, each is
+    evaluated (TLCGet sees the final figures); a false one is reported as TLC reports a
+    false assumption, one that cannot be evaluated as an evaluation error."""
+    if not result.ok:
+        return result
+    for check in model.postconditions:
+        where = f"line {check.loc.line}, col {check.loc.col} to line {check.loc.eline}, " \
+                f"col {check.loc.ecol} of module {check.loc.module}"
+        try:
+            ok = check.code.fn((None, None))
+        except EvalError as e:
+            result.outcome = Outcome.EVALUATION_ERROR
+            result.message = f"Evaluating postcondition {check.name} at {where} failed.\n" \
+                             f"{e.message}"
+            result.positions = [position(loc) for loc in e.nested()] or [position(check.loc)]
+            return result
+        if ok is not True:
+            result.outcome = Outcome.ASSUMPTION_FAILED
+            result.violated = check.name
+            result.message = f"Postcondition {check.name} at {where} is false."
+            result.positions = [position(check.loc)]
+            return result
+    return result
 
 
 def result_of(model: Model, res: SearchResult, started: float, base: dict) -> CheckResult:
@@ -91,6 +154,10 @@ def result_of(model: Model, res: SearchResult, started: float, base: dict) -> Ch
     if res.timed_out:
         out.outcome = Outcome.TIMEOUT
         out.message = "the search did not finish in time"
+        return out
+    if res.stopped is not None:
+        out.outcome = Outcome.TLC_FAILURE
+        out.message = res.stopped
         return out
     v = res.violation
     if v is None:

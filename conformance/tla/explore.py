@@ -8,10 +8,13 @@ seen states, checked against the invariants if it is new (or excluded by a const
 against the action properties in any case; a state with no successor at all is a deadlock.
 The search stops at the first violation, so the counts then are TLC's counts at that moment.
 
-Seen states are kept exactly (a dict keyed by the state, or by its canonical form under
-SYMMETRY or VIEW, paired with its typed hash so that a variable holding FALSE is not the
-state where it holds 0, as Python's equality would have it), each with the state it was
-reached from and the action, which gives the shortest counterexample directly.
+Seen states are keyed, as in TLC, by a 64-bit fingerprint: the typed hash of the state (of
+its canonical form under SYMMETRY or VIEW), in which a variable holding FALSE differs from
+one holding 0 (see values.typed_hash); two states are taken as one when their fingerprints
+are equal, as TLC takes them, which for n states errs with a probability near n^2 / 2^64
+(1e-8 for half a million states). Each seen state keeps the state it was reached from and
+the action, which gives the shortest counterexample directly. ``parallel`` runs the same
+search on several processes, with the same figures.
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ from typing import Any
 from conformance.result import Progress
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import LazyFn, LazySet
+from conformance.tla.limits import MemoryLimit, TimeLimit
 from conformance.tla.model import Model
-from conformance.values import Fn, FSet, ModelValue, Tup, typed_hash, typed_key
+from conformance.values import Fn, FSet, ModelValue, Tup, typed_hash
 
 Value = Any
 
@@ -56,6 +60,8 @@ class SearchResult:
     timed_out: bool = False
     limited: bool = False  # stopped at max_distinct
     complete: bool = False
+    stopped: str | None = None  # why a limit other than time stopped it (memory)
+    initial: int = 0  # initial states generated
 
 
 _LEAVES = frozenset((int, str, bool))  # values no permutation of model values changes
@@ -129,14 +135,70 @@ def permute(v: Value, perm: dict, memo: dict | None = None) -> Value:
     return Permuter(perm)(v)
 
 
+def fingerprint_function(model: Model) -> Callable[[tuple], int]:
+    """The function from a state to its fingerprint: its typed hash, or that of its view,
+    or under SYMMETRY the least over the orbit (see ``canonical``)."""
+    view = model.view
+    perms = model.symmetry
+    if view is None and not perms:
+        return typed_hash
+    vfn = view.fn if view is not None else None
+
+    def viewed(s):
+        if vfn is None:
+            return s
+        v = vfn((s, None))
+        return v.materialize() if isinstance(v, (LazySet, LazyFn)) else v
+    if not perms:
+        return lambda s: typed_hash(viewed(s))
+    view_of = viewed if vfn is not None else tuple
+
+    permuters = [Permuter(p) for p in perms]
+    # the same state is often generated again (about half of the successors of
+    # MultiPaxos_MC_small): its key is then one lookup instead of a permutation each
+    memo: dict = {}
+
+    # The representative of a state's orbit is the image with the least hash; Python's
+    # hash is cheap (C code over cached hashes) where the typed one walks every fresh
+    # image, so the typed hash only breaks ties, which is where images that Python
+    # equates but TLA+ does not ([a |-> 0], [a |-> FALSE]) meet. Any total order on
+    # the orbit gives each state the same representative.
+    def canonical(s):
+        sk = typed_hash(s)
+        best = memo.get(sk)
+        if best is not None:
+            return best
+        best = view_of(s)
+        best_h = hash(best)
+        best_t = None
+        for pm in permuters:
+            cand = view_of(tuple(map(pm, s)))
+            h = hash(cand)
+            if h < best_h:
+                best, best_h, best_t = cand, h, None
+            elif h == best_h:
+                if best_t is None:
+                    best_t = typed_hash(best)
+                t = typed_hash(cand)
+                if t < best_t:
+                    best, best_t = cand, t
+        best = memo[sk] = typed_hash(best)
+        return best
+    return canonical
+
+
 class Explorer:
     """One breadth-first search of a model."""
 
     def __init__(self, model: Model, *, timeout: float | None = None,
                  progress: Callable[[Progress], None] | None = None,
                  progress_interval: float = 2.0, record_graph: bool = False,
-                 max_distinct: int | None = None) -> None:
+                 max_distinct: int | None = None, handoff: int | None = None) -> None:
         self.model = model
+        # stop at the start of the first level of at least this many states, to hand the
+        # search over to the parallel explorer (``handed_off``; see parallel.py)
+        self.handoff = handoff
+        self.handed_off = False
         # stop (incomplete) once this many distinct states are found: for benchmarks
         self.max_distinct = max_distinct
         # the behavior graph for liveness: state key -> [(successor key, action index)]
@@ -151,55 +213,8 @@ class Explorer:
 
     # ------------------------------------------------------------------ keys
 
-    def _key_function(self) -> Callable[[tuple], Value]:
-        model = self.model
-        view = model.view
-        perms = model.symmetry
-        if view is None and not perms:
-            return typed_key
-        vfn = view.fn if view is not None else None
-
-        def viewed(s):
-            if vfn is None:
-                return s
-            v = vfn((s, None))
-            return v.materialize() if isinstance(v, (LazySet, LazyFn)) else v
-        if not perms:
-            return lambda s: typed_key(viewed(s))
-        view_of = viewed if vfn is not None else tuple
-
-        permuters = [Permuter(p) for p in perms]
-        # the same state is often generated again (about half of the successors of
-        # MultiPaxos_MC_small): its key is then one lookup instead of a permutation each
-        memo: dict = {}
-
-        # The representative of a state's orbit is the image with the least hash; Python's
-        # hash is cheap (C code over cached hashes) where the typed one walks every fresh
-        # image, so the typed hash only breaks ties, which is where images that Python
-        # equates but TLA+ does not ([a |-> 0], [a |-> FALSE]) meet. Any total order on
-        # the orbit gives each state the same representative.
-        def canonical(s):
-            sk = typed_key(s)
-            best = memo.get(sk)
-            if best is not None:
-                return best
-            best = view_of(s)
-            best_h = hash(best)
-            best_t = None
-            for pm in permuters:
-                cand = view_of(tuple(map(pm, s)))
-                h = hash(cand)
-                if h < best_h:
-                    best, best_h, best_t = cand, h, None
-                elif h == best_h:
-                    if best_t is None:
-                        best_t = typed_hash(best)
-                    t = typed_hash(cand)
-                    if t < best_t:
-                        best, best_t = cand, t
-            best = memo[sk] = typed_key(best)
-            return best
-        return canonical
+    def _key_function(self) -> Callable[[tuple], int]:
+        return fingerprint_function(self.model)
 
     # ------------------------------------------------------------------ search
 
@@ -209,6 +224,7 @@ class Explorer:
         start = time.monotonic()
         self.start = start
         self.next_report = start + self.progress_interval
+        model.runtime.counters = self._figures
         try:
             self._initial()
             if not model.actions:
@@ -216,9 +232,13 @@ class Explorer:
             else:
                 self._bfs()
                 res.complete = res.violation is None and not res.timed_out \
-                    and not res.limited
+                    and not res.limited and not self.handed_off
         except _Stop:
             pass
+        except TimeLimit:
+            res.timed_out = True
+        except MemoryLimit as e:
+            res.stopped = e.message
         res.duration = time.monotonic() - start
         res.distinct = len(self.seen)
         res.left = len(self.queue)
@@ -235,6 +255,7 @@ class Explorer:
 
         def on_init(s):
             res.generated += 1
+            res.initial += 1
             E = (s, None)
             try:
                 in_model = all(c(E) is True for c in constraints)
@@ -354,8 +375,16 @@ class Explorer:
         partial.extra = on_middle
         popleft = queue.popleft
         checks = 0
+        handoff = self.handoff
+        last_level = 0
         while queue:
             s, k, level = popleft()
+            if level != last_level:
+                last_level = level
+                if handoff is not None and len(queue) + 1 >= handoff:
+                    queue.appendleft((s, k, level))
+                    self.handed_off = True
+                    return
             cur[0], cur[1], cur[2] = s, k, level
             if rec:
                 cur[4] = graph[k] = []
@@ -375,6 +404,8 @@ class Explorer:
                     self._error(e, self._path(k), rerun=rerun)
             if check_deadlock and res.generated == before:
                 self._violation("deadlock", None, "Deadlock reached.", self._path(k))
+            if runtime.exit:  # TLCSet("exit", TRUE): TLC's workers stop after this state
+                return
             checks += 1
             if checks >= 200:
                 checks = 0
@@ -389,6 +420,13 @@ class Explorer:
                     self.next_report = now + self.progress_interval
                     self.progress(Progress(res.generated, len(seen), len(queue),
                                            res.depth))
+
+    def _figures(self) -> dict[str, int]:
+        """The search so far, as TLCGet reads it ("distinct", "diameter"...)."""
+        res = self.result
+        return {"distinct": len(self.seen), "generated": res.generated,
+                "queue": len(self.queue), "diameter": max(res.depth, 1),
+                "initial": res.initial}
 
     def _check_invariants(self, invariants, t, cur) -> None:
         E = (t, None)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from conformance.tla.errors import EvalError
+from conformance.tla.limits import INT_MAX, check_built
 from conformance.values import (
     Fn,
     FSet,
@@ -41,6 +42,7 @@ class LazySet:
     _mat: FSet
     finite: bool  # set by each subclass's constructor
     kind = "set"
+    sized = False  # size() is known without enumerating (checked before building)
 
     def member(self, v: Value) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -65,7 +67,10 @@ class LazySet:
         except AttributeError:
             if not self.finite:
                 raise EvalError(f"Attempted to enumerate the infinite set {self.to_tla()}.")
+            if self.sized:
+                check_built(self.size())
             m = FSet(self._elements())
+            check_built(len(m))
             self._mat = m
             return m
 
@@ -113,6 +118,8 @@ class Interval(LazySet):
 
     def member(self, v: Value) -> bool:
         return type(v) is int and self.lo <= v <= self.hi
+
+    sized = True
 
     def size(self) -> int:
         return max(0, self.hi - self.lo + 1)
@@ -195,8 +202,13 @@ class Powerset(LazySet):
         base = self.base
         return all(member(x, base) for x in v)
 
+    sized = True
+
     def size(self) -> int:
-        return 1 << set_size(self.base)
+        n = set_size(self.base)
+        if n >= 31:  # TLC counts in a Java int
+            raise overflow(self)
+        return 1 << n
 
     def _elements(self):
         elems = ordered(self.base)
@@ -282,8 +294,16 @@ class FunctionSet(LazySet):
             return self.member(v.materialize())
         return False
 
+    sized = True
+
     def size(self) -> int:
-        return set_size(self.rng) ** set_size(self.dom)
+        n, r = set_size(self.dom), set_size(self.rng)
+        total = 1
+        for _ in range(n):
+            total *= r
+            if total > INT_MAX:
+                raise overflow(self)
+        return total
 
     def _elements(self):
         dom = ordered(self.dom)
@@ -337,10 +357,14 @@ class RecordSet(LazySet):
         memo[v] = r
         return r
 
+    sized = True
+
     def size(self) -> int:
         n = 1
         for s in self.sets:
             n *= set_size(s)
+            if n > INT_MAX:
+                raise overflow(self)
         return n
 
     def _elements(self):
@@ -375,10 +399,14 @@ class Product(LazySet):
             return False
         return all(member(x, s) for x, s in zip(v, self.sets, strict=True))
 
+    sized = True
+
     def size(self) -> int:
         n = 1
         for s in self.sets:
             n *= set_size(s)
+            if n > INT_MAX:
+                raise overflow(self)
         return n
 
     def _elements(self):
@@ -464,10 +492,10 @@ class Filtered(LazySet):
     def _elements(self):
         test = self._test
         try:
-            return [v for v in any_order(self.base) if test(v)]
+            return bounded(v for v in any_order(self.base) if test(v))
         except EvalError:
             # the error TLC reports is the one met first in its order
-            return [v for v in ordered(self.base) if test(v)]
+            return bounded(v for v in each(self.base) if test(v))
 
     def elements(self):
         if not self.finite:
@@ -631,7 +659,7 @@ def ordered(s: Value) -> tuple | list:
     if isinstance(s, LazySet):
         if type(s) is Interval:
             return range(s.lo, s.hi + 1)  # type: ignore[return-value]
-        return list(s.elements())
+        return bounded(s.elements())
     if isinstance(s, frozenset):
         return sorted(s, key=order_key)
     raise EvalError(f"Attempted to enumerate the non-set value:\n{to_tla_any(s)}")
@@ -650,6 +678,37 @@ def any_order(s: Value):
             return s.materialize()
         return s.elements()
     raise EvalError(f"Attempted to enumerate the non-set value:\n{to_tla_any(s)}")
+
+
+def overflow(s: Value) -> EvalError:
+    return EvalError(f"Overflow when computing the number of elements in:\n{to_tla_any(s)}")
+
+
+def bounded(items) -> list:
+    """The items as a list, refused as soon as there are more than a set may hold."""
+    out: list = []
+    append = out.append
+    for n, x in enumerate(items):
+        if not n & 0xFFFF:
+            check_built(n)
+        append(x)
+    check_built(len(out))
+    return out
+
+
+def each(s: Value):
+    """The elements of a finite set in TLC's order, one at a time: a lazy set (SUBSET S,
+    [S -> T], a product) is enumerated without being built, as TLC enumerates it."""
+    if type(s) is FSet:
+        return s.ordered()
+    if isinstance(s, LazySet):
+        if type(s) is Interval:
+            return range(s.lo, s.hi + 1)
+        m = getattr(s, "_mat", None)
+        if m is not None:
+            return m.ordered()
+        return s.elements()
+    return ordered(s)
 
 
 def set_size(s: Value) -> int:

@@ -45,7 +45,8 @@ from conformance.tla.modules import (
     VarSym,
 )
 from conformance.tla.remember import Remembered
-from conformance.values import Fn, ModelValue, intern_names, reset_names
+from conformance.tla.sany import check_spec
+from conformance.values import Fn, ModelValue, Tup, intern_names, reset_names, typed_key
 
 # names TLC interns before it reads anything (static initializers of its own classes)
 TLC_PREINTERNED = ["TRUE", "BOOLEAN", "SUBSET", "UNION", "DOMAIN", "ENABLED", "UNCHANGED"]
@@ -184,6 +185,7 @@ def load(spec: str | Path, config: str | Path | None = None, *,
         cfg = parse_config(cfg_path)
     loader = Loader(spec.parent)
     root = loader.load_root(spec)
+    check_spec(loader, root)
     _intern(loader, root, cfg)
     variables = list(root.variables)
     for i, v in enumerate(variables):
@@ -192,6 +194,7 @@ def load(spec: str | Path, config: str | Path | None = None, *,
     runtime.base_dir = spec.parent  # files named by the spec (Json) are found from here
     bindings, overrides, scoped = _bind_constants(cfg, root, loader, constants or {})
     comp = Compiler(root, bindings, overrides, runtime, scoped)
+    comp.let_instances = loader.let_instances
     acomp = ActionCompiler(comp, variables)
     model = Model(spec, cfg, root, loader, variables, comp, acomp, runtime)
     _check_constants(model)
@@ -264,7 +267,16 @@ def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
                 raise ConfigError(f"The configuration substitutes {a.target} (with "
                                   f"{target.arity} arguments) for {a.name} (with {sym.arity}).",
                                   cfg.loc(a.name), file=cfg.file)
-            entry = ("sym", target)
+            entry: tuple = ("sym", target)
+        elif a.args is not None:  # F(1) = 2: TLC builds the operator from such entries
+            if sym.arity != len(a.args):
+                raise ConfigError(f"{a.name} takes {sym.arity} arguments, but the "
+                                  f"configuration file gives it {len(a.args)}.",
+                                  cfg.loc(a.name), file=cfg.file)
+            old = bindings.get(sym) if isinstance(sym, ConstSym) else overrides.get(sym)
+            table = old[1] if old is not None and old[0] == "table" else {}
+            table[tuple(typed_key(v) for v in a.args)] = (a.args, a.value)
+            entry = ("table", table)
         else:
             if sym.arity:
                 raise ConfigError(f"{a.name} takes arguments; the configuration file must use "
@@ -340,6 +352,10 @@ def _lookup_def(model: Model, name: str, what: str) -> tuple[Any, Scope, S.Loc]:
     over = comp.overrides.get(sym)
     if over is not None and over[0] == "sym":
         sym = over[1]
+    elif over is not None and what in ("initial predicate", "next-state relation",
+                                       "specification"):  # CONSTANT Init = 3
+        raise ConfigError(f"The {what} {name} cannot be a constant.", cfg.loc(name),
+                          file=cfg.file)
     if not isinstance(sym, DefSym) or sym.node is None:
         raise ConfigError(f"The {what} {name} specified in the configuration file is not a "
                           "definition of the specification.", cfg.loc(name), file=cfg.file)
@@ -558,13 +574,17 @@ def _properties(model: Model) -> None:
         body, scope, loc = _lookup_def(model, cfg.view, "view")
         model.view = comp.expr(body, scope)
     if cfg.symmetry:
-        body, scope, loc = _lookup_def(model, cfg.symmetry, "symmetry")
-        code = comp.expr(body, scope)
-        try:
-            perms = code.fn((None, None))
-        except EvalError as e:
-            e.push(loc)
-            raise
+        over = _value_override(model, cfg.symmetry)
+        if over is not None:  # CONSTANT Perms = ... replaces the definition
+            perms = over
+        else:
+            body, scope, loc = _lookup_def(model, cfg.symmetry, "symmetry")
+            code = comp.expr(body, scope)
+            try:
+                perms = code.fn((None, None))
+            except EvalError as e:
+                e.push(loc)
+                raise
         model.symmetry = _permutations(perms, cfg.symmetry)
     if cfg.alias:
         _lookup_def(model, cfg.alias, "alias")
@@ -645,18 +665,30 @@ def _property(model: Model, name: str, node, scope: Scope) -> None:
                           model.config.loc(name), file=model.config.file)
 
 
+def _value_override(model: Model, name: str):
+    """The value the cfg gives a definition (``CONSTANT Perms = ...``), if it gives one."""
+    sym = model.root.table.get(name)
+    while isinstance(sym, ImportedSym):
+        sym = sym.sym
+    over = model.comp.overrides.get(sym) if sym is not None else None
+    return over[1] if over is not None and over[0] == "value" else None
+
+
 def _permutations(perms, name: str) -> list[dict]:
     """The SYMMETRY set as a list of mappings between model values (identity left out)."""
     out = []
+    not_perms = EvalError(f"The symmetry function {name} must specify a set of permutations.")
     try:
         elems = ordered(perms)
     except EvalError:
-        raise SemanticError(f"The symmetry {name} is not a set of permutations.")
+        raise not_perms from None
     for p in elems:
         if type(p) is Fn:
             m = p.map
-        else:
+        elif type(p) is Tup and not p:
             m = {}
+        else:
+            raise not_perms
         mapping = {}
         for k, v in m.items():
             if type(k) is not ModelValue or type(v) is not ModelValue:

@@ -171,6 +171,7 @@ class Loader:
         self.loading: set[str] = set()
         self.parsed_files: dict[Path, list[S.Module]] = {}
         self.order: list[ModuleEnv] = []  # modules once loaded (dependencies first)
+        self.let_instances: dict[int, ModuleEnv] = {}  # LET M == INSTANCE Mod: id -> Mod
         self.reached: list[str] = []  # module names in the order they were first asked for
 
     # ------------------------------------------------------------------ finding modules
@@ -305,6 +306,7 @@ class Loader:
         elif isinstance(unit, S.RecursiveDecl):
             env.recursive.add(unit.name)
         elif isinstance(unit, S.OpDef):
+            self._let_instances(env, unit.body)
             native = natives.get(unit.name)
             if native is not None and native.arity != len(unit.params):
                 native = None
@@ -328,6 +330,19 @@ class Loader:
             pass
         else:  # pragma: no cover - the parser produces nothing else
             raise SemanticError(f"unexpected unit {unit!r}", getattr(unit, "loc", None))
+
+    def _let_instances(self, env: ModuleEnv, node) -> None:
+        """Load the modules that ``LET M == INSTANCE Mod`` inside ``node`` instantiates."""
+        if isinstance(node, S.Let):
+            for d in node.defs:
+                if isinstance(d, S.InstanceDef):
+                    target = self.get(d.module, d.loc, within=env)
+                    self._check_substs(d, target)
+                    self.let_instances[id(d)] = target
+                elif isinstance(d, S.OpDef):
+                    self._let_instances(env, d.body)
+        for x in S.subnodes(node):
+            self._let_instances(env, x)
 
     def _check_substs(self, decl: S.InstanceDef, target: ModuleEnv) -> None:
         params = {c.name for c in target.constants} | {v.name for v in target.variables}

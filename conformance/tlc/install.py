@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from conformance import outputs
 from conformance.errors import UserError
 from conformance.tlc.release import PINNED, Release, installed_jar
 from conformance.tlc.toolchain import jar_features
@@ -57,8 +58,13 @@ def install(release: Release | None = None, *, dest: Path | None = None, force: 
         raise UserError(f"{dest} exists but is not the pinned tla2tools.jar {release.version} "
                         "(its SHA-256 differs).",
                         hint="Run `conform tlc install --force` to replace it.")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    outputs.ensure_dir(dest.parent)
+    outputs.check_target(dest)
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    except OSError as e:
+        raise outputs.OutputError(f"cannot install into {dest.parent}: {e.strerror or e}",
+                                  hint="set XDG_CACHE_HOME to a folder you can write")
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:

@@ -13,11 +13,13 @@ JSON dump does. Sets and function domains are written in TLC's order, so files a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from conformance.values import Fn, FSet, ModelValue, Tup, make_fn, sort_key
 
 _SAFE = 2**53
+_BIGINT = re.compile(r"-?(0|[1-9][0-9]{0,999})")  # at most the digits safejson admits
 
 
 class DecodeError(ValueError):
@@ -64,9 +66,8 @@ def decode(data: Any, path: str = "$") -> Any:
     if t is int:
         return data
     if t is float:
-        if data.is_integer():
-            return int(data)
-        raise DecodeError(f"{data} is not an integer; TLA+ has no fractions", path)
+        raise DecodeError(f"{data} is not an integer (TLA+ has no fractions; an integer is "
+                          "written without a decimal point)", path)
     if t is list:
         return Tup(decode(x, f"{path}[{i}]") for i, x in enumerate(data))
     if t is dict:
@@ -88,10 +89,10 @@ def decode(data: Any, path: str = "$") -> Any:
                     graph[decode(pair[0], where + "[0]")] = decode(pair[1], where + "[1]")
                 return make_fn(graph)
             if key == "#bigint":
-                try:
-                    return int(inner)
-                except (TypeError, ValueError):
-                    raise DecodeError(f"#bigint needs a string of digits, got {inner!r}", path)
+                if type(inner) is not str or not _BIGINT.fullmatch(inner):
+                    raise DecodeError("#bigint needs an integer in decimal, without leading "
+                                      f"zeros or '+', got {inner!r}", path)
+                return int(inner)
             if key == "#mv":
                 if type(inner) is not str or not inner:
                     raise DecodeError("#mv needs a model value's name", path)

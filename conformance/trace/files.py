@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
+from conformance import outputs
 from conformance.errors import Position, UserError
+from conformance.trace import safejson
 from conformance.trace.encoding import DecodeError, decode, encode, to_itf_json
 from conformance.trace.schema import FORMAT, VERSION, Step, Trace, TraceHeader
 
@@ -82,27 +83,15 @@ class TraceWriter:
 
 
 def write_trace(trace: Trace, path: str | os.PathLike) -> Path:
-    """Write atomically: the file appears whole or not at all."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            writer = TraceWriter(out, trace.header)
-            for step in trace.steps:
-                writer.write(step)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a trace is not
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write atomically: the file appears whole or not at all, and only where a regular
+    file or nothing was (see :mod:`conformance.outputs`)."""
 
+    def fill(out: IO[str]) -> None:
+        writer = TraceWriter(out, trace.header)
+        for step in trace.steps:
+            writer.write(step)
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    return outputs.write_file(path, fill)
 
 
 # --------------------------------------------------------------------------- reading
@@ -121,6 +110,9 @@ def read_trace(path: str | os.PathLike) -> Trace:
 
 
 def parse_trace(lines: Iterable[str], name: str = "<trace>") -> Trace:
+    """Parse a trace strictly: the header and every step are checked against the format up
+    front (types, not only presence), under the limits of :mod:`safejson`, so that a broken
+    file is reported as broken and never blamed on the implementation or the spec later."""
     header: TraceHeader | None = None
     steps: list[Step] = []
     for lineno, line in enumerate(lines, start=1):
@@ -128,16 +120,16 @@ def parse_trace(lines: Iterable[str], name: str = "<trace>") -> Trace:
             continue
         where = Position(name, lineno)
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise TraceFileError(f"not JSON: {e.msg}", Position(name, lineno, e.colno))
+            data = safejson.loads(line)
+        except safejson.JsonLimitError as e:
+            raise TraceFileError(str(e), Position(name, lineno, e.column))
         if not isinstance(data, dict):
             raise TraceFileError("each line must be a JSON object", where)
         try:
             if header is None:
                 header = _header_from_json(data)
             else:
-                steps.append(_step_from_json(data, len(steps)))
+                steps.append(_step_from_json(data, len(steps), header))
         except DecodeError as e:
             raise TraceFileError(f"bad value at {e}", where)
         except (KeyError, TypeError, ValueError) as e:
@@ -155,61 +147,121 @@ _HEADER_FIELDS = {"format", "version", "spec", "model", "protocol", "variables",
                   "origin", "schedule", "loop", "violated"}
 
 
+def _is_int(x: Any) -> bool:
+    return type(x) is int  # not bool, not 1.0
+
+
+def _expect(data: dict, key: str, kind: type | tuple[type, ...], what: str,
+            optional: bool = True) -> Any:
+    """``data[key]`` if it has the JSON type ``kind`` (``None`` allowed when optional)."""
+    if key not in data:
+        if optional:
+            return None
+        raise ValueError(f"missing field {key!r}: {what}")
+    value = data[key]
+    if value is None and optional:
+        return None
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if type(value) not in kinds:
+        raise ValueError(f"{key!r} must be {what}, not {_json_type(value)}")
+    return value
+
+
+def _json_type(x: Any) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number with a fraction",
+            str: "a string", list: "an array", dict: "an object"}.get(type(x), "null")
+
+
+def _names(value: Any, key: str) -> list[str]:
+    if type(value) is not list or not all(type(x) is str and x for x in value):
+        raise ValueError(f"{key!r} must be an array of names")
+    return list(value)
+
+
 def _header_from_json(data: dict) -> TraceHeader:
     if data.get("format") != FORMAT:
         raise ValueError(f"not a trace file: the header must have \"format\": \"{FORMAT}\" "
                          "(an ITF file is read with --itf)")
     version = data.get("version")
-    if version != VERSION:
+    if not _is_int(version) or version != VERSION:
         raise ValueError(f"trace format version {version!r} is not supported (this is {VERSION})")
-    if not isinstance(data.get("spec"), str):
-        raise ValueError("the header needs \"spec\": the spec module's name")
-    constants = data.get("constants", {})
-    if not isinstance(constants, dict):
-        raise ValueError("\"constants\" must be an object")
-    loop = data.get("loop")
-    if loop is not None and type(loop) is not int:
-        raise ValueError("\"loop\" must be a step index")
+    spec = _expect(data, "spec", str, "the spec module's name", optional=False)
+    if not spec:
+        raise ValueError("\"spec\" must name the spec module")
+    constants = _expect(data, "constants", dict, "an object of constant values") or {}
+    origin = _expect(data, "origin", dict, "an object saying where the trace came from") or {}
+    schedule = data.get("schedule")
+    if schedule is not None and (type(schedule) is not list
+                                 or not all(type(d) is dict for d in schedule)):
+        raise ValueError("\"schedule\" must be an array of decisions (objects)")
+    extra = {k: v for k, v in data.items() if k not in _HEADER_FIELDS}
+    _check_header_extra(extra)
     return TraceHeader(
-        spec=data["spec"],
-        model=data.get("model"),
-        protocol=data.get("protocol"),
-        variables=list(data.get("variables", [])),
+        spec=spec,
+        model=_expect(data, "model", str, "the model's file name"),
+        protocol=_expect(data, "protocol", str, "a protocol's name"),
+        variables=_names(data.get("variables", []), "variables"),
         constants={k: decode(v, f"constants.{k}") for k, v in constants.items()},
-        origin=dict(data.get("origin", {})),
-        schedule=data.get("schedule"),
-        loop=loop,
-        violated=data.get("violated"),
-        extra={k: v for k, v in data.items() if k not in _HEADER_FIELDS},
+        origin=dict(origin),
+        schedule=schedule,
+        loop=_expect(data, "loop", int, "a step index"),
+        violated=_expect(data, "violated", str, "a property's name"),
+        extra=extra,
     )
+
+
+def _check_header_extra(extra: dict) -> None:
+    """The header fields other parts of conform read (replay, validate) have their shapes."""
+    if "partial" in extra:
+        _names(extra["partial"], "partial")
+    cluster = extra.get("cluster")
+    if cluster is not None:
+        if type(cluster) is not dict or type(cluster.get("settings")) is not dict:
+            raise ValueError("\"cluster\" must be an object with \"settings\" (an object)")
+        _names(cluster.get("bugs", []), "cluster.bugs")
+    for key in ("divergence",):
+        if key in extra and extra[key] is not None and type(extra[key]) is not dict:
+            raise ValueError(f"{key!r} must be an object")
 
 
 _STEP_FIELDS = {"index", "action", "params", "node", "location", "state"}
 
 
-def _step_from_json(data: dict, expected_index: int) -> Step:
-    index = data["index"]
+def _step_from_json(data: dict, expected_index: int, header: TraceHeader) -> Step:
+    index = _expect(data, "index", int, "the step's number", optional=False)
     if index != expected_index:
         raise ValueError(f"step index {index!r} where {expected_index} was expected")
-    action = data["action"]
-    if not isinstance(action, str) or not action:
+    action = _expect(data, "action", str, "the spec action's name", optional=False)
+    if not action:
         raise ValueError("\"action\" must name the spec action")
-    state = data["state"]
-    if not isinstance(state, dict):
-        raise ValueError("\"state\" must be an object of variables")
-    params = data.get("params")
-    if params is not None and not isinstance(params, dict):
-        raise ValueError("\"params\" must be an object")
-    loc = data.get("location")
+    state = _expect(data, "state", dict, "an object of variables", optional=False)
+    if header.variables:
+        unknown = sorted(set(state) - set(header.variables))
+        if unknown:
+            raise ValueError(f"the state names {unknown[0]!r}, which is not among the "
+                             "header's variables")
+    params = _expect(data, "params", dict, "an object of the action's parameters")
+    node = _expect(data, "node", str, "the name of the node that acted")
+    loc = _expect(data, "location", dict, "an object with file, line, column")
+    if "decision" in data and not _is_int(data["decision"]):
+        raise ValueError("\"decision\" must be the index of a schedule decision")
     return Step(
         index=index,
         action=action,
         state={k: decode(v, f"state.{k}") for k, v in state.items()},
         params=None if params is None else {k: decode(v, f"params.{k}") for k, v in params.items()},
-        location=Position.from_json(loc) if isinstance(loc, dict) else None,
-        node=data.get("node"),
+        location=None if loc is None else _location(loc),
+        node=node,
         extra={k: v for k, v in data.items() if k not in _STEP_FIELDS},
     )
+
+
+def _location(loc: dict) -> Position:
+    if type(loc.get("file")) is not str or not all(
+            _is_int(loc.get(k, 0)) for k in ("line", "column", "end_line", "end_column")):
+        raise ValueError("\"location\" must be an object with \"file\" (a string) and "
+                         "integer \"line\", \"column\"")
+    return Position.from_json(loc)
 
 
 # --------------------------------------------------------------------------- ITF
@@ -242,30 +294,34 @@ def trace_to_itf(trace: Trace) -> dict:
 
 
 def write_itf(trace: Trace, path: str | os.PathLike) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(trace_to_itf(trace), indent=1, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
-    return path
+    return outputs.write_text(path, json.dumps(trace_to_itf(trace), indent=1,
+                                               ensure_ascii=False) + "\n")
 
 
 def read_itf(path: str | os.PathLike) -> Trace:
     """Read an ITF file written by any tool. Model values arrive as strings, as ITF has none."""
     path = Path(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = safejson.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise TraceFileError(f"no such ITF file: {path}")
-    except json.JSONDecodeError as e:
-        raise TraceFileError(f"not JSON: {e.msg}", Position(str(path), e.lineno, e.colno))
+    except (OSError, UnicodeDecodeError) as e:
+        raise TraceFileError(f"cannot read ITF file {path}: {e}")
+    except safejson.JsonLimitError as e:
+        raise TraceFileError(str(e), Position(str(path)))
     if not isinstance(doc, dict) or not isinstance(doc.get("states"), list):
         raise TraceFileError("an ITF document is an object with a \"states\" array",
                              Position(str(path)))
+    try:
+        params = set(_names(doc.get("params", []), "params"))
+        variables = _names(doc.get("vars", []), "vars")
+        loop = _expect(doc, "loop", int, "a state index")
+    except ValueError as e:
+        raise TraceFileError(str(e), Position(str(path)))
     meta = doc.get("#meta", {}) if isinstance(doc.get("#meta"), dict) else {}
-    params = set(doc.get("params", []))
     spec = str(meta.get("source", path.stem)).removesuffix(".tla").removesuffix(".qnt")
-    header = TraceHeader(spec=spec, variables=list(doc.get("vars", [])),
-                         origin={"tool": "itf", "file": str(path)}, loop=doc.get("loop"))
+    header = TraceHeader(spec=spec, variables=variables,
+                         origin={"tool": "itf", "file": str(path)}, loop=loop)
     steps = []
     for i, st in enumerate(doc["states"]):
         if not isinstance(st, dict):

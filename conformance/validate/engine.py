@@ -33,7 +33,7 @@ from conformance.tla import syntax as S
 from conformance.tla.actions import Diagnosis, Partial
 from conformance.tla.errors import EvalError, SpecError
 from conformance.tla.lazy import LazyFn, LazySet
-from conformance.tla.model import Model, load
+from conformance.tla.model import Model, check_assumptions, load
 from conformance.tla.modules import DefSym
 from conformance.tla.steps import StepModel
 from conformance.tla.syntax import Loc
@@ -77,6 +77,11 @@ def constants_cfg(constants: dict[str, Value], invariants: Iterable[str],
     return "\n".join(lines) + "\n"
 
 
+def _shown(constants: dict[str, Value]) -> str:
+    text = ", ".join(f"{k} = {to_tla(v)}" for k, v in constants.items())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
 class SpecEngine:
     """One spec bound to one set of constants, ready to step."""
 
@@ -90,6 +95,11 @@ class SpecEngine:
             cfg = Path(d) / (self.spec.stem + "Validate.cfg")
             cfg.write_text(text)
             self.model: Model = load(self.spec, cfg)
+        broken = check_assumptions(self.model)
+        if broken is not None:
+            raise UserError(f"the constants {_shown(constants)} break the spec's assumption "
+                            f"at {broken[0].expr.loc}", hint="a trace is checked against the "
+                            "spec with the constants its header gives")
         self.steps = StepModel(self.model)
         self.variables: list[str] = self.model.names
         self.index = {n: k for k, n in enumerate(self.variables)}

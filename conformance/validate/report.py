@@ -38,11 +38,14 @@ class Divergence:
     differences: list[Difference] = field(default_factory=list)
     violated: list[str] = field(default_factory=list)  # invariants or properties
     candidates: int = 1  # spec states tracked at this point (more when variables are missing)
+    where: Position | None = None  # the event's line in a node's trace (merged runs)
+    notes: list[str] = field(default_factory=list)  # what else explains it
 
     # ------------------------------------------------------------------ text
 
     def headline(self) -> str:
-        return f"event {self.index}: {self.call()} {self.kind}"
+        where = f" ({self.where})" if self.where else ""
+        return f"event {self.index}{where}: {self.call()} {self.kind}"
 
     def call(self) -> str:
         args = ", ".join(f"{k} = {short(v, 80)}" for k, v in (self.params or {}).items())
@@ -78,6 +81,8 @@ class Divergence:
                 lines.append(f"    {describe(d)}")
             if len(self.differences) > max_differences:
                 lines.append(f"    ... and {len(self.differences) - max_differences} more")
+        for note in self.notes:
+            lines.append(f"  {note}")
         if self.candidates > 1:
             lines.append(f"  ({self.candidates} spec states matched the trace before this "
                          "event: it leaves some variables out)")
@@ -100,6 +105,10 @@ class Divergence:
             out["params"] = {k: to_tla(v) for k, v in self.params.items()}
         if self.node:
             out["node"] = self.node
+        if self.where is not None:
+            out["where"] = self.where.to_json()
+        if self.notes:
+            out["notes"] = list(self.notes)
         if self.conjunct:
             out["conjunct"] = self.conjunct
         if self.position is not None:

@@ -60,7 +60,7 @@ class Validator:
         self.truncated = False  # the candidate search hit max_candidates
         self._checks = self._plan_checks()
         self._cache: dict[tuple, bool] = {}
-        self._failed_piece: Any = None  # where the last invariant that failed failed
+        self.failed_piece: Any = None  # where the last invariant that failed failed
 
     # ------------------------------------------------------------------ the trace
 
@@ -159,12 +159,12 @@ class Validator:
         re-evaluated only when one of its variables changed."""
         return self.engine.invariant_checks()
 
-    def _failed_invariants(self, state: State) -> list[str]:
+    def failed_invariants(self, state: State) -> list[str]:
         bad = []
         cache = self._cache
         if len(cache) > 20_000:
             cache.clear()
-        self._failed_piece = None
+        self.failed_piece = None
         for n, (name, fn, reads, loc) in enumerate(self._checks):
             key = (n,) + tuple(state[k] for k in reads)
             ok = cache.get(key)
@@ -176,8 +176,8 @@ class Validator:
                 cache[key] = ok
             if not ok and name not in bad:
                 bad.append(name)
-                if self._failed_piece is None:
-                    self._failed_piece = loc
+                if self.failed_piece is None:
+                    self.failed_piece = loc
         return bad
 
     def _check_states(self, step: Step, states: list[State],
@@ -185,12 +185,12 @@ class Validator:
         if not self.check_invariants:
             return None
         for s in states:
-            bad = self._failed_invariants(s)
+            bad = self.failed_invariants(s)
             if bad:
                 div = Divergence(step.index, step.action, step.params, step.node, INVARIANT,
                                  violated=bad, candidates=len(states))
-                if self._failed_piece is not None:
-                    c = self.engine.conjunct_at(self._failed_piece, "false")
+                if self.failed_piece is not None:
+                    c = self.engine.conjunct_at(self.failed_piece, "false")
                     div.conjunct, div.position = c.text, c.position
                 return div
             if before is not None:

@@ -1,7 +1,8 @@
 """Bytes on the wire: length-prefixed frames, versioned, with a size limit.
 
-A frame is ``[length u32][version u8][kind u8][payload]``, little-endian. The hello and
-client frames are small JSON objects, easy to read in a packet dump, and the same for every
+A frame is ``[length u32][version u8][kind u8][payload]``, little-endian. The handshake
+(:mod:`impl.net.auth`: hello, challenge, proof, refused) and client frames are small JSON
+objects, easy to read in a packet dump, and the same for every
 protocol, so one key-value client (:mod:`impl.raft.client`) talks to a Raft and a
 Multi-Paxos cluster alike. A protocol encodes its own message payloads: Raft's kinds (2 to 5,
 :mod:`impl.raft.codec`) predate this module, so a new protocol numbers its kinds from
@@ -12,17 +13,30 @@ nothing a peer sends is executed or unpickled.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import struct
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-VERSION = 1
+if TYPE_CHECKING:
+    from impl.net.limits import ByteBudget
+
+VERSION = 2  # 2: connections open with the authentication handshake of impl.net.auth
 MAX_FRAME = 16 << 20
 
 HELLO, CLIENT_REQ, CLIENT_REPLY = 1, 6, 7  # around Raft's message kinds, 2 to 5
-JSON_KINDS = (HELLO, CLIENT_REQ, CLIENT_REPLY)
+CHALLENGE, PROOF, REFUSED = 8, 9, 10
+JSON_KINDS = (HELLO, CLIENT_REQ, CLIENT_REPLY, CHALLENGE, PROOF, REFUSED)
 FIRST_PROTOCOL_KIND = 16
 
+# The largest term, index, ballot or slot a peer may send. No honest cluster gets near it (a
+# million elections a second would take 146,000 years), and a term of 2**64-1 from a forged
+# frame would leave its receiver unable to send the next one: decoders refuse anything above.
+MAX_NUMBER = 1 << 62
+
+SMALL = 32 << 10  # a frame this small is read whole, without reserving budget
+Payload = bytes | bytearray
 _LEN = struct.Struct("<I")
 _HEAD = struct.Struct("<BB")
 
@@ -36,11 +50,18 @@ def frame(kind: int, payload: bytes) -> bytes:
     return _LEN.pack(len(body)) + body
 
 
+def check_numbers(what: str, **values: int) -> None:
+    """Refuse a message with a number out of ``0..MAX_NUMBER`` (-1 allowed: "none")."""
+    for name, v in values.items():
+        if not -1 <= v <= MAX_NUMBER:
+            raise FrameError(f"{what}: {name} {v} is out of range")
+
+
 def json_frame(kind: int, obj: Any) -> bytes:
     return frame(kind, json.dumps(obj, separators=(",", ":")).encode())
 
 
-def parse_json(payload: bytes) -> dict:
+def parse_json(payload: Payload) -> dict:
     try:
         obj = json.loads(payload)
     except (ValueError, UnicodeDecodeError) as e:
@@ -50,15 +71,39 @@ def parse_json(payload: bytes) -> dict:
     return obj
 
 
-async def read_frame(reader: Any, limit: int = MAX_FRAME) -> tuple[int, bytes]:
-    """One frame from an asyncio stream, as (kind, payload); IncompleteReadError at EOF."""
+async def read_frame(reader: Any, limit: int = MAX_FRAME, budget: ByteBudget | None = None,
+                     deadline: Callable[[int], float] | None = None) -> tuple[int, Payload]:
+    """One frame from an asyncio stream, as (kind, payload); IncompleteReadError at EOF.
+
+    With a ``budget`` (:class:`impl.net.limits.ByteBudget`), a payload larger than
+    :data:`SMALL` must first reserve its size in it — the connection waits unread until it
+    fits — and must then arrive within ``deadline(size)`` seconds. Its bytes are read in
+    pieces into one buffer, which is the payload: nothing is held twice.
+    """
     (n,) = _LEN.unpack(await reader.readexactly(_LEN.size))
     if n > limit:
         raise FrameError(f"frame of {n} bytes exceeds the limit of {limit}")
     if n < _HEAD.size:
         raise FrameError("frame too short")
-    body = await reader.readexactly(n)
-    version, kind = _HEAD.unpack_from(body)
+    version, kind = _HEAD.unpack(await reader.readexactly(_HEAD.size))
     if version != VERSION:
         raise FrameError(f"frame version {version}; this node speaks {VERSION}")
-    return kind, body[_HEAD.size:]
+    size = n - _HEAD.size
+    if budget is None or size <= SMALL:
+        return kind, await reader.readexactly(size)
+    await budget.reserve(size)
+    seconds = deadline(size) if deadline else None
+    try:
+        async with asyncio.timeout(seconds):
+            body = bytearray()
+            while len(body) < size:
+                piece = await reader.read(min(size - len(body), SMALL))
+                if not piece:
+                    raise asyncio.IncompleteReadError(bytes(body), size)
+                body += piece
+    except TimeoutError:
+        raise FrameError(f"a frame of {size} bytes did not arrive within {seconds:g} s") \
+            from None
+    finally:
+        budget.release(size)
+    return kind, body

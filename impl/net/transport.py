@@ -1,28 +1,42 @@
 """Connections between the servers of a cluster, and from clients, over asyncio TCP.
 
-Each server keeps one outbound connection per peer (:class:`PeerLink`), opened with a hello
-frame that names it; it reconnects with backoff, and while a peer is unreachable it drops
-what it cannot send (the protocols retransmit what matters). Inbound, :class:`Transport`
-accepts a connection, reads its hello, and serves it as a peer — a hello from a server not
-in the cluster file, or from another host than the file gives for it, is refused, and so is
-a frame on a peer connection whose message claims another sender — or as a client, whose
-requests are handed to the server and answered on the same connection, each as it is done.
+Each server keeps one outbound connection per peer (:class:`PeerLink`), opened with the
+handshake of :mod:`impl.net.auth`; it reconnects with backoff, and while a peer is
+unreachable it drops what it cannot send (the protocols retransmit what matters). Inbound,
+:class:`Transport` accepts a connection, has it prove who it is, and serves it as a peer — a
+server not in the cluster file, one connecting from another host than the file gives for
+it, or one without the secret is refused, and so is a frame on a peer connection whose
+message claims another sender or does not decode — or as a client, whose requests are
+handed to the server and answered on the same connection, each as it is done.
 
-The protocol is a parameter: it decodes its own frames into messages and says who sent one.
+A refused connection is logged (logger ``conform.net``) with who it was and why, once per
+peer and reason, then again at the 10th, 100th, ... time, so a flood cannot fill the log.
+
+What a server holds for its connections is bounded (:mod:`impl.net.limits`): connections,
+frame sizes, the bytes of large frames being received in total, the time such a frame may
+take, client requests pending per connection and in total, replies waiting to go out; past a
+bound a connection is not read from (back-pressure) or is closed (refusal).
+
+The protocol is a parameter: it decodes its own frames into messages (checking every value
+it uses) and says who sent one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import logging
 import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from impl.net import frames
+from impl.net import auth, frames
+from impl.net.limits import READER_LIMIT, ByteBudget, Limits, Slots
 from impl.raft.cluster_config import ClusterConfig
 
 PEER_QUEUE = 10_000  # frames waiting for a slow or absent peer before the oldest go
+log = logging.getLogger("conform.net")
 
 Decode = Callable[[int, bytes], Any]  # (kind, payload) -> message; raises FrameError
 OnMessage = Callable[[Any], None]
@@ -32,18 +46,25 @@ OnClient = Callable[[dict], Awaitable[dict]]
 class PeerLink:
     """The outbound connection to one peer."""
 
-    def __init__(self, own_id: str, peer_id: str, cluster: ClusterConfig) -> None:
+    def __init__(self, own_id: str, peer_id: str, cluster: ClusterConfig,
+                 complaints: Complaints, max_bytes: int = Limits.peer_queue_bytes) -> None:
         self.own_id = own_id
         self.id = peer_id
         self.cluster = cluster
+        self.complaints = complaints
+        self.max_bytes = max_bytes
         self.queue: list[bytes] = []
+        self.queued = 0  # bytes in the queue
         self.wake = asyncio.Event()
         self.task = asyncio.create_task(self._run())
 
     def send(self, data: bytes) -> None:
-        if len(self.queue) >= PEER_QUEUE:
-            del self.queue[: PEER_QUEUE // 10]
+        if len(self.queue) >= PEER_QUEUE or self.queued + len(data) > self.max_bytes:
+            drop = max(PEER_QUEUE // 10, 1)
+            self.queued -= sum(map(len, self.queue[:drop]))
+            del self.queue[:drop]
         self.queue.append(data)
+        self.queued += len(data)
         self.wake.set()
 
     async def _run(self) -> None:
@@ -53,25 +74,53 @@ class PeerLink:
             try:
                 reader, writer = await asyncio.open_connection(host, port)
             except OSError:
-                self.queue.clear()
+                self._clear()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 0.5)
                 continue
-            delay = 0.02
             try:
-                writer.write(frames.json_frame(frames.HELLO, {"role": "peer", "id": self.own_id}))
+                assert self.cluster.secret is not None
+                await asyncio.wait_for(auth.dial(reader, writer, "peer", self.own_id, self.id,
+                                                 auth.key_of(self.cluster.secret)),
+                                       auth.HANDSHAKE_TIMEOUT)
+                delay = 0.02
                 while True:
                     await self.wake.wait()
                     self.wake.clear()
-                    batch, self.queue = self.queue, []
+                    batch, self.queue, self.queued = self.queue, [], 0
                     writer.write(b"".join(batch))
                     await writer.drain()
-            except (OSError, ConnectionError):
-                pass
+            except (TimeoutError, frames.FrameError, asyncio.IncompleteReadError,
+                    ConnectionError, OSError) as e:
+                if isinstance(e, auth.AuthError | frames.FrameError):
+                    self.complaints.note(f"peer {self.id}", f"handshake failed: {e}")
+                    self._clear()
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 0.5)
             finally:
                 writer.close()
                 with contextlib.suppress(Exception):
                     await writer.wait_closed()
+
+
+    def _clear(self) -> None:
+        self.queue.clear()
+        self.queued = 0
+
+
+class Complaints:
+    """Logs each refusal once per (who, why), then at its 10th, 100th, ... repetition."""
+
+    def __init__(self, own_id: str) -> None:
+        self.own_id = own_id
+        self.counts: dict[tuple[str, str], int] = {}
+
+    def note(self, who: str, why: str) -> None:
+        key = (who, why if len(why) < 200 else why[:200] + "...")
+        n = self.counts[key] = self.counts.get(key, 0) + 1
+        if str(n).rstrip("0") == "1":  # 1, 10, 100, ...
+            more = f" ({n} times)" if n > 1 else ""
+            log.warning("%s: refused %s: %s%s", self.own_id, who, key[1], more)
 
 
 class Transport:
@@ -79,22 +128,31 @@ class Transport:
 
     def __init__(self, own_id: str, cluster: ClusterConfig, decode: Decode,
                  sender_of: Callable[[Any], tuple[str, str]], on_message: OnMessage,
-                 on_client: OnClient, max_frame: int = frames.MAX_FRAME) -> None:
+                 on_client: OnClient, max_frame: int = frames.MAX_FRAME,
+                 limits: Limits | None = None) -> None:
         self.id = own_id
         self.cluster = cluster
         self.decode = decode
         self.sender_of = sender_of  # message -> (source, destination)
         self.on_message = on_message
         self.on_client = on_client
-        self.max_frame = max_frame
+        self.limits = dataclasses.replace(limits or Limits(), frame_bytes=max_frame)
+        self.budget = ByteBudget(self.limits.buffer_bytes)
+        self._pending = Slots(self.limits.pending)
+        if not cluster.secret:
+            raise ValueError("the cluster file has no secret, so peers cannot authenticate: "
+                             "write it with `conform cluster up` or add \"secret\"")
+        self.complaints = Complaints(own_id)
         self._links: dict[str, PeerLink] = {}
         self._conns: set[asyncio.StreamWriter] = set()
+        self._peer_conns: dict[str, asyncio.StreamWriter] = {}  # the one inbound per peer
         self._tasks: set[asyncio.Task] = set()
         self._server: asyncio.base_events.Server | None = None
 
     async def start(self) -> None:
         host, port = self.cluster.servers[self.id]
-        self._server = await asyncio.start_server(self._accept, host, port, reuse_address=True)
+        self._server = await asyncio.start_server(self._accept, host, port, reuse_address=True,
+                                                  limit=READER_LIMIT)
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -116,34 +174,47 @@ class Transport:
         if link is None:
             if dst not in self.cluster.servers or dst == self.id:
                 return
-            link = self._links[dst] = PeerLink(self.id, dst, self.cluster)
+            link = self._links[dst] = PeerLink(self.id, dst, self.cluster, self.complaints,
+                                               self.limits.peer_queue_bytes)
         link.send(data)
 
     # ------------------------------------------------------------------ inbound
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        remote = writer.get_extra_info("peername")
+        who = f"a connection from {remote[0]}" if remote else "a connection"
+        if len(self._conns) >= self.limits.connections:
+            self.complaints.note(who, f"{self.limits.connections} connections are open already")
+            writer.close()
+            return
         self._conns.add(writer)
         try:
-            kind, payload = await asyncio.wait_for(frames.read_frame(reader, self.max_frame), 5)
-            if kind != frames.HELLO:
-                raise frames.FrameError("the first frame must be a hello")
-            hello = frames.parse_json(payload)
-            if hello.get("role") == "peer":
-                await self._serve_peer(reader, writer, str(hello.get("id")))
-            elif hello.get("role") == "client":
-                await self._serve_client(reader, writer)
+            hello = await asyncio.wait_for(auth.accept(reader, writer, self.id, self._key_for),
+                                           auth.HANDSHAKE_TIMEOUT)
+            who = f"{hello.role} {hello.id}"
+            if hello.role == "peer":
+                await self._serve_peer(reader, writer, hello.id)
             else:
-                raise frames.FrameError(f"unknown role {hello.get('role')!r}")
+                await self._serve_client(reader, writer)
         except (TimeoutError, frames.FrameError, asyncio.IncompleteReadError,
-                ConnectionError, OSError):
-            pass
+                ConnectionError, OSError) as e:
+            if not isinstance(e, asyncio.IncompleteReadError | ConnectionResetError
+                              | BrokenPipeError):  # not just a hang-up
+                self.complaints.note(who, _reason(e))
         finally:
             self._conns.discard(writer)
             writer.close()
 
+    def _key_for(self, role: str, who: str) -> bytes | None:
+        if role == "client":
+            key = self.cluster.client_key()
+        elif who in self.cluster.servers and who != self.id:
+            key = self.cluster.secret
+        else:
+            key = None
+        return auth.key_of(key) if key else None
+
     def _peer_allowed(self, peer_id: str, writer: asyncio.StreamWriter) -> bool:
-        if peer_id not in self.cluster.servers or peer_id == self.id:
-            return False
         remote = writer.get_extra_info("peername")
         if not remote:
             return False
@@ -156,9 +227,24 @@ class Transport:
 
     async def _serve_peer(self, reader, writer, peer_id: str) -> None:
         if not self._peer_allowed(peer_id, writer):
-            raise frames.FrameError(f"refused a peer {peer_id!r} not in the cluster file")
+            raise auth.AuthError(f"connected from another host than the cluster file gives "
+                                 f"for {peer_id}")
+        old = self._peer_conns.get(peer_id)
+        if old is not None:
+            old.close()  # a peer that reconnects has given up on its old connection
+        self._peer_conns[peer_id] = writer
+        try:
+            await self._peer_frames(reader, peer_id)
+        finally:
+            if self._peer_conns.get(peer_id) is writer:
+                del self._peer_conns[peer_id]
+
+    async def _read(self, reader: asyncio.StreamReader, limit: int) -> tuple[int, frames.Payload]:
+        return await frames.read_frame(reader, limit, self.budget, self.limits.deadline)
+
+    async def _peer_frames(self, reader: asyncio.StreamReader, peer_id: str) -> None:
         while True:
-            kind, payload = await frames.read_frame(reader, self.max_frame)
+            kind, payload = await self._read(reader, self.limits.frame_bytes)
             if kind in frames.JSON_KINDS:
                 raise frames.FrameError("a peer sent a non-protocol frame")
             m = self.decode(kind, payload)
@@ -168,14 +254,32 @@ class Transport:
             self.on_message(m)
 
     async def _serve_client(self, reader, writer) -> None:
+        """Requests are read only while the client has fewer than ``client_pending`` of them
+        in service, the server fewer than ``pending``, and the client's unread replies
+        come to less than ``reply_bytes``: otherwise the next request waits unread."""
+        writer.transport.set_write_buffer_limits(high=self.limits.reply_bytes)
+        mine = Slots(self.limits.client_pending)
         while True:
-            kind, payload = await frames.read_frame(reader, self.max_frame)
-            if kind != frames.CLIENT_REQ:
-                raise frames.FrameError("a client sent a non-request frame")
-            req = frames.parse_json(payload)
+            await writer.drain()
+            await mine.take()
+            try:
+                await self._pending.take()
+            except BaseException:
+                mine.give()
+                raise
+            try:
+                kind, payload = await self._read(reader, self.limits.client_frame_bytes)
+                if kind != frames.CLIENT_REQ:
+                    raise frames.FrameError("a client sent a non-request frame")
+                req = frames.parse_json(payload)
+            except BaseException:
+                mine.give()
+                self._pending.give()
+                raise
             t = asyncio.create_task(self._answer(req, writer))
             self._tasks.add(t)
             t.add_done_callback(self._tasks.discard)
+            t.add_done_callback(lambda _: _give(mine, self._pending))
 
     async def _answer(self, req: dict, writer: asyncio.StreamWriter) -> None:
         try:
@@ -185,3 +289,14 @@ class Transport:
         reply["id"] = req.get("id")
         with contextlib.suppress(Exception):
             writer.write(frames.json_frame(frames.CLIENT_REPLY, reply))
+
+
+def _give(*slots: Slots) -> None:
+    for s in slots:
+        s.give()
+
+
+def _reason(e: BaseException) -> str:
+    if isinstance(e, TimeoutError):
+        return "did not finish its handshake in time"
+    return str(e) or type(e).__name__

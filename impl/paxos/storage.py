@@ -5,11 +5,20 @@ started (it would reuse it), so each is written *and synced* before the step tha
 answers anyone (``specs/Paxos.tla`` and ``specs/MultiPaxos.tla``: these are the durable
 variables; DESIGN rule 7). Single-decree Paxos stores its one accepted proposal as slot 1.
 
-The file is a sequence of checksummed records (:mod:`impl.records`): a promise, a ballot,
-or one slot's accepted proposal. Recovery folds up the whole records and cuts off a torn
-tail. Accepting is also a promise, so the promise recovered is the highest of the promises
-and of the accepted ballots. When dead records pile up the file is rewritten as one record
-per live fact, atomically (``replace``).
+The file is a sequence of checksummed records (:mod:`impl.records`) after a header that
+names the format: a promise, a ballot, or one slot's accepted proposal. Recovery folds up the
+whole records, cuts off a torn tail, and refuses a damaged file
+(:class:`impl.records.Corruption`). Accepting is also a promise, so the promise recovered is
+the highest of the promises and of the accepted ballots. When dead records pile up the file
+is rewritten as one record per live fact, atomically (``replace``).
+
+An acceptor restored from its peers after its store was lost (``conform cluster restore``)
+cannot know what it promised or accepted. Its new store holds a promise and a ballot at
+least as high as any its peers have seen, so it cannot promise or accept below anything it
+may have promised, and a *rejoin* slot: until every slot up to it is decided here, the node
+neither answers prepares and accepts nor campaigns — a learner — since a proposal it
+accepted before may have been chosen with its vote, and a promise that forgot it could let a
+new leader choose another value.
 
 The file is anything with ``append``/``sync``/``read``/``replace``: a simulated
 :class:`impl.sim.storage.SimFile` or a real :class:`impl.disk.DiskFile`.
@@ -22,11 +31,12 @@ from dataclasses import dataclass, field
 
 from impl.paxos.bugs import NO_BUGS, Bugs
 from impl.paxos.rules import NO_BALLOT
-from impl.records import File, read_records, record
+from impl.records import File, file_header, read_records, record, start
 
 Command = bytes | None  # None is Multi-Paxos's no-op
 
-_PROMISE, _BALLOT, _ACCEPT = 1, 2, 3
+FORMAT = "conform paxos acceptor 2"
+_PROMISE, _BALLOT, _ACCEPT, _REJOIN = 1, 2, 3, 4
 _INT = struct.Struct("<q")
 _ACCEPT_HEAD = struct.Struct("<QqBI")  # slot, ballot, has-value flag, value length
 COMPACT_AFTER = 4096  # records beyond the live ones before the file is rewritten
@@ -40,7 +50,8 @@ class Durable:
     ballot: int = NO_BALLOT
     accepted: dict[int, tuple[int, Command]] = field(default_factory=dict)  # slot -> (bal, v)
     records: int = 0
-    dropped_bytes: int = 0  # the torn or corrupt tail recovery cut off
+    dropped_bytes: int = 0  # the torn tail recovery cut off
+    rejoin_until: int = 0  # restored from peers: a learner until slots 1..this are decided
 
 
 @dataclass
@@ -50,11 +61,14 @@ class Writes:
     promised: int | None = None
     ballot: int | None = None
     accepts: dict[int, tuple[int, Command]] = field(default_factory=dict)
+    rejoined: bool = False  # a restored acceptor has caught up: clear its rejoin slot
 
     def __bool__(self) -> bool:
-        return self.promised is not None or self.ballot is not None or bool(self.accepts)
+        return self.promised is not None or self.ballot is not None or bool(self.accepts) \
+            or self.rejoined
 
     def merge(self, other: Writes) -> None:
+        self.rejoined |= other.rejoined
         if other.promised is not None:
             self.promised = other.promised
         if other.ballot is not None:
@@ -72,14 +86,16 @@ def _accept_record(slot: int, bal: int, value: Command) -> bytes:
 
 def _apply(out: Durable, payload: bytes) -> None:
     kind = payload[0]
-    if kind in (_PROMISE, _BALLOT):
+    if kind in (_PROMISE, _BALLOT, _REJOIN):
         if len(payload) != 1 + _INT.size:
             raise ValueError("malformed record")
         (n,) = _INT.unpack_from(payload, 1)
         if kind == _PROMISE:
             out.promised = max(out.promised, n)
-        else:
+        elif kind == _BALLOT:
             out.ballot = max(out.ballot, n)
+        else:
+            out.rejoin_until = n  # 0: caught up
     elif kind == _ACCEPT:
         slot, bal, has, n = _ACCEPT_HEAD.unpack_from(payload, 1)
         start = 1 + _ACCEPT_HEAD.size
@@ -91,17 +107,21 @@ def _apply(out: Durable, payload: bytes) -> None:
 
 
 def recover(file: File) -> Durable:
-    """Read the state back up to the last whole record; cut off a torn tail for good."""
+    """Read the state back up to the last whole record; cut off a torn tail for good; raise
+    :class:`impl.records.Corruption` if the file is damaged otherwise."""
     out = Durable()
-    out.records, out.dropped_bytes = read_records(file, lambda payload: _apply(out, payload))
+    out.records, out.dropped_bytes = read_records(file, FORMAT,
+                                                  lambda payload: _apply(out, payload))
     for bal, _ in out.accepted.values():
         out.promised = max(out.promised, bal)  # accepting is also a promise
     return out
 
 
 def snapshot(state: Durable) -> bytes:
-    """The whole state as the fewest records."""
-    parts = []
+    """The whole state as the fewest records, the file's header first."""
+    parts = [file_header(FORMAT)]
+    if state.rejoin_until:
+        parts.append(record(_REJOIN, _INT.pack(state.rejoin_until)))
     if state.promised != NO_BALLOT:
         parts.append(record(_PROMISE, _INT.pack(state.promised)))
     if state.ballot != NO_BALLOT:
@@ -119,10 +139,12 @@ class Store:
 
     def __init__(self, file: File, recovered: Durable, sync: bool = True,
                  bugs: Bugs = NO_BUGS) -> None:
+        start(file, FORMAT)
         self.file = file
         self.sync_enabled = sync
         self.bugs = bugs
-        self.state = Durable(recovered.promised, recovered.ballot, dict(recovered.accepted))
+        self.state = Durable(recovered.promised, recovered.ballot, dict(recovered.accepted),
+                             rejoin_until=recovered.rejoin_until)
         self.records = recovered.records
 
     def save(self, w: Writes) -> None:
@@ -139,6 +161,9 @@ class Store:
         for slot in sorted(w.accepts):
             self.state.accepted[slot] = w.accepts[slot]
             parts.append(_accept_record(slot, *w.accepts[slot]))
+        if w.rejoined and self.state.rejoin_until:
+            self.state.rejoin_until = 0
+            parts.append(record(_REJOIN, _INT.pack(0)))
         if not parts:
             return
         self.records += len(parts)
@@ -152,7 +177,8 @@ class Store:
     def _compact(self) -> None:
         state = self.state
         if self.bugs.forget_promise_on_restart:
-            state = Durable(NO_BALLOT, state.ballot, state.accepted)
+            state = Durable(NO_BALLOT, state.ballot, state.accepted,
+                            rejoin_until=state.rejoin_until)
         data = snapshot(state)
         self.file.replace(data)
         self.records = len(state.accepted) + 2

@@ -182,11 +182,10 @@ class Abstraction:
                 out[k] = v
         return out
 
-    def local(self, n: Node) -> dict[str, Any]:
-        """One node's own part of the spec state: what a real node can write in its own
-        trace (each per-server variable restricted to this server; no ``msgs``)."""
-        me = server(n.id)
-        view = {
+    def own(self, n: Node) -> dict[str, Any]:
+        """One node's own variables: its entry of each per-server function of the spec
+        (what a real node records about itself; no ``msgs``, no ghosts)."""
+        return {
             "currentTerm": n.term,
             "votedFor": NIL if n.voted_for is None else server(n.voted_for),
             "log": self.log(n.log),
@@ -200,4 +199,9 @@ class Abstraction:
             "readRound": n.read_round,
             "pendingRead": self.pending_read(n),
         }
-        return {k: Fn({me: v}) for k, v in view.items()}
+
+    def local(self, n: Node) -> dict[str, Any]:
+        """One node's own part of the spec state: each per-server variable restricted to
+        this server (no ``msgs``)."""
+        me = server(n.id)
+        return {k: Fn({me: v}) for k, v in self.own(n).items()}

@@ -4,6 +4,11 @@ Each client has a session id and numbers its writes; a write is retried — afte
 a lost connection, or a redirect to the leader — with the *same* number, so the state
 machine applies it once however many copies get committed (:mod:`impl.raft.kv`). Reads go
 to the leader, which confirms its leadership with a quorum (ReadIndex) before answering.
+
+Every connection opens with the handshake of :mod:`impl.net.auth`: the client proves it holds
+the cluster file's client secret, and the server proves it holds it too, so a process that
+took a server's port cannot acknowledge writes. A server that refuses the client's secret
+ends the call at once (:class:`ClientError`): retrying cannot help.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import time
 import uuid
 from typing import Any
 
-from impl.net import frames
+from impl.net import auth, frames
 from impl.raft.cluster_config import ClusterConfig
 
 
@@ -54,6 +59,11 @@ class Client:
     def __init__(self, cluster: ClusterConfig, client_id: str | None = None,
                  timeout: float = 10.0, attempt_timeout: float = 1.0) -> None:
         self.cluster = cluster
+        key = cluster.client_key()
+        if key is None:
+            raise ClientError("the cluster file has no secret (neither \"client_secret\" nor "
+                              "\"secret\"), so the servers would refuse this client")
+        self._key = auth.key_of(key)
         self.id = client_id or uuid.uuid4().hex
         self.seq = 0
         self.timeout = timeout
@@ -100,6 +110,10 @@ class Client:
     async def status(self, sid: str) -> dict:
         return await self._send(sid, {"op": "status"})
 
+    async def log_page(self, sid: str, first: int) -> dict:
+        """Server ``sid``'s log from index ``first`` on, a page of it (Raft only)."""
+        return await self._send(sid, {"op": "log", "from": first})
+
     # ------------------------------------------------------------------ plumbing
 
     def _target(self) -> str:
@@ -117,6 +131,9 @@ class Client:
             self.attempts += 1
             try:
                 reply = await self._send(sid, req)
+            except auth.AuthError as e:
+                self._drop(sid)
+                raise ClientError(f"{sid}: {e}") from None
             except (TimeoutError, OSError, ConnectionError, frames.FrameError) as e:
                 last_error = f"{sid}: {e or type(e).__name__}"
                 self._drop(sid)
@@ -138,11 +155,8 @@ class Client:
     async def _send(self, sid: str, req: dict) -> dict:
         conn = self._conns.get(sid)
         if conn is None or conn.task.done():
-            host, port = self.cluster.servers[sid]
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
-                                                    self.attempt_timeout)
-            writer.write(frames.json_frame(frames.HELLO, {"role": "client", "id": self.id}))
-            conn = self._conns[sid] = _Conn(reader, writer)
+            conn = self._conns[sid] = await asyncio.wait_for(self._connect(sid),
+                                                             self.attempt_timeout)
         rid = next(self._ids)
         fut = asyncio.get_running_loop().create_future()
         conn.waiting[rid] = fut
@@ -151,6 +165,16 @@ class Client:
             return await asyncio.wait_for(fut, self.attempt_timeout)
         finally:
             conn.waiting.pop(rid, None)
+
+    async def _connect(self, sid: str) -> _Conn:
+        host, port = self.cluster.servers[sid]
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            await auth.dial(reader, writer, "client", self.id, sid, self._key)
+        except BaseException:
+            writer.close()
+            raise
+        return _Conn(reader, writer)
 
     def _drop(self, sid: str) -> None:
         conn = self._conns.pop(sid, None)

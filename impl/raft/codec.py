@@ -3,16 +3,25 @@
 Raft messages are most of the traffic, so they are packed rather than JSON. Their kinds
 (2 to 5) sit between the hello (1) and the client frames (6, 7) of :mod:`impl.net.frames`:
 Raft's wire format came first, and the shared frames kept its numbers. A payload that does
-not decode raises :class:`~impl.net.frames.FrameError`, and the connection that sent it is
-closed: nothing a peer sends is executed or unpickled.
+not decode, or whose values are out of range (a term past :data:`~impl.net.frames.MAX_NUMBER`,
+a log entry of a later term than the message, a configuration that does not decode), raises
+:class:`~impl.net.frames.FrameError`, and the connection that sent it is closed: nothing a
+peer sends is executed or unpickled, and nothing reaches the node core unchecked.
 """
 
 from __future__ import annotations
 
 import struct
 
-from impl.net.frames import FrameError, frame
-from impl.raft.messages import AppendRequest, AppendResponse, Message, VoteRequest, VoteResponse
+from impl.net.frames import FrameError, check_numbers, frame
+from impl.raft.messages import (
+    AppendRequest,
+    AppendResponse,
+    EntryKind,
+    Message,
+    VoteRequest,
+    VoteResponse,
+)
 from impl.raft.wal import decode_entries, encode_entries
 
 VOTE_REQ, VOTE_RESP, APPEND_REQ, APPEND_RESP = range(2, 6)
@@ -81,11 +90,38 @@ def decode_message(kind: int, buf: bytes) -> Message:
             m = AppendResponse(term, src, dst, bool(ok), match, rr, beat)
         else:
             raise FrameError(f"unknown message kind {kind}")
+        if end != len(buf):
+            raise FrameError(f"{len(buf) - end} stray bytes after a message of kind {kind}")
+        _check(m)
     except (struct.error, UnicodeDecodeError, ValueError) as e:
         if isinstance(e, FrameError):
             raise
         raise FrameError(f"malformed message of kind {kind}: {e}") from None
-    if end != len(buf):
-        raise FrameError(f"{len(buf) - end} stray bytes after a message of kind {kind}")
     return m
+
+
+def _check(m: Message) -> None:
+    """Values a node core may trust: in range, and consistent within the message."""
+    name = type(m).__name__
+    if isinstance(m, VoteRequest):
+        check_numbers(name, term=m.term, last_log_index=m.last_log_index)
+        if not 0 <= m.last_log_term <= m.term:
+            raise FrameError(f"{name}: last log term {m.last_log_term} is not in 0..{m.term}")
+    elif isinstance(m, AppendRequest):
+        check_numbers(name, term=m.term, prev_index=m.prev_index, commit=m.commit,
+                      read_round=m.read_round, beat=m.beat,
+                      last_index=m.prev_index + len(m.entries))
+        if m.prev_index < 0 or not 0 <= m.prev_term <= m.term:
+            raise FrameError(f"{name}: previous term {m.prev_term} is not in 0..{m.term}")
+        last = m.prev_term
+        for k, e in enumerate(m.entries, m.prev_index + 1):
+            if not last <= e.term <= m.term:
+                raise FrameError(f"{name}: entry {k} has term {e.term}, not in "
+                                 f"{last}..{m.term}")
+            last = e.term
+            if e.kind is EntryKind.CONFIG and not all(e.members()):
+                raise FrameError(f"{name}: entry {k} is a configuration with an empty id")
+    elif isinstance(m, VoteResponse | AppendResponse):
+        check_numbers(name, term=m.term, match_index=getattr(m, "match_index", 0),
+                      read_round=getattr(m, "read_round", 0), beat=getattr(m, "beat", 0))
 

@@ -46,6 +46,7 @@ from impl.raft.core import (
 )
 from impl.raft.kv import KV, Command
 from impl.raft.messages import EntryKind, Message
+from impl.restore import log_page
 
 
 class RaftServer:
@@ -236,9 +237,15 @@ class RaftServer:
         if op == "status":
             n = self.node
             assert n is not None
+            return {"ok": True, "server": self.id, "protocol": "raft", "role": n.role.value,
+                    "term": n.term, "leader": n.leader, "commit": n.commit,
+                    "last_index": n.log.last_index, "members": sorted(n.members()),
+                    "applied": self.kv.applied_index}
+        if op == "log":  # a page of the log, for `conform cluster restore` (impl.restore)
+            n = self.node
+            assert n is not None
             return {"ok": True, "server": self.id, "role": n.role.value, "term": n.term,
-                    "leader": n.leader, "commit": n.commit, "last_index": n.log.last_index,
-                    "members": sorted(n.members()), "applied": self.kv.applied_index}
+                    **log_page(n.log, int(req.get("from", 1)))}
         return {"ok": False, "error": f"unknown operation {op!r}"}
 
 

@@ -1,9 +1,15 @@
 """The write-ahead log: term, vote and entries, one checksummed record at a time.
 
-A WAL file is a sequence of checksummed records (:mod:`impl.records`): a hard state (term
-and vote) or a run of entries. Truncating the Raft log is itself a record ("entries from
-index k are these", which drops everything at and after k), so a half-written append can
-never damage what came before it; recovery keeps the whole records and cuts off a torn tail.
+A WAL file is a sequence of checksummed records (:mod:`impl.records`) after a header that
+names the format: a hard state (term and vote) or a run of entries. Truncating the Raft log
+is itself a record ("entries from index k are these", which drops everything at and after
+k), so a half-written append can never damage what came before it; recovery keeps the whole
+records, cuts off a torn tail, and refuses a damaged file (:class:`impl.records.Corruption`).
+
+A node restored from its peers after its WAL was lost (``conform cluster restore``) starts
+from a WAL that :func:`restored_log` writes: the leader's log, and a hard state in the
+highest term any peer has reached with a vote already cast, so that it cannot vote twice in
+a term it may have voted in before (:mod:`impl.restore`).
 
 The file is anything with ``append``/``sync``/``read``/``replace``: a
 :class:`impl.sim.storage.SimFile` in the simulator, an :class:`impl.disk.DiskFile` on a real
@@ -17,8 +23,9 @@ from dataclasses import dataclass, field
 
 from impl.raft.bugs import NO_BUGS, Bugs
 from impl.raft.messages import Entry, EntryKind, NodeId
-from impl.records import File, read_records, record
+from impl.records import File, file_header, read_records, record, start
 
+FORMAT = "conform raft wal 2"
 _HARD_STATE = 1
 _ENTRIES = 2
 _TERM_VOTE = struct.Struct("<QH")
@@ -34,7 +41,7 @@ class Recovered:
     voted_for: NodeId | None = None
     entries: list[Entry] = field(default_factory=list)
     records: int = 0
-    dropped_bytes: int = 0  # the torn or corrupt tail that recovery cut off
+    dropped_bytes: int = 0  # the torn tail that recovery cut off
 
 
 # --------------------------------------------------------------------------- encoding
@@ -75,17 +82,27 @@ def entries_record(first: int, entries: tuple[Entry, ...] | list[Entry]) -> byte
 
 
 def recover(file: File) -> Recovered:
-    """Read the log back up to its last whole record; cut off a torn tail for good."""
+    """Read the log back up to its last whole record; cut off a torn tail for good; raise
+    :class:`impl.records.Corruption` if the file is damaged otherwise."""
     out = Recovered()
-    out.records, out.dropped_bytes = read_records(file, lambda payload: _apply(out, payload))
+    out.records, out.dropped_bytes = read_records(file, FORMAT,
+                                                  lambda payload: _apply(out, payload))
     return out
+
+
+def restored_log(term: int, vote: NodeId, entries: list[Entry]) -> bytes:
+    """The whole WAL of a node restored from its peers (see the module's docstring)."""
+    data = file_header(FORMAT) + hard_state_record(term, vote)
+    return data + entries_record(1, entries) if entries else data
 
 
 def _apply(out: Recovered, payload: bytes) -> None:
     kind = payload[0]
     if kind == _HARD_STATE:
         term, n = _TERM_VOTE.unpack_from(payload, 1)
-        vote = payload[1 + _TERM_VOTE.size:1 + _TERM_VOTE.size + n].decode()
+        if 1 + _TERM_VOTE.size + n != len(payload):
+            raise ValueError("malformed hard state record")
+        vote = payload[1 + _TERM_VOTE.size:].decode()
         out.term, out.voted_for = term, (vote or None)
     elif kind == _ENTRIES:
         first, count = _ENTRIES_HEAD.unpack_from(payload, 1)
@@ -100,7 +117,7 @@ def _apply(out: Recovered, payload: bytes) -> None:
 
 def compact(file: File, rec: Recovered) -> None:
     """Rewrite the file as one hard-state record and one entries record (atomically)."""
-    data = hard_state_record(rec.term, rec.voted_for)
+    data = file_header(FORMAT) + hard_state_record(rec.term, rec.voted_for)
     if rec.entries:
         data += entries_record(1, rec.entries)
     file.replace(data)
@@ -113,6 +130,7 @@ class WAL:
     """Appends what a node's :class:`~impl.raft.core.Ready` says to persist."""
 
     def __init__(self, file: File, sync: bool = True, bugs: Bugs = NO_BUGS) -> None:
+        start(file, FORMAT)
         self.file = file
         self.sync_enabled = sync
         self.bugs = bugs

@@ -36,6 +36,9 @@ class SimFile:
         """What a reader sees now: written data, synced or not (the page cache)."""
         return bytes(self._data)
 
+    def size(self) -> int:
+        return len(self._data)
+
     def replace(self, data: bytes) -> None:
         """Atomically swap in new contents, durable at once (write-temp, fsync, rename)."""
         self._data = bytearray(data)

@@ -133,7 +133,11 @@ def test_unknown_bugs_and_protocols_are_user_errors(capsys):
     assert main(["run", "--bug", "no_such_bug", "--examples", "1"]) == 2
     assert "no planted bug" in capsys.readouterr().err
     assert main(["run", "--protocol", "nope", "--examples", "1"]) == 2
-    assert main(["run", "--examples", "0"]) == 2
+    for bad in (["--examples", "0"], ["--max-decisions", "0"], ["--examples", "x"]):
+        with pytest.raises(SystemExit) as exit_:
+            main(["run", *bad])
+        assert exit_.value.code == 2
+        assert f"argument {bad[0]}" in capsys.readouterr().err
 
 
 def test_an_exception_in_the_implementation_is_saved_and_replays(tmp_path):

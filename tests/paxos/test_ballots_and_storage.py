@@ -7,8 +7,10 @@ import pytest
 from impl.paxos.ballots import next_ballot, owner, proposer_index
 from impl.paxos.bugs import Bugs
 from impl.paxos.rules import NO_BALLOT
-from impl.paxos.storage import COMPACT_AFTER, Store, Writes, recover
+from impl.paxos.storage import COMPACT_AFTER, Durable, Store, Writes, recover, snapshot
+from impl.records import Corruption
 from impl.sim.storage import SimFile
+from tests.byteflip import sweep
 
 NODES = ["n1", "n2", "n3"]
 
@@ -50,8 +52,8 @@ def test_a_torn_tail_is_cut_off_and_the_file_stays_appendable():
     f = SimFile()
     s = Store(f, recover(f))
     s.save(Writes(promised=1))
-    f.append(b"\x10\x00\x00\x00garbage")  # half a record, never synced
-    f.crash(keep_unsynced=6)
+    f.append(snapshot(Durable(promised=9))[-20:])  # a record, never synced
+    f.crash(keep_unsynced=6)  # of which 6 bytes reached the disk
     d = recover(f)
     assert d.promised == 1 and d.dropped_bytes == 6
     s = Store(f, d)
@@ -84,8 +86,42 @@ def test_dead_records_are_compacted_into_one_per_fact():
     assert d.records < 100
 
 
-@pytest.mark.parametrize("data", [b"", b"\x00" * 3, b"\xff" * 40])
-def test_junk_recovers_as_a_fresh_node(data):
+@pytest.mark.parametrize("data", [b"", b"\x00" * 3, b"\x00" * 40])
+def test_an_empty_or_never_written_store_is_a_fresh_node(data):
     f = SimFile(data)
     d = recover(f)
     assert (d.promised, d.ballot, d.accepted) == (NO_BALLOT, NO_BALLOT, {})
+
+
+@pytest.mark.parametrize("data", [b"\xff" * 40, bytes(range(200)), b"garbage" * 9])
+def test_junk_is_refused_not_read_as_a_fresh_node(data):
+    f = SimFile(data)
+    with pytest.raises(Corruption, match="not a 'conform paxos acceptor 2' file"):
+        recover(f)
+    assert f.read() == data
+
+
+def _stored() -> SimFile:
+    f = SimFile()
+    s = Store(f, recover(f))
+    s.save(Writes(promised=3, ballot=2))
+    s.save(Writes(accepts={1: (3, b"x"), 2: (3, None)}))
+    s.save(Writes(promised=7, accepts={3: (7, b"put k v")}))
+    return f
+
+
+def test_every_flipped_byte_of_an_acceptor_store_is_refused():
+    data = _stored().read()
+    outcomes = sweep(data, recover, lambda d: (d.promised, d.ballot, d.accepted,
+                                               d.rejoin_until))
+    assert outcomes == {"refused": 9 * len(data)}
+
+
+def test_a_rejoining_acceptor_keeps_its_watermark_across_compaction():
+    f = SimFile()
+    f.replace(snapshot(Durable(promised=40, ballot=40, rejoin_until=12)))
+    d = recover(f)
+    assert (d.promised, d.ballot, d.rejoin_until) == (40, 40, 12)
+    s = Store(f, d)
+    s._compact()
+    assert recover(f).rejoin_until == 12

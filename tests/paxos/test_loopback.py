@@ -8,11 +8,13 @@ import asyncio
 import pytest
 
 from impl.net import frames
+from impl.paxos.multi import codec
 from impl.paxos.multi.core import Options
+from impl.paxos.multi.messages import Prepare
 from impl.paxos.multi.server import PaxosServer
 from impl.raft.client import Client
 from impl.raft.cluster_config import ClusterConfig
-from tests.loopback import until
+from tests.loopback import authenticated, refusal, until
 
 OPTS = Options(election_ticks=10, heartbeat_ticks=2)
 pytestmark = pytest.mark.timeout(60)
@@ -119,10 +121,17 @@ def test_a_follower_redirects_and_an_impostor_peer_is_refused(tmp_path):
             assert not r["ok"] and r["leader"] == leader and r["retry"]
             # a connection claiming to be a peer from a server id not in the file
             host, port = c.cfg.servers[follower]
-            reader, writer = await asyncio.open_connection(host, port)
-            writer.write(frames.json_frame(frames.HELLO, {"role": "peer", "id": "s9"}))
-            assert await reader.read() == b""  # closed on us
+            hello = frames.json_frame(frames.HELLO, {"role": "peer", "id": "s9",
+                                                     "to": follower, "nonce": "00" * 16})
+            assert b"not a server of this cluster" in await refusal(host, port, hello)
+            # one that holds the secret but sends a ballot out of range: refused unread
+            other = next(s for s in c.servers if s != follower)
+            reader, writer = await authenticated(host, port, "peer", other, follower,
+                                                 c.cfg.secret)
+            writer.write(codec.encode(Prepare(2**63 - 1, 1, other, follower)))
+            assert await asyncio.wait_for(reader.read(), 5) == b""
             writer.close()
+            assert c.servers[follower].node.promised < 2**62
         finally:
             await c.down()
 

@@ -61,5 +61,5 @@ def test_oversized_and_foreign_frames_are_refused():
     with pytest.raises(frames.FrameError):
         asyncio.run(_read(b"\xff\xff\xff\x7f" + b"\x01" * 10))
     with pytest.raises(frames.FrameError):
-        asyncio.run(_read(b"\x03\x00\x00\x00\x02\x10\x00"))  # version 2
+        asyncio.run(_read(b"\x03\x00\x00\x00\x01\x10\x00"))  # version 1: no handshake
 

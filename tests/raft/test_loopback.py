@@ -14,7 +14,7 @@ from impl.raft.client import Client
 from impl.raft.cluster_config import ClusterConfig
 from impl.raft.core import Options
 from impl.raft.server import RaftServer
-from tests.loopback import until
+from tests.loopback import authenticated, refusal, until
 
 OPTS = Options(election_ticks=10, heartbeat_ticks=2)
 pytestmark = pytest.mark.timeout(60)
@@ -163,24 +163,17 @@ def test_frames_from_outside_the_configuration_or_malformed_are_refused(tmp_path
         c = await Cluster(ClusterConfig.on_free_ports(3), tmp_path).up(["s1"])
         try:
             host, port = c.cfg.servers["s1"]
-
-            async def closed_after(data: bytes) -> bool:
-                reader, writer = await asyncio.open_connection(host, port)
-                writer.write(data)
-                try:
-                    return await asyncio.wait_for(reader.read(), 5) == b""
-                finally:
-                    writer.close()
-
-            stranger = frames.json_frame(frames.HELLO, {"role": "peer", "id": "intruder"})
-            assert await closed_after(stranger)
+            stranger = frames.json_frame(frames.HELLO, {"role": "peer", "id": "intruder",
+                                                        "to": "s1", "nonce": "00" * 16})
+            assert b"not a server of this cluster" in await refusal(host, port, stranger)
             too_big = struct.pack("<I", frames.MAX_FRAME + 1)
-            assert await closed_after(too_big)
+            assert await refusal(host, port, too_big) == b""
             wrong_version = struct.pack("<I", 3) + bytes([9, frames.HELLO, 0])
-            assert await closed_after(wrong_version)
-            peer = frames.json_frame(frames.HELLO, {"role": "peer", "id": "s2"})
-            garbage = frames.frame(codec.APPEND_REQ, b"\x01\x02")
-            assert await closed_after(peer + garbage)
+            assert await refusal(host, port, wrong_version) == b""
+            reader, writer = await authenticated(host, port, "peer", "s2", "s1", c.cfg.secret)
+            writer.write(frames.frame(codec.APPEND_REQ, b"\x01\x02"))  # garbage
+            assert await asyncio.wait_for(reader.read(), 5) == b""
+            writer.close()
             assert c.servers["s1"].node.term == 0  # none of it reached the core
         finally:
             await c.down()

@@ -1,16 +1,21 @@
-"""The write-ahead log: what is synced survives, a torn tail is cut off, nothing else is."""
+"""The write-ahead log: what is synced survives, a torn tail is cut off, and any other damage
+— one flipped bit anywhere, random bytes, a file of another kind — stops the node with the
+file and the offset rather than losing what it acknowledged."""
 
 from __future__ import annotations
 
 import pytest
 
 from impl.disk import DiskFile
+from impl.paxos import storage
 from impl.raft import wal
 from impl.raft.bugs import Bugs
 from impl.raft.messages import Entry, EntryKind
 from impl.raft.simulation import make
+from impl.records import Corruption
 from impl.sim.storage import SimFile
 from impl.sim.world import Decision
+from tests.byteflip import record_ends, sweep
 from tests.raft.helpers import elect, entries
 from tests.steer import settle
 
@@ -36,19 +41,10 @@ def test_recovery_replays_hard_state_appends_and_truncations():
     assert rec.dropped_bytes == 0 and rec.records == 6
 
 
-def _boundaries(data: bytes) -> list[int]:
-    out, pos = [0], 0
-    while pos < len(data):
-        pos += 8 + int.from_bytes(data[pos:pos + 4], "little")
-        out.append(pos)
-    return out
-
-
 def test_every_torn_tail_recovers_to_the_last_whole_record():
     f, _ = written()
     data = f.read()
-    bounds = _boundaries(data)
-    assert bounds[-1] == len(data)
+    bounds = [0, *record_ends(data)]
     for cut in range(len(data) + 1):
         whole = max(b for b in bounds if b <= cut)
         expected = wal.recover(SimFile(data[:whole]))
@@ -60,21 +56,96 @@ def test_every_torn_tail_recovers_to_the_last_whole_record():
         assert g.read() == data[:whole]  # the torn bytes are gone for good
 
 
+def test_zeros_where_the_last_write_should_be_are_a_torn_tail():
+    """File systems may leave the blocks of an interrupted append allocated but unwritten:
+    zeros after the last record, or in the last record's final sectors."""
+    f, _ = written()
+    data = f.read()
+    rec = wal.recover(SimFile(data + bytes(700)))
+    assert rec.dropped_bytes == 700 and rec.term == 2
+    long = SimFile(data)
+    wal.WAL(long).save(None, [(3, tuple(entries(2) * 40))])  # a record across a sector edge
+    big = long.read()
+    edge = -(-(len(data) + 12) // 512) * 512
+    assert len(data) + 12 < edge < len(big)
+    torn = SimFile(big[:edge] + bytes(len(big) - edge))
+    rec = wal.recover(torn)
+    assert rec.dropped_bytes == len(big) - len(data) and len(rec.entries) == 2
+    assert torn.read() == data
+
+
+def _state(r: wal.Recovered) -> tuple:
+    return r.term, r.voted_for, r.entries
+
+
+def test_every_flipped_byte_of_a_small_wal_is_refused():
+    f, _ = written()
+    data = f.read()
+    assert sweep(data, wal.recover, _state) == {"refused": 9 * len(data)}
+
+
+def test_every_flipped_byte_of_a_wal_across_sectors_is_refused_or_a_clean_tail_cut():
+    """Past 512 bytes a record can end in a whole sector of zeros; damage anywhere in such a
+    last record looks like a torn write, and is cut as one (reported, never silent)."""
+    f, _ = written()
+    w = wal.WAL(f)
+    w.save((3, "b"), [(3, tuple(Entry(3, EntryKind.NORMAL, b'{"k":%d}' % i) for i in range(20)))])
+    w.save(None, [(23, (Entry(3, EntryKind.NORMAL, b"z" + bytes(600)),))])  # zeros at the end
+    data = f.read()
+    assert len(data) > 2 * 512
+    outcomes = sweep(data, wal.recover, _state)
+    assert outcomes["refused"] + outcomes["tail cut"] == 9 * len(data), outcomes
+    last = record_ends(data)[-2]
+    assert 0 < outcomes["tail cut"] <= 9 * (len(data) - last), outcomes
+
+
+def test_damage_in_the_middle_stops_the_node_with_the_file_and_offset(tmp_path):
+    f, records = written()
+    data = bytearray(f.read())
+    second = record_ends(bytes(data))[1]  # header record, first hard state, then this one
+    data[second + 14] ^= 0x10  # inside its payload
+    (tmp_path / "wal").write_bytes(bytes(data))
+    with pytest.raises(Corruption) as e:
+        wal.recover(DiskFile(tmp_path / "wal"))
+    assert e.value.offset == second and e.value.name == str(tmp_path / "wal")
+    assert str(e.value) == (f"{tmp_path / 'wal'}, byte {second}: a record fails its "
+                            f"checksum, with {len(data) - record_ends(bytes(data))[2]} more "
+                            "bytes after it")
+    assert (tmp_path / "wal").read_bytes() == bytes(data)  # nothing cut, nothing lost
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_bytes_are_not_an_empty_node(seed):
+    import random
+
+    junk = random.Random(seed).randbytes(random.Random(seed).randrange(12, 600))
+    with pytest.raises(Corruption, match="not a 'conform raft wal 2' file") as e:
+        wal.recover(SimFile(junk))
+    assert e.value.offset == 0
+
+
+def test_an_acceptor_store_is_not_a_wal():
+    f = SimFile()
+    storage.Store(f, storage.recover(f)).save(storage.Writes(promised=3))
+    with pytest.raises(Corruption, match="a 'conform paxos acceptor 2' file, not a 'conform "
+                                         "raft wal 2' one"):
+        wal.recover(f)
+
+
+def test_a_wal_created_but_never_synced_starts_empty():
+    header = SimFile()
+    wal.WAL(header)
+    for data in (b"", header.read()[:5], bytes(40)):
+        rec = wal.recover(SimFile(data))
+        assert (rec.term, rec.entries, rec.dropped_bytes) == (0, [], len(data))
+
+
 def test_a_torn_tail_is_removed_so_later_records_are_not_lost():
     f, records = written()
     f = SimFile(f.read()[:-3])
     wal.recover(f)
     wal.WAL(f).save((9, "z"), [])
     assert wal.recover(f).term == 9
-
-
-def test_a_corrupt_record_ends_the_log():
-    f, records = written()
-    data = bytearray(f.read())
-    at = len(records[0]) + 12  # inside the second record's body
-    data[at] ^= 0xFF
-    rec = wal.recover(SimFile(bytes(data)))
-    assert (rec.term, rec.entries) == (1, []) and rec.dropped_bytes > 0
 
 
 def test_compaction_keeps_the_state():
@@ -131,10 +202,10 @@ def test_disk_file_round_trip_and_atomic_replace(tmp_path):
     w.save((3, "b"), [(1, tuple(entries(1, 2, 3)))])
     assert f.syncs == 1
     with open(tmp_path / "wal", "ab") as raw:
-        raw.write(b"\x05\x00\x00\x00garbage")  # a torn record
+        raw.write(torn := wal.hard_state_record(9, "c")[:-3])  # a torn record
     rec = wal.recover(DiskFile(tmp_path / "wal"))
     assert (rec.term, rec.voted_for, [e.term for e in rec.entries]) == (3, "b", [1, 2, 3])
-    assert rec.dropped_bytes == 11
+    assert rec.dropped_bytes == len(torn)
     g = DiskFile(tmp_path / "wal")
     assert wal.recover(g).dropped_bytes == 0
     wal.WAL(g).save((4, None), [])

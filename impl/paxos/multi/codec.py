@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 
-from impl.net.frames import FIRST_PROTOCOL_KIND, FrameError, frame
+from impl.net.frames import FIRST_PROTOCOL_KIND, MAX_NUMBER, FrameError, check_numbers, frame
 from impl.paxos.multi.messages import (
     Accept,
     Accepted,
@@ -142,4 +142,18 @@ def decode(kind: int, payload: bytes) -> Message:
         raise FrameError(f"malformed message of kind {kind}: {e}") from None
     if r.pos != len(payload):
         raise FrameError(f"{len(payload) - r.pos} stray bytes after a message of kind {kind}")
+    _check(m)
     return m
+
+
+def _check(m: Message) -> None:
+    """Ballots in -1..MAX_NUMBER (-1: none), slots in 1..MAX_NUMBER."""
+    name = type(m).__name__
+    check_numbers(name, bal=getattr(m, "bal", 0), decided=getattr(m, "decided", 0))
+    slots = [getattr(m, "slot", 1), getattr(m, "first", 1)]
+    if type(m) is Promise:
+        for slot, bal, _ in m.accepted:
+            check_numbers(name, accepted_bal=bal)
+            slots.append(slot)
+    if not all(1 <= s <= MAX_NUMBER for s in slots):
+        raise FrameError(f"{name}: a slot out of 1..{MAX_NUMBER}")

@@ -161,6 +161,7 @@ class Node:
         self.promised = d.promised
         self.ballot = d.ballot
         self.accepted: dict[int, tuple[int, Command]] = dict(d.accepted)
+        self.rejoin_until = d.rejoin_until  # restored from peers: a learner until decided
         # ---- volatile, in the spec
         self.role = Role.FOLLOWER
         self.first_slot = 0
@@ -212,7 +213,12 @@ class Node:
         return self.role is Role.LEADER
 
     def can_time_out(self) -> bool:
-        return self.role is not Role.LEADER
+        return self.role is not Role.LEADER and not self.rejoining()
+
+    def rejoining(self) -> bool:
+        """Restored from its peers (:mod:`impl.paxos.storage`) and not yet caught up: it
+        learns decisions but neither promises, accepts nor campaigns."""
+        return self.prefix < self.rejoin_until
 
     def next_slot(self) -> int:
         """Where the next client command goes: after everything proposed or known decided
@@ -248,7 +254,7 @@ class Node:
                 self._heartbeat()
             return
         self.elapsed += 1
-        if self.elapsed >= self.timeout:
+        if self.elapsed >= self.timeout and not self.rejoining():
             self._prepare()
 
     def _heartbeat(self) -> None:
@@ -370,6 +376,8 @@ class Node:
     def _handle_prepare(self, m: Prepare) -> None:
         """Promise unless a higher ballot was promised, reporting what we accepted from
         the prepare's first slot on."""
+        if self.rejoining():
+            return
         if m.bal >= self.promised:
             self.promised = m.bal
             self._ready.writes.promised = m.bal
@@ -383,6 +391,8 @@ class Node:
         self._emit("HandlePrepare", i=self.id, m=m)
 
     def _handle_accept(self, m: Accept) -> None:
+        if self.rejoining():
+            return
         if m.bal >= self.promised or self.bugs.accept_below_promise:
             if m.bal > self.promised:
                 self.promised = m.bal
@@ -423,12 +433,26 @@ class Node:
             self.top_decided = max(self.top_decided, k)
         while self.prefix + 1 in self.decided:
             self.prefix += 1
+        if self.rejoin_until and not self.rejoining():
+            self._rejoined()
         if self.bugs.execute_out_of_order:
             for k in new:
                 self._execute(k)
             return
         while len(self.executed) < self.prefix:
             self._execute(len(self.executed) + 1)
+
+    def _rejoined(self) -> None:
+        """Caught up after a restore: the decided slots up to the watermark become accepted
+        (at the restored promise, which is above the ballot each was chosen in, and any
+        higher proposal for a chosen slot carries the same command), so a later phase 1
+        that counts this acceptor still finds them. From here on it is an acceptor again."""
+        for k in range(1, self.rejoin_until + 1):
+            if k not in self.accepted:
+                self.accepted[k] = (self.promised, self.decided[k])
+                self._ready.writes.accepts[k] = self.accepted[k]
+        self.rejoin_until = 0
+        self._ready.writes.rejoined = True
 
     def _execute(self, k: int) -> None:
         cmd = self.decided[k]

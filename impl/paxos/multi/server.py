@@ -224,10 +224,13 @@ class PaxosServer:
         elif op == "status":
             n = self.node
             assert n is not None
-            return {"ok": True, "server": self.id, "role": n.role.value, "term": n.ballot,
-                    "leader": n.leader, "commit": len(n.executed),
+            return {"ok": True, "server": self.id, "protocol": "multipaxos",
+                    "role": n.role.value + (" (rejoining)" if n.rejoining() else ""),
+                    "term": n.ballot, "leader": n.leader, "commit": len(n.executed),
                     "decided": n.prefix, "members": list(self.cluster.servers),
-                    "applied": self.kv.applied_index}
+                    "applied": self.kv.applied_index, "promised": n.promised,
+                    "seen": max(n.seen, n.promised, n.ballot),
+                    "last_slot": max(n.next_slot() - 1, max(n.accepted, default=0))}
         elif op in ("add", "remove"):
             return {"ok": False, "error": "this Multi-Paxos cluster has a fixed membership"}
         else:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.tla.builtins import Native
+from conformance.tla.builtins.native import Native
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import LazyFn, ordered, to_tla_any
 from conformance.values import Fn, Tup, ValueError_, apply, compare, domain, order_key

@@ -33,7 +33,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from conformance.tla.builtins import Native, Runtime
+from conformance.tla.builtins.native import Native, Runtime
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import LazyFn, LazySet, ordered, to_tla_any
 from conformance.values import Fn, FSet, ModelValue, Tup, intern_names, make_fn, order_key

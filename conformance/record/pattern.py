@@ -1,0 +1,215 @@
+"""Values with holes: what a trace knows of a value, and what it leaves to the search.
+
+A node of a real system knows its own state, but not always all of it: an implementation may
+keep no ``matchIndex`` for itself, or a message on its wire may lack a field the spec's
+message has (an AppendEntries response without the read context). A trace says so by putting
+:data:`UNKNOWN` in place of the part it does not know, at any depth: ``nextIndex[i][j]``
+alone, one field of a record, one element of a sequence. The validator then accepts any
+value there (the spec decides it), and checks everything else.
+
+A value with holes is an ordinary TLA+ value (:mod:`conformance.values`) in which some
+leaves are :data:`UNKNOWN`. In a file it is written ``{"#unknown": true}`` in the ITF
+encoding of everything else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.trace.encoding import DecodeError, decode, encode
+from conformance.values import Fn, FSet, ModelValue, Tup, make_fn
+
+Value = Any
+TAG = "#unknown"
+
+
+class Unknown:
+    """The one hole: a part of a value the trace does not know."""
+
+    __slots__ = ()
+    _instance: Unknown | None = None
+
+    def __new__(cls) -> Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "?"
+
+    def to_tla(self) -> str:
+        return "?"
+
+    def __reduce__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = Unknown()
+
+
+def has_holes(v: Value) -> bool:
+    """Whether ``v`` leaves any part unknown."""
+    t = type(v)
+    if t is Unknown:
+        return True
+    if t is Fn:
+        return any(has_holes(x) for x in v.map.values())
+    if t is Tup:
+        return any(has_holes(x) for x in v)
+    return False
+
+
+def same(a: Value, b: Value) -> bool:
+    """TLA+ equality of two plain values (Python says ``0 == FALSE``; TLA+ does not)."""
+    return a == b and (type(a) is bool) == (type(b) is bool)
+
+
+def match(actual: Value, pattern: Value) -> bool:
+    """Whether ``actual`` (a value) agrees with ``pattern`` wherever the pattern knows it."""
+    tp = type(pattern)
+    if tp is Unknown:
+        return True
+    if tp is Fn:
+        if type(actual) is not Fn:
+            actual = _concrete(actual)
+            if type(actual) is not Fn:
+                return False
+        am = actual.map
+        if am.keys() != pattern.map.keys():
+            return False
+        for k, p in pattern.map.items():
+            a = am[k]
+            if a is not p and not match(a, p):
+                return False
+        return True
+    if tp is Tup:
+        if type(actual) is not Tup:
+            actual = _concrete(actual)
+            if type(actual) is not Tup:
+                return False
+        if len(actual) != len(pattern):
+            return False
+        for a, p in zip(actual, pattern):
+            if a is not p and not match(a, p):
+                return False
+        return True
+    return same(actual, pattern) or same(_concrete(actual), pattern)
+
+
+def fill(pattern: Value, actual: Value) -> Value:
+    """``pattern`` with each hole replaced by ``actual``'s value at the same place (where the
+    shapes disagree, the pattern's own value is kept): the implementation's state completed
+    by the spec's, so that a diff or a diagnosis shows only what the trace knows."""
+    tp = type(pattern)
+    if tp is Unknown:
+        return actual
+    actual = _concrete(actual)
+    if tp is Fn:
+        if type(actual) is not Fn:
+            return _holes_to(pattern, actual)
+        am = actual.map
+        return Fn({k: (fill(p, am[k]) if k in am else _holes_to(p, None))
+                   for k, p in pattern.map.items()})
+    if tp is Tup:
+        if type(actual) is not Tup:
+            return _holes_to(pattern, actual)
+        return Tup(fill(p, actual[n]) if n < len(actual) else _holes_to(p, None)
+                   for n, p in enumerate(pattern))
+    return pattern
+
+
+def _holes_to(pattern: Value, actual: Value) -> Value:
+    """Fill what cannot be filled from ``actual``: a hole stays a hole."""
+    if not has_holes(pattern):
+        return pattern
+    if type(pattern) is Unknown:
+        return pattern if actual is None else actual
+    if type(pattern) is Fn:
+        return Fn({k: _holes_to(p, None) for k, p in pattern.map.items()})
+    return Tup(_holes_to(p, None) for p in pattern)
+
+
+def _concrete(v: Value) -> Value:
+    m = getattr(v, "materialize", None)
+    return m() if m is not None else v
+
+
+# --------------------------------------------------------------------------- Python values
+
+
+def to_value(v: Value) -> Value:
+    """A Python value as a TLA+ value: a list or tuple is a sequence, a dict a function
+    (a record when its keys are strings), a set a set; TLA+ values and :data:`UNKNOWN`
+    pass unchanged."""
+    t = type(v)
+    if t in (int, str, bool, Tup, Fn, FSet, ModelValue, Unknown):
+        return v
+    if t is list or t is tuple:
+        return Tup(to_value(x) for x in v)
+    if t is dict:
+        return make_fn({to_value(k): to_value(x) for k, x in v.items()})
+    if t is set or t is frozenset:
+        return FSet(to_value(x) for x in v)
+    m = getattr(v, "materialize", None)
+    if m is not None:
+        return m()
+    raise TypeError(f"not a TLA+ value (nor a list, dict, set, str, int or bool): {v!r}")
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def encode_value(v: Value) -> Any:
+    """``v`` in the ITF encoding, holes as ``{"#unknown": true}``."""
+    t = type(v)
+    if t is Unknown:
+        return {TAG: True}
+    if t is Fn and has_holes(v):
+        if all(type(k) is str and not k.startswith("#") for k in v.map):
+            return {k: encode_value(x) for k, x in sorted(v.map.items())}
+        return {"#map": [[encode(k), encode_value(x)] for k, x in v.map.items()]}
+    if t is Tup and has_holes(v):
+        return [encode_value(x) for x in v]
+    return encode(v)
+
+
+def decode_value(data: Any, path: str = "$") -> Value:
+    """A value of the ITF encoding in which ``{"#unknown": true}`` is a hole."""
+    if not _mentions_hole(data):
+        return decode(data, path)
+    t = type(data)
+    if t is dict:
+        if len(data) == 1 and TAG in data:
+            return UNKNOWN
+        if len(data) == 1 and "#map" in data:
+            pairs = data["#map"]
+            if type(pairs) is not list:
+                raise DecodeError("#map needs a JSON array", path)
+            graph = {}
+            for i, pair in enumerate(pairs):
+                where = f"{path}.#map[{i}]"
+                if type(pair) is not list or len(pair) != 2:
+                    raise DecodeError("a #map entry must be a [key, value] pair", where)
+                graph[decode(pair[0], where + "[0]")] = decode_value(pair[1], where + "[1]")
+            return make_fn(graph)
+        if any(k.startswith("#") for k in data):
+            raise DecodeError("only a record, a #map or a sequence may hold an unknown part",
+                              path)
+        return Fn({k: decode_value(x, f"{path}.{k}") for k, x in data.items()})
+    if t is list:
+        return Tup(decode_value(x, f"{path}[{i}]") for i, x in enumerate(data))
+    raise DecodeError("not a TLA+ value", path)
+
+
+def _mentions_hole(data: Any) -> bool:
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        t = type(x)
+        if t is dict:
+            if TAG in x:
+                return True
+            stack.extend(x.values())
+        elif t is list:
+            stack.extend(x)
+    return False

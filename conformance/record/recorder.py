@@ -1,0 +1,257 @@
+"""The recorder: what one node of a real system writes about itself, one line per step.
+
+An implementation keeps one :class:`Recorder` per node (or ``None`` when it does not trace,
+and tests ``if recorder is not None`` before building anything: that one test is all that
+tracing costs when it is off). After each atomic step it calls :meth:`Recorder.step` with the
+spec action the step was, the action's parameters, the node's own variables after the step,
+the messages the step sent and the one it handled::
+
+    rec = Recorder("traces/s1.ndjson", node="s1", spec="Raft", constants=constants,
+                   state=own_state(node))                  # a new segment begins
+    ...
+    rec.step("HandleRequestVoteRequest", {"i": s1, "m": msg},
+             state=own_state(node),                        # this node's variables
+             sent=[("s2", reply)], received=("s2", msg))
+    ...
+    rec.durable()      # after an fsync: every step recorded so far survives a crash
+
+The node's *own variables* are its entries of the spec's per-node functions: its
+``currentTerm`` means the spec's ``currentTerm[self]``. Give them whole each time (the
+recorder writes only what changed). A variable the node never records is searched over; one
+it recorded keeps its last value until recorded again (so a step that gives only the
+variables it changed is fine); any part of a value may be
+:data:`~conformance.record.pattern.UNKNOWN`, and is then searched. Values are TLA+ values
+(:mod:`conformance.values`) or plain Python lists, dicts, sets, strings, integers and booleans.
+
+Each start of a process appends a new *segment* to the node's file (a header line carrying
+the state it starts from); the merger reads every segment after the first as the spec's
+restart. A handler that is several spec actions in a row whose intermediate states the
+implementation cannot see is recorded with :meth:`Recorder.steps`.
+
+Every line is written with one ``write`` call as soon as it is made (a node killed with
+``kill -9`` loses at most the line being written, which the reader drops with a note);
+``fsync=True`` also syncs it. Calls are serialized by a lock, so threads and asyncio tasks
+may share one recorder. The file format is described in the README ("Checking your own
+implementation") and by :mod:`conformance.record.reader`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from conformance.record.delta import diff
+from conformance.record.pattern import encode_value, to_value
+from conformance.values import Fn, ModelValue
+
+FORMAT = "conform-node-trace"
+VERSION = 1
+
+Value = Any
+Send = tuple  # (to, message) or (to, message, id)
+
+
+class Recorder:
+    """One node's trace file: a segment header now, then one line per recorded step."""
+
+    def __init__(self, path: str | os.PathLike, *, node: str, spec: str,
+                 constants: Mapping[str, Value], state: Mapping[str, Value] | None = None,
+                 self_value: Value = None, protocol: str | None = None,
+                 restart: tuple[str, Mapping[str, Value]] | None = None,
+                 network: Mapping[str, str] | None = None,
+                 collect: Mapping[str, str] | None = None,
+                 invariants: Iterable[str] | None = None,
+                 properties: Iterable[str] | None = None,
+                 durability: bool = False, fsync: bool = False,
+                 origin: Mapping[str, Any] | None = None) -> None:
+        """Open (append to) ``path`` and start a segment.
+
+        ``node`` names this node in its peers' traces (``sent``/``received``); ``self_value``
+        is its value in the spec (default: the model value of that name), the key of its
+        entries in the per-node functions. ``state``: its own variables now (the spec's
+        initial values on a first start, what it recovered on a restart). ``restart`` is the
+        spec action a restart is (default ``Restart(i)`` with ``i`` the node);
+        ``network`` the spec's network variable, a bag, and the actions that lose and
+        duplicate a message (default ``msgs``, ``DropMessage``, ``DuplicateMessage``);
+        ``collect`` names constants the traces fill in (``{"Value": "v"}``: every value
+        of an action parameter ``v``); ``invariants``/``properties`` to check (default: the
+        protocol's, or the spec's .cfg). ``durability=True`` says the node calls
+        :meth:`durable` after it syncs, and a restart may then lose the steps after the
+        last call.
+        """
+        self.node = node
+        self.self_value = ModelValue(node) if self_value is None else to_value(self_value)
+        self.fsync = fsync
+        self._lock = threading.Lock()
+        self._last: dict[str, Value] = {}
+        self._n = 0
+        self._marked = 0  # the last event a durable mark covered
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        if os.fstat(self._fd).st_size and not _ends_with_newline(self.path):
+            self._write(b"\n")  # the last process died mid-line: keep that line apart
+        name, params = restart or ("Restart", {"i": self.self_value})
+        header: dict[str, Any] = {
+            "format": FORMAT, "version": VERSION, "spec": spec, "node": node,
+            "self": encode_value(self.self_value), "pid": os.getpid(), "t": _now(),
+            "constants": {k: encode_value(to_value(v)) for k, v in constants.items()},
+            "restart": {"action": name,
+                        "params": {k: encode_value(to_value(v)) for k, v in params.items()}},
+            "network": dict(network or {"variable": "msgs", "drop": "DropMessage",
+                                        "duplicate": "DuplicateMessage"}),
+            "durability": "marks" if durability else "every-step",
+        }
+        if protocol:
+            header["protocol"] = protocol
+        if collect:
+            header["collect"] = dict(collect)
+        if invariants is not None:
+            header["invariants"] = list(invariants)
+        if properties is not None:
+            header["properties"] = list(properties)
+        if origin:
+            header["origin"] = dict(origin)
+        start = {k: to_value(v) for k, v in (state or {}).items()}
+        header["state"] = {k: encode_value(v) for k, v in start.items()}
+        self._last = start
+        self._write(_line(header))
+
+    # ------------------------------------------------------------------ steps
+
+    def step(self, action: str, params: Mapping[str, Value] | None = None, *,
+             state: Mapping[str, Value] | None = None, sent: Iterable[Send] = (),
+             received: Send | None = None, external: bool = False,
+             clock: int | None = None) -> None:
+        """Record one atomic step that was the spec action ``action(params)``.
+
+        ``state``: the node's own variables after it (only the ones given are compared
+        with the last ones recorded, and only changes are written); ``sent``: each
+        message the step sent, as ``(to, message)`` or ``(to, message, id)``;
+        ``received``: the message it handled, as ``(from, message)`` or ``(from,
+        message, id)`` (an id, when the system carries one on the wire, matches a receive
+        to its send exactly; else the merger matches them by content). ``external``: the
+        step was seen outside the cluster (a client was answered), so a crash cannot
+        have undone it. ``clock``: a Lamport clock, if the system keeps one.
+        """
+        self._record([(action, params)], state, sent, received, external, clock)
+
+    def steps(self, actions: Iterable[tuple[str, Mapping[str, Value] | None]], *,
+              state: Mapping[str, Value] | None = None, sent: Iterable[Send] = (),
+              received: Send | None = None, external: bool = False,
+              clock: int | None = None) -> None:
+        """Several spec actions taken in one atomic step (a vote response that makes a
+        leader that then sends AppendEntries), when only the state after the last is
+        known: ``actions`` is a list of ``(action, params)``; the rest is as for
+        :meth:`step`, for the whole group."""
+        self._record(list(actions), state, sent, received, external, clock)
+
+    def _record(self, actions: list, state, sent, received, external, clock) -> None:
+        acts = []
+        params_json: list[dict] = []
+        for name, params in actions:
+            p = {k: to_value(v) for k, v in (params or {}).items()}
+            acts.append((name, p))
+            params_json.append({k: encode_value(v) for k, v in p.items()})
+        new = {k: to_value(v) for k, v in state.items()} if state else None
+        out_sent = [self._send_json(s) for s in sent]
+        recv = None if received is None else self._recv_json(received, acts[-1][1]
+                                                             if len(acts) == 1 else {})
+        with self._lock:
+            self._n += 1
+            line: dict[str, Any] = {"n": self._n, "t": _now()}
+            if len(acts) == 1:
+                line["action"] = acts[0][0]
+                if params_json[0]:
+                    line["params"] = params_json[0]
+            else:
+                line["actions"] = [{"action": a, "params": pj}
+                                   for (a, _), pj in zip(acts, params_json, strict=True)]
+            if recv is not None:
+                line["recv"] = recv
+            if out_sent:
+                line["sent"] = out_sent
+            if new is not None:
+                delta = diff(self._last, new)
+                if delta:
+                    delta.to_json(line)
+                    self._last = {**self._last, **new}
+            if external:
+                line["external"] = True
+            if clock is not None:
+                line["clock"] = clock
+            self._write(_line(line))
+
+    def durable(self) -> None:
+        """Every step recorded so far is on stable storage now (call it after an fsync)."""
+        with self._lock:
+            if self._n != self._marked:
+                self._marked = self._n
+                self._write(_line({"durable": self._n, "t": _now()}))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ pieces
+
+    def _send_json(self, s: Send) -> dict:
+        to, msg = s[0], s[1]
+        out: dict[str, Any] = {"to": str(to), "msg": encode_value(to_value(msg))}
+        if len(s) > 2 and s[2] is not None:
+            out["id"] = str(s[2])
+        return out
+
+    def _recv_json(self, r: Send, params: dict[str, Value]) -> dict:
+        out: dict[str, Any] = {"from": str(r[0])}
+        msg = to_value(r[1]) if r[1] is not None else None
+        if msg is not None:
+            name = next((k for k, v in params.items() if v is msg), None)
+            if name is None and type(msg) is Fn:
+                name = next((k for k, v in params.items() if v == msg), None)
+            if name is not None:
+                out["param"] = name  # the message is that parameter: not written twice
+            else:
+                out["msg"] = encode_value(msg)
+        if len(r) > 2 and r[2] is not None:
+            out["id"] = str(r[2])
+        return out
+
+    def _write(self, data: bytes) -> None:
+        if self._fd < 0:
+            raise ValueError(f"the recorder of {self.node} is closed")
+        view = memoryview(data)
+        while view:
+            n = os.write(self._fd, view)
+            view = view[n:]
+        if self.fsync:
+            os.fsync(self._fd)
+
+
+def _line(data: dict) -> bytes:
+    return (json.dumps(data, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+
+
+def _now() -> int:
+    """Microseconds since the epoch: the merger's first guess at an order of concurrent
+    events (one clock on one machine; a guess, never trusted over causality)."""
+    return time.time_ns() // 1000
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with open(path, "rb") as f:
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) == b"\n"

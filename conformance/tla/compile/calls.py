@@ -1,0 +1,297 @@
+"""Calls by value: a definition's body compiled once per context and called with its
+argument values (remembered for costly constant operators), and native operators."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from conformance.tla import syntax as S
+from conformance.tla.compile.code import CONST, NO_DEPS, STATE, Code, guarded, merge, wrap_error
+from conformance.tla.compile.operators import NativeOp, UserOp
+from conformance.tla.compile.scopes import Binding, Ctx, Scope
+from conformance.tla.errors import Unsupported
+from conformance.tla.modules import DefSym
+from conformance.values import Fn, FSet, ModelValue, Tup, order_key
+
+if TYPE_CHECKING:
+    from conformance.tla.compile.compiler import Compiler
+
+
+class DefBody:
+    """The compiled body of a definition under one instance context (call by value)."""
+
+    __slots__ = ("holder", "level", "pure", "done", "code", "memo")
+
+    def __init__(self) -> None:
+        self.holder: list = [None]
+        self.level = STATE
+        self.pure = True
+        self.done = False
+        self.code: Code | None = None
+        self.memo: dict | None = None  # results by arguments, for costly constant operators
+
+
+# how many results a memoized operator keeps (then it starts afresh)
+MEMO_LIMIT = 50_000
+BINDERS = (S.Quant, S.Choose, S.SetFilter, S.SetMap, S.FnCons)
+
+
+def memo_key(x: Any) -> Any:
+    """The key of an argument in a memo table, or None: do not remember this call.
+
+    Python's equality has ``TRUE = 1`` and ``FALSE = 0``, so ``[n |-> FALSE]`` equals
+    ``[n |-> 0]`` and ``{FALSE, TRUE}`` equals ``{0, 1}`` as dictionary keys; TLA+'s values
+    are different. Compound values are keyed by :func:`order_key`, which tags every value
+    with its kind (and is cached on functions and sets). Rules (lazy sets and functions) are
+    not remembered: keying them would enumerate what TLC keeps as a rule."""
+    t = type(x)
+    if t is int or t is str or t is ModelValue:
+        return x
+    if t is bool:
+        return (1, x)
+    if t is Tup or t is Fn or t is FSet:
+        try:
+            return order_key(x)
+        except Exception:  # noqa: BLE001 - a rule inside: call without the memo
+            return None
+    return None
+
+
+def enumerates(node, cache: dict) -> bool:
+    """Whether an expression iterates over a set somewhere (a quantifier, CHOOSE, set or
+    function constructor): what makes an operator worth remembering results of."""
+    key = id(node)
+    hit = cache.get(key)
+    if hit is None:
+        hit = cache[key] = isinstance(node, BINDERS) or \
+            any(enumerates(x, cache) for x in S.subnodes(node))
+    return hit
+
+
+def def_body(comp: Compiler, sym: DefSym, ctx: Ctx, primed: bool) -> DefBody:
+    """The body of a user definition compiled for calls by value (cached)."""
+    key = (id(sym), id(ctx), primed, id(comp.pseudo) if comp.pseudo is not None else 0)
+    body = comp._bodies.get(key)
+    if body is not None:
+        return body
+    body = comp._bodies[key] = DefBody()
+    node = sym.node
+    assert node is not None, "a native has no body to compile"
+    const_key = (id(sym), id(ctx))
+    code = comp._constants.get(const_key) if not node.params else None
+    if code is None:
+        scope = comp.bind_params(node.params, Scope(ctx, None, 2, primed))
+        code = comp.expr(node.body, scope)
+        if not node.params:
+            code = comp.fold(code, always=True)
+            if code.known:  # one value however it is used (RandomElement drawn once)
+                comp._constants[const_key] = code
+    body.holder[0] = code.fn
+    body.level = code.level
+    body.pure = code.pure
+    body.code = code
+    body.done = True
+    # an operator of its arguments alone (no variables, nothing impure) that iterates
+    # over sets is remembered: specs call PermsOf(s) or Max(S) again and again on the
+    # same arguments, and the answer cannot change
+    if node.params and code.level == CONST and code.pure and \
+            not any(p.arity for p in node.params) and \
+            enumerates(node.body, comp._enumerating):
+        body.memo = {}
+    return body
+
+
+def bind_params(comp: Compiler, params, scope: Scope) -> Scope:
+    loc = dict(scope.locals)
+    d = scope.depth
+    for p in params:
+        if p.arity:
+            loc[p.name] = Binding("opslot", index=d, arity=p.arity)
+        else:
+            loc[p.name] = Binding("slot", index=d)
+        d += 1
+    return Scope(scope.ctx, loc, d, scope.primed)
+
+
+def call_user(comp: Compiler, op: UserOp, args: list, scope: Scope, loc: S.Loc) -> Code:
+    sym = op.sym
+    assert sym.node is not None, "a native is called through NativeOp"
+    params = sym.node.params
+    if params and primes_a_parameter(sym.node, comp._primed_params) and \
+            sym not in comp._substituting:
+        return call_by_name(comp, op, args, scope, loc)
+    arg_codes = comp.compile_args([p.arity for p in params], args, scope, loc)
+    body = comp.def_body(sym, op.ctx, scope.primed)
+    holder = body.holder
+    if not body.done:  # a recursive call while the body is being compiled
+        level, deps, pure, binds = merge(arg_codes)
+        level = max(level, STATE)
+        pure = False
+    else:  # the body adds its level and purity, not its dependencies
+        level, deps, pure, binds = merge(arg_codes)
+        level = max(level, body.level)
+        pure = pure and body.pure
+    n = len(arg_codes)
+    if n == 0:
+        if body.done and body.code is not None and body.code.known:
+            v = body.code.value
+            return Code(lambda E: v, CONST, NO_DEPS, True, False, v, loc)
+
+        def call0(E):
+            try:
+                return holder[0]((E[0], E[1]))
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+        code = Code(call0, level, deps, pure, binds, loc=loc)
+        if body.done and level == CONST and pure:
+            return comp.fold(code)
+        return code
+    fns = [a.fn for a in arg_codes]
+    memo = body.memo if body.done else None
+    if memo is not None:
+        return memo_call(comp, holder, memo, fns, level, deps, pure, binds, loc)
+    if n == 1:
+        (a,) = fns
+
+        def call1(E):
+            try:
+                return holder[0]((E[0], E[1], a(E)))
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+        fn = call1
+    elif n == 2:
+        a, b = fns
+
+        def call2(E):
+            try:
+                return holder[0]((E[0], E[1], a(E), b(E)))
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+        fn = call2
+    else:
+        def calln(E):
+            try:
+                return holder[0]((E[0], E[1]) + tuple(f(E) for f in fns))
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+        fn = calln
+    code = Code(fn, level, deps, pure, binds, loc=loc)
+    return comp.fold(code) if body.done else code
+
+
+def memo_call(comp: Compiler, holder, memo: dict, fns, level, deps, pure, binds, loc) -> Code:
+    if len(fns) == 1:
+        (a,) = fns
+
+        def memo1(E):
+            x = a(E)
+            key = memo_key(x)
+            if key is None:
+                return holder[0]((E[0], E[1], x))
+            try:
+                return memo[key]
+            except KeyError:
+                pass
+            try:
+                v = holder[0]((E[0], E[1], x))
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[key] = v
+            return v
+        fn = memo1
+    else:
+        def memon(E):
+            xs = tuple(f(E) for f in fns)
+            key = tuple(map(memo_key, xs))
+            if None in key:
+                return holder[0]((E[0], E[1]) + xs)
+            try:
+                return memo[key]
+            except KeyError:
+                pass
+            try:
+                v = holder[0]((E[0], E[1]) + xs)
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[key] = v
+            return v
+        fn = memon
+    return comp.fold(Code(fn, level, deps, pure, binds, loc=loc))
+
+
+def call_native(comp: Compiler, op: NativeOp, args: list, scope: Scope, loc: S.Loc) -> Code:
+    nat = op.native
+    if nat.unsupported:
+        raise Unsupported(nat.unsupported, loc)
+    arities = [-1 if i in nat.op_args else 0 for i in range(nat.arity)]
+    arg_codes = comp.compile_args(arities, args, scope, loc)
+    fn = nat.fn
+    if nat.runtime:
+        rt = comp.rt
+        f = fn
+
+        def fn(*vals):
+            return f(rt, *vals)
+    if nat.arity == 0:
+        level = STATE if nat.state_level else CONST
+        return comp.fold(Code(guarded(lambda E: fn(), loc), level, NO_DEPS,
+                              not nat.impure, loc=loc))
+    code = comp.call_fn(fn, arg_codes, loc, pure=not nat.impure)
+    if nat.state_level:
+        code.level = max(code.level, STATE)
+    return code
+
+
+def primes_a_parameter(node: S.OpDef, cache: dict) -> bool:
+    """Whether a definition's body primes one of its parameters (``p'``, ``UNCHANGED p``,
+    ``[A]_p``...): called by value, ``p'`` would read the argument's value in the current
+    state, where it stands for the argument primed (TLC substitutes the argument)."""
+    key = id(node)
+    hit = cache.get(key)
+    if hit is None:
+        names = {p.name for p in node.params}
+
+        def mentions(x) -> bool:
+            if isinstance(x, S.Name) and not x.prefix and x.name in names:
+                return True
+            return any(mentions(y) for y in S.subnodes(x))
+
+        def primes(x) -> bool:
+            if isinstance(x, S.Prime):
+                return mentions(x.expr)
+            if isinstance(x, S.Name) and x.name == "UNCHANGED" and x.args and \
+                    mentions(x.args[0]):
+                return True
+            if isinstance(x, (S.BoxAction, S.AngleAction, S.Fairness)) and mentions(x.sub):
+                return True
+            return any(primes(y) for y in S.subnodes(x))
+        hit = cache[key] = primes(node.body)
+    return hit
+
+
+def call_by_name(comp: Compiler, op: UserOp, args: list, scope: Scope, loc: S.Loc) -> Code:
+    """A call compiled as the definition's body with its parameters standing for the
+    argument expressions, as the successor generator expands actions (see
+    :func:`primes_a_parameter` for when)."""
+    sym = op.sym
+    node = sym.node
+    assert node is not None
+    locals_: dict = {}
+    for p, a in zip(node.params, args, strict=True):
+        if p.arity or isinstance(a, (S.Lambda, S.OpRef)):
+            locals_[p.name] = Binding("op", op=comp.arg_op(a, scope))
+        else:
+            locals_[p.name] = Binding("code", code=comp.expr(a, scope), depth=scope.depth,
+                                      node=a, scope=scope)
+    inner = Scope(op.ctx, locals_, scope.depth, scope.primed)
+    comp._substituting.add(sym)
+    try:
+        code = comp.expr(node.body, inner)
+    finally:
+        comp._substituting.discard(sym)
+    return Code(guarded(code.fn, loc), code.level, code.deps, code.pure, code.binds,
+                code.value, loc)

@@ -1,0 +1,276 @@
+"""Rules for functions, records and tuples: constructors (recursive ones included),
+application, field access and EXCEPT."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from conformance.tla import syntax as S
+from conformance.tla.compile.code import Code, frame_of, guarded, merge, wrap_error
+from conformance.tla.compile.scopes import Binding
+from conformance.tla.errors import EvalError
+from conformance.tla.lazy import LazyFn, Product, is_finite, is_set, ordered, to_tla_any
+from conformance.tla.ops import apply, except_update, field
+from conformance.values import Fn, FSet, Tup, make_fn
+
+if TYPE_CHECKING:
+    from conformance.tla.compile.compiler import Compiler
+
+
+def except_path(node, keys, i, vfn, E):
+    """One update of an EXCEPT on a working copy: functions being updated become a ``dict``
+    (for :class:`Fn`) or a ``list`` (for :class:`Tup`), so that several updates under the
+    same key copy each level once; :func:`seal` turns them back into values."""
+    t = type(node)
+    if t is Fn:
+        node = dict(node.map)
+        t = dict
+    elif t is Tup:
+        node = list(node)
+        t = list
+    elif t is not dict and t is not list:
+        if isinstance(node, LazyFn):
+            return except_path(node.materialize(), keys, i, vfn, E)
+        raise EvalError(f"Attempted to apply EXCEPT to a non-function:\n{to_tla_any(node)}")
+    key = keys[i]
+    if t is dict:
+        if key not in node:
+            return node
+        child = node[key]
+    else:
+        if type(key) is not int or not 0 < key <= len(node):
+            return node
+        key -= 1
+        child = node[key]
+    if i + 1 == len(keys):
+        node[key] = vfn(E + (seal(child),))
+    else:
+        node[key] = except_path(child, keys, i + 1, vfn, E)
+    return node
+
+
+def seal(node):
+    t = type(node)
+    if t is dict:
+        return Fn({k: seal(v) if type(v) in (dict, list) else v for k, v in node.items()})
+    if t is list:
+        return Tup([seal(v) if type(v) in (dict, list) else v for v in node])
+    return node
+
+
+def e_Tuple(comp: Compiler, n: S.Tuple, scope):
+    codes = [comp.expr(x, scope) for x in n.elems]
+    level, deps, pure, binds = merge(codes)
+    fns = [c.fn for c in codes]
+    if len(fns) == 2:
+        a, b = fns
+
+        def tup2(E):
+            return Tup((a(E), b(E)))
+        fn = tup2
+    else:
+        def tupn(E):
+            return Tup([f(E) for f in fns])
+        fn = tupn
+    return comp.fold(Code(fn, level, deps, pure, binds, loc=n.loc))
+
+
+def e_RecordCons(comp: Compiler, n: S.RecordCons, scope):
+    names = [f for f, _ in n.fields]
+    codes = [comp.expr(x, scope) for _, x in n.fields]
+    level, deps, pure, binds = merge(codes)
+    pairs = list(zip(names, [c.fn for c in codes], strict=True))
+
+    def rec(E):
+        return Fn({k: f(E) for k, f in pairs})
+    return comp.fold(Code(guarded(rec, n.loc), level, deps, pure, binds, loc=n.loc))
+
+
+def e_Dot(comp: Compiler, n: S.Dot, scope):
+    r = comp.expr(n.expr, scope)
+    rf, name, loc = r.fn, n.field, n.loc
+
+    def dot(E):
+        rv = rf(E)
+        if type(rv) is Fn:
+            try:
+                return rv.map[name]
+            except KeyError:
+                pass
+        try:
+            return field(rv, name)
+        except Exception as e:  # noqa: BLE001
+            raise wrap_error(e, loc) from None
+    return comp.fold(Code(dot, r.level, r.deps, r.pure, r.binds, loc=loc))
+
+
+def e_FnApp(comp: Compiler, n: S.FnApp, scope):
+    f = comp.expr(n.fn, scope)
+    args = [comp.expr(a, scope) for a in n.args]
+    level, deps, pure, binds = merge([f] + args)
+    ff, loc = f.fn, n.loc
+    if len(args) == 1:
+        af = args[0].fn
+
+        def app(E):
+            fv = ff(E)
+            x = af(E)
+            if type(fv) is Fn:
+                try:
+                    return fv.map[x]
+                except (KeyError, TypeError):
+                    pass
+            elif type(fv) is Tup and type(x) is int and 0 < x <= len(fv):
+                return fv[x - 1]
+            try:
+                return apply(fv, x)
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+    else:
+        afs = [a.fn for a in args]
+
+        def app(E):
+            try:
+                return apply(ff(E), Tup([g(E) for g in afs]))
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+    return comp.fold(Code(app, level, deps, pure, binds, loc=loc))
+
+
+def e_FnCons(comp: Compiler, n: S.FnCons, scope):
+    loc = n.loc
+    names = [nm for b in n.bounds for nm in b.names]
+    if n.recursive is not None:
+        return recursive_fn(comp, n, scope)
+    sets, shapes, inner = comp.bounds(n.bounds, scope)
+    body = comp.expr(n.body, inner)
+    level, deps, pure, binds = merge(sets + [body])
+    deps = frozenset(d for d in deps if d < scope.depth)
+    bf = body.fn
+    depth = scope.depth
+    if len(sets) == 1 and shapes[0] is None:
+        sf = sets[0].fn
+
+        def fcons1(E):
+            s = sf(E)
+            if type(s) is FSet or (is_set(s) and is_finite(s)):
+                elems = s.ordered() if type(s) is FSet else ordered(s)
+                return make_fn({v: bf(E + (v,)) for v in elems})
+            if not is_set(s):
+                raise EvalError("The domain of a function constructor is not a set:\n"
+                                f"{to_tla_any(s)}")
+            base = frame_of(E, depth)
+            return LazyFn(s, lambda v: bf(base + (v,)))
+        fn = fcons1
+    else:
+        set_fns = [s.fn for s in sets]
+        single_names = len(names)
+        binder_values = comp.binder_values
+
+        def fconsn(E):
+            doms = [f(E) for f in set_fns]
+            dom = Product(tuple(doms)) if len(doms) > 1 else doms[0]
+            base = frame_of(E, depth)
+
+            def rule(key):
+                vals = key if len(doms) > 1 else (key,)
+                return bf(base + binder_values(shapes, vals))
+            if all(is_finite(d) for d in doms):
+                return make_fn({k: rule(k) for k in ordered(dom)})
+            return LazyFn(dom, rule)
+        fn = fconsn
+        del single_names
+    return comp.fold(Code(guarded(fn, loc), level, deps, pure, True, loc=loc))
+
+
+def recursive_fn(comp: Compiler, n: S.FnCons, scope):
+    """``f[x \\in S] == body`` where body may apply f: a LazyFn that remembers."""
+    name = n.recursive
+    # the function itself sits in a slot so that the body can apply it
+    fscope = scope.bind_slots([name])
+    sets, shapes, inner = comp.bounds(n.bounds, fscope)
+    body = comp.expr(n.body, inner)
+    level, deps, pure, binds = merge(sets + [body])
+    deps = frozenset(d for d in deps if d < scope.depth)
+    bf = body.fn
+    set_fns = [s.fn for s in sets]
+    binder_values = comp.binder_values
+    depth = scope.depth
+
+    def recfn(E):
+        E = frame_of(E, depth)
+        doms = [f(E + (None,)) for f in set_fns]
+        dom = Product(tuple(doms)) if len(doms) > 1 else doms[0]
+        cell: list = [None]
+
+        def rule(key):
+            vals = key if len(doms) > 1 else (key,)
+            return bf(E + (cell[0],) + binder_values(shapes, vals))
+        f = LazyFn(dom, rule, f"{name}[...]")
+        cell[0] = f
+        return f
+    return comp.fold(Code(guarded(recfn, n.loc), level, deps, pure, True, loc=n.loc))
+
+
+def e_Except(comp: Compiler, n: S.Except, scope):
+    base = comp.expr(n.fn, scope)
+    updates = []
+    codes = [base]
+    inner = scope.with_binding("@", Binding("slot", index=scope.depth), 1)
+    for path, value in n.updates:
+        steps: list[tuple[bool, Any]] = []
+        for kind, arg in path:
+            if kind == ".":
+                steps.append((True, arg))
+            else:
+                acs = [comp.expr(a, scope) for a in arg]
+                codes.extend(acs)
+                if len(acs) == 1:
+                    steps.append((False, acs[0].fn))
+                else:
+                    fns = [a.fn for a in acs]
+                    steps.append((False, lambda E, fns=fns: Tup([g(E) for g in fns])))
+        vc = comp.expr(value, inner)
+        codes.append(Code(vc.fn, vc.level, frozenset(d for d in vc.deps if d < scope.depth),
+                          vc.pure, True))
+        updates.append((steps, vc.fn))
+    level, deps, pure, binds = merge(codes)
+    bfn = base.fn
+
+    if len(updates) == 1 and len(updates[0][0]) == 1:
+        (steps, vfn), = updates
+        is_field, key = steps[0]
+        if is_field:
+            def exc_field(E):
+                f = bfn(E)
+                if type(f) is Fn:
+                    m = f.map
+                    if key in m:
+                        d = dict(m)
+                        d[key] = vfn(E + (m[key],))
+                        return Fn(d)
+                    return f
+                return except_update(f, key, lambda old: vfn(E + (old,)))
+            fn = exc_field
+        else:
+            def exc_one(E):
+                f = bfn(E)
+                k = key(E)
+                if type(f) is Fn:
+                    m = f.map
+                    if k in m:
+                        d = dict(m)
+                        d[k] = vfn(E + (m[k],))
+                        return Fn(d)
+                    return f
+                return except_update(f, k, lambda old: vfn(E + (old,)))
+            fn = exc_one
+    else:
+        def exc(E):
+            work = bfn(E)
+            for steps, vfn in updates:
+                keys = [key if is_field else key(E) for is_field, key in steps]
+                work = except_path(work, keys, 0, vfn, E)
+            return seal(work)
+        fn = exc
+    return comp.fold(Code(guarded(fn, n.loc), level, deps, pure, binds, loc=n.loc))

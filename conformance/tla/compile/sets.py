@@ -1,0 +1,209 @@
+"""Rules for sets: enumerations, ``{x \\in S : P}``, ``{e : x \\in S}``, sets of records and
+functions, Cartesian products, and membership."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from conformance.tla import syntax as S
+from conformance.tla.compile.code import ACTION, Code, frame_of, guarded, merge, wrap_error
+from conformance.tla.errors import EvalError
+from conformance.tla.lazy import Filtered as FilteredSet
+from conformance.tla.lazy import (
+    FunctionSet,
+    Product,
+    RecordSet,
+    bounded,
+    each,
+    is_finite,
+    is_set,
+    member,
+    to_tla_any,
+)
+from conformance.tla.limits import check_built
+from conformance.values import FSet, ValueError_, compare, typed_hash
+
+if TYPE_CHECKING:
+    from conformance.tla.compile.compiler import Compiler
+
+
+def refuse_merged(xs: list) -> None:
+    """TLC's error for a set enumeration whose elements Python merged and TLA+ does not:
+    ``{0, FALSE}`` is one element for Python (``0 == False``), and TLC fails comparing them
+    when it normalizes the set. Called only when an enumeration lost elements."""
+    first: dict = {}
+    for x in xs:
+        y = first.setdefault(x, x)
+        if y is x or typed_hash(y) == typed_hash(x):
+            continue
+        # TLC compares the later element with the earlier one: its message names them so
+        if type(x) is bool:
+            raise EvalError(f"Attempted to compare boolean {to_tla_any(x)} with non-boolean:\n"
+                            f"{to_tla_any(y)}")
+        if type(x) is int:
+            raise EvalError(f"Attempted to compare integer {to_tla_any(x)} with non-integer:\n"
+                            f"{to_tla_any(y)}")
+        try:
+            compare(x, y)
+        except ValueError_ as e:
+            raise EvalError(str(e)) from None
+
+
+def e_SetEnum(comp: Compiler, n: S.SetEnum, scope):
+    codes = [comp.expr(x, scope) for x in n.elems]
+    level, deps, pure, binds = merge(codes)
+    fns = [c.fn for c in codes]
+    if len(fns) == 1:
+        (a,) = fns
+
+        def set1(E):
+            return FSet((a(E),))
+        fn = set1
+    else:
+        def setn(E):
+            xs = [f(E) for f in fns]
+            s = FSet(xs)
+            if len(s) < len(xs):
+                refuse_merged(xs)
+            return s
+        fn = setn
+    return comp.fold(Code(guarded(fn, n.loc), level, deps, pure, binds, loc=n.loc))
+
+
+def e_RecordSet(comp: Compiler, n: S.RecordSet, scope):
+    names = [f for f, _ in n.fields]
+    codes = [comp.expr(x, scope) for _, x in n.fields]
+    level, deps, pure, binds = merge(codes)
+    pairs = list(zip(names, [c.fn for c in codes], strict=True))
+
+    def recset(E):
+        fields = {}
+        for k, f in pairs:
+            s = f(E)
+            if not is_set(s):
+                raise EvalError(f"The field {k} of a set of records is not a set:\n"
+                                f"{to_tla_any(s)}")
+            fields[k] = s
+        return RecordSet(fields)
+    return comp.fold(Code(guarded(recset, n.loc), level, deps, pure, binds, loc=n.loc))
+
+
+def e_FnSet(comp: Compiler, n: S.FnSet, scope):
+    d, r = comp.expr(n.domain, scope), comp.expr(n.range, scope)
+    level, deps, pure, binds = merge([d, r])
+    df, rf = d.fn, r.fn
+
+    def fnset(E):
+        dv, rv = df(E), rf(E)
+        if not is_set(dv) or not is_set(rv):
+            raise EvalError("The domain and range of a set of functions [S -> T] must be "
+                            "sets.")
+        return FunctionSet(dv, rv)
+    return comp.fold(Code(guarded(fnset, n.loc), level, deps, pure, binds, loc=n.loc))
+
+
+def e_Times(comp: Compiler, n: S.Times, scope):
+    codes = [comp.expr(x, scope) for x in n.sets]
+    level, deps, pure, binds = merge(codes)
+    fns = [c.fn for c in codes]
+
+    def product(E):
+        return Product(tuple(f(E) for f in fns))
+    return comp.fold(Code(guarded(product, n.loc), level, deps, pure, binds, loc=n.loc))
+
+
+def e_SetFilter(comp: Compiler, n: S.SetFilter, scope):
+    sets, shapes, inner = comp.bounds((n.bound,), scope)
+    pred = comp.expr(n.pred, inner)
+    level, deps, pure, binds = merge(sets + [pred])
+    deps = frozenset(d for d in deps if d < scope.depth)
+    sf, pf = sets[0].fn, pred.fn
+    tuple_shape = shapes[0]
+    loc = n.loc
+    depth = scope.depth
+
+    # a filter without primes stays a rule until its elements are needed (TLC's
+    # SetPredValue); one reading the next state is computed at once, while it is there
+    keep_rule = pred.level < ACTION
+
+    def filt(E):
+        s = sf(E)
+        if not is_set(s):
+            raise EvalError("Attempted to compute the value of an expression of form "
+                            "{x \\in S : P}, but S was not a set.")
+        if keep_rule or not is_finite(s):
+            frame = frame_of(E, depth)
+            if tuple_shape is None:
+                def test(v):
+                    return pf(frame + (v,))
+            else:
+                def test(v):
+                    return pf(frame + tuple(v))
+            return FilteredSet(s, test)
+        out = []
+        for v in each(s):
+            r = pf(E + ((v,) if tuple_shape is None else tuple(v)))
+            if r is True:
+                out.append(v)
+            elif r is not False:
+                raise EvalError("The predicate of a set filter is not a boolean:\n"
+                                f"{to_tla_any(r)}")
+        check_built(len(out))
+        return FSet(out)
+    return comp.fold(Code(guarded(filt, loc), level, deps, pure, True, loc=loc))
+
+
+def e_SetMap(comp: Compiler, n: S.SetMap, scope):
+    sets, shapes, inner = comp.bounds(n.bounds, scope)
+    body = comp.expr(n.expr, inner)
+    level, deps, pure, binds = merge(sets + [body])
+    deps = frozenset(d for d in deps if d < scope.depth)
+    gen = comp.enumerate_bounds([s.fn for s in sets], shapes, n.loc)
+    bf = body.fn
+    single = len(sets) == 1 and shapes[0] is None
+    sf = sets[0].fn
+
+    if single:
+        def setmap1(E):
+            s = sf(E)
+            if type(s) is FSet:
+                check_built(len(s))
+                return FSet([bf(E + (v,)) for v in s.ordered()])
+            return FSet(bounded(bf(E + (v,)) for v in each(s)))
+        fn = setmap1
+    else:
+        def setmap(E):  # TLC counts the images before merging equal ones
+            return FSet(bounded(bf(E + vals) for vals in gen(E)))
+        fn = setmap
+    return comp.fold(Code(guarded(fn, n.loc), level, deps, pure, True, loc=n.loc))
+
+
+def membership(comp: Compiler, codes, level, deps, pure, binds, loc, negate: bool) -> Code:
+    xf, sf = codes[0].fn, codes[1].fn
+    s = codes[1]
+    if s.known and type(s.value) is FSet:
+        sv = s.value
+        if negate:
+            return comp.fold(Code(lambda E: xf(E) not in sv, level, deps, pure, binds,
+                                  loc=loc))
+        return comp.fold(Code(lambda E: xf(E) in sv, level, deps, pure, binds, loc=loc))
+    if s.known and hasattr(s.value, "member"):
+        m = s.value.member
+        if negate:
+            return comp.fold(Code(guarded(lambda E: not m(xf(E)), loc), level, deps, pure,
+                                  binds, loc=loc))
+        return comp.fold(Code(guarded(lambda E: m(xf(E)), loc), level, deps, pure, binds,
+                              loc=loc))
+
+    def mem(E):
+        x = xf(E)
+        sv = sf(E)
+        if type(sv) is FSet:
+            return x in sv
+        try:
+            return member(x, sv)
+        except Exception as e:  # noqa: BLE001
+            raise wrap_error(e, loc) from None
+    if negate:
+        return comp.fold(Code(lambda E: not mem(E), level, deps, pure, binds, loc=loc))
+    return comp.fold(Code(mem, level, deps, pure, binds, loc=loc))

@@ -1,0 +1,93 @@
+"""JSON from files conform did not write, read so that nothing in them can surprise us.
+
+Trace files arrive from other people's systems, so every line is read with limits that hold
+whatever the line holds: a line's length, how deep values nest, how many digits a number has,
+strings that are not text (a lone UTF-16 surrogate, which Python's ``json`` accepts and no
+terminal can print), and an object that gives the same key twice (``json`` keeps the last one
+without a word). Each fault is one :class:`JsonLimitError` saying what and where; nothing here
+raises anything else, recursion included.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_LINE = 64 * 1024 * 1024  # characters in one line (a state of a large cluster fits)
+MAX_DEPTH = 100  # nesting of arrays and objects; a spec value nests a dozen levels at most
+MAX_DIGITS = 1000  # digits of one integer literal; beyond that it is no model's value
+
+
+class JsonLimitError(ValueError):
+    """A line that is not JSON, or JSON beyond the limits; ``column`` is 1-based or 0."""
+
+    def __init__(self, message: str, column: int = 0) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise JsonLimitError(f"the key {key!r} appears twice in one object")
+        out[key] = value
+    return out
+
+
+def _check_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise JsonLimitError(f"an integer of {len(text.lstrip('-'))} digits "
+                             f"(at most {MAX_DIGITS})")
+    return int(text)
+
+
+def _reject_constant(name: str) -> Any:
+    raise JsonLimitError(f"{name} is not JSON")
+
+
+def loads(line: str) -> Any:
+    """Parse one JSON text under the limits above."""
+    if len(line) > MAX_LINE:
+        raise JsonLimitError(f"a line of {len(line):,} characters (at most {MAX_LINE:,})")
+    try:
+        data = json.loads(line, object_pairs_hook=_unique_keys, parse_int=_check_int,
+                          parse_constant=_reject_constant)
+    except JsonLimitError:
+        raise
+    except json.JSONDecodeError as e:
+        raise JsonLimitError(f"not JSON: {e.msg}", e.colno) from None
+    except RecursionError:
+        raise JsonLimitError(f"values nested more than {MAX_DEPTH} deep") from None
+    except ValueError as e:  # defensive: json's own limits
+        raise JsonLimitError(f"not JSON: {e}") from None
+    _check_values(data)
+    return data
+
+
+def _check_values(data: Any) -> None:
+    """No nesting past MAX_DEPTH (so readers may recurse), and every string, keys included,
+    is text: no lone surrogate halves. Iterative, so it cannot overflow itself."""
+    stack = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        t = type(item)
+        if t is str:
+            _text(item)
+        elif t is list or t is dict:
+            if depth > MAX_DEPTH:
+                raise JsonLimitError(f"values nested more than {MAX_DEPTH} deep")
+            if t is list:
+                stack.extend((x, depth + 1) for x in item)
+            else:
+                for key, value in item.items():
+                    _text(key)
+                    stack.append((value, depth + 1))
+
+
+def _text(s: str) -> None:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        raise JsonLimitError(f"the string {s[:40]!r} holds a lone surrogate (\\ud800-\\udfff), "
+                             "which is not text") from None

@@ -1,0 +1,90 @@
+"""Three Raft node cores in one process, each recording its own trace as a real server would:
+random deliveries (some lost, some duplicated), ticks, client writes and crashes that lose
+what was not synced. The traces are what the merger and the causal validator are tested on,
+without sockets or processes."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+from impl.raft.boot import start_node
+from impl.raft.bugs import Bugs
+from impl.raft.core import DrawTimeout, Options, Propose, Receive, Tick
+from impl.raft.recording import NodeTrace
+from impl.sim.storage import SimDisk
+
+IDS = ["s1", "s2", "s3"]
+
+
+class Cores:
+    def __init__(self, out: Path, seed: int = 1, bugs: tuple[str, ...] = (),
+                 tracer: Callable[[Path, str, Options], NodeTrace] | None = None) -> None:
+        self.out = out
+        out.mkdir(parents=True, exist_ok=True)
+        self.opts = Options(election_ticks=5, heartbeat_ticks=2, bugs=Bugs.only(*bugs))
+        self.rng = random.Random(seed)
+        self.make_trace = tracer or (lambda p, i, o: NodeTrace(p, i, IDS, IDS, o))
+        self.disks = {i: SimDisk() for i in IDS}
+        self.nodes: dict = {}
+        self.wals: dict = {}
+        self.traces: dict[str, NodeTrace] = {}
+        self.flight: list = []
+        for i in IDS:
+            self.boot(i)
+
+    def boot(self, i: str) -> None:
+        tr = self.make_trace(self.out / f"{i}.ndjson", i, self.opts)
+        n, w, _ = start_node(i, IDS, self.disks[i].open("wal"), self.opts, tr)
+        tr.start(n)
+        self.nodes[i], self.wals[i], self.traces[i] = n, w, tr
+
+    def run(self, i: str, inp, crash_before_save: bool = False) -> None:
+        r = self.nodes[i].step(inp)
+        if crash_before_save:  # the steps are recorded, their effects never left the node
+            self.crash(i)
+            return
+        if r.must_persist:
+            f = self.wals[i].file
+            before = f.syncs
+            self.wals[i].save(r.hard_state, r.log_writes)
+            if f.syncs > before:
+                self.traces[i].durable()
+        else:
+            self.traces[i].durable()
+        self.flight.extend(r.messages)
+        if r.need_draw:
+            self.nodes[i].step(DrawTimeout(self.rng.randrange(5)))
+
+    def crash(self, i: str) -> None:
+        self.traces[i].close()
+        self.disks[i].crash(0)
+        self.boot(i)
+
+    def random_run(self, steps: int, crashes: bool = True, torn: float = 0.0) -> None:
+        """``torn``: how often a node crashes right after a step, before it saved or sent
+        anything (its trace has the step; its disk and its peers do not)."""
+        rng = self.rng
+        for step in range(steps):
+            x = rng.random()
+            if self.flight and x < 0.6:
+                m = self.flight.pop(rng.randrange(len(self.flight)))
+                if rng.random() < 0.05:
+                    continue  # lost
+                if rng.random() < 0.05:
+                    self.flight.append(m)  # duplicated
+                self.run(m.dst, Receive(m), crash_before_save=rng.random() < torn)
+            elif x < 0.85:
+                self.run(rng.choice(IDS), Tick())
+            elif x < 0.97 or not crashes:
+                leaders = [i for i in IDS if self.nodes[i].is_leader()]
+                if leaders:
+                    self.run(leaders[0], Propose(step, f"v{step}".encode()))
+            else:
+                self.crash(rng.choice(IDS))
+        self.close()
+
+    def close(self) -> None:
+        for t in self.traces.values():
+            t.close()

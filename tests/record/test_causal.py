@@ -1,0 +1,164 @@
+"""Validating merged runs: some causal order must be a behavior of the spec; when none is,
+the event no order explains is named with its file, line, conjunct and differences."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from conformance import protocols
+from conformance.record import UNKNOWN
+from conformance.record.merge import merge
+from conformance.record.reader import read_node_file
+from conformance.validate import SpecEngine
+from conformance.validate.causal import CausalValidator
+from conformance.validate.report import LED_ELSEWHERE, NOT_ENABLED
+from impl.raft.recording import NodeTrace
+from tests.record.cores import IDS, Cores
+
+RAFT = protocols.get("raft")
+_ENGINES: dict = {}
+
+
+def validate(tmp_path, max_states: int = 100_000):
+    m = merge([read_node_file(p) for p in sorted(tmp_path.glob("*.ndjson"))])
+    key = json.dumps(sorted((k, repr(v)) for k, v in m.constants.items()))
+    engine = _ENGINES.get(key)
+    if engine is None:
+        engine = _ENGINES[key] = SpecEngine(RAFT.spec, m.constants, RAFT.invariants,
+                                            RAFT.properties)
+    return CausalValidator(engine, m, max_states=max_states).run(m.initial), m
+
+
+def rewrite(tmp_path, change) -> None:
+    for p in tmp_path.glob("*.ndjson"):
+        out = []
+        for line in p.read_text().splitlines():
+            data = json.loads(line)
+            change(data)
+            out.append(json.dumps(data))
+        p.write_text("\n".join(out) + "\n")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_runs_with_losses_duplicates_and_crashes_conform(tmp_path, seed):
+    Cores(tmp_path, seed=seed).random_run(500)
+    r, m = validate(tmp_path)
+    assert r.conforms, r.divergence and r.divergence.render()
+    assert len(r.order) == m.events and r.states == m.events + 1  # the clocks' order held
+    assert any(it.restart for c in m.chains.values() for it in c)
+
+
+def test_without_clocks_or_with_wrong_ones_the_search_finds_an_order(tmp_path):
+    Cores(tmp_path, seed=4).random_run(300)
+    rng = random.Random(0)
+    rewrite(tmp_path, lambda d: d.update(t=rng.randrange(10**6)) if "n" in d else None)
+    r, m = validate(tmp_path)
+    assert r.conforms and len(set(r.order)) == m.events
+    rewrite(tmp_path, lambda d: d.pop("t", None))
+    r, m = validate(tmp_path)
+    assert r.conforms and r.states > m.events  # it had to look beyond one order
+
+
+def test_a_crash_may_undo_the_steps_no_one_saw(tmp_path):
+    Cores(tmp_path, seed=5).random_run(600, torn=0.05)
+    r, m = validate(tmp_path)
+    assert any(it.undo_from is not None for c in m.chains.values() for it in c)
+    assert r.conforms, r.divergence and r.divergence.render()
+
+
+def test_a_planted_bug_is_the_event_no_order_explains(tmp_path):
+    Cores(tmp_path, seed=3, bugs=("vote_without_log_check",)).random_run(600)
+    r, m = validate(tmp_path)
+    assert not r.conforms
+    d = r.divergence
+    assert d.action in ("HandlePreVoteRequest", "HandleRequestVoteRequest")
+    assert d.kind == LED_ELSEWHERE and d.where.file.endswith(".ndjson") and d.where.line > 1
+    line = json.loads((tmp_path / d.where.file.split("/")[-1]).read_text()
+                      .splitlines()[d.where.line - 1])
+    assert line["action"] == d.action
+    assert ("votedFor'" in d.conjunct or "msgs'" in d.conjunct) and "Raft.tla" in str(d.position)
+    assert any(x.path.endswith(".granted") for x in d.differences)  # the vote it gave
+
+
+def test_a_node_that_forgets_its_vote_diverges_at_its_restart(tmp_path):
+    Cores(tmp_path, seed=2, bugs=("forget_vote_on_restart",)).random_run(400)
+    r, _ = validate(tmp_path)
+    d = r.divergence
+    assert d is not None and d.action == "Restart" and d.kind == LED_ELSEWHERE
+    assert "votedFor" in d.conjunct
+    assert [x.path for x in d.differences] == [f"votedFor[{d.node}]"]
+
+
+class _Partial(NodeTrace):
+    """A node that keeps no matchIndex, does not know its nextIndex entries for the others,
+    and carries no read context in its AppendEntries responses: those parts are left out
+    (the mapping a stranger's implementation might need)."""
+
+    def __init__(self, *args, **kw) -> None:
+        super().__init__(*args, **kw)
+        own, message = self.absn.own, self.absn.message
+
+        def partial(n):
+            out = own(n)
+            out["nextIndex"] = type(out["nextIndex"])(
+                {k: (v if k.name == n.id else UNKNOWN) for k, v in out["nextIndex"].map.items()})
+            del out["matchIndex"]
+            return out
+
+        def no_ctx(m):
+            v = message(m)
+            if v.map["type"] == "AppendEntriesResponse":
+                return type(v)({**v.map, "ctx": UNKNOWN})
+            return v
+
+        self.absn.own = partial  # type: ignore[method-assign]
+        self.absn.message = no_ctx  # type: ignore[method-assign]
+
+
+def test_partial_traces_conform_and_still_catch_a_bug(tmp_path):
+    make = lambda p, i, o: _Partial(p, i, IDS, IDS, o)  # noqa: E731
+    Cores(tmp_path / "ok", seed=6, tracer=make).random_run(400)
+    assert '"#unknown"' in (tmp_path / "ok" / "s1.ndjson").read_text()
+    r, _ = validate(tmp_path / "ok")
+    assert r.conforms, r.divergence and r.divergence.render()
+    Cores(tmp_path / "bug", seed=1, tracer=make,
+          bugs=("truncate_without_conflict",)).random_run(600)
+    r, _ = validate(tmp_path / "bug")
+    d = r.divergence
+    assert d is not None and d.action == "HandleAppendEntriesRequest"
+    assert d.conjunct.startswith("log' =")  # named although the state is partial
+
+
+def test_a_receive_no_send_explains_shows_what_was_in_flight_field_by_field(tmp_path):
+    Cores(tmp_path, seed=1).random_run(300, crashes=False)
+    p = tmp_path / "s2.ndjson"
+    lines = p.read_text().splitlines()
+    k = next(n for n, line in enumerate(lines) if '"HandleAppendEntriesRequest"' in line)
+    data = json.loads(lines[k])
+    data["params"]["m"]["commitIndex"] += 7  # the receiver's view of it is wrong
+    lines[k] = json.dumps(data)
+    p.write_text("\n".join(lines) + "\n")
+    r, _ = validate(tmp_path)
+    d = r.divergence
+    assert d is not None and d.kind == NOT_ENABLED and d.where.line == k + 1
+    assert "BagIn" in d.conjunct or "InFlight" in d.conjunct
+    text = "\n".join(d.notes)
+    assert "no message that s1 sent to s2" in text or "in flight from" in text
+    assert "m.commitIndex: received" in text
+
+
+def test_invariants_come_from_the_spec_when_the_header_names_no_protocol(tmp_path):
+    import subprocess
+    import sys
+
+    Cores(tmp_path, seed=1).random_run(100, crashes=False)
+    rewrite(tmp_path, lambda d: d.pop("protocol", None))
+    r = subprocess.run([sys.executable, "-m", "conformance", "validate", str(tmp_path),
+                        "--json"], capture_output=True, text=True, timeout=120)
+    out = json.loads(r.stdout)
+    assert r.returncode == 0 and out["verdict"] == "conforms"
+    assert "LogMatching" in out["checked"]["invariants"]  # from specs/Raft.cfg
+    assert "MonotonicTerm" in out["checked"]["properties"]

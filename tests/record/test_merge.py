@@ -1,0 +1,164 @@
+"""Merging node traces: receives matched to sends, losses and duplicates, restarts, and one
+clear error naming the file and line for every way the files of a run can disagree."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conformance.record import Recorder
+from conformance.record.merge import merge
+from conformance.record.reader import read_node_file
+from conformance.trace.files import TraceFileError
+from conformance.values import FSet, ModelValue, record
+from tests.record.cores import Cores
+
+S = {n: ModelValue(n) for n in ("s1", "s2", "s3")}
+CONSTS = {"Server": FSet(S.values())}
+
+
+def node(tmp_path, name: str, **kw) -> Recorder:
+    return Recorder(tmp_path / f"{name}.ndjson", node=name, spec="Toy", constants=CONSTS,
+                    state={"x": 0}, **kw)
+
+
+def ping(a: str, b: str, n: int = 0):
+    return record(type="Ping", source=S[a], dest=S[b], n=n)
+
+
+def merged(tmp_path):
+    return merge([read_node_file(p) for p in sorted(tmp_path.glob("*.ndjson"))])
+
+
+def error(tmp_path) -> str:
+    with pytest.raises(TraceFileError) as e:
+        merged(tmp_path)
+    return str(e.value)
+
+
+def test_receives_match_sends_by_content_and_the_network_is_rebuilt(tmp_path):
+    a, b = node(tmp_path, "s1"), node(tmp_path, "s2")
+    a.step("Send", {"i": S["s1"]}, sent=[("s2", ping("s1", "s2", 1)),
+                                          ("s2", ping("s1", "s2", 2)),
+                                          ("s2", ping("s1", "s2", 3))])
+    b.step("Recv", {"i": S["s2"], "m": ping("s1", "s2", 1)}, received=("s1", ping("s1", "s2", 1)))
+    b.step("Recv", {"i": S["s2"], "m": ping("s1", "s2", 1)}, received=("s1", ping("s1", "s2", 1)))
+    b.step("Recv", {"i": S["s2"], "m": ping("s1", "s2", 3)}, received=("s1", ping("s1", "s2", 3)))
+    a.close()
+    b.close()
+    m = merged(tmp_path)
+    send = m.chains["s1"][0]
+    assert [m.messages[i].value.map["n"] for i in send.duplicates] == [1]  # received twice
+    assert [m.messages[i].value.map["n"] for i in send.drops] == [2]  # never received
+    assert all(it.deps == [("s1", 0)] for it in m.chains["s2"])
+
+
+def test_ids_on_the_wire_match_exactly_and_an_unknown_id_is_an_error(tmp_path):
+    a, b = node(tmp_path, "s1"), node(tmp_path, "s2")
+    a.step("Send", {"i": S["s1"]}, sent=[("s2", ping("s1", "s2"), "a-1"),
+                                          ("s2", ping("s1", "s2"), "a-2")])
+    b.step("Recv", {}, received=("s1", ping("s1", "s2"), "a-2"))
+    b.step("Recv", {}, received=("s1", None, "a-9"))
+    a.close()
+    b.close()
+    text = error(tmp_path)
+    assert "s2.ndjson:3:" in text and "'a-9'" in text and "never sent" in text
+
+
+def test_a_missing_node_file_is_named(tmp_path):
+    Cores(tmp_path, seed=3).random_run(300)
+    (tmp_path / "s3.ndjson").unlink()
+    text = error(tmp_path)
+    assert "no trace of s3" in text and "is its file missing?" in text
+    assert text.startswith(str(tmp_path / "s1.ndjson")) or \
+        text.startswith(str(tmp_path / "s2.ndjson"))
+
+
+def test_a_file_of_another_spec_or_other_constants_is_named(tmp_path):
+    Cores(tmp_path, seed=3).random_run(100, crashes=False)
+    p = tmp_path / "s2.ndjson"
+    lines = p.read_text().splitlines()
+    header = json.loads(lines[0])
+    p.write_text("\n".join([json.dumps({**header, "spec": "Paxos"}), *lines[1:]]) + "\n")
+    text = error(tmp_path)
+    assert f"{p}:1:" in text and "a trace of spec Paxos" in text and "not of one run" in text
+    header["constants"]["BatchSize"] = 7
+    p.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    text = error(tmp_path)
+    assert f"{p}:1:" in text and "constants differ" in text and "BatchSize" in text
+
+
+def test_overlapping_segments_are_an_error(tmp_path):
+    a = node(tmp_path, "s1")
+    a.step("Inc", {})
+    a.close()
+    p = tmp_path / "s1.ndjson"
+    lines = p.read_text().splitlines()
+    header, event = json.loads(lines[0]), json.loads(lines[1])
+    late = {**header, "t": event["t"] - 1000}
+    p.write_text("\n".join([*lines, json.dumps(late)]) + "\n")
+    with pytest.raises(TraceFileError) as e:
+        read_node_file(p)
+    assert f"{p}:3:" in str(e.value) and "two segments overlap" in str(e.value)
+
+
+def test_clocks_that_contradict_causality_are_an_error(tmp_path):
+    a, b = node(tmp_path, "s1"), node(tmp_path, "s2")
+    a.step("Send", {}, sent=[("s2", ping("s1", "s2"))], clock=5)
+    b.step("Recv", {}, received=("s1", ping("s1", "s2")), clock=3)
+    a.close()
+    b.close()
+    text = error(tmp_path)
+    assert "s2.ndjson:2:" in text and "clocks contradict causality" in text \
+        and "s1.ndjson:2" in text
+
+
+def test_events_that_cannot_be_ordered_are_an_error(tmp_path):
+    a, b = node(tmp_path, "s1"), node(tmp_path, "s2")
+    # s1 receives s2's message before it sends the one s2 received before sending its own
+    a.step("Recv", {}, received=("s2", ping("s2", "s1"), "b-1"))
+    a.step("Send", {}, sent=[("s2", ping("s1", "s2"), "a-1")])
+    b.step("Recv", {}, received=("s1", ping("s1", "s2"), "a-1"))
+    b.step("Send", {}, sent=[("s1", ping("s2", "s1"), "b-1")])
+    a.close()
+    b.close()
+    text = error(tmp_path)
+    assert "cannot be ordered" in text and ".ndjson:2:" in text
+
+
+def test_two_files_of_one_node_are_an_error(tmp_path):
+    node(tmp_path, "s1").close()
+    Recorder(tmp_path / "copy.ndjson", node="s1", spec="Toy", constants=CONSTS).close()
+    assert "two files hold the trace of node s1" in error(tmp_path)
+
+
+def test_restarts_undo_ranges_follow_durable_marks_and_what_escaped(tmp_path):
+    a = node(tmp_path, "s1", durability=True)
+    b = node(tmp_path, "s2")
+    a.step("A1", {}, state={"x": 1})
+    a.durable()
+    a.step("A2", {}, state={"x": 2}, sent=[("s2", ping("s1", "s2"))])  # received: kept
+    a.step("A3", {}, state={"x": 3})  # not durable, not seen: a crash may undo it
+    a.step("A4", {}, state={"x": 4}, sent=[("s2", ping("s1", "s2", 9))])  # lost: undoable
+    a.close()
+    b.step("Recv", {}, received=("s1", ping("s1", "s2")))
+    b.close()
+    Recorder(tmp_path / "s1.ndjson", node="s1", spec="Toy", constants=CONSTS,
+             state={"x": 2}, durability=True).close()
+    m = merged(tmp_path)
+    chain = m.chains["s1"]
+    assert [it.action for it in chain] == ["A1", "A2", "A3", "A4", "Restart"]
+    assert chain[4].restart and chain[4].undo_from == 2 and chain[4].state == {"x": 2}
+    assert [it.durable for it in chain] == [True, True, False, False, True]
+
+
+def test_conform_validate_reports_bad_input_without_a_traceback(tmp_path):
+    Cores(tmp_path, seed=2).random_run(200)
+    (tmp_path / "s2.ndjson").unlink()
+    r = subprocess.run([sys.executable, "-m", "conformance", "validate", str(tmp_path)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr and "no trace of s2" in r.stderr + r.stdout

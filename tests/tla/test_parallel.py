@@ -1,0 +1,57 @@
+"""The search on several processes gives the one-process search's figures, which are TLC's:
+on completion and at every kind of stop (the counts then, the depth, the states left and
+the counterexample). The Wide figures were produced by TLC (tla2tools, -workers 1)."""
+
+import pytest
+
+from conformance.tla import check_model
+from conformance.tla.explore import explore
+from conformance.tla.model import load
+from conformance.tla.parallel import explore_parallel
+
+
+def figures(r):
+    v = r.violation
+    return (r.generated, r.distinct, r.left, r.depth, r.complete,
+            v and (v.kind, v.name, v.message, v.trace, [str(loc) for loc in v.locs]))
+
+
+@pytest.mark.parametrize("cfg, kind, tlc", [
+    ("WideDeadlock", "deadlock", (664, 70, 9, 7)),
+    ("WideInv", "invariant", (238, 40, 18, 4)),
+    ("WideError", "error", (402, 50, 14, 5)),
+    ("WideProp", "action property", (347, 50, 18, 5)),
+    ("WideConstraint", "invariant", (347, 40, 9, 4)),  # found in a state the constraint drops
+])
+def test_every_stop_is_where_the_one_process_search_stops(specdir, cfg, kind, tlc):
+    one = figures(explore(load(specdir / "Wide.tla", specdir / f"{cfg}.cfg")))
+    assert one[:4] == tlc and one[5][0] == kind
+    for workers, handoff in [(2, 1), (3, 4)]:  # the processes start at once, or at level 2
+        par = explore_parallel(load(specdir / "Wide.tla", specdir / f"{cfg}.cfg"), workers,
+                               handoff=handoff)
+        assert figures(par) == one
+
+
+@pytest.mark.parametrize("spec, cfg", [("Vote", "Vote"), ("Sym", "Sym"),
+                                       ("Types", "TypesView"), ("Types", "TypesSym")])
+def test_complete_searches_agree_with_symmetry_and_views(specdir, spec, cfg):
+    one = figures(explore(load(specdir / f"{spec}.tla", specdir / f"{cfg}.cfg")))
+    par = explore_parallel(load(specdir / f"{spec}.tla", specdir / f"{cfg}.cfg"), 2,
+                           handoff=1)
+    assert figures(par) == one and one[4]
+
+
+def test_a_spec_bug_gives_the_same_counterexample_on_two_processes(tmp_path):
+    from pathlib import Path
+
+    specs = Path(__file__).resolve().parents[2] / "specs"
+    one = explore(load(specs / "Raft.tla", specs / "RaftBugForgetVote.cfg"))
+    par = explore_parallel(load(specs / "Raft.tla", specs / "RaftBugForgetVote.cfg"), 2,
+                           handoff=20)
+    assert figures(par) == figures(one)
+    assert (one.distinct, one.violation.name) == (214, "ElectionSafety")  # the manifest's
+
+
+def test_check_model_takes_workers(specdir):
+    r = check_model(specdir / "Vote.tla", specdir / "Vote.cfg", workers=2)
+    assert (r.states_generated, r.distinct_states, r.depth) == (283, 101, 9)
