@@ -193,6 +193,7 @@ class Explorer:
     def __init__(self, model: Model, *, timeout: float | None = None,
                  progress: Callable[[Progress], None] | None = None,
                  progress_interval: float = 2.0, record_graph: bool = False,
+                 record_figures: bool = False,
                  max_distinct: int | None = None, handoff: int | None = None) -> None:
         self.model = model
         # stop at the start of the first level of at least this many states, to hand the
@@ -203,6 +204,11 @@ class Explorer:
         self.max_distinct = max_distinct
         # the behavior graph for liveness: state key -> [(successor key, action index)]
         self.graph: dict | None = {} if record_graph else None
+        # TLCGet's figures as TLC's liveness checker sees them, by state key: for an initial
+        # state when it was queued, for every other state when all its successors had been
+        # generated (TLC evaluates a temporal property's predicates at those moments)
+        self.queued_figures: dict | None = {} if record_figures else None
+        self.expanded_figures: dict | None = {} if record_figures else None
         self.timeout = timeout
         self.progress = progress
         self.progress_interval = progress_interval
@@ -269,6 +275,8 @@ class Explorer:
                 else:
                     seen[k] = (None, -1, s)
                     self.queue.append((s, k, 1))
+                    if self.queued_figures is not None:
+                        self.queued_figures[k] = self._figures()
                     if res.depth < 1:
                         res.depth = 1
             if not seen_before:
@@ -313,6 +321,7 @@ class Explorer:
         simple = not constraints and not action_constraints and not action_props
         graph: dict = {} if self.graph is None else self.graph
         rec = self.graph is not None
+        expanded = self.expanded_figures
 
         from conformance.tla.actions import Partial
 
@@ -402,6 +411,8 @@ class Explorer:
                     def rerun(tm: Model, s: tuple = s, ai: int = ai) -> None:
                         tm.successors(s, tm.actions[ai], lambda t: None)
                     self._error(e, self._path(k), rerun=rerun)
+            if expanded is not None:
+                expanded[k] = self._figures()
             if check_deadlock and res.generated == before:
                 self._violation("deadlock", None, "Deadlock reached.", self._path(k))
             if runtime.exit:  # TLCSet("exit", TRUE): TLC's workers stop after this state
