@@ -216,6 +216,7 @@ class Explorer:
         self.queue: deque = deque()
         self.result = SearchResult()
         self.key = self._key_function()
+        self.at: tuple = (None, None)  # where TLCExt!Trace ends: (a state's key, a new state)
 
     # ------------------------------------------------------------------ keys
 
@@ -231,6 +232,7 @@ class Explorer:
         self.start = start
         self.next_report = start + self.progress_interval
         model.runtime.counters = self._figures
+        model.runtime.behavior = self._behavior
         try:
             self._initial()
             if not model.actions:
@@ -280,6 +282,7 @@ class Explorer:
                     if res.depth < 1:
                         res.depth = 1
             if not seen_before:
+                self.at = (None, s)
                 for name, inv in invariants:
                     try:
                         ok = inv(E)
@@ -395,6 +398,7 @@ class Explorer:
                     self.handed_off = True
                     return
             cur[0], cur[1], cur[2] = s, k, level
+            self.at = (k, None)
             if rec:
                 cur[4] = graph[k] = []
             runtime.level = level
@@ -432,6 +436,13 @@ class Explorer:
                     self.progress(Progress(res.generated, len(seen), len(queue),
                                            res.depth))
 
+    def _behavior(self) -> list[tuple]:
+        """TLCExt!Trace: the states from an initial state to the one being evaluated (the
+        state being explored, or the new state an invariant is checked on)."""
+        key, last = self.at
+        states = [t for _, t in self._path(key)] if key is not None else []
+        return states + [last] if last is not None else states
+
     def _figures(self) -> dict[str, int]:
         """The search so far, as TLCGet reads it ("distinct", "diameter"...)."""
         res = self.result
@@ -441,6 +452,7 @@ class Explorer:
 
     def _check_invariants(self, invariants, t, cur) -> None:
         E = (t, None)
+        self.at = (cur[1], t)
         for j, (name, inv) in enumerate(invariants):
             try:
                 ok = inv(E)

@@ -191,6 +191,7 @@ def load(spec: str | Path, config: str | Path | None = None, *,
     for i, v in enumerate(variables):
         v.index = i
     runtime = runtime or Runtime()
+    runtime.variables = [v.name for v in variables]
     runtime.base_dir = spec.parent  # files named by the spec (Json) are found from here
     bindings, overrides, scoped = _bind_constants(cfg, root, loader, constants or {})
     comp = Compiler(root, bindings, overrides, runtime, scoped)

@@ -116,3 +116,14 @@ def test_a_file_is_read_once_per_model_until_it_changes(jsondir):
     assert model.evaluate("A") is model.evaluate("B")
     (jsondir / "value.json").write_text('{"log": []}')
     assert model.evaluate("C") != model.evaluate("A")
+
+
+def test_the_behavior_is_exported_as_tlc_exports_it(jsondir):
+    # EWD840_json's idiom: JsonSerialize(Trace) when the real invariant fails, then
+    # TLCSet("exit"): TLC finds no error (4 generated, 4 distinct, 1 left, depth 4) and
+    # writes the four states of the behavior
+    r = check_model(jsondir / "ExportTrace.tla")
+    assert r.outcome is Outcome.HOLDS, r.message
+    assert (r.states_generated, r.distinct_states, r.states_left, r.depth) == (4, 4, 1, 4)
+    assert (jsondir / "out" / "trace.json").read_text() == \
+        '[{"y":0,"z":"a"},{"y":1,"z":"b"},{"y":2,"z":"a"},{"y":3,"z":"b"}]'

@@ -67,6 +67,9 @@ class Runtime:
         self.started = time.monotonic()
         # the search's figures for TLCGet("distinct") and the like (set by the explorer)
         self.counters: Callable[[], dict[str, int]] | None = None
+        # the behavior up to the state being evaluated, for TLCExt!Trace (set by the explorer)
+        self.behavior: Callable[[], list[tuple]] | None = None
+        self.variables: list[str] = []  # the model's variables, in order (Trace's records)
 
     def figures(self) -> dict[str, int]:
         """TLCGet's view of the search: distinct, generated, queue, diameter, initial,

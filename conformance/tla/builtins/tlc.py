@@ -206,6 +206,16 @@ def assert_eq(a, b):
     raise AssertionFailed(f"Assertion failed: {ppr(a)} is not equal to {ppr(b)}")
 
 
+def tlc_trace(rt: Runtime):
+    """TLCExt!Trace: the behavior from an initial state to the state being evaluated, as a
+    sequence of records of the variables."""
+    if rt.behavior is None:
+        raise EvalError("TLCExt!Trace was evaluated outside of a search: there is no "
+                        "behavior to return.")
+    names = rt.variables
+    return Tup([make_fn(dict(zip(names, s, strict=True))) for s in rt.behavior()])
+
+
 def tlc_model_value(name):
     if type(name) is not str:
         raise fail_arg("first", "TLCModelValue", "string", name)
@@ -235,7 +245,7 @@ MODULES: dict[str, dict[str, Native]] = {
         "TLCGetAndSet": op(4, tlc_get_and_set, op_args=(1,), impure=True, runtime=True,
                            state_level=True),
         "AssertError": refused(2, "AssertError (an expression expected to fail)"),
-        "Trace": refused(0, "TLCExt!Trace (the behavior up to the current state)"),
+        "Trace": op(0, tlc_trace, impure=True, runtime=True, state_level=True),
         "CounterExample": refused(0, "TLCExt!CounterExample (the counterexample of a run)"),
         "ToTrace": refused(1, "TLCExt!ToTrace"),
         "PickSuccessor": refused(1, "TLCExt!PickSuccessor (interactive choice)"),
