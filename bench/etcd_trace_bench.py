@@ -9,8 +9,8 @@ The clone comes from ``--etcd`` (default $ETCD_RAFT); without one the bench says
 measures nothing. The trace is the clone's ``tla/example.ndjson`` unless ``--trace`` names
 another; ``--max-trace N`` validates its first N lines (the spec's own MAX_TRACE). Both
 engines run in child processes of their own, as etcd's ``tla/validate.sh`` runs TLC (one
-worker here, ``-lncheck final``), so each one's CPU seconds (``resource``'s children time:
-the JVM's threads included) and peak memory are measured alike; CPU seconds are the
+worker here, ``-lncheck final``), so each one's CPU seconds (the child's own, the JVM's
+threads included) and peak memory are measured alike; CPU seconds are the
 figures to compare on a shared machine. ``cpu_ratio`` is TLC's CPU seconds over the
 engine's (10 means the engine is ten times faster), ``wall_ratio`` the same for wall time.
 TLC's verdict and figures come from its output; where a run takes hours, ``--tlc-result
@@ -23,9 +23,9 @@ import argparse
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -91,19 +91,30 @@ def _lines(path: Path) -> int:
 
 
 def _child(cmd: list[str], cwd: Path, env: dict, timeout: float) -> tuple[str, dict]:
-    """Run a command; its output and its wall and CPU seconds and peak memory."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.monotonic()
-    try:
-        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
-                              timeout=timeout)
-        out, code = proc.stdout + proc.stderr, proc.returncode
-    except subprocess.TimeoutExpired as e:
-        out, code = f"timeout after {timeout} s\n{e.stdout or ''}", None
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return out, {"exit": code, "wall_seconds": round(time.monotonic() - started, 1),
-                 "cpu_seconds": round(cpu, 1), "max_rss_mb": round(after.ru_maxrss / 1024)}
+    """Run a command; its output and its own wall and CPU seconds and peak memory."""
+    with tempfile.TemporaryFile("w+") as out:
+        started = time.monotonic()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                text=True)
+        status = None
+        while status is None:
+            pid, code, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                status = os.waitstatus_to_exitcode(code)
+            elif time.monotonic() - started > timeout:
+                proc.kill()
+                _, code, usage = os.wait4(proc.pid, 0)
+                out.write(f"\ntimeout after {timeout} s\n")
+                break
+            else:
+                time.sleep(0.2)
+        proc.returncode = status if status is not None else -9
+        wall = time.monotonic() - started
+        out.seek(0)
+        text = out.read()
+    return text, {"exit": status, "wall_seconds": round(wall, 1),
+                  "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+                  "max_rss_mb": round(usage.ru_maxrss / 1024)}
 
 
 def _engine(tla: Path, env: dict, timeout: float) -> dict:
