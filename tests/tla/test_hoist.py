@@ -42,3 +42,16 @@ def test_definitions_are_seen_through(specdir):
     assert len(conjuncts(comp, quant.body, scope)) == 4
     steps = StepModel(model)
     assert [steps.evaluate("Sends", {"y": y}) for y in range(4)] == [False] * 3 + [True]
+
+
+def test_sums_are_cheap_arguments(specdir):
+    # Send(y - 1 + 1, <<b, e + 1 - 1>>): integer arithmetic on names and literals is
+    # substituted by name as a name would be, so the body is flattened all the same and the
+    # conjuncts reading y alone are evaluated once per state
+    model = load(specdir / "Hoist.tla", specdir / "Hoist.cfg")
+    comp = model.comp
+    quant = model.root.table["SendsShifted"].node.body
+    scope = comp.bounds(quant.bounds, comp.root_scope())[2]
+    assert len(conjuncts(comp, quant.body, scope)) == 4
+    steps = StepModel(model)
+    assert [steps.evaluate("SendsShifted", {"y": y}) for y in range(4)] == [False] * 3 + [True]

@@ -44,14 +44,22 @@ DEPTH = 6  # definitions expanded within one another, at most
 REMEMBERED = 4096  # certified sets kept per quantifier (then it starts afresh)
 
 
-def _cheap(a) -> bool:
-    """An argument worth substituting by name: evaluating it again costs next to nothing."""
+# operators whose application to cheap arguments is itself cheap (integer arithmetic)
+_CHEAP_OPS = frozenset({"+", "-", "-.", "*", "\\div", "%"})
+
+
+def _cheap(a, depth: int = 3) -> bool:
+    """An argument worth substituting by name: evaluating it again costs next to nothing
+    (a name, a literal, a tuple of such, a sum like ``index + 1``)."""
     if isinstance(a, (S.Num, S.Str, S.Bool)):
         return True
     if isinstance(a, S.Name):
-        return not a.args
+        if not a.args:
+            return True
+        return depth > 0 and not a.prefix and a.name in _CHEAP_OPS and \
+            all(_cheap(x, depth - 1) for x in a.args)
     if isinstance(a, S.Tuple):
-        return all(_cheap(x) for x in a.elems)
+        return depth > 0 and all(_cheap(x, depth - 1) for x in a.elems)
     return False
 
 

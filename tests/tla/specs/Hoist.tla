@@ -18,6 +18,10 @@ Send(i, range) ==
 Sends == \E b, e \in 1..40 : Send(y, <<b, e>>)
 SendsOnlyAtThree == Sends <=> y = 3
 
+\* the same with sums as arguments (etcd's index + 1): still flattened, still TLC's answer
+SendsShifted == \E b, e \in 1..40 : Send(y - 1 + 1, <<b, e + 1 - 1>>)
+SendsShiftedOnlyAtThree == SendsShifted <=> y = 3
+
 \* x[1] fails on <<>>, which TLC tries first: an error, whatever y is
 FailsFirst == ~\E x \in {<<>>, <<1>>} : x[1] = 1 /\ y = 7
 
