@@ -7,7 +7,7 @@ CONFORM := $(VENV)/bin/conform
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .PHONY: setup check modelcheck modelcheck-deep test lint prove conformance conformance-deep \
-	conformance-bugs replay bench clean
+	conformance-bugs pysyncobj replay cluster-test bench clean
 
 setup: $(STAMP)
 
@@ -69,26 +69,52 @@ conformance-bugs: setup
 	$(CONFORM) bugs --protocol $(PROTOCOL) $(if $(SEED),--seed $(SEED)) \
 		$(if $(EXAMPLES),--examples $(EXAMPLES)) -j $(JOBS)
 
+# PySyncObj (examples/pysyncobj/): a real 3-node cluster, traced from the outside, crashes and
+# partitions, its node traces checked against specs/Raft.tla; prints the verdicts. PySyncObj is
+# installed here if it is missing (it is in the dev extra, not a dependency of conform).
+pysyncobj: setup
+	@$(PY) -c 'import pysyncobj' 2>/dev/null || \
+		$(PY) -m pip install --quiet --disable-pip-version-check 'pysyncobj==0.3.17'
+	$(PY) examples/pysyncobj/run.py
+
 # Re-run the implementation under a saved schedule: make replay TRACE=traces/failing/...
 replay: setup
 	@test -n "$(TRACE)" || { echo "usage: make replay TRACE=traces/failing/FILE.ndjson" >&2; exit 2; }
 	$(CONFORM) replay $(TRACE)
 
+# The cluster test: real server processes under a seeded nemesis, concurrent clients, the
+# history checked for linearizability and lost writes; results, history and timeline.html in
+# conform-cluster-test/PROTOCOL/. PROTOCOL=raft|multipaxos (default: both), NODES=3,
+# SECONDS=30, CLIENTS=8, NEMESIS=kill,pause,restart-all (partition too), SEED=, BUG=.
+NODES ?= 3
+SECONDS ?= 30
+CLIENTS ?= 8
+NEMESIS ?= kill,pause,restart-all
+cluster-test: setup
+	@for p in $(if $(filter all,$(PROTOCOL)),raft multipaxos,$(PROTOCOL)); do \
+		$(CONFORM) cluster test --protocol $$p --nodes $(NODES) --seconds $(SECONDS) \
+			--clients $(CLIENTS) --nemesis $(NEMESIS) $(if $(SEED),--seed $(SEED)) \
+			$(if $(BUG),--bug $(BUG)) --out conform-cluster-test/$$p || exit 1; \
+	done
+
 # Every benchmark, each writing its JSON to bench/results/NAME-TIME-COMMIT.json, so that runs
 # on different commits compare. QUICK=1 shortens the ones that can be shortened.
-BENCHES := predicates prove engine_bench conformance_bench raft_bench paxos_bench etcd_trace_bench
+BENCHES := predicates prove engine_bench conformance_bench raft_bench paxos_bench trace_page_bench \
+	net_bench history_bench recovery_bench throughput_bench realruns_bench etcd_trace_bench
 bench: setup
 	@mkdir -p bench/results
 	@tag=$$(date -u +%Y%m%dT%H%M%SZ)-$$(git rev-parse --short HEAD 2>/dev/null || echo nogit); \
 	for b in $(BENCHES); do \
-		case $$b in raft_bench|paxos_bench|prove|etcd_trace_bench) q=$(if $(QUICK),--quick);; *) q=;; esac; \
+		case $$b in raft_bench|paxos_bench|net_bench|prove|history_bench|recovery_bench|\
+			throughput_bench|realruns_bench|etcd_trace_bench) q=$(if $(QUICK),--quick);; *) q=;; esac; \
 		echo "bench: $$b $$q" >&2; \
 		$(PY) bench/$$b.py $$q > bench/results/$$b-$$tag.json || exit 1; \
 	done; ls bench/results/*-$$tag.json
 
 lint: setup
-	$(VENV)/bin/ruff check conformance impl tests bench
+	$(VENV)/bin/ruff check conformance impl tests bench examples
 	$(VENV)/bin/mypy conformance impl
+	$(VENV)/bin/mypy examples/pysyncobj
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

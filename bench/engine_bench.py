@@ -13,11 +13,15 @@ of an unfinished run cover the states found so far ("complete": false), which is
 models are measured in a minute rather than ten. ``cpu_seconds`` and ``distinct_per_cpu_s``
 are the figures to compare on a machine shared with other work.
 
-``--tlc`` also runs TLC with one worker (found as ``conform tlc where`` finds it:
-TLA2TOOLS_JAR or the user cache; ``--tlc-seconds`` limits it), and reports ``tlc_ratio``:
-TLC's distinct states per second over ours, so 2.0 means we take twice TLC's time. TLC's
-rate on an unfinished run comes from its last progress report. ``--profile`` prints the top
-of a cProfile of each engine run to stderr, sorted by own time: that is where the time goes.
+``--workers 1 2`` measures the engine with each number of worker processes. Every run is a
+child process of its own, so its ``cpu_seconds`` (the engine's workers and TLC's JVM
+included) and ``max_rss_mb`` (peak resident memory) are its own; ``load_average`` says how
+busy the machine was. ``--tlc`` also runs TLC with one worker (found as ``conform tlc
+where`` finds it: TLA2TOOLS_JAR or the user cache; ``--tlc-seconds`` limits it), and reports
+``tlc_ratio``: TLC's distinct states per second over ours, so 2.0 means we take twice TLC's
+time. TLC's rate on an unfinished run comes from its last progress report. ``--profile``
+prints the top of a cProfile of each engine run to stderr, sorted by own time: that is where
+the time goes.
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ import io
 import json
 import os
 import pstats
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -71,27 +77,43 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true", help="cProfile each engine run")
     ap.add_argument("--steps", type=int, default=2000,
                     help="transitions for the step-API measurement (0: skip it)")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1], metavar="N",
+                    help="measure the engine with each of these numbers of worker processes "
+                         "(default: 1)")
+    ap.add_argument("--child", nargs=5, help=argparse.SUPPRESS)  # one run, in its own process
     args = ap.parse_args()
+    if args.child:
+        _child(*args.child)
+        return
 
     models = _models(args)
     if not models:
         sys.exit("no model to measure: pass --model SPEC:CFG or --examples DIR")
     report = []
     for spec, cfg in models:
-        row: dict[str, Any] = {"model": f"{spec.stem}/{cfg.name}"}
-        cpu = time.process_time()
-        row.update(_measure(_engine_run(spec, cfg, args.max_seconds, args.profile)))
-        cpu = time.process_time() - cpu
-        # CPU time is the figure that holds on a loaded machine; it includes loading the model
-        row["cpu_seconds"] = round(cpu, 2)
-        row["distinct_per_cpu_s"] = round(row["distinct"] / cpu) if row["distinct"] else None
+        row: dict[str, Any] = {"model": f"{spec.stem}/{cfg.name}",
+                               "load_average": [round(x, 2) for x in os.getloadavg()]}
+        for n in args.workers:
+            # each run in a process of its own: its CPU seconds (its workers' included) and
+            # its peak memory are then its own
+            run = _in_child("embedded", n, spec, cfg, args.max_seconds, args.profile)
+            key = "engine" if n == 1 and len(args.workers) == 1 else f"engine_{n}"
+            if key == "engine":
+                row.update(run)
+            else:
+                row[key] = run
         if args.tlc:
-            tlc = _tlc_run(spec, cfg, args.tlc_seconds)
-            if tlc is not None:
-                row["tlc"] = _measure(tlc)
-                if row["tlc"]["distinct_per_s"] and row["distinct_per_s"]:
-                    row["tlc_ratio"] = round(row["tlc"]["distinct_per_s"]
-                                             / row["distinct_per_s"], 1)
+            from conformance.tlc import tlc_available
+
+            if tlc_available():
+                row["tlc"] = _in_child("tlc", 1, spec, cfg, args.tlc_seconds, False)
+                tlc_rate = row["tlc"]["distinct_per_s"]
+                for n in args.workers:
+                    mine = row if n == 1 and len(args.workers) == 1 else row[f"engine_{n}"]
+                    if tlc_rate and mine.get("distinct_per_s"):
+                        mine["tlc_ratio"] = round(tlc_rate / mine["distinct_per_s"], 2)
+            else:
+                print("TLC not found: no comparison", file=sys.stderr)
         report.append(row)
         print(json.dumps(row), file=sys.stderr)
     if args.steps:
@@ -101,6 +123,37 @@ def main() -> None:
         report.append(row)
         print(json.dumps(row), file=sys.stderr)
     print(json.dumps(report, indent=2))
+
+
+def _in_child(engine: str, workers: int, spec: Path, cfg: Path, seconds: float,
+              profile: bool) -> dict:
+    """One run in a child process: its figures, CPU seconds (user and system, of the child
+    and of the processes it waited for: the engine's workers, TLC's JVM) and peak RSS."""
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as out:
+        proc = subprocess.Popen([sys.executable, __file__, "--child", engine, str(workers),
+                                 f"{spec}:{cfg}", str(seconds), out.name]
+                                + (["--profile"] if profile else []))
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            sys.exit(f"the {engine} run of {spec.name}:{cfg.name} failed")
+        row = json.loads(Path(out.name).read_text())
+    cpu = usage.ru_utime + usage.ru_stime
+    row.update(workers=workers, cpu_seconds=round(cpu, 2),
+               distinct_per_cpu_s=round(row["distinct"] / cpu) if row["distinct"] else None,
+               max_rss_mb=round(usage.ru_maxrss / 1024))
+    return row
+
+
+def _child(engine: str, workers: str, model: str, seconds: str, out: str) -> None:
+    spec, _, cfg = model.partition(":")
+    if engine == "tlc":
+        result = _tlc_run(Path(spec), Path(cfg), float(seconds))
+        assert result is not None
+    else:
+        profile = "--profile" in sys.argv
+        result = _engine_run(Path(spec), Path(cfg), float(seconds), profile, int(workers))
+    Path(out).write_text(json.dumps(_measure(result)))
 
 
 def _models(args) -> list[tuple[Path, Path]]:
@@ -130,13 +183,14 @@ def _model(base: Path, item: str, required: bool) -> tuple[Path, Path] | None:
     return None
 
 
-def _engine_run(spec: Path, cfg: Path, seconds: float, profile: bool) -> CheckResult:
+def _engine_run(spec: Path, cfg: Path, seconds: float, profile: bool,
+                workers: int = 1) -> CheckResult:
     from conformance.tla import check_model
 
     if not profile:
-        return check_model(spec, cfg, timeout=seconds)
+        return check_model(spec, cfg, timeout=seconds, workers=workers)
     prof = cProfile.Profile()
-    result = prof.runcall(check_model, spec, cfg, timeout=seconds)
+    result = prof.runcall(check_model, spec, cfg, timeout=seconds, workers=workers)
     text = io.StringIO()
     pstats.Stats(prof, stream=text).sort_stats("tottime").print_stats(25)
     print(f"--- profile of {spec.stem}/{cfg.name} ---\n{text.getvalue()}", file=sys.stderr)

@@ -6,7 +6,8 @@
   do it without the cluster secret, as the issue's attack did (hello as a client, then a
   16 MB frame); ``client`` connections pass the handshake first (with the secret) and send
   a client frame of the largest size allowed. Reported: the server's resident memory before
-  (``base_mb``) and at its peak (``peak_mb``, VmHWM) and how many connections it still held.
+  (``base_mb``), at its peak (``peak_mb``, VmHWM) and after ``--hold`` seconds, and how many
+  connections it had not closed by then.
 * ``handshake``: connections opened one after another against a 1-server cluster, each
   doing the handshake and one request, and the same requests on one connection: the cost
   of a connection, in wall and in the server's CPU seconds.
@@ -108,26 +109,27 @@ async def _attack(server: Server, n: int, mode: str, hold: float) -> dict:
             size = Limits().client_frame_bytes - 16
         except ImportError:
             pass
-    writers = []
+    conns: list = []
+    last_error = ""
     for i in range(n):
         try:
-            _, w = await _open(server, "client", f"slow{i}", secure=mode == "client")
+            r, w = await _open(server, "client", f"slow{i}", secure=mode == "client")
         except Exception as e:  # refused at the handshake
-            writers.append(None)
+            conns.append(None)
             last_error = str(e)
             continue
         w.write(struct.pack("<IBB", size + 2, frames.VERSION, frames.CLIENT_REQ))
         w.write(b"x" * (size - 1))
-        writers.append(w)
+        conns.append((r, w))
     await asyncio.sleep(hold)
-    alive = sum(1 for w in writers if w is not None and not w.is_closing()
-                and not w.transport.is_closing())
-    for w in writers:
-        if w is not None:
-            w.close()
+    alive = sum(1 for c in conns if c is not None and not c[0].at_eof()
+                and c[0].exception() is None and not c[1].transport.is_closing())
+    for c in conns:
+        if c is not None:
+            c[1].close()
     out = {"connections": n, "frame_bytes": size, "still_open": alive}
-    if writers.count(None):
-        out["refused_at_handshake"] = writers.count(None)
+    if conns.count(None):
+        out["refused_at_handshake"] = conns.count(None)
         out["refusal"] = last_error
     return out
 

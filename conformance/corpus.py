@@ -185,7 +185,7 @@ def _child(argv: list[str]) -> int:
                    help="a Java system property TLC ran with (key=value)")
     args = p.parse_args(argv)
     sys.setrecursionlimit(20000)
-    limits, unknown = _tlc_options(args.tlc_option, args.tlc_property)
+    limits, unknown = tlc_options(args.tlc_option, args.tlc_property)
     if unknown:
         print(json.dumps({"outcome": Outcome.CONFIG_ERROR.value,
                           "unsupported": "TLC option " + " ".join(unknown),
@@ -209,7 +209,7 @@ def _child(argv: list[str]) -> int:
 _SAME_AS_TLC = {"tlc2.tool.impl.Tool.cdot": "true"}
 
 
-def _tlc_options(options: list[str], properties: list[str]) -> tuple[dict, list[str]]:
+def tlc_options(options: list[str], properties: list[str]) -> tuple[dict, list[str]]:
     """What TLC's options and properties of a run mean for the engine, and what it lacks."""
     limits: dict = {}
     unknown: list[str] = []
@@ -219,11 +219,25 @@ def _tlc_options(options: list[str], properties: list[str]) -> tuple[dict, list[
             limits["max_set_size"] = int(options[i + 1])
             i += 2
             continue
+        if options[i] in ("-inv", "-invlevel") and i + 1 < len(options):
+            text = options[i + 1]
+            if options[i] == "-invlevel":  # as TLC builds it
+                text = ('LET _T == INSTANCE TLC _N == INSTANCE Naturals IN '
+                        f'_N!<(_T!TLCGet("level"), {text})')
+            limits.setdefault("invariants", []).append(text)
+            i += 2
+            continue
+        if options[i] == "-continue":
+            limits["keep_going"] = True
+            i += 1
+            continue
         unknown.append(options[i])
         i += 1
     for prop in properties:
         key, _, value = prop.partition("=")
-        if _SAME_AS_TLC.get(key) != value:
+        if key == "tlc2.tool.impl.SpecProcessor.allowCyclicRedefinitions":
+            limits["cyclic_redefinitions"] = value == "true"
+        elif _SAME_AS_TLC.get(key) != value:
             unknown.append(f"-D{prop}")
     return limits, unknown
 

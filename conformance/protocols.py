@@ -24,7 +24,7 @@ from typing import Any
 
 from conformance.errors import UserError
 from conformance.trace import Step
-from conformance.values import FSet, ModelValue
+from conformance.values import FSet, ModelValue, to_tla
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "specs"
@@ -111,12 +111,20 @@ def _raft() -> Protocol:
             "CheckQuorum": settings["check_quorum"],
             "BatchSize": settings["batch"],
             "Bug": "None",
+            **abstraction.CHOICES,
             # model-checking bounds: no action reads them
             "MaxTerm": 0, "MaxLogLen": 0, "MaxInFlight": 0, "MaxCopies": 0, "MaxReads": 0,
             "Faults": FSet(),
         }
 
     def settings_for(consts: dict[str, Value]) -> dict:
+        for key, ours in abstraction.CHOICES.items():
+            if key in consts and consts[key] != ours:
+                raise UserError(f"the constants choose {key} = {to_tla(consts[key])}, and "
+                                f"impl/raft implements {key} = {to_tla(ours)}",
+                                hint="Replay a counterexample of a model that makes "
+                                     "impl/raft's choices (specs/README.md lists them).")
+
         def names(key: str) -> list[str]:
             value = consts.get(key)
             if not isinstance(value, frozenset):
@@ -185,6 +193,7 @@ def _raft() -> Protocol:
         "truncate_without_conflict": "a follower truncates on a non-conflicting AppendEntries",
         "quorum_off_by_one": "quorums are one server too small",
         "accept_stale_append": "a node accepts AppendEntries from a stale term",
+        "ack_whole_log": "a follower acknowledges its whole log, not what the request matched",
     }
     return Protocol(
         name="raft",

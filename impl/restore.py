@@ -126,15 +126,17 @@ async def _restore_raft(client: Client, sid: str, data: Path, answers: dict[str,
         raise RestoreError(f"{sid} is the only member: there is no peer to restore it from")
     _require(others, silent, "so that the restored server starts above every term it may "
                              "have voted in")
-    term = max(a["term"] for a in answers.values())
-    leader, entries = await _copy_log(client, [a["server"] for a in leaders])
+    leader, leader_term, entries = await _copy_log(client, [a["server"] for a in leaders])
+    # (the leader copied from may be newer than the answers: no term below its log's)
+    term = max(leader_term, *(a["term"] for a in answers.values()))
     out = Restored(sid, "raft", None, term, copied_from=leader, entries=len(entries))
     out.moved_to = _replace_data(data, {"wal": wal.restored_log(term, sid, entries)}, out)
     return out
 
 
-async def _copy_log(client: Client, leaders: list[str]) -> tuple[str, list]:
-    """The whole log of the leader, page by page, all from one leader in one term."""
+async def _copy_log(client: Client, leaders: list[str]) -> tuple[str, int, list]:
+    """The whole log of the leader, page by page, all from one leader in one term: who, in
+    which term, and the entries."""
     from impl.raft.messages import Entry, EntryKind
 
     for _ in range(5):
@@ -152,7 +154,7 @@ async def _copy_log(client: Client, leaders: list[str]) -> tuple[str, list]:
                 entries += [Entry(t, EntryKind(k), base64.b64decode(d))
                             for t, k, d in page["entries"]]
                 if len(entries) >= page["last_index"]:
-                    return sid, entries
+                    return sid, first, entries
         leaders = [s for s in client.cluster.servers if s not in leaders] + leaders
     raise RestoreError("the leadership kept changing while the log was copied; try again")
 

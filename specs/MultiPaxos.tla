@@ -10,15 +10,19 @@
 (* times out starts a ballot and runs phase 1 once, for every slot from    *)
 (* the first one it does not know decided; with promises from a quorum it  *)
 (* leads: it re-proposes, slot by slot, the value of the highest-ballot    *)
-(* proposal the promises report, fills the slots between with no-ops, and  *)
-(* then runs phase 2 alone for each new client command, in the next free   *)
-(* slot.  A slot accepted by a quorum in the leader's ballot is decided;   *)
+(* proposal the promises report, fills the slots between with no-ops (one  *)
+(* slot per step, so a takeover of a long log goes in bounded batches),    *)
+(* and runs phase 2 alone for each new client command, in the next slot    *)
+(* after everything reported.  A slot accepted by a quorum in the leader's ballot is decided;   *)
 (* the leader tells the others, and every replica executes the decided     *)
 (* slots in slot order, never past a slot it does not know.                *)
 (*                                                                         *)
 (* Acceptors keep their promise and their accepted proposals on stable     *)
-(* storage, and proposers their ballot; decisions and execution are        *)
-(* volatile (a restarted replica learns them again).                       *)
+(* storage, proposers their ballot, and replicas the decisions they learn  *)
+(* (synced before they are executed).  A restarted replica executes its    *)
+(* decided prefix again, and its next phase 1 starts after that prefix:    *)
+(* a takeover re-proposes only the slots not known decided, whatever the   *)
+(* length of the log.                                                      *)
 (*                                                                         *)
 (* The constant Bug switches exactly one rule off, so that each key        *)
 (* invariant can be shown to bite (the *Bug* models).  It is "None" in     *)
@@ -69,16 +73,19 @@ VARIABLES
                     \*   latest proposal accepted (slots with none are absent)
     ballot          \* [Server -> Int]: the latest ballot it started (NoBallot)
 
-\* Volatile: lost on Restart.
+\* Volatile: lost on Restart, except decided (durable, see Restart) and
+\* executed (recomputed from decided on Restart).
 VARIABLES
     role,           \* [Server -> Roles]
     firstSlot,      \* [Server -> Nat]: the first slot its phase 1 covers
                     \*   (candidate and leader; 0 otherwise)
     promises,       \* [Server -> function acceptor -> accepted proposals it
-                    \*   reported]: candidate only, else empty
+                    \*   reported]: candidate, and leader (what it re-proposes
+                    \*   from); else empty
     proposals,      \* [Server -> function slot -> [val, acks]]: leader only:
                     \*   what it proposed in its ballot and who accepted it
     decided,        \* [Server -> function slot -> Command]: slots it knows decided
+                    \*   (durable: it survives Restart)
     executed        \* [Server -> Seq(Command)]: the commands it executed, in order
 
 \* The network: a bag (multiset) of messages, [Message -> count >= 1].
@@ -158,9 +165,18 @@ SlotValue(ps, k) ==
 TopSlot(ps, first) == Max({first - 1} \cup UNION {DOMAIN ps[a] : a \in DOMAIN ps})
 
 \* The next slot a leader gives a client command: after everything it
-\* proposed or knows decided, and after what its phase 1 covered.
+\* proposed or knows decided, and after what its phase 1 covered and its
+\* promises reported (those slots are for re-proposals).
 NextSlot(i) ==
-    1 + Max({firstSlot[i] - 1} \cup DOMAIN proposals[i] \cup DOMAIN decided[i])
+    1 + Max({TopSlot(promises[i], firstSlot[i])} \cup DOMAIN proposals[i]
+              \cup DOMAIN decided[i])
+
+\* The slots leader i has still to re-propose: from the first its phase 1
+\* covered to the last its promises report, neither proposed yet nor known
+\* decided.
+Unproposed(i) ==
+    {k \in firstSlot[i]..TopSlot(promises[i], firstSlot[i]) :
+        k \notin DOMAIN proposals[i] \cup DOMAIN decided[i]}
 
 Send(ms) == msgs (+) SetToBag(ms)
 Discard(m) == msgs (-) SetToBag({m})
@@ -216,15 +232,15 @@ Propose(i, b, cmds, old, sent) ==
                                           k \in DOMAIN cmds})
        /\ IF IsQuorum({i}) THEN LearnAll(i, cmds) ELSE UNCHANGED replicaVars
 
-\* Candidate i of ballot b, whose phase 1 covered the slots from first on, has
-\* the promises ps of a quorum: it leads.  It proposes, for every slot from
-\* first to the last one any promise reports, the value SlotValue gives (a
-\* no-op where nothing was reported: a gap).
-BecomeLeader(i, b, first, ps, sent) ==
-    LET slots == IF Bug = "SkipReproposal" THEN {} ELSE first..TopSlot(ps, first)
-    IN /\ role' = [role EXCEPT ![i] = "Leader"]
-       /\ promises' = [promises EXCEPT ![i] = EmptyFn]
-       /\ Propose(i, b, [k \in slots |-> SlotValue(ps, k)], EmptyFn, sent)
+\* Candidate i, whose phase 1 covered the slots from first on, has the
+\* promises ps of a quorum: it leads, and keeps the promises to re-propose
+\* from (Repropose), slot by slot.  (With the bug, it forgets them.)
+BecomeLeader(i, ps, sent) ==
+    /\ role' = [role EXCEPT ![i] = "Leader"]
+    /\ promises' = [promises EXCEPT ![i] = IF Bug = "SkipReproposal" THEN EmptyFn ELSE ps]
+    /\ proposals' = [proposals EXCEPT ![i] = EmptyFn]
+    /\ msgs' = sent
+    /\ UNCHANGED <<accepted, replicaVars, votes>>
 
 -----------------------------------------------------------------------------
 (* Initial state.                                                          *)
@@ -264,7 +280,7 @@ Prepare(i, b) ==
           /\ promised' = [promised EXCEPT ![i] = b]
           /\ firstSlot' = [firstSlot EXCEPT ![i] = first]
           /\ IF IsQuorum({i})
-             THEN BecomeLeader(i, b, first, i :> own, msgs)
+             THEN BecomeLeader(i, i :> own, msgs)
              ELSE /\ role' = [role EXCEPT ![i] = "Candidate"]
                   /\ promises' = [promises EXCEPT ![i] = i :> own]
                   /\ proposals' = [proposals EXCEPT ![i] = EmptyFn]
@@ -279,7 +295,7 @@ HandlePromise(i, m) ==
     /\ IF role[i] = "Candidate" /\ m.bal = ballot[i]
        THEN LET ps == Put(promises[i], m.source, m.accepted)
             IN IF IsQuorum(DOMAIN ps)
-               THEN /\ BecomeLeader(i, ballot[i], firstSlot[i], ps, Discard(m))
+               THEN /\ BecomeLeader(i, ps, Discard(m))
                     /\ UNCHANGED firstSlot
                ELSE /\ promises' = [promises EXCEPT ![i] = ps]
                     /\ msgs' = Discard(m)
@@ -301,6 +317,16 @@ HandleReject(i, m) ==
 ClientRequest(i, v) ==
     /\ role[i] = "Leader"
     /\ Propose(i, ballot[i], NextSlot(i) :> v, proposals[i], msgs)
+    /\ UNCHANGED <<promised, ballot, role, firstSlot, promises, started>>
+
+\* Repropose(i, k): leader i proposes in slot k, one its promises cover and it
+\* has not proposed yet, the value SlotValue gives: the highest-ballot value
+\* reported there, or a no-op where nothing was (a gap).  One slot per step,
+\* so a takeover re-proposes a long log in as many steps as the leader likes.
+Repropose(i, k) ==
+    /\ role[i] = "Leader"
+    /\ k \in Unproposed(i)
+    /\ Propose(i, ballot[i], k :> SlotValue(promises[i], k), proposals[i], msgs)
     /\ UNCHANGED <<promised, ballot, role, firstSlot, promises, started>>
 
 \* HandleAccepted(i, m): an acceptance of a proposal of i's ballot counts;
@@ -434,19 +460,21 @@ ClientReply(i, k) ==
 -----------------------------------------------------------------------------
 (* Faults.                                                                 *)
 
-\* Restart(i): i crashes and recovers with its durable state only.
+\* Restart(i): i crashes and recovers with its durable state only: its
+\* promise, ballot and accepted proposals, and the decisions it learned (a
+\* replica syncs a decision before it executes it), whose prefix it executes
+\* again from the start.  It leads nothing and knows no promises.
 Restart(i) ==
     /\ role' = [role EXCEPT ![i] = "Follower"]
     /\ firstSlot' = [firstSlot EXCEPT ![i] = 0]
     /\ promises' = [promises EXCEPT ![i] = EmptyFn]
     /\ proposals' = [proposals EXCEPT ![i] = EmptyFn]
-    /\ decided' = [decided EXCEPT ![i] = EmptyFn]
-    /\ executed' = [executed EXCEPT ![i] = <<>>]
+    /\ executed' = [executed EXCEPT ![i] = Execute(<<>>, decided[i], DOMAIN decided[i])]
     /\ IF Bug = "ForgetPromiseOnRestart"
        THEN promised' = [promised EXCEPT ![i] =
                Max({NoBallot} \cup {accepted[i][k].bal : k \in DOMAIN accepted[i]})]
        ELSE UNCHANGED promised
-    /\ UNCHANGED <<accepted, ballot, msgs, ghostVars>>
+    /\ UNCHANGED <<accepted, ballot, decided, msgs, ghostVars>>
 
 \* DropMessage(m): the network loses one copy of m.
 DropMessage(m) ==
@@ -486,6 +514,7 @@ ResendNext ==
 Next ==
     \/ \E i \in Server, b \in Nat : Prepare(i, b)
     \/ \E i \in Server, v \in Value : ClientRequest(i, v)
+    \/ \E i \in Server : \E k \in Unproposed(i) : Repropose(i, k)
     \/ ReceiveNext
     \/ ResendNext
     \/ \E i \in Server : Restart(i)
@@ -506,6 +535,7 @@ Duplicate == \E m \in DuplicableMessage : DuplicateMessage(m)
 ModelNext ==
     \/ \E i \in Server, b \in 0..MaxBallot : Prepare(i, b)
     \/ \E i \in Server, v \in Value : ClientRequest(i, v)
+    \/ \E i \in Server : \E k \in Unproposed(i) : Repropose(i, k)
     \/ ReceiveNext
     \/ \E i \in ResendingServer, j \in Server :
            \/ Heartbeat(i, j)
@@ -573,8 +603,11 @@ Chosen == {<<r.slot, r.val>> : r \in {r \in UNION {votes[a] : a \in Server} :
 \* Per-slot agreement: at most one command is chosen for a slot.
 Agreement == \A c, d \in Chosen : c[1] = d[1] => c[2] = d[2]
 
-\* A replica only knows chosen commands as decided.
-DecidedChosen == \A i \in Server : \A k \in DOMAIN decided[i] : <<k, decided[i][k]>> \in Chosen
+\* A replica only knows chosen commands as decided.  (Chosen is named once, in
+\* a LET, so that it is computed once per state and not once per slot.)
+DecidedChosen ==
+    LET chosen == Chosen
+    IN \A i \in Server : \A k \in DOMAIN decided[i] : <<k, decided[i][k]>> \in chosen
 
 \* Replicas never disagree on what they executed: of two executed
 \* sequences, one is a prefix of the other.
@@ -591,15 +624,22 @@ ExecutedInOrder ==
 \* The acceptor invariants per slot, as in Paxos.tla: an acceptor's
 \* accepted proposal is its latest vote and not above its promise; one
 \* ballot carries one value per slot; a leader's proposals are its own.
+\* (Both are stated so that checking them takes time linear in the votes, not
+\* quadratic: a trace of a real run holds thousands.)
 AcceptedIsLatestVote ==
-    \A a \in Server : \A k \in DOMAIN accepted[a] :
-        /\ accepted[a][k].bal <= promised[a]
-        /\ [slot |-> k, bal |-> accepted[a][k].bal, val |-> accepted[a][k].val] \in votes[a]
-        /\ \A r \in votes[a] : r.slot = k => r.bal <= accepted[a][k].bal
+    \A a \in Server :
+        /\ \A k \in DOMAIN accepted[a] :
+               /\ accepted[a][k].bal <= promised[a]
+               /\ [slot |-> k, bal |-> accepted[a][k].bal, val |-> accepted[a][k].val]
+                      \in votes[a]
+        /\ \A r \in votes[a] : r.slot \in DOMAIN accepted[a] =>
+                                 r.bal <= accepted[a][r.slot].bal
 
+\* No two votes of one slot and ballot differ in value: a slot and a ballot
+\* determine the vote.
 OneValuePerBallot ==
-    \A a1, a2 \in Server : \A r1 \in votes[a1], r2 \in votes[a2] :
-        r1.slot = r2.slot /\ r1.bal = r2.bal => r1.val = r2.val
+    LET all == UNION {votes[a] : a \in Server}
+    IN Cardinality({<<r.slot, r.bal>> : r \in all}) = Cardinality(all)
 
 LeaderOwnsBallot ==
     \A i \in Server : role[i] # "Follower" =>

@@ -9,7 +9,7 @@
 (*                                                                         *)
 (* Covered: elections (with an optional pre-vote round), log replication   *)
 (* with conflict truncation and a next-index hint, commitment by the       *)
-(* current-term rule, check-quorum and leader stickiness (optional),       *)
+(* current-term rule, check-quorum with or without leader stickiness,      *)
 (* single-server membership changes through configuration entries,        *)
 (* linearizable reads by ReadIndex, crash-restart that keeps only durable  *)
 (* state, and a network that loses, duplicates and reorders messages.      *)
@@ -17,6 +17,12 @@
 (* Time is not modelled.  A timer firing is a nondeterministic action      *)
 (* (Timeout, CheckQuorumTick), and whatever an implementation decides by   *)
 (* its clock is explicit state that the implementation keeps too.         *)
+(*                                                                         *)
+(* Where Raft leaves an implementation a choice that changes what its      *)
+(* steps look like, a constant names the choice (RejectHint, Pipeline,     *)
+(* RewindOnSuccess, DurableCommitIndex, Stickiness, CommitOnTick), so that *)
+(* one spec checks implementations that chose differently; every choice    *)
+(* keeps the safety invariants (a model for each).                         *)
 (*                                                                         *)
 (* The constant Bug switches exactly one rule off, so that each key        *)
 (* invariant can be shown to bite (the *Bug* models).  It is "None" in     *)
@@ -30,9 +36,22 @@ CONSTANTS
     Value,          \* values clients write
     Nil,            \* "no server", "no value", "no read"
     PreVote,        \* TRUE: a pre-vote round precedes every election
-    CheckQuorum,    \* TRUE: leaders step down without a quorum; stickiness
+    CheckQuorum,    \* TRUE: leaders step down without a quorum
     BatchSize,      \* most entries one AppendEntries request carries
     Bug             \* "None", or the name of the one rule switched off
+
+\* Implementation choices that Raft leaves open.
+CONSTANTS
+    RejectHint,         \* "Term": a rejection hints the start of the
+                        \*   conflicting term; "Entry": one entry back
+    Pipeline,           \* TRUE: sending AppendEntries advances nextIndex
+    RewindOnSuccess,    \* TRUE: a success that raises matchIndex sets
+                        \*   nextIndex just after it, even below what was sent
+    DurableCommitIndex, \* TRUE: a restart recovers a commit index
+    Stickiness,         \* TRUE: with CheckQuorum, ignore vote requests
+                        \*   while in lease (leader stickiness)
+    CommitOnTick        \* TRUE: a leader commits in AdvanceCommitIndex,
+                        \*   not in the step that stores or learns a match
 
 \* Bounds for model checking only (StateConstraint, ModelNext).  No action
 \* depends on them, so trace validation never meets them.
@@ -51,6 +70,9 @@ Bugs == {"None",
 ASSUME /\ InitialConfig \subseteq Server /\ InitialConfig # {}
        /\ Nil \notin Server /\ Nil \notin Value
        /\ PreVote \in BOOLEAN /\ CheckQuorum \in BOOLEAN
+       /\ RejectHint \in {"Term", "Entry"}
+       /\ {Pipeline, RewindOnSuccess, DurableCommitIndex, Stickiness, CommitOnTick}
+              \subseteq BOOLEAN
        /\ BatchSize \in Nat \ {0}
        /\ Bug \in Bugs
        /\ Faults \subseteq {"Drop", "Duplicate", "Restart"}
@@ -78,7 +100,8 @@ VARIABLES
     recentlyActive, \* [Server -> SUBSET Server]: leader heard from, since
                     \*   its last CheckQuorumTick (kept only if CheckQuorum)
     heardFromLeader,\* [Server -> BOOLEAN]: follower heard from the leader of
-                    \*   its term since its last Timeout (only if CheckQuorum)
+                    \*   its term since its last Timeout (only if CheckQuorum
+                    \*   and Stickiness)
     readRound,      \* [Server -> Nat]: reads the leader began in this leadership
     pendingRead     \* [Server -> {Nil} \cup [index: Nat, acks: SUBSET Server]]
 
@@ -160,10 +183,12 @@ InFlight(m, type, i) == BagIn(m, msgs) /\ m.type = type /\ m.dest = i
 NoNext == [j \in Server |-> 1]
 NoMatch == [j \in Server |-> 0]
 
-\* Leader stickiness (thesis 4.2.3, etcd's "in lease"): with CheckQuorum a
-\* leader, or a follower that has heard from the leader of its term since
-\* its last election timeout, ignores a (pre-)vote request for a higher term.
-InLease(i) == CheckQuorum /\ (state[i] = "Leader" \/ heardFromLeader[i])
+\* Leader stickiness (thesis 4.2.3, etcd's "in lease"): with CheckQuorum and
+\* Stickiness a leader, or a follower that has heard from the leader of its
+\* term since its last election timeout, ignores a (pre-)vote request for a
+\* higher term.
+Sticky == CheckQuorum /\ Stickiness
+InLease(i) == Sticky /\ (state[i] = "Leader" \/ heardFromLeader[i])
 
 \* Length of the longest committed prefix, by the ghost record.
 CommittedLen == IF committed = {} THEN 0
@@ -204,7 +229,7 @@ CommitTarget(i, t, lg, mi) ==
 \* Leader i of term t, with log lg and match indexes mi, commits what it
 \* can; the ghost record remembers each newly committed entry with the term
 \* and configuration it was committed in.
-LeaderCommit(i, t, lg, mi) ==
+CommitUpTo(i, t, lg, mi) ==
     LET to == CommitTarget(i, t, lg, mi)
         new == {n \in (commitIndex[i] + 1)..to :
                     ~\E c \in committed : c.index = n /\ c.entry = lg[n]}
@@ -212,10 +237,17 @@ LeaderCommit(i, t, lg, mi) ==
        /\ committed' = committed \cup
             {[index |-> n, entry |-> lg[n], term |-> t, config |-> ConfigOf(lg)] : n \in new}
 
+\* What a leader step that stores an entry or learns a match does about
+\* commitment: it commits at once, or (CommitOnTick) leaves that to the
+\* leader's next AdvanceCommitIndex.
+LeaderCommit(i, t, lg, mi) ==
+    IF CommitOnTick THEN UNCHANGED <<commitIndex, committed>>
+    ELSE CommitUpTo(i, t, lg, mi)
+
 \* Candidate i has won the election of term t: it leads, appends a no-op of
 \* its term (so that it can commit, change membership and serve reads),
-\* and commits at once if it alone is a quorum.  The caller sets the
-\* durable term and vote.
+\* and commits at once if it alone is a quorum (unless CommitOnTick).  The
+\* caller sets the durable term and vote.
 BecomeLeader(i, t) ==
     LET lg == Append(log[i], [term |-> t, kind |-> "NoOp", value |-> Nil])
     IN /\ state' = [state EXCEPT ![i] = "Leader"]
@@ -304,6 +336,18 @@ CheckQuorumTick(i) ==
                            pendingRead>>
        ELSE ResetRole(i, "Follower")
     /\ UNCHANGED <<durableVars, commitIndex, heardFromLeader, msgs, ghostVars>>
+
+\* AdvanceCommitIndex(i): with CommitOnTick, leader i commits on a timer
+\* tick what a quorum of its configuration stores (the other leader steps
+\* then only store entries and learn matches).  A tick with nothing to
+\* commit is no step.
+AdvanceCommitIndex(i) ==
+    /\ CommitOnTick
+    /\ state[i] = "Leader"
+    /\ CommitTarget(i, currentTerm[i], log[i], matchIndex[i]) > commitIndex[i]
+    /\ CommitUpTo(i, currentTerm[i], log[i], matchIndex[i])
+    /\ UNCHANGED <<durableVars, state, votesGranted, heardFromLeader, leaderVars, msgs,
+                   readStart, servedReads>>
 
 -----------------------------------------------------------------------------
 (* Elections.                                                              *)
@@ -396,7 +440,7 @@ HandleRequestVoteResponse(i, m) ==
 (* Replication.                                                            *)
 
 \* ClientRequest(i, v): leader i appends a client's value (and commits at
-\* once if it alone is a quorum).
+\* once if it alone is a quorum, unless CommitOnTick).
 ClientRequest(i, v) ==
     /\ state[i] = "Leader"
     /\ LET lg == Append(log[i], [term |-> currentTerm[i], kind |-> "Value", value |-> v])
@@ -407,18 +451,23 @@ ClientRequest(i, v) ==
 
 \* AppendEntries(i, j): leader i sends j the entries from nextIndex[i][j]
 \* on, at most BatchSize of them (none: a heartbeat), its commit index, and
-\* its current read round.
+\* its current read round.  With Pipeline it counts on their arrival and
+\* moves nextIndex[i][j] past them (etcd's replicate state); without, only
+\* a response moves it.
 AppendEntries(i, j) ==
     /\ state[i] = "Leader"
     /\ j \in Config(i) \ {i}
     /\ LET prev == nextIndex[i][j] - 1
            last == Min(Len(log[i]), prev + BatchSize)
-       IN msgs' = Send({[type |-> "AppendEntriesRequest", term |-> currentTerm[i],
-                         source |-> i, dest |-> j, prevLogIndex |-> prev,
-                         prevLogTerm |-> TermAt(log[i], prev),
-                         entries |-> SubSeq(log[i], prev + 1, last),
-                         commitIndex |-> commitIndex[i], ctx |-> readRound[i]]})
-    /\ UNCHANGED <<durableVars, volatileVars, ghostVars>>
+       IN /\ msgs' = Send({[type |-> "AppendEntriesRequest", term |-> currentTerm[i],
+                            source |-> i, dest |-> j, prevLogIndex |-> prev,
+                            prevLogTerm |-> TermAt(log[i], prev),
+                            entries |-> SubSeq(log[i], prev + 1, last),
+                            commitIndex |-> commitIndex[i], ctx |-> readRound[i]]})
+          /\ IF Pipeline THEN nextIndex' = [nextIndex EXCEPT ![i][j] = last + 1]
+                          ELSE UNCHANGED nextIndex
+    /\ UNCHANGED <<durableVars, state, commitIndex, votesGranted, heardFromLeader,
+                   matchIndex, recentlyActive, readRound, pendingRead, ghostVars>>
 
 \* The log a follower keeps after accepting entries ents after index prev:
 \* it truncates only at the first real conflict (same index, other term)
@@ -434,11 +483,13 @@ MergeEntries(lg, prev, ents) ==
 
 \* Where a follower whose log lg fails the consistency check at prev
 \* suggests the leader continue: its last index if its log is shorter,
-\* else just before the first entry of the conflicting term (the whole
-\* term is skipped at once, Raft paper 5.3).  Terms in a log never
-\* decrease, so that entry is the least index holding the same term.
+\* else (RejectHint "Term") just before the first entry of the conflicting
+\* term, so that the whole term is skipped at once (Raft paper 5.3; terms
+\* in a log never decrease, so that entry is the least index holding the
+\* same term), or ("Entry") one entry back, the paper's Figure 2.
 ConflictHint(lg, prev) ==
     IF prev > Len(lg) THEN Len(lg)
+    ELSE IF RejectHint = "Entry" THEN prev - 1
     ELSE LET k == CHOOSE x \in 1..prev : /\ lg[x].term = lg[prev].term
                                          /\ \A y \in 1..(x - 1) : lg[y].term # lg[prev].term
          IN k - 1
@@ -472,7 +523,7 @@ HandleAppendEntriesRequest(i, m) ==
                        /\ votedFor' = [votedFor EXCEPT ![i] = Nil]
                   ELSE UNCHANGED <<currentTerm, votedFor>>
                /\ ResetRole(i, "Follower")
-               /\ heardFromLeader' = [heardFromLeader EXCEPT ![i] = CheckQuorum]
+               /\ heardFromLeader' = [heardFromLeader EXCEPT ![i] = Sticky]
                /\ IF ok
                   THEN /\ log' = [log EXCEPT ![i] = MergeEntries(lg, m.prevLogIndex, m.entries)]
                        /\ commitIndex' = [commitIndex EXCEPT ![i] = commit]
@@ -491,9 +542,13 @@ HandleAppendEntriesRequest(i, m) ==
 \* HandleAppendEntriesResponse(i, m): a newer term makes i a follower.  A
 \* response of leader i's own term marks the sender active and, if it
 \* answers the current read round, acknowledges the pending read.  Success
-\* raises the match and next indexes (never lowers them) and commits what a
-\* quorum now stores; failure moves nextIndex back, to just after the
-\* follower's hint, but never below matchIndex + 1.
+\* raises the match index and the next index (with RewindOnSuccess, a
+\* success that raises the match index sets the next index just after it,
+\* so that what is still in flight is sent again) and commits what a
+\* quorum now stores (unless CommitOnTick); failure moves nextIndex back to
+\* just after the follower's hint, but never below matchIndex + 1 (and,
+\* without Pipeline, at least one entry back: nextIndex then is the index
+\* the rejected request probed).
 HandleAppendEntriesResponse(i, m) ==
     /\ InFlight(m, "AppendEntriesResponse", i)
     /\ msgs' = Discard(m)
@@ -510,10 +565,13 @@ HandleAppendEntriesResponse(i, m) ==
                      THEN [@ EXCEPT !.acks = @ \cup {j}] ELSE @]
                /\ IF m.success
                   THEN /\ matchIndex' = [matchIndex EXCEPT ![i] = mi]
-                       /\ nextIndex' = [nextIndex EXCEPT ![i][j] = Max(@, m.matchIndex + 1)]
+                       /\ nextIndex' = [nextIndex EXCEPT ![i][j] =
+                             IF RewindOnSuccess /\ m.matchIndex > matchIndex[i][j]
+                             THEN m.matchIndex + 1 ELSE Max(@, m.matchIndex + 1)]
                        /\ LeaderCommit(i, currentTerm[i], log[i], mi)
                   ELSE /\ nextIndex' = [nextIndex EXCEPT ![i][j] =
-                             Max(matchIndex[i][j] + 1, Min(@ - 1, m.matchIndex + 1))]
+                             Max(matchIndex[i][j] + 1,
+                                 Min(IF Pipeline THEN @ ELSE @ - 1, m.matchIndex + 1))]
                        /\ UNCHANGED <<matchIndex, commitIndex, committed>>
                /\ UNCHANGED <<durableVars, state, votesGranted, heardFromLeader,
                               readRound, readStart, servedReads>>
@@ -597,10 +655,14 @@ ClientReply(i, k) ==
 -----------------------------------------------------------------------------
 (* Faults.                                                                 *)
 
-\* Restart(i): i crashes and recovers with its durable state only.
+\* Restart(i): i crashes and recovers with its durable state only.  With
+\* DurableCommitIndex it recovers a commit index it persisted: the last one,
+\* or an older one if it persists lazily (PySyncObj: once a second).
 Restart(i) ==
     /\ state' = [state EXCEPT ![i] = "Follower"]
-    /\ commitIndex' = [commitIndex EXCEPT ![i] = 0]
+    /\ IF DurableCommitIndex
+       THEN \E c \in 0..commitIndex[i] : commitIndex' = [commitIndex EXCEPT ![i] = c]
+       ELSE commitIndex' = [commitIndex EXCEPT ![i] = 0]
     /\ votesGranted' = [votesGranted EXCEPT ![i] = {}]
     /\ nextIndex' = [nextIndex EXCEPT ![i] = NoNext]
     /\ matchIndex' = [matchIndex EXCEPT ![i] = NoMatch]
@@ -643,6 +705,7 @@ ServerNext ==
     \E i \in Server :
         \/ Timeout(i)
         \/ CheckQuorumTick(i)
+        \/ AdvanceCommitIndex(i)
         \/ ClientRead(i)
         \/ ServeRead(i)
         \/ \E v \in Value : ClientRequest(i, v)
@@ -726,10 +789,18 @@ ElectionSafety ==
             => i = j
 
 \* Two logs with an entry of the same term at the same index agree on
-\* every entry up to it.
+\* every entry up to it.  (Stated so that checking it takes time linear in
+\* the logs: two logs that agree up to the shorter one's end are done at
+\* once; otherwise entry by entry, where the same term at n means the same
+\* entry at n and the same term at n - 1, hence, down to 1, the same prefix.)
 LogMatching ==
-    \A i, j \in Server : \A n \in 1..Min(Len(log[i]), Len(log[j])) :
-        log[i][n].term = log[j][n].term => SubSeq(log[i], 1, n) = SubSeq(log[j], 1, n)
+    \A i, j \in Server :
+        LET k == Min(Len(log[i]), Len(log[j]))
+        IN \/ SubSeq(log[i], 1, k) = SubSeq(log[j], 1, k)
+           \/ \A n \in 1..k :
+                 log[i][n].term = log[j][n].term =>
+                     /\ log[i][n] = log[j][n]
+                     /\ n > 1 => log[i][n - 1].term = log[j][n - 1].term
 
 \* A committed entry is in the log of every leader of its term or later.
 LeaderCompleteness ==
@@ -737,12 +808,14 @@ LeaderCompleteness ==
         state[i] = "Leader" /\ currentTerm[i] >= c.term =>
             c.index <= Len(log[i]) /\ log[i][c.index] = c.entry
 
-\* No two different entries are ever committed at one index, and whatever
-\* a server holds as committed was committed.
+\* No two different entries are ever committed at one index (an index
+\* determines the entry), and whatever a server holds as committed was
+\* committed.  (Stated through the set of pairs, so that checking it takes
+\* time linear in what was committed.)
 StateMachineSafety ==
-    /\ \A c, d \in committed : c.index = d.index => c.entry = d.entry
-    /\ \A i \in Server : \A n \in 1..commitIndex[i] :
-           \E c \in committed : c.index = n /\ c.entry = log[i][n]
+    LET pairs == {<<c.index, c.entry>> : c \in committed}
+    IN /\ Cardinality({p[1] : p \in pairs}) = Cardinality(pairs)
+       /\ \A i \in Server : \A n \in 1..commitIndex[i] : <<n, log[i][n]>> \in pairs
 
 \* A committed entry stays stored on a quorum of the configuration that
 \* committed it.
@@ -757,9 +830,10 @@ CommittedPrefix(n) == [k \in 1..n |-> (CHOOSE c \in committed : c.index = k).ent
 \* Every read answered the register at an index no older than everything
 \* committed when the read began, at a committed index.
 ReadLinearizable ==
-    \A r \in servedReads :
+    LET indexes == {c.index : c \in committed}
+    IN \A r \in servedReads :
         /\ r.index >= r.start
-        /\ \A n \in 1..r.index : \E c \in committed : c.index = n
+        /\ \A n \in 1..r.index : n \in indexes
         /\ r.value = StateAt(CommittedPrefix(r.index), r.index)
 
 \* A leader belongs to its own configuration (it never removes itself).

@@ -46,6 +46,18 @@ def _conform(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           timeout=60)
 
 
+def ctrl_c(up: subprocess.Popen) -> str:
+    """Stop `conform cluster up` as Ctrl-C would, and return what it printed."""
+    os.killpg(up.pid, signal.SIGINT)
+    try:
+        out, _ = up.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(up.pid, signal.SIGKILL)
+        out, _ = up.communicate()
+        pytest.fail("Ctrl-C did not stop the cluster:\n" + out)
+    return out
+
+
 def _until(what, deadline: float = 30.0):
     end = time.monotonic() + deadline
     while True:
@@ -80,12 +92,6 @@ def test_cluster_up_serves_kv_and_stops_on_ctrl_c(tmp_path, protocol):
                                                                 "Leader"], status.stdout
         assert json.loads(cluster.read_text())  # the file others read is whole JSON
     finally:
-        os.killpg(up.pid, signal.SIGINT)
-        try:
-            out, _ = up.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(up.pid, signal.SIGKILL)
-            out, _ = up.communicate()
-            pytest.fail("Ctrl-C did not stop the cluster:\n" + out)
+        out = ctrl_c(up)
     assert "Traceback" not in out, out
     assert up.returncode in (0, 130), out

@@ -16,7 +16,7 @@ import pytest
 from impl.raft.client import Client
 from impl.raft.cluster_config import ClusterConfig
 from tests.byteflip import record_ends
-from tests.test_cluster_cli import CONFORM, _conform, _free_base_port, _until
+from tests.test_cluster_cli import CONFORM, _conform, _free_base_port, _until, ctrl_c
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -57,7 +57,15 @@ def test_a_damaged_server_is_refused_restored_and_serves_again(tmp_path):
         for i in range(5):
             _kv(cluster, "put", f"k{i}", f"v{i}")
         servers = ClusterConfig.load(cluster).servers
-        victim = next(s for s in servers if _kv(cluster, "status", s)["role"] == "Follower")
+
+        def caught_up_follower() -> str | None:
+            for s in servers:
+                st = _kv(cluster, "status", s)
+                if st["role"] == "Follower" and st["applied"] >= 6:  # 5 puts, a no-op
+                    return s
+            return None
+        victim = _until(caught_up_follower)
+        assert victim, "no follower caught up"
         pid = _child(up.pid, victim)
         assert pid, f"no process for {victim}"
         os.kill(pid, signal.SIGKILL)
@@ -90,11 +98,7 @@ def test_a_damaged_server_is_refused_restored_and_serves_again(tmp_path):
         assert _until(applied), "the restored server does not catch up"
         assert _kv(cluster, "get", "k4") == "v4"
     finally:
-        os.killpg(up.pid, signal.SIGINT)
-        try:
-            out, _ = up.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(up.pid, signal.SIGKILL)
-            out, _ = up.communicate()
+        out = ctrl_c(up)
+    assert "Traceback" not in out, out
     assert f"{victim} stopped (exit status -9)" in out, out
     assert f"{victim} restored from its peers: started again" in out, out

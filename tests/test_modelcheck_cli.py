@@ -49,13 +49,17 @@ def test_a_folder_with_a_manifest(tmp_path, monkeypatch, capsys):
     for word in ("safety failure ✓", "liveness failure ✓", "deadlock failure ✓",
                  "assumption failure ✓", "success ✓"):
         assert word in out
-    written = sorted(p.name for p in traces.iterdir())
+    written = sorted(p.name for p in traces.glob("*.ndjson"))
     # one per counterexample (invariant, liveness, deadlock, values), same names numbered
     assert written == ["Counter-2.ndjson", "Counter-3.ndjson", "Counter.ndjson",
                        "Values.ndjson"]
+    # each with its page beside it
+    assert sorted(p.name for p in traces.glob("*.html")) == \
+        sorted(name.replace(".ndjson", ".html") for name in written)
     values = read_trace(traces / "Values.ndjson")
     assert values.header.violated == "ShortLog" and len(values.steps) == 3
-    lasso = [read_trace(p) for p in traces.iterdir() if read_trace(p).header.loop is not None]
+    lasso = [read_trace(p) for p in traces.glob("*.ndjson")
+             if read_trace(p).header.loop is not None]
     assert len(lasso) == 1 and lasso[0].header.violated == "Reaches"
     assert main(["trace", "show", str(traces / "Values.ndjson")]) == 0
     shown = capsys.readouterr().out

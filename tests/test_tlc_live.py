@@ -153,3 +153,22 @@ def test_modelcheck_writes_a_counterexample_that_reads_back(tmp_path, monkeypatc
     assert trace.header.origin["tool"] == "tlc"
     assert main(["trace", "show", str(traces / "Counter.ndjson")]) == 0
     assert "counterexample to Small" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(TOOLS is not None and not any("CommunityModules" in p.name
+                                                  for p in TOOLS.classpath),
+                    reason="no CommunityModules jar (`conform tlc install` fetches it)")
+def test_a_spec_that_extends_community_modules_runs(tmp_path):
+    # SequencesExt and Functions come from the CommunityModules jar on TLC's class path;
+    # without it TLC reports a parse error (the module cannot be found)
+    spec = tmp_path / "UsesExt.tla"
+    spec.write_text("---- MODULE UsesExt ----\n"
+                    "EXTENDS Naturals, Sequences, SequencesExt, Functions\n"
+                    "VARIABLE s\nInit == s = <<>>\n"
+                    "Next == Len(s) < 3 /\\ \\E x \\in 1..2 : s' = Append(s, x)\n"
+                    "Inv == ToSet(s) \\subseteq 1..2 /\\ Range(s) = ToSet(s)\n====\n")
+    cfg = tmp_path / "UsesExt.cfg"
+    cfg.write_text("INIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n")
+    r = run_tlc(spec, cfg, workers=2)
+    assert r.outcome is Outcome.HOLDS, r.message
+    assert (r.distinct_states, r.depth) == (15, 4)

@@ -225,13 +225,18 @@ def test_cli_install_from_a_local_server_and_from_a_file(server, clean_env, monk
                                                          capsys):
     root, base = server
     rel = _release(f"{base}/tla2tools.jar", fake_jar(root / "tla2tools.jar"))
+    modules = _release(f"{base}/CommunityModules.jar", _modules_jar(root), name="CM",
+                       member="SequencesExt.tla")
     monkeypatch.setattr(release, "PINNED", rel)
+    monkeypatch.setattr(release, "COMMUNITY", modules)
     monkeypatch.setattr("conformance.tlc.install.PINNED", rel)
     assert main(["tlc", "install"]) == 0
     assert "installed" in capsys.readouterr().out
     installed = clean_env / "cache" / "conform" / "tla2tools-9.9.9.jar"
     assert installed.is_file()
     assert toolchain.find_jar() == (installed, "conform tlc install")
+    # the modules are installed beside it, and TLC's class path has them
+    assert (clean_env / "cache" / "conform" / "CM-9.9.9.jar").is_file()
     assert main(["tlc", "install"]) == 0
     assert "already installed" in capsys.readouterr().out
     wrong = clean_env / "downloaded.jar"
@@ -250,3 +255,50 @@ def test_the_pinned_release_is_a_real_one():
                           f"v{pinned.version}/tla2tools.jar")
     assert len(pinned.sha256) == 64 and int(pinned.sha256, 16)
     assert os.path.basename(str(release.installed_jar())) == f"tla2tools-{pinned.version}.jar"
+
+
+def _modules_jar(root: Path) -> Path:
+    jar = root / "CommunityModules.jar"
+    with zipfile.ZipFile(jar, "w") as z:
+        z.writestr("SequencesExt.tla", "---- MODULE SequencesExt ----\n====\n")
+    return jar
+
+
+def test_community_modules_install_from_a_file_and_join_the_class_path(clean_env, monkeypatch,
+                                                                        capsys):
+    jar = _modules_jar(clean_env)
+    modules = _release("http://127.0.0.1:9/CommunityModules.jar", jar, name="CM",
+                       member="SequencesExt.tla")
+    monkeypatch.setattr(release, "COMMUNITY", modules)
+    monkeypatch.setattr("conformance.tlc.toolchain.COMMUNITY", modules)
+    assert toolchain.extra_classpath() == ()
+    assert main(["tlc", "install", "--from", str(jar)]) == 0  # told apart by its digest
+    installed = clean_env / "cache" / "conform" / "CM-9.9.9.jar"
+    assert installed.is_file() and "installed" in capsys.readouterr().out
+    assert toolchain.extra_classpath() == (installed,)
+    tools = toolchain.Toolchain(Path("java"), 17, clean_env / "tla2tools.jar", "x",
+                                classpath=toolchain.extra_classpath())
+    cp = tools.command()[tools.command().index("-cp") + 1]
+    assert cp == os.pathsep.join([str(clean_env / "tla2tools.jar"), str(installed)])
+    other = clean_env / "lib"
+    other.mkdir()
+    monkeypatch.setenv("TLC_CLASSPATH", str(other))
+    assert toolchain.extra_classpath() == (other, installed)
+    monkeypatch.setenv("TLC_CLASSPATH", str(clean_env / "missing"))
+    with pytest.raises(UserError, match="TLC_CLASSPATH names"):
+        toolchain.extra_classpath()
+    not_modules = clean_env / "x.jar"
+    with zipfile.ZipFile(not_modules, "w") as z:
+        z.writestr("Other.tla", "")
+    wrong = _release("http://127.0.0.1:9/CM.jar", not_modules, name="CM",
+                     member="SequencesExt.tla")
+    with pytest.raises(UserError, match="no SequencesExt.tla"):
+        install(wrong, dest=clean_env / "y.jar", source=not_modules)
+
+
+def test_the_pinned_community_modules_are_a_real_release():
+    pinned = release.COMMUNITY
+    assert pinned.url == ("https://github.com/tlaplus/CommunityModules/releases/download/"
+                          f"{pinned.version}/CommunityModules.jar")
+    assert len(pinned.sha256) == 64 and int(pinned.sha256, 16)
+    assert release.installed_jar(pinned).name == f"CommunityModules-{pinned.version}.jar"

@@ -34,8 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _bugs(args: argparse.Namespace) -> int:
     from conformance import protocols
+    from conformance.cli.output import console, print_table
     from conformance.cli.progress import bug_table
-    from conformance.cli.progress import out as console
     from conformance.schedules import profiles
     from conformance.schedules.spread import Campaign
 
@@ -49,8 +49,7 @@ def _bugs(args: argparse.Namespace) -> int:
         protocol = protocols.get(name)
         if args.list:
             for b in protocol.bugs:
-                console.print(f"{protocol.name:10} {b:28} {protocol.bug_docs.get(b, '')}",
-                              markup=False)
+                console.print(f"{protocol.name:10} {b:28} {protocol.bug_docs.get(b, '')}")
             continue
         chosen = protocol.check_bug(args.only) if args.only else protocol.bugs
         campaigns += [Campaign(protocol, (bug,)) for bug in chosen]
@@ -63,7 +62,7 @@ def _bugs(args: argparse.Namespace) -> int:
         all_ok &= all(r.divergence is not None for r in results)
         report.extend(r.summary() for r in results)
         if not args.json:
-            console.print(bug_table(results, protocol.bug_docs))
+            print_table(bug_table(results, protocol.bug_docs))
             for r in results:
                 if r.trace_file is not None:
                     console.print(f"  {','.join(r.bugs)}: {r.trace_file}")

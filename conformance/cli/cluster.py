@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import os
 import signal
@@ -42,6 +43,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     node.add_argument("--cluster", required=True, help="the cluster file")
     node.add_argument("--data", required=True, help="the server's data directory")
     node.add_argument("--trace", help="write this server's trace to this file")
+    node.add_argument("--test-faults", action="store_true",
+                      help="obey the cluster test's partition requests (tests only)")
+    node.add_argument("--bug", action="append", default=[], metavar="NAME",
+                      help="plant a server bug (tests of the cluster test and of "
+                           "conform validate): read_without_leadership_check, "
+                           "ack_before_commit, send_before_sync")
+    node.add_argument("--crash-in-bug-window", action="store_true",
+                      help="kill the process (SIGKILL) the first time a planted bug's window "
+                           "opens (for tests of the bug)")
+    node.add_argument("--lose-unsynced", action="store_true",
+                      help="start as after a power loss: cut the data files back to what "
+                           "was synced")
     _server_options(node)
     node.set_defaults(func=_node)
 
@@ -56,15 +69,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     _cluster_arg(st)
     st.set_defaults(func=_status)
 
-    rs = csub.add_parser("restore", help="rebuild a stopped server whose log is damaged from "
-                                         "its peers: it rejoins as a new learner")
+    rs = csub.add_parser("restore", help="rebuild a stopped server whose log is damaged, from "
+                                         "its peers (README: When a server's log is damaged)")
     rs.add_argument("server")
     _cluster_arg(rs)
     rs.add_argument("--data", help="the server's data directory (default: the folder named "
                                    "after it beside the cluster file, as `cluster up` lays out)")
     rs.add_argument("--timeout", type=seconds, default=20.0,
-                    help="seconds for the cluster to take the server out and back in")
+                    help="seconds to wait for the other servers (default 20)")
     rs.set_defaults(func=_restore)
+
+    from conformance.cli import cluster_test
+
+    cluster_test.register(csub)
 
 
 PROTOCOLS = ("raft", "multipaxos")
@@ -163,9 +180,8 @@ def _report_stop(sid: str, status: int, log_path) -> None:
     except OSError:
         lines = []
     why = f": {lines[-1].strip()}" if lines else ""
-    print(f"{sid} stopped (exit status {status}){why}\n  the others go on; see {log_path}"
-          + ("; if its log is damaged: conform cluster restore " + sid
-             if "restore" in why else ""), file=sys.stderr, flush=True)
+    print(f"{sid} stopped (exit status {status}){why}\n  the others go on; see {log_path}",
+          file=sys.stderr, flush=True)
 
 
 def _restored_since(data, when: float) -> bool:
@@ -180,6 +196,7 @@ def _interrupt(*_: object) -> None:
 
 
 def _node(args: argparse.Namespace) -> int:
+    from impl.bugs import DriverBugs
     from impl.raft.cluster_config import ClusterConfig
     from impl.records import Corruption
 
@@ -193,22 +210,41 @@ def _node(args: argparse.Namespace) -> int:
                         'print(secrets.token_hex(32))") and chmod 600 it')
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format=f"%(asctime)s {args.id} %(levelname)s %(message)s")
+    try:
+        bugs = DriverBugs.only(*args.bug)
+    except ValueError as e:
+        raise UserError(str(e))
+    if args.lose_unsynced:
+        from impl.disk import lose_all_unsynced
+
+        for name, lost in lose_all_unsynced(args.data).items():
+            logging.info("power loss: %s lost its last %d unsynced bytes", name, lost)
+    common = dict(sync=not args.no_sync, tick=args.tick, trace_path=args.trace,
+                  test_faults=args.test_faults, bugs=bugs,
+                  crash_in_bug_window=args.crash_in_bug_window)
     if args.protocol == "multipaxos":
         from impl.paxos.multi.core import Options as PaxosOptions
         from impl.paxos.multi.server import serve as serve_paxos
 
-        server = serve_paxos(args.id, cluster, args.data,
-                             options=PaxosOptions(election_ticks=args.election_ticks,
-                                                  heartbeat_ticks=3),
-                             sync=not args.no_sync, tick=args.tick, trace_path=args.trace)
+        def server(stop: asyncio.Event):
+            return serve_paxos(args.id, cluster, args.data, stop,
+                               options=PaxosOptions(election_ticks=args.election_ticks,
+                                                    heartbeat_ticks=3), **common)
     else:
         from impl.raft.server import serve
 
-        server = serve(args.id, cluster, args.data, options=_options(args),
-                       sync=not args.no_sync, tick=args.tick, trace_path=args.trace)
-    signal.signal(signal.SIGTERM, _interrupt)
+        def server(stop: asyncio.Event):
+            return serve(args.id, cluster, args.data, stop, options=_options(args), **common)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await server(stop)
+
     try:
-        asyncio.run(server)
+        asyncio.run(main())
     except Corruption as e:
         raise UserError(f"{e}: not a torn tail (the last write before a crash) but damage that "
                         "may hold writes the cluster acknowledged, so this server will not "
@@ -217,9 +253,10 @@ def _node(args: argparse.Namespace) -> int:
                         "damaged files are kept; see README, \"When a server's log is "
                         "damaged\")") from None
     except OSError as e:
-        raise UserError(f"{args.id} cannot listen on {cluster.address(args.id)}: {e.strerror}")
-    except KeyboardInterrupt:
-        return 0
+        if e.errno in (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES):
+            raise UserError(f"{args.id} cannot listen on {cluster.address(args.id)}: "
+                            f"{e.strerror}", hint="is another server using that port?")
+        raise UserError(f"{args.id} cannot start: {e}")
     return 0
 
 

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from conformance.cli.output import console, err_console
+    from conformance.cli.output import console, err_console, print_table, styled
     from conformance.corpus import models_under, run_all, select, summary
 
     root = Path(args.dir)
@@ -67,15 +67,14 @@ def _run(args: argparse.Namespace) -> int:
                 if want is None:
                     return "" if have is None else f"{have:,}"
                 return f"{'-' if have is None else format(have, ',')} / {want:,}"
-            verdict = f"[{colour.get(r.verdict, 'white')}]{r.verdict}[/]"
-            if r.detail:
-                verdict += f" {r.detail}"
+            verdict = styled((r.verdict, colour.get(r.verdict, "white")),
+                             f" {r.detail}" if r.detail else "")
             duration = got.get("duration")
             table.add_row(r.name, e.result if e else "success", got.get("outcome") or "",
                           pair(e.distinct_states if e else None, got.get("distinct")),
                           pair(e.total_states if e else None, got.get("generated")),
                           pair(e.state_depth if e else None, got.get("depth")),
                           "" if duration is None else f"{duration:.1f}s", verdict)
-        console.print(table)
+        print_table(table)
         console.print("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
     return 0 if set(counts) <= {"agrees"} else 1

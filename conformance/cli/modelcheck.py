@@ -212,7 +212,7 @@ class _LoggedProgress:
     def _print(text: str) -> None:
         from conformance.cli.output import err_console
 
-        err_console.print(text, markup=False, highlight=False, soft_wrap=True)
+        err_console.print(text)
 
 
 def _trace_name(model: Model) -> str:
@@ -222,6 +222,7 @@ def _trace_name(model: Model) -> str:
 
 def _write_trace(row: Row, folder: Path, names: set[str]) -> Path:
     from conformance.trace import write_trace
+    from conformance.visual.trace_page import write_beside
 
     assert row.result is not None and row.result.counterexample is not None
     name = _trace_name(row.model)
@@ -230,10 +231,12 @@ def _write_trace(row: Row, folder: Path, names: set[str]) -> Path:
         name, n = f"{stem}-{n}.ndjson", n + 1
     names.add(name)
     try:
-        return write_trace(row.result.counterexample, folder / name)
+        path = write_trace(row.result.counterexample, folder / name)
     except OSError as e:
         raise UserError(f"cannot write the counterexample to {folder / name}: "
                         f"{e.strerror or e}", hint="Choose another folder with --trace-dir.")
+    write_beside(row.result.counterexample, path)  # and as a page: conform trace html
+    return path
 
 
 # --------------------------------------------------------------------------- output
@@ -246,21 +249,16 @@ def _expected_word(row: Row) -> str:
 
 
 def _print(rows: list[Row], engine: str) -> None:
-    from rich.console import Console
-
-    from conformance.cli.output import console, results_table
+    from conformance.cli.output import console, print_table, results_table
 
     checked = [r for r in rows if r.result is not None]
     with_manifest = any(r.model.expect is not None for r in rows)
     if checked:
         expected = [(_expected_word(r), r.agrees) for r in checked] if with_manifest else None
-        table = results_table([r.result for r in checked if r.result], expected=expected)
-        # A log or a pipe has no width to respect; a table folded into 80 columns is unreadable.
-        wide = console if console.is_terminal else Console(highlight=False, width=140)
-        wide.print(table)
+        print_table(results_table([r.result for r in checked if r.result], expected=expected))
     for row in rows:
         if row.skipped:
-            console.print(f"[dim]skipped {row.model.name}: {row.skipped}[/]", soft_wrap=True)
+            console.print(f"skipped {row.model.name}: {row.skipped}", style="dim")
     for row in checked:
         _details(row)
     bad = [r for r in rows if not r.agrees]
@@ -268,36 +266,35 @@ def _print(rows: list[Row], engine: str) -> None:
         summary = (f"{len(checked)} model{'s' if len(checked) != 1 else ''} checked with "
                    f"{engine}")
         if bad:
-            console.print(f"[bold red]{summary}: {len(bad)} did not give what was expected[/]")
+            console.print(f"{summary}: {len(bad)} did not give what was expected",
+                          style="bold red")
         else:
-            console.print(f"[green]{summary}: all as expected[/]")
+            console.print(f"{summary}: all as expected", style="green")
 
 
 def _details(row: Row) -> None:
-    from conformance.cli.output import console
+    from conformance.cli.output import console, styled
+    from conformance.visual.trace_page import html_path
 
     r = row.result
     assert r is not None
     if r.ok and row.agrees and not row.notes:
         return
-    head = f"[bold]{row.model.name}[/]: {r.outcome.value}"
-    if r.violated:
-        head += f" ({r.violated})"
-    console.print(head, soft_wrap=True)
+    console.print(styled((row.model.name, "bold"), f": {r.outcome.value}",
+                         f" ({r.violated})" if r.violated else ""))
     for diff in row.differences:
-        console.print(f"  [red]{diff}[/]", soft_wrap=True)
+        console.print(f"  {diff}", style="red")
     if r.message and not r.ok:
-        console.print(f"  {r.message}", markup=False, soft_wrap=True)
+        console.print(f"  {r.message}")
     for pos in r.positions:
-        console.print(f"  at {pos}", markup=False, soft_wrap=True)
+        console.print(f"  at {pos}")
     for note in row.notes:
-        console.print(f"  [yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+        console.print(styled("  ", ("note:", "yellow"), f" {note}"))
     if row.trace_file is not None:
         steps = len(r.counterexample.steps) if r.counterexample else 0
-        console.print(f"  counterexample ({steps} states) written to {row.trace_file}",
-                      markup=False, soft_wrap=True)
-        console.print(f"  show it with: conform trace show {row.trace_file}", markup=False,
-                      soft_wrap=True)
+        console.print(f"  counterexample ({steps} states) written to {row.trace_file}")
+        console.print(f"  show it with: conform trace show {row.trace_file}, or open "
+                      f"{html_path(row.trace_file)}")
 
 
 def _as_json(row: Row) -> dict:

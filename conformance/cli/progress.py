@@ -5,21 +5,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
+from conformance.cli.output import console, err_console, styled
 from conformance.schedules.campaign import CampaignResult
 from conformance.schedules.campaign import Progress as CampaignProgress
 from conformance.schedules.profiles import Profile
 
-# Reports hold long TLA+ values: they are not wrapped to the terminal's width.
-out = Console(highlight=False, soft_wrap=True)
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
-for _c in (out, errors):
-    if not _c.is_terminal:  # a log (CI): tables as wide as they need, not 80 columns
-        _c.width = 160
-console = out  # the name the other modules of the CLI use
+out, errors = console, err_console  # the names the other modules of the CLI use
 
 
 @contextlib.contextmanager
@@ -31,8 +26,8 @@ def campaign_progress(names: list[str], profile: Profile, examples: list[int],
     stderr when stdout carries JSON. Yields ``update(i, progress)``."""
     shown = errors if json_output else console
     for name, n in zip(names, examples, strict=True):
-        shown.print(f"[bold]{name}[/]: profile {profile.name}, {n} examples, "
-                    f"seed {profile.seed}")
+        shown.print(styled((name, "bold"), f": profile {profile.name}, {n} examples, "
+                                           f"seed {profile.seed}"))
     if json_output or not console.is_terminal:
         steps = [max(1, n // 10) for n in examples]
         said: dict[int, int] = {}
@@ -53,7 +48,8 @@ def campaign_progress(names: list[str], profile: Profile, examples: list[int],
                             f"{p.cpu_seconds:,.0f} CPU seconds")
         yield plain
         return
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                   MofNCompleteColumn(),
                    TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console,
                    transient=True)
     with bar:
@@ -83,12 +79,12 @@ def summary_table(results: list[CampaignResult]) -> Table:
     for r in results:
         p = r.progress
         if r.ok:
-            verdict = "[green]conforms[/]"
+            verdict = Text("conforms", "green")
         elif r.divergence is not None:
-            verdict = f"[red]{r.divergence.kind}[/] at event {r.divergence.index} " \
-                      f"({r.divergence.action})"
+            verdict = styled((r.divergence.kind, "red"), f" at event {r.divergence.index} "
+                                                        f"({r.divergence.action})")
         else:
-            verdict = "[magenta]error[/]"
+            verdict = Text("error", "magenta")
         shrunk = "" if r.trace_file is None else \
             f"{r.shrunk_decisions} decisions, {r.shrunk_events} events: {r.trace_file.name}"
         table.add_row(r.protocol, ",".join(r.bugs) or "-", r.profile, str(r.seed),
@@ -107,12 +103,11 @@ def bug_table(results: list[CampaignResult], docs: dict[str, str]) -> Table:
                          ("found at", "right"), ("seconds", "right"), ("events", "right"),
                          ("decisions", "right"), ("shrinking", "right"),
                          ("divergence", "left")]:
-        table.add_column(col, justify=justify,  # type: ignore[arg-type]
-                         no_wrap=col == "bug")
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in results:
         bug = ",".join(r.bugs)
         p = r.progress
-        found = "[green]yes[/]" if r.divergence is not None else "[bold red]NO[/]"
+        found = Text("yes", "green") if r.divergence is not None else Text("NO", "bold red")
         table.add_row(bug, docs.get(bug, ""), found,
                       "" if p.found_at_example is None else str(p.found_at_example),
                       "" if p.found_after is None else f"{p.found_after:.1f}",

@@ -47,7 +47,7 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _report(args, result, schedule, recorded, recorded_steps) -> int:
-    from conformance.cli.progress import out as console
+    from conformance.cli.output import console, styled
 
     ex = result.execution
     out: dict = {"file": str(args.file), "protocol": ex.protocol.name,
@@ -79,34 +79,34 @@ def _report(args, result, schedule, recorded, recorded_steps) -> int:
         print(json.dumps(out, indent=2))
         return code
     bugs = f" with planted bug {', '.join(ex.bugs)}" if ex.bugs else ""
-    console.print(f"replayed {len(ex.decisions)} of {len(schedule)} decisions of "
-                  f"[bold]{args.file}[/] ({ex.protocol.name}{bugs}): {ex.events} events",
-                  highlight=False, soft_wrap=True)
+    console.print(styled(f"replayed {len(ex.decisions)} of {len(schedule)} decisions of ",
+                         (str(args.file), "bold"), f" ({ex.protocol.name}{bugs}): "
+                                                   f"{ex.events} events"))
     if first_change is not None:
-        console.print(f"[yellow]the implementation's steps differ from the recording from "
-                      f"event {first_change} on[/]")
+        console.print(f"the implementation's steps differ from the recording from event "
+                      f"{first_change} on", style="yellow")
     if ex.error is not None:
-        console.print(f"[bold red]the implementation raised an exception[/] at decision "
-                      f"{result.stopped_at}: {ex.error}")
+        console.print(styled(("the implementation raised an exception", "bold red"),
+                             f" at decision {result.stopped_at}: {ex.error}"))
     elif code == 3:
-        console.print(f"[bold magenta]the schedule no longer applies[/] at decision "
-                      f"{result.stopped_at}: {result.stop_reason}")
+        console.print(styled(("the schedule no longer applies", "bold magenta"),
+                             f" at decision {result.stopped_at}: {result.stop_reason}"))
         console.print("every event up to there conforms to the spec")
     elif code == 1:
-        console.print("[bold red]diverges from the spec:[/]")
-        console.print(ex.divergence.render(), markup=False)
+        console.print(styled(("diverges from the spec:", "bold red")))
+        console.print(ex.divergence.render())
         if recorded:
             if out["same_as_recorded"]:
-                console.print("[green]the same divergence as recorded[/]")
+                console.print("the same divergence as recorded", style="green")
             else:
-                console.print(f"[yellow]recorded instead:[/] {recorded.get('summary')}",
-                              highlight=False, soft_wrap=True)
+                console.print(styled(("recorded instead:", "yellow"),
+                                     f" {recorded.get('summary')}"))
     else:
-        console.print(f"[bold green]conforms[/]: all {ex.events} events are steps of the spec "
-                      "and keep its invariants")
+        console.print(styled(("conforms", "bold green"), f": all {ex.events} events are steps "
+                             "of the spec and keep its invariants"))
         if recorded:
-            console.print(f"[yellow]the recorded divergence no longer happens:[/] "
-                          f"{recorded.get('summary')}")
+            console.print(styled(("the recorded divergence no longer happens:", "yellow"),
+                                 f" {recorded.get('summary')}"))
     return code
 
 
@@ -127,7 +127,7 @@ def _first_change(recorded, fresh) -> int | None:
 
 def _replay_counterexample(args: argparse.Namespace, trace) -> int:
     from conformance import protocols
-    from conformance.cli.progress import out as console
+    from conformance.cli.output import console, styled
     from conformance.errors import Position, UserError
     from conformance.schedules import failures
     from conformance.schedules.counterexample import to_schedule
@@ -142,12 +142,12 @@ def _replay_counterexample(args: argparse.Namespace, trace) -> int:
     bugs = protocol.check_bug(args.bug)
     conv = to_schedule(protocol, trace, bugs)
     if not args.json:
-        console.print(f"converted {conv.covered} of {conv.total} spec steps of "
-                      f"[bold]{args.file}[/] into {len(conv.schedule)} decisions",
-                      highlight=False, soft_wrap=True)
+        console.print(styled(f"converted {conv.covered} of {conv.total} spec steps of ",
+                             (str(args.file), "bold"),
+                             f" into {len(conv.schedule)} decisions"))
         if conv.stuck is not None:
-            console.print(f"[yellow]spec step {conv.stuck} has no counterpart in the "
-                          f"implementation:[/] {conv.reason}")
+            console.print(styled((f"spec step {conv.stuck} has no counterpart in the "
+                                  "implementation:", "yellow"), f" {conv.reason}"))
     result = replay(protocol, conv.settings, bugs, conv.schedule)
     if args.save:
         failures.save(result.execution, args.save.parent, name=args.save.name,

@@ -38,11 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from conformance import protocols
-    from conformance.cli.progress import out as console
+    from conformance.cli.output import console, print_table, styled
     from conformance.cli.progress import summary_table
     from conformance.errors import UserError
     from conformance.schedules import profiles
     from conformance.schedules.spread import Campaign
+    from conformance.visual.trace_page import html_path
 
     names = protocols.names() if args.protocol == "all" else [args.protocol]
     if args.protocol == "all" and args.bug:
@@ -64,17 +65,22 @@ def _run(args: argparse.Namespace) -> int:
     for c, r in done:
         protocol = c.protocol
         if not args.json and r.divergence is not None:
-            console.print(f"\n[bold red]{protocol.name}: the implementation left the spec[/]"
-                          f" (found at example {r.progress.found_at_example}, shrunk to "
-                          f"{r.shrunk_decisions} decisions and {r.shrunk_events} events)")
-            console.print(r.divergence.render(), markup=False)
-            console.print(f"trace saved: [bold]{r.trace_file}[/]\nreplay it: conform replay "
-                          f"{r.trace_file}   (or: make replay TRACE={r.trace_file})")
+            console.print(styled("\n", (f"{protocol.name}: the implementation left the spec",
+                                         "bold red"),
+                                 f" (found at example {r.progress.found_at_example}, shrunk "
+                                 f"to {r.shrunk_decisions} decisions and {r.shrunk_events} "
+                                 "events)"))
+            console.print(r.divergence.render())
+            if r.trace_file is not None:
+                console.print(styled("trace saved: ", (str(r.trace_file), "bold"),
+                                     f"\nits picture: {html_path(r.trace_file)}"
+                                     f"\nreplay it: conform replay {r.trace_file}   "
+                                     f"(or: make replay TRACE={r.trace_file})"))
         if not args.json and r.error:
-            console.print(f"[bold magenta]{protocol.name}: the run broke down:[/] {r.error}",
-                          markup=True)
+            console.print(styled((f"{protocol.name}: the run broke down:", "bold magenta"),
+                                 f" {r.error}"))
     if args.json:
         print(json.dumps([r.summary() for r in results], indent=2))
     else:
-        console.print(summary_table(results))
+        print_table(summary_table(results))
     return 0 if all(r.ok for r in results) else 1

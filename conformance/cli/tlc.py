@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 
@@ -10,12 +11,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tlc", help="install TLC, or show which TLC and Java are found")
     tsub = p.add_subparsers(dest="tlc_command", metavar="ACTION", required=True)
 
-    inst = tsub.add_parser("install", help="download the pinned tla2tools.jar, check its "
-                                           "SHA-256, and install it in the user cache")
+    inst = tsub.add_parser("install", help="download the pinned tla2tools.jar and "
+                                           "CommunityModules.jar, check their SHA-256, and "
+                                           "install them in the user cache")
     inst.add_argument("--force", action="store_true",
-                      help="download and replace the jar even if one is installed")
-    inst.add_argument("--from", dest="source", metavar="FILE",
-                      help="install a tla2tools.jar already downloaded (checked the same way)")
+                      help="download and replace a jar even if it is installed")
+    inst.add_argument("--from", dest="sources", metavar="FILE", action="append",
+                      help="install a jar already downloaded instead (tla2tools.jar or "
+                           "CommunityModules.jar, told apart by its SHA-256; repeatable)")
     inst.set_defaults(func=_install)
 
     where = tsub.add_parser("where", help="show the jar, TLC's version and the Java found")
@@ -23,37 +26,49 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _install(args: argparse.Namespace) -> int:
+    from conformance.tlc.install import pinned_release_of
+    from conformance.tlc.release import COMMUNITY, PINNED
+
+    if args.sources:
+        for text in args.sources:
+            source = Path(text).expanduser()
+            _install_one(pinned_release_of(source), source, args.force)
+    else:
+        for release in (PINNED, COMMUNITY):
+            _install_one(release, None, args.force)
+    return 0
+
+
+def _install_one(release, source: Path | None, force: bool) -> None:
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
     from conformance.cli.output import console, err_console
     from conformance.tlc.install import install
-    from conformance.tlc.release import PINNED
 
-    source = Path(args.source).expanduser() if args.source else None
-    what = source if source is not None else PINNED.url
-    err_console.print(f"installing tla2tools.jar {PINNED.version} from {what}", soft_wrap=True)
+    what = source if source is not None else release.url
+    err_console.print(f"installing {release.name}.jar {release.version} from {what}",
+                      soft_wrap=True)
     with Progress("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                   console=err_console, transient=True,
                   disable=not err_console.is_terminal) as bar:
-        task = bar.add_task("tla2tools.jar", total=PINNED.size)
+        task = bar.add_task(f"{release.name}.jar", total=release.size)
 
         def progress(done: int, size: int | None) -> None:
-            bar.update(task, completed=done, total=size or PINNED.size)
+            bar.update(task, completed=done, total=size or release.size)
 
-        result = install(force=args.force, source=source, progress=progress)
+        result = install(release, force=force, source=source, progress=progress)
     if result.fresh:
         console.print(f"installed {result.path}")
     else:
         console.print(f"already installed: {result.path} (use --force to download it again)")
     console.print(f"SHA-256 {result.sha256} (pinned)")
-    return 0
 
 
 def _where(args: argparse.Namespace) -> int:
     from conformance.cli.output import console
     from conformance.errors import UserError
     from conformance.tlc import toolchain
-    from conformance.tlc.release import PINNED, installed_jar
+    from conformance.tlc.release import COMMUNITY, PINNED, installed_jar
 
     problems: list[UserError] = []
     try:
@@ -78,6 +93,18 @@ def _where(args: argparse.Namespace) -> int:
     cached = installed_jar()
     console.print(f"pinned   tla2tools.jar {PINNED.version} -> {cached}"
                   + ("" if cached.is_file() else "  (not installed)"), markup=False, soft_wrap=True)
+    community = installed_jar(COMMUNITY)
+    console.print(f"modules  CommunityModules.jar {COMMUNITY.version} -> {community}"
+                  + ("" if community.is_file() else "  (not installed)"), markup=False,
+                  soft_wrap=True)
+    try:
+        extra = toolchain.extra_classpath()
+    except UserError as e:
+        problems.append(e)
+        extra = ()
+    if extra:
+        console.print("classpath " + os.pathsep.join(str(p) for p in extra), markup=False,
+                      soft_wrap=True)
     if problems:
         raise problems[0]
     tools = toolchain.find_toolchain()  # also checks the Java version

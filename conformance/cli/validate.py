@@ -60,7 +60,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _validate_one(args: argparse.Namespace, path: Path) -> int:
     import time
 
-    from conformance.cli.progress import out as console
+    from conformance.cli.output import console, styled
     from conformance.trace import read_trace
     from conformance.validate import Validator
     from conformance.validate.tlc import validate_with_tlc
@@ -98,22 +98,36 @@ def _validate_one(args: argparse.Namespace, path: Path) -> int:
         out["validators_agree"] = agree
         if not agree:
             code = 1
+    if div is not None:
+        out["page"] = str(_page_of_failure(trace, path, div))
     if args.json:
         print(json.dumps(out, indent=2))
         return code
     if div is None:
-        console.print(f"[bold green]conforms[/]: all {out['events']} events of {path} are "
-                      f"steps of {engine.spec.name}{_kept(checked)} ({seconds:.2f}s)")
+        console.print(styled(("conforms", "bold green"), f": all {out['events']} events of "
+                             f"{path} are steps of {engine.spec.name}{_kept(checked)} "
+                             f"({seconds:.2f}s)"))
     else:
-        console.print("[bold red]diverges from the spec:[/]")
-        console.print(div.render(), markup=False)
+        console.print(styled(("diverges from the spec:", "bold red")))
+        console.print(div.render())
+        console.print(f"its picture: {out['page']}")
     if "warning" in out:
-        console.print(f"[yellow]warning:[/] {out['warning']}")
+        console.print(styled(("warning:", "yellow"), f" {out['warning']}"))
     if tlc is not None:
         console.print(f"{tlc.summary()} ({tlc.seconds:.1f}s)")
         if not out["validators_agree"]:
-            console.print("[bold red]the embedded validator and TLC disagree[/]")
+            console.print(styled(("the embedded validator and TLC disagree", "bold red")))
     return code
+
+
+def _page_of_failure(trace, path: Path, div) -> Path:
+    """The trace's page, with the divergence just found marked, beside the trace."""
+    from dataclasses import replace
+
+    from conformance.visual.trace_page import html_path, write_html
+
+    header = replace(trace.header, extra={**trace.header.extra, "divergence": div.to_json()})
+    return write_html(replace(trace, header=header), html_path(path), name=path.name)
 
 
 # --------------------------------------------------------------------------- a run
@@ -122,8 +136,8 @@ def _validate_one(args: argparse.Namespace, path: Path) -> int:
 def _validate_run(args: argparse.Namespace, files: list[Path]) -> int:
     import time
 
-    from conformance.cli.progress import errors
-    from conformance.cli.progress import out as console
+    from conformance.cli.output import console, styled
+    from conformance.cli.output import err_console as errors
     from conformance.record.merge import merge
     from conformance.record.reader import read_node_file
     from conformance.validate.causal import CausalValidator, Progress
@@ -135,11 +149,11 @@ def _validate_run(args: argparse.Namespace, files: list[Path]) -> int:
                               merged.invariants, merged.properties)
     shown = errors if args.json else console
     for note in merged.notes:
-        shown.print(f"[yellow]note:[/] {note}", highlight=False)
+        shown.print(styled(("note:", "yellow"), f" {note}"))
 
     def progress(p: Progress) -> None:
         shown.print(f"  {p.validated:,}/{p.events:,} events placed, {p.states:,} states, "
-                    f"{p.seconds:.0f}s", highlight=False)
+                    f"{p.seconds:.0f}s")
 
     v = CausalValidator(engine, merged, max_states=args.max_states, progress=progress)
     r = v.run(merged.initial)
@@ -154,23 +168,31 @@ def _validate_run(args: argparse.Namespace, files: list[Path]) -> int:
                  "engine_seconds": round(r.seconds, 3), "notes": merged.notes + r.notes}
     if r.divergence is not None:
         out["divergence"] = r.divergence.to_json()
+    if not r.conforms:
+        from conformance.visual.trace_page import run_page_path, write_run
+
+        out["page"] = str(write_run(merged, r, run_page_path(args.paths)))
     code = 0 if r.conforms else 1
     if args.json:
         print(json.dumps(out, indent=2))
         return code
     if r.conforms:
-        console.print(f"[bold green]conforms[/]: the {r.events} events of {nodes}, merged "
-                      f"by causality, are a behavior of {engine.spec.name}{_kept(checked)} "
-                      f"({merge_seconds + r.seconds:.2f}s, {r.states:,} states)")
+        console.print(styled(("conforms", "bold green"), f": the {r.events} events of {nodes}"
+                             f", merged by causality, are a behavior of {engine.spec.name}"
+                             f"{_kept(checked)} ({merge_seconds + r.seconds:.2f}s, "
+                             f"{r.states:,} states)"))
     elif r.divergence is not None:
-        console.print(f"[bold red]diverges from the spec:[/] no order of the events "
-                      f"explains this one ({r.validated} of {r.events} events placed, "
-                      f"{r.states:,} states tried)")
-        console.print(r.divergence.render(), markup=False)
+        console.print(styled(("diverges from the spec:", "bold red"), " no order of the "
+                             f"events explains this one ({r.validated} of {r.events} events "
+                             f"placed, {r.states:,} states tried)"))
+        console.print(r.divergence.render())
     else:
-        console.print(f"[bold yellow]undecided[/]: {r.validated} of {r.events} events placed")
+        console.print(styled(("undecided", "bold yellow"), f": {r.validated} of {r.events} "
+                             "events placed"))
+    if "page" in out:
+        console.print(f"its picture: {out['page']}")
     for note in r.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(styled(("note:", "yellow"), f" {note}"))
     return code
 
 

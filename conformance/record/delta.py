@@ -53,15 +53,15 @@ class Delta:
 
     # ------------------------------------------------------------------ JSON
 
-    def to_json(self, out: dict) -> None:
+    def to_json(self, out: dict, memo: dict | None = None) -> None:
         if self.set:
-            out["set"] = {k: encode_value(v) for k, v in self.set.items()}
+            out["set"] = {k: encode_value(v, memo) for k, v in self.set.items()}
         if self.truncate:
             out["truncate"] = [[_path_json(p), n] for p, n in self.truncate]
         if self.put:
-            out["put"] = [[_path_json(p), encode_value(v)] for p, v in self.put]
+            out["put"] = [[_path_json(p), encode_value(v, memo)] for p, v in self.put]
         if self.append:
-            out["append"] = [[_path_json(p), [encode_value(x) for x in xs]]
+            out["append"] = [[_path_json(p), [encode_value(x, memo) for x in xs]]
                              for p, xs in self.append]
 
     @classmethod

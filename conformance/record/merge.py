@@ -22,7 +22,6 @@ constants, Lamport clocks that go against causality, events that cannot be order
 
 from __future__ import annotations
 
-import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +58,7 @@ class Item:
     drops: list[int] = field(default_factory=list)  # messages never received
     undo_from: int | None = None  # a restart: how far back the crash may have undone
     durable: bool = True  # a restart's undo range: False for items a crash could undo
+    kept: str = ""  # a restart: why the crash cannot have undone the steps before it
 
     @property
     def restart(self) -> bool:
@@ -139,7 +139,6 @@ def merge(files: list[NodeFile]) -> Merged:
     _network(m)
     _undo_ranges(m, by_node)
     _check_clocks(m)
-    _check_order(m)
     return m
 
 
@@ -419,18 +418,22 @@ def _undo_ranges(m: Merged, files: dict[str, NodeFile]) -> None:
             low = start + seg.durable
             for j in range(end - 1, low - 1, -1):
                 it = chain[j]
-                if it.event is not None and (it.event.external or any(
-                        m.messages[s].receivers for s in it.sends)):
+                seen = [r for sid in it.sends for r in m.messages[sid].receivers]
+                if it.event is not None and (it.event.external or seen):
                     low = j + 1
+                    marked = chain[start + seg.durable - 1].where.line if seg.durable else 0
+                    since = f"after line {marked}" if marked else "since it started"
+                    how = "it answered a client" if it.event.external else \
+                        f"{seen[0][0]} received what it sent ({m.item(seen[0]).where})"
+                    chain[end].kept = (f"{node} crashed with its steps {since} not yet "
+                                       "durable, but the crash cannot have undone those up "
+                                       f"to line {it.where.line}: {how}")
                     break
             restart = chain[end]
             if low < end:
                 restart.undo_from = low
                 for j in range(low, end):
                     chain[j].durable = False
-
-
-# --------------------------------------------------------------------------- consistency
 
 
 def _check_clocks(m: Merged) -> None:
@@ -457,44 +460,6 @@ def _check_clocks(m: Merged) -> None:
                 raise TraceFileError(f"clocks contradict causality: this receive has clock "
                                      f"{cr}, not above the clock {cs} of its send at "
                                      f"{send.where}", recv.where)
-
-
-def _check_order(m: Merged) -> None:
-    """Every event can be placed: per-node order plus send-before-receive has no cycle."""
-    indeg: dict[ItemRef, int] = {}
-    succ: dict[ItemRef, list[ItemRef]] = defaultdict(list)
-    for node, chain in m.chains.items():
-        for it in chain:
-            ref = (node, it.index)
-            indeg[ref] = len(it.deps) + (1 if it.index else 0)
-            if it.index:
-                succ[(node, it.index - 1)].append(ref)
-            for d in it.deps:
-                succ[d].append(ref)
-    ready = [r for r, d in indeg.items() if d == 0]
-    heapq.heapify(ready)
-    done = 0
-    while ready:
-        r = heapq.heappop(ready)
-        done += 1
-        for s in succ[r]:
-            indeg[s] -= 1
-            if indeg[s] == 0:
-                heapq.heappush(ready, s)
-    if done == len(indeg):
-        return
-    stuck = min((r for r, d in indeg.items() if d > 0 and m.item(r).deps),
-                key=lambda r: (m.item(r).t or 0, r), default=None)
-    if stuck is None:
-        stuck = next(r for r, d in indeg.items() if d > 0)
-    it = m.item(stuck)
-    send = m.item(it.deps[0]) if it.deps else None
-    raise TraceFileError(
-        "the events cannot be ordered: this receive needs its send"
-        + (f" at {send.where}" if send else "")
-        + ", which its node made only after events that come after this receive "
-          "(the files contradict each other, or messages were matched to the wrong sends: "
-          "carry message ids on the wire)", it.where)
 
 
 def _field_diff(a: Value, b: Value) -> str:

@@ -40,6 +40,9 @@ class Unknown:
     def to_tla(self) -> str:
         return "?"
 
+    def itf_json(self) -> dict:
+        return {TAG: True}
+
     def __reduce__(self) -> str:
         return "UNKNOWN"
 
@@ -159,18 +162,10 @@ def to_value(v: Value) -> Value:
 # --------------------------------------------------------------------------- JSON
 
 
-def encode_value(v: Value) -> Any:
-    """``v`` in the ITF encoding, holes as ``{"#unknown": true}``."""
-    t = type(v)
-    if t is Unknown:
-        return {TAG: True}
-    if t is Fn and has_holes(v):
-        if all(type(k) is str and not k.startswith("#") for k in v.map):
-            return {k: encode_value(x) for k, x in sorted(v.map.items())}
-        return {"#map": [[encode(k), encode_value(x)] for k, x in v.map.items()]}
-    if t is Tup and has_holes(v):
-        return [encode_value(x) for x in v]
-    return encode(v)
+def encode_value(v: Value, memo: dict | None = None) -> Any:
+    """``v`` in the ITF encoding, holes as ``{"#unknown": true}`` (``memo``: see
+    :func:`conformance.trace.encoding.encode`)."""
+    return encode(v, memo=memo)
 
 
 def decode_value(data: Any, path: str = "$") -> Value:

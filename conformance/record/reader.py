@@ -311,7 +311,7 @@ class _Reader:
         msg = None
         if "param" in r:
             params = actions[0][1]
-            if r["param"] not in params:
+            if not isinstance(r["param"], str) or r["param"] not in params:
                 raise self.error(f"\"recv\" names the parameter {r['param']!r}, which the "
                                  "action does not have", lineno)
             msg = params[r["param"]]

@@ -30,14 +30,15 @@ implementation cannot see is recorded with :meth:`Recorder.steps`.
 
 Every line is written with one ``write`` call as soon as it is made (a node killed with
 ``kill -9`` loses at most the line being written, which the reader drops with a note);
-``fsync=True`` also syncs it. Calls are serialized by a lock, so threads and asyncio tasks
-may share one recorder. The file format is described in the README ("Checking your own
-implementation") and by :mod:`conformance.record.reader`.
+``fsync=True`` also syncs it. A server that steps through batches of inputs may buffer the
+lines of a batch and flush them before the batch's effects leave the process
+(``buffered=True``, :meth:`Recorder.flush`): one write for many steps. Calls are serialized
+by a lock, so threads and asyncio tasks may share one recorder. The file format is described
+in the README ("Checking your own implementation") and by :mod:`conformance.record.reader`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -45,9 +46,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from conformance.record.delta import diff
-from conformance.record.pattern import encode_value, to_value
-from conformance.values import Fn, ModelValue
+from conformance.record.pattern import Unknown, encode_value, to_value
+from conformance.values import Fn, FSet, ModelValue, Tup
+
+_TLA = frozenset({int, str, bool, Tup, Fn, FSet, ModelValue, Unknown})  # no conversion
 
 FORMAT = "conform-node-trace"
 VERSION = 1
@@ -67,7 +72,7 @@ class Recorder:
                  collect: Mapping[str, str] | None = None,
                  invariants: Iterable[str] | None = None,
                  properties: Iterable[str] | None = None,
-                 durability: bool = False, fsync: bool = False,
+                 durability: bool = False, fsync: bool = False, buffered: bool = False,
                  origin: Mapping[str, Any] | None = None) -> None:
         """Open (append to) ``path`` and start a segment.
 
@@ -82,15 +87,20 @@ class Recorder:
         of an action parameter ``v``); ``invariants``/``properties`` to check (default: the
         protocol's, or the spec's .cfg). ``durability=True`` says the node calls
         :meth:`durable` after it syncs, and a restart may then lose the steps after the
-        last call.
+        last call. ``buffered=True`` keeps lines in memory until :meth:`flush` (one write
+        for many steps); the implementation must then flush before anything a step did
+        leaves the process: a write to its disk, a message, an answer to a client.
         """
         self.node = node
         self.self_value = ModelValue(node) if self_value is None else to_value(self_value)
         self.fsync = fsync
+        self.buffered = buffered
+        self._pending: list[bytes] = []
         self._lock = threading.Lock()
         self._last: dict[str, Value] = {}
         self._n = 0
         self._marked = 0  # the last event a durable mark covered
+        self._memo: dict = {}  # encodings of the functions written lately, by identity
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -120,7 +130,8 @@ class Recorder:
         start = {k: to_value(v) for k, v in (state or {}).items()}
         header["state"] = {k: encode_value(v) for k, v in start.items()}
         self._last = start
-        self._write(_line(header))
+        self._out(_line(header))
+        self.flush()
 
     # ------------------------------------------------------------------ steps
 
@@ -152,14 +163,18 @@ class Recorder:
         self._record(list(actions), state, sent, received, external, clock)
 
     def _record(self, actions: list, state, sent, received, external, clock) -> None:
+        memo = self._memo
+        if len(memo) > 50_000:
+            memo.clear()
         acts = []
         params_json: list[dict] = []
         for name, params in actions:
-            p = {k: to_value(v) for k, v in (params or {}).items()}
+            p = {k: v if type(v) in _TLA else to_value(v) for k, v in (params or {}).items()}
             acts.append((name, p))
-            params_json.append({k: encode_value(v) for k, v in p.items()})
-        new = {k: to_value(v) for k, v in state.items()} if state else None
-        out_sent = [self._send_json(s) for s in sent]
+            params_json.append({k: encode_value(v, memo) for k, v in p.items()})
+        new = {k: v if type(v) in _TLA else to_value(v) for k, v in state.items()} \
+            if state else None
+        out_sent = [self._send_json(s, memo) for s in sent]
         recv = None if received is None else self._recv_json(received, acts[-1][1]
                                                              if len(acts) == 1 else {})
         with self._lock:
@@ -179,22 +194,30 @@ class Recorder:
             if new is not None:
                 delta = diff(self._last, new)
                 if delta:
-                    delta.to_json(line)
-                    self._last = {**self._last, **new}
+                    delta.to_json(line, memo)
+                    self._last.update(new)
             if external:
                 line["external"] = True
             if clock is not None:
                 line["clock"] = clock
-            self._write(_line(line))
+            self._out(_line(line))
 
     def durable(self) -> None:
         """Every step recorded so far is on stable storage now (call it after an fsync)."""
         with self._lock:
             if self._n != self._marked:
                 self._marked = self._n
-                self._write(_line({"durable": self._n, "t": _now()}))
+                self._out(_line({"durable": self._n, "t": _now()}))
+
+    def flush(self) -> None:
+        """Write the lines kept so far (buffered recorders), with one write."""
+        with self._lock:
+            if self._pending:
+                data, self._pending = b"".join(self._pending), []
+                self._write(data)
 
     def close(self) -> None:
+        self.flush()
         with self._lock:
             if self._fd >= 0:
                 os.close(self._fd)
@@ -208,9 +231,9 @@ class Recorder:
 
     # ------------------------------------------------------------------ pieces
 
-    def _send_json(self, s: Send) -> dict:
+    def _send_json(self, s: Send, memo: dict) -> dict:
         to, msg = s[0], s[1]
-        out: dict[str, Any] = {"to": str(to), "msg": encode_value(to_value(msg))}
+        out: dict[str, Any] = {"to": str(to), "msg": encode_value(to_value(msg), memo)}
         if len(s) > 2 and s[2] is not None:
             out["id"] = str(s[2])
         return out
@@ -230,6 +253,12 @@ class Recorder:
             out["id"] = str(r[2])
         return out
 
+    def _out(self, data: bytes) -> None:
+        if self.buffered:
+            self._pending.append(data)
+        else:
+            self._write(data)
+
     def _write(self, data: bytes) -> None:
         if self._fd < 0:
             raise ValueError(f"the recorder of {self.node} is closed")
@@ -242,7 +271,8 @@ class Recorder:
 
 
 def _line(data: dict) -> bytes:
-    return (json.dumps(data, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+    # orjson: a line per atomic step of the system under test, ten times faster than json
+    return orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def _now() -> int:

@@ -5,7 +5,8 @@ protocol, the spec's constants, the schedule that produced the run (the decision
 when Hypothesis shrank them), the cluster it ran on (variant settings and planted bugs) and
 the divergence found; then the initial state and one line per event, up to and including the
 divergent one. ``conform replay FILE`` re-runs the implementation under the schedule;
-``conform validate FILE`` checks the recorded events alone; ``jq`` reads it too.
+``conform validate FILE`` checks the recorded events alone; ``jq`` reads it too. Beside it
+goes the same run as a page (``.html``, :mod:`conformance.visual`), to look at.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from conformance.errors import Position, UserError
 from conformance.protocols import ROOT, Protocol
 from conformance.schedules.execution import Execution, spec_engine
 from conformance.trace import Trace, TraceHeader, read_trace, write_trace
+from conformance.visual.trace_page import write_beside
 
 FAILING = ROOT / "traces" / "failing"
 
@@ -54,7 +56,10 @@ def save(ex: Execution, directory: Path | None = None, origin: dict[str, Any] | 
                                            sort_keys=True).encode()).hexdigest()[:10]
         tag = "-".join(ex.bugs) or "correct"
         name = f"{protocol.name}-{tag}-{digest}.ndjson"
-    return write_trace(Trace(header, list(ex.steps)), directory / name)
+    trace = Trace(header, list(ex.steps))
+    path = write_trace(trace, directory / name)
+    write_beside(trace, path)  # the same run as a page: conform trace html
+    return path
 
 
 @dataclass

@@ -46,9 +46,10 @@ _LISTS = {
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<string>"(?:[^"\\\n]|\\.)*")
-  | (?P<number>-?\d+)
+  | (?P<number>-?\d+(?![A-Za-z0-9_]))
   | (?P<name>[A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<sym><-|==|[=\[\]{},()!<>])
+  | (?P<sym><-|==|[=\[\]{},()!<>](?![-+*/^&|.%@#$:~=<>]))
+  | (?P<operator>\\[A-Za-z]+|[-+*/^&|.%@#$:~=<>]+)
 """, re.VERBOSE)
 
 
@@ -187,7 +188,30 @@ def parse_config(path: str | Path) -> Config:
     except OSError as e:
         raise ConfigError(f"cannot read the configuration file {path}: {e.strerror}",
                           file=str(path))
+    if path.suffix == ".tla":  # TLC's -config Spec.tla: the model is a section of the spec
+        text = embedded_config(text, path.stem)
     return parse_config_text(text, str(path))
+
+
+_CONFIG_START = r"-----*\s*CONFIG\s+{}\s*-----*"
+
+
+def embedded_config(text: str, name: str) -> str:
+    """The ``---- CONFIG name ----`` section of a .tla file (up to its ``====``), with the
+    other lines blanked so that line numbers stay the file's; empty if there is none."""
+    start = re.compile(_CONFIG_START.format(re.escape(name)))
+    out, inside = [], False
+    for line in text.split("\n"):
+        if inside and re.match(r"====", line):
+            inside = False
+            out.append("")
+            continue
+        if not inside and start.fullmatch(line.strip()):
+            inside = True
+            out.append("")
+            continue
+        out.append(line if inside else "")
+    return "\n".join(out)
 
 
 def parse_config_text(text: str, file: str = "<cfg>") -> Config:
@@ -282,7 +306,7 @@ class _Parser:
 
     def assignment(self) -> None:
         tok = self.next("a constant name")
-        if tok.kind != "name":
+        if tok.kind not in ("name", "operator"):  # ++ <- PlusPlus replaces an operator
             raise self.error(f'expected the name of a constant, found "{tok.text}"', tok)
         name = tok.text
         while self._at("!"):
@@ -314,7 +338,7 @@ class _Parser:
                 if self.next("]").text != "]":
                     raise self.error("expected ] after the module name")
                 t = self.next("a definition name")
-            if t.kind != "name":
+            if t.kind not in ("name", "operator"):
                 raise self.error(f'expected a definition name after <-, found "{t.text}"', t)
             self.note(t)
             self.cfg.constants.append(Assignment(name, target=t.text, module=module,

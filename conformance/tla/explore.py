@@ -27,7 +27,7 @@ from typing import Any
 
 from conformance.result import Progress
 from conformance.tla.errors import EvalError
-from conformance.tla.lazy import LazyFn, LazySet
+from conformance.tla.lazy import LazyFn, LazySet, to_tla_any
 from conformance.tla.limits import MemoryLimit, TimeLimit
 from conformance.tla.model import Model
 from conformance.values import Fn, FSet, ModelValue, Tup, typed_hash
@@ -202,7 +202,8 @@ class Explorer:
         self.handed_off = False
         # stop (incomplete) once this many distinct states are found: for benchmarks
         self.max_distinct = max_distinct
-        # the behavior graph for liveness: state key -> [(successor key, action index)]
+        # the behavior graph for liveness: state key -> [(successor key, action index)],
+        # with the successor itself as a third item under SYMMETRY or VIEW
         self.graph: dict | None = {} if record_graph else None
         # TLCGet's figures as TLC's liveness checker sees them, by state key: for an initial
         # state when it was queued, for every other state when all its successors had been
@@ -261,12 +262,15 @@ class Explorer:
         implied = [(c.name, c.code.fn) for c in model.implied_inits]
         constraints = [c.code.fn for c in model.constraints]
 
+        runtime = model.runtime
+
         def on_init(s):
             res.generated += 1
             res.initial += 1
             E = (s, None)
+            runtime.level = 1  # TLCGet("level") of an initial state (0 while Init runs)
             try:
-                in_model = all(c(E) is True for c in constraints)
+                in_model = holds(constraints, E)
             except EvalError as e:
                 self._error(e, [(-1, s)])
             seen_before = False
@@ -301,6 +305,7 @@ class Explorer:
                         self._violation("implied init", name,
                                         f"Property {name} is violated by the initial state.",
                                         [(-1, s)])
+            runtime.level = 0
         try:
             model.initial_states(on_init)
         except EvalError as e:
@@ -325,6 +330,9 @@ class Explorer:
         graph: dict = {} if self.graph is None else self.graph
         rec = self.graph is not None
         expanded = self.expanded_figures
+        # Under SYMMETRY or VIEW a successor stands for every state of its key: the graph
+        # keeps the successor itself, on which TLC evaluates the properties' actions.
+        actual = rec and (bool(model.symmetry) or model.view is not None)
 
         from conformance.tla.actions import Partial
 
@@ -336,22 +344,24 @@ class Explorer:
             if simple:
                 k = key(t)
                 if rec:
-                    cur[4].append((k, cur[3]))
+                    cur[4].append((k, cur[3], t) if actual else (k, cur[3]))
                 if k in seen:
                     return
                 seen[k] = (cur[1], cur[3], t)
             else:
                 E2 = (s, t)
-                try:
-                    in_model = all(c((t, None)) is True for c in constraints) and \
-                        all(c(E2) is True for c in action_constraints)
+                try:  # TLCGet("level"): the successor's in a state constraint, else s's
+                    runtime.level = cur[2] + 1
+                    in_model = holds(constraints, (t, None))
+                    runtime.level = cur[2]
+                    in_model = in_model and holds(action_constraints, E2)
                 except EvalError as e:
                     self._error(e, self._path(cur[1]) + [(cur[3], t)])
                 unseen = True
                 if in_model:
                     k = key(t)
                     if rec:
-                        cur[4].append((k, cur[3]))
+                        cur[4].append((k, cur[3], t) if actual else (k, cur[3]))
                     if k in seen:
                         unseen = False
                     else:
@@ -453,6 +463,14 @@ class Explorer:
     def _check_invariants(self, invariants, t, cur) -> None:
         E = (t, None)
         self.at = (cur[1], t)
+        runtime = self.model.runtime
+        runtime.level = cur[2] + 1  # TLCGet("level") of the successor
+        try:
+            self._check_each(invariants, t, cur, E)
+        finally:
+            runtime.level = cur[2]
+
+    def _check_each(self, invariants, t, cur, E) -> None:
         for j, (name, inv) in enumerate(invariants):
             try:
                 ok = inv(E)
@@ -480,6 +498,10 @@ class Explorer:
         return out
 
     def _violation(self, kind: str, name: str | None, message: str, trace) -> None:
+        if self.model.keep_going and kind in ("invariant", "init invariant"):
+            if self.result.violation is None:  # TLC's -continue reports the first
+                self.result.violation = Violation(kind, name, message, trace)
+            return
         self.result.violation = Violation(kind, name, message, trace)
         raise _Stop()
 
@@ -503,6 +525,18 @@ class Explorer:
         except Exception:  # noqa: BLE001 - best effort: the error is reported anyway
             return []
         return []
+
+
+def holds(checks: list, E: tuple) -> bool:
+    """Whether every constraint holds in ``E``; one that is not a boolean is TLC's error."""
+    for c in checks:
+        v = c(E)
+        if v is not True:
+            if v is False:
+                return False
+            raise EvalError("A constraint of the model is not a boolean:\n"
+                            f"{to_tla_any(v)}")
+    return True
 
 
 def explore(model: Model, **kw) -> SearchResult:

@@ -15,6 +15,7 @@ TLA+ definition of the same name in a module of the same name.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from conformance.tla import syntax as S
@@ -30,6 +31,7 @@ BUILTIN_ARITY = {
     "=": 2, "/=": 2, "\\lnot": 1, "=>": 2, "\\equiv": 2, "\\in": 2, "\\notin": 2,
     "\\subseteq": 2, "\\cup": 2, "\\cap": 2, "\\": 2, "SUBSET": 1, "UNION": 1, "DOMAIN": 1,
     "ENABLED": 1, "UNCHANGED": 1, "[]": 1, "<>": 1, "~>": 2, "-+->": 2, "\\cdot": 2,
+    "\\land": 2, "\\lor": 2,
 }
 
 
@@ -153,6 +155,8 @@ class ModuleEnv:
         sym = self.table.get(name)
         if sym is not None:
             return sym
+        if self.parent is not None:  # an inner module sees the module around it
+            return self.parent.lookup(name)
         return BUILTINS.get(name)
 
     def definitions(self):
@@ -176,11 +180,14 @@ class Loader:
 
     # ------------------------------------------------------------------ finding modules
 
-    def load_root(self, path: Path) -> ModuleEnv:
+    def load_root(self, path: Path, extra: tuple = ()) -> ModuleEnv:
+        """The spec's module, with ``extra`` definitions (TLC's -inv) after its own."""
         modules = self._parse(path)
         root = modules[0]
-        for extra in modules[1:]:  # further modules in the same file are visible by name
-            self.pending_in_file[extra.name] = extra
+        if extra:
+            root = replace(root, units=root.units + tuple(extra))
+        for further in modules[1:]:  # further modules in the same file are visible by name
+            self.pending_in_file[further.name] = further
         return self._build(root, file=str(path))
 
     @property
@@ -247,6 +254,11 @@ class Loader:
     def _build(self, module: S.Module, file: str, parent: ModuleEnv | None = None,
                key: str | None = None, standard: bool = False) -> ModuleEnv:
         key = key or module.name
+        if file and not standard and parent is None:
+            java = Path(file).with_name(f"{module.name}.class")
+            if java.is_file():  # TLC loads it from the spec's folder (TLAClass)
+                raise Unsupported(f"the Java class {java.name} beside the module, with which "
+                                  f"TLC overrides the operators of {module.name}", module.loc)
         self.reached.append(key)
         env = ModuleEnv(module.name, module, file)
         env.parent = parent
@@ -295,6 +307,12 @@ class Loader:
                 env.assumes.append(a)
 
     def _unit(self, env: ModuleEnv, unit, natives: dict[str, Native]) -> None:
+        if isinstance(unit, (S.ConstDecl, S.VarDecl)):
+            old = env.table.get(unit.name)
+            same = ConstSym if isinstance(unit, S.ConstDecl) else VarSym
+            if type(old) is same and old.home is env and \
+                    old.arity == getattr(unit, "arity", 0):
+                return  # declared again: SANY only warns ("Multiple declarations")
         if isinstance(unit, S.ConstDecl):
             sym = ConstSym(unit.name, unit.arity, unit.loc, env)
             self._define(env, unit.name, sym, unit.loc)

@@ -1,11 +1,13 @@
 """The breadth-first search of :mod:`explore` on several processes, with the same figures.
 
-States are partitioned by fingerprint: worker ``i`` owns the states whose fingerprint is
-``i`` modulo the number of workers, keeps them (with the state each was reached from and the
-action) and expands them. The search runs level by level, as TLC's breadth-first search
-does: every worker expands its share of level L; each successor goes to its owner, which
-keeps the ones it has not seen; then the next level starts. Between workers only new
-candidates travel: a worker never sends a fingerprint twice.
+States are partitioned by fingerprint: worker ``i`` owns the fingerprints that are ``i``
+modulo the number of workers and decides, for each, which discovery is kept (with the state
+it was reached from and the action). The search runs level by level, as TLC's breadth-first
+search does: every worker expands its share of level L; each successor is claimed from its
+owner, which keeps the first claim of a state it has not seen; then the next level starts.
+Only fingerprints travel (a worker never claims one twice), never states: the worker that
+found a kept state holds it and expands it, so the values of a state stay shared with its
+parent's, which the engine's memories (remembered checks, symmetry images) key on.
 
 Every figure equals the one-process search's, violations included, because the workers
 reproduce its order. A state's *position* is its place in the one-process queue, and the
@@ -37,6 +39,7 @@ from conformance.tla.explore import (
     Violation,
     _Stop,
     fingerprint_function,
+    holds,
 )
 from conformance.tla.model import Model
 
@@ -191,6 +194,10 @@ class ParallelExplorer:
             c = pipes[fp % self.n]
             c.send(("lookup", fp))
             parent, action, state = c.recv()
+            if type(state) is int:  # held by the worker that found it
+                c = pipes[state]
+                c.send(("state", fp))
+                state = c.recv()
             out.append((action, state))
             fp = parent
         out.reverse()
@@ -212,6 +219,7 @@ class _Worker:
         self.timeout = timeout
         self.sent: set[int] = set()  # fingerprints sent to their owners, ever
         self.kept: list = []  # this level's new states: (key, fingerprint, state)
+        self.store: dict[int, tuple] = {}  # states this worker found and holds for others
         self.parents: list[tuple[int, int]] = []  # this level: (position, successors)
         self.round = 0  # exchanges so far
         self.early: dict[int, list] = {}  # messages of rounds to come
@@ -238,6 +246,8 @@ class _Worker:
                     conn.send(self.count(msg[1]))
                 elif op == "lookup":
                     conn.send(self.seen[msg[1]])
+                elif op == "state":
+                    conn.send(self.store[msg[1]])
             except BaseException as e:  # noqa: BLE001 - the coordinator raises it
                 conn.send(e)
 
@@ -256,7 +266,7 @@ class _Worker:
         check_deadlock = model.check_deadlock
         runtime = model.runtime
         mine: dict[int, tuple] = {}  # fingerprint -> (key, parent, action, state): my own
-        claims: list[list] = [[] for _ in range(n)]  # per owner: (fingerprint, key)
+        claims: list[list] = [[] for _ in range(n)]  # per owner: (fp, key, parent, action)
         held: dict[int, tuple] = {}  # the states claimed, as in ``mine``
         self.parents = parents = []
         found: list[_Found] = []
@@ -272,8 +282,8 @@ class _Worker:
             k = cur[0] + o
             if not simple:
                 try:
-                    in_model = all(c((t, None)) is True for c in constraints) and \
-                        all(c((s, t)) is True for c in action_constraints)
+                    in_model = holds(constraints, (t, None)) and \
+                        holds(action_constraints, (s, t))
                 except EvalError as e:
                     found.append(self._error(k, e, cur, t, None))
                     raise _Stop()
@@ -291,7 +301,7 @@ class _Worker:
                     mine[fp] = (k, cur[1], cur[2], t)
             elif fp not in sent:
                 sent.add(fp)
-                claims[owner].append((fp, k))
+                claims[owner].append((fp, k, cur[1], cur[2]))
                 held[fp] = (k, cur[1], cur[2], t)
             if action_props:
                 self._action_props(action_props, s, t, k, cur, found)
@@ -333,60 +343,58 @@ class _Worker:
         except _Stop:
             pass
         # Who keeps what: each worker claims the states it found for their owners (their
-        # fingerprints and keys only), each owner keeps the first discovery of each new one
-        # and tells the claimants which of their claims won; the winners' discoverers check
-        # them against the invariants, where they share values with their parents and
-        # siblings (the remembered checks hit, as in the one-process search), and send them.
+        # fingerprints, keys, parents and actions: states never travel), each owner keeps
+        # the first discovery of each new one and tells the claimants which claims won. The
+        # discoverer of a state keeps it, checks it against the invariants and expands it:
+        # its values stay shared with its parent and siblings, so the remembered checks
+        # and the symmetry permuters' memories hit as in the one-process search.
         incoming = self._exchange([array("q", [x for c in cl for x in c]).tobytes()
                                    for cl in claims])
-        best: dict[int, tuple[int, int]] = {}  # fingerprint -> (key, claimant)
+        best: dict[int, tuple[int, int, int, int]] = {}  # fp -> (key, claimant, parent, ai)
         for j, data in enumerate(incoming):
             if j == me:
                 continue
             flat = array("q")
             flat.frombytes(data)
-            for fp, k in zip(flat[::2], flat[1::2], strict=True):
+            for fp, k, parent, ai in zip(flat[::4], flat[1::4], flat[2::4], flat[3::4],
+                                         strict=True):
                 if fp in seen:
                     continue
                 have = mine.get(fp)
                 if have is not None:
                     if k < have[0]:
                         del mine[fp]
-                        best[fp] = (k, j)
+                        best[fp] = (k, j, parent, ai)
                     continue
                 b = best.get(fp)
                 if b is None or k < b[0]:
-                    best[fp] = (k, j)
+                    best[fp] = (k, j, parent, ai)
         won: list[list[int]] = [[] for _ in range(n)]
-        for fp, (_, j) in best.items():
+        for fp, (_, j, parent, ai) in best.items():
             won[j].append(fp)
+            seen[fp] = (parent, ai, j)  # held by worker j
         answers = self._exchange([array("q", w).tobytes() for w in won])
-        winners = [(k, fp, parent, ai, t, -1) for fp, (k, parent, ai, t) in mine.items()]
+        winners = [(k, fp, parent, ai, t) for fp, (k, parent, ai, t) in mine.items()]
+        for fp, (_, parent, ai, t) in mine.items():
+            seen[fp] = (parent, ai, t)
+        store = self.store
         for j, data in enumerate(answers):
             if j != me:
                 fps = array("q")
                 fps.frombytes(data)
-                winners += [(*held[fp][:1], fp, *held[fp][1:], j) for fp in fps]
+                for fp in fps:
+                    k, parent, ai, t = held[fp]
+                    winners.append((k, fp, parent, ai, t))
+                    store[fp] = t
         winners.sort(key=lambda w: w[0])
-        outbox: list[list] = [[] for _ in range(n)]
         limit = min((f.key for f in found), default=None)
-        for k, fp, parent, ai, t, owner in winners:
+        self.kept = []
+        for k, fp, parent, ai, t in winners:
             if invariants and (limit is None or k < limit):
                 bad = self._invariants(invariants, t, k, [k - k % SPAN, parent, ai, 0])
                 if bad is not None:
                     found.append(bad)
                     limit = k
-            if owner >= 0:
-                outbox[owner].append((k, fp, parent, ai, t))
-        kept = [(k, fp, parent, ai, t) for k, fp, parent, ai, t, owner in winners
-                if owner < 0]
-        for j, batch in enumerate(self._exchange(outbox)):
-            if j != me:
-                kept += batch
-        kept.sort(key=lambda x: x[0])
-        self.kept = []
-        for k, fp, parent, ai, t in kept:
-            seen[fp] = (parent, ai, t)
             self.kept.append((k, fp, t))
         self.kept_keys = [k for k, _, _ in self.kept]
         first = min(found, key=lambda f: f.key) if found else None

@@ -18,6 +18,7 @@ native ones) are taken as SANY would find them and not checked again.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from conformance.tla import syntax as S
@@ -36,6 +37,8 @@ from conformance.tla.modules import (
 
 CONSTANT, STATE, ACTION, TEMPORAL = 0, 1, 2, 3
 _LEVEL_WORD = {CONSTANT: "Constant", STATE: "Variable", ACTION: "Action", TEMPORAL: "Temporal"}
+# operators of the language itself that may be passed as arguments (Op(/\, ...))
+_SYMBOLS = {"\\land", "\\lor", "'", "UNCHANGED", "ENABLED", "\\lnot", "=>", "\\equiv"}
 # built-in operators that raise the level of what they apply to
 _TEMPORAL_OPS = {"[]", "<>", "~>", "-+->"}
 
@@ -56,7 +59,23 @@ def check_spec(loader: Loader, root: ModuleEnv) -> None:
         if env.module is None or not _users(loader, env):
             continue
         _check_file_name(env)
-        _Checker(env).module()
+        try:
+            _Checker(env).module()
+        except SemanticError as e:
+            _in_file(e, env)
+            raise
+
+
+def _in_file(e: SemanticError, env: ModuleEnv) -> None:
+    """An error in an inner module (or a further module of a file) points into the file
+    that holds it, not at a file named after the module."""
+    file = env.file
+    if not file:
+        return
+    e.positions = [replace(p, file=file) if p.module and p.file == f"{p.module}.tla" and
+                   Path(file).stem != p.module else p for p in e.positions]
+    if e.positions:
+        e.position = e.positions[0]
 
 
 def _users(loader: Loader, env: ModuleEnv) -> bool:
@@ -109,7 +128,12 @@ class _Checker:
             for assume, _home in other.assumes:
                 if assume.name:
                     self.visible[assume.name] = _Local(assume.name, 0, assume.loc)
+        inner = env.parent is not None
         for unit in module.units:
+            if inner and isinstance(unit, (S.OpDef, S.ConstDecl, S.VarDecl)):
+                # an inner module may not redeclare what the modules around it defined
+                # before it (its own duplicates the loader reports)
+                self.fresh(unit.name, unit.loc, {})
             if isinstance(unit, S.OpDef):
                 self.definition(unit)
             elif isinstance(unit, S.RecursiveDecl):
@@ -194,7 +218,8 @@ class _Checker:
     def operand(self, a, locals_: dict) -> int:
         """An argument that may be an operator (a name without arguments, ``+``, LAMBDA)."""
         if isinstance(a, S.OpRef):
-            self.resolve(a.name, locals_, a.loc)
+            if a.name not in _SYMBOLS:
+                self.resolve(a.name, locals_, a.loc)
             return CONSTANT
         if isinstance(a, S.Lambda):
             inner = dict(locals_)
@@ -233,7 +258,8 @@ class _Checker:
         if t is S.Name:
             return self.name(n, locals_)
         if t is S.OpRef:
-            self.resolve(n.name, locals_, n.loc)
+            if n.name not in _SYMBOLS:
+                self.resolve(n.name, locals_, n.loc)
             return CONSTANT
         if t is S.Lambda:
             raise SemanticError("LAMBDA can only be an argument of an operator.", n.loc)
@@ -278,8 +304,11 @@ class _Checker:
             self.expr(n.sub, locals_)
             self.expr(n.action, locals_)
             return TEMPORAL
-        if t is S.SubExpr:
-            return self.name(n.ref, locals_) if not n.ref.args else STATE
+        if t is S.SubExpr:  # Op!2!1, Thm!: (theorems and labels have no level here)
+            first = n.ref.prefix[0][0] if n.ref.prefix else n.ref.name
+            if first not in locals_ and first not in self.visible:
+                self.resolve(first, locals_, n.loc)
+            return CONSTANT
         if t is S.Except:
             level = self.expr(n.fn, locals_)
             for path, value in n.updates:
@@ -433,6 +462,8 @@ def _enclosing(parent: ModuleEnv, at: S.Loc) -> dict:
     if parent.parent is not None and parent.module is not None:
         out.update(_enclosing(parent.parent, parent.module.loc))
     for name, sym in parent.table.items():
-        if sym.home is not parent or (sym.loc.line, sym.loc.col) < (at.line, at.col):
+        # an unnamed INSTANCE defines its names where it stands, not where they are written
+        loc = sym.decl.loc if isinstance(sym, ImportedSym) else sym.loc
+        if sym.home is not parent or (loc.line, loc.col) < (at.line, at.col):
             out[name] = sym
     return out

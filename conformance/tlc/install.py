@@ -14,6 +14,7 @@ import os
 import tempfile
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,12 +82,40 @@ def install(release: Release | None = None, *, dest: Path | None = None, force: 
                                                      "release can be used with TLA2TOOLS_JAR)."
                                                      if source is not None else
                                                      ", or it was corrupted; try again."))
-        jar_features(tmp)  # a UserError unless it holds tlc2/TLC.class
+        if release.member == "tlc2/TLC.class":
+            jar_features(tmp)  # a UserError unless it holds tlc2/TLC.class
+        else:
+            _holds(tmp, release, source if source is not None else release.url)
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
     return Installed(dest, release.sha256, fresh=True)
+
+
+def _holds(jar: Path, release: Release, where: object) -> None:
+    try:
+        with zipfile.ZipFile(jar) as z:
+            if release.member in z.namelist():
+                return
+    except (zipfile.BadZipFile, OSError):
+        pass
+    raise UserError(f"{where} is not {release.name}.jar (no {release.member} in it): "
+                    "nothing was installed.")
+
+
+def pinned_release_of(path: Path) -> Release:
+    """The pinned release whose digest ``path`` has (for ``install --from FILE``)."""
+    from conformance.tlc import release as releases
+
+    try:
+        digest = sha256_of(path)
+    except OSError as e:
+        raise UserError(f"cannot read {path}: {e.strerror or e}")
+    for r in (releases.PINNED, releases.COMMUNITY):
+        if digest == r.sha256:
+            return r
+    return releases.PINNED  # checked again by install(), which says what is wrong
 
 
 def _copy(source: Path, out: IO[bytes], release: Release,
@@ -138,4 +167,4 @@ def _stream(src: IO[bytes], out: IO[bytes], size: int | None, release: Release,
     return digest.hexdigest()
 
 
-__all__ = ["Installed", "install", "sha256_of"]
+__all__ = ["Installed", "install", "pinned_release_of", "sha256_of"]

@@ -254,7 +254,8 @@ def _nested(text: str, src: Sources) -> list[Position]:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """The message on one line, without the framing of messages TLC nests inside it."""
+    return " ".join(_NESTED_FRAME.sub(" ", text).split())
 
 
 def verdict(report: Report, src: Sources, *, exit_status: int | None = None,
@@ -327,8 +328,10 @@ def _classify(msg: Message, report: Report, src: Sources) -> Verdict:
     if code == GENERAL:
         detail = _general_detail(text)
         nested = _NESTED_CODE.search(text)
-        if nested and int(nested[1]) in CONFIG:  # a ConfigFileException carrying its message
-            return Verdict(Outcome.CONFIG_ERROR, message=_one_line(_NESTED_FRAME.sub("", detail)),
+        if nested and int(nested[1]) in CONFIG and "ConfigFileException" in text:
+            # A ConfigFileException carrying its message; other exceptions may carry a
+            # configuration code too (2280 for an undefined identifier met in evaluation).
+            return Verdict(Outcome.CONFIG_ERROR, message=detail,
                            positions=_config_positions(int(nested[1]), text, src))
         if "error in the spec or model" in text or report.started:
             return Verdict(Outcome.EVALUATION_ERROR, message=detail, positions=_spans(text, src))

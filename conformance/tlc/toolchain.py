@@ -2,7 +2,10 @@
 
 The jar comes from ``TLA2TOOLS_JAR`` if it is set, else from the user cache where
 ``conform tlc install`` puts the pinned release. Java comes from ``JAVA_HOME`` if it holds
-one, else from ``PATH``. Whatever is missing or wrong is one :class:`UserError` that says
+one, else from ``PATH``. TLC's class path adds the CommunityModules jar that ``conform tlc
+install`` puts beside it (so specs that extend ``SequencesExt``, ``Functions``, ``CSV``...
+parse) and the entries of ``TLC_CLASSPATH`` (separated as the platform's class paths are),
+for other module libraries. Whatever is missing or wrong is one :class:`UserError` that says
 what to do about it.
 
 The jar is also read (not run) to learn what its TLC can do: releases differ in the options
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conformance.errors import UserError
-from conformance.tlc.release import installed_jar
+from conformance.tlc.release import COMMUNITY, installed_jar
 
 MIN_JAVA = 11
 
@@ -45,11 +48,12 @@ class Toolchain:
     jar: Path
     jar_source: str  # "TLA2TOOLS_JAR" or "conform tlc install"
     features: Features = field(default_factory=Features)
+    classpath: tuple[Path, ...] = ()  # module libraries after the jar (see extra_classpath)
 
     def command(self, *jvm_options: str) -> list[str]:
         """The start of every TLC command line: java, its options, the class path, TLC."""
-        return [str(self.java), "-XX:+UseParallelGC", *jvm_options,
-                "-cp", str(self.jar), "tlc2.TLC"]
+        cp = os.pathsep.join(str(p) for p in (self.jar, *self.classpath))
+        return [str(self.java), "-XX:+UseParallelGC", *jvm_options, "-cp", cp, "tlc2.TLC"]
 
 
 # --------------------------------------------------------------------------- the jar
@@ -91,6 +95,20 @@ def jar_features(jar: Path) -> Features:
         dump_trace_tla=dump and f"{modules}_TLAPlusCounterExample.tla" in names,
         no_generate_spec_te=b"-noGenerateSpecTE" in tlc_class,
     )
+
+
+def extra_classpath() -> tuple[Path, ...]:
+    """The entries of ``TLC_CLASSPATH``, then the installed CommunityModules jar (if any)."""
+    out = [Path(p).expanduser() for p in os.environ.get("TLC_CLASSPATH", "").split(os.pathsep)
+           if p]
+    for p in out:
+        if not p.exists():
+            raise UserError(f"TLC_CLASSPATH names {p}, but there is nothing there.",
+                            hint="Fix or unset TLC_CLASSPATH.")
+    community = installed_jar(COMMUNITY)
+    if community.is_file():
+        out.append(community)
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------- Java
@@ -154,7 +172,7 @@ def find_toolchain() -> Toolchain:
         raise UserError(f"TLC needs Java {MIN_JAVA} or newer; {java} is Java {version}.",
                         hint="Install a newer Java and put it first on PATH or set JAVA_HOME.")
     return Toolchain(java=java, java_version=version, jar=jar, jar_source=source,
-                     features=features)
+                     features=features, classpath=extra_classpath())
 
 
 def tlc_available() -> bool:

@@ -39,7 +39,8 @@ EXPECTED = Path(__file__).with_name("expected.json")
 # TLC options that change nothing the comparison reads (output, statistics, files written)
 _HARMLESS = {"-coverage": 1, "-nowarning": 0, "-dump": 2, "-dumpTrace": 2, "-dumptrace": 2,
              "-lncheck": 1, "-noGenerateSpecTE": 0, "-debugger": 0, "-fpmem": 1,
-             "-workers": 1, "-seed": 1, "-fp": 1, "-view": 0}
+             "-workers": 1, "-seed": 1, "-fp": 1, "-view": 0, "-noGenerateSpecTEBin": 0,
+             "-modelcheck": 0}
 # options whose runs are not exhaustive model checking: recorded, not compared
 _OTHER_MODES = {"-simulate": "simulation (-simulate)", "-dfid": "depth-first search (-dfid)",
                 "-generate": "random generation (-generate)"}

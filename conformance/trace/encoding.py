@@ -30,8 +30,12 @@ class DecodeError(ValueError):
         self.path = path
 
 
-def encode(v: Any, *, model_values_as_strings: bool = False) -> Any:
-    """A TLA+ value as JSON data (dicts, lists, numbers, strings, booleans)."""
+def encode(v: Any, *, model_values_as_strings: bool = False, memo: dict | None = None) -> Any:
+    """A TLA+ value as JSON data (dicts, lists, numbers, strings, booleans).
+
+    ``memo``, when given, remembers the encoding of each function by the object's identity
+    (a recorder writes the same log entries again and again). A value of another kind that
+    knows its own encoding (``itf_json()``) gives it."""
     t = type(v)
     if t is bool or t is str:
         return v
@@ -40,18 +44,38 @@ def encode(v: Any, *, model_values_as_strings: bool = False) -> Any:
     if t is ModelValue:
         return v.name if model_values_as_strings else {"#mv": v.name}
     if t is Tup:
-        return [encode(x, model_values_as_strings=model_values_as_strings) for x in v]
+        return [encode(x, model_values_as_strings=model_values_as_strings, memo=memo)
+                for x in v]
     if t is Fn:
+        if memo is not None:
+            hit = memo.get(id(v))
+            if hit is not None and hit[0] is v:
+                return hit[1]
+        if memo is not None and all(type(k) is str and k[:1] != "#" for k in v.map):
+            # a record: its fields in plain string order (stable in any process; TLC's
+            # order of strings depends on what the parser met first)
+            out: Any = {k: encode(v.map[k], memo=memo) for k in sorted(v.map)}
+            memo[id(v)] = (v, out)
+            return out
         items = sorted(v.map.items(), key=lambda kv: sort_key(kv[0]))
         if all(type(k) is str for k, _ in items) and not any(k.startswith("#") for k, _ in items):
-            return {k: encode(x, model_values_as_strings=model_values_as_strings) for k, x in items}
-        return {"#map": [[encode(k, model_values_as_strings=model_values_as_strings),
-                          encode(x, model_values_as_strings=model_values_as_strings)]
-                         for k, x in items]}
+            out = {k: encode(x, model_values_as_strings=model_values_as_strings,
+                             memo=memo) for k, x in items}
+        else:
+            out = {"#map": [[encode(k, model_values_as_strings=model_values_as_strings),
+                             encode(x, model_values_as_strings=model_values_as_strings,
+                                    memo=memo)]
+                            for k, x in items]}
+        if memo is not None:
+            memo[id(v)] = (v, out)
+        return out
     if isinstance(v, frozenset):
         ordered = v.ordered() if type(v) is FSet else sorted(v, key=sort_key)
         return {"#set": [encode(x, model_values_as_strings=model_values_as_strings)
                          for x in ordered]}
+    own = getattr(v, "itf_json", None)
+    if own is not None:
+        return own()
     materialize = getattr(v, "materialize", None)
     if materialize is not None:
         return encode(materialize(), model_values_as_strings=model_values_as_strings)

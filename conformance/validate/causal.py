@@ -282,7 +282,7 @@ class CausalValidator:
             states = nxt
         out: list[State] = []
         for _, s in states:
-            done = self._network_steps(s, it)
+            done = self._network_steps(s, it, ref, depth)
             if done is not None and done not in out:
                 out.append(done)
         return out
@@ -297,10 +297,10 @@ class CausalValidator:
         bag = self._bag(state)
         for name in holes:
             pattern = params[name]
-            found = [m for m in bag if match(m, pattern)]
             if type(pattern) is not Fn:
                 raise UserError(f"{it.where}: the parameter {name} has unknown parts; only "
                                 "a message in flight may")
+            found = [m for m in bag if match(m, pattern)]
             choices = [dict(c, **{name: m}) for c in choices for m in found]
         return choices
 
@@ -347,8 +347,9 @@ class CausalValidator:
             self.concrete_msgs[mid] = hit
         return True
 
-    def _network_steps(self, s: State, it: Item) -> State | None:
-        """The network's duplications and losses right after the send."""
+    def _network_steps(self, s: State, it: Item, ref: ItemRef, depth: int) -> State | None:
+        """The network's duplications and losses right after the send (None: they break
+        an invariant, which is this item's failure)."""
         for kind, ids in (("duplicate", it.duplicates), ("drop", it.drops)):
             action = self.m.network.get(kind)
             if not action:
@@ -361,6 +362,8 @@ class CausalValidator:
                                     f"the message this event sent ({to_tla(m)[:200]})")
                 bad = self._broken(s, succ[0])
                 if bad is not None:
+                    bad.before, bad.depth = s, depth
+                    self._fail(ref, bad)
                     return None
                 s = succ[0]
         return s
@@ -457,6 +460,8 @@ class CausalValidator:
             div.conjunct, div.position, div.why = c.text, c.position, c.why
         if f.kind == NOT_ENABLED and (it.recv is not None or it.unmatched is not None):
             div.notes.extend(self._in_flight_notes(f.before, it))
+        if it.restart and it.kept:
+            div.notes.append(it.kept)
         if len(it.actions) > 1:
             div.notes.append(f"action {f.action + 1} of the {len(it.actions)} this event "
                              f"recorded ({', '.join(a for a, _ in it.actions)})")

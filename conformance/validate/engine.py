@@ -31,7 +31,7 @@ from typing import Any
 from conformance.errors import Position, UserError
 from conformance.tla import syntax as S
 from conformance.tla.actions import Diagnosis, Partial
-from conformance.tla.errors import EvalError, SpecError
+from conformance.tla.errors import ConfigError, EvalError, SpecError
 from conformance.tla.lazy import LazyFn, LazySet
 from conformance.tla.model import Model, check_assumptions, load
 from conformance.tla.modules import DefSym
@@ -94,7 +94,12 @@ class SpecEngine:
         with tempfile.TemporaryDirectory(prefix="conform-cfg-") as d:
             cfg = Path(d) / (self.spec.stem + "Validate.cfg")
             cfg.write_text(text)
-            self.model: Model = load(self.spec, cfg)
+            try:
+                self.model: Model = load(self.spec, cfg)
+            except ConfigError as e:
+                e.hint = e.hint or ("The constants (a trace's header) must give every constant "
+                                    f"{self.spec.name} declares.")
+                raise
         broken = check_assumptions(self.model)
         if broken is not None:
             raise UserError(f"the constants {_shown(constants)} break the spec's assumption "
@@ -107,6 +112,8 @@ class SpecEngine:
         for a in self.model.actions:
             self._by_label.setdefault(a.name, []).append(a)
         self._source: list[str] | None = None
+        self._compiled: dict[str, Any] = {}
+        self._invariant_checks: list | None = None
 
     # ------------------------------------------------------------------ what the spec has
 
@@ -183,6 +190,34 @@ class SpecEngine:
             raise UserError(f"the spec {self.spec.name} has no action {action}")
         self._check_params(action, params)
         return [self._tuple(d) for d in self.steps.successors(state, action, params)]
+
+    def steps_to(self, state: State, action: str, params: dict[str, Value],
+                 fixed: Sequence[Value | None]) -> list[State]:
+        """The successors of ``state`` under ``action(params)`` whose variables agree with
+        ``fixed`` where it gives one (not None): the action is evaluated with those next
+        values already bound, so that ``x' = e`` tests them rather than building a state
+        to compare afterwards (TLC validates traces this way); only the variables the trace
+        leaves out are assigned."""
+        found: list[tuple] = []
+        if self._uses_label(action, params):
+            for a in self._by_label[action]:
+                if any(k in a.params and a.params[k] != v for k, v in params.items()):
+                    continue
+                t = Partial(list(fixed))
+                t.sink = found.append
+                a.fn((state, t))
+            return found
+        c = self._compiled.get(action)
+        if c is None:
+            if self._operator_sym(action) is None:
+                raise UserError(f"the spec {self.spec.name} has no action {action}")
+            c = self._compiled[action] = self.steps._compile(action)
+        if len(params) != len(c.params) or any(p not in params for p in c.params):
+            self._check_params(action, params)
+        t = Partial(list(fixed))
+        t.sink = found.append
+        c.fn((state, t) + tuple(params[p] for p in c.params))
+        return found
 
     def _check_params(self, action: str, params: dict[str, Value]) -> None:
         names = self.action_params(action)
@@ -317,6 +352,8 @@ class SpecEngine:
         invariant's definition with the variables it reads and where it is, ``(name, fn,
         var indexes, loc)``, so that a step that changes only the network re-checks only
         the conjuncts about the network, and a violation names its conjunct."""
+        if self._invariant_checks is not None:  # compiled once per engine, not per trace
+            return self._invariant_checks
         out = []
         comp = self.model.comp
         for inv in self.model.invariants:
@@ -333,6 +370,7 @@ class SpecEngine:
             else:
                 out.append((inv.name, inv.code.fn, self._indexes(self.reads(inv.name)),
                             inv.loc))
+        self._invariant_checks = out
         return out
 
     def _indexes(self, names: Iterable[str]) -> tuple[int, ...]:

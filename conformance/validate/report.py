@@ -8,12 +8,15 @@ header of a failing trace file, compared by the replay) and it renders as text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.errors import Position
-from conformance.validate.diff import MISSING, Difference, describe, short
+from conformance.validate.diff import Difference, describe, difference_to_json, short
 from conformance.values import to_tla
+
+_WOULD_BE = re.compile(r"(\w+)' would be ")
 
 # The kinds of divergence, in the words the reports use.
 INITIAL = "not an initial state"  # the first state is none of the spec's initial states
@@ -72,7 +75,7 @@ class Divergence:
             lines.append(f"  {what}{where}:")
             for text in self.conjunct.splitlines() or [""]:
                 lines.append(f"      {text}")
-            if self.why and self.why != "false":
+            if self.why and self.why != "false" and not self._why_is_a_diff():
                 why = self.why if len(self.why) <= 300 else self.why[:297] + "..."
                 lines.append(f"    {why}")
         if self.differences:
@@ -87,6 +90,14 @@ class Divergence:
             lines.append(f"  ({self.candidates} spec states matched the trace before this "
                          "event: it leaves some variables out)")
         return "\n".join(lines)
+
+    def _why_is_a_diff(self) -> bool:
+        """The engine's "x' would be A, but is B" says whole values where the differences
+        below name the fields: it is left out when they cover that variable."""
+        m = _WOULD_BE.match(self.why)
+        return m is not None and any(
+            d.path == m.group(1) or d.path.startswith((m.group(1) + "[", m.group(1) + "."))
+            for d in self.differences)
 
     def signature(self) -> tuple:
         """What a replay must reproduce: the same event, action and kind of divergence."""
@@ -118,9 +129,5 @@ class Divergence:
         if self.violated:
             out["violated"] = list(self.violated)
         if self.differences:
-            out["differences"] = [
-                {"path": d.path,
-                 "implementation": None if d.observed is MISSING else to_tla(d.observed),
-                 "spec": None if d.expected is MISSING else to_tla(d.expected)}
-                for d in self.differences]
+            out["differences"] = [difference_to_json(d) for d in self.differences]
         return out

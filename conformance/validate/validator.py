@@ -20,6 +20,7 @@ time), so that a schedule generator can stop at the first divergence and shrink 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from typing import Any
 
@@ -37,9 +38,15 @@ from conformance.validate.report import (
     UNKNOWN_ACTION,
     Divergence,
 )
-from conformance.values import Fn
+from conformance.values import Fn, typed_hash
 
 Value = Any
+
+
+def _same(a: Value, b: Value) -> bool:
+    """TLA+ equality of two values (Python's equates 0 and FALSE, [a |-> 0] and
+    [a |-> FALSE]: the typed hashes tell those apart)."""
+    return a == b and typed_hash(a) == typed_hash(b)
 
 
 class TraceError(UserError):
@@ -59,7 +66,7 @@ class Validator:
         self.events = 0  # events validated
         self.truncated = False  # the candidate search hit max_candidates
         self._checks = self._plan_checks()
-        self._cache: dict[tuple, bool] = {}
+        self._last: list[tuple[tuple, bool] | None] = [None] * len(self._checks)
         self.failed_piece: Any = None  # where the last invariant that failed failed
 
     # ------------------------------------------------------------------ the trace
@@ -82,6 +89,27 @@ class Validator:
         params = event.params or {}
         reached: dict[State, State] = {}  # state after -> a state before it
         every: list[State] = []
+        # The variables the event gives whole are bound before the action runs, so that it
+        # tests them instead of building successors to compare (see SpecEngine.steps_to);
+        # only when nothing matches are the successors computed, to say what went wrong.
+        fixed = self._fixed(known)
+        for before in self.candidates:
+            try:
+                succ = self.engine.steps_to(before, event.action, params, fixed)
+            except EvalError as e:
+                raise TraceError(f"event {event.index}: evaluating {event.action}: "
+                                 f"{e.message}")
+            for after in succ:
+                if after not in reached and self._matches(after, known):
+                    reached[after] = before
+            if len(reached) >= self.max_candidates:
+                self.truncated = True
+                break
+        if reached:
+            self.events += 1
+            div = self._check_states(event, list(reached), reached)
+            self.candidates = list(reached)
+            return div
         for before in self.candidates:
             try:
                 succ = self.engine.successors(before, event.action, params)
@@ -126,12 +154,27 @@ class Validator:
     def _known(self, step: Step) -> list[tuple[int, Value, bool]]:
         index = self.engine.index
         out = []
+        last = self.candidates[0] if len(self.candidates) == 1 else None
         for name, value in step.state.items():
             k = index.get(name)
             if k is None:
                 raise TraceError(f"event {step.index}: the state has a variable {name!r} that "
                                  f"{self.engine.spec.name} does not declare")
+            if last is not None:
+                # a value the event did not change is taken as the very object the state
+                # before holds: the checks remembered by identity then hit (see _same)
+                have = last[k]
+                if have is not value and _same(have, value):
+                    value = have
             out.append((k, value, name in self.partial))
+        return out
+
+    def _fixed(self, known: list[tuple[int, Value, bool]]) -> list[Value | None]:
+        """The next state's variables the event gives whole (None for the others)."""
+        out: list[Value | None] = [None] * len(self.engine.variables)
+        for k, value, partial in known:
+            if not partial:
+                out[k] = value
         return out
 
     @staticmethod
@@ -160,20 +203,24 @@ class Validator:
         return self.engine.invariant_checks()
 
     def failed_invariants(self, state: State) -> list[str]:
+        """The invariants that fail in ``state``. A piece whose variables hold the very
+        objects they held when it was last checked is not checked again: a value an event
+        did not change is the object of the state before (see _known), and the identity
+        test cannot confuse values Python equates (0 and FALSE) as an equality test would."""
         bad = []
-        cache = self._cache
-        if len(cache) > 20_000:
-            cache.clear()
+        last = self._last
         self.failed_piece = None
         for n, (name, fn, reads, loc) in enumerate(self._checks):
-            key = (n,) + tuple(state[k] for k in reads)
-            ok = cache.get(key)
-            if ok is None:
+            values = tuple([state[k] for k in reads])
+            prev = last[n]
+            if prev is not None and all(map(operator.is_, prev[0], values)):
+                ok = prev[1]
+            else:
                 try:
                     ok = fn((state, None)) is True
                 except EvalError as e:
                     raise TraceError(f"evaluating the invariant {name}: {e.message}")
-                cache[key] = ok
+                last[n] = (values, ok)
             if not ok and name not in bad:
                 bad.append(name)
                 if self.failed_piece is None:

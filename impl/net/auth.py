@@ -19,7 +19,8 @@ that every peer message names the authenticated peer as its sender. The handshak
 are small, so a stranger can make a server buffer at most :data:`HANDSHAKE_FRAME` bytes.
 
 The handshake proves who connected; it does not hide or sign the frames that follow (on a
-network where others can inject packets into a TCP stream, run the cluster over TLS).
+network where others can inject packets into a TCP stream, give the cluster file
+certificates: :mod:`impl.net.tls`).
 """
 
 from __future__ import annotations
@@ -90,7 +91,11 @@ async def dial(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, role:
     mine = secrets.token_bytes(NONCE_BYTES)
     writer.write(frames.json_frame(frames.HELLO, {"role": role, "id": own_id, "to": server_id,
                                                   "nonce": mine.hex()}))
-    challenge = await _read(reader, frames.CHALLENGE)
+    try:
+        challenge = await _read(reader, frames.CHALLENGE)
+    except asyncio.IncompleteReadError:
+        raise ConnectionResetError(f"{server_id} closed the connection during the "
+                                   "handshake") from None
     theirs = _hex(challenge, "nonce", NONCE_BYTES)
     proof = _hex(challenge, "proof", hashlib.sha256().digest_size)
     if not hmac.compare_digest(proof, _mac(key, "listener", role, own_id, server_id, mine,

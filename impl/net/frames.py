@@ -39,6 +39,7 @@ SMALL = 32 << 10  # a frame this small is read whole, without reserving budget
 Payload = bytes | bytearray
 _LEN = struct.Struct("<I")
 _HEAD = struct.Struct("<BB")
+_PREFIX = struct.Struct("<IBB")  # the length, then the head: read in one go
 
 
 class FrameError(ValueError):
@@ -80,12 +81,11 @@ async def read_frame(reader: Any, limit: int = MAX_FRAME, budget: ByteBudget | N
     fits — and must then arrive within ``deadline(size)`` seconds. Its bytes are read in
     pieces into one buffer, which is the payload: nothing is held twice.
     """
-    (n,) = _LEN.unpack(await reader.readexactly(_LEN.size))
+    n, version, kind = _PREFIX.unpack(await reader.readexactly(_PREFIX.size))
     if n > limit:
         raise FrameError(f"frame of {n} bytes exceeds the limit of {limit}")
     if n < _HEAD.size:
         raise FrameError("frame too short")
-    version, kind = _HEAD.unpack(await reader.readexactly(_HEAD.size))
     if version != VERSION:
         raise FrameError(f"frame version {version}; this node speaks {VERSION}")
     size = n - _HEAD.size

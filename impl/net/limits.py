@@ -110,6 +110,13 @@ class Slots:
             await self._freed.wait()
         self.used += 1
 
+    def take_now(self) -> bool:
+        """Take one if one is free (no coroutine: the common case on every request)."""
+        if self.used < self.limit:
+            self.used += 1
+            return True
+        return False
+
     def give(self) -> None:
         self.used -= 1
         self._freed.set()

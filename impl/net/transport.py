@@ -19,6 +19,13 @@ bound a connection is not read from (back-pressure) or is closed (refusal).
 
 The protocol is a parameter: it decodes its own frames into messages (checking every value
 it uses) and says who sent one.
+
+For the cluster test, and only when the server was started with test faults on, a client
+request ``{"op": "test-partition", "drop": [ids]}`` makes the transport drop every message
+to and from those peers (the network partitioned between them) until the next such request.
+
+Stopping closes the listener and every connection and waits for their handlers to finish,
+so a clean stop leaves nothing running and prints nothing.
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ class PeerLink:
         self.cluster = cluster
         self.complaints = complaints
         self.max_bytes = max_bytes
+        self.tls = cluster.tls.client() if cluster.tls else None
         self.queue: list[bytes] = []
         self.queued = 0  # bytes in the queue
         self.wake = asyncio.Event()
@@ -72,7 +80,7 @@ class PeerLink:
         while True:
             host, port = self.cluster.servers[self.id]
             try:
-                reader, writer = await asyncio.open_connection(host, port)
+                reader, writer = await asyncio.open_connection(host, port, ssl=self.tls)
             except OSError:
                 self._clear()
                 await asyncio.sleep(delay)
@@ -80,9 +88,12 @@ class PeerLink:
                 continue
             try:
                 assert self.cluster.secret is not None
-                await asyncio.wait_for(auth.dial(reader, writer, "peer", self.own_id, self.id,
-                                                 auth.key_of(self.cluster.secret)),
-                                       auth.HANDSHAKE_TIMEOUT)
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow the
+                # cancellation of a stop that comes as the handshake ends, and the link
+                # then waits for ever, and so does the stop
+                async with asyncio.timeout(auth.HANDSHAKE_TIMEOUT):
+                    await auth.dial(reader, writer, "peer", self.own_id, self.id,
+                                    auth.key_of(self.cluster.secret))
                 delay = 0.02
                 while True:
                     await self.wake.wait()
@@ -101,7 +112,6 @@ class PeerLink:
                 writer.close()
                 with contextlib.suppress(Exception):
                     await writer.wait_closed()
-
 
     def _clear(self) -> None:
         self.queue.clear()
@@ -129,7 +139,7 @@ class Transport:
     def __init__(self, own_id: str, cluster: ClusterConfig, decode: Decode,
                  sender_of: Callable[[Any], tuple[str, str]], on_message: OnMessage,
                  on_client: OnClient, max_frame: int = frames.MAX_FRAME,
-                 limits: Limits | None = None) -> None:
+                 limits: Limits | None = None, test_faults: bool = False) -> None:
         self.id = own_id
         self.cluster = cluster
         self.decode = decode
@@ -143,16 +153,23 @@ class Transport:
             raise ValueError("the cluster file has no secret, so peers cannot authenticate: "
                              "write it with `conform cluster up` or add \"secret\"")
         self.complaints = Complaints(own_id)
+        self.test_faults = test_faults
+        self.blocked: frozenset[str] = frozenset()  # peers cut off (test faults only)
         self._links: dict[str, PeerLink] = {}
         self._conns: set[asyncio.StreamWriter] = set()
         self._peer_conns: dict[str, asyncio.StreamWriter] = {}  # the one inbound per peer
         self._tasks: set[asyncio.Task] = set()
+        self._handlers: set[asyncio.Task] = set()  # one per inbound connection
         self._server: asyncio.base_events.Server | None = None
 
     async def start(self) -> None:
         host, port = self.cluster.servers[self.id]
+        tls: dict = {}
+        if self.cluster.tls:
+            tls = {"ssl": self.cluster.tls.server(),
+                   "ssl_handshake_timeout": auth.HANDSHAKE_TIMEOUT}
         self._server = await asyncio.start_server(self._accept, host, port, reuse_address=True,
-                                                  limit=READER_LIMIT)
+                                                  limit=READER_LIMIT, **tls)
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -165,11 +182,21 @@ class Transport:
         for t in tasks:
             with contextlib.suppress(BaseException):
                 await t
+        if self._handlers:  # they see their connection closed and return
+            _, late = await asyncio.wait(list(self._handlers), timeout=1.0)
+            for t in late:
+                t.cancel()
         if self._server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 1.0)
 
+    def flushed(self) -> bool:
+        """Whether every frame sent so far has left for its peer (or was dropped)."""
+        return all(not link.queue for link in self._links.values())
+
     def send(self, dst: str, data: bytes) -> None:
+        if dst in self.blocked:
+            return
         link = self._links.get(dst)
         if link is None:
             if dst not in self.cluster.servers or dst == self.id:
@@ -187,10 +214,13 @@ class Transport:
             self.complaints.note(who, f"{self.limits.connections} connections are open already")
             writer.close()
             return
+        me = asyncio.current_task()
+        if me is not None:
+            self._handlers.add(me)
         self._conns.add(writer)
         try:
-            hello = await asyncio.wait_for(auth.accept(reader, writer, self.id, self._key_for),
-                                           auth.HANDSHAKE_TIMEOUT)
+            async with asyncio.timeout(auth.HANDSHAKE_TIMEOUT):
+                hello = await auth.accept(reader, writer, self.id, self._key_for)
             who = f"{hello.role} {hello.id}"
             if hello.role == "peer":
                 await self._serve_peer(reader, writer, hello.id)
@@ -204,6 +234,8 @@ class Transport:
         finally:
             self._conns.discard(writer)
             writer.close()
+            if me is not None:
+                self._handlers.discard(me)
 
     def _key_for(self, role: str, who: str) -> bytes | None:
         if role == "client":
@@ -251,22 +283,27 @@ class Transport:
             src, dst = self.sender_of(m)
             if src != peer_id or dst != self.id:
                 raise frames.FrameError(f"{peer_id} sent a message from {src} to {dst}")
-            self.on_message(m)
+            if peer_id not in self.blocked:
+                self.on_message(m)
 
     async def _serve_client(self, reader, writer) -> None:
         """Requests are read only while the client has fewer than ``client_pending`` of them
         in service, the server fewer than ``pending``, and the client's unread replies
         come to less than ``reply_bytes``: otherwise the next request waits unread."""
-        writer.transport.set_write_buffer_limits(high=self.limits.reply_bytes)
+        transport = writer.transport
+        transport.set_write_buffer_limits(high=self.limits.reply_bytes)
         mine = Slots(self.limits.client_pending)
         while True:
-            await writer.drain()
-            await mine.take()
-            try:
-                await self._pending.take()
-            except BaseException:
-                mine.give()
-                raise
+            if transport.get_write_buffer_size() > self.limits.reply_bytes:
+                await writer.drain()
+            if not mine.take_now():
+                await mine.take()
+            if not self._pending.take_now():
+                try:
+                    await self._pending.take()
+                except BaseException:
+                    mine.give()
+                    raise
             try:
                 kind, payload = await self._read(reader, self.limits.client_frame_bytes)
                 if kind != frames.CLIENT_REQ:
@@ -283,12 +320,24 @@ class Transport:
 
     async def _answer(self, req: dict, writer: asyncio.StreamWriter) -> None:
         try:
-            reply = await self.on_client(req)
+            if req.get("op") == "test-partition":
+                reply = self._partition(req)
+            else:
+                reply = await self.on_client(req)
         except Exception as e:  # a bad request must not take the server down
             reply = {"ok": False, "error": f"bad request: {e}"}
         reply["id"] = req.get("id")
         with contextlib.suppress(Exception):
             writer.write(frames.json_frame(frames.CLIENT_REPLY, reply))
+
+    def _partition(self, req: dict) -> dict:
+        if not self.test_faults:
+            return {"ok": False, "error": "test faults are off on this server"}
+        drop = req.get("drop")
+        if not isinstance(drop, list) or not all(isinstance(s, str) for s in drop):
+            return {"ok": False, "error": "drop must be a list of server ids"}
+        self.blocked = frozenset(drop) & frozenset(self.cluster.servers)
+        return {"ok": True, "blocked": sorted(self.blocked)}
 
 
 def _give(*slots: Slots) -> None:

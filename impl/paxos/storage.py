@@ -4,9 +4,12 @@ An acceptor must not forget what it promised or accepted, nor a proposer the bal
 started (it would reuse it), so each is written *and synced* before the step that changed it
 answers anyone (``specs/Paxos.tla`` and ``specs/MultiPaxos.tla``: these are the durable
 variables; DESIGN rule 7). Single-decree Paxos stores its one accepted proposal as slot 1.
+A Multi-Paxos replica also keeps the decisions it learns, synced with the rest of the step
+before it executes them, so that a restart does not have to learn the whole log again.
 
 The file is a sequence of checksummed records (:mod:`impl.records`) after a header that
-names the format: a promise, a ballot, or one slot's accepted proposal. Recovery folds up the
+names the format: a promise, a ballot, one slot's accepted proposal, or one slot's
+decision. Recovery folds up the
 whole records, cuts off a torn tail, and refuses a damaged file
 (:class:`impl.records.Corruption`). Accepting is also a promise, so the promise recovered is
 the highest of the promises and of the accepted ballots. When dead records pile up the file
@@ -35,10 +38,11 @@ from impl.records import File, file_header, read_records, record, start
 
 Command = bytes | None  # None is Multi-Paxos's no-op
 
-FORMAT = "conform paxos acceptor 2"
-_PROMISE, _BALLOT, _ACCEPT, _REJOIN = 1, 2, 3, 4
+FORMAT = "conform paxos acceptor 3"  # 3: decisions are kept
+_PROMISE, _BALLOT, _ACCEPT, _REJOIN, _DECIDE = 1, 2, 3, 4, 5
 _INT = struct.Struct("<q")
 _ACCEPT_HEAD = struct.Struct("<QqBI")  # slot, ballot, has-value flag, value length
+_DECIDE_HEAD = struct.Struct("<QBI")  # slot, has-value flag, value length
 COMPACT_AFTER = 4096  # records beyond the live ones before the file is rewritten
 
 
@@ -49,6 +53,7 @@ class Durable:
     promised: int = NO_BALLOT
     ballot: int = NO_BALLOT
     accepted: dict[int, tuple[int, Command]] = field(default_factory=dict)  # slot -> (bal, v)
+    decided: dict[int, Command] = field(default_factory=dict)  # slot -> the command chosen
     records: int = 0
     dropped_bytes: int = 0  # the torn tail recovery cut off
     rejoin_until: int = 0  # restored from peers: a learner until slots 1..this are decided
@@ -61,11 +66,12 @@ class Writes:
     promised: int | None = None
     ballot: int | None = None
     accepts: dict[int, tuple[int, Command]] = field(default_factory=dict)
+    decides: dict[int, Command] = field(default_factory=dict)
     rejoined: bool = False  # a restored acceptor has caught up: clear its rejoin slot
 
     def __bool__(self) -> bool:
         return self.promised is not None or self.ballot is not None or bool(self.accepts) \
-            or self.rejoined
+            or bool(self.decides) or self.rejoined
 
     def merge(self, other: Writes) -> None:
         self.rejoined |= other.rejoined
@@ -74,6 +80,7 @@ class Writes:
         if other.ballot is not None:
             self.ballot = other.ballot
         self.accepts.update(other.accepts)
+        self.decides.update(other.decides)
 
 
 # --------------------------------------------------------------------------- records
@@ -82,6 +89,17 @@ class Writes:
 def _accept_record(slot: int, bal: int, value: Command) -> bytes:
     data = b"" if value is None else value
     return record(_ACCEPT, _ACCEPT_HEAD.pack(slot, bal, value is not None, len(data)) + data)
+
+
+def _decide_record(slot: int, value: Command) -> bytes:
+    data = b"" if value is None else value
+    return record(_DECIDE, _DECIDE_HEAD.pack(slot, value is not None, len(data)) + data)
+
+
+def _value(payload: bytes, start: int, has: int, n: int) -> Command:
+    if start + n != len(payload) or (not has and n):
+        raise ValueError("malformed record")
+    return bytes(payload[start:]) if has else None
 
 
 def _apply(out: Durable, payload: bytes) -> None:
@@ -98,10 +116,10 @@ def _apply(out: Durable, payload: bytes) -> None:
             out.rejoin_until = n  # 0: caught up
     elif kind == _ACCEPT:
         slot, bal, has, n = _ACCEPT_HEAD.unpack_from(payload, 1)
-        start = 1 + _ACCEPT_HEAD.size
-        if start + n != len(payload) or (not has and n):
-            raise ValueError("malformed accept record")
-        out.accepted[slot] = (bal, bytes(payload[start:]) if has else None)
+        out.accepted[slot] = (bal, _value(payload, 1 + _ACCEPT_HEAD.size, has, n))
+    elif kind == _DECIDE:
+        slot, has, n = _DECIDE_HEAD.unpack_from(payload, 1)
+        out.decided[slot] = _value(payload, 1 + _DECIDE_HEAD.size, has, n)
     else:
         raise ValueError(f"unknown record kind {kind}")
 
@@ -128,6 +146,8 @@ def snapshot(state: Durable) -> bytes:
         parts.append(record(_BALLOT, _INT.pack(state.ballot)))
     for slot in sorted(state.accepted):
         parts.append(_accept_record(slot, *state.accepted[slot]))
+    for slot in sorted(state.decided):
+        parts.append(_decide_record(slot, state.decided[slot]))
     return b"".join(parts)
 
 
@@ -144,7 +164,7 @@ class Store:
         self.sync_enabled = sync
         self.bugs = bugs
         self.state = Durable(recovered.promised, recovered.ballot, dict(recovered.accepted),
-                             rejoin_until=recovered.rejoin_until)
+                             dict(recovered.decided), rejoin_until=recovered.rejoin_until)
         self.records = recovered.records
 
     def save(self, w: Writes) -> None:
@@ -161,13 +181,18 @@ class Store:
         for slot in sorted(w.accepts):
             self.state.accepted[slot] = w.accepts[slot]
             parts.append(_accept_record(slot, *w.accepts[slot]))
+        for slot in sorted(w.decides):
+            if slot not in self.state.decided:
+                self.state.decided[slot] = w.decides[slot]
+                parts.append(_decide_record(slot, w.decides[slot]))
         if w.rejoined and self.state.rejoin_until:
             self.state.rejoin_until = 0
             parts.append(record(_REJOIN, _INT.pack(0)))
         if not parts:
             return
         self.records += len(parts)
-        if self.records > COMPACT_AFTER + 2 * len(self.state.accepted):
+        live = len(self.state.accepted) + len(self.state.decided)
+        if self.records > COMPACT_AFTER + 2 * live:
             self._compact()
             return
         self.file.append(b"".join(parts))
@@ -177,8 +202,8 @@ class Store:
     def _compact(self) -> None:
         state = self.state
         if self.bugs.forget_promise_on_restart:
-            state = Durable(NO_BALLOT, state.ballot, state.accepted,
+            state = Durable(NO_BALLOT, state.ballot, state.accepted, state.decided,
                             rejoin_until=state.rejoin_until)
         data = snapshot(state)
         self.file.replace(data)
-        self.records = len(state.accepted) + 2
+        self.records = len(state.accepted) + len(state.decided) + 2

@@ -43,6 +43,14 @@ GHOSTS = ("committed", "readStart", "servedReads")
 
 ENTRY_KIND = {EntryKind.NORMAL: "Value", EntryKind.NOOP: "NoOp", EntryKind.CONFIG: "Config"}
 
+# The spec's implementation choices (specs/README.md, "Implementation choices") as this
+# implementation makes them: a rejection hints the start of the conflicting term, nextIndex
+# moves only on responses (and never back on a success), the commit index is volatile,
+# check-quorum comes with leader stickiness, and a leader commits in the step that stores an
+# entry or learns a match.
+CHOICES = {"RejectHint": "Term", "Pipeline": False, "RewindOnSuccess": False,
+           "DurableCommitIndex": False, "Stickiness": True, "CommitOnTick": False}
+
 
 def server(node_id: str) -> ModelValue:
     return ModelValue(node_id)
@@ -185,23 +193,51 @@ class Abstraction:
     def own(self, n: Node) -> dict[str, Any]:
         """One node's own variables: its entry of each per-server function of the spec
         (what a real node records about itself; no ``msgs``, no ghosts)."""
-        return {
-            "currentTerm": n.term,
-            "votedFor": NIL if n.voted_for is None else server(n.voted_for),
-            "log": self.log(n.log),
-            "state": n.role.value,
-            "commitIndex": n.commit,
-            "votesGranted": FSet(server(s) for s in n.votes),
-            "nextIndex": self.next_index(n),
-            "matchIndex": self.match_index(n),
-            "recentlyActive": FSet(server(s) for s in n.recent_active),
-            "heardFromLeader": n.heard_from_leader,
-            "readRound": n.read_round,
-            "pendingRead": self.pending_read(n),
-        }
+        return {var: value(self, n) for var, (_, value) in OWN.items()}
+
+    def own_changes(self, n: Node, last: dict[str, Any]) -> dict[str, Any]:
+        """The node's own variables that changed since ``last`` (a dict this method keeps:
+        each variable's cheap change key), so that tracing a step costs a dozen attribute
+        reads rather than the whole state (a log of thousands of entries)."""
+        out = {}
+        for var, (key, value) in OWN.items():
+            k = key(n)
+            if var not in last or last[var] != k:
+                last[var] = k
+                out[var] = value(self, n)
+        return out
 
     def local(self, n: Node) -> dict[str, Any]:
         """One node's own part of the spec state: each per-server variable restricted to
         this server (no ``msgs``)."""
         me = server(n.id)
         return {k: Fn({me: v}) for k, v in self.own(n).items()}
+
+
+def _role(n: Node) -> Any:
+    return n.role
+
+
+# Each of a node's own variables: a cheap key that changes whenever the variable does, and
+# its value in the spec.
+OWN: dict[str, tuple[Callable[[Node], Any], Callable[[Abstraction, Node], Any]]] = {
+    "currentTerm": (lambda n: n.term, lambda a, n: n.term),
+    "votedFor": (lambda n: n.voted_for,
+                 lambda a, n: NIL if n.voted_for is None else server(n.voted_for)),
+    "log": (lambda n: (id(n.log), n.log.truncations, len(n.log.entries)),
+            lambda a, n: a.log(n.log)),
+    "state": (_role, lambda a, n: n.role.value),
+    "commitIndex": (lambda n: n.commit, lambda a, n: n.commit),
+    "votesGranted": (lambda n: frozenset(n.votes),
+                     lambda a, n: FSet(server(s) for s in n.votes)),
+    "nextIndex": (lambda n: (n.role, n.next_default, tuple(n.next_index.items())),
+                  lambda a, n: a.next_index(n)),
+    "matchIndex": (lambda n: (n.role, tuple(n.match_index.items())),
+                   lambda a, n: a.match_index(n)),
+    "recentlyActive": (lambda n: frozenset(n.recent_active),
+                       lambda a, n: FSet(server(s) for s in n.recent_active)),
+    "heardFromLeader": (lambda n: n.heard_from_leader, lambda a, n: n.heard_from_leader),
+    "readRound": (lambda n: n.read_round, lambda a, n: n.read_round),
+    "pendingRead": (lambda n: (n.read_index, frozenset(n.read_acks)),
+                    lambda a, n: a.pending_read(n)),
+}

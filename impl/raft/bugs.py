@@ -30,6 +30,9 @@ class Bugs(BugSwitches):
     quorum_off_by_one: bool = False
     # A node accepts AppendEntries from a leader of an older term.
     accept_stale_append: bool = False
+    # A follower acknowledges its whole log, not what the AppendEntries it answers verified
+    # (a stale request, reordered or duplicated, then acknowledges more than it matched).
+    ack_whole_log: bool = False
 
 
 NO_BUGS = Bugs()

@@ -25,7 +25,12 @@ from impl.raft.cluster_config import ClusterConfig
 
 
 class ClientError(Exception):
-    """The cluster did not answer in time, or refused the request for good."""
+    """The cluster did not answer in time (``timed_out``: the request may still take
+    effect), or refused the request for good."""
+
+    def __init__(self, message: str, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 class _Conn:
@@ -64,6 +69,7 @@ class Client:
             raise ClientError("the cluster file has no secret (neither \"client_secret\" nor "
                               "\"secret\"), so the servers would refuse this client")
         self._key = auth.key_of(key)
+        self._tls = cluster.tls.client() if cluster.tls else None
         self.id = client_id or uuid.uuid4().hex
         self.seq = 0
         self.timeout = timeout
@@ -114,6 +120,11 @@ class Client:
         """Server ``sid``'s log from index ``first`` on, a page of it (Raft only)."""
         return await self._send(sid, {"op": "log", "from": first})
 
+    async def ask(self, sid: str, req: dict) -> dict:
+        """One request to one server, as it is, answered or not (no leader search, no
+        retry): status queries and the cluster test's hooks."""
+        return await self._send(sid, req)
+
     # ------------------------------------------------------------------ plumbing
 
     def _target(self) -> str:
@@ -150,25 +161,26 @@ class Client:
             self.leader = hint if hint in self.cluster.servers and hint != sid else None
             if self.leader is None:
                 await asyncio.sleep(0.02)
-        raise ClientError(f"gave up after {self.timeout}s: {last_error}")
+        raise ClientError(f"gave up after {self.timeout}s: {last_error}", timed_out=True)
 
     async def _send(self, sid: str, req: dict) -> dict:
         conn = self._conns.get(sid)
         if conn is None or conn.task.done():
-            conn = self._conns[sid] = await asyncio.wait_for(self._connect(sid),
-                                                             self.attempt_timeout)
+            async with asyncio.timeout(self.attempt_timeout):
+                conn = self._conns[sid] = await self._connect(sid)
         rid = next(self._ids)
         fut = asyncio.get_running_loop().create_future()
         conn.waiting[rid] = fut
         conn.writer.write(frames.json_frame(frames.CLIENT_REQ, {**req, "id": rid}))
         try:
-            return await asyncio.wait_for(fut, self.attempt_timeout)
+            async with asyncio.timeout(self.attempt_timeout):
+                return await fut
         finally:
             conn.waiting.pop(rid, None)
 
     async def _connect(self, sid: str) -> _Conn:
         host, port = self.cluster.servers[sid]
-        reader, writer = await asyncio.open_connection(host, port)
+        reader, writer = await asyncio.open_connection(host, port, ssl=self._tls)
         try:
             await auth.dial(reader, writer, "client", self.id, sid, self._key)
         except BaseException:

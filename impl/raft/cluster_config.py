@@ -3,14 +3,17 @@ configuration, and the secret with which servers and clients prove they belong.
 Servers outside the initial configuration wait to be added.
 
     {"servers": {"s1": "127.0.0.1:7401", "s2": "127.0.0.1:7402"}, "initial": ["s1", "s2"],
-     "secret": "<64 hex digits>", "client_secret": "<64 hex digits, optional>"}
+     "secret": "<64 hex digits>", "client_secret": "<64 hex digits, optional>",
+     "tls": {"ca": "ca.pem", "cert": "cluster.pem", "key": "cluster.key"}}
 
 Every connection proves it holds a secret (:mod:`impl.net.auth`): servers the ``secret``,
 clients the ``client_secret`` if the file has one, else the ``secret``. A file for clients
 only may leave the ``secret`` out. Since the secret is the key to the cluster, a file that
 holds one must be readable by its owner alone (mode 0600): :meth:`ClusterConfig.dump`
 writes it so, and :meth:`ClusterConfig.load` refuses a file others can read, as ssh does
-a private key. Connections from addresses that are not in this file are refused too.
+a private key. Connections from addresses that are not in this file are refused too. With
+``"tls"`` (paths relative to the file), every connection runs inside mutual TLS
+(:mod:`impl.net.tls`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 
 from conformance.errors import Position, UserError
 from impl.net.auth import SECRET_BYTES, new_secret
+from impl.net.tls import TLSFiles
 
 
 @dataclass
@@ -32,6 +36,7 @@ class ClusterConfig:
     initial: list[str]
     secret: str | None = None  # hex; servers prove it to each other (and clients, if no
     client_secret: str | None = None  # client_secret is given)
+    tls: TLSFiles | None = None
 
     @staticmethod
     def local(n: int, base_port: int, host: str = "127.0.0.1", spare: int = 0) -> ClusterConfig:
@@ -63,6 +68,8 @@ class ClusterConfig:
         for name in ("secret", "client_secret"):
             if getattr(self, name):
                 out[name] = getattr(self, name)
+        if self.tls:
+            out["tls"] = self.tls.to_json()
         return out
 
     def dump(self, path: str | Path) -> None:
@@ -114,8 +121,8 @@ class ClusterConfig:
         if not isinstance(initial, list) or not initial or not set(initial) <= set(servers):
             raise UserError('"initial" must list some of the servers', where)
         secrets = {}
-        for name in ("secret", "client_secret"):
-            value = data.get(name)
+        for key in ("secret", "client_secret"):
+            value = data.get(key)
             if value is None:
                 continue
             try:
@@ -123,11 +130,26 @@ class ClusterConfig:
             except ValueError:
                 ok = False
             if not ok:
-                raise UserError(f'"{name}" must be at least {SECRET_BYTES} hex digits '
+                raise UserError(f'"{key}" must be at least {SECRET_BYTES} hex digits '
                                 "(conform cluster up writes a fresh one)", where)
-            secrets[name] = value
-        return ClusterConfig(servers, [str(s) for s in initial], **secrets)
+            secrets[key] = value
+        return ClusterConfig(servers, [str(s) for s in initial], **secrets,
+                             tls=_tls(data.get("tls"), name, where))
 
     def address(self, sid: str) -> str:
         h, p = self.servers[sid]
         return f"{h}:{p}"
+
+
+def _tls(spec: object, name: str, where: Position) -> TLSFiles | None:
+    if spec is None:
+        return None
+    keys = ("ca", "cert", "key")
+    if not isinstance(spec, dict) or not all(isinstance(spec.get(k), str) for k in keys):
+        raise UserError('"tls" must be {"ca": FILE, "cert": FILE, "key": FILE}', where)
+    base = Path(name).parent if not name.startswith("<") else Path.cwd()
+    files = {k: (base / spec[k]).resolve() for k in keys}
+    for k, f in files.items():
+        if not f.is_file():
+            raise UserError(f'"tls": the {k} file {f} does not exist', where)
+    return TLSFiles(**files)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import struct
 
-from impl.net.frames import FrameError, check_numbers, frame
+from impl.net.frames import MAX_NUMBER, FrameError, check_numbers, frame
 from impl.raft.messages import (
     AppendRequest,
     AppendResponse,
@@ -101,27 +101,42 @@ def decode_message(kind: int, buf: bytes) -> Message:
 
 
 def _check(m: Message) -> None:
-    """Values a node core may trust: in range, and consistent within the message."""
-    name = type(m).__name__
-    if isinstance(m, VoteRequest):
-        check_numbers(name, term=m.term, last_log_index=m.last_log_index)
-        if not 0 <= m.last_log_term <= m.term:
-            raise FrameError(f"{name}: last log term {m.last_log_term} is not in 0..{m.term}")
-    elif isinstance(m, AppendRequest):
-        check_numbers(name, term=m.term, prev_index=m.prev_index, commit=m.commit,
-                      read_round=m.read_round, beat=m.beat,
-                      last_index=m.prev_index + len(m.entries))
-        if m.prev_index < 0 or not 0 <= m.prev_term <= m.term:
-            raise FrameError(f"{name}: previous term {m.prev_term} is not in 0..{m.term}")
-        last = m.prev_term
-        for k, e in enumerate(m.entries, m.prev_index + 1):
-            if not last <= e.term <= m.term:
-                raise FrameError(f"{name}: entry {k} has term {e.term}, not in "
-                                 f"{last}..{m.term}")
+    """Values a node core may trust: in range, and consistent within the message. (Every
+    field is unsigned on the wire, so only the tops need checking; the common case is one
+    comparison per message.)"""
+    t = type(m)
+    if t is AppendRequest:
+        a: AppendRequest = m  # type: ignore[assignment]
+        if max(a.term, a.commit, a.read_round, a.beat, a.prev_index + len(a.entries)) \
+                > MAX_NUMBER:
+            _out_of_range(m, "term", "commit", "read_round", "beat", "prev_index")
+        if a.prev_term > a.term:
+            raise FrameError(f"AppendRequest: previous term {a.prev_term} is not in "
+                             f"0..{a.term}")
+        last = a.prev_term
+        for k, e in enumerate(a.entries, a.prev_index + 1):
+            if not last <= e.term <= a.term:
+                raise FrameError(f"AppendRequest: entry {k} has term {e.term}, not in "
+                                 f"{last}..{a.term}")
             last = e.term
             if e.kind is EntryKind.CONFIG and not all(e.members()):
-                raise FrameError(f"{name}: entry {k} is a configuration with an empty id")
-    elif isinstance(m, VoteResponse | AppendResponse):
-        check_numbers(name, term=m.term, match_index=getattr(m, "match_index", 0),
-                      read_round=getattr(m, "read_round", 0), beat=getattr(m, "beat", 0))
+                raise FrameError(f"AppendRequest: entry {k} is a configuration with an "
+                                 "empty id")
+    elif t is AppendResponse:
+        r: AppendResponse = m  # type: ignore[assignment]
+        if max(r.term, r.match_index, r.read_round, r.beat) > MAX_NUMBER:
+            _out_of_range(m, "term", "match_index", "read_round", "beat")
+    elif t is VoteRequest:
+        v: VoteRequest = m  # type: ignore[assignment]
+        if max(v.term, v.last_log_index) > MAX_NUMBER:
+            _out_of_range(m, "term", "last_log_index")
+        if v.last_log_term > v.term:
+            raise FrameError(f"VoteRequest: last log term {v.last_log_term} is not in "
+                             f"0..{v.term}")
+    elif m.term > MAX_NUMBER:
+        _out_of_range(m, "term")
 
+
+def _out_of_range(m: Message, *fields: str) -> None:
+    check_numbers(type(m).__name__, **{f: getattr(m, f) for f in fields})
+    raise FrameError(f"{type(m).__name__}: its last index is out of range")

@@ -538,7 +538,8 @@ class Node:
             self.commit = max(self.commit, m.commit)
         else:
             self.commit = max(self.commit, min(m.commit, last_new))
-        self._send(AppendResponse(m.term, self.id, m.src, True, last_new,
+        matched = log.last_index if self.bugs.ack_whole_log else last_new
+        self._send(AppendResponse(m.term, self.id, m.src, True, matched,
                                   read_round=m.read_round, beat=m.beat))
         if self.tracer is not None:
             self._emit("HandleAppendEntriesRequest", i=self.id, m=m)

@@ -22,12 +22,11 @@ import random
 from pathlib import Path
 from typing import Any
 
-from conformance.trace import Step, TraceHeader, TraceWriter
+from impl.bugs import NO_DRIVER_BUGS, DriverBugs
 from impl.disk import DiskFile
 from impl.net.frames import MAX_FRAME
 from impl.net.transport import Transport
 from impl.raft import codec
-from impl.raft.abstraction import VARIABLES, Abstraction, text_value
 from impl.raft.boot import start_node
 from impl.raft.cluster_config import ClusterConfig
 from impl.raft.core import (
@@ -46,14 +45,20 @@ from impl.raft.core import (
 )
 from impl.raft.kv import KV, Command
 from impl.raft.messages import EntryKind, Message
+from impl.raft.recording import NodeTrace
 from impl.restore import log_page
+from impl.tracing import crash_now
 
 
 class RaftServer:
     def __init__(self, node_id: str, cluster: ClusterConfig, data_dir: str | Path,
                  options: Options = DEFAULT_OPTIONS, sync: bool = True, tick: float = 0.01,
                  trace_path: str | Path | None = None, max_frame: int = MAX_FRAME,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, test_faults: bool = False,
+                 bugs: DriverBugs = NO_DRIVER_BUGS, crash_in_bug_window: bool = False) -> None:
+        """``bugs``: the driver's planted bugs (:class:`impl.bugs.DriverBugs`);
+        ``crash_in_bug_window``: the process kills itself (SIGKILL) the first time a
+        planted bug's window is open, as a test of the bug wants it to."""
         if node_id not in cluster.servers:
             raise ValueError(f"{node_id} is not in the cluster file")
         self.id = node_id
@@ -63,6 +68,9 @@ class RaftServer:
         self.sync = sync
         self.tick_interval = tick
         self.rng = random.Random(seed)
+        self.bugs = bugs
+        self._early: dict[int, str] = {}  # ack_before_commit: token -> the key written
+        self._stopping = False
         self.trace_path = trace_path
         self.kv = KV()
         self.node: Node | None = None
@@ -71,13 +79,15 @@ class RaftServer:
         self._tasks: list[asyncio.Task] = []
         self.transport = Transport(node_id, cluster, codec.decode_message,
                                    lambda m: (m.src, m.dst), self._on_message, self.handle,
-                                   max_frame)
+                                   max_frame, test_faults=test_faults)
         self._proposals: dict[int, tuple[int, asyncio.Future]] = {}  # index -> (term, fut)
         self._reads: list[tuple[int, asyncio.Future]] = []  # (read index, future)
         self._tokens = itertools.count(1)
         self._futures: dict[int, asyncio.Future] = {}
-        self._trace: TraceWriter | None = None
-        self._trace_file: Any = None
+        self.crash_in_bug_window = crash_in_bug_window
+        self.trace: NodeTrace | None = None
+        self._unsynced = False  # written, not yet synced (send_before_sync)
+        self._dying = False  # crash_in_bug_window: the window is open, die now
         self.stats = {"steps": 0, "batches": 0, "syncs": 0}
 
     # ------------------------------------------------------------------ lifecycle
@@ -85,25 +95,27 @@ class RaftServer:
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._file = DiskFile(self.data_dir / "wal")
-        tracer = None
         if self.trace_path is not None:
-            self._absn = Abstraction(self.cluster.servers, text_value)
-            self._trace_file = open(self.trace_path, "a", encoding="utf-8")
-            self._trace = TraceWriter(self._trace_file, TraceHeader(
-                spec="Raft", protocol="raft", variables=[v for v in VARIABLES if v != "msgs"],
-                origin={"tool": "conform raft server", "node": self.id,
-                        "view": "local: this server's part of the state, no msgs"}))
-            self._trace_index = 0
-            tracer = self._on_event
-        self.node, self.wal, _ = start_node(self.id, self.cluster.initial, self._file,
-                                            self.options, tracer, sync=self.sync)
+            self.trace = NodeTrace(self.trace_path, self.id, list(self.cluster.servers),
+                                   list(self.cluster.initial), self.options, buffered=True,
+                                   origin={"tool": "conform raft server",
+                                           "bugs": self.bugs.enabled() +
+                                           self.options.bugs.enabled()})
+        self.node, self.wal, _ = start_node(
+            self.id, self.cluster.initial, self._file, self.options, self.trace,
+            sync=self.sync and not self.bugs.send_before_sync)
+        if self.trace is not None:
+            self.trace.start(self.node)
         self.node.step(DrawTimeout(self.rng.randrange(self.options.election_ticks)))
         await self.transport.start()
         self._tasks = [asyncio.create_task(self._drive()), asyncio.create_task(self._ticker())]
 
     async def stop(self) -> None:
-        """Stop at once, as a crash would (only what was synced is on disk)."""
-        for t in self._tasks:
+        """Stop: the batch in hand is finished (its writes synced), nothing more is done, and
+        every connection is closed; the disk holds what a crash at this point would leave."""
+        self._stopping = True
+        self._wake.set()
+        for t in self._tasks[1:]:  # the ticker
             t.cancel()
         for t in self._tasks:
             with contextlib.suppress(BaseException):
@@ -113,8 +125,8 @@ class RaftServer:
             if not fut.done():
                 fut.set_exception(ConnectionError("server stopped"))
         self._file.close()
-        if self._trace_file is not None:
-            self._trace_file.close()
+        if self.trace is not None:
+            self.trace.close()
 
     # ------------------------------------------------------------------ the driver
 
@@ -135,9 +147,15 @@ class RaftServer:
         assert node is not None
         while True:
             await self._wake.wait()
+            if self._stopping:
+                return
             await asyncio.sleep(0)  # let the readers that are ready queue theirs too
             self._wake.clear()
             batch, self._inbox = self._inbox, []
+            if self._unsynced:  # send_before_sync: the last batch's writes, synced late
+                await asyncio.to_thread(self._file.sync)
+                self._unsynced = False
+                self._durable()
             merged = Ready()
             for inp, fut in batch:
                 if fut is not None:
@@ -148,24 +166,56 @@ class RaftServer:
                 if r.need_draw:
                     node.step(DrawTimeout(self.rng.randrange(self.options.election_ticks)))
             self.stats["batches"] += 1
+            self._flush()  # the trace is ahead of the disk and of everything sent
             if merged.must_persist:
-                if self.sync:  # fsync in a worker thread, so the sockets keep flowing
+                if self.sync and not self.bugs.send_before_sync:
+                    # fsync in a worker thread, so the sockets keep flowing
                     await asyncio.to_thread(self.wal.save, merged.hard_state,
                                             merged.log_writes)
                     self.stats["syncs"] += 1
                 else:
                     self.wal.save(merged.hard_state, merged.log_writes)
+                    self._unsynced = self.sync  # send_before_sync: synced with the next batch
+            if not self._unsynced:
+                self._durable()
+            self._flush()
             for m in merged.messages:
                 self.transport.send(m.dst, codec.message_frame(m))
+            if self._unsynced and merged.messages and self.crash_in_bug_window:
+                self._crash_soon()  # peers were told what a power loss would forget
             self._finish(merged)
+            self._flush()  # a client's answer leaves once the driver yields
+            if self._dying:
+                await crash_now(self.transport)
+
+    def _flush(self) -> None:
+        if self.trace is not None:
+            self.trace.flush()
+
+    def _durable(self) -> None:
+        """Every step so far is on disk (synced, unless syncing is off)."""
+        if self.trace is not None and self.sync:
+            self.trace.durable()
+
+    def _crash_soon(self) -> None:
+        """Die as ``kill -9`` would, once what was just sent has left (the driver does
+        nothing more: the window stays open)."""
+        self._dying = True
 
     def _finish(self, r: Ready) -> None:
         for rep in r.replies:
             fut = self._futures.pop(rep.token, None)
+            early = self._early.pop(rep.token, None)
             if fut is None or fut.done():
                 continue
             if rep.error:
                 fut.set_result(self._error(rep))
+            elif early is not None:  # the planted bug: logged is not committed
+                fut.set_result({"ok": True, "old": self.kv.get(early)})
+                if self.trace is not None:
+                    self.trace.replied(rep.index)
+                if self.crash_in_bug_window:
+                    self._crash_soon()
             else:
                 self._proposals[rep.index] = (rep.term, fut)
         for rep in r.reads:
@@ -187,6 +237,8 @@ class RaftServer:
                 term, fut = waiting
                 if term == entry.term:
                     fut.set_result({"ok": "error" not in result, **result})
+                    if self.trace is not None and entry.kind is EntryKind.NORMAL:
+                        self.trace.replied(index)
                 else:
                     fut.set_result({"ok": False, "error": "leadership changed; retry",
                                     "retry": True})
@@ -204,12 +256,6 @@ class RaftServer:
             out["leader_addr"] = self.cluster.address(rep.leader)
         return out
 
-    def _on_event(self, node: Node, action: str, params: dict) -> None:
-        assert self._trace is not None
-        self._trace_index += 1
-        self._trace.write(Step(self._trace_index, action, self._absn.local(node),
-                               self._absn.params(params), node=self.id))
-
     # ------------------------------------------------------------------ clients
 
     async def handle(self, req: dict) -> dict:
@@ -220,9 +266,13 @@ class RaftServer:
         if op in ("put", "delete"):
             cmd = Command(str(req["client"]), int(req["seq"]), op, str(req["key"]),
                           None if op == "delete" else str(req.get("value", "")))
+            if self.bugs.ack_before_commit:
+                self._early[token] = cmd.key
             self._submit(Propose(token, cmd.encode()), fut)
             return await fut
         if op == "get":
+            if self.bugs.read_without_leadership_check and self.node and self.node.is_leader():
+                return {"ok": True, "value": self.kv.get(str(req["key"]))}
             self._submit(Read(token), fut)
             res = await fut
             if res is not None:
@@ -260,11 +310,11 @@ def _merge(into: Ready, r: Ready) -> None:
 
 
 async def serve(node_id: str, cluster: ClusterConfig, data_dir: str | Path,
-                **kwargs: Any) -> None:
-    """Run one server until cancelled."""
+                stop: asyncio.Event | None = None, **kwargs: Any) -> None:
+    """Run one server until ``stop`` is set (or until cancelled), then stop it cleanly."""
     server = RaftServer(node_id, cluster, data_dir, **kwargs)
     await server.start()
     try:
-        await asyncio.Event().wait()
+        await (stop or asyncio.Event()).wait()
     finally:
         await server.stop()

@@ -21,7 +21,7 @@ from typing import Any
 
 from conformance.trace import TraceHeader
 from conformance.values import FSet, ModelValue
-from impl.raft.abstraction import NIL, VARIABLES, Abstraction, server
+from impl.raft.abstraction import CHOICES, NIL, VARIABLES, Abstraction, server
 from impl.raft.boot import start_node
 from impl.raft.core import (
     ChangeMembers,
@@ -205,7 +205,7 @@ class RaftSimulation(Simulation):
                        "InitialConfig": FSet(server(n) for n in self.initial),
                        "Value": FSet(ModelValue(v) for v in self.config.values),
                        "Nil": NIL, "PreVote": opts.pre_vote, "CheckQuorum": opts.check_quorum,
-                       "Bug": "None", "BatchSize": opts.max_batch},
+                       "Bug": "None", "BatchSize": opts.max_batch, **CHOICES},
             origin={"tool": "conform raft simulator", "seed": self.config.seed,
                     "bugs": opts.bugs.enabled(), "election_ticks": opts.election_ticks,
                     "heartbeat_ticks": opts.heartbeat_ticks},

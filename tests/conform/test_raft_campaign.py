@@ -70,8 +70,8 @@ def test_a_planted_bug_is_found_shrunk_and_saved(off_by_one):
     # a quorum too small makes a lone server leader at its first timeout
     assert r.divergence.action == "Timeout"
     assert r.shrunk_events == 1 and r.shrunk_decisions <= 4
-    (path,) = out.iterdir()
-    assert path == r.trace_file
+    page, path = sorted(out.iterdir())  # the trace, and beside it its page
+    assert path == r.trace_file and page == path.with_suffix(".html")
     header = json.loads(path.read_text().splitlines()[0])
     assert header["protocol"] == "raft"
     assert header["cluster"]["bugs"] == ["quorum_off_by_one"]

@@ -96,7 +96,7 @@ def test_an_empty_or_never_written_store_is_a_fresh_node(data):
 @pytest.mark.parametrize("data", [b"\xff" * 40, bytes(range(200)), b"garbage" * 9])
 def test_junk_is_refused_not_read_as_a_fresh_node(data):
     f = SimFile(data)
-    with pytest.raises(Corruption, match="not a 'conform paxos acceptor 2' file"):
+    with pytest.raises(Corruption, match="not a 'conform paxos acceptor 3' file"):
         recover(f)
     assert f.read() == data
 

@@ -216,7 +216,8 @@ def test_a_campaign_finds_shrinks_and_saves_a_planted_bug(reused):
     out, r = reused
     assert r.divergence is not None and r.divergence.action == "Prepare"
     assert r.shrunk_events == 2  # two servers start the same ballot
-    (path,) = out.iterdir()
+    page, path = sorted(out.iterdir())  # the trace, and beside it its page
+    assert page == path.with_suffix(".html")
     header = json.loads(path.read_text().splitlines()[0])
     assert header["protocol"] == "multipaxos" and header["spec"] == "MultiPaxos"
     assert header["cluster"]["bugs"] == ["reuse_ballots"]

@@ -131,13 +131,28 @@ def test_an_acceptor_rejects_below_its_promise_and_a_stale_leader_steps_down():
     assert s1.role is Role.FOLLOWER and not s1.proposals
 
 
-def test_heartbeats_catch_up_a_replica_that_restarted():
-    sim = make(3, heartbeat_ticks=1, resend_batch=2)
+def test_a_restarted_replica_keeps_its_decisions_and_campaigns_after_them():
+    sim = make(3, heartbeat_ticks=1)
     leader_of(sim, "s1")
     for v in ("v1", "v2", "v1"):
         submit(sim, "s1", v)
     settle(sim)
     crash(sim, "s3")
+    assert [c for _, c in sim.applied["s3"]] == [b"v1", b"v2", b"v1"]
+    s3 = sim.nodes["s3"]
+    assert s3.prefix == 3 and s3.executed == [b"v1", b"v2", b"v1"]
+    r = s3.step(FireTimeout())
+    assert {m.first for m in r.messages if isinstance(m, Prepare)} == {4}
+
+
+def test_heartbeats_catch_up_a_replica_that_was_down():
+    sim = make(3, heartbeat_ticks=1, resend_batch=2)
+    leader_of(sim, "s1")
+    sim.apply(Decision("crash", "s3", 0))
+    for v in ("v1", "v2", "v1"):
+        submit(sim, "s1", v)
+    settle(sim)
+    sim.apply(Decision("restart", "s3"))
     assert sim.applied["s3"] == []
     for _ in range(3):
         sim.apply(Decision("tick", "s1"))
@@ -182,3 +197,32 @@ def test_executed_logs_agree_under_crashes_partitions_and_duels():
         assert all(s == list(range(1, len(s) + 1)) for s in slots)
         progressed += max(len(x) for x in logs) >= 2
     assert progressed >= 2
+
+
+def test_a_takeover_of_a_long_log_goes_a_window_at_a_time():
+    """A leader that knows nothing decided takes over 1,000 accepted slots: it re-proposes
+    at most a window of them at once, more as they are decided, until every slot is decided;
+    a client command goes after the last reported slot."""
+    from impl.paxos.multi.core import Node, Options, Propose, Receive
+    from impl.paxos.storage import Durable
+
+    acc = {k: (0, b"c%d" % k) for k in range(1, 1001)}
+    opts = Options(takeover_window=50)
+    peers = {s: Node(s, SERVERS, opts, Durable(promised=0, ballot=0, accepted=dict(acc)))
+             for s in ("s1", "s2")}
+    events: list[str] = []
+    s3 = Node("s3", SERVERS, opts, tracer=lambda node, action, params: events.append(action))
+    queue = list(s3.step(FireTimeout()).messages)
+    window_seen = []
+    while queue:
+        m = queue.pop(0)
+        target = s3 if m.dst == "s3" else peers[m.dst]
+        r = target.step(Receive(m))
+        if target is s3:
+            window_seen.append(len(s3.undecided))
+        queue.extend(r.messages)
+    assert s3.is_leader() and s3.prefix == 1000
+    assert [s3.decided[k] for k in (1, 500, 1000)] == [b"c1", b"c500", b"c1000"]
+    assert max(window_seen) <= 50 and events.count("Repropose") == 1000
+    r = s3.step(Propose("t", b"new"))
+    assert r.replies[0].slot == 1001

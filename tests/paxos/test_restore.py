@@ -47,7 +47,10 @@ def test_a_damaged_acceptor_is_refused_then_rejoins_as_a_learner(tmp_path):
                 await c.start(victim)
                 s = c.servers[victim]
                 assert s.node.rejoining() and not s.node.can_time_out()
-                await until(lambda: not s.node.rejoining(), timeout=20, what="catch-up")
+                # caught up, and executed (decisions are synced before they are executed)
+                await until(lambda: not s.node.rejoining()
+                            and s.kv.applied_index >= done.rejoin_until, timeout=20,
+                            what="catch-up")
                 assert all(s.kv.get(f"k{i}") == f"v{i}" for i in range(30))
                 assert all(k in s.node.accepted for k in range(1, done.rejoin_until + 1))
                 assert storage.recover(DiskFile(path)).rejoin_until == 0  # an acceptor again

@@ -111,6 +111,12 @@ def test_append_never_truncates_matching_entries():
     assert r.messages[0].match_index == 1  # what this request verified, not the log's end
 
 
+def test_planted_bug_ack_whole_log():
+    n = node(entries(1, 1, 1), term=1, opts=Options(bugs=Bugs.only("ack_whole_log")))
+    r = n.step(append(1, 0, 0, entries(1)))
+    assert r.messages[0].match_index == 3  # more than this request matched
+
+
 def test_planted_bug_truncate_without_conflict():
     n = node(entries(1, 1, 1), term=1, opts=Options(bugs=Bugs.only("truncate_without_conflict")))
     n.step(append(1, 0, 0, entries(1)))

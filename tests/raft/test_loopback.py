@@ -166,7 +166,7 @@ def test_frames_from_outside_the_configuration_or_malformed_are_refused(tmp_path
             stranger = frames.json_frame(frames.HELLO, {"role": "peer", "id": "intruder",
                                                         "to": "s1", "nonce": "00" * 16})
             assert b"not a server of this cluster" in await refusal(host, port, stranger)
-            too_big = struct.pack("<I", frames.MAX_FRAME + 1)
+            too_big = struct.pack("<IBB", frames.MAX_FRAME + 1, frames.VERSION, frames.HELLO)
             assert await refusal(host, port, too_big) == b""
             wrong_version = struct.pack("<I", 3) + bytes([9, frames.HELLO, 0])
             assert await refusal(host, port, wrong_version) == b""

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from conformance.trace import Step
 from conformance.values import to_tla
+from impl.raft.abstraction import CHOICES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,6 +60,7 @@ def check(steps: list[Step], servers: list[str], values: list[str], pre_vote: bo
     states = ",\n  ".join(
         "[" + ", ".join(f"{v} |-> {to_tla(s.state[v])}" for v in variables) + "]"
         for s in steps)
+    choices = "\n    ".join(f"{k} = {to_tla(v)}" for k, v in CHOICES.items())
     cases = "\n    [] ".join(f"k = {k} -> {_call(s)}" for k, s in enumerate(steps[1:]))
     conj = " /\\ "
     matches = conj.join(f"{v} = T[n].{v}" for v in variables)
@@ -91,6 +93,7 @@ TNext == \\/ k < {len(steps) - 1} /\\ Act /\\ MatchesNext(k + 2) /\\ k' = k + 1
     CheckQuorum = {"TRUE" if check_quorum else "FALSE"}
     Bug = "None"
     BatchSize = {batch}
+    {choices}
     MaxTerm = 0
     MaxLogLen = 0
     MaxInFlight = 0

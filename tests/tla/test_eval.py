@@ -173,3 +173,23 @@ def test_remembered_operators_tell_false_from_zero(tla):
     assert [type(x).__name__ for part in nested for inner in part.ordered()
             for x in inner.ordered()] == ["bool", "int"]
     assert kinds(tla("<<Pick(<<1>>, <<TRUE>>), Pick(<<1>>, <<1>>)>>", defs)) == ["bool", "int"]
+
+
+def test_subexpression_names_select_operands(tla):
+    defs = "Thm == 3 \\in 1..4\nPair == <<1, 2>> = <<1, 2>> /\\ 2 > 1\n"
+    assert tla("Thm!<<", defs) == 3
+    assert tla("Thm!>> = 1..4", defs) is True
+    assert tla("Pair!1!>>", defs) == tla("<<1, 2>>")
+    assert tla("Pair!2", defs) is True
+
+
+def test_builtins_on_expressions_pass_as_operator_arguments(tla):
+    from conformance.tla import check_model
+
+    spec = tla.spec("VARIABLE x\nApply(F(_)) == F(x)\nInit == x = 0\n"
+                    "Next == x < 2 /\\ x' = x + 1 /\\ ~Apply(UNCHANGED) /\\ Apply(') = x + 1\n"
+                    "Below(F(_)) == F(x < 2)\nLive == Below(ENABLED) \\/ x = 2",
+                    cfg="INIT Init\nNEXT Next\nINVARIANT Live\n")
+    r = check_model(spec, check_deadlock=False)
+    assert r.outcome.value == "holds", r.message
+    assert (r.states_generated, r.distinct_states) == (3, 3)

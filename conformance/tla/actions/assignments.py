@@ -12,12 +12,13 @@ from conformance.tla.compile import (
     STATE,
     Code,
     Scope,
+    UserOp,
     substitution_expr,
     wrap_error,
 )
-from conformance.tla.errors import EvalError
+from conformance.tla.errors import EvalError, SpecError
 from conformance.tla.lazy import LazyFn, LazySet, Powerset, each, is_set, member, to_tla_any
-from conformance.tla.modules import DefSym, VarSym
+from conformance.tla.modules import DefSym, ImportedSym, VarSym
 from conformance.values import Fn, FSet, Tup
 
 if TYPE_CHECKING:
@@ -38,6 +39,27 @@ def _canon(v):
     return v
 
 
+def definition_of(ac: ActionCompiler, sym, scope: Scope):
+    """A name TLC sees through when it looks for the variable an expression names: a
+    0-arity definition of the spec (not replaced by the .cfg), or one an unnamed INSTANCE
+    brought, with the context its body is read in; else None."""
+    ctx = scope.ctx
+    comp = ac.comp
+    if isinstance(sym, ImportedSym):
+        outer = ctx if sym.home is ctx.env else comp.ctx(sym.home, ctx.inst)
+        inner = comp.inst(sym.decl, sym.target, outer)
+        sym = sym.sym
+        if not isinstance(sym, DefSym) or sym.home is None:
+            return None
+        ctx = comp.ctx(sym.home, inner)
+    elif isinstance(sym, DefSym) and sym.home is not ctx.env:
+        ctx = comp.ctx(sym.home, ctx.inst)
+    if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
+            sym.node is not None and sym not in comp.overrides:
+        return sym.node.body, ctx
+    return None
+
+
 def target_var(ac: ActionCompiler, lhs, scope: Scope, mode: str) -> int | None:
     """The index of the variable ``lhs`` assigns (``x'`` in an action, ``x`` in an
     initial predicate), or None if it is not a (still) assignable variable. Like TLC's
@@ -48,26 +70,48 @@ def target_var(ac: ActionCompiler, lhs, scope: Scope, mode: str) -> int | None:
             if b.node is not None and b.scope is not None:
                 return ac.target_var(b.node, b.scope, mode)
             return None
+    if isinstance(lhs, S.Let):  # (LET y == x' IN y) = e
+        inner, slots = ac.comp.let_scope(lhs.defs, scope)
+        return None if slots else ac.target_var(lhs.body, inner, mode)
     if mode == "init":
         return ac.var_index(lhs, scope)
+    if isinstance(lhs, S.Prime) and isinstance(lhs.expr, S.Name) and lhs.expr.prefix and \
+            not lhs.expr.args:  # I!F' with F == x
+        try:
+            op = ac.comp.resolve_prefixed(lhs.expr, scope)
+        except SpecError:
+            return None
+        if isinstance(op, UserOp) and op.arity == 0 and op.sym.node is not None and \
+                op.sym not in ac.comp.overrides:
+            return ac.target_var(S.Prime(lhs.loc, op.sym.node.body),
+                                 Scope(op.ctx, None, scope.depth), mode)
+        return None
     if isinstance(lhs, S.Prime):
-        i = ac.var_index(lhs.expr, scope)
-        if i is None and ac.enabled_mode:
-            return ac.pseudo_var(lhs.expr, scope)
-        return i
+        if ac.enabled_mode:  # TLC's ENABLED binds an instance's variables by name
+            j = ac.pseudo_var(lhs.expr, scope)
+            if j is not None:
+                return j
+        return ac.var_index(lhs.expr, scope)
     if isinstance(lhs, S.Name) and not lhs.args and not lhs.prefix:
-        sym = scope.ctx.env.lookup(lhs.name)
-        if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
-                sym.node is not None and sym not in ac.comp.overrides:
-            ctx = ac.comp.ctx(sym.home, scope.ctx.inst) \
-                if sym.home is not scope.ctx.env else scope.ctx
-            return ac.target_var(sym.node.body, Scope(ctx, None, scope.depth), mode)
+        found = definition_of(ac, scope.ctx.env.lookup(lhs.name), scope)
+        if found is not None:
+            body, ctx = found
+            return ac.target_var(body, Scope(ctx, None, scope.depth), mode)
+    if isinstance(lhs, S.Name) and not lhs.args and lhs.prefix:  # I!F with F == x'
+        try:
+            op = ac.comp.resolve_prefixed(lhs, scope)
+        except SpecError:
+            return None
+        if isinstance(op, UserOp) and op.arity == 0 and op.sym.node is not None and \
+                op.sym not in ac.comp.overrides:
+            return ac.target_var(op.sym.node.body, Scope(op.ctx, None, scope.depth), mode)
     return None
 
 
 def pseudo_var(ac: ActionCompiler, node, scope: Scope) -> int | None:
-    """In ENABLED, a variable of an instantiated module substituted by an expression is
-    assigned by name (TLC binds it in its partial state): its extra slot."""
+    """In ENABLED, a variable of an instantiated module is assigned by name (TLC binds it
+    in its partial state, even where two of them stand for one variable of the spec): its
+    extra slot."""
     if not isinstance(node, S.Name) or node.args or node.prefix or \
             scope.locals.get(node.name) is not None:
         return None
@@ -75,6 +119,14 @@ def pseudo_var(ac: ActionCompiler, node, scope: Scope) -> int | None:
     inst = scope.ctx.inst
     if not isinstance(sym, VarSym) or inst is None or not inst.substitutes(sym):
         return None
+    sub = substitution_expr(inst, sym)
+    if isinstance(sub, S.Name) and sub.name == sym.name and not sub.args and not sub.prefix:
+        outer = ac.comp.instance_scope(inst)
+        if outer.locals.get(sub.name) is None and \
+                isinstance(outer.ctx.env.lookup(sub.name), VarSym):
+            # x <- x (or no WITH for x) where x is a variable of the module around the
+            # instance: that variable, itself perhaps an instance's
+            return ac.pseudo_var(sub, outer)
     pseudo = ac.comp.pseudo
     assert pseudo is not None
     if sym.name not in pseudo:
@@ -97,11 +149,10 @@ def var_index(ac: ActionCompiler, node, scope: Scope) -> int | None:
             return ac.var_index(substitution_expr(inst, sym),
                                   ac.comp.instance_scope(inst))
         return sym.index if sym.index >= 0 else None
-    if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
-            sym.node is not None and sym not in ac.comp.overrides:
-        ctx = ac.comp.ctx(sym.home, scope.ctx.inst) if sym.home is not scope.ctx.env \
-            else scope.ctx
-        return ac.var_index(sym.node.body, Scope(ctx, None, scope.depth))
+    found = definition_of(ac, sym, scope)
+    if found is not None:
+        body, ctx = found
+        return ac.var_index(body, Scope(ctx, None, scope.depth))
     return None
 
 
@@ -205,6 +256,10 @@ def assignment(ac: ActionCompiler, n: S.Name, i: int, scope: Scope, k, mode) -> 
 
 def unchanged(ac: ActionCompiler, expr, scope: Scope, k, loc: S.Loc) -> Callable:
     """TLC's processUnchanged: variables are assigned their current values."""
+    if ac.enabled_mode:
+        j = ac.pseudo_var(expr, scope)
+        if j is not None:
+            return ac.unchanged_pseudo(expr, j, scope, k, loc)
     i = ac.var_index(expr, scope)
     if i is not None:
         diag = ac.diag
@@ -257,12 +312,10 @@ def unchanged(ac: ActionCompiler, expr, scope: Scope, k, loc: S.Loc) -> Callable
                     outer = ac.comp.instance_scope(inst)
                     inner = Scope(outer.ctx, outer.locals, scope.depth, scope.primed)
                     return ac.unchanged(sub, inner, k, loc)
-            if isinstance(sym, DefSym) and sym.arity == 0 and sym.native is None and \
-                    sym.node is not None and sym not in ac.comp.overrides:
-                ctx = ac.comp.ctx(sym.home, scope.ctx.inst) \
-                    if sym.home is not scope.ctx.env else scope.ctx
-                return ac.unchanged(sym.node.body, Scope(ctx, None, scope.depth,
-                                                           scope.primed), k, loc)
+            found = definition_of(ac, sym, scope)
+            if found is not None:
+                body, ctx = found
+                return ac.unchanged(body, Scope(ctx, None, scope.depth, scope.primed), k, loc)
     comp = ac.comp
     now = comp.expr(expr, scope)
     then = comp.expr(expr, scope.as_primed())

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from conformance.tla import syntax as S
 from conformance.tla.compile import (
     ACTION,
+    STATE,
     Scope,
     let_prelude,
     wrap_error,
@@ -232,7 +233,9 @@ def a_Case(ac: ActionCompiler, n: S.Case, scope, k, mode):
 
 
 def a_Let(ac: ActionCompiler, n: S.Let, scope, k, mode):
-    inner, slot_fns = ac.comp.let_scope(n.defs, scope)
+    # in the initial predicate a definition reading variables is evaluated where it is
+    # used, as TLC's lazily evaluated LET: the variables may be assigned after the LET
+    inner, slot_fns = ac.comp.let_scope(n.defs, scope, STATE if mode == "init" else ACTION)
     if not slot_fns:
         return ac.act(n.body, inner, k, mode)
     bk = ac.act(n.body, inner, ac.adapt_k(k, scope.depth), mode)

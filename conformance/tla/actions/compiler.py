@@ -76,14 +76,17 @@ class ActionCompiler:
         self.enabled_mode = False
         comp.actions = self
 
-    def next_action(self, node, scope: Scope, action_name: str = "") -> Callable:
-        """``fn(E)`` calling ``E[1].sink(state)`` for each successor of ``E[0]``."""
+    def next_action(self, node, scope: Scope, action_name: str = "",
+                    partial: bool = False) -> Callable:
+        """``fn(E)`` calling ``E[1].sink(state)`` for each successor of ``E[0]``; with
+        ``partial``, successors may leave variables unassigned (None), as the middle states
+        of TLC's ``A \\cdot B`` (a TLCStateFun) do."""
         names = self.names
         label = action_name
 
         def emit(E):
             t = E[1]
-            if None in t:
+            if None in t and not partial:
                 missing = [names[i] for i, v in enumerate(t) if v is None]
                 many = len(missing) > 1
                 what = f"action {label} of the next-state relation" if label else \

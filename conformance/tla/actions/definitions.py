@@ -12,6 +12,7 @@ from conformance.tla.actions.partial import Partial
 from conformance.tla.compile import (
     ACTION,
     CONST,
+    STATE,
     Binding,
     LetOp,
     Scope,
@@ -153,7 +154,10 @@ def expand(ac: ActionCompiler, op, n: S.Name, scope: Scope, k, mode) -> Callable
             locals_[p.name] = Binding("op", op=comp.arg_op(a, scope))
             continue
         code = comp.expr(a, scope)
-        if code.known or code.level >= ACTION or (not code.deps and code.level == CONST):
+        # an argument that reads variables the initial predicate may not have assigned yet
+        # is evaluated where it is used, as TLC's lazily evaluated arguments are
+        if code.known or code.level >= ACTION or (not code.deps and code.level == CONST) \
+                or (mode == "init" and code.level >= STATE):
             locals_[p.name] = Binding("code", code=code, depth=scope.depth, node=a,
                                       scope=scope)
         else:

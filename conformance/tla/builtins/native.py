@@ -34,7 +34,8 @@ class Native:
     minimum level of 1), so definitions using them are never evaluated ahead;
     ``runtime`` operators get the model's :class:`Runtime` as their first argument;
     ``unsupported`` ones exist so that specs naming them resolve as under SANY, and are
-    refused where a model uses them.
+    refused where a model uses them; arguments at the positions ``lazy`` lists are passed
+    unevaluated, as functions of no arguments (TLCExt's AssertError evaluates its own).
     """
 
     arity: int
@@ -45,13 +46,17 @@ class Native:
     state_level: bool = False
     name: str = field(default="", compare=False)
     unsupported: str | None = None  # what TLC does here that the engine cannot (compile error)
+    primed: Callable | None = None  # the operator under a prime (TLCGet("level")' is the next)
+    lazy: tuple[int, ...] = ()
 
 
 class Runtime:
     """Per-model state that some TLC operators read or write."""
 
     def __init__(self, out=None, seed: int | None = None) -> None:
-        self.out = out or sys.stdout
+        # Print goes to stderr: stdout carries the results (a table, --json), never mixed
+        # with what a spec prints while it is checked
+        self.out = out
         self.registers: dict = {}
         self.properties: dict = dict(PROPERTIES)
         # RandomElement and friends draw from this; a model compiled again (to trace an
@@ -64,6 +69,9 @@ class Runtime:
         self.base_dir: Path | None = None  # the spec's folder (where Json also looks)
         self.files: dict = {}  # files read by Json, by name and version (see json)
         self.exit = False  # TLCSet("exit", TRUE): the search stops
+        # the model reads or writes the search's shared state (TLCGet, TLCSet): its search
+        # stays in one process, where the figures and registers are TLC's with one worker
+        self.shared = False
         self.started = time.monotonic()
         # the search's figures for TLCGet("distinct") and the like (set by the explorer)
         self.counters: Callable[[], dict[str, int]] | None = None
@@ -82,7 +90,7 @@ class Runtime:
 
     def print(self, text: str) -> None:
         self.printed.append(text)
-        print(text, file=self.out)
+        print(text, file=self.out or sys.stderr)
 
 
 def ppr(v: Value) -> str:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.tla import syntax as S
 from conformance.tla.compile.code import CONST, NO_DEPS, STATE, Code, guarded, merge, wrap_error
-from conformance.tla.compile.operators import NativeOp, UserOp
+from conformance.tla.compile.operators import SYNTAX_OPERATORS, NativeOp, SyntaxOp, UserOp
 from conformance.tla.compile.scopes import Binding, Ctx, Scope
 from conformance.tla.errors import Unsupported
 from conformance.tla.modules import DefSym
@@ -117,7 +117,9 @@ def call_user(comp: Compiler, op: UserOp, args: list, scope: Scope, loc: S.Loc) 
     sym = op.sym
     assert sym.node is not None, "a native is called through NativeOp"
     params = sym.node.params
-    if params and primes_a_parameter(sym.node, comp._primed_params) and \
+    if params and (primes_a_parameter(sym.node, comp._primed_params) or
+                   any(p.arity and _syntax_operator(a, scope)
+                       for p, a in zip(params, args, strict=False))) and \
             sym not in comp._substituting:
         return call_by_name(comp, op, args, scope, loc)
     arg_codes = comp.compile_args([p.arity for p in params], args, scope, loc)
@@ -229,13 +231,17 @@ def call_native(comp: Compiler, op: NativeOp, args: list, scope: Scope, loc: S.L
         raise Unsupported(nat.unsupported, loc)
     arities = [-1 if i in nat.op_args else 0 for i in range(nat.arity)]
     arg_codes = comp.compile_args(arities, args, scope, loc)
-    fn = nat.fn
+    fn = nat.primed if scope.primed and nat.primed is not None else nat.fn
+    if nat.state_level or nat.name.startswith("TLCSet") or nat.name == "TLCGetAndSet":
+        comp.rt.shared = True
     if nat.runtime:
         rt = comp.rt
         f = fn
 
         def fn(*vals):
             return f(rt, *vals)
+    if nat.lazy:
+        return _lazy_call(fn, arg_codes, set(nat.lazy), loc)
     if nat.arity == 0:
         level = STATE if nat.state_level else CONST
         return comp.fold(Code(guarded(lambda E: fn(), loc), level, NO_DEPS,
@@ -244,6 +250,29 @@ def call_native(comp: Compiler, op: NativeOp, args: list, scope: Scope, loc: S.L
     if nat.state_level:
         code.level = max(code.level, STATE)
     return code
+
+
+def _syntax_operator(a, scope: Scope) -> bool:
+    """Whether an operator argument is a built-in on expressions (UNCHANGED, ENABLED, ',
+    [], <>), which only a call by name can pass (see SyntaxOp)."""
+    if isinstance(a, S.OpRef):
+        return a.name in SYNTAX_OPERATORS
+    if isinstance(a, S.Name) and not a.args and not a.prefix:
+        b = scope.locals.get(a.name)
+        if b is not None:
+            return b.kind == "op" and isinstance(b.op, SyntaxOp)
+        return a.name in SYNTAX_OPERATORS
+    return False
+
+
+def _lazy_call(fn, arg_codes: list[Code], lazy: set[int], loc: S.Loc) -> Code:
+    """A native call whose arguments at the positions ``lazy`` are passed unevaluated."""
+    fns = [c.fn for c in arg_codes]
+
+    def call(E):
+        return fn(*[(lambda g=g: g(E)) if i in lazy else g(E) for i, g in enumerate(fns)])
+    level, deps, _pure, binds = merge(arg_codes)
+    return Code(guarded(call, loc), level, deps, False, binds, loc=loc)
 
 
 def primes_a_parameter(node: S.OpDef, cache: dict) -> bool:

@@ -268,6 +268,26 @@ class BuiltinOp(Op):
         return const(self.fn)
 
 
+SYNTAX_OPERATORS = frozenset({"UNCHANGED", "ENABLED", "'", "[]", "<>"})
+
+
+class SyntaxOp(Op):
+    """A built-in operator on expressions (UNCHANGED, ENABLED, ', [], <>) passed as an
+    operator argument: applied, it is that operator written on the arguments."""
+
+    def __init__(self, name: str, arity: int) -> None:
+        self.name, self.arity = name, arity
+
+    def apply(self, comp, args, scope, loc):
+        if self.name == "'":
+            return comp.expr(S.Prime(loc, args[0]), scope)
+        return comp.expr(S.Name(loc, self.name, tuple(args)), scope)
+
+    def value(self, comp, scope, loc):
+        raise SemanticError(f"The built-in operator {self.name} applies to expressions, not "
+                            "values: it cannot be passed on here.", loc)
+
+
 VALUE_BUILTINS: dict[str, tuple[Callable, int]] = {
     "=": (eq, 2), "/=": (neq, 2), "\\in": (in_, 2), "\\notin": (lambda a, b: not in_(a, b), 2),
     "\\subseteq": (subseteq, 2), "\\cup": (cup, 2), "\\cap": (cap, 2), "\\": (setminus, 2),

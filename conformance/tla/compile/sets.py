@@ -14,7 +14,9 @@ from conformance.tla.lazy import (
     Product,
     RecordSet,
     bounded,
+    check_homogeneous,
     each,
+    in_fset,
     is_finite,
     is_set,
     member,
@@ -65,6 +67,7 @@ def e_SetEnum(comp: Compiler, n: S.SetEnum, scope):
             s = FSet(xs)
             if len(s) < len(xs):
                 refuse_merged(xs)
+            check_homogeneous(xs)
             return s
         fn = setn
     return comp.fold(Code(guarded(fn, n.loc), level, deps, pure, binds, loc=n.loc))
@@ -168,12 +171,17 @@ def e_SetMap(comp: Compiler, n: S.SetMap, scope):
             s = sf(E)
             if type(s) is FSet:
                 check_built(len(s))
-                return FSet([bf(E + (v,)) for v in s.ordered()])
-            return FSet(bounded(bf(E + (v,)) for v in each(s)))
+                xs = [bf(E + (v,)) for v in s.ordered()]
+            else:
+                xs = bounded(bf(E + (v,)) for v in each(s))
+            check_homogeneous(xs)
+            return FSet(xs)
         fn = setmap1
     else:
         def setmap(E):  # TLC counts the images before merging equal ones
-            return FSet(bounded(bf(E + vals) for vals in gen(E)))
+            xs = bounded(bf(E + vals) for vals in gen(E))
+            check_homogeneous(xs)
+            return FSet(xs)
         fn = setmap
     return comp.fold(Code(guarded(fn, n.loc), level, deps, pure, True, loc=n.loc))
 
@@ -184,9 +192,10 @@ def membership(comp: Compiler, codes, level, deps, pure, binds, loc, negate: boo
     if s.known and type(s.value) is FSet:
         sv = s.value
         if negate:
-            return comp.fold(Code(lambda E: xf(E) not in sv, level, deps, pure, binds,
-                                  loc=loc))
-        return comp.fold(Code(lambda E: xf(E) in sv, level, deps, pure, binds, loc=loc))
+            return comp.fold(Code(guarded(lambda E: not in_fset(xf(E), sv), loc), level, deps,
+                                  pure, binds, loc=loc))
+        return comp.fold(Code(guarded(lambda E: in_fset(xf(E), sv), loc), level, deps, pure,
+                              binds, loc=loc))
     if s.known and hasattr(s.value, "member"):
         m = s.value.member
         if negate:
@@ -198,9 +207,9 @@ def membership(comp: Compiler, codes, level, deps, pure, binds, loc, negate: boo
     def mem(E):
         x = xf(E)
         sv = sf(E)
-        if type(sv) is FSet:
-            return x in sv
         try:
+            if type(sv) is FSet:
+                return in_fset(x, sv)
             return member(x, sv)
         except Exception as e:  # noqa: BLE001
             raise wrap_error(e, loc) from None

@@ -148,12 +148,15 @@ def decode(kind: int, payload: bytes) -> Message:
 
 def _check(m: Message) -> None:
     """Ballots in -1..MAX_NUMBER (-1: none), slots in 1..MAX_NUMBER."""
-    name = type(m).__name__
-    check_numbers(name, bal=getattr(m, "bal", 0), decided=getattr(m, "decided", 0))
+    bal, decided = getattr(m, "bal", 0), getattr(m, "decided", 0)
     slots = [getattr(m, "slot", 1), getattr(m, "first", 1)]
+    bals = [bal, decided]
     if type(m) is Promise:
-        for slot, bal, _ in m.accepted:
-            check_numbers(name, accepted_bal=bal)
+        for slot, b, _ in m.accepted:
             slots.append(slot)
-    if not all(1 <= s <= MAX_NUMBER for s in slots):
-        raise FrameError(f"{name}: a slot out of 1..{MAX_NUMBER}")
+            bals.append(b)
+    if min(bals) < -1 or max(bals) > MAX_NUMBER:
+        check_numbers(type(m).__name__, bal=bal, decided=decided,
+                      **{"accepted ballot": min(bals), "an accepted ballot": max(bals)})
+    if min(slots) < 1 or max(slots) > MAX_NUMBER:
+        raise FrameError(f"{type(m).__name__}: a slot out of 1..{MAX_NUMBER}")

@@ -3,19 +3,24 @@
 Every server is proposer, acceptor and replica (``specs/MultiPaxos.tla``). A
 :class:`Node` takes one input at a time (:meth:`Node.step`) — a message, a tick, a client
 command, the election timer firing, the random draw for the next timeout — and returns a
-:class:`Ready`: what to write *and sync* first (promise, ballot, accepted proposals), the
-messages to send after that, the commands to execute in order, and answers for clients. No
-clock, socket, thread or random number inside (DESIGN rule 2).
+:class:`Ready`: what to write *and sync* first (promise, ballot, accepted proposals,
+decisions), the messages to send after that, the commands to execute in order, and answers
+for clients. No clock, socket, thread or random number inside (DESIGN rule 2).
 
 The protocol: a server whose election timer fires starts a ballot it owns and runs phase 1
 once for every slot from the first it does not know decided; its own acceptor promises at
 once. With promises from a quorum it leads: it re-proposes, per slot, the value of the
-highest-ballot proposal the promises report, and a no-op in every gap, then puts each client
-command in the next free slot and runs phase 2 alone. Its own acceptor accepts every
+highest-ballot proposal the promises report, and a no-op in every gap — a window of slots at
+a time, topped up as they are decided, so a takeover of a long log never floods the network
+nor stalls the leader for longer than a window — and puts each client command in the next
+slot after everything reported, running phase 2 alone. Its own acceptor accepts every
 proposal in the same step. A slot accepted by a quorum is decided; the leader tells everyone,
-and each replica executes decided slots in slot order. Heartbeats keep followers from
-campaigning and tell the leader how far each has learned, so it can send them the decisions
-they lack; proposals not yet accepted are sent again with them.
+and each replica executes decided slots in slot order, once it has synced them: decisions
+are durable, so a restarted replica executes its decided prefix again at once, and its next
+phase 1 starts after that prefix (a takeover re-proposes only what it does not know
+decided, however long the log). Heartbeats keep followers from campaigning and tell the
+leader how far each has learned, so it can send them the decisions they lack; proposals not
+yet accepted are sent again with them.
 
 Every handler is one atomic step that is one spec action, under its name and with its
 parameters (DESIGN rule 3); one input may run several (a heartbeat tick is, per follower,
@@ -64,6 +69,7 @@ class Options:
     election_ticks: int = 10  # the minimum election timeout; draws add 0..election_ticks-1
     heartbeat_ticks: int = 2
     resend_batch: int = 64  # most accepts or decisions sent again to a peer per heartbeat
+    takeover_window: int = 256  # most proposals a taking-over leader has waiting at once
     bugs: Bugs = NO_BUGS
     quorums: QuorumSystem | None = None  # None: majorities of the servers
 
@@ -167,12 +173,22 @@ class Node:
         self.first_slot = 0
         self.promises: dict[NodeId, dict[int, tuple[int, Command]]] = {}
         self.proposals: dict[int, Proposal] = {}
-        self.decided: dict[int, Command] = {}
-        self.executed: list[Command] = []
-        # ---- volatile, implementation only
+        # ---- durable decisions (spec: decided survives Restart), executed again from them
+        self.decided: dict[int, Command] = dict(d.decided)
         self.prefix = 0  # every slot up to here is decided (spec: DecidedPrefix)
-        self.top_decided = 0
+        while self.prefix + 1 in self.decided:
+            self.prefix += 1
+        self.top_decided = max(self.decided, default=0)
+        replay = sorted(self.decided) if self.bugs.execute_out_of_order else \
+            range(1, self.prefix + 1)
+        self.replayed: list[tuple[int, Command]] = [(k, self.decided[k]) for k in replay]
+        self.executed: list[Command] = [c for _, c in self.replayed]
+        # ---- volatile, implementation only
         self.leader: NodeId | None = None  # for redirecting clients
+        self.undecided: set[int] = set()  # leader: the slots it proposed, not yet decided
+        self.top_proposed = 0  # leader: its highest proposed slot
+        self.reported_top = 0  # leader: the last slot its promises reported (TopSlot)
+        self.cursor = 0  # leader: the next slot to re-propose from its promises
         self.seen = NO_BALLOT  # the highest ballot any message showed
         self.peer_decided: dict[NodeId, int] = {}  # from heartbeat replies
         self.elapsed = 0
@@ -221,10 +237,10 @@ class Node:
         return self.prefix < self.rejoin_until
 
     def next_slot(self) -> int:
-        """Where the next client command goes: after everything proposed or known decided
-        and after what phase 1 covered (spec: NextSlot)."""
-        top = max(self.proposals) if self.proposals else 0
-        return 1 + max(self.first_slot - 1, top, self.top_decided)
+        """Where the next client command goes: after everything proposed or known decided,
+        what phase 1 covered and what the promises reported (spec: NextSlot)."""
+        return 1 + max(self.first_slot - 1, self.reported_top, self.top_proposed,
+                       self.top_decided)
 
     def _reset_timer(self) -> None:
         self.elapsed = 0
@@ -241,6 +257,7 @@ class Node:
             self.first_slot = 0
             self.promises = {}
             self.proposals = {}
+            self._forget_takeover()
             self.leader = None
             self._reset_timer()
 
@@ -261,14 +278,16 @@ class Node:
         """One round, per follower: the proposals it has not accepted, the decisions past
         the prefix it last reported, then the heartbeat itself — last, so that its reply
         (the messages arrive in order on a connection) counts what was just sent."""
+        self._repropose()
         batch = self.opts.resend_batch
+        waiting = sorted(self.undecided)
         for j in self.peers:
             sent = 0
-            for k in sorted(self.proposals):
+            for k in waiting:
                 if sent >= batch:
                     break
                 p = self.proposals[k]
-                if k not in self.decided and j not in p.acks:
+                if j not in p.acks:
                     self._send(Accept(self.ballot, k, p.cmd, self.id, j))
                     self._emit("SendAccept", i=self.id, j=j, k=k)
                     sent += 1
@@ -303,6 +322,8 @@ class Node:
             for j in self.peers:
                 self._send(Prepare(b, self.first_slot, self.id, j))
         self._emit("Prepare", i=self.id, b=b)
+        if self.role is Role.LEADER:
+            self._repropose()
 
     def _handle_promise(self, m: Promise) -> None:
         if self.role is Role.CANDIDATE and m.bal == self.ballot:
@@ -310,30 +331,50 @@ class Node:
             if self.quorums.phase1(lambda s: s in self.promises):
                 self._become_leader(self.promises)
         self._emit("HandlePromise", i=self.id, m=m)
+        if self.role is Role.LEADER:
+            self._repropose()
 
     def _become_leader(self, ps: dict[NodeId, dict[int, tuple[int, Command]]]) -> None:
-        """Take over: for every slot from the first phase 1 covered to the last any promise
-        reports, propose the value of the highest-ballot proposal reported there, or a
-        no-op where there is none (a gap)."""
+        """Take over, keeping the promises' reports: every slot from the first phase 1
+        covered to the last any promise reports is re-proposed from them (:meth:`_repropose`,
+        after the step that made us leader). The planted bug forgets them."""
         self.role = Role.LEADER
-        self.promises = {}
+        self.promises = {} if self.bugs.skip_reproposal else ps
         self.proposals = {}
         self.leader = self.id
         self.hb_elapsed = self.opts.heartbeat_ticks  # announce ourselves at the next tick
         self.peer_decided = {}
-        top = max([self.first_slot - 1] + [k for rep in ps.values() for k in rep])
-        cmds: dict[int, Command] = {}
-        if not self.bugs.skip_reproposal:
-            for k in range(self.first_slot, top + 1):
-                reports = [rep.get(k, (NO_BALLOT, None)) for rep in ps.values()]
-                cmds[k] = value_to_propose(reports, None)
-        self._propose(cmds)
+        self._forget_takeover()
+        self.reported_top = max([self.first_slot - 1]
+                                + [k for rep in self.promises.values() for k in rep])
+        self.cursor = self.first_slot
+
+    def _forget_takeover(self) -> None:
+        self.undecided = set()
+        self.top_proposed = self.reported_top = self.cursor = 0
+
+    def _repropose(self) -> None:
+        """Repropose (one spec action per slot): the value of the highest-ballot proposal
+        the promises report for the slot, or a no-op in a gap, slot after slot, while fewer
+        than ``takeover_window`` proposals wait for a quorum. Called after taking over,
+        whenever a slot is decided, and at each heartbeat."""
+        while self.cursor <= self.reported_top and \
+                len(self.undecided) < self.opts.takeover_window:
+            k = self.cursor
+            self.cursor += 1
+            if k in self.proposals or k in self.decided:
+                continue
+            reports = [rep.get(k, (NO_BALLOT, None)) for rep in self.promises.values()]
+            self._propose({k: value_to_propose(reports, None)})
+            self._emit("Repropose", i=self.id, k=k)
 
     def _propose(self, cmds: dict[int, Command]) -> None:
         """Propose in our ballot; our own acceptor accepts at once (we promised the ballot
         ourselves), and a proposal that our acceptance alone makes a quorum is decided."""
         for k, cmd in sorted(cmds.items()):
             self.proposals[k] = Proposal(cmd, {self.id})
+            self.undecided.add(k)
+            self.top_proposed = max(self.top_proposed, k)
             self.accepted[k] = (self.ballot, cmd)
             self._ready.writes.accepts[k] = (self.ballot, cmd)
             for j in self.peers:
@@ -365,6 +406,8 @@ class Node:
                 for j in self.peers:
                     self._send(Decide(m.slot, p.cmd, self.id, j))
         self._emit("HandleAccepted", i=self.id, m=m)
+        if self.role is Role.LEADER and self.cursor <= self.reported_top:
+            self._repropose()
 
     def _handle_heartbeat_reply(self, m: HeartbeatReply) -> None:
         if self.role is Role.LEADER and m.bal == self.ballot:
@@ -430,7 +473,9 @@ class Node:
         new = sorted(k for k in ds if k not in self.decided)
         for k in new:
             self.decided[k] = ds[k]
+            self._ready.writes.decides[k] = ds[k]  # synced before anything is executed
             self.top_decided = max(self.top_decided, k)
+            self.undecided.discard(k)
         while self.prefix + 1 in self.decided:
             self.prefix += 1
         if self.rejoin_until and not self.rejoining():

@@ -27,13 +27,11 @@ import random
 from pathlib import Path
 from typing import Any
 
-from conformance.trace import Step, TraceHeader, TraceWriter
-from conformance.values import Fn
+from impl.bugs import NO_DRIVER_BUGS, DriverBugs
 from impl.disk import DiskFile
 from impl.net.frames import MAX_FRAME
 from impl.net.transport import Transport
 from impl.paxos.multi import codec
-from impl.paxos.multi.abstraction import VARIABLES, Abstraction
 from impl.paxos.multi.core import (
     DrawTimeout,
     Input,
@@ -47,18 +45,22 @@ from impl.paxos.multi.core import (
 )
 from impl.paxos.multi.kv import KV, read_command
 from impl.paxos.multi.messages import Command, Message
+from impl.paxos.multi.recording import NodeTrace
 from impl.paxos.storage import Store, recover
-from impl.paxos.values import node as mv
-from impl.paxos.values import text_value
 from impl.raft.cluster_config import ClusterConfig
 from impl.raft.kv import Command as KVCommand
+from impl.tracing import crash_now
 
 
 class PaxosServer:
     def __init__(self, node_id: str, cluster: ClusterConfig, data_dir: str | Path,
                  options: Options | None = None, sync: bool = True, tick: float = 0.01,
                  trace_path: str | Path | None = None, max_frame: int = MAX_FRAME,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, test_faults: bool = False,
+                 bugs: DriverBugs = NO_DRIVER_BUGS, crash_in_bug_window: bool = False) -> None:
+        """``bugs``: the driver's planted bugs (:class:`impl.bugs.DriverBugs`);
+        ``crash_in_bug_window``: the process kills itself (SIGKILL) the first time a
+        planted bug's window is open, as a test of the bug wants it to."""
         if node_id not in cluster.servers:
             raise ValueError(f"{node_id} is not in the cluster file")
         self.id = node_id
@@ -68,11 +70,15 @@ class PaxosServer:
         self.sync = sync
         self.tick_interval = tick
         self.rng = random.Random(seed)
+        self.bugs = bugs
+        self._early: dict[int, str] = {}  # ack_before_commit: token -> the key written
+        self._stopping = False
         self.trace_path = trace_path
         self.kv = KV()
         self.node: Node | None = None
         self.transport = Transport(node_id, cluster, codec.decode, lambda m: (m.src, m.dst),
-                                   self._on_message, self.handle, max_frame)
+                                   self._on_message, self.handle, max_frame,
+                                   test_faults=test_faults)
         self._inbox: list[tuple[Input, asyncio.Future | None]] = []
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
@@ -80,9 +86,10 @@ class PaxosServer:
         self._futures: dict[int, asyncio.Future] = {}
         self._commands: dict[int, bytes] = {}  # token -> the command proposed
         self._open: dict[int, tuple[bytes, asyncio.Future]] = {}  # slot -> (command, future)
-        self._trace: TraceWriter | None = None
-        self._trace_file: Any = None
-        self._trace_index = 0
+        self.crash_in_bug_window = crash_in_bug_window
+        self.trace: NodeTrace | None = None
+        self._unsynced = False  # written, not yet synced (send_before_sync)
+        self._dying = False  # crash_in_bug_window: the window is open, die now
         self.stats = {"steps": 0, "batches": 0, "syncs": 0}
 
     # ------------------------------------------------------------------ lifecycle
@@ -91,25 +98,28 @@ class PaxosServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._file = DiskFile(self.data_dir / "paxos")
         durable = recover(self._file)
-        self.store = Store(self._file, durable, sync=self.sync, bugs=self.options.bugs)
-        tracer = None
+        self.store = Store(self._file, durable, sync=self.sync and not self.bugs.send_before_sync,
+                           bugs=self.options.bugs)
         if self.trace_path is not None:
-            self._absn = Abstraction(self.cluster.servers, text_value)
-            self._trace_file = open(self.trace_path, "a", encoding="utf-8")
-            self._trace = TraceWriter(self._trace_file, TraceHeader(
-                spec="MultiPaxos", protocol="multipaxos",
-                variables=[v for v in VARIABLES if v != "msgs"],
-                origin={"tool": "conform multipaxos server", "node": self.id,
-                        "view": "local: this server's part of the state, no msgs"}))
-            tracer = self._on_event
-        self.node = Node(self.id, self.cluster.servers, self.options, durable, tracer)
+            self.trace = NodeTrace(self.trace_path, self.id, list(self.cluster.servers),
+                                   buffered=True, origin={"tool": "conform multipaxos server",
+                                                          "bugs": self.bugs.enabled() +
+                                                          self.options.bugs.enabled()})
+        self.node = Node(self.id, self.cluster.servers, self.options, durable, self.trace)
+        if self.trace is not None:
+            self.trace.start(self.node)
+        for slot, cmd in self.node.replayed:  # the decided prefix, executed again
+            self._execute(slot, cmd)
         self.node.step(DrawTimeout(self.rng.randrange(self.options.election_ticks)))
         await self.transport.start()
         self._tasks = [asyncio.create_task(self._drive()), asyncio.create_task(self._ticker())]
 
     async def stop(self) -> None:
-        """Stop at once, as a crash would (only what was synced is on disk)."""
-        for t in self._tasks:
+        """Stop: the batch in hand is finished (its writes synced), nothing more is done, and
+        every connection is closed; the disk holds what a crash at this point would leave."""
+        self._stopping = True
+        self._wake.set()
+        for t in self._tasks[1:]:  # the ticker
             t.cancel()
         for t in self._tasks:
             with contextlib.suppress(BaseException):
@@ -119,8 +129,8 @@ class PaxosServer:
             if not fut.done():
                 fut.set_exception(ConnectionError("server stopped"))
         self._file.close()
-        if self._trace_file is not None:
-            self._trace_file.close()
+        if self.trace is not None:
+            self.trace.close()
 
     # ------------------------------------------------------------------ the driver
 
@@ -141,9 +151,15 @@ class PaxosServer:
         assert node is not None
         while True:
             await self._wake.wait()
+            if self._stopping:
+                return
             await asyncio.sleep(0)  # let inputs that are ready ride on this batch
             self._wake.clear()
             batch, self._inbox = self._inbox, []
+            if self._unsynced:  # send_before_sync: the last batch's writes, synced late
+                await asyncio.to_thread(self._file.sync)
+                self._unsynced = False
+                self._durable()
             merged = Ready()
             for inp, fut in batch:
                 if fut is not None:
@@ -154,21 +170,55 @@ class PaxosServer:
                 if r.need_draw:
                     node.step(DrawTimeout(self.rng.randrange(self.options.election_ticks)))
             self.stats["batches"] += 1
+            self._flush()  # the trace is ahead of the disk and of everything sent
             if merged.writes:
-                await asyncio.to_thread(self.store.save, merged.writes)
-                self.stats["syncs"] += self.sync
+                if self.bugs.send_before_sync:
+                    self.store.save(merged.writes)
+                    self._unsynced = self.sync  # synced with the next batch
+                else:
+                    await asyncio.to_thread(self.store.save, merged.writes)
+                    self.stats["syncs"] += self.sync
+            if not self._unsynced:
+                self._durable()
+            self._flush()
             for m in merged.messages:
                 self.transport.send(m.dst, codec.encode(m))
+            if self._unsynced and merged.messages and self.crash_in_bug_window:
+                self._crash_soon()  # peers were told what a power loss would forget
             self._finish(merged)
+            self._flush()  # a client's answer leaves once the driver yields
+            if self._dying:
+                await crash_now(self.transport)
+
+    def _flush(self) -> None:
+        if self.trace is not None:
+            self.trace.flush()
+
+    def _durable(self) -> None:
+        """Every step so far is on disk (synced, unless syncing is off)."""
+        if self.trace is not None and self.sync:
+            self.trace.durable()
+
+    def _crash_soon(self) -> None:
+        """Die as ``kill -9`` would, once what was just sent has left (the driver does
+        nothing more: the window stays open)."""
+        self._dying = True
 
     def _finish(self, r: Ready) -> None:
         for rep in r.replies:
             fut = self._futures.pop(rep.token, None)
             cmd = self._commands.pop(rep.token, b"")
+            early = self._early.pop(rep.token, None)
             if fut is None or fut.done():
                 continue
             if rep.error:
                 fut.set_result(self._error(rep))
+            elif early is not None:  # the planted bug: proposed is not decided
+                fut.set_result({"ok": True, "old": self.kv.get(early)})
+                if self.trace is not None:
+                    self.trace.replied(rep.slot)
+                if self.crash_in_bug_window:
+                    self._crash_soon()
             else:
                 self._open[rep.slot] = (cmd, fut)
         for slot, done in r.executed:
@@ -179,6 +229,8 @@ class PaxosServer:
             proposed, fut = waiting
             if done == proposed:
                 fut.set_result({"ok": "error" not in result, **result})
+                if self.trace is not None:
+                    self.trace.replied(slot)
             else:
                 fut.set_result({"ok": False, "error": "another command took the slot; retry",
                                 "retry": True})
@@ -203,23 +255,20 @@ class PaxosServer:
             out["leader_addr"] = self.cluster.address(rep.leader)
         return out
 
-    def _on_event(self, node: Node, action: str, params: dict) -> None:
-        assert self._trace is not None
-        self._trace_index += 1
-        me = mv(node.id)
-        view = {k: Fn({me: v}) for k, v in self._absn.local(node).items()}
-        self._trace.write(Step(self._trace_index, action, view, self._absn.params(params),
-                               node=self.id))
-
     # ------------------------------------------------------------------ clients
 
     async def handle(self, req: dict) -> dict:
         """Serve one client request (also callable in-process)."""
         op = req.get("op")
+        early = None
         if op in ("put", "delete"):
             cmd = KVCommand(str(req["client"]), int(req["seq"]), op, str(req["key"]),
                             None if op == "delete" else str(req.get("value", ""))).encode()
+            if self.bugs.ack_before_commit:
+                early = str(req["key"])
         elif op == "get":
+            if self.bugs.read_without_leadership_check and self.node and self.node.is_leader():
+                return {"ok": True, "value": self.kv.get(str(req["key"]))}
             cmd = read_command(str(req["key"]), f"{self.id}-{next(self._tokens)}")
         elif op == "status":
             n = self.node
@@ -238,6 +287,8 @@ class PaxosServer:
         fut: asyncio.Future = asyncio.get_running_loop().create_future()
         token = next(self._tokens)
         self._commands[token] = cmd
+        if early is not None:
+            self._early[token] = early
         self._submit(Propose(token, cmd), fut)
         return await fut
 
@@ -251,11 +302,11 @@ def _merge(into: Ready, r: Ready) -> None:
 
 
 async def serve(node_id: str, cluster: ClusterConfig, data_dir: str | Path,
-                **kwargs: Any) -> None:
-    """Run one server until cancelled."""
+                stop: asyncio.Event | None = None, **kwargs: Any) -> None:
+    """Run one server until ``stop`` is set (or until cancelled), then stop it cleanly."""
     server = PaxosServer(node_id, cluster, data_dir, **kwargs)
     await server.start()
     try:
-        await asyncio.Event().wait()
+        await (stop or asyncio.Event()).wait()
     finally:
         await server.stop()

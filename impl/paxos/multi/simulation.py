@@ -75,7 +75,7 @@ class MultiSimulation(PaxosSimulation):
         return self.rng.randrange(self.config.election_ticks)
 
     def on_crash(self, node: str) -> None:
-        self.applied[node] = []
+        self.applied[node] = list(self.nodes[node].replayed)  # its decided prefix, again
         super().on_crash(node)
 
     def after(self, node_id: str, ready: Any) -> None:

@@ -1,0 +1,229 @@
+"""Real-run tracing benchmarks; prints one JSON object.
+
+* ``trace_size``: bytes per event of a node's trace, for runs of growing length, as written
+  by the recorder (only what changed) and as the servers wrote before it (the node's whole
+  spec state on every line), on the same run: three Raft node cores in one process, random
+  deliveries, ticks and writes (``tests/record/cores.py``'s harness, rebuilt here). A trace
+  grows linearly when its bytes per event stay flat.
+* ``validation``: merge and validation of those traces: events per CPU second, the merge
+  and the causal validation apart (the spec's load is not counted).
+* ``cluster``: writes per second of a 3-server cluster of processes on loopback (``conform
+  cluster node``), ``--clients`` clients doing puts for ``--seconds``, with tracing off and on,
+  for Raft and Multi-Paxos; ``tracing_cost_pct`` is the throughput lost to tracing; and the
+  merge and validation of the traces the traced run wrote.
+
+Timings on a shared machine are noisy: CPU seconds are given beside wall seconds.
+Run: ``.venv/bin/python bench/realruns_bench.py`` (``--quick`` for short runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from conformance.trace import Step  # noqa: E402
+from conformance.trace.files import step_to_json  # noqa: E402
+from impl.raft.boot import start_node  # noqa: E402
+from impl.raft.client import Client  # noqa: E402
+from impl.raft.cluster_config import ClusterConfig  # noqa: E402
+from impl.raft.core import DrawTimeout, Options, Propose, Receive, Tick  # noqa: E402
+from impl.raft.recording import NodeTrace  # noqa: E402
+from impl.sim.storage import SimDisk  # noqa: E402
+
+IDS = ["s1", "s2", "s3"]
+
+
+# --------------------------------------------------------------------------- in process
+
+
+class _Both(NodeTrace):
+    """The recorder's trace, and beside it the size of the old whole-state line."""
+
+    old_bytes = 0
+
+    def __call__(self, node, action, params) -> None:
+        super().__call__(node, action, params)
+        line = step_to_json(Step(1, action, self.absn.local(node), self.absn.params(params),
+                                 node=node.id))
+        _Both.old_bytes += len(json.dumps(line, separators=(",", ":"))) + 1
+
+
+def _cores_run(out: Path, steps: int, seed: int = 1) -> int:
+    """Three cores, random schedule; returns the events recorded."""
+    opts = Options(election_ticks=5, heartbeat_ticks=2)
+    rng = random.Random(seed)
+    disks = {i: SimDisk() for i in IDS}
+    nodes, wals, traces = {}, {}, {}
+    for i in IDS:
+        tr = _Both(out / f"{i}.ndjson", i, IDS, IDS, opts)
+        n, w, _ = start_node(i, IDS, disks[i].open("wal"), opts, tr)
+        tr.start(n)
+        nodes[i], wals[i], traces[i] = n, w, tr
+    flight: list = []
+    events = 0
+
+    def run(i, inp) -> None:
+        r = nodes[i].step(inp)
+        if r.must_persist:
+            wals[i].save(r.hard_state, r.log_writes)
+        traces[i].durable()
+        flight.extend(r.messages)
+        if r.need_draw:
+            nodes[i].step(DrawTimeout(rng.randrange(5)))
+
+    for step in range(steps):
+        x = rng.random()
+        if flight and x < 0.6:
+            m = flight.pop(rng.randrange(len(flight)))
+            run(m.dst, Receive(m))
+        elif x < 0.85:
+            run(rng.choice(IDS), Tick())
+        else:
+            leaders = [i for i in IDS if nodes[i].is_leader()]
+            if leaders:
+                run(leaders[0], Propose(step, f"value-{step}".encode()))
+    for t in traces.values():
+        t.close()
+        events += t.rec._n if t.rec is not None else 0  # type: ignore[union-attr]
+    return events
+
+
+def _validate(folder: Path, engine_cache: dict) -> dict:
+    from conformance import protocols
+    from conformance.record.merge import merge
+    from conformance.record.reader import node_files, read_node_file
+    from conformance.validate import SpecEngine
+    from conformance.validate.causal import CausalValidator
+
+    t0, w0 = time.process_time(), time.perf_counter()
+    m = merge([read_node_file(f) for f in node_files([folder])])
+    merge_cpu = time.process_time() - t0
+    p = protocols.get(m.protocol or "")
+    key = (p.name, repr(sorted(m.constants.items(), key=lambda kv: kv[0])))
+    engine = engine_cache.get(key)
+    if engine is None:
+        engine = engine_cache[key] = SpecEngine(p.spec, m.constants, p.invariants,
+                                                p.properties)
+    t1 = time.process_time()
+    r = CausalValidator(engine, m, max_states=10 * m.events + 1000).run(m.initial)
+    validate_cpu = time.process_time() - t1
+    return {"events": m.events, "conforms": r.conforms, "states": r.states,
+            "merge_cpu_s": round(merge_cpu, 3), "validate_cpu_s": round(validate_cpu, 3),
+            "wall_s": round(time.perf_counter() - w0, 3),
+            "merge_events_per_cpu_s": round(m.events / max(merge_cpu, 1e-9)),
+            "validate_events_per_cpu_s": round(m.events / max(validate_cpu, 1e-9)),
+            "events_per_cpu_s": round(m.events / max(merge_cpu + validate_cpu, 1e-9))}
+
+
+def in_process(sizes: list[int]) -> tuple[list[dict], list[dict]]:
+    sizes_out, validation = [], []
+    engines: dict = {}
+    for steps in sizes:
+        with tempfile.TemporaryDirectory() as d:
+            _Both.old_bytes = 0
+            events = _cores_run(Path(d), steps)
+            new = sum(f.stat().st_size for f in Path(d).glob("*.ndjson"))
+            sizes_out.append({"schedule_steps": steps, "events": events,
+                              "bytes_per_event": round(new / events, 1),
+                              "old_format_bytes_per_event": round(_Both.old_bytes / events, 1),
+                              "total_bytes": new, "old_format_total_bytes": _Both.old_bytes})
+            validation.append(_validate(Path(d), engines))
+    return sizes_out, validation
+
+
+# --------------------------------------------------------------------------- processes
+
+
+async def _load(cfg: ClusterConfig, clients: int, seconds: float) -> dict:
+    async with Client(cfg, timeout=30) as probe:
+        await probe.put("warmup", "x")
+    done = 0
+    end = time.monotonic() + seconds
+
+    async def worker(w: int) -> None:
+        nonlocal done
+        async with Client(cfg, timeout=30) as c:
+            i = 0
+            while time.monotonic() < end:
+                await c.put(f"w{w}-{i}", "x" * 16)
+                done += 1
+                i += 1
+
+    t0 = time.monotonic()
+    await asyncio.gather(*(worker(w) for w in range(clients)))
+    return {"writes": done, "writes_per_s": round(done / (time.monotonic() - t0), 1)}
+
+
+def cluster(protocol: str, traced: bool, clients: int, seconds: float) -> dict:
+    with tempfile.TemporaryDirectory() as d:
+        root = Path(d)
+        cfg = ClusterConfig.on_free_ports(3)
+        cfile = root / "cluster.json"
+        cfg.dump(cfile)
+        procs = []
+        cpu0 = os.times()
+        for sid in cfg.servers:
+            cmd = [sys.executable, "-m", "conformance", "cluster", "node", "--id", sid,
+                   "--cluster", str(cfile), "--data", str(root / sid), "--tick", "0.01",
+                   f"--protocol={protocol}"]
+            if traced:
+                cmd += ["--trace", str(root / f"{sid}.trace.ndjson")]
+            procs.append(subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL))
+        try:
+            out = asyncio.run(_load(cfg, clients, seconds))
+        finally:
+            for p in procs:
+                p.send_signal(signal.SIGTERM)
+            for p in procs:
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        cpu1 = os.times()
+        out["servers_cpu_s"] = round((cpu1.children_user + cpu1.children_system)
+                                     - (cpu0.children_user + cpu0.children_system), 2)
+        if traced:
+            files = list(root.glob("*.trace.ndjson"))
+            size = sum(f.stat().st_size for f in files)
+            out["trace_bytes"] = size
+            out["validation"] = _validate(root, {})
+            out["trace_bytes_per_event"] = round(size / max(out["validation"]["events"], 1), 1)
+        return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="short runs")
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--clients", type=int, default=16)
+    args = ap.parse_args()
+    seconds = 1.5 if args.quick else args.seconds
+    sizes = [500, 1000, 2000] if args.quick else [1000, 2000, 4000, 8000]
+    out: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+    out["trace_size"], out["validation"] = in_process(sizes)
+    out["cluster"] = {}
+    for protocol in ("raft", "multipaxos"):
+        off = cluster(protocol, False, args.clients, seconds)
+        on = cluster(protocol, True, args.clients, seconds)
+        out["cluster"][protocol] = {
+            "clients": args.clients, "seconds": seconds, "tracing_off": off, "tracing_on": on,
+            "tracing_cost_pct": round(100 * (1 - on["writes_per_s"] / off["writes_per_s"]), 1)
+            if off.get("writes_per_s") else None}
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""A node core's trace, recorded through :class:`conformance.record.Recorder`: the part the
+Raft and Multi-Paxos servers share.
+
+A core calls its tracer after every spec action it takes, ``tracer(node, action, params)``,
+with the messages the current input produced so far in ``node._ready.messages``.
+:class:`CoreTrace` turns that into recorder steps: the action's parameters, the node's own
+variables that changed, the messages this action added, the message it handled (the
+parameter ``m``). A protocol's subclass names its spec and maps through its abstraction
+(:mod:`impl.raft.recording`, :mod:`impl.paxos.multi.recording`); the server adds when its
+storage is synced (:meth:`CoreTrace.durable`), when a client is told its command is done
+(:meth:`CoreTrace.replied`), and flushes before a batch's effects leave
+(:meth:`CoreTrace.flush`). :func:`crash_now` is the other half of ``--crash-in-bug-window``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+from conformance.record import Recorder
+from conformance.values import ModelValue
+
+
+class CoreTrace:
+    spec = ""  # the spec's module
+    protocol = ""  # conformance.protocols' name for it
+
+    def __init__(self, path: str | Path, node_id: str, absn: Any, constants: dict[str, Any],
+                 origin: dict | None = None, buffered: bool = False) -> None:
+        self.path = Path(path)
+        self.id = node_id
+        self.absn = absn
+        self.constants = constants
+        self.origin = origin or {}
+        self.buffered = buffered  # the server flushes before a batch's effects leave
+        self.rec: Recorder | None = None
+        self._ready: Any = None
+        self._sent = 0
+        self._keys: dict[str, Any] = {}  # the change keys of the state last recorded
+
+    def own(self, node: Any) -> dict[str, Any]:
+        """The node's own variables that changed since the last call (all, after a
+        :meth:`start`); the protocol's abstraction keeps the keys in ``self._keys``."""
+        raise NotImplementedError
+
+    def start(self, node: Any) -> None:
+        """Begin a segment with the state the node starts from (what it recovered)."""
+        self._keys = {}
+        self.rec = Recorder(self.path, node=self.id, spec=self.spec, protocol=self.protocol,
+                            constants=self.constants, state=self.own(node),
+                            collect={"Value": "v"}, durability=True, origin=self.origin,
+                            buffered=self.buffered)
+
+    def __call__(self, node: Any, action: str, params: dict) -> None:
+        rec = self.rec
+        if rec is None:  # the core steps before the server starts the trace: no action
+            return
+        ready = node._ready
+        if ready is not self._ready:  # a new input: its messages start afresh
+            self._ready, self._sent = ready, 0
+        new = ready.messages[self._sent:]
+        self._sent = len(ready.messages)
+        p = self.absn.params(params)
+        m = params.get("m")
+        rec.step(action, p, state=self.own(node),
+                 sent=[(x.dst, self.absn.message(x)) for x in new],
+                 received=None if m is None else (m.src, p["m"]))
+
+    def durable(self) -> None:
+        """The storage is synced: every step recorded so far survives a crash."""
+        if self.rec is not None:
+            self.rec.durable()
+
+    def replied(self, k: int) -> None:
+        """A client was told that its command, at index (or slot) ``k``, is done."""
+        if self.rec is not None:
+            self.rec.step("ClientReply", {"i": ModelValue(self.id), "k": k}, external=True)
+
+    def flush(self) -> None:
+        """Write what was recorded (before anything it did leaves the process)."""
+        if self.rec is not None:
+            self.rec.flush()
+
+    def close(self) -> None:
+        if self.rec is not None:
+            self.rec.close()
+
+
+async def crash_now(transport: Any) -> None:
+    """Die as ``kill -9`` would, once what was just sent (and answered) has left."""
+    for _ in range(100):
+        await asyncio.sleep(0.02)
+        if transport.flushed():
+            break
+    await asyncio.sleep(0.05)
+    os.kill(os.getpid(), signal.SIGKILL)
