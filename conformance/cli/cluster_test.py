@@ -36,6 +36,11 @@ def register(csub: argparse._SubParsersAction) -> None:
                         "then unknown)")
     t.add_argument("--no-traces", action="store_true",
                    help="servers write no traces (and they are not checked)")
+    t.add_argument("--check-traces", action="store_true",
+                   help="validate the nodes' traces against the spec after the run (slow: "
+                        "a few seconds of run record tens of thousands of events)")
+    t.add_argument("--trace-seconds", type=_positive, default=600.0,
+                   help="how long the trace validation may take (default: 600)")
     t.add_argument("--bug", action="append", default=[], choices=DriverBugs.names(),
                    help="plant a server bug, to see the test catch it")
     t.add_argument("--out", default="conform-cluster-test",
@@ -70,14 +75,15 @@ def _test(args: argparse.Namespace) -> int:
                          check_quorum=not args.no_check_quorum, lease_reads=args.lease_reads)
     s = Settings(server=server, nodes=args.nodes, seconds=args.seconds, clients=args.clients,
                  nemesis=_nemesis(args.nemesis), seed=args.seed, keys=args.keys,
-                 op_timeout=args.op_timeout, out=Path(args.out), base_port=args.base_port)
+                 op_timeout=args.op_timeout, out=Path(args.out), base_port=args.base_port,
+                 check_traces=args.check_traces, trace_seconds=args.trace_seconds)
     shown = errors if args.json else console
     last = [-10.0]
 
     def progress(p) -> None:
         if p.elapsed - last[0] >= (1.0 if shown.is_terminal else 5.0):
             last[0] = p.elapsed
-            shown.print(progress_line(p), markup=False)
+            shown.print(progress_line(p))
 
     signal.signal(signal.SIGTERM, _interrupt)
     results = run(s, progress)

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Awaitable, Callable
 
-from conformance.cluster.nodes import Cluster
+from conformance.cluster.nodes import Cluster, Node
 from conformance.cluster.workload import Recorder
 from conformance.history.ops import Fault
 
@@ -76,24 +77,29 @@ class Nemesis:
         return (len(self.cluster.ids) - 1) // 2
 
     async def _kill(self) -> None:
-        nodes, leader = await self._targets(self._minority())
-        f = self._begin("kill", nodes, leader)
-        for sid in nodes:
-            self.cluster.nodes[sid].kill()
-        await asyncio.sleep(self.rng.uniform(*self.hold))
-        for sid in nodes:
-            self.cluster.nodes[sid].start()
-        await self.cluster.answering(nodes, RESTART_TIMEOUT)
-        self._end(f)
+        async def restart(nodes: list[str]) -> None:
+            for sid in nodes:
+                self.cluster.nodes[sid].start()
+            await self.cluster.answering(nodes, RESTART_TIMEOUT)
+
+        await self._hold("kill", Node.kill, restart)
 
     async def _pause(self) -> None:
+        async def resume(nodes: list[str]) -> None:
+            for sid in nodes:
+                self.cluster.nodes[sid].resume()
+
+        await self._hold("pause", Node.pause, resume)
+
+    async def _hold(self, kind: str, hit: Callable[[Node], None],
+                    undo: Callable[[list[str]], Awaitable[None]]) -> None:
+        """Hit the leader or a random minority, wait a moment, undo it."""
         nodes, leader = await self._targets(self._minority())
-        f = self._begin("pause", nodes, leader)
+        f = self._begin(kind, nodes, leader)
         for sid in nodes:
-            self.cluster.nodes[sid].pause()
+            hit(self.cluster.nodes[sid])
         await asyncio.sleep(self.rng.uniform(*self.hold))
-        for sid in nodes:
-            self.cluster.nodes[sid].resume()
+        await undo(nodes)
         self._end(f)
 
     async def _restart_all(self) -> None:

@@ -67,7 +67,7 @@ class Node:
         self.options = options
         self.data = root / sid
         self.log = root / f"{sid}.log"
-        self.trace = root / f"{sid}.trace.ndjson" if options.traces else None
+        self.trace = root / "traces" / f"{sid}.ndjson" if options.traces else None
         self.proc: subprocess.Popen | None = None
         self.paused = False
         self.starts = 0
@@ -82,6 +82,8 @@ class Node:
         return cmd
 
     def start(self) -> None:
+        if self.trace is not None:
+            self.trace.parent.mkdir(exist_ok=True)
         self.starts += 1
         self.paused = False
         self.expected_exit = False

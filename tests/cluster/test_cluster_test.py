@@ -41,6 +41,9 @@ def test_every_fault_leaves_a_linearizable_history(tmp_path, protocol):
     assert code == 0, json.dumps(checks, indent=1) + err
     assert checks["linearizable"]["ok"] and checks["no lost writes"]["ok"]
     assert checks["nodes healthy"]["ok"]  # no node died, no traceback in a log
+    assert checks["traces conform"]["ok"] is None
+    assert checks["traces conform"]["detail"].startswith("recorded, not checked")
+    assert list((tmp_path / "run" / "traces").glob("s*.ndjson"))
     kinds = {f["kind"] for f in r["faults"]}
     assert len(r["faults"]) >= 3 and len(kinds) >= 2, r["faults"]
     figs = r["figures"]
@@ -48,6 +51,16 @@ def test_every_fault_leaves_a_linearizable_history(tmp_path, protocol):
     assert (tmp_path / "run" / "timeline.html").stat().st_size > 1000
     assert (tmp_path / "run" / "history.ndjson").read_text().count('"type":"op"') == \
         figs["operations"] + 3  # and the final read of each key
+
+
+def test_the_traces_are_validated_on_request_within_the_time_given(tmp_path):
+    code, r, err = cluster_test(tmp_path, "--seconds", "2", "--clients", "1",
+                                "--nemesis", "none", "--check-traces", "--trace-seconds", "1")
+    _no_node_left(tmp_path)
+    assert code == 0, err
+    assert r["checks"]["traces conform"] == {
+        "ok": None, "detail": f"not decided within 1s (conform validate "
+                              f"{tmp_path / 'run' / 'traces'})"}
 
 
 def test_a_write_acknowledged_before_it_commits_is_caught(tmp_path):
