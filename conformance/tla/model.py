@@ -204,6 +204,8 @@ def load(spec: str | Path, config: str | Path | None = None, *,
     for i, v in enumerate(variables):
         v.index = i
     runtime = runtime or Runtime()
+    runtime.variables = [v.name for v in variables]
+    runtime.base_dir = spec.parent  # files named by the spec (Json) are found from here
     bindings, overrides, scoped = _bind_constants(cfg, root, loader, constants or {},
                                                   cyclic_redefinitions)
     comp = Compiler(root, bindings, overrides, runtime, scoped)
