@@ -100,11 +100,7 @@ class ModelGraph:
 
     def applies_to(self, constants: dict[str, Any]) -> bool:
         """Whether runs under ``constants`` are runs of this model (bounds aside)."""
-        for name in self.relevant:
-            mine, theirs = self.constants.get(name), constants.get(name)
-            if theirs is None or mine != theirs or typed_hash(mine) != typed_hash(theirs):
-                return False
-        return True
+        return same_constants(self.constants, self.relevant, constants)
 
 
 @dataclass
@@ -178,6 +174,36 @@ def ci_models(spec: Path, manifest_path: Path | None = None) -> list[manifest.Mo
     return [m for m in manifest.load(path)
             if m.spec.resolve() == spec and m.expect is not None
             and m.expect.result == "success"]
+
+
+_READS: dict[tuple[Path, Path], tuple[dict[str, Any], list[str]]] = {}
+
+
+def model_constants(model: manifest.Model) -> tuple[dict[str, Any], list[str]]:
+    """The model's constants and those its next-state relation reads, the model loaded (not
+    explored: a model no run can be measured against costs no enumeration)."""
+    key = (model.spec.resolve(), model.config.resolve())
+    hit = _READS.get(key)
+    if hit is None:
+        loaded = load(model.spec, model.config)
+        hit = _READS[key] = (_constants(loaded), constants_read(loaded, "Next"))
+    return hit
+
+
+def same_constants(mine: dict[str, Any], relevant: list[str], theirs: dict[str, Any]) -> bool:
+    """Whether runs under ``theirs`` are runs of a model with ``mine`` (bounds aside)."""
+    for name in relevant:
+        a, b = mine.get(name), theirs.get(name)
+        if b is None or a != b or typed_hash(a) != typed_hash(b):
+            return False
+    return True
+
+
+def runs_under(model: manifest.Model, coverage: Coverage) -> bool:
+    """Whether some run of ``coverage`` had the model's constants."""
+    constants, relevant = model_constants(model)
+    return any(same_constants(constants, relevant, r.constants)
+               for r in coverage.reached.values())
 
 
 # --------------------------------------------------------------------------- building
