@@ -178,9 +178,21 @@ def _child(argv: list[str]) -> int:
     p.add_argument("spec")
     p.add_argument("config")
     p.add_argument("--timeout", type=float, default=None)
+    p.add_argument("--no-deadlock", action="store_true", help="TLC's -deadlock")
+    p.add_argument("--tlc-option", action="append", default=[],
+                   help="a TLC option the run was made with (one the engine may not have)")
+    p.add_argument("--tlc-property", action="append", default=[],
+                   help="a Java system property TLC ran with (key=value)")
     args = p.parse_args(argv)
     sys.setrecursionlimit(20000)
-    r = check_model(Path(args.spec), Path(args.config), timeout=args.timeout)
+    limits, unknown = tlc_options(args.tlc_option, args.tlc_property)
+    if unknown:
+        print(json.dumps({"outcome": Outcome.CONFIG_ERROR.value,
+                          "unsupported": "TLC option " + " ".join(unknown),
+                          "message": "the engine has no such option"}))
+        return 0
+    r = check_model(Path(args.spec), Path(args.config), timeout=args.timeout,
+                    check_deadlock=False if args.no_deadlock else None, **limits)
     unsupported = next((w[len("unsupported: "):] for w in r.warnings
                         if w.startswith("unsupported: ")), None)
     print(json.dumps({
@@ -191,6 +203,43 @@ def _child(argv: list[str]) -> int:
         "trace_length": len(r.counterexample.steps) if r.counterexample else None,
     }))
     return 0
+
+
+# Java system properties of TLC whose value the engine's behaviour already is
+_SAME_AS_TLC = {"tlc2.tool.impl.Tool.cdot": "true"}
+
+
+def tlc_options(options: list[str], properties: list[str]) -> tuple[dict, list[str]]:
+    """What TLC's options and properties of a run mean for the engine, and what it lacks."""
+    limits: dict = {}
+    unknown: list[str] = []
+    i = 0
+    while i < len(options):
+        if options[i] == "-maxSetSize" and i + 1 < len(options) and options[i + 1].isdigit():
+            limits["max_set_size"] = int(options[i + 1])
+            i += 2
+            continue
+        if options[i] in ("-inv", "-invlevel") and i + 1 < len(options):
+            text = options[i + 1]
+            if options[i] == "-invlevel":  # as TLC builds it
+                text = ('LET _T == INSTANCE TLC _N == INSTANCE Naturals IN '
+                        f'_N!<(_T!TLCGet("level"), {text})')
+            limits.setdefault("invariants", []).append(text)
+            i += 2
+            continue
+        if options[i] == "-continue":
+            limits["keep_going"] = True
+            i += 1
+            continue
+        unknown.append(options[i])
+        i += 1
+    for prop in properties:
+        key, _, value = prop.partition("=")
+        if key == "tlc2.tool.impl.SpecProcessor.allowCyclicRedefinitions":
+            limits["cyclic_redefinitions"] = value == "true"
+        elif _SAME_AS_TLC.get(key) != value:
+            unknown.append(f"-D{prop}")
+    return limits, unknown
 
 
 if __name__ == "__main__":

@@ -32,8 +32,10 @@ def resolve_engine(engine: str) -> str:
 def check_model(spec: str | Path, config: str | Path | None = None, *, engine: str = "auto",
                 workers: int = 1, timeout: float | None = None,
                 progress: Callable[[Progress], None] | None = None,
-                check_deadlock: bool | None = None) -> CheckResult:
-    """Check the model ``config`` (default: the .cfg beside the spec) of ``spec``."""
+                check_deadlock: bool | None = None, **limits) -> CheckResult:
+    """Check the model ``config`` (default: the .cfg beside the spec) of ``spec``.
+    ``limits`` (``max_memory``, ``max_set_size``) bound the embedded engine; TLC keeps the
+    limits of its JVM and its own defaults."""
     from conformance.tlc.runner import model_files
 
     spec_path, config_path = model_files(Path(spec), Path(config) if config else None)
@@ -44,7 +46,7 @@ def check_model(spec: str | Path, config: str | Path | None = None, *, engine: s
         return run_tlc(spec_path, config_path, workers=workers, timeout=timeout,
                        progress=progress, check_deadlock=check_deadlock)
     return _embedded(engine)(spec_path, config_path, workers=workers, timeout=timeout,
-                             progress=progress, check_deadlock=check_deadlock)
+                             progress=progress, check_deadlock=check_deadlock, **limits)
 
 
 def _embedded(asked: str) -> Callable[..., CheckResult]:

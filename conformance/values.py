@@ -294,6 +294,9 @@ _FALSE_HASH = hash(("TLA+ boolean", False))
 
 
 _PLAIN = frozenset((int, str, ModelValue))  # types whose Python hash is already typed
+# ... except that Python hashes -1 as -2 (-1 is its error code): -1 stands for this number
+# instead, past TLC's 32-bit integers, or (-1,) and (-2,) would be one fingerprint
+_MINUS_ONE = 2**40 + 0x5EED
 
 
 def typed_hash(v: Value) -> int:
@@ -305,28 +308,33 @@ def typed_hash(v: Value) -> int:
     themselves inside a container, without a call per element."""
     t = type(v)
     if t in _PLAIN:
-        return hash(v)
+        return _MINUS_ONE if t is int and v == -1 else hash(v)
     if t is bool:
         return _TRUE_HASH if v else _FALSE_HASH
     P = _PLAIN
+    M = _MINUS_ONE
     if t is Fn:
         try:
             return v._thash
         except AttributeError:
             h = v._thash = hash(frozenset([
-                (k if type(k) in P else typed_hash(k), x if type(x) in P else typed_hash(x))
+                (k if type(k) in P and k != -1 else M if k == -1 else typed_hash(k),
+                 x if type(x) in P and x != -1 else M if x == -1 else typed_hash(x))
                 for k, x in v.map.items()]))
             return h
     if t is FSet:
         try:
             return v._thash
         except AttributeError:
-            h = v._thash = hash(frozenset([x if type(x) in P else typed_hash(x) for x in v]))
+            h = v._thash = hash(frozenset([x if type(x) in P and x != -1 else
+                                           M if x == -1 else typed_hash(x) for x in v]))
             return h
     if isinstance(v, tuple):  # Tup, and a state: a tuple of the variables' values
-        return hash(tuple([x if type(x) in P else typed_hash(x) for x in v]))
+        return hash(tuple([x if type(x) in P and x != -1 else M if x == -1 else typed_hash(x)
+                           for x in v]))
     if isinstance(v, frozenset):
-        return hash(frozenset([x if type(x) in P else typed_hash(x) for x in v]))
+        return hash(frozenset([x if type(x) in P and x != -1 else M if x == -1 else
+                               typed_hash(x) for x in v]))
     m = getattr(v, "materialize", None)
     if m is not None:
         return typed_hash(m())

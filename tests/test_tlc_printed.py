@@ -152,3 +152,36 @@ def test_a_lasso_back_to_an_earlier_state():
     assert trace.states() == [{"x": 0}, {"x": 1}, {"x": 2}]
     assert trace.header.loop == 0
     assert trace.header.extra["loop_action"] == "Next"
+
+
+def _general_error(exception: str, nested: int, body: str) -> str:
+    return (
+        "@!@!@STARTMSG 2185:0 @!@!@\nStarting... (2026-01-01 00:00:00)\n@!@!@ENDMSG 2185 @!@!@\n"
+        "@!@!@STARTMSG 1000:1 @!@!@\nTLC threw an unexpected exception.\n"
+        "This was probably caused by an error in the spec or model.\n"
+        "See the User Output or TLC Console for clues to what happened.\n"
+        f"The exception was a {exception}\n: @!@!@STARTMSG {nested}:0 @!@!@\n{body}\n"
+        f"@!@!@ENDMSG {nested} @!@!@\n@!@!@ENDMSG 1000 @!@!@\n")
+
+
+@pytest.mark.parametrize("exception, nested, body, outcome", [
+    ("tlc2.tool.ConfigFileException", 5006,
+     "TLC found an error in the configuration file at line 1\nIt was expecting }, but did not "
+     "find it.", "config error"),
+    # The same configuration code inside an evaluation failure is no config error.
+    ("java.lang.RuntimeException", 2280,
+     "In evaluation, the identifier x is either undefined or not an operator.\n"
+     "line 16, col 23 to line 16, col 23 of module M", "evaluation error"),
+])
+def test_general_error_wrapping_a_message_is_read_by_its_exception(
+        tmp_path, exception, nested, body, outcome):
+    import io
+
+    from conformance.tlc.report import Report
+    from conformance.tlc.runner import build_result
+    report = Report()
+    for msg in read_messages(io.StringIO(_general_error(exception, nested, body))):
+        report.add(msg)
+    result = build_result(report, spec=tmp_path / "M.tla", config=None, exit_status=255)
+    assert result.outcome.value == outcome
+    assert "@!@!@" not in result.message

@@ -15,8 +15,8 @@ import sys
 from conformance import __version__
 from conformance.errors import UserError
 
-COMMANDS = ["trace", "tlc", "modelcheck", "prove", "cluster", "kv", "corpus", "run", "bugs",
-            "replay", "validate"]
+COMMANDS = ["trace", "tlc", "modelcheck", "prove", "cluster", "kv", "corpus", "tlcsuite", "run",
+            "bugs", "replay", "validate"]
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:

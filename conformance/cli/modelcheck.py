@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.cli.arguments import seconds
+from conformance.cli.arguments import gigabytes, positive_int, seconds
 from conformance.errors import UserError
 from conformance.manifest import Model
 from conformance.result import CheckResult, Progress
@@ -42,6 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "'auto', one per core (default: the manifest's, else auto)")
     p.add_argument("--timeout", type=seconds, default=None, metavar="SECONDS",
                    help="stop a model after this long (its outcome is then 'timeout')")
+    p.add_argument("--max-memory", type=gigabytes, default=None, metavar="GB",
+                   help="embedded engine: stop a model that needs more memory than this "
+                   "(default: a quarter of the machine's, as Java gives TLC)")
+    p.add_argument("--max-set-size", type=positive_int, default=None, metavar="N",
+                   help="embedded engine: TLC's -maxSetSize, the largest set built (default "
+                   "1,000,000)")
     p.add_argument("--trace-dir", type=Path, default=DEFAULT_TRACE_DIR, metavar="DIR",
                    help=f"where counterexamples are written (default: {DEFAULT_TRACE_DIR})")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -122,18 +128,30 @@ def _check(model: Model, engine: str, args: argparse.Namespace) -> Row:
     if show:
         with err_console.status(line, spinner="dots"):
             row.result = check_model(model.spec, model.config, engine=engine, workers=workers,
-                                     timeout=args.timeout, progress=line.update)
+                                     timeout=args.timeout, progress=line.update,
+                                     **_limits(args))
     else:
         # a log (CI) gets a line a minute while a model runs, and one when it ends
         logged = _LoggedProgress(line) if not args.json else None
         row.result = check_model(model.spec, model.config, engine=engine, workers=workers,
                                  timeout=args.timeout,
-                                 progress=logged.update if logged else None)
+                                 progress=logged.update if logged else None,
+                                 **_limits(args))
         if logged:
             logged.done(row.result)
     row.differences = manifest.disagreements(model, row.result)
     row.notes = manifest.notes(model, row.result) + row.result.warnings
     return row
+
+
+def _limits(args: argparse.Namespace) -> dict:
+    """The embedded engine's limits the command line sets (TLC keeps its own)."""
+    out = {}
+    if args.max_memory is not None:
+        out["max_memory"] = args.max_memory
+    if args.max_set_size is not None:
+        out["max_set_size"] = args.max_set_size
+    return out
 
 
 class _ProgressLine:

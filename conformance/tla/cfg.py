@@ -46,9 +46,10 @@ _LISTS = {
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<string>"(?:[^"\\\n]|\\.)*")
-  | (?P<number>-?\d+)
+  | (?P<number>-?\d+(?![A-Za-z0-9_]))
   | (?P<name>[A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<sym><-|==|[=\[\]{},()!<>])
+  | (?P<sym><-|==|[=\[\]{},()!<>](?![-+*/^&|.%@#$:~=<>]))
+  | (?P<operator>\\[A-Za-z]+|[-+*/^&|.%@#$:~=<>]+)
 """, re.VERBOSE)
 
 
@@ -70,6 +71,7 @@ class Assignment:
     module: str | None = None  # for <-[Mod] and =[Mod]
     line: int = 0
     col: int = 0
+    args: tuple | None = None  # ``F(1, a) = v``: one entry of a constant operator's table
 
     @property
     def is_override(self) -> bool:
@@ -186,7 +188,30 @@ def parse_config(path: str | Path) -> Config:
     except OSError as e:
         raise ConfigError(f"cannot read the configuration file {path}: {e.strerror}",
                           file=str(path))
+    if path.suffix == ".tla":  # TLC's -config Spec.tla: the model is a section of the spec
+        text = embedded_config(text, path.stem)
     return parse_config_text(text, str(path))
+
+
+_CONFIG_START = r"-----*\s*CONFIG\s+{}\s*-----*"
+
+
+def embedded_config(text: str, name: str) -> str:
+    """The ``---- CONFIG name ----`` section of a .tla file (up to its ``====``), with the
+    other lines blanked so that line numbers stay the file's; empty if there is none."""
+    start = re.compile(_CONFIG_START.format(re.escape(name)))
+    out, inside = [], False
+    for line in text.split("\n"):
+        if inside and re.match(r"====", line):
+            inside = False
+            out.append("")
+            continue
+        if not inside and start.fullmatch(line.strip()):
+            inside = True
+            out.append("")
+            continue
+        out.append(line if inside else "")
+    return "\n".join(out)
 
 
 def parse_config_text(text: str, file: str = "<cfg>") -> Config:
@@ -281,7 +306,7 @@ class _Parser:
 
     def assignment(self) -> None:
         tok = self.next("a constant name")
-        if tok.kind != "name":
+        if tok.kind not in ("name", "operator"):  # ++ <- PlusPlus replaces an operator
             raise self.error(f'expected the name of a constant, found "{tok.text}"', tok)
         name = tok.text
         while self._at("!"):
@@ -289,9 +314,22 @@ class _Parser:
             name += "!" + self.next("a name").text
         self.note(tok)
         op = self.next("= or <-")
-        if op.text == "(":
-            raise self.error("assigning values to constant operators with arguments "
-                             "(F(1) = ...) is not supported", op)
+        if op.text == "(":  # F(1, a) = v: the value of a constant operator at arguments
+            args = []
+            while True:
+                args.append(self.value())
+                sep = self.next(", or )")
+                if sep.text == ")":
+                    break
+                if sep.text != ",":
+                    raise self.error(f'expected , or ) in the arguments of {name}, found '
+                                     f'"{sep.text}"', sep)
+            eq = self.next("=")
+            if eq.text != "=":
+                raise self.error(f'expected = after {name}(...), found "{eq.text}"', eq)
+            self.cfg.constants.append(Assignment(name, value=self.value(), line=tok.line,
+                                                 col=tok.col, args=tuple(args)))
+            return
         if op.text == "<-":
             module = None
             t = self.next("a definition name")
@@ -300,7 +338,7 @@ class _Parser:
                 if self.next("]").text != "]":
                     raise self.error("expected ] after the module name")
                 t = self.next("a definition name")
-            if t.kind != "name":
+            if t.kind not in ("name", "operator"):
                 raise self.error(f'expected a definition name after <-, found "{t.text}"', t)
             self.note(t)
             self.cfg.constants.append(Assignment(name, target=t.text, module=module,

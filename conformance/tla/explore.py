@@ -27,7 +27,8 @@ from typing import Any
 
 from conformance.result import Progress
 from conformance.tla.errors import EvalError
-from conformance.tla.lazy import LazyFn, LazySet
+from conformance.tla.lazy import LazyFn, LazySet, to_tla_any
+from conformance.tla.limits import MemoryLimit, TimeLimit
 from conformance.tla.model import Model
 from conformance.values import Fn, FSet, ModelValue, Tup, typed_hash
 
@@ -59,6 +60,8 @@ class SearchResult:
     timed_out: bool = False
     limited: bool = False  # stopped at max_distinct
     complete: bool = False
+    stopped: str | None = None  # why a limit other than time stopped it (memory)
+    initial: int = 0  # initial states generated
 
 
 _LEAVES = frozenset((int, str, bool))  # values no permutation of model values changes
@@ -190,6 +193,7 @@ class Explorer:
     def __init__(self, model: Model, *, timeout: float | None = None,
                  progress: Callable[[Progress], None] | None = None,
                  progress_interval: float = 2.0, record_graph: bool = False,
+                 record_figures: bool = False,
                  max_distinct: int | None = None, handoff: int | None = None) -> None:
         self.model = model
         # stop at the start of the first level of at least this many states, to hand the
@@ -198,8 +202,14 @@ class Explorer:
         self.handed_off = False
         # stop (incomplete) once this many distinct states are found: for benchmarks
         self.max_distinct = max_distinct
-        # the behavior graph for liveness: state key -> [(successor key, action index)]
+        # the behavior graph for liveness: state key -> [(successor key, action index)],
+        # with the successor itself as a third item under SYMMETRY or VIEW
         self.graph: dict | None = {} if record_graph else None
+        # TLCGet's figures as TLC's liveness checker sees them, by state key: for an initial
+        # state when it was queued, for every other state when all its successors had been
+        # generated (TLC evaluates a temporal property's predicates at those moments)
+        self.queued_figures: dict | None = {} if record_figures else None
+        self.expanded_figures: dict | None = {} if record_figures else None
         self.timeout = timeout
         self.progress = progress
         self.progress_interval = progress_interval
@@ -207,6 +217,7 @@ class Explorer:
         self.queue: deque = deque()
         self.result = SearchResult()
         self.key = self._key_function()
+        self.at: tuple = (None, None)  # where TLCExt!Trace ends: (a state's key, a new state)
 
     # ------------------------------------------------------------------ keys
 
@@ -221,6 +232,8 @@ class Explorer:
         start = time.monotonic()
         self.start = start
         self.next_report = start + self.progress_interval
+        model.runtime.counters = self._figures
+        model.runtime.behavior = self._behavior
         try:
             self._initial()
             if not model.actions:
@@ -231,6 +244,10 @@ class Explorer:
                     and not res.limited and not self.handed_off
         except _Stop:
             pass
+        except TimeLimit:
+            res.timed_out = True
+        except MemoryLimit as e:
+            res.stopped = e.message
         res.duration = time.monotonic() - start
         res.distinct = len(self.seen)
         res.left = len(self.queue)
@@ -245,11 +262,15 @@ class Explorer:
         implied = [(c.name, c.code.fn) for c in model.implied_inits]
         constraints = [c.code.fn for c in model.constraints]
 
+        runtime = model.runtime
+
         def on_init(s):
             res.generated += 1
+            res.initial += 1
             E = (s, None)
+            runtime.level = 1  # TLCGet("level") of an initial state (0 while Init runs)
             try:
-                in_model = all(c(E) is True for c in constraints)
+                in_model = holds(constraints, E)
             except EvalError as e:
                 self._error(e, [(-1, s)])
             seen_before = False
@@ -260,9 +281,12 @@ class Explorer:
                 else:
                     seen[k] = (None, -1, s)
                     self.queue.append((s, k, 1))
+                    if self.queued_figures is not None:
+                        self.queued_figures[k] = self._figures()
                     if res.depth < 1:
                         res.depth = 1
             if not seen_before:
+                self.at = (None, s)
                 for name, inv in invariants:
                     try:
                         ok = inv(E)
@@ -281,6 +305,7 @@ class Explorer:
                         self._violation("implied init", name,
                                         f"Property {name} is violated by the initial state.",
                                         [(-1, s)])
+            runtime.level = 0
         try:
             model.initial_states(on_init)
         except EvalError as e:
@@ -304,6 +329,10 @@ class Explorer:
         simple = not constraints and not action_constraints and not action_props
         graph: dict = {} if self.graph is None else self.graph
         rec = self.graph is not None
+        expanded = self.expanded_figures
+        # Under SYMMETRY or VIEW a successor stands for every state of its key: the graph
+        # keeps the successor itself, on which TLC evaluates the properties' actions.
+        actual = rec and (bool(model.symmetry) or model.view is not None)
 
         from conformance.tla.actions import Partial
 
@@ -315,22 +344,24 @@ class Explorer:
             if simple:
                 k = key(t)
                 if rec:
-                    cur[4].append((k, cur[3]))
+                    cur[4].append((k, cur[3], t) if actual else (k, cur[3]))
                 if k in seen:
                     return
                 seen[k] = (cur[1], cur[3], t)
             else:
                 E2 = (s, t)
-                try:
-                    in_model = all(c((t, None)) is True for c in constraints) and \
-                        all(c(E2) is True for c in action_constraints)
+                try:  # TLCGet("level"): the successor's in a state constraint, else s's
+                    runtime.level = cur[2] + 1
+                    in_model = holds(constraints, (t, None))
+                    runtime.level = cur[2]
+                    in_model = in_model and holds(action_constraints, E2)
                 except EvalError as e:
                     self._error(e, self._path(cur[1]) + [(cur[3], t)])
                 unseen = True
                 if in_model:
                     k = key(t)
                     if rec:
-                        cur[4].append((k, cur[3]))
+                        cur[4].append((k, cur[3], t) if actual else (k, cur[3]))
                     if k in seen:
                         unseen = False
                     else:
@@ -377,6 +408,7 @@ class Explorer:
                     self.handed_off = True
                     return
             cur[0], cur[1], cur[2] = s, k, level
+            self.at = (k, None)
             if rec:
                 cur[4] = graph[k] = []
             runtime.level = level
@@ -393,8 +425,12 @@ class Explorer:
                     def rerun(tm: Model, s: tuple = s, ai: int = ai) -> None:
                         tm.successors(s, tm.actions[ai], lambda t: None)
                     self._error(e, self._path(k), rerun=rerun)
+            if expanded is not None:
+                expanded[k] = self._figures()
             if check_deadlock and res.generated == before:
                 self._violation("deadlock", None, "Deadlock reached.", self._path(k))
+            if runtime.exit:  # TLCSet("exit", TRUE): TLC's workers stop after this state
+                return
             checks += 1
             if checks >= 200:
                 checks = 0
@@ -410,8 +446,31 @@ class Explorer:
                     self.progress(Progress(res.generated, len(seen), len(queue),
                                            res.depth))
 
+    def _behavior(self) -> list[tuple]:
+        """TLCExt!Trace: the states from an initial state to the one being evaluated (the
+        state being explored, or the new state an invariant is checked on)."""
+        key, last = self.at
+        states = [t for _, t in self._path(key)] if key is not None else []
+        return states + [last] if last is not None else states
+
+    def _figures(self) -> dict[str, int]:
+        """The search so far, as TLCGet reads it ("distinct", "diameter"...)."""
+        res = self.result
+        return {"distinct": len(self.seen), "generated": res.generated,
+                "queue": len(self.queue), "diameter": max(res.depth, 1),
+                "initial": res.initial}
+
     def _check_invariants(self, invariants, t, cur) -> None:
         E = (t, None)
+        self.at = (cur[1], t)
+        runtime = self.model.runtime
+        runtime.level = cur[2] + 1  # TLCGet("level") of the successor
+        try:
+            self._check_each(invariants, t, cur, E)
+        finally:
+            runtime.level = cur[2]
+
+    def _check_each(self, invariants, t, cur, E) -> None:
         for j, (name, inv) in enumerate(invariants):
             try:
                 ok = inv(E)
@@ -439,6 +498,10 @@ class Explorer:
         return out
 
     def _violation(self, kind: str, name: str | None, message: str, trace) -> None:
+        if self.model.keep_going and kind in ("invariant", "init invariant"):
+            if self.result.violation is None:  # TLC's -continue reports the first
+                self.result.violation = Violation(kind, name, message, trace)
+            return
         self.result.violation = Violation(kind, name, message, trace)
         raise _Stop()
 
@@ -462,6 +525,18 @@ class Explorer:
         except Exception:  # noqa: BLE001 - best effort: the error is reported anyway
             return []
         return []
+
+
+def holds(checks: list, E: tuple) -> bool:
+    """Whether every constraint holds in ``E``; one that is not a boolean is TLC's error."""
+    for c in checks:
+        v = c(E)
+        if v is not True:
+            if v is False:
+                return False
+            raise EvalError("A constraint of the model is not a boolean:\n"
+                            f"{to_tla_any(v)}")
+    return True
 
 
 def explore(model: Model, **kw) -> SearchResult:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from conformance.tla.errors import EvalError
+from conformance.tla.limits import INT_MAX, check_built
 from conformance.values import (
     Fn,
     FSet,
@@ -29,6 +30,7 @@ from conformance.values import (
     make_fn,
     order_key,
     to_tla,
+    typed_key,
 )
 
 Value = Any
@@ -41,6 +43,7 @@ class LazySet:
     _mat: FSet
     finite: bool  # set by each subclass's constructor
     kind = "set"
+    sized = False  # size() is known without enumerating (checked before building)
 
     def member(self, v: Value) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -65,7 +68,11 @@ class LazySet:
         except AttributeError:
             if not self.finite:
                 raise EvalError(f"Attempted to enumerate the infinite set {self.to_tla()}.")
-            m = FSet(self._elements())
+            if self.sized:  # TLC builds these at their known size (no -maxSetSize check),
+                self.size()  # but the size must fit its int
+                m = FSet(self._elements())
+            else:  # sets grown element by element are bounded, as TLC's ValueVec is
+                m = FSet(bounded(self._elements()))
             self._mat = m
             return m
 
@@ -112,7 +119,13 @@ class Interval(LazySet):
         self.finite = True
 
     def member(self, v: Value) -> bool:
-        return type(v) is int and self.lo <= v <= self.hi
+        if type(v) is int:
+            return self.lo <= v <= self.hi
+        if self.lo > self.hi:  # TLC: nothing is in an empty interval, no error
+            return False
+        return _not_comparable(v, self, f"the integer interval {self.lo}..{self.hi}")
+
+    sized = True
 
     def size(self) -> int:
         return max(0, self.hi - self.lo + 1)
@@ -149,7 +162,9 @@ class NatSet(_Numbers):
     name = "Nat"
 
     def member(self, v):
-        return type(v) is int and v >= 0
+        if type(v) is int:
+            return v >= 0
+        return _not_comparable(v, self, "Nat")
 
 
 class IntSet(_Numbers):
@@ -157,7 +172,7 @@ class IntSet(_Numbers):
     name = "Int"
 
     def member(self, v):
-        return type(v) is int
+        return type(v) is int or _not_comparable(v, self, "Int")
 
 
 class RealSet(_Numbers):
@@ -173,7 +188,7 @@ class StringSet(_Numbers):
     name = "STRING"
 
     def member(self, v):
-        return type(v) is str
+        return type(v) is str or _not_comparable(v, self, "STRING")
 
 
 NAT, INT, REAL, STRING = NatSet(), IntSet(), RealSet(), StringSet()
@@ -191,12 +206,20 @@ class Powerset(LazySet):
 
     def member(self, v):
         if not is_set(v):
-            return False
+            if type(v) is ModelValue and v.typ is None:
+                return False
+            raise EvalError(f"Attempted to check if the non-enumerable value {to_tla_any(v)} "
+                            f"is element of {self.to_tla()}")
         base = self.base
         return all(member(x, base) for x in v)
 
+    sized = True
+
     def size(self) -> int:
-        return 1 << set_size(self.base)
+        n = set_size(self.base)
+        if n >= 31:  # TLC counts in a Java int
+            raise overflow(self)
+        return 1 << n
 
     def _elements(self):
         elems = ordered(self.base)
@@ -280,10 +303,21 @@ class FunctionSet(LazySet):
             return True
         if isinstance(v, LazyFn):
             return self.member(v.materialize())
-        return False
+        if type(v) is ModelValue and v.typ is None:
+            return False
+        raise EvalError(f"Attempted to check if {to_tla_any(v)} which is not a TLC function "
+                        f"value, is in the set of functions:\n{self.to_tla()}")
+
+    sized = True
 
     def size(self) -> int:
-        return set_size(self.rng) ** set_size(self.dom)
+        n, r = set_size(self.dom), set_size(self.rng)
+        total = 1
+        for _ in range(n):
+            total *= r
+            if total > INT_MAX:
+                raise overflow(self)
+        return total
 
     def _elements(self):
         dom = ordered(self.dom)
@@ -325,7 +359,10 @@ class RecordSet(LazySet):
 
     def member(self, v):
         if type(v) is not Fn:
-            return False
+            if _is_function(v) or (type(v) is ModelValue and v.typ is None):
+                return False
+            raise EvalError(f"Attempted to check if non-record {to_tla_any(v)} is in the set "
+                            f"of records {self.to_tla()}")
         memo = self._memo
         hit = memo.get(v)
         if hit is not None:
@@ -337,10 +374,14 @@ class RecordSet(LazySet):
         memo[v] = r
         return r
 
+    sized = True
+
     def size(self) -> int:
         n = 1
         for s in self.sets:
             n *= set_size(s)
+            if n > INT_MAX:
+                raise overflow(self)
         return n
 
     def _elements(self):
@@ -371,14 +412,23 @@ class Product(LazySet):
             self.finite = any(is_finite(s) and set_size(s) == 0 for s in sets)
 
     def member(self, v):
-        if type(v) is not Tup or len(v) != len(self.sets):
+        if type(v) is not Tup:
+            if _is_function(v) or (type(v) is ModelValue and v.typ is None):
+                return False
+            raise EvalError(f"Attempted to check if non-tuple {to_tla_any(v)} is in the "
+                            f"Cartesian product {self.to_tla()}")
+        if len(v) != len(self.sets):
             return False
         return all(member(x, s) for x, s in zip(v, self.sets, strict=True))
+
+    sized = True
 
     def size(self) -> int:
         n = 1
         for s in self.sets:
             n *= set_size(s)
+            if n > INT_MAX:
+                raise overflow(self)
         return n
 
     def _elements(self):
@@ -408,7 +458,9 @@ class SeqSet(LazySet):
         if type(v) is Tup:
             base = self.base
             return all(member(x, base) for x in v)
-        return False
+        if _is_function(v) or (type(v) is ModelValue and v.typ is None):
+            return False
+        return _not_comparable(v, self, self.to_tla())
 
     def size(self) -> int:
         raise EvalError(f"Attempted to compute the number of elements of {self.to_tla()}.")
@@ -464,10 +516,10 @@ class Filtered(LazySet):
     def _elements(self):
         test = self._test
         try:
-            return [v for v in any_order(self.base) if test(v)]
+            return bounded(v for v in any_order(self.base) if test(v))
         except EvalError:
             # the error TLC reports is the one met first in its order
-            return [v for v in ordered(self.base) if test(v)]
+            return bounded(v for v in each(self.base) if test(v))
 
     def elements(self):
         if not self.finite:
@@ -524,7 +576,7 @@ _MEMO_LIMIT = 200_000
 def _contains(s: Value):
     """A fast membership test for ``s`` (its ``__contains__`` when it is a plain set)."""
     if type(s) is FSet:
-        return s.__contains__
+        return lambda v: in_fset(v, s)
     if isinstance(s, LazySet):
         return s.member
     return lambda v: member(v, s)
@@ -560,6 +612,21 @@ class LazyFn:
         v = self.rule(arg)
         memo[arg] = v
         return v
+
+    def excepted(self, key: Value, update: Callable[[Value], Value]) -> LazyFn:
+        """``[f EXCEPT ![key] = update(@)]`` kept as a rule (TLC keeps the exceptions of a
+        function over an infinite domain as exceptions): the rest is computed as before."""
+        if not is_finite(self.domain):
+            if not member(key, self.domain):
+                return self
+            new = update(self.apply(key))
+            same = typed_key(key)
+            base = self.apply
+
+            def rule(x: Value) -> Value:
+                return new if x == key and typed_key(x) == same else base(x)
+            return LazyFn(self.domain, rule, self.text)
+        raise AssertionError("a finite function is excepted as a table")
 
     def materialize(self):
         try:
@@ -610,18 +677,108 @@ def is_finite(s: Value) -> bool:
 
 
 def member(v: Value, s: Value) -> bool:
-    """``v \\in s``."""
+    """``v \\in s``, failing as TLC does when v cannot be compared with the set's elements
+    (``1 \\in {"a"}``, ``{} \\in 1..4``): TLC compares v with them and errs on a kind
+    mismatch, where a Python set would just answer no."""
     if type(s) is FSet:
-        try:
-            return v in s
-        except TypeError:
-            return False
+        return in_fset(v, s)
     if isinstance(s, LazySet):
         return s.member(v)
     if isinstance(s, frozenset):
         return v in s
     raise EvalError(f"Attempted to check if the value:\n{to_tla_any(v)}\nis an element of "
                     f"the non-set value:\n{to_tla_any(s)}")
+
+
+def _is_function(v: Value) -> bool:
+    return type(v) is Fn or type(v) is Tup or isinstance(v, LazyFn)
+
+
+def _domain_kind(v: Value) -> type | None:
+    """The type of a function's arguments (tuples: int), None for an empty domain."""
+    if type(v) is Tup:
+        return int if v else None
+    if type(v) is Fn:
+        for k in v.map:
+            return type(k) if type(k) is not ModelValue else None
+    return None
+
+
+def clash(a: Value, b: Value) -> bool:
+    """Whether TLC fails comparing ``a`` with ``b``: values of different kinds (a number
+    and a string, a set and a function...), typed model values of different types, or
+    functions whose domains hold different kinds (a record and a tuple). Untyped model
+    values compare with anything."""
+    ta, tb = type(a), type(b)
+    if ta is ModelValue or tb is ModelValue:
+        if ta is tb:
+            return a.typ is not None and b.typ is not None and a.typ != b.typ
+        mv = a if ta is ModelValue else b
+        return mv.typ is not None
+    ka = "set" if is_set(a) else "fn" if _is_function(a) else ta
+    kb = "set" if is_set(b) else "fn" if _is_function(b) else tb
+    if ka != kb:
+        return True
+    if ka == "fn":
+        da, db = _domain_kind(a), _domain_kind(b)
+        return da is not None and db is not None and da is not db
+    return False
+
+
+def in_fset(v: Value, s: FSet) -> bool:
+    """``v \\in s`` for a set of values: Python's answer, unless it merged FALSE with 0 or
+    the kinds cannot be compared (then TLC's error)."""
+    try:
+        found = v in s
+    except TypeError:
+        return False
+    if found:
+        t = type(v)
+        if t is bool or t is int:  # Python has 1 == TRUE
+            e = next(iter(s))
+            if type(e) is not t and (type(e) is bool or type(e) is int):
+                check_comparable(v, s)
+        return True
+    if s:
+        check_comparable(v, s)
+    return False
+
+
+def check_homogeneous(xs: list) -> None:
+    """Fail as TLC fails normalizing a set whose elements it cannot compare (``{1, "a"}``,
+    model values of two types): the values of one set must be of one kind. (Functions of
+    one Python type are not compared domain by domain: a cost for every set of records.)"""
+    kinds = {type(x) for x in xs}
+    if len(kinds) == 1 and ModelValue not in kinds:
+        return
+    ref = None
+    for x in xs:
+        if type(x) is ModelValue and x.typ is None:
+            continue
+        if ref is None:
+            ref = x
+        elif clash(ref, x):
+            if type(ref) is ModelValue and type(x) is ModelValue:
+                raise EvalError("Attempted to compare the differently-typed model values "
+                                f"{to_tla_any(x)} and {to_tla_any(ref)}")
+            raise EvalError(f"Attempted to compare {value_kind(x)} {to_tla_any(x)} with "
+                            f"non-{value_kind(x)}:\n{to_tla_any(ref)}")
+
+
+def check_comparable(v: Value, s: FSet) -> None:
+    """Fail as TLC fails looking for ``v`` in the set ``s`` (non-empty) of other kinds."""
+    e = next(iter(s))
+    if clash(v, e):
+        raise EvalError(f"Attempted to check equality of {value_kind(e)} {to_tla_any(e)} "
+                        f"with non-{value_kind(e)}:\n{to_tla_any(v)}")
+
+
+def _not_comparable(v: Value, s: Value, what: str) -> bool:
+    """The answer for a value of another kind than a set of numbers (strings...) holds:
+    no, for an untyped model value; TLC's error otherwise."""
+    if type(v) is ModelValue and v.typ is None:
+        return False
+    raise EvalError(f"Attempted to check if the value:\n{to_tla_any(v)}\nis in {what}")
 
 
 def ordered(s: Value) -> tuple | list:
@@ -631,7 +788,9 @@ def ordered(s: Value) -> tuple | list:
     if isinstance(s, LazySet):
         if type(s) is Interval:
             return range(s.lo, s.hi + 1)  # type: ignore[return-value]
-        return list(s.elements())
+        if s.sized:
+            return list(s.elements())
+        return bounded(s.elements())
     if isinstance(s, frozenset):
         return sorted(s, key=order_key)
     raise EvalError(f"Attempted to enumerate the non-set value:\n{to_tla_any(s)}")
@@ -650,6 +809,67 @@ def any_order(s: Value):
             return s.materialize()
         return s.elements()
     raise EvalError(f"Attempted to enumerate the non-set value:\n{to_tla_any(s)}")
+
+
+def overflow(s: Value) -> EvalError:
+    return EvalError(f"Overflow when computing the number of elements in:\n{to_tla_any(s)}")
+
+
+def bounded(items) -> list:
+    """The items as a list, refused as soon as there are more than a set may hold."""
+    out: list = []
+    append = out.append
+    for n, x in enumerate(items):
+        if not n & 0xFFFF:
+            check_built(n)
+        append(x)
+    check_built(len(out))
+    return out
+
+
+def each(s: Value):
+    """The elements of a finite set in TLC's order, one at a time: a lazy set (SUBSET S,
+    [S -> T], a product) is enumerated without being built, as TLC enumerates it."""
+    if type(s) is FSet:
+        return s.ordered()
+    if isinstance(s, LazySet):
+        if type(s) is Interval:
+            return range(s.lo, s.hi + 1)
+        m = getattr(s, "_mat", None)
+        if m is not None:
+            return m.ordered()
+        return s.elements()
+    return ordered(s)
+
+
+def element_at(s: Value, i: int) -> Value:
+    """The element number ``i`` of a finite set (0 <= i < its size) in some fixed order,
+    computed without building the set where its kind allows (intervals, [S -> T],
+    products, records, SUBSET S): for drawing elements at random."""
+    if type(s) is Interval:
+        return s.lo + i
+    if type(s) in (FunctionSet, Product, RecordSet):
+        if type(s) is FunctionSet:
+            dom = list(ordered(s.dom))
+            axes = [ordered(s.rng)] * len(dom)
+        else:
+            axes = [ordered(x) for x in s.sets]
+        picks = []
+        for axis in reversed(axes):  # the last varies fastest
+            i, r = divmod(i, len(axis))
+            picks.append(axis[r])
+        picks.reverse()
+        if type(s) is Product:
+            return Tup(picks)
+        if type(s) is RecordSet:
+            return Fn(dict(zip(s.names, picks, strict=True)))
+        if dom and dom == list(range(1, len(dom) + 1)):
+            return Tup(picks)
+        return make_fn(dict(zip(dom, picks, strict=True)))
+    if type(s) is Powerset:
+        base = ordered(s.base)
+        return FSet(x for j, x in enumerate(base) if i >> j & 1)
+    return ordered(s)[i]
 
 
 def set_size(s: Value) -> int:
@@ -681,6 +901,25 @@ def canonical(v: Value) -> Value:
     m = getattr(v, "materialize", None)
     if m is not None:
         return m()
+    return v
+
+
+def forced(v: Value) -> Value:
+    """The value with every set or function kept as a rule computed (a set filter inside a
+    tuple...): what TLC evaluates before it prints a value, so that an error in a rule
+    surfaces instead of being printed around."""
+    t = type(v)
+    if t is int or t is str or t is bool or t is ModelValue:
+        return v
+    if isinstance(v, (LazySet, LazyFn)):
+        v = v.materialize()
+        t = type(v)
+    if t is Tup:
+        return Tup(forced(x) for x in v)
+    if t is FSet:
+        return FSet(forced(x) for x in v)
+    if t is Fn:
+        return Fn({forced(k): forced(x) for k, x in v.map.items()})
     return v
 
 

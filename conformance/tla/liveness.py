@@ -35,6 +35,7 @@ from conformance.tla.explore import Explorer
 from conformance.tla.lazy import ordered
 from conformance.tla.model import Model, Temporal
 from conformance.tla.modules import BuiltinSym
+from conformance.values import typed_hash
 
 # --------------------------------------------------------------------------- formulas
 #
@@ -48,11 +49,13 @@ FALSE: tuple = ("or", ())
 
 @dataclass
 class Atom:
-    """A state predicate (``fn(s)``) or an action predicate (``fn(s, t)``)."""
+    """A state predicate (``fn(s)``) or an action predicate (``fn(s, t)``). An impure one
+    (TLCGet("queue") and the like) may read the search's figures: see :class:`Evaluator`."""
 
     action: bool
     fn: Callable
     text: str
+    pure: bool = True
 
 
 class Atoms:
@@ -112,16 +115,18 @@ class FormulaBuilder:
 
     def atom(self, node, scope: Scope, neg: bool) -> tuple:
         code = self.comp.expr(node, scope)
+        if code.known and (code.value is True or code.value is False):
+            return TRUE if code.value is not neg else FALSE  # TLC folds constants too
         fn = code.fn
         rest = _rest(scope)
         if code.level <= 1:
             def state_pred(s):
                 return fn((s, None) + rest) is True
-            i = self.atoms.add(Atom(False, state_pred, _text(node)))
+            i = self.atoms.add(Atom(False, state_pred, _text(node), code.pure))
         else:
             def action_pred(s, t):
                 return fn((s, t) + rest) is True
-            i = self.atoms.add(Atom(True, action_pred, _text(node)))
+            i = self.atoms.add(Atom(True, action_pred, _text(node), code.pure))
         return ("natom", i) if neg else ("atom", i)
 
     def enabled_atom(self, action, sub, scope: Scope, neg: bool) -> tuple:
@@ -155,10 +160,11 @@ class FormulaBuilder:
                 if not disjunction and not v:
                     return False
             return not disjunction
+        pure = all(a.pure for a, _ in fns)
         if action:
-            i = self.atoms.add(Atom(True, lambda s, t: pred(s, t), text))
+            i = self.atoms.add(Atom(True, lambda s, t: pred(s, t), text, pure))
         else:
-            i = self.atoms.add(Atom(False, lambda s: pred(s), text))
+            i = self.atoms.add(Atom(False, lambda s: pred(s), text, pure))
         return ("atom", i)
 
     def formula(self, node, scope: Scope, neg: bool = False) -> tuple:
@@ -223,7 +229,7 @@ class FormulaBuilder:
         if not node.prefix and scope.locals.get(node.name) is None and \
                 isinstance(scope.ctx.env.lookup(node.name), BuiltinSym):
             name = node.name
-            if name == "[]":
+            if name == "[]":  # (TLC folds TRUE and FALSE through connectives only)
                 f = self.formula(args[0], scope, neg)
                 return ("F", f) if neg else ("G", f)
             if name == "<>":
@@ -419,7 +425,13 @@ class Buchi:
 
 
 class Graph:
-    """The behavior graph: states, their successors (with the action), stuttering."""
+    """The behavior graph: states, their successors, stuttering.
+
+    ``succ[i]`` lists the steps out of state i as (successor index, edge id); an edge id
+    names the action (``action[e]``, -1 for stuttering) and, under SYMMETRY or VIEW, the
+    successor the action produced (``produced[e]``) where it differs from the state kept
+    for its key: a property's actions are evaluated on that successor, as TLC does.
+    """
 
     def __init__(self, explorer: Explorer) -> None:
         seen = explorer.seen
@@ -427,55 +439,132 @@ class Graph:
         self.index = {k: i for i, k in enumerate(self.keys)}
         self.states = [seen[k][2] for k in self.keys]
         self.initial = [i for i, k in enumerate(self.keys) if seen[k][0] is None]
+        # what TLCGet read when TLC evaluated a temporal property's predicates: for an
+        # initial state when it was queued, for others when all successors were generated
+        queued = explorer.queued_figures or {}
+        expanded = explorer.expanded_figures or {}
+        self.queued_figures = [queued.get(k) for k in self.keys]
+        self.expanded_figures = [expanded.get(k) for k in self.keys]
+        self.levels = [0] * len(self.keys)
+        for i, k in enumerate(self.keys):  # parents come first: seen is in BFS order
+            parent = seen[k][0]
+            self.levels[i] = 1 if parent is None else self.levels[self.index[parent]] + 1
         graph = explorer.graph or {}
         self.succ: list[list[tuple[int, int]]] = []
+        self.action: list[int] = []
+        self.produced: dict[int, tuple] = {}
         index = self.index
-        for k in self.keys:
+        states = self.states
+        for me, k in enumerate(self.keys):
             edges = []
-            done = set()
-            for sk, ai in graph.get(k, ()):
-                j = index.get(sk)
-                if j is not None and j not in done:
-                    done.add(j)
-                    edges.append((j, ai))
-            me = index[k]
-            if me not in done:
-                edges.append((me, -1))  # stuttering
+            done: set = set()
+            for step in graph.get(k, ()):
+                j = index.get(step[0])
+                if j is None:
+                    continue
+                t = step[2] if len(step) > 2 and step[2] is not states[j] else None
+                mark = (j, None if t is None else typed_hash(t))
+                if mark not in done:
+                    done.add(mark)
+                    edges.append((j, self._edge(step[1], t)))
+            if (me, None) not in done:
+                edges.append((me, self._edge(-1, None)))  # stuttering
             self.succ.append(edges)
+
+    def _edge(self, action: int, produced: tuple | None) -> int:
+        e = len(self.action)
+        self.action.append(action)
+        if produced is not None:
+            self.produced[e] = produced
+        return e
 
 
 class Evaluator:
-    """Cached truth values of atoms on states and on steps."""
+    """Cached truth values of atoms on states and on steps.
 
-    def __init__(self, atoms: Atoms, graph: Graph) -> None:
+    A pure atom has one value per state (or step). An impure one may read TLCGet's figures
+    of the search, which TLC reads at the moment it evaluates the predicate: a property's
+    predicates on a state and its successors are evaluated when all successors of the
+    state have been generated (with TLCGet("queue") then counting them), and on an initial
+    state when it is queued. Such an atom is evaluated with those figures: on a step
+    ``i -> j``, or on ``j`` entered from ``i``, with ``i``'s; on an initial state with its
+    own; for a condition on a state alone (``[]<>``, ``<>[]``), with the state's own.
+    """
+
+    def __init__(self, atoms: Atoms, graph: Graph, runtime: Any = None) -> None:
         self.atoms = atoms.items
         self.graph = graph
-        self.state_cache: dict[tuple[int, int], bool] = {}
-        self.step_cache: dict[tuple[int, int, int], bool] = {}
+        self.runtime = runtime
+        self.state_cache: dict[tuple, bool] = {}
+        self.step_cache: dict[tuple[int, int], bool] = {}
 
-    def state(self, a: int, i: int) -> bool:
-        key = (a, i)
+    def _as_then(self, figures: dict | None, level: int, run: Callable[[], Any]) -> bool:
+        rt = self.runtime
+        if rt is None or figures is None:
+            return bool(run())
+        saved = rt.counters, rt.level
+        rt.counters, rt.level = (lambda: figures), level
+        try:
+            return bool(run())
+        finally:
+            rt.counters, rt.level = saved
+
+    def state(self, a: int, i: int, via: int | None = None) -> bool:
+        """Atom ``a`` on state ``i``, entered from state ``via`` (-1: as an initial state;
+        None: the state's own figures)."""
+        atom = self.atoms[a]
+        if atom.pure:
+            key: tuple = (a, i)
+            v = self.state_cache.get(key)
+            if v is None:
+                v = self.state_cache[key] = bool(atom.fn(self.graph.states[i]))
+            return v
+        key = (a, i, i if via is None else via)
         v = self.state_cache.get(key)
         if v is None:
-            v = self.state_cache[key] = bool(self.atoms[a].fn(self.graph.states[i]))
+            g = self.graph
+            figures = g.queued_figures[i] if via == -1 else \
+                g.expanded_figures[i if via is None else via]
+            v = self.state_cache[key] = self._as_then(
+                figures, g.levels[i], lambda: atom.fn(g.states[i]))
         return v
 
-    def step(self, a: int, i: int, j: int) -> bool:
+    def everywhere(self) -> None:
+        """Every atom on every state (and every step, for action atoms), as TLC evaluates
+        them while it builds the behavior graph: an error in one surfaces even where the
+        search would not need its value."""
+        for a, atom in enumerate(self.atoms):
+            for i, edges in enumerate(self.graph.succ):
+                if atom.action:
+                    for j, e in edges:
+                        self.step(a, i, j, e)
+                else:
+                    self.state(a, i)
+
+    def step(self, a: int, i: int, j: int, e: int) -> bool:
+        """Atom a on the step e from state i to state j."""
         atom = self.atoms[a]
         if not atom.action:
             return self.state(a, i)
-        key = (a, i, j)
+        key = (a, e)
         v = self.step_cache.get(key)
         if v is None:
-            states = self.graph.states
-            v = self.step_cache[key] = bool(atom.fn(states[i], states[j]))
+            g = self.graph
+            states = g.states
+            t = g.produced.get(e)
+            target = states[j] if t is None else t
+            if atom.pure:
+                v = bool(atom.fn(states[i], target))
+            else:
+                v = self._as_then(g.expanded_figures[i], g.levels[i],
+                                  lambda: atom.fn(states[i], target))
+            self.step_cache[key] = v
         return v
 
 
 def find_counterexample(graph: Graph, ev: Evaluator, branch: Branch, buchi: Buchi
-                        ) -> tuple[list[tuple[int, int]], int, object] | None:
-    """A lasso (list of (state index, action index), the loop start, and the step that
-    closes the loop) or None."""
+                        ) -> tuple[list[tuple[int, int]], int] | None:
+    """A lasso (list of (state index, action index)) and the loop start, or None."""
     # node labels: state atoms are checked on entering, action atoms on leaving
     state_labels = []
     action_labels = []
@@ -487,14 +576,15 @@ def find_counterexample(graph: Graph, ev: Evaluator, branch: Branch, buchi: Buch
         state_labels.append(sl)
         action_labels.append(al)
 
-    def node_ok(i: int, q: int) -> bool:
-        return all(ev.state(a, i) == want for a, want in state_labels[q])
+    def node_ok(i: int, q: int, via: int) -> bool:
+        return all(ev.state(a, i, via) == want for a, want in state_labels[q])
 
-    def edge_ok(i: int, q: int, j: int) -> bool:
-        return all(ev.step(a, i, j) == want for a, want in action_labels[q])
+    def edge_ok(i: int, q: int, j: int, e: int) -> bool:
+        return all(ev.step(a, i, j, e) == want for a, want in action_labels[q])
 
-    # reachable product nodes (BFS from initial ones, keeping parents for the prefix)
-    start = [(i, q) for i in graph.initial for q in buchi.initial if node_ok(i, q)]
+    # reachable product nodes (BFS from initial ones, keeping parents for the prefix);
+    # a product step is (product node, edge id)
+    start = [(i, q) for i in graph.initial for q in buchi.initial if node_ok(i, q, -1)]
     parent: dict = {n: None for n in start}
     queue = deque(start)
     psucc: dict = {}
@@ -502,13 +592,13 @@ def find_counterexample(graph: Graph, ev: Evaluator, branch: Branch, buchi: Buch
         n = queue.popleft()
         i, q = n
         out = []
-        for j, ai in graph.succ[i]:
+        for j, e in graph.succ[i]:
             for q2 in buchi.succ[q]:
-                if edge_ok(i, q, j) and node_ok(j, q2):
+                if edge_ok(i, q, j, e) and node_ok(j, q2, i):
                     m = (j, q2)
-                    out.append((m, ai))
+                    out.append((m, e))
                     if m not in parent:
-                        parent[m] = (n, ai)
+                        parent[m] = (n, e)
                         queue.append(m)
         psucc[n] = out
 
@@ -517,16 +607,16 @@ def find_counterexample(graph: Graph, ev: Evaluator, branch: Branch, buchi: Buch
     def in_scope(n) -> bool:
         return all(ev.state(a, n[0]) for a in restrict if not ev.atoms[a].action)
 
-    def edge_in_scope(n, m) -> bool:
-        return all(ev.step(a, n[0], m[0]) for a in restrict)
+    def edge_in_scope(n, m, e) -> bool:
+        return all(ev.step(a, n[0], m[0], e) for a in restrict)
 
     nodes = [n for n in parent if in_scope(n)]
-    for comp in _sccs(nodes, lambda n: [m for m, _ in psucc[n]
+    for comp in _sccs(nodes, lambda n: [m for m, e in psucc[n]
                                         if m in parent and in_scope(m) and
-                                        edge_in_scope(n, m)]):
+                                        edge_in_scope(n, m, e)]):
         cset = set(comp)
-        edges = [(n, m, ai) for n in comp for m, ai in psucc[n]
-                 if m in cset and edge_in_scope(n, m)]
+        edges = [(n, m, e) for n in comp for m, e in psucc[n]
+                 if m in cset and edge_in_scope(n, m, e)]
         if not edges:
             continue
         targets: list = []
@@ -534,7 +624,7 @@ def find_counterexample(graph: Graph, ev: Evaluator, branch: Branch, buchi: Buch
             targets.append(("node", lambda n, acc=acc: n[1] in acc))
         for a in branch.infinitely:
             if ev.atoms[a].action:
-                targets.append(("edge", lambda n, m, a=a: ev.step(a, n[0], m[0])))
+                targets.append(("edge", lambda n, m, e, a=a: ev.step(a, n[0], m[0], e)))
             else:
                 targets.append(("node", lambda n, a=a: ev.state(a, n[0])))
         ok = True
@@ -542,18 +632,20 @@ def find_counterexample(graph: Graph, ev: Evaluator, branch: Branch, buchi: Buch
             if kind == "node":
                 ok = any(pred(n) for n in comp)
             else:
-                ok = any(pred(n, m) for n, m, _ in edges)
+                ok = any(pred(n, m, e) for n, m, e in edges)
             if not ok:
                 break
         if not ok:
             continue
-        return _lasso(parent, psucc, cset, targets, edge_in_scope)
+        steps, loop = _lasso(parent, psucc, cset, targets, edge_in_scope)
+        return [(i, e if e < 0 else graph.action[e]) for i, e in steps], loop
     return None
 
 
 def _lasso(parent, psucc, cset, targets, edge_in_scope):
     """Prefix to the component, then a cycle through it that meets every target (a node
-    or an edge satisfying a condition), each reached by a shortest path."""
+    or an edge satisfying a condition), each reached by a shortest path: the states as
+    (state index, edge id into it; -2 for the first) and where the loop starts."""
     entry = min(cset, key=lambda n: _depth(parent, n))
     prefix = []
     n = entry
@@ -562,9 +654,9 @@ def _lasso(parent, psucc, cset, targets, edge_in_scope):
         prefix.append((n, p[1] if p else -2))
         n = p[0] if p else None
     prefix.reverse()
-    inner = {n: [(m, ai) for m, ai in psucc[n] if m in cset and edge_in_scope(n, m)]
+    inner = {n: [(m, e) for m, e in psucc[n] if m in cset and edge_in_scope(n, m, e)]
              for n in cset}
-    cycle: list = []  # (node, action) steps after the entry
+    cycle: list = []  # (node, edge) steps after the entry
     visited_nodes = [entry]
     visited_edges: list = []
     cur = entry
@@ -572,39 +664,38 @@ def _lasso(parent, psucc, cset, targets, edge_in_scope):
         if kind == "node":
             if any(pred(x) for x in visited_nodes):
                 continue
-            path = _bfs_to(inner, cur, lambda x, m, ai, pred=pred: pred(m))
+            path = _bfs_to(inner, cur, lambda x, m, e, pred=pred: pred(m))
         else:
-            if any(pred(a, b) for a, b in visited_edges):
+            if any(pred(*step) for step in visited_edges):
                 continue
-            path = _bfs_to(inner, cur, lambda x, m, ai, pred=pred: pred(x, m))
+            path = _bfs_to(inner, cur, pred)
         prev = cur
-        for m, _ai in path:
-            visited_edges.append((prev, m))
+        for m, e in path:
+            visited_edges.append((prev, m, e))
             visited_nodes.append(m)
             prev = m
         cycle.extend(path)
         cur = path[-1][0] if path else cur
-    back = _bfs_to(inner, cur, lambda x, m, ai: m == entry)
+    back = _bfs_to(inner, cur, lambda x, m, e: m == entry)
     cycle.extend(back)
-    states = [(n[0], ai) for n, ai in prefix]
+    states = [(n[0], e) for n, e in prefix]
     loop = len(states) - 1
-    for n, ai in cycle[:-1]:
-        states.append((n[0], ai))
-    last = cycle[-1] if cycle else None
-    return states, loop, last
+    for n, e in cycle[:-1]:
+        states.append((n[0], e))
+    return states, loop
 
 
 def _bfs_to(inner, src, goal) -> list:
-    """The shortest non-empty path of steps (node, action) from src whose last step
-    (x -> m by ai) satisfies ``goal(x, m, ai)``."""
+    """The shortest non-empty path of steps (node, edge) from src whose last step
+    (x -> m by edge e) satisfies ``goal(x, m, e)``."""
     prev: dict = {}
     queue = deque([src])
     seen = {src}
     while queue:
         x = queue.popleft()
-        for m, ai in inner[x]:
-            if goal(x, m, ai):
-                path = [(m, ai)]
+        for m, e in inner[x]:
+            if goal(x, m, e):
+                path = [(m, e)]
                 while x != src:
                     p, a = prev[x]
                     path.append((x, a))
@@ -613,7 +704,7 @@ def _bfs_to(inner, src, goal) -> list:
                 return path
             if m not in seen:
                 seen.add(m)
-                prev[m] = (x, ai)
+                prev[m] = (x, e)
                 queue.append(m)
     return []
 
@@ -692,22 +783,55 @@ def _squeeze(states: list, loop: int) -> tuple[list, int]:
 # --------------------------------------------------------------------------- entry point
 
 
+def _action_in_tableau(formula: tuple, atoms: list[Atom]) -> bool:
+    """Whether an action predicate occurs in a part of the formula that needs the tableau
+    (anything but []<>A and <>[]A), which TLC cannot check."""
+    k = formula[0]
+    if k in ("atom", "natom"):
+        return atoms[formula[1]].action
+    if k in ("and", "or"):
+        return any(_action_in_tableau(g, atoms) for g in formula[1])
+    return _action_in_tableau(formula[1], atoms)
+
+
 def check_liveness(model: Model, *, timeout: float | None, progress, started: float,
                    base: dict) -> CheckResult:
     from conformance.tla.check import result_of, trace_of
 
-    explorer = Explorer(model, timeout=timeout, progress=progress, record_graph=True)
+    builder = FormulaBuilder(model)
+    fairness = [builder.formula(t.node, t.scope, False) for t in model.fairness]
+    negations = [builder.formula(prop.node, prop.scope, True)
+                 for prop in model.temporal_properties]
+    if any(_action_in_tableau(f, builder.atoms.items)
+           for n in negations for branch in branches(_and(fairness + [n]), builder)
+           for f in branch.tableau):
+        # TLC says so before it explores anything
+        return CheckResult(
+            outcome=Outcome.EVALUATION_ERROR, **base,
+            message="Temporal formulas containing actions must be of forms <>[]A or []<>A.",
+            duration=time.monotonic() - started)
+    # an impure predicate (TLCGet) needs the search's figures as TLC's checker saw them
+    figures = not all(a.pure for a in builder.atoms.items)
+    explorer = Explorer(model, timeout=timeout, progress=progress, record_graph=True,
+                        record_figures=figures)
     res = explorer.run()
     if res.violation is not None or res.timed_out:
         return result_of(model, res, started, base)
     graph = Graph(explorer)
-    builder = FormulaBuilder(model)
-    fairness = [builder.formula(t.node, t.scope, False) for t in model.fairness]
     out = result_of(model, res, started, base)
-    for prop in model.temporal_properties:
-        negated = builder.formula(prop.node, prop.scope, True)
+    if any(n == FALSE or not branches(n, builder) for n in negations):
+        out.outcome = Outcome.EVALUATION_ERROR  # TLC refuses to check a tautology
+        out.message = "Temporal formula is a tautology (its negation is unsatisfiable)."
+        return out
+    ev = Evaluator(builder.atoms, graph, model.runtime)
+    try:  # TLC evaluates every predicate of the properties on every state and step
+        ev.everywhere()
+    except EvalError as e:
+        out.outcome = Outcome.EVALUATION_ERROR
+        out.message = e.message
+        return out
+    for prop, negated in zip(model.temporal_properties, negations, strict=True):
         f = _and(fairness + [negated])
-        ev = Evaluator(builder.atoms, graph)
         for branch in branches(f, builder):
             buchi = Buchi(_and(branch.tableau) if branch.tableau else TRUE)
             try:
@@ -718,7 +842,7 @@ def check_liveness(model: Model, *, timeout: float | None, progress, started: fl
                 return out
             if found is None:
                 continue
-            lasso, loop_start, _ = found
+            lasso, loop_start = found
             states, loop = _squeeze(lasso, loop_start)
             # the first state is initial; a stuttering step inside the loop is marked -3
             steps = [(-1 if k == 0 else (ai if ai >= 0 else -3), graph.states[i])

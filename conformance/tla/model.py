@@ -29,6 +29,7 @@ from conformance.tla.compile import (
     Code,
     Compiler,
     Ctx,
+    LetOp,
     Scope,
     Tracing,
     UserOp,
@@ -44,8 +45,10 @@ from conformance.tla.modules import (
     ModuleEnv,
     VarSym,
 )
+from conformance.tla.parse import parse_text
 from conformance.tla.remember import Remembered
-from conformance.values import Fn, ModelValue, intern_names, reset_names
+from conformance.tla.sany import check_spec
+from conformance.values import Fn, ModelValue, Tup, intern_names, reset_names, typed_key
 
 # names TLC interns before it reads anything (static initializers of its own classes)
 TLC_PREINTERNED = ["TRUE", "BOOLEAN", "SUBSET", "UNION", "DOMAIN", "ENABLED", "UNCHANGED"]
@@ -110,7 +113,10 @@ class Model:
     view: Code | None = None
     symmetry: list | None = None  # permutations: dicts model value -> model value
     postconditions: list[Check] = field(default_factory=list)
+    possible: list[Check] = field(default_factory=list)  # _POSSIBLE: some state/step does
     check_deadlock: bool = True
+    # TLC's -continue: the search goes on past a violated invariant (the first is reported)
+    keep_going: bool = False
     init_fn: Callable | None = None
     load_args: dict = field(default_factory=dict)
     _traced: Model | None = None
@@ -164,12 +170,16 @@ class Model:
 
 def load(spec: str | Path, config: str | Path | None = None, *,
          constants: dict[str, Value] | None = None, runtime: Runtime | None = None,
-         check_deadlock: bool | None = None, need_behavior: bool = True) -> Model:
+         check_deadlock: bool | None = None, need_behavior: bool = True,
+         cyclic_redefinitions: bool = False, invariants: tuple[str, ...] = ()) -> Model:
     """Parse, check and compile ``spec`` with ``config`` (default: the .cfg beside it).
 
     ``constants`` adds or replaces constant values (name -> TLA+ value) on top of the cfg;
     with no cfg at all, they are the only bindings. ``need_behavior=False`` accepts a model
     without INIT/NEXT or SPECIFICATION (for evaluating definitions and single steps).
+    ``cyclic_redefinitions`` is TLC's allowCyclicRedefinitions: ``F <- RF`` where RF uses
+    F means F's own definition inside RF (see ``_bind_constants``). ``invariants`` are
+    further invariants written as expressions over the spec's names (TLC's -inv).
     """
     spec = Path(spec)
     if spec.suffix != ".tla":
@@ -178,19 +188,28 @@ def load(spec: str | Path, config: str | Path | None = None, *,
         raise SpecError(f"cannot find the spec {spec}", file=str(spec))
     cfg_path = Path(config) if config is not None else spec.with_suffix(".cfg")
     reset_names()
+    # SANY first, as TLC: a spec that does not parse is reported before its model is read
+    loader = Loader(spec.parent)
+    extra = [_expression_def(f"__DebuggerExpr__{i}", text)
+             for i, text in enumerate(invariants, 1)]
+    root = loader.load_root(spec, tuple(extra))
+    check_spec(loader, root)
     if config is None and not cfg_path.is_file():
         cfg = Config(str(cfg_path))
     else:
         cfg = parse_config(cfg_path)
-    loader = Loader(spec.parent)
-    root = loader.load_root(spec)
+    cfg.invariants.extend(d.name for d in extra)
     _intern(loader, root, cfg)
     variables = list(root.variables)
     for i, v in enumerate(variables):
         v.index = i
     runtime = runtime or Runtime()
-    bindings, overrides, scoped = _bind_constants(cfg, root, loader, constants or {})
+    runtime.variables = [v.name for v in variables]
+    runtime.base_dir = spec.parent  # files named by the spec (Json) are found from here
+    bindings, overrides, scoped = _bind_constants(cfg, root, loader, constants or {},
+                                                  cyclic_redefinitions)
     comp = Compiler(root, bindings, overrides, runtime, scoped)
+    comp.let_instances = loader.let_instances
     acomp = ActionCompiler(comp, variables)
     model = Model(spec, cfg, root, loader, variables, comp, acomp, runtime)
     _check_constants(model)
@@ -229,11 +248,21 @@ def _find(name: str, env: ModuleEnv, cfg: Config):
     return sym
 
 
+def _expression_def(name: str, text: str) -> S.OpDef:
+    """``name == text``, parsed on its own (TLC's -inv: its parse errors are the spec's)."""
+    module = parse_text(f"---- MODULE {name} ----\n{name} ==\n{text}\n====\n", file=name)[0]
+    (unit,) = module.units
+    assert isinstance(unit, S.OpDef)
+    return unit
+
+
 def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
-                    extra: dict[str, Value]) -> tuple[dict, dict, dict]:
+                    extra: dict[str, Value], cyclic: bool = False) -> tuple[dict, dict, dict]:
     """The cfg's CONSTANT section: values of constants (``bindings``), replacements of
     definitions (``overrides``), and both restricted to one module (``scoped``, from
-    ``<-[Mod]`` and ``=[Mod]``)."""
+    ``<-[Mod]`` and ``=[Mod]``). With ``cyclic`` (TLC's allowCyclicRedefinitions), in
+    ``F <- RF`` where RF is defined with F, the applications of F that RF reaches keep F's
+    own definition: a third item of the override lists their spans."""
     bindings: dict = {}
     overrides: dict = {}
     scoped: dict = {}
@@ -263,7 +292,20 @@ def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
                 raise ConfigError(f"The configuration substitutes {a.target} (with "
                                   f"{target.arity} arguments) for {a.name} (with {sym.arity}).",
                                   cfg.loc(a.name), file=cfg.file)
-            entry = ("sym", target)
+            entry: tuple = ("sym", target)
+            if cyclic and isinstance(sym, DefSym) and isinstance(target, DefSym):
+                keep = _cyclic_sites(target, sym)
+                if keep:  # TLC's allowCyclicRedefinitions
+                    entry = ("sym", target, keep)
+        elif a.args is not None:  # F(1) = 2: TLC builds the operator from such entries
+            if sym.arity != len(a.args):
+                raise ConfigError(f"{a.name} takes {sym.arity} arguments, but the "
+                                  f"configuration file gives it {len(a.args)}.",
+                                  cfg.loc(a.name), file=cfg.file)
+            old = bindings.get(sym) if isinstance(sym, ConstSym) else overrides.get(sym)
+            table = old[1] if old is not None and old[0] == "table" else {}
+            table[tuple(typed_key(v) for v in a.args)] = (a.args, a.value)
+            entry = ("table", table)
         else:
             if sym.arity:
                 raise ConfigError(f"{a.name} takes arguments; the configuration file must use "
@@ -291,11 +333,53 @@ def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
     return bindings, overrides, scoped
 
 
+def _cyclic_sites(target: DefSym, sym: DefSym) -> frozenset | None:
+    """The spans of the applications of ``sym`` that the definition ``target`` reaches
+    through the definitions it uses, or None if it reaches none or meets an instance
+    (TLC's isDefinedWith: a substitution makes a redefinition not cyclic)."""
+    sites: set = set()
+    seen: set = set()
+    todo = [target]
+    while todo:
+        d = todo.pop()
+        if id(d) in seen or d.node is None or d.home is None:
+            continue
+        seen.add(id(d))
+        env = d.home
+        stack = [d.node.body]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, S.Name):
+                if n.prefix:
+                    return None
+                found = env.lookup(n.name)
+                if isinstance(found, ImportedSym):
+                    return None
+                if found is sym:
+                    sites.add(n.loc)
+                elif isinstance(found, DefSym):
+                    todo.append(found)
+            stack.extend(S.subnodes(n))
+    return frozenset(sites) or None
+
+
 def _check_constants(model: Model) -> None:
+    comp = model.comp
     for c in model.root.constants:
-        if c not in model.comp.bindings and model.comp.scoped_entry(c, c.home.name) is None:
+        if c not in comp.bindings and comp.scoped_entry(c, c.home.name) is None:
             raise ConfigError(f"The constant parameter {c.name} is not assigned a value by "
                               "the configuration file.", c.loc, file=c.home.file or None)
+    for c, (kind, target) in comp.bindings.items():
+        # C <- Def: TLC evaluates a 0-arity replacement at startup; one that reads the
+        # state (a variable, TLCGet("distinct")) is refused
+        if kind != "sym" or not isinstance(target, DefSym) or target.arity or \
+                target.node is None:
+            continue
+        ctx = comp.ctx(target.home, None)
+        if comp.expr(target.node.body, Scope(ctx)).level > CONST:
+            raise ConfigError(f"The configuration file substitutes constant {c.name} with "
+                              f"non-constant {target.name}.", model.config.loc(c.name),
+                              file=model.config.file)
 
 
 # --------------------------------------------------------------------------- assumptions
@@ -339,6 +423,11 @@ def _lookup_def(model: Model, name: str, what: str) -> tuple[Any, Scope, S.Loc]:
     over = comp.overrides.get(sym)
     if over is not None and over[0] == "sym":
         sym = over[1]
+    elif over is not None and what in ("initial predicate", "next-state relation",
+                                       "specification"):  # CONSTANT Init = 3
+        word = "next state action" if what == "next-state relation" else what
+        raise ConfigError(f"The {word} {name} cannot be a constant.", cfg.loc(name),
+                          file=cfg.file)
     if not isinstance(sym, DefSym) or sym.node is None:
         raise ConfigError(f"The {what} {name} specified in the configuration file is not a "
                           "definition of the specification.", cfg.loc(name), file=cfg.file)
@@ -358,15 +447,15 @@ def _behavior(model: Model, required: bool) -> None:
                               cfg.loc(cfg.specification), file=cfg.file)
         body, scope, _ = _lookup_def(model, cfg.specification, "specification")
         _take_apart(model, body, scope, cfg.specification)
-        if model.next is None:
-            raise ConfigError(f"The specification {cfg.specification} has no next-state "
-                              "relation of the form [][Next]_vars.",
-                              cfg.loc(cfg.specification), file=cfg.file)
+        if model.next is None:  # TLC fails once it wants successors (exit 75)
+            raise EvalError("No next state actions defined to generate successor states "
+                            "from.")
     elif cfg.init or cfg.next:
-        if not (cfg.init and cfg.next):
-            missing = "NEXT" if cfg.init else "INIT"
-            raise ConfigError(f"The configuration file gives {'INIT' if cfg.init else 'NEXT'} "
-                              f"but no {missing}.", file=cfg.file)
+        if not cfg.next:  # TLC fails once it wants successors (exit 75)
+            raise EvalError("No next state actions defined to generate successor states "
+                            "from.")
+        if not cfg.init:
+            raise ConfigError("The configuration file gives NEXT but no INIT.", file=cfg.file)
         ibody, iscope, _ = _lookup_def(model, cfg.init, "initial predicate")
         model.init.append((ibody, iscope))
         nbody, nscope, _ = _lookup_def(model, cfg.next, "next-state relation")
@@ -398,6 +487,10 @@ def _take_apart(model: Model, node, scope: Scope, name: str) -> None:
         for item in node.items:
             _take_apart(model, item, scope, name)
         return
+    if isinstance(node, S.SubExpr):  # Thm!1: the part of a definition it names
+        part, inner = comp.subexpression(node, scope)
+        _take_apart(model, part, inner, name)
+        return
     if isinstance(node, S.Name) and not node.prefix and node.name == "[]" and len(node.args) == 1:
         arg = node.args[0]
         if isinstance(arg, S.BoxAction):
@@ -406,23 +499,40 @@ def _take_apart(model: Model, node, scope: Scope, name: str) -> None:
                                 "next-state relation [][N]_v.", node.loc)
             model.next = (arg.action, scope, name)
             return
+        if comp.expr(arg, scope).level <= STATE:  # []P in a spec: TLC cannot use it
+            loc = getattr(arg, "loc", node.loc)
+            err = EvalError(f"TLC cannot handle the temporal formula line {loc.line}, col "
+                            f"{loc.col} to line {loc.eline}, col {loc.ecol} of module "
+                            f"{loc.module}")
+            err.push(loc)
+            raise err
         model.fairness.append(Temporal(name, node, scope))
         return
-    if isinstance(node, S.Name) and not node.args and (
-            node.prefix or scope.locals.get(node.name) is None):
-        op = model.acomp.resolve(node, scope)
-        if isinstance(op, UserOp) and op.sym.node is not None and op.arity == 0:
-            inner = Scope(op.ctx)
-            code = comp.expr(op.sym.node.body, inner)
-            if code.level <= STATE:
-                model.init.append((op.sym.node.body, inner))
-                return
-            _take_apart(model, op.sym.node.body, inner, op.sym.name)
+    if isinstance(node, S.Name) and not node.args and not node.prefix:
+        b = scope.locals.get(node.name)
+        if b is not None and b.node is not None and b.scope is not None and b.kind == "code":
+            _take_apart(model, b.node, b.scope, name)  # an argument of an operator below
             return
+        if b is None:
+            _not_a_spec(model, node, scope)
+    expanded = _expand(model, node, scope)
+    if expanded is not None:
+        # an operator applied in the spec (Spec == Id(Init /\ [][Next]_v)): its body with
+        # the parameters standing for the arguments, as TLC substitutes them
+        opnode, inner = expanded
+        code = comp.expr(opnode.body, inner)
+        if code.level <= STATE:
+            if not _trivial(model, code, opnode.name, node):
+                model.init.append((opnode.body, inner))
+            return
+        _take_apart(model, opnode.body, inner, opnode.name)
+        return
     if isinstance(node, S.Fairness):
         model.fairness.append(Temporal(name, node, scope))
         return
     code = comp.expr(node, scope)
+    if code.level <= STATE and _trivial(model, code, "a conjunct", node):
+        return
     if code.level <= STATE:
         model.init.append((node, scope))
     elif code.level == TEMPORAL:
@@ -430,6 +540,84 @@ def _take_apart(model: Model, node, scope: Scope, name: str) -> None:
     else:
         raise SpecError("TLC cannot handle this conjunct of the spec: it is an action "
                         "outside [][...]_v.", getattr(node, "loc", None))
+
+
+def _instances(model: Model, node: S.Quant, scope: Scope) -> list[Scope] | None:
+    """The scopes of a quantifier's body, one per value of its constant bounds (None when
+    a bound is not constant)."""
+    comp = model.comp
+    sets, shapes, _inner = comp.bounds(node.bounds, scope)
+    if any(st.level != CONST or st.deps for st in sets):
+        return None
+    gen = comp.enumerate_bounds([st.fn for st in sets], shapes, node.loc)
+    names = [nm for b in node.bounds for nm in b.names]
+    out = []
+    for vals in gen(_const_env(scope)):
+        locals_ = dict(scope.locals)
+        for nm, v in zip(names, vals, strict=True):
+            locals_[nm] = Binding("code", code=const(v), depth=scope.depth)
+        out.append(Scope(scope.ctx, locals_, scope.depth, scope.primed))
+    return out
+
+
+def _expand(model: Model, node, scope: Scope) -> tuple[S.OpDef, Scope] | None:
+    """A definition or LET operator applied (or named) in the spec or a property: its
+    definition and the scope its body is read in, its parameters standing for the
+    arguments as written, as TLC's processConfigSpec and processConfigProps see them."""
+    if not isinstance(node, S.Name):
+        return None
+    local = scope.locals.get(node.name) if not node.prefix else None
+    if local is not None and local.kind != "op":
+        return None
+    comp = model.comp
+    op = local.op if local is not None else model.acomp.resolve(node, scope)
+    if isinstance(op, UserOp):
+        opnode, inner = op.sym.node, Scope(op.ctx)
+    elif isinstance(op, LetOp):
+        opnode, inner = op.node, Scope(op.scope.ctx, op.scope.locals, op.scope.depth)
+    else:
+        return None
+    if opnode is None or len(opnode.params) != len(node.args):
+        return None
+    locals_ = dict(inner.locals)
+    for p, a in zip(opnode.params, node.args, strict=True):
+        if p.arity or isinstance(a, (S.Lambda, S.OpRef)):
+            locals_[p.name] = Binding("op", op=comp.arg_op(a, scope))
+        else:
+            locals_[p.name] = Binding("code", code=comp.expr(a, scope), depth=scope.depth,
+                                      node=a, scope=scope)
+    return opnode, Scope(inner.ctx, locals_, inner.depth)
+
+
+def _not_a_spec(model: Model, node: S.Name, scope: Scope) -> None:
+    """A variable, or a constant whose value is no boolean, named as a conjunct of the
+    spec: TLC's config error (processConfigSpec)."""
+    sym = scope.ctx.env.lookup(node.name)
+    if isinstance(sym, VarSym) and scope.ctx.inst is None:
+        loc = sym.loc
+        equals = f"line {loc.line}, col {loc.col} to line {loc.eline}, col {loc.ecol} of " \
+                 f"module {loc.module}"
+    elif isinstance(sym, ConstSym):
+        code = model.comp.expr(node, scope)
+        if not code.known or isinstance(code.value, bool):
+            return
+        equals = to_tla_any(code.value)
+    else:
+        return
+    raise ConfigError(f"The operator {node.name}, which equals {equals}, cannot be used as "
+                      "a spec", node.loc, file=scope.ctx.env.file or None)
+
+
+def _trivial(model: Model, code: Code, what: str, node) -> bool:
+    """A constant conjunct of the spec, which TLC evaluates at once: TRUE drops out (True
+    is returned), FALSE is TLC's config error."""
+    if code.level != CONST or code.deps:
+        return False
+    value = code.fn((None, None))
+    if value is False:
+        raise ConfigError(f"The spec is trivially false because {what} is false.",
+                          getattr(node, "loc", None))
+    return value is True
 
 
 # --------------------------------------------------------------------------- actions
@@ -553,17 +741,32 @@ def _properties(model: Model) -> None:
     for name in cfg.postconditions:
         body, scope, loc = _lookup_def(model, name, "postcondition")
         model.postconditions.append(Check(name, loc, comp.expr(body, scope)))
+    for name in cfg.possible:
+        body, scope, loc = _lookup_def(model, name, "possible")
+        code = comp.expr(body, scope)
+        if code.level > ACTION:
+            raise ConfigError(f"_POSSIBLE {name} is neither a state predicate nor an "
+                              "action.", cfg.loc(name), file=cfg.file)
+        model.possible.append(Check(name, getattr(body, "loc", loc), code))
     if cfg.view:
         body, scope, loc = _lookup_def(model, cfg.view, "view")
         model.view = comp.expr(body, scope)
     if cfg.symmetry:
-        body, scope, loc = _lookup_def(model, cfg.symmetry, "symmetry")
-        code = comp.expr(body, scope)
-        try:
-            perms = code.fn((None, None))
-        except EvalError as e:
-            e.push(loc)
-            raise
+        over = _value_override(model, cfg.symmetry)
+        if over is not None:  # CONSTANT Perms = ... replaces the definition
+            perms = over
+        else:
+            sym = model.root.table.get(cfg.symmetry)
+            if sym is not None and (not isinstance(sym, (DefSym, ImportedSym)) or sym.arity):
+                raise EvalError(f"The symmetry function {cfg.symmetry} must specify a set of "
+                                "permutations.")
+            body, scope, loc = _lookup_def(model, cfg.symmetry, "symmetry")
+            code = comp.expr(body, scope)
+            try:
+                perms = code.fn((None, None))
+            except EvalError as e:
+                e.push(loc)
+                raise
         model.symmetry = _permutations(perms, cfg.symmetry)
     if cfg.alias:
         _lookup_def(model, cfg.alias, "alias")
@@ -597,24 +800,44 @@ def _remembered(comp, body, scope: Scope, code: Code) -> Code:
                 code.loc)
 
 
-def _property(model: Model, name: str, node, scope: Scope) -> None:
-    """TLC's processConfigProps."""
+def _property(model: Model, name: str, node, scope: Scope, depth: int = 0) -> None:
+    """TLC's processConfigProps: conjuncts [][A]_v are checked on each step, state-level
+    ones on the initial states, the rest as temporal formulas; definitions (with their
+    arguments) and LET are seen through."""
     comp = model.comp
     if isinstance(node, S.Let):
         inner, slots = comp.let_scope(node.defs, scope)
         if not slots:
-            _property(model, name, node.body, inner)
+            _property(model, name, node.body, inner, depth)
             return
     if isinstance(node, S.And):
         for item in node.items:
-            _property(model, name, item, scope)
+            _property(model, name, item, scope, depth)
         return
-    if isinstance(node, S.Name) and not node.args and (
-            node.prefix or scope.locals.get(node.name) is None):
-        op = model.acomp.resolve(node, scope)
-        if isinstance(op, UserOp) and op.sym.node is not None and op.arity == 0:
-            _property(model, node.name, op.sym.node.body, Scope(op.ctx))
+    if isinstance(node, S.SubExpr):
+        part, inner = comp.subexpression(node, scope)
+        _property(model, name, part, inner, depth)
+        return
+    if isinstance(node, S.Name) and not node.prefix and not node.args:
+        b = scope.locals.get(node.name)
+        if b is not None and b.kind == "code" and b.node is not None and b.scope is not None:
+            _property(model, name, b.node, b.scope, depth)  # an argument, as written
             return
+    if isinstance(node, S.Quant) and node.kind == "A":
+        # \A x \in S : P(x) over a constant S: a conjunct P(v) for each v of S, as TLC
+        instances = _instances(model, node, scope)
+        if instances == []:  # TLC's processConfigProps: \A over nothing says nothing
+            raise EvalError("Temporal formula is a tautology (its negation is unsatisfiable).")
+        if instances is not None:
+            for inner in instances:
+                _property(model, name, node.body, inner, depth)
+            return
+    expanded = _expand(model, node, scope) if depth < 100 else None
+    if expanded is not None:  # (a RECURSIVE operator is not followed for ever)
+        opnode, inner = expanded
+        # TLC names a property after the operator it reaches (LetDef1Boxed: x1)
+        _property(model, opnode.name, opnode.body, inner, depth + 1)
+        return
     if isinstance(node, S.Name) and node.name == "[]" and len(node.args) == 1 and \
             not node.prefix:
         arg = node.args[0]
@@ -644,18 +867,30 @@ def _property(model: Model, name: str, node, scope: Scope) -> None:
                           model.config.loc(name), file=model.config.file)
 
 
+def _value_override(model: Model, name: str):
+    """The value the cfg gives a definition (``CONSTANT Perms = ...``), if it gives one."""
+    sym = model.root.table.get(name)
+    while isinstance(sym, ImportedSym):
+        sym = sym.sym
+    over = model.comp.overrides.get(sym) if sym is not None else None
+    return over[1] if over is not None and over[0] == "value" else None
+
+
 def _permutations(perms, name: str) -> list[dict]:
     """The SYMMETRY set as a list of mappings between model values (identity left out)."""
     out = []
+    not_perms = EvalError(f"The symmetry function {name} must specify a set of permutations.")
     try:
         elems = ordered(perms)
     except EvalError:
-        raise SemanticError(f"The symmetry {name} is not a set of permutations.")
+        raise not_perms from None
     for p in elems:
         if type(p) is Fn:
             m = p.map
-        else:
+        elif type(p) is Tup and not p:
             m = {}
+        else:
+            raise not_perms
         mapping = {}
         for k, v in m.items():
             if type(k) is not ModelValue or type(v) is not ModelValue:

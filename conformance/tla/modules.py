@@ -15,6 +15,7 @@ TLA+ definition of the same name in a module of the same name.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from conformance.tla import syntax as S
@@ -30,6 +31,7 @@ BUILTIN_ARITY = {
     "=": 2, "/=": 2, "\\lnot": 1, "=>": 2, "\\equiv": 2, "\\in": 2, "\\notin": 2,
     "\\subseteq": 2, "\\cup": 2, "\\cap": 2, "\\": 2, "SUBSET": 1, "UNION": 1, "DOMAIN": 1,
     "ENABLED": 1, "UNCHANGED": 1, "[]": 1, "<>": 1, "~>": 2, "-+->": 2, "\\cdot": 2,
+    "\\land": 2, "\\lor": 2,
 }
 
 
@@ -121,8 +123,8 @@ class ImportedSym(Sym):
 # not provide (those it does are in NATIVE_MODULES): a spec that extends one is a spec the
 # engine does not support, not a spec with a missing file.
 COMMUNITY_MODULES = frozenset({
-    "BagsExt", "CSV", "Combinatorics", "DifferentialEquations", "DyadicRationals", "Graphs",
-    "GraphViz", "HTML", "Json", "ShiViz", "SVG", "Statistics", "VectorClocks",
+    "CSV", "Combinatorics", "DifferentialEquations", "DyadicRationals", "Graphs",
+    "GraphViz", "HTML", "ShiViz", "SVG", "Statistics",
 })
 
 BUILTINS = {name: BuiltinSym(name, arity, S.NOLOC, None) for name, arity in
@@ -153,6 +155,8 @@ class ModuleEnv:
         sym = self.table.get(name)
         if sym is not None:
             return sym
+        if self.parent is not None:  # an inner module sees the module around it
+            return self.parent.lookup(name)
         return BUILTINS.get(name)
 
     def definitions(self):
@@ -171,15 +175,19 @@ class Loader:
         self.loading: set[str] = set()
         self.parsed_files: dict[Path, list[S.Module]] = {}
         self.order: list[ModuleEnv] = []  # modules once loaded (dependencies first)
+        self.let_instances: dict[int, ModuleEnv] = {}  # LET M == INSTANCE Mod: id -> Mod
         self.reached: list[str] = []  # module names in the order they were first asked for
 
     # ------------------------------------------------------------------ finding modules
 
-    def load_root(self, path: Path) -> ModuleEnv:
+    def load_root(self, path: Path, extra: tuple = ()) -> ModuleEnv:
+        """The spec's module, with ``extra`` definitions (TLC's -inv) after its own."""
         modules = self._parse(path)
         root = modules[0]
-        for extra in modules[1:]:  # further modules in the same file are visible by name
-            self.pending_in_file[extra.name] = extra
+        if extra:
+            root = replace(root, units=root.units + tuple(extra))
+        for further in modules[1:]:  # further modules in the same file are visible by name
+            self.pending_in_file[further.name] = further
         return self._build(root, file=str(path))
 
     @property
@@ -246,6 +254,11 @@ class Loader:
     def _build(self, module: S.Module, file: str, parent: ModuleEnv | None = None,
                key: str | None = None, standard: bool = False) -> ModuleEnv:
         key = key or module.name
+        if file and not standard and parent is None:
+            java = Path(file).with_name(f"{module.name}.class")
+            if java.is_file():  # TLC loads it from the spec's folder (TLAClass)
+                raise Unsupported(f"the Java class {java.name} beside the module, with which "
+                                  f"TLC overrides the operators of {module.name}", module.loc)
         self.reached.append(key)
         env = ModuleEnv(module.name, module, file)
         env.parent = parent
@@ -294,6 +307,12 @@ class Loader:
                 env.assumes.append(a)
 
     def _unit(self, env: ModuleEnv, unit, natives: dict[str, Native]) -> None:
+        if isinstance(unit, (S.ConstDecl, S.VarDecl)):
+            old = env.table.get(unit.name)
+            same = ConstSym if isinstance(unit, S.ConstDecl) else VarSym
+            if type(old) is same and old.home is env and \
+                    old.arity == getattr(unit, "arity", 0):
+                return  # declared again: SANY only warns ("Multiple declarations")
         if isinstance(unit, S.ConstDecl):
             sym = ConstSym(unit.name, unit.arity, unit.loc, env)
             self._define(env, unit.name, sym, unit.loc)
@@ -305,6 +324,7 @@ class Loader:
         elif isinstance(unit, S.RecursiveDecl):
             env.recursive.add(unit.name)
         elif isinstance(unit, S.OpDef):
+            self._let_instances(env, unit.body)
             native = natives.get(unit.name)
             if native is not None and native.arity != len(unit.params):
                 native = None
@@ -328,6 +348,19 @@ class Loader:
             pass
         else:  # pragma: no cover - the parser produces nothing else
             raise SemanticError(f"unexpected unit {unit!r}", getattr(unit, "loc", None))
+
+    def _let_instances(self, env: ModuleEnv, node) -> None:
+        """Load the modules that ``LET M == INSTANCE Mod`` inside ``node`` instantiates."""
+        if isinstance(node, S.Let):
+            for d in node.defs:
+                if isinstance(d, S.InstanceDef):
+                    target = self.get(d.module, d.loc, within=env)
+                    self._check_substs(d, target)
+                    self.let_instances[id(d)] = target
+                elif isinstance(d, S.OpDef):
+                    self._let_instances(env, d.body)
+        for x in S.subnodes(node):
+            self._let_instances(env, x)
 
     def _check_substs(self, decl: S.InstanceDef, target: ModuleEnv) -> None:
         params = {c.name for c in target.constants} | {v.name for v in target.variables}

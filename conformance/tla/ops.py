@@ -59,6 +59,9 @@ def eq(a, b) -> bool:
             return True
         # Python's 0 == FALSE: TLA+ compares no integer with a boolean
     elif type(a) is type(b):
+        if type(a) is ModelValue and a.typ and b.typ and a.typ != b.typ:
+            raise EvalError("Attempted to check equality of the differently-typed model "
+                            f"values {a.name} and {b.name}")
         return False
     if type(a) is not type(b) and not _comparable(a, b):
         raise EvalError(f"Attempted to check equality of {value_kind(a)} {_ppr(a)} with "
@@ -84,8 +87,6 @@ def need_bool(v, what: str) -> bool:
 
 
 def in_(x, s) -> bool:
-    if type(s) is FSet:
-        return x in s
     return member(x, s)
 
 
@@ -249,6 +250,8 @@ def except_update(f, key, newval_fn):
             return Tup(lst)
         return f
     if isinstance(f, LazyFn):
+        if not is_finite(f.domain):
+            return f.excepted(key, newval_fn)
         return except_update(f.materialize(), key, newval_fn)
     raise EvalError(f"Attempted to apply EXCEPT to a non-function:\n{_ppr(f)}")
 

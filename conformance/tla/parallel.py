@@ -39,6 +39,7 @@ from conformance.tla.explore import (
     Violation,
     _Stop,
     fingerprint_function,
+    holds,
 )
 from conformance.tla.model import Model
 
@@ -281,8 +282,8 @@ class _Worker:
             k = cur[0] + o
             if not simple:
                 try:
-                    in_model = all(c((t, None)) is True for c in constraints) and \
-                        all(c((s, t)) is True for c in action_constraints)
+                    in_model = holds(constraints, (t, None)) and \
+                        holds(action_constraints, (s, t))
                 except EvalError as e:
                     found.append(self._error(k, e, cur, t, None))
                     raise _Stop()

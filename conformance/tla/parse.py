@@ -108,9 +108,19 @@ def parse_file(path: str | Path) -> list[S.Module]:
 
 def parse_text(text: str | bytes, file: str = "<text>") -> list[S.Module]:
     data = text.encode("utf-8") if isinstance(text, str) else text
+    if b"\t" in data:
+        data = expand_tabs(data)
     tree = _parser().parse(data)
-    conv = _Converter(data, file)
     root = tree.root_node
+    if root.has_error and (b"--algorithm" in data or b"--fair" in data):
+        # tree-sitter parses a PlusCal algorithm inside a comment and may fail on it where
+        # SANY skips the comment: parse again with such comments blanked out
+        blanked = blank_algorithms(data)
+        if blanked != data:
+            retry = _parser().parse(blanked)
+            if not retry.root_node.has_error:
+                data, tree, root = blanked, retry, retry.root_node
+    conv = _Converter(data, file)
     if not _MODULE_HEADER.search(data):
         raise ParseError(f"{file}: no module found (expected ---- MODULE Name ---- ... ====)",
                          file=file)
@@ -121,6 +131,66 @@ def parse_text(text: str | bytes, file: str = "<text>") -> list[S.Module]:
         raise ParseError(f"{file}: no module found (expected ---- MODULE Name ---- ... ====)",
                          file=file)
     return modules
+
+
+def blank_algorithms(data: bytes) -> bytes:
+    """The text with every block comment that holds a PlusCal algorithm turned into spaces
+    (line breaks kept, so positions do not move): SANY never reads comments."""
+    out = bytearray(data)
+    i, n = 0, len(data)
+    while i < n:
+        if data.startswith(b"(*", i):
+            depth, j = 1, i + 2
+            while j < n and depth:
+                if data.startswith(b"(*", j):
+                    depth, j = depth + 1, j + 2
+                elif data.startswith(b"*)", j):
+                    depth, j = depth - 1, j + 2
+                else:
+                    j += 1
+            body = data[i:j]
+            if b"--algorithm" in body or b"--fair" in body:
+                for k in range(i + 2, j - 2):
+                    if out[k] not in (10, 13):
+                        out[k] = 32
+            i = j
+        elif data.startswith(b"\\*", i):
+            j = data.find(b"\n", i)
+            i = n if j < 0 else j
+        elif data[i:i + 1] == b'"':
+            j = i + 1
+            while j < n and data[j:j + 1] not in (b'"', b"\n"):
+                j += 2 if data[j:j + 1] == b"\\" else 1
+            i = j + 1
+        else:
+            i += 1
+    return bytes(out)
+
+
+def expand_tabs(data: bytes) -> bytes:
+    """Tabs outside strings as SANY reads them: to the next multiple of 8 columns (its
+    lexer's tab stops). The alignment of bulleted /\\ and \\/ lists depends on it: a
+    continuation line indented with tabs lies to the right of its bullet only so."""
+    out = []
+    for line in data.split(b"\n"):
+        if b"\t" not in line:
+            out.append(line)
+            continue
+        cells, col, in_string, i = [], 0, False, 0
+        while i < len(line):
+            c = line[i:i + 1]
+            if c == b'"' and (i == 0 or line[i - 1:i] != b"\\"):
+                in_string = not in_string
+            if c == b"\t" and not in_string:
+                pad = 8 - col % 8
+                cells.append(b" " * pad)
+                col += pad
+            else:
+                cells.append(c)
+                col += 1
+            i += 1
+        out.append(b"".join(cells))
+    return b"\n".join(out)
 
 
 class _Converter:
@@ -507,6 +577,8 @@ class _Converter:
                     path.append(int(self.text(sel)))
                 elif sel.type == "colon":
                     path.append(":")
+                elif self.text(sel) in ("<<", ">>"):
+                    path.append(self.text(sel))
                 else:
                     return S.Unsupported(self.loc(n), f"subexpression selector {self.text(sel)}")
             else:

@@ -46,7 +46,9 @@ CONFIG = {
     2235, 2236, 2237, 2238, 2239, 2240, 2241, 2242, 2243, 2244, 2245, 2257, 2259, 2272, 2273,
     2274, 2280, 2281, 5001, 5002, 5003, 5004, 5005, 5006,
 }
-CRASH = {1001, 1002, 1003, 1005, 1101, 1102, 2100, 2101, 2128, 2162, 2163, 2147, 2254}
+CRASH = {1001, 1002, 1003, 1005, 1101, 1102, 2100, 2101, 2128, 2162, 2163, 2254}
+# 2147, "TLC was unable to fingerprint", is a value of the spec that cannot be normalized
+# (SUBSET of a 36-element set in a state): TLC exits 75, an evaluation failure
 GENERAL = 1000
 # Messages that accompany an error rather than being one.
 _AUXILIARY = {2121, 2264, NESTED_EXPRESSION, 2120, 2102, STATE_PRINT, STUTTERING, BACK_TO_STATE}
@@ -252,7 +254,8 @@ def _nested(text: str, src: Sources) -> list[Position]:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """The message on one line, without the framing of messages TLC nests inside it."""
+    return " ".join(_NESTED_FRAME.sub(" ", text).split())
 
 
 def verdict(report: Report, src: Sources, *, exit_status: int | None = None,
@@ -324,6 +327,12 @@ def _classify(msg: Message, report: Report, src: Sources) -> Verdict:
         return Verdict(Outcome.TLC_FAILURE, message=_one_line(text))
     if code == GENERAL:
         detail = _general_detail(text)
+        nested = _NESTED_CODE.search(text)
+        if nested and int(nested[1]) in CONFIG and "ConfigFileException" in text:
+            # A ConfigFileException carrying its message; other exceptions may carry a
+            # configuration code too (2280 for an undefined identifier met in evaluation).
+            return Verdict(Outcome.CONFIG_ERROR, message=detail,
+                           positions=_config_positions(int(nested[1]), text, src))
         if "error in the spec or model" in text or report.started:
             return Verdict(Outcome.EVALUATION_ERROR, message=detail, positions=_spans(text, src))
         return Verdict(Outcome.TLC_FAILURE, message=detail)
@@ -333,6 +342,10 @@ def _classify(msg: Message, report: Report, src: Sources) -> Verdict:
         return Verdict(Outcome.EVALUATION_ERROR, _violated_name(text), _one_line(text),
                        _spans(text, src))
     return Verdict(Outcome.TLC_FAILURE, message=_one_line(text))
+
+
+_NESTED_CODE = re.compile(r"@!@!@STARTMSG (\d+):\d+ @!@!@")
+_NESTED_FRAME = re.compile(r"@!@!@(?:START|END)MSG \d+(?::\d+)? @!@!@")
 
 
 def _general_detail(text: str) -> str:

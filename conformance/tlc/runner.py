@@ -102,6 +102,16 @@ def run_tlc(spec: Path, config: Path | None = None, *, workers: int = 1,
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def run_command(cmd: list[str], cwd: Path, timeout: float | None
+                ) -> tuple[Report, int, bool, float]:
+    """Run a TLC command line of the caller's making (for runs with options of their own);
+    what it reported, its exit status, whether it was stopped at ``timeout``, seconds."""
+    report = Report()
+    started = time.monotonic()
+    status, timed_out = _run(cmd, cwd, report, timeout)
+    return report, status, timed_out, time.monotonic() - started
+
+
 def _run(cmd: list[str], cwd: Path, report: Report, timeout: float | None) -> tuple[int, bool]:
     try:
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -246,4 +256,5 @@ def import_counterexample(report: Report, *, spec: Path, config: Path | None,
     return trace, notes
 
 
-__all__ = ["run_tlc", "build_result", "import_counterexample", "model_files", "tlc_command"]
+__all__ = ["run_tlc", "run_command", "build_result", "import_counterexample", "model_files",
+           "tlc_command"]

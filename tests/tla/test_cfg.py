@@ -44,6 +44,12 @@ CHECK_DEADLOCK FALSE
     assert cfg.model_values == ["p1", "p2", "k1"]
 
 
+def test_names_may_start_with_digits():
+    cfg = parse_config_text("CONSTANT 2N = 2 1p = 3\nINVARIANT 1Inv 2a_b\n")
+    assert [(a.name, a.value) for a in cfg.constants] == [("2N", 2), ("1p", 3)]
+    assert cfg.invariants == ["1Inv", "2a_b"]
+
+
 @pytest.mark.parametrize("text, message", [
     ("INIT\n", "expected a name after INIT"),
     ("INIT A\nINIT B\n", "appears twice"),

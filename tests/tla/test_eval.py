@@ -67,6 +67,10 @@ def test_lazy_sets_answer_membership(tla):
     assert tla('"x" \\in STRING') is True
     assert tla("{1, 3} \\in SUBSET (1..3)") is True
     assert tla("7 \\in {n \\in Nat : n > 3}") is True
+    # TLC: a value that is no number is in no empty interval (etcd's trace spec asks
+    # whether a message is in 1..Len(log)); in a non-empty one it is an error (below)
+    assert tla("[a |-> 1] \\in 1..0") is False
+    assert tla('"x" \\notin 3..2') is True
 
 
 def test_recursion_higher_order_and_lambda(tla):
@@ -117,6 +121,7 @@ def test_choose_follows_tlc_order_of_strings(tla):
     ("1 \\div 0", "The second argument of \\div is 0."),
     ("CASE FALSE -> 1", "CASE with no conditions true"),
     ("1 = \"a\"", "Attempted to check equality"),
+    ("[a |-> 1] \\in 1..2", "Attempted to check if the value:\n[a |-> 1]\nis in the integer"),
     ("[a |-> 1].b", "nonexistent field 'b'"),
     ("Assert(FALSE, \"boom\")", "Assert evaluated to FALSE"),
     ("CHOOSE x : TRUE", "unbounded CHOOSE"),
@@ -173,3 +178,23 @@ def test_remembered_operators_tell_false_from_zero(tla):
     assert [type(x).__name__ for part in nested for inner in part.ordered()
             for x in inner.ordered()] == ["bool", "int"]
     assert kinds(tla("<<Pick(<<1>>, <<TRUE>>), Pick(<<1>>, <<1>>)>>", defs)) == ["bool", "int"]
+
+
+def test_subexpression_names_select_operands(tla):
+    defs = "Thm == 3 \\in 1..4\nPair == <<1, 2>> = <<1, 2>> /\\ 2 > 1\n"
+    assert tla("Thm!<<", defs) == 3
+    assert tla("Thm!>> = 1..4", defs) is True
+    assert tla("Pair!1!>>", defs) == tla("<<1, 2>>")
+    assert tla("Pair!2", defs) is True
+
+
+def test_builtins_on_expressions_pass_as_operator_arguments(tla):
+    from conformance.tla import check_model
+
+    spec = tla.spec("VARIABLE x\nApply(F(_)) == F(x)\nInit == x = 0\n"
+                    "Next == x < 2 /\\ x' = x + 1 /\\ ~Apply(UNCHANGED) /\\ Apply(') = x + 1\n"
+                    "Below(F(_)) == F(x < 2)\nLive == Below(ENABLED) \\/ x = 2",
+                    cfg="INIT Init\nNEXT Next\nINVARIANT Live\n")
+    r = check_model(spec, check_deadlock=False)
+    assert r.outcome.value == "holds", r.message
+    assert (r.states_generated, r.distinct_states) == (3, 3)

@@ -79,6 +79,8 @@ def test_subexpression_names_parse_to_selectors():
     assert isinstance(n, S.SubExpr) and n.path == (2, 1) and n.ref.name == "Inv"
     n = body("Thm!:")
     assert n.path == (":",)
+    n = body("Inv!<<")
+    assert n.path == ("<<",)
 
 
 def test_duplicate_record_fields_are_rejected():

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import random
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from conformance.tla.errors import EvalError
@@ -30,7 +32,10 @@ class Native:
     expression (a 0-arity constant definition using them is still evaluated once, as TLC
     does at startup); ``state_level`` ones read the search's state (TLCGet: TLC gives it a
     minimum level of 1), so definitions using them are never evaluated ahead;
-    ``runtime`` operators get the model's :class:`Runtime` as their first argument.
+    ``runtime`` operators get the model's :class:`Runtime` as their first argument;
+    ``unsupported`` ones exist so that specs naming them resolve as under SANY, and are
+    refused where a model uses them; arguments at the positions ``lazy`` lists are passed
+    unevaluated, as functions of no arguments (TLCExt's AssertError evaluates its own).
     """
 
     arity: int
@@ -40,6 +45,9 @@ class Native:
     runtime: bool = False
     state_level: bool = False
     name: str = field(default="", compare=False)
+    unsupported: str | None = None  # what TLC does here that the engine cannot (compile error)
+    primed: Callable | None = None  # the operator under a prime (TLCGet("level")' is the next)
+    lazy: tuple[int, ...] = ()
 
 
 class Runtime:
@@ -58,6 +66,27 @@ class Runtime:
         self.level = 0  # TLCGet("level"): the depth of the state being explored
         self.stats: dict[str, Any] = {}
         self.printed: list[str] = []
+        self.base_dir: Path | None = None  # the spec's folder (where Json also looks)
+        self.files: dict = {}  # files read by Json, by name and version (see json)
+        self.exit = False  # TLCSet("exit", TRUE): the search stops
+        # the model reads or writes the search's shared state (TLCGet, TLCSet): its search
+        # stays in one process, where the figures and registers are TLC's with one worker
+        self.shared = False
+        self.started = time.monotonic()
+        # the search's figures for TLCGet("distinct") and the like (set by the explorer)
+        self.counters: Callable[[], dict[str, int]] | None = None
+        # the behavior up to the state being evaluated, for TLCExt!Trace (set by the explorer)
+        self.behavior: Callable[[], list[tuple]] | None = None
+        self.variables: list[str] = []  # the model's variables, in order (Trace's records)
+
+    def figures(self) -> dict[str, int]:
+        """TLCGet's view of the search: distinct, generated, queue, diameter, initial,
+        duration (zeros before a search starts, as when TLC evaluates an ASSUME)."""
+        out = {"distinct": 0, "generated": 0, "queue": 0, "diameter": 0, "initial": 0}
+        if self.counters is not None:
+            out.update(self.counters())
+        out["duration"] = int(time.monotonic() - self.started)
+        return out
 
     def print(self, text: str) -> None:
         self.printed.append(text)
@@ -114,3 +143,10 @@ def fn_graph(f, op: str) -> dict:
         return fn_graph(f.materialize(), op)
     raise EvalError(f"The argument of {op} should be a function, but instead it is:\n"
                     f"{ppr(f)}")
+
+
+def refused(arity: int, what: str) -> Native:
+    """An operator of a standard module that the engine does not evaluate (see Native)."""
+    def fail(*args):
+        raise EvalError(f"not supported by the embedded engine: {what}")
+    return Native(arity, fail, impure=True, unsupported=what)

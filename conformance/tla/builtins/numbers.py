@@ -7,26 +7,42 @@ from conformance.tla.builtins.native import Native, const, fail_arg, need_int, o
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import INT, NAT, REAL, Interval
 
+# TLC's integers are Java ints: a result outside them is an overflow error, not a big number
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+def _overflow(a, op: str, b) -> EvalError:
+    return EvalError(f"Overflow when computing {a}{op}{b}")
+
 # --------------------------------------------------------------------------- Naturals
 
 
 def plus(a, b):
     if type(a) is int and type(b) is int:
-        return a + b
+        r = a + b
+        if INT_MIN <= r <= INT_MAX:
+            return r
+        raise _overflow(a, "+", b)
     raise fail_arg("first" if type(a) is not int else "second", "+", "integer",
                     a if type(a) is not int else b)
 
 
 def minus(a, b):
     if type(a) is int and type(b) is int:
-        return a - b
+        r = a - b
+        if INT_MIN <= r <= INT_MAX:
+            return r
+        raise _overflow(a, "-", b)
     raise fail_arg("first" if type(a) is not int else "second", "-", "integer",
                     a if type(a) is not int else b)
 
 
 def times(a, b):
     if type(a) is int and type(b) is int:
-        return a * b
+        r = a * b
+        if INT_MIN <= r <= INT_MAX:
+            return r
+        raise _overflow(a, "*", b)
     raise fail_arg("first" if type(a) is not int else "second", "*", "integer",
                     a if type(a) is not int else b)
 
@@ -37,7 +53,12 @@ def power(a, b):
         raise fail_arg("second", "^", "natural number", b)
     if a == 0 and b == 0:
         raise EvalError("0^0 is undefined.")
-    return a ** b
+    if abs(a) > 1 and b > 32:  # |a|^b past 2^32: overflow without computing it
+        raise _overflow(a, "^", b)
+    r = a ** b
+    if INT_MIN <= r <= INT_MAX:
+        return r
+    raise _overflow(a, "^", b)
 
 
 def _cmp(name):
@@ -76,6 +97,8 @@ def interval(a, b):
 
 def uminus(a):
     need_int(a, "first", "-")
+    if a == INT_MIN:
+        raise EvalError(f"Overflow when computing -{a}")
     return -a
 
 

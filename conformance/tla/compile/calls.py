@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.tla import syntax as S
 from conformance.tla.compile.code import CONST, NO_DEPS, STATE, Code, guarded, merge, wrap_error
-from conformance.tla.compile.operators import NativeOp, UserOp
+from conformance.tla.compile.operators import SYNTAX_OPERATORS, NativeOp, SyntaxOp, UserOp
 from conformance.tla.compile.scopes import Binding, Ctx, Scope
+from conformance.tla.errors import Unsupported
 from conformance.tla.modules import DefSym
 from conformance.values import Fn, FSet, ModelValue, Tup, order_key
 
@@ -116,6 +117,11 @@ def call_user(comp: Compiler, op: UserOp, args: list, scope: Scope, loc: S.Loc) 
     sym = op.sym
     assert sym.node is not None, "a native is called through NativeOp"
     params = sym.node.params
+    if params and (primes_a_parameter(sym.node, comp._primed_params) or
+                   any(p.arity and _syntax_operator(a, scope)
+                       for p, a in zip(params, args, strict=False))) and \
+            sym not in comp._substituting:
+        return call_by_name(comp, op, args, scope, loc)
     arg_codes = comp.compile_args([p.arity for p in params], args, scope, loc)
     body = comp.def_body(sym, op.ctx, scope.primed)
     holder = body.holder
@@ -221,15 +227,21 @@ def memo_call(comp: Compiler, holder, memo: dict, fns, level, deps, pure, binds,
 
 def call_native(comp: Compiler, op: NativeOp, args: list, scope: Scope, loc: S.Loc) -> Code:
     nat = op.native
+    if nat.unsupported:
+        raise Unsupported(nat.unsupported, loc)
     arities = [-1 if i in nat.op_args else 0 for i in range(nat.arity)]
     arg_codes = comp.compile_args(arities, args, scope, loc)
-    fn = nat.fn
+    fn = nat.primed if scope.primed and nat.primed is not None else nat.fn
+    if nat.state_level or nat.name.startswith("TLCSet") or nat.name == "TLCGetAndSet":
+        comp.rt.shared = True
     if nat.runtime:
         rt = comp.rt
         f = fn
 
         def fn(*vals):
             return f(rt, *vals)
+    if nat.lazy:
+        return _lazy_call(fn, arg_codes, set(nat.lazy), loc)
     if nat.arity == 0:
         level = STATE if nat.state_level else CONST
         return comp.fold(Code(guarded(lambda E: fn(), loc), level, NO_DEPS,
@@ -238,3 +250,77 @@ def call_native(comp: Compiler, op: NativeOp, args: list, scope: Scope, loc: S.L
     if nat.state_level:
         code.level = max(code.level, STATE)
     return code
+
+
+def _syntax_operator(a, scope: Scope) -> bool:
+    """Whether an operator argument is a built-in on expressions (UNCHANGED, ENABLED, ',
+    [], <>), which only a call by name can pass (see SyntaxOp)."""
+    if isinstance(a, S.OpRef):
+        return a.name in SYNTAX_OPERATORS
+    if isinstance(a, S.Name) and not a.args and not a.prefix:
+        b = scope.locals.get(a.name)
+        if b is not None:
+            return b.kind == "op" and isinstance(b.op, SyntaxOp)
+        return a.name in SYNTAX_OPERATORS
+    return False
+
+
+def _lazy_call(fn, arg_codes: list[Code], lazy: set[int], loc: S.Loc) -> Code:
+    """A native call whose arguments at the positions ``lazy`` are passed unevaluated."""
+    fns = [c.fn for c in arg_codes]
+
+    def call(E):
+        return fn(*[(lambda g=g: g(E)) if i in lazy else g(E) for i, g in enumerate(fns)])
+    level, deps, _pure, binds = merge(arg_codes)
+    return Code(guarded(call, loc), level, deps, False, binds, loc=loc)
+
+
+def primes_a_parameter(node: S.OpDef, cache: dict) -> bool:
+    """Whether a definition's body primes one of its parameters (``p'``, ``UNCHANGED p``,
+    ``[A]_p``...): called by value, ``p'`` would read the argument's value in the current
+    state, where it stands for the argument primed (TLC substitutes the argument)."""
+    key = id(node)
+    hit = cache.get(key)
+    if hit is None:
+        names = {p.name for p in node.params}
+
+        def mentions(x) -> bool:
+            if isinstance(x, S.Name) and not x.prefix and x.name in names:
+                return True
+            return any(mentions(y) for y in S.subnodes(x))
+
+        def primes(x) -> bool:
+            if isinstance(x, S.Prime):
+                return mentions(x.expr)
+            if isinstance(x, S.Name) and x.name == "UNCHANGED" and x.args and \
+                    mentions(x.args[0]):
+                return True
+            if isinstance(x, (S.BoxAction, S.AngleAction, S.Fairness)) and mentions(x.sub):
+                return True
+            return any(primes(y) for y in S.subnodes(x))
+        hit = cache[key] = primes(node.body)
+    return hit
+
+
+def call_by_name(comp: Compiler, op: UserOp, args: list, scope: Scope, loc: S.Loc) -> Code:
+    """A call compiled as the definition's body with its parameters standing for the
+    argument expressions, as the successor generator expands actions (see
+    :func:`primes_a_parameter` for when)."""
+    sym = op.sym
+    node = sym.node
+    assert node is not None
+    locals_: dict = {}
+    for p, a in zip(node.params, args, strict=True):
+        if p.arity or isinstance(a, (S.Lambda, S.OpRef)):
+            locals_[p.name] = Binding("op", op=comp.arg_op(a, scope))
+        else:
+            locals_[p.name] = Binding("code", code=comp.expr(a, scope), depth=scope.depth,
+                                      node=a, scope=scope)
+    inner = Scope(op.ctx, locals_, scope.depth, scope.primed)
+    comp._substituting.add(sym)
+    try:
+        code = comp.expr(node.body, inner)
+    finally:
+        comp._substituting.discard(sym)
+    return Code(guarded(code.fn, loc), code.level, code.deps, code.pure, code.binds,
+                code.value, loc)

@@ -9,6 +9,7 @@ from typing import Any
 from conformance.tla import syntax as S
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import canonical, to_tla_any
+from conformance.tla.limits import MemoryLimit
 
 Value = Any
 
@@ -74,6 +75,8 @@ def wrap_error(e: BaseException, loc: S.Loc) -> EvalError:
     if isinstance(e, EvalError):
         e.push(loc)
         return e
+    if isinstance(e, MemoryError):  # not the spec's fault: the run ends as out of memory
+        raise MemoryLimit("the engine ran out of memory (the process's limit was reached)")
     if isinstance(e, RecursionError):
         err = EvalError("This was a Java StackOverflowError. It was probably the result of an "
                         "incorrect recursive function definition that caused TLC to enter an "

@@ -50,6 +50,11 @@ class Compiler:
         self._bodies: dict = {}
         self._constants: dict = {}
         self._enumerating: dict = {}
+        self._primed_params: dict = {}  # definition -> whether its body primes a parameter
+        self._substituting: set = set()  # definitions being compiled by name (no recursion)
+        # LET M == INSTANCE Mod: the module of each such definition (the loader finds them)
+        self.let_instances: dict[int, ModuleEnv] = {}
+        self._in_recursive_fn = 0  # depth of recursive function definitions being compiled
         self.actions: ActionCompiler | None = None  # set by the model: compiles ENABLED
 
     def ctx(self, env: ModuleEnv, inst: Inst | None) -> Ctx:

@@ -21,7 +21,9 @@ from conformance.tla.compile.operators import VALUE_BUILTINS, LetOp
 from conformance.tla.compile.scopes import Binding, Scope
 from conformance.tla.errors import EvalError, SemanticError, Unsupported
 from conformance.tla.lazy import BOOLEAN, STRING, to_tla_any
+from conformance.tla.modules import InstSym
 from conformance.tla.ops import eq
+from conformance.values import ModelValue
 
 if TYPE_CHECKING:
     from conformance.tla.compile.compiler import Compiler
@@ -185,16 +187,23 @@ def e_Let(comp: Compiler, n: S.Let, scope):
     return comp.fold(Code(let, level, deps, pure, True, loc=n.loc))
 
 
-def let_scope(comp: Compiler, defs, scope: Scope) -> tuple[Scope, list]:
+def let_scope(comp: Compiler, defs, scope: Scope, live: int = ACTION) -> tuple[Scope, list]:
     """The scope after a LET's definitions, and the definitions whose values go into
-    slots of E (in order): see :func:`let_prelude`."""
+    slots of E (in order): see :func:`let_prelude`. A definition of level ``live`` or
+    above is evaluated where it is used (the initial predicate passes STATE: a variable
+    may be assigned after the LET)."""
     recursive = {d.name for d in defs if isinstance(d, S.RecursiveDecl)}
     slot_fns: list = []
     for d in defs:
         if isinstance(d, S.RecursiveDecl):
             continue
         if isinstance(d, S.InstanceDef):
-            raise Unsupported("INSTANCE inside LET", d.loc)
+            target = comp.let_instances.get(id(d))
+            if d.name is None or target is None:
+                raise Unsupported("an unnamed INSTANCE inside LET", d.loc)
+            isym = InstSym(d, scope.ctx.env, target)
+            scope = scope.with_binding(d.name, Binding("inst", op=isym))
+            continue
         if d.params:
             op = LetOp(d, scope, d.name in recursive)
             scope = scope.with_binding(d.name, Binding("op", op=op))
@@ -202,7 +211,7 @@ def let_scope(comp: Compiler, defs, scope: Scope) -> tuple[Scope, list]:
             continue
         code = comp.expr(d.body, scope)
         if code.known or (code.level == CONST and not code.deps and code.pure) \
-                or code.level >= ACTION:
+                or code.level >= live:
             # constants are folded; a definition that reads primed variables is
             # re-evaluated wherever it is used, since assignments may come later
             scope = scope.with_binding(d.name, Binding("code", code=code,
@@ -349,7 +358,7 @@ def equality(comp: Compiler, codes, level, deps, pure, binds, loc, negate: bool)
             if v == w:
                 if (type(v) is bool) is (type(w) is bool):  # Python has 0 == FALSE
                     return False
-            elif type(v) is type(w):
+            elif type(v) is type(w) and type(v) is not ModelValue:  # (typed ones: eq)
                 return True
             try:
                 return not eq(v, w)
@@ -362,7 +371,7 @@ def equality(comp: Compiler, codes, level, deps, pure, binds, loc, negate: bool)
         if v == w:
             if (type(v) is bool) is (type(w) is bool):  # Python has 0 == FALSE
                 return True
-        elif type(v) is type(w):
+        elif type(v) is type(w) and type(v) is not ModelValue:  # (typed ones: eq)
             return False
         try:
             return eq(v, w)

@@ -30,6 +30,10 @@ def except_path(node, keys, i, vfn, E):
         t = list
     elif t is not dict and t is not list:
         if isinstance(node, LazyFn):
+            if not is_finite(node.domain):  # kept as a rule with an exception
+                last = i + 1 == len(keys)
+                return node.excepted(keys[i], lambda old: vfn(E + (seal(old),)) if last else
+                                     seal(except_path(old, keys, i + 1, vfn, E)))
             return except_path(node.materialize(), keys, i, vfn, E)
         raise EvalError(f"Attempted to apply EXCEPT to a non-function:\n{to_tla_any(node)}")
     key = keys[i]
@@ -148,12 +152,13 @@ def e_FnCons(comp: Compiler, n: S.FnCons, scope):
     deps = frozenset(d for d in deps if d < scope.depth)
     bf = body.fn
     depth = scope.depth
+    lazy = comp._in_recursive_fn > 0
     if len(sets) == 1 and shapes[0] is None:
         sf = sets[0].fn
 
         def fcons1(E):
             s = sf(E)
-            if type(s) is FSet or (is_set(s) and is_finite(s)):
+            if not lazy and (type(s) is FSet or (is_set(s) and is_finite(s))):
                 elems = s.ordered() if type(s) is FSet else ordered(s)
                 return make_fn({v: bf(E + (v,)) for v in elems})
             if not is_set(s):
@@ -189,7 +194,13 @@ def recursive_fn(comp: Compiler, n: S.FnCons, scope):
     # the function itself sits in a slot so that the body can apply it
     fscope = scope.bind_slots([name])
     sets, shapes, inner = comp.bounds(n.bounds, fscope)
-    body = comp.expr(n.body, inner)
+    # functions built inside stay rules, as TLC's are until applied: f[i] may apply f[i]
+    # itself below (f[i] == [j \in S |-> ... f[i][1] ...])
+    comp._in_recursive_fn += 1
+    try:
+        body = comp.expr(n.body, inner)
+    finally:
+        comp._in_recursive_fn -= 1
     level, deps, pure, binds = merge(sets + [body])
     deps = frozenset(d for d in deps if d < scope.depth)
     bf = body.fn

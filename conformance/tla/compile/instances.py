@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from conformance.tla import syntax as S
 from conformance.tla.compile.operators import (
+    SYNTAX_OPERATORS,
     VALUE_BUILTINS,
     BuiltinOp,
     CodeOp,
@@ -15,6 +16,8 @@ from conformance.tla.compile.operators import (
     NativeOp,
     Op,
     SubstOp,
+    SyntaxOp,
+    TableOp,
     UserOp,
     ValueOp,
 )
@@ -49,6 +52,9 @@ def subexpression(comp: Compiler, n: S.SubExpr, scope):
     for sel in n.path:
         if sel == ":":
             continue
+        if sel in ("<<", ">>") and isinstance(node, S.Name) and len(node.args) == 2:
+            node = node.args[0 if sel == "<<" else 1]  # the operands of an infix operator
+            continue
         kids = None
         if isinstance(node, (S.And, S.Or)):
             kids = node.items
@@ -73,8 +79,9 @@ def scoped_entry(comp: Compiler, sym: Sym, module: str):
     return comp.scoped.get((sym, module))
 
 
-def sym_op(comp: Compiler, sym: Sym, ctx: Ctx, loc: S.Loc) -> Op:
-    """The operator a module-level symbol denotes in ``ctx``."""
+def sym_op(comp: Compiler, sym: Sym, ctx: Ctx, loc: S.Loc, own: bool = False) -> Op:
+    """The operator a module-level symbol denotes in ``ctx``; ``own``: its definition
+    even where the .cfg replaces it."""
     if comp.scoped and not isinstance(sym, BuiltinSym):
         entry = comp.scoped_entry(sym, ctx.env.name)
         if entry is not None:
@@ -83,6 +90,8 @@ def sym_op(comp: Compiler, sym: Sym, ctx: Ctx, loc: S.Loc) -> Op:
         if sym.name in VALUE_BUILTINS:
             fn, arity = VALUE_BUILTINS[sym.name]
             return BuiltinOp(sym.name, fn, arity)
+        if sym.name in SYNTAX_OPERATORS:
+            return SyntaxOp(sym.name, sym.arity)
         raise SemanticError(f"The built-in operator {sym.name} cannot be passed as an "
                             "argument.", loc)
     if isinstance(sym, ImportedSym):
@@ -91,8 +100,10 @@ def sym_op(comp: Compiler, sym: Sym, ctx: Ctx, loc: S.Loc) -> Op:
         assert sym.sym.home is not None, "built-ins are not imported"
         return comp.sym_op(sym.sym, comp.ctx(sym.sym.home, inner), loc)
     if isinstance(sym, DefSym):
-        over = comp.overrides.get(sym)
-        if over is not None:
+        # the .cfg's F <- G; under allowCyclicRedefinitions the applications of F that G
+        # reaches (over[2]) keep F
+        over = comp.overrides.get(sym) if not own else None
+        if over is not None and (len(over) < 3 or loc not in over[2]):
             return comp.override_op(over, sym, loc)
         if sym.native is not None:
             return NativeOp(sym.native, sym.name)
@@ -106,9 +117,11 @@ def sym_op(comp: Compiler, sym: Sym, ctx: Ctx, loc: S.Loc) -> Op:
 
 
 def override_op(comp: Compiler, over, sym: Sym, loc: S.Loc) -> Op:
-    kind, what = over
+    kind, what = over[:2]
     if kind == "value":
         return ValueOp(what, sym.name)
+    if kind == "table":
+        return TableOp(what, sym.name, sym.arity)
     return comp.sym_op(what, comp.root_ctx, loc)
 
 
@@ -122,10 +135,7 @@ def constant_op(comp: Compiler, sym: ConstSym, ctx: Ctx, loc: S.Loc) -> Op:
     if binding is None:
         raise SemanticError(f"The constant parameter {sym.name} is not assigned a value by "
                             "the configuration file.", loc)
-    kind, what = binding
-    if kind == "value":
-        return ValueOp(what, sym.name)
-    return comp.sym_op(what, comp.root_ctx, loc)
+    return comp.override_op(binding, sym, loc)
 
 
 def substitution_op(comp: Compiler, sym: Sym, inst: Inst, loc: S.Loc) -> Op:
@@ -172,8 +182,9 @@ def instance_scope(comp: Compiler, inst: Inst) -> Scope:
     """The scope in which an instance's substitutions are compiled."""
     loc: dict = {}
     if inst.args:
-        for p, code in zip(inst.decl.params, inst.args, strict=True):
-            loc[p.name] = Binding("code", code=code, depth=2)
+        nodes, arg_scope = inst.arg_nodes or ((None,) * len(inst.args), None)
+        for p, code, node in zip(inst.decl.params, inst.args, nodes, strict=True):
+            loc[p.name] = Binding("code", code=code, depth=2, node=node, scope=arg_scope)
     return Scope(inst.outer, loc, 2)
 
 
@@ -184,11 +195,14 @@ def resolve_prefixed(comp: Compiler, n: S.Name, scope: Scope) -> Op:
     first = True
     for name, args in n.prefix:
         sym = None
-        if first:
-            b = scope.locals.get(name)
-            if b is not None:
-                raise Unsupported("INSTANCE defined in a LET", n.loc)
-        sym = env.lookup(name) if first else env.exports.get(name)
+        local = scope.locals.get(name) if first else None
+        if local is not None:
+            if local.kind != "inst":
+                raise SemanticError(f"{name} is not an instance of a module; cannot use "
+                                    f"{name}!...", n.loc)
+            sym = local.op  # LET M == INSTANCE Mod ...: its substitutions see the LET's module
+        else:
+            sym = env.lookup(name) if first else env.exports.get(name)
         first = False
         if isinstance(sym, ImportedSym) and isinstance(sym.sym, InstSym):
             ctx = comp.ctx(sym.home, comp.inst(sym.decl, sym.target, ctx))
@@ -200,8 +214,15 @@ def resolve_prefixed(comp: Compiler, n: S.Name, scope: Scope) -> Op:
             raise SemanticError(f"The instance {name} requires {sym.arity} arguments.",
                                 n.loc)
         arg_codes = tuple(comp.expr(a, scope) for a in args) if args else None
+        if arg_codes and any(c.deps for c in arg_codes):
+            # the instance's definitions run in frames of their own, where the caller's
+            # bound variables and parameters are not
+            raise Unsupported("an instance M(...)!Op whose arguments read bound variables "
+                              "or parameters", n.loc)
         home_ctx = ctx if sym.home is ctx.env else comp.ctx(sym.home, ctx.inst)
         inst = comp.inst(sym.node, sym.target, home_ctx, arg_codes)
+        if args and scope.depth == 2:  # arguments that read no bound variable
+            inst.arg_nodes = (tuple(args), scope)
         env = sym.target
         ctx = comp.ctx(env, inst)
     target = env.exports.get(n.name)
@@ -210,4 +231,6 @@ def resolve_prefixed(comp: Compiler, n: S.Name, scope: Scope) -> Op:
     if isinstance(target, (ConstSym, VarSym)):
         raise SemanticError(f"{n.name} is a parameter of module {env.name} and cannot be "
                             "referred to through an instance.", n.loc)
-    return comp.sym_op(target, ctx, n.loc)
+    # I!F is a definition of its own in TLC (SANY's copy of F for the instance): the .cfg's
+    # F <- G does not replace it, though it replaces what F's body uses
+    return comp.sym_op(target, ctx, n.loc, isinstance(target, DefSym))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from conformance.tla import syntax as S
 from conformance.tla.compile.code import ACTION, CONST, NO_DEPS, STATE, Code, const
 from conformance.tla.compile.control import Lazy
-from conformance.tla.compile.operators import CodeOp, LambdaOp, Op, SlotOp, SubstOp
+from conformance.tla.compile.operators import CodeOp, LambdaOp, Op, SlotOp, SubstOp, SyntaxOp
 from conformance.tla.compile.scopes import Binding, Ctx, Scope
 from conformance.tla.errors import EvalError, SemanticError, Unsupported
 from conformance.tla.modules import BuiltinSym, InstSym, Sym, VarSym
@@ -18,6 +18,14 @@ if TYPE_CHECKING:
 
 
 def e_Num(comp: Compiler, n: S.Num, scope):
+    if n.value > 2**31 - 1:  # TLC's integers are Java ints
+        value = n.value
+
+        def too_big(E):
+            err = EvalError(f"TLC can't handle a number this big. {value}")
+            err.push(n.loc)
+            raise err
+        return Code(too_big, CONST, NO_DEPS, False, loc=n.loc)
     return const(n.value, n.loc)
 
 
@@ -79,6 +87,12 @@ def e_Name(comp: Compiler, n: S.Name, scope):
 
 
 def binding_code(comp: Compiler, b: Binding, name: str, scope: Scope, loc: S.Loc) -> Code:
+    if scope.primed and b.node is not None and b.scope is not None and not b.scope.primed \
+            and b.kind in ("code", "lazyslot"):
+        # the name stands for an expression (an argument, a LET definition) written where
+        # nothing was primed: primed here, it is that expression primed (p' with p <- s is s')
+        primed = Scope(b.scope.ctx, b.scope.locals, b.scope.depth, True)
+        return comp.adapt(comp.expr(b.node, primed), b.scope.depth, scope.depth)
     if b.kind == "slot":
         i = b.index
         return Code(lambda E: E[i], CONST, frozenset({i}), True, loc=loc)
@@ -94,12 +108,17 @@ def binding_code(comp: Compiler, b: Binding, name: str, scope: Scope, loc: S.Loc
     if b.kind == "code":
         assert b.code is not None
         return comp.adapt(b.code, b.depth, scope.depth)
+    if b.kind == "inst":
+        raise SemanticError(f"The instance {name} must be followed by ! and a name.", loc)
     raise SemanticError(f"The operator {name} requires arguments.", loc)
 
 
 def binding_op(comp: Compiler, b: Binding, name: str, scope: Scope) -> Op:
     if b.kind == "op":
         return b.op
+    if b.kind == "inst":
+        raise SemanticError(f"The instance {name} must be followed by ! and a name.",
+                            getattr(b.op, "loc", None))
     if b.kind == "opslot":
         return SlotOp(b.index, b.arity, name)
     if b.kind == "code":
@@ -161,6 +180,8 @@ def arg_op(comp: Compiler, a, scope: Scope) -> Op:
     if isinstance(a, S.Lambda):
         return LambdaOp(a, scope)
     if isinstance(a, S.OpRef):
+        if a.name == "'":  # the prime, which no module defines
+            return SyntaxOp("'", 1)
         return comp.builtin_or_defined(a.name, scope, a.loc)
     if isinstance(a, S.Name) and not a.args:
         if a.prefix:
@@ -206,13 +227,16 @@ def variable_code(comp: Compiler, sym: VarSym, ctx: Ctx, primed: bool, loc: S.Lo
         assert isinstance(op, SubstOp)
         code = comp.adapt(op.code(primed), 2, depth)
         pseudo = comp.pseudo
-        if primed and pseudo is not None and sym.name in pseudo:
-            pi = pseudo[sym.name]
+        if primed and pseudo is not None:
+            # under ENABLED the action may bind the variable by name (conjuncts are
+            # compiled last first, so the slot may be given after this read is compiled)
+            name = sym.name
             sub = code.fn
 
             def pseudo_read(E):
                 t = E[1]
-                if pi < len(t) and t[pi] is not None:
+                pi = pseudo.get(name)
+                if pi is not None and pi < len(t) and t[pi] is not None:
                     return t[pi]
                 return sub(E)
             return Code(pseudo_read, ACTION, code.deps, code.pure, code.binds, loc=loc)

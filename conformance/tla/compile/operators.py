@@ -21,9 +21,11 @@ from conformance.tla.compile.code import (
     wrap_error,
 )
 from conformance.tla.compile.scopes import Ctx, Inst, Scope
-from conformance.tla.errors import EvalError, SemanticError
+from conformance.tla.errors import EvalError, SemanticError, Unsupported
+from conformance.tla.lazy import to_tla_any
 from conformance.tla.modules import DefSym
 from conformance.tla.ops import cap, cup, domain, eq, in_, neq, setminus, subset, subseteq, union
+from conformance.values import typed_key
 
 if TYPE_CHECKING:
     from conformance.tla.compile.compiler import Compiler
@@ -79,6 +81,8 @@ class NativeOp(Op):
         return comp.call_native(self, args, scope, loc)
 
     def value(self, comp, scope, loc):
+        if self.native.unsupported:
+            raise Unsupported(self.native.unsupported, loc)
         fn = self.native.fn
         if self.native.runtime:
             rt = comp.rt
@@ -97,6 +101,26 @@ class ValueOp(Op):
 
     def apply(self, comp, args, scope, loc):
         return const(self.v, loc)
+
+
+class TableOp(Op):
+    """A constant operator given by the cfg entry by entry (``F(0) = 1``, ``F(1) = 2``)."""
+
+    def __init__(self, table: dict, name: str, arity: int) -> None:
+        self.table, self.name, self.arity = table, name, arity
+
+    def lookup(self, *args):
+        hit = self.table.get(tuple(typed_key(a) for a in args))
+        if hit is None:
+            shown = ", ".join(to_tla_any(a) for a in args)
+            raise EvalError(f"The configuration file gives no value for {self.name}({shown}).")
+        return hit[1]
+
+    def apply(self, comp, args, scope, loc):
+        return comp.call_fn(self.lookup, [comp.expr(a, scope) for a in args], loc)
+
+    def value(self, comp, scope, loc):
+        return const(self.lookup)
 
 
 class CodeOp(Op):
@@ -242,6 +266,26 @@ class BuiltinOp(Op):
 
     def value(self, comp, scope, loc):
         return const(self.fn)
+
+
+SYNTAX_OPERATORS = frozenset({"UNCHANGED", "ENABLED", "'", "[]", "<>"})
+
+
+class SyntaxOp(Op):
+    """A built-in operator on expressions (UNCHANGED, ENABLED, ', [], <>) passed as an
+    operator argument: applied, it is that operator written on the arguments."""
+
+    def __init__(self, name: str, arity: int) -> None:
+        self.name, self.arity = name, arity
+
+    def apply(self, comp, args, scope, loc):
+        if self.name == "'":
+            return comp.expr(S.Prime(loc, args[0]), scope)
+        return comp.expr(S.Name(loc, self.name, tuple(args)), scope)
+
+    def value(self, comp, scope, loc):
+        raise SemanticError(f"The built-in operator {self.name} applies to expressions, not "
+                            "values: it cannot be passed on here.", loc)
 
 
 VALUE_BUILTINS: dict[str, tuple[Callable, int]] = {

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from conformance.tla import syntax as S
 from conformance.tla.compile.code import Code, guarded, merge
+from conformance.tla.compile.hoist import hoisted_exists
 from conformance.tla.compile.scopes import Scope
 from conformance.tla.errors import EvalError, Unsupported
-from conformance.tla.lazy import is_set, ordered, to_tla_any
+from conformance.tla.lazy import each, is_set, ordered, to_tla_any
 from conformance.values import FSet, Tup
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def enumerate_bounds(comp: Compiler, set_fns, shapes, loc):
             if not is_set(s):
                 raise EvalError(f"Attempted to enumerate a bound of a quantifier that "
                                 f"is not a set:\n{to_tla_any(s)}")
-            return ((v,) for v in ordered(s))
+            return ((v,) for v in each(s))
         return one
 
     def many(E):
@@ -143,7 +144,10 @@ def e_Quant(comp: Compiler, n: S.Quant, scope):
                     raise EvalError(f"The body of {word} is not a boolean:\n"
                                     f"{to_tla_any(r)}")
             return universal
-        return comp.fold(Code(guarded(quant2, loc), level, deps, pure, True, loc=loc))
+        code = comp.fold(Code(guarded(quant2, loc), level, deps, pure, True, loc=loc))
+        if not universal and not code.known:
+            return hoisted_exists(comp, n, scope, sets, shapes, inner, code) or code
+        return code
     if n.kind == "E":
         if single:
             def exists1(E):
@@ -163,7 +167,7 @@ def e_Quant(comp: Compiler, n: S.Quant, scope):
                             pass
                     elems = s.ordered()
                 else:
-                    elems = ordered(s)
+                    elems = each(s)
                 for v in elems:
                     r = bf(E + (v,))
                     if r is True:
@@ -203,7 +207,7 @@ def e_Quant(comp: Compiler, n: S.Quant, scope):
                             pass
                     elems = s.ordered()
                 else:
-                    elems = ordered(s)
+                    elems = each(s)
                 for v in elems:
                     r = bf(E + (v,))
                     if r is False:
@@ -224,7 +228,10 @@ def e_Quant(comp: Compiler, n: S.Quant, scope):
                                         f"{to_tla_any(r)}")
                 return True
             fn = forall
-    return comp.fold(Code(guarded(fn, loc), level, deps, pure, True, loc=loc))
+    code = comp.fold(Code(guarded(fn, loc), level, deps, pure, True, loc=loc))
+    if n.kind == "E" and not code.known:
+        return hoisted_exists(comp, n, scope, sets, shapes, inner, code) or code
+    return code
 
 
 def e_UQuant(comp: Compiler, n: S.UQuant, scope):
@@ -267,7 +274,7 @@ def e_Choose(comp: Compiler, n: S.Choose, scope):
         if not is_set(sv):
             raise EvalError("Attempted to compute the value of an expression of form "
                             "CHOOSE x \\in S: P, but S was not a set.")
-        for v in ordered(sv):
+        for v in each(sv):
             if shape is None:
                 r = bf(E + (v,))
             else:

@@ -13,12 +13,15 @@ from conformance.tla.modules import ModuleEnv, Sym
 class Inst:
     """An instance context: a module instantiated with substitutions, seen from ``outer``."""
 
-    __slots__ = ("decl", "target", "outer", "args", "cache")
+    __slots__ = ("decl", "target", "outer", "args", "cache", "arg_nodes")
 
     def __init__(self, decl: S.InstanceDef, target: ModuleEnv, outer: Ctx,
                  args: tuple | None) -> None:
         self.decl, self.target, self.outer, self.args = decl, target, outer, args
         self.cache: dict = {}
+        # M(a)!Op: the argument expressions and the scope they are written in, so that a
+        # parameter standing for a variable (IM(y)!Spec) is that variable when assigned
+        self.arg_nodes: tuple | None = None
 
     def substitutes(self, sym: Sym) -> bool:
         return sym in self.target.constants or sym in self.target.variables
@@ -55,7 +58,7 @@ class Binding:
                  depth: int = 0, op: Any = None, level: int = CONST, node: Any = None,
                  scope: Any = None, let: bool = False) -> None:
         self.let = let  # a LET definition (TLC enters it, like any definition)
-        self.kind = kind  # "slot", "lazyslot", "opslot", "code", "op"
+        self.kind = kind  # "slot", "lazyslot", "opslot", "code", "op", "inst" (LET INSTANCE)
         self.index = index
         self.arity = arity
         self.code = code

@@ -13,12 +13,16 @@ from conformance.tla.lazy import (
     FunctionSet,
     Product,
     RecordSet,
+    bounded,
+    check_homogeneous,
+    each,
+    in_fset,
     is_finite,
     is_set,
     member,
-    ordered,
     to_tla_any,
 )
+from conformance.tla.limits import check_built
 from conformance.values import FSet, ValueError_, compare, typed_hash
 
 if TYPE_CHECKING:
@@ -63,6 +67,7 @@ def e_SetEnum(comp: Compiler, n: S.SetEnum, scope):
             s = FSet(xs)
             if len(s) < len(xs):
                 refuse_merged(xs)
+            check_homogeneous(xs)
             return s
         fn = setn
     return comp.fold(Code(guarded(fn, n.loc), level, deps, pure, binds, loc=n.loc))
@@ -139,13 +144,14 @@ def e_SetFilter(comp: Compiler, n: S.SetFilter, scope):
                     return pf(frame + tuple(v))
             return FilteredSet(s, test)
         out = []
-        for v in ordered(s):
+        for v in each(s):
             r = pf(E + ((v,) if tuple_shape is None else tuple(v)))
             if r is True:
                 out.append(v)
             elif r is not False:
                 raise EvalError("The predicate of a set filter is not a boolean:\n"
                                 f"{to_tla_any(r)}")
+        check_built(len(out))
         return FSet(out)
     return comp.fold(Code(guarded(filt, loc), level, deps, pure, True, loc=loc))
 
@@ -163,12 +169,19 @@ def e_SetMap(comp: Compiler, n: S.SetMap, scope):
     if single:
         def setmap1(E):
             s = sf(E)
-            elems = s.ordered() if type(s) is FSet else ordered(s)
-            return FSet([bf(E + (v,)) for v in elems])
+            if type(s) is FSet:
+                check_built(len(s))
+                xs = [bf(E + (v,)) for v in s.ordered()]
+            else:
+                xs = bounded(bf(E + (v,)) for v in each(s))
+            check_homogeneous(xs)
+            return FSet(xs)
         fn = setmap1
     else:
-        def setmap(E):
-            return FSet([bf(E + vals) for vals in gen(E)])
+        def setmap(E):  # TLC counts the images before merging equal ones
+            xs = bounded(bf(E + vals) for vals in gen(E))
+            check_homogeneous(xs)
+            return FSet(xs)
         fn = setmap
     return comp.fold(Code(guarded(fn, n.loc), level, deps, pure, True, loc=n.loc))
 
@@ -179,9 +192,10 @@ def membership(comp: Compiler, codes, level, deps, pure, binds, loc, negate: boo
     if s.known and type(s.value) is FSet:
         sv = s.value
         if negate:
-            return comp.fold(Code(lambda E: xf(E) not in sv, level, deps, pure, binds,
-                                  loc=loc))
-        return comp.fold(Code(lambda E: xf(E) in sv, level, deps, pure, binds, loc=loc))
+            return comp.fold(Code(guarded(lambda E: not in_fset(xf(E), sv), loc), level, deps,
+                                  pure, binds, loc=loc))
+        return comp.fold(Code(guarded(lambda E: in_fset(xf(E), sv), loc), level, deps, pure,
+                              binds, loc=loc))
     if s.known and hasattr(s.value, "member"):
         m = s.value.member
         if negate:
@@ -193,9 +207,9 @@ def membership(comp: Compiler, codes, level, deps, pure, binds, loc, negate: boo
     def mem(E):
         x = xf(E)
         sv = sf(E)
-        if type(sv) is FSet:
-            return x in sv
         try:
+            if type(sv) is FSet:
+                return in_fset(x, sv)
             return member(x, sv)
         except Exception as e:  # noqa: BLE001
             raise wrap_error(e, loc) from None

@@ -80,7 +80,7 @@ def composition(comp: Compiler, args, scope: Scope, loc: S.Loc) -> Code:
     acomp = comp.actions
     if acomp is None:
         raise Unsupported("\\cdot outside a model", loc)
-    a_fn = acomp.next_action(args[0], scope)
+    a_fn = acomp.next_action(args[0], scope, partial=True)
     b = comp.expr(args[1], scope)
     b_fn, nvars = b.fn, acomp.nvars
 

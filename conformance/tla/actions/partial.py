@@ -1,0 +1,28 @@
+"""The state under construction while successors are computed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+class Partial(list):
+    """A state under construction: ``None`` marks an unassigned variable; ``sink``
+    receives each completed state; ``n`` counts the assigned variables; ``extra``, when
+    set, is told how many intermediate states an action composition generated (TLC counts
+    them as generated)."""
+
+    __slots__ = ("sink", "n", "extra")
+    sink: Callable[[tuple], None]
+    n: int
+    extra: Callable[[int], None] | None
+
+    def __init__(self, values) -> None:
+        super().__init__(values)
+        self.n = sum(1 for v in self if v is not None)
+        self.extra = None
+        self.sink = _nowhere  # set by whoever collects the states (ENABLED needs none)
+
+
+def _nowhere(state: tuple) -> None:
+    """The sink of a state under construction that nobody collects (ENABLED stops at the
+    first successor before it is emitted)."""
