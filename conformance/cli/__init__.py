@@ -31,9 +31,14 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"conform {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    named = next((a for a in argv or [] if not a.startswith("-")), None)
-    for name in [named] if named in COMMANDS else COMMANDS:
-        importlib.import_module(f"conformance.cli.{name}").register(sub)
+    named = next((a for a in argv or [] if not a.startswith("-")), "")
+    module = named.replace("-", "")  # tlc-suite is conformance.cli.tlcsuite
+    if module in COMMANDS:
+        importlib.import_module(f"conformance.cli.{module}").register(sub)
+    if named not in sub.choices:
+        for name in COMMANDS:
+            if name != module:
+                importlib.import_module(f"conformance.cli.{name}").register(sub)
     return parser
 
 
