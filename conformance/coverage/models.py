@@ -207,7 +207,9 @@ def build(spec: Path, config: Path,
     edges = array("i")
     for k, succ in graph.items():
         n = index[k]
-        for label, t in sorted({(a, index[t]) for t, a in succ if t in index}):
+        # each step: (successor's key, label[, the successor as produced, under SYMMETRY])
+        for label, t in sorted({(step[1], index[step[0]]) for step in succ
+                                if step[0] in index}):
             edges.extend((n, label, t))
     images: dict[int, int] = {}
     permuters = [Permuter(p) for p in (model.symmetry or [])]
