@@ -100,13 +100,13 @@ cluster-test: setup
 # Every benchmark, each writing its JSON to bench/results/NAME-TIME-COMMIT.json, so that runs
 # on different commits compare. QUICK=1 shortens the ones that can be shortened.
 BENCHES := predicates prove engine_bench conformance_bench raft_bench paxos_bench trace_page_bench \
-	net_bench history_bench recovery_bench throughput_bench realruns_bench
+	net_bench history_bench recovery_bench throughput_bench realruns_bench etcd_trace_bench
 bench: setup
 	@mkdir -p bench/results
 	@tag=$$(date -u +%Y%m%dT%H%M%SZ)-$$(git rev-parse --short HEAD 2>/dev/null || echo nogit); \
 	for b in $(BENCHES); do \
 		case $$b in raft_bench|paxos_bench|net_bench|prove|history_bench|recovery_bench|\
-			throughput_bench|realruns_bench) q=$(if $(QUICK),--quick);; *) q=;; esac; \
+			throughput_bench|realruns_bench|etcd_trace_bench) q=$(if $(QUICK),--quick);; *) q=;; esac; \
 		echo "bench: $$b $$q" >&2; \
 		$(PY) bench/$$b.py $$q > bench/results/$$b-$$tag.json || exit 1; \
 	done; ls bench/results/*-$$tag.json

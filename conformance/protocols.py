@@ -146,6 +146,23 @@ def _raft() -> Protocol:
         Variant("3 servers + 1 to add, pre-vote, batch 1",
                 {"servers": three + ["s4"], "initial": three, "values": ["v1", "v2"],
                  "pre_vote": True, "check_quorum": False, "batch": 1}),
+        # the constants of the CI models (specs/Raft*.cfg), so that the runs are measured
+        # against the models' reachable states (conformance.coverage.models)
+        Variant("3 servers, plain elections, one value (specs/Raft.cfg)",
+                {"servers": three, "initial": three, "values": ["v1"],
+                 "pre_vote": False, "check_quorum": False, "batch": 1}),
+        Variant("3 servers, pre-vote, no values (specs/RaftPreVote.cfg)",
+                {"servers": three, "initial": three, "values": [],
+                 "pre_vote": True, "check_quorum": False, "batch": 1}),
+        Variant("3 servers, check-quorum, no values (specs/RaftCheckQuorum.cfg)",
+                {"servers": three, "initial": three, "values": [],
+                 "pre_vote": False, "check_quorum": True, "batch": 1}),
+        Variant("3 servers, plain elections, no values (specs/RaftFaults.cfg)",
+                {"servers": three, "initial": three, "values": [],
+                 "pre_vote": False, "check_quorum": False, "batch": 1}),
+        Variant("2 servers + 1 to add, no values (specs/RaftMembership.cfg)",
+                {"servers": three, "initial": ["s1", "s2"], "values": [],
+                 "pre_vote": False, "check_quorum": False, "batch": 1}),
     ]
 
     def emphasis(sim: RaftSimulation) -> Callable[[Any], int]:
@@ -194,6 +211,12 @@ def _raft() -> Protocol:
         "quorum_off_by_one": "quorums are one server too small",
         "accept_stale_append": "a node accepts AppendEntries from a stale term",
         "ack_whole_log": "a follower acknowledges its whole log, not what the request matched",
+        "count_stale_acks": "a re-elected leader counts AppendEntries responses of an "
+                            "earlier term",
+        "keep_conflicting_entry": "a follower keeps an entry at an index the leader sends "
+                                  "without comparing terms",
+        "keep_config_on_truncate": "a follower keeps the configuration of a conflicting "
+                                   "entry it truncated",
     }
     return Protocol(
         name="raft",
@@ -354,6 +377,11 @@ def _multipaxos() -> Protocol:
         Variant("3 servers", {"servers": ["s1", "s2", "s3"], "values": ["v1", "v2"]}),
         Variant("5 servers", {"servers": ["s1", "s2", "s3", "s4", "s5"],
                               "values": ["v1", "v2"]}),
+        # the constants of the CI models (specs/MultiPaxos.cfg, MultiPaxosResend.cfg)
+        Variant("3 servers, one value (specs/MultiPaxos.cfg)",
+                {"servers": ["s1", "s2", "s3"], "values": ["v1"]}),
+        # a leader that alone is a quorum decides as it proposes (the spec's IsQuorum({i}))
+        Variant("1 server", {"servers": ["s1"], "values": ["v1", "v2"]}),
     ]
 
     def emphasis(sim: MultiSimulation) -> Callable[[Any], int]:

@@ -12,7 +12,7 @@ import argparse
 import json
 from pathlib import Path
 
-from conformance.cli import spreading
+from conformance.cli import coverage, spreading
 from conformance.cli.arguments import positive_int
 
 
@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     # no example database by default: the catalog measures how soon each bug is found
     spreading.add_options(p, database_default="none")
+    coverage.add_options(p)
     p.set_defaults(func=_bugs)
 
 
@@ -54,15 +55,17 @@ def _bugs(args: argparse.Namespace) -> int:
         chosen = protocol.check_bug(args.only) if args.only else protocol.bugs
         campaigns += [Campaign(protocol, (bug,)) for bug in chosen]
     done = spreading.run(campaigns, profile, args) if campaigns else []
+    covered = {id(r): rep for r, rep in coverage.reports(done, args)}
     for name in names:
         protocol = protocols.get(name)
         results = [r for c, r in done if c.protocol is protocol]
         if not results:
             continue
         all_ok &= all(r.divergence is not None for r in results)
-        report.extend(r.summary() for r in results)
+        report.extend(dict(r.summary(), coverage=covered[id(r)].to_json()
+                           if id(r) in covered else None) for r in results)
         if not args.json:
-            print_table(bug_table(results, protocol.bug_docs))
+            print_table(bug_table(results, protocol.bug_docs, covered))
             for r in results:
                 if r.trace_file is not None:
                     console.print(f"  {','.join(r.bugs)}: {r.trace_file}")

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from conformance.cli.output import console, err_console, styled
+from conformance.coverage.report import CoverageReport, branch_text
 from conformance.schedules.campaign import CampaignResult
 from conformance.schedules.campaign import Progress as CampaignProgress
 from conformance.schedules.profiles import Profile
@@ -94,17 +95,22 @@ def summary_table(results: list[CampaignResult]) -> Table:
     return table
 
 
-def bug_table(results: list[CampaignResult], docs: dict[str, str]) -> Table:
-    """The planted-bug catalog: each bug, how soon it was found, how small it shrank."""
+def bug_table(results: list[CampaignResult], docs: dict[str, str],
+              covered: dict[int, CoverageReport] | None = None) -> Table:
+    """The planted-bug catalog: each bug, how soon it was found, how small it shrank, and
+    the coverage its campaign reached (before the bug was found)."""
     table = Table(title="planted bugs", caption="found at: the example that first "
                   "diverged, and the seconds until then; events and decisions: of the shrunk "
-                  "trace and its schedule; shrinking: seconds spent making it small")
+                  "trace and its schedule; shrinking: seconds spent making it small; "
+                  "actions, branches, states: the spec coverage of the runs until then")
     for col, justify in [("bug", "left"), ("what it breaks", "left"), ("found", "left"),
                          ("found at", "right"), ("seconds", "right"), ("events", "right"),
                          ("decisions", "right"), ("shrinking", "right"),
-                         ("divergence", "left")]:
+                         ("divergence", "left"), ("actions", "right"), ("branches", "right"),
+                         ("states", "right")]:
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in results:
+        rep = (covered or {}).get(id(r))
         bug = ",".join(r.bugs)
         p = r.progress
         found = Text("yes", "green") if r.divergence is not None else Text("NO", "bold red")
@@ -115,5 +121,60 @@ def bug_table(results: list[CampaignResult], docs: dict[str, str]) -> Table:
                       "" if r.shrunk_decisions is None else str(r.shrunk_decisions),
                       "" if p.found_after is None else f"{r.seconds - p.found_after:.1f}",
                       "" if r.divergence is None else
-                      f"{r.divergence.action}: {r.divergence.kind}")
+                      f"{r.divergence.action}: {r.divergence.kind}",
+                      "" if rep is None else f"{rep.actions_covered}/{len(rep.actions)}",
+                      "" if rep is None else
+                      f"{rep.branches_covered}/{len(rep.live)}",
+                      "" if rep is None else f"{rep.states:,}")
     return table
+
+
+def coverage_table(rows: list[tuple[CampaignResult, CoverageReport]]) -> Table:
+    """What each campaign reached in its spec: actions, branches, distinct states."""
+    table = Table(title="coverage", caption="actions and branches: of the spec's next-state "
+                  "relation, covered / all (branches: / those live under the runs' "
+                  "constants); states: distinct spec states the runs reached")
+    for col, justify in [("protocol", "left"), ("bug", "left"), ("actions", "right"),
+                         ("branches", "right"), ("", "right"), ("states", "right"),
+                         ("not covered", "left")]:
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r, rep in rows:
+        missed = rep.missed_actions()
+        table.add_row(r.protocol, ",".join(r.bugs) or "-",
+                      f"{rep.actions_covered}/{len(rep.actions)}",
+                      f"{rep.branches_covered}/{len(rep.live)}",
+                      f"{100 * rep.branch_fraction:.0f}%", f"{rep.states:,}",
+                      ("actions: " + ", ".join(missed) + "; " if missed else "")
+                      + f"{len(rep.missed_branches())} branches")
+    return table
+
+
+def model_table(rows: list[tuple[CampaignResult, CoverageReport]]) -> Table:
+    """How much of each CI model's reachable states and transitions the runs covered."""
+    table = Table(title="coverage of the CI models", caption="runs under a model's "
+                  "constants, measured against its reachable states and transitions "
+                  "(state, action); outside: states they reached beyond the model's bounds")
+    for col, justify in [("protocol", "left"), ("bug", "left"), ("model", "left"),
+                         ("states", "right"), ("", "right"), ("transitions", "right"),
+                         ("", "right"), ("outside", "right")]:
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r, rep in rows:
+        for m in rep.models:
+            table.add_row(r.protocol, ",".join(r.bugs) or "-", m.model,
+                          f"{m.states_covered:,}/{m.states:,}",
+                          f"{100 * m.state_fraction:.1f}%",
+                          f"{m.transitions_covered:,}/{m.transitions:,}",
+                          f"{100 * m.transition_fraction:.1f}%", f"{m.outside:,}")
+    return table
+
+
+def missed_lines(rep: CoverageReport, most: int = 12) -> list[str]:
+    """The live branches no run took, with where they are and how they read."""
+    out = []
+    missed = rep.missed_branches()
+    for k in missed[:most]:
+        out.append(f"  {k.action}: {k.kind} at {rep.spec.name}:{k.line}:{k.col}  "
+                   f"{branch_text(rep.spec, k)}")
+    if len(missed) > most:
+        out.append(f"  ... and {len(missed) - most} more (conform run --json lists them all)")
+    return out

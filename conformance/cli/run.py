@@ -12,7 +12,7 @@ import argparse
 import json
 from pathlib import Path
 
-from conformance.cli import spreading
+from conformance.cli import coverage, spreading
 from conformance.cli.arguments import positive_int
 
 
@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                             "traces/failing/)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     spreading.add_options(p, database_default=None)
+    coverage.add_options(p)
     p.set_defaults(func=_run)
 
 
@@ -79,8 +80,11 @@ def _run(args: argparse.Namespace) -> int:
         if not args.json and r.error:
             console.print(styled((f"{protocol.name}: the run broke down:", "bold magenta"),
                                  f" {r.error}"))
+    covered = {id(r): rep for r, rep in coverage.reports(done, args)}
     if args.json:
-        print(json.dumps([r.summary() for r in results], indent=2))
+        print(json.dumps([dict(r.summary(), coverage=covered[id(r)].to_json()
+                               if id(r) in covered else None) for r in results], indent=2))
     else:
         print_table(summary_table(results))
+        coverage.print_reports([(r, covered[id(r)]) for r in results if id(r) in covered])
     return 0 if all(r.ok for r in results) else 1

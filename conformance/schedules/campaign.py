@@ -13,6 +13,8 @@ metrics: for Raft, higher terms, more leader changes, longer logs).
 
 from __future__ import annotations
 
+import hashlib
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,15 +28,18 @@ from hypothesis import strategies as st
 from hypothesis.database import ExampleDatabase
 from hypothesis.internal.conjecture import engine as hypothesis_engine
 
+from conformance.coverage.record import Coverage
 from conformance.protocols import Protocol
 from conformance.schedules import failures, profiles
 from conformance.schedules.chooser import Chooser
 from conformance.schedules.database import for_campaign as database_for_campaign
 from conformance.schedules.execution import Execution, spec_engine
+from conformance.schedules.guide import Guidance, Guide
 from conformance.schedules.minimize import minimize
 from conformance.schedules.profiles import Profile
 from conformance.validate import Divergence
 from conformance.validate.report import INVARIANT, PROPERTY
+from impl.sim.world import DecisionError
 
 
 class Diverged(AssertionError):
@@ -82,6 +87,8 @@ class CampaignResult:
     shrunk_decisions: int | None = None
     variant: str | None = None
     error: str | None = None  # the run broke down (not a divergence): an exception
+    coverage: Coverage | None = None  # what the runs reached in the spec, before any failure
+    coverage_file: Path | None = None  # where its report was saved
 
     @property
     def ok(self) -> bool:
@@ -118,19 +125,26 @@ class CampaignResult:
 def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (),
                  seed: int | None = None, save_dir: Path | None = None,
                  on_example: Callable[[Progress], None] | None = None,
-                 database: ExampleDatabase | None = None) -> CampaignResult:
+                 database: ExampleDatabase | None = None,
+                 coverage: bool = True) -> CampaignResult:
     """Run ``profile.examples`` Hypothesis examples; stop, shrink and save at a divergence.
 
     With an example ``database`` (see :mod:`conformance.schedules.database`), the failures
     saved there for this protocol and these bugs are replayed first, and a new one is saved.
     One call is one Hypothesis campaign in this process; :mod:`conformance.schedules.spread`
-    cuts a campaign into slices for several processes or machines."""
+    cuts a campaign into slices for several processes or machines. With ``coverage`` the
+    runs' spec coverage is counted (``result.coverage``) and new spec states and rarely
+    taken actions and branches are targets for Hypothesis."""
     if seed is None:
         seed = profiles.resolve_seed(profile)
     chooser = Chooser(protocol.decision_weights, protocol.emphasis)
     variants = protocol.variants
     for v in variants:  # load every spec model up front: a failure here is bad input
-        spec_engine(protocol, v.settings)
+        spec_engine(protocol, v.settings, branches=coverage)
+    reached = Coverage() if coverage else None
+    rounds = _rounds(profile) if coverage else [(profile.examples, False)]
+    guidance = Guidance(protocol, bugs) if any(guided for _, guided in rounds) else None
+    pool: list[Guide] = []  # the guides of the round running
     progress = Progress()
     last_failure: list[Execution] = []
     last_crash: list[Execution] = []
@@ -141,15 +155,34 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
         if progress.found_at_example is not None:
             progress.shrink_runs += 1
         k = data.draw(st.integers(0, len(variants) - 1), label="variant")
+        guide = None
+        if pool:  # 0: no guide, which is where shrinking goes
+            g = data.draw(st.integers(0, len(pool)), label="guide")
+            guide = pool[g - 1] if g else None
+        left_out = chooser.left_out(data)
+        # coverage counts the runs before a failure, not the shrinker's replays of it
+        cov = reached if progress.found_at_example is None else None
+        if cov is not None:
+            cov.begin_example()
         # once a failure is known, replays that only need to reproduce a divergence of a
         # step skip the invariants (the saved trace is re-run with them)
-        ex = Execution(protocol, variants[k].settings, bugs,
-                       check_invariants=fast_shrink[0] is None)
+        ex = Execution(protocol, guide.settings if guide else variants[k].settings, bugs,
+                       check_invariants=fast_shrink[0] is None, coverage=cov,
+                       branches=coverage)
         try:
+            if ex.divergence is None and guide is not None:
+                assert guidance is not None
+                for d in guide.schedule(guidance):
+                    try:
+                        if ex.apply(d) is not None:
+                            break
+                    except DecisionError:
+                        break  # (a planted bug took the run elsewhere) Hypothesis goes on
             if ex.divergence is None:
                 while True:
                     d = chooser.next_step(data, ex.sim,
-                                          must_stop=len(ex.decisions) >= profile.max_decisions)
+                                          must_stop=len(ex.decisions) >= profile.max_decisions,
+                                          left_out=left_out)
                     if d is None or ex.apply(d) is not None:
                         break
         except Exception as e:
@@ -165,6 +198,11 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
                 hypothesis.target(value, label=label)
                 if value > progress.best.get(label, float("-inf")):
                     progress.best[label] = value
+        if cov is not None and ex.divergence is None:
+            # novelty (ModelFuzz's signal): spec states no run reached before, and actions
+            # and branches the runs so far rarely took
+            hypothesis.target(float(cov.new_states), label="new spec states")
+            hypothesis.target(cov.rarity, label="rare actions and branches")
         if on_example is not None:
             on_example(progress)
         if ex.divergence is not None:
@@ -177,26 +215,35 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
                 fast_shrink[0] = True
             raise Diverged(ex.divergence)
 
-    test = settings(
-        max_examples=profile.examples,
-        database=database_for_campaign(database, protocol.name, bugs),
-        deadline=None,
-        derandomize=False,
-        phases=((Phase.reuse,) if database is not None else ())
-        + (Phase.generate, Phase.target, Phase.shrink),
-        suppress_health_check=list(HealthCheck),
-        verbosity=Verbosity.quiet,
-        report_multiple_bugs=False,
-        print_blob=False,
-    )(hypothesis.seed(seed)(given(st.data())(one_run)))
+    def round_test(number: int, examples: int) -> Callable[[], None]:
+        return settings(  # type: ignore[no-any-return]
+            max_examples=examples,
+            database=database_for_campaign(database, protocol.name, bugs),
+            deadline=None,
+            derandomize=False,
+            # failures saved earlier are replayed once, by the first round
+            phases=((Phase.reuse,) if database is not None and number == 0 else ())
+            + (Phase.generate, Phase.target, Phase.shrink),
+            suppress_health_check=list(HealthCheck),
+            verbosity=Verbosity.quiet,
+            report_multiple_bugs=False,
+            print_blob=False,
+        )(hypothesis.seed(_round_seed(seed, number))(given(st.data())(one_run)))
 
-    result = CampaignResult(protocol.name, profile.name, seed, bugs, progress, 0.0)
+    result = CampaignResult(protocol.name, profile.name, seed, bugs, progress, 0.0,
+                            coverage=reached)
     # Hypothesis's own bound on the time it spends shrinking one failure (five minutes by
     # default); its docs call it monkeypatchable for exactly this.
     saved_budget = hypothesis_engine.MAX_SHRINKING_SECONDS
     hypothesis_engine.MAX_SHRINKING_SECONDS = profile.shrink_seconds
     try:
-        test()
+        for number, (examples, guided) in enumerate(rounds):
+            # a round's guides are fixed before it starts (Hypothesis replays its runs),
+            # chosen among what the rounds before it left uncovered
+            pool[:] = [] if not guided or guidance is None or reached is None else \
+                guidance.pool(reached, profile.guide_pool,
+                              random.Random(_round_seed(seed, number)))
+            round_test(number, examples)()
     except Diverged:
         pass
     except Exception as e:  # noqa: BLE001 - reported, with the run that raised it
@@ -217,7 +264,9 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
         result.divergence = ex.divergence
         result.shrunk_events = ex.events
         result.shrunk_decisions = len(ex.decisions)
-        result.variant = next(v.name for v in variants if v.settings == ex.settings)
+        result.variant = next((v.name for v in variants if v.settings == ex.settings),
+                              "guided: " + ", ".join(f"{k} {v}"
+                                                     for k, v in ex.settings.items()))
         result.trace_file = failures.save(
             ex, save_dir, origin={"profile": profile.name, "seed": seed,
                                   "hypothesis": hypothesis.__version__,
@@ -226,6 +275,26 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
     result.seconds = progress.seconds
     result.cpu_seconds = progress.cpu_seconds
     return result
+
+
+def _rounds(profile: Profile) -> list[tuple[int, bool]]:
+    """The campaign's rounds of runs, ``(examples, guided)``: unguided runs first, then
+    the profile's share of guided ones, in rounds of at most ``profile.guide_round``."""
+    guided = round(profile.examples * profile.guided)
+    out = [(profile.examples - guided, False)]
+    while guided > 0:
+        n = min(guided, max(1, profile.guide_round))
+        out.append((n, True))
+        guided -= n
+    return [r for r in out if r[0] > 0]
+
+
+def _round_seed(seed: int, number: int) -> int:
+    """Round 0 runs from the campaign's seed, round k from one derived from it."""
+    if number == 0:
+        return seed
+    digest = hashlib.sha256(f"conform round {seed} {number}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
 
 
 def _final_run(protocol: Protocol, profile: Profile, bugs: tuple[str, ...], ex: Execution,

@@ -29,7 +29,12 @@ from hypothesis import strategies as st
 from hypothesis.internal.conjecture.utils import calc_label_from_name
 
 STEP_LABEL = calc_label_from_name("conform schedule step")
+SWARM_LABEL = calc_label_from_name("conform swarm")
 STOP_PROBABILITY = 2**-16
+# swarm testing: the share of runs that leave kinds of decision out, and the chance of each
+# kind (but the simplest) to be left out of such a run
+SWARM_PROBABILITY = 0.5
+LEAVE_OUT_PROBABILITY = 0.5
 
 
 class Chooser:
@@ -55,15 +60,35 @@ class Chooser:
             out.append((d, w))
         return out
 
-    def next_step(self, data: Any, sim: Any, must_stop: bool = False) -> Any | None:
-        """The run's next decision, drawn through ``data`` (Hypothesis's ``st.data()``);
-        None ends the run (its stop flag, the cap, or nothing enabled)."""
+    def left_out(self, data: Any) -> frozenset[str]:
+        """Swarm testing (Groce et al., ISSTA 2012): the kinds of decision this run leaves
+        out. Half the runs leave out each kind but the simplest (delivering a message) with
+        probability 1/2, so that some runs see no crash at all, others no timeout, and the
+        faults that remain, undiluted, reach states that a mix of every fault rarely does.
+        Each choice is a boolean that shrinks to False (the kind stays), so a shrunk run
+        leaves out only the kinds whose absence its failure needs."""
+        cd = data.conjecture_data
+        cd.start_span(SWARM_LABEL)
+        try:
+            if not cd.draw_boolean(p=SWARM_PROBABILITY):
+                return frozenset()
+            return frozenset(k for k in list(self.rank)[1:]
+                             if cd.draw_boolean(p=LEAVE_OUT_PROBABILITY))
+        finally:
+            cd.stop_span()
+
+    def next_step(self, data: Any, sim: Any, must_stop: bool = False,
+                  left_out: frozenset[str] = frozenset()) -> Any | None:
+        """The run's next decision, drawn through ``data`` (Hypothesis's ``st.data()``),
+        none of a kind ``left_out``; None ends the run (its stop flag, the cap, or nothing
+        enabled)."""
         cd = data.conjecture_data
         cd.start_span(STEP_LABEL)
         try:
             if cd.draw_boolean(p=STOP_PROBABILITY, forced=True if must_stop else None):
                 return None
-            options = [(d, w) for d, w in self.ordered(sim, sim.enabled()) if w > 0]
+            options = [(d, w) for d, w in self.ordered(sim, sim.enabled())
+                       if w > 0 and d.kind not in left_out]
             if not options:
                 return None
             bounds = []

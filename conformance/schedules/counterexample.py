@@ -21,6 +21,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.coverage.record import constants_key
 from conformance.errors import UserError
 from conformance.protocols import Protocol
 from conformance.schedules.chooser import Chooser
@@ -45,11 +46,24 @@ class Conversion:
     reason: str = ""
 
 
+_ENGINES: dict[tuple[str, str], SpecEngine] = {}
+
+
+def _engine(protocol: Protocol, constants: dict[str, Any]) -> SpecEngine:
+    """The spec under these constants, loaded once per process (model-guided campaigns
+    convert many paths of one model)."""
+    key = (str(protocol.spec), constants_key(constants))
+    eng = _ENGINES.get(key)
+    if eng is None:
+        eng = _ENGINES[key] = SpecEngine(protocol.spec, constants, branches=False)
+    return eng
+
+
 class _SpecSteps:
     """Does the spec (with the counterexample's constants) allow an event as step k?"""
 
     def __init__(self, protocol: Protocol, trace: Trace) -> None:
-        self.engine = SpecEngine(protocol.spec, trace.header.constants)
+        self.engine = _engine(protocol, trace.header.constants)
         self.states = [self._tuple(s) for s in trace.steps]
 
     def _tuple(self, step: Step) -> tuple:
@@ -84,7 +98,7 @@ def to_schedule(protocol: Protocol, trace: Trace, bugs: tuple[str, ...] = ()) ->
             banked.remove(hit)
             conv.covered += 1
             continue
-        found = _search(sim, chooser, lambda e, k=k: spec.allows(k, e))
+        found = search(sim, chooser, lambda e, k=k: spec.allows(k, e))
         if found is None:
             conv.stuck = k
             step = trace.steps[k]
@@ -98,7 +112,7 @@ def to_schedule(protocol: Protocol, trace: Trace, bugs: tuple[str, ...] = ()) ->
     return conv
 
 
-def _search(sim: Any, chooser: Chooser, wanted) -> tuple[Any, list, list[Step]] | None:
+def search(sim: Any, chooser: Chooser, wanted) -> tuple[Any, list, list[Step]] | None:
     """Up to MAX_LEAD event-less decisions, then one whose first event is ``wanted``."""
     frontier: list[tuple[Any, list]] = [(sim, [])]
     for _ in range(MAX_LEAD + 1):

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.coverage.record import Coverage
 from conformance.errors import UserError
 from conformance.protocols import Protocol
 from conformance.trace import Step
@@ -21,14 +22,15 @@ from impl.sim.world import Decision, DecisionError
 _ENGINES: dict[tuple, SpecEngine] = {}
 
 
-def spec_engine(protocol: Protocol, settings: dict) -> SpecEngine:
-    """The protocol's spec bound to the constants of this cluster (loaded once each)."""
+def spec_engine(protocol: Protocol, settings: dict, branches: bool = True) -> SpecEngine:
+    """The protocol's spec bound to the constants of this cluster (loaded once each);
+    ``branches=False``: compiled without following branches (no coverage of them)."""
     constants = protocol.constants(settings)
-    key = (protocol.name, tuple((k, to_tla(v)) for k, v in constants.items()))
+    key = (protocol.name, tuple((k, to_tla(v)) for k, v in constants.items()), branches)
     eng = _ENGINES.get(key)
     if eng is None:
         eng = _ENGINES[key] = SpecEngine(protocol.spec, constants, protocol.invariants,
-                                         protocol.properties)
+                                         protocol.properties, branches=branches)
     return eng
 
 
@@ -38,6 +40,8 @@ class Execution:
     settings: dict[str, Any]
     bugs: tuple[str, ...] = ()
     check_invariants: bool = True  # off only to replay faster while shrinking
+    coverage: Coverage | None = None  # told what each validated step reached
+    branches: bool = True  # False: a spec compiled without following branches (bench)
     sim: Any = field(init=False)
     validator: Validator = field(init=False)
     steps: list[Step] = field(init=False)
@@ -47,8 +51,12 @@ class Execution:
 
     def __post_init__(self) -> None:
         self.sim = self.protocol.simulator(self.settings, self.bugs)
-        self.validator = Validator(spec_engine(self.protocol, self.settings),
-                                   check_invariants=self.check_invariants)
+        if self.coverage is not None:
+            self.coverage.begin_run(self.settings, self.decisions)
+        self.validator = Validator(spec_engine(self.protocol, self.settings,
+                                               branches=self.branches),
+                                   check_invariants=self.check_invariants,
+                                   coverage=self.coverage)
         self.steps = [self.sim.initial_step()]
         self.divergence = self.validator.start(self.steps[0])
 

@@ -26,14 +26,23 @@ class Profile:
     # the most examples of one slice: the unit that -j and --shard spread (see
     # conformance.schedules.spread); a campaign's slices depend on its size and seed alone
     slice_examples: int = 100
+    # model guidance (conformance.schedules.guide): the share of a slice's examples run in
+    # guided rounds (after its unguided ones), the most examples of one round (each round
+    # picks guides toward what the rounds before it left uncovered), and the guides a
+    # round's runs draw from
+    guided: float = 0.0
+    guide_round: int = 50
+    guide_pool: int = 40
 
     def with_overrides(self, examples: int | None = None, seed: int | None = None,
-                       max_decisions: int | None = None) -> Profile:
+                       max_decisions: int | None = None,
+                       guided: float | None = None) -> Profile:
         return replace(self,
                        examples=self.examples if examples is None else examples,
                        seed=self.seed if seed is None else seed,
                        max_decisions=self.max_decisions if max_decisions is None
-                       else max_decisions)
+                       else max_decisions,
+                       guided=self.guided if guided is None else guided)
 
 
 PROFILES = {
@@ -42,7 +51,8 @@ PROFILES = {
                   description="fixed seed, sized for CI"),
     "deep": Profile("deep", examples=10_000, max_decisions=200, seed=None,
                     shrink_seconds=600, minimize_replays=3000,
-                    description="a long campaign from a fresh seed", slice_examples=250),
+                    description="a long campaign from a fresh seed", slice_examples=250,
+                    guided=0.5),
 }
 
 

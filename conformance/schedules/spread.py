@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.coverage.record import Coverage
 from conformance.errors import UserError
 from conformance.protocols import Protocol
 from conformance.schedules.campaign import CampaignResult, Progress, run_campaign
@@ -143,6 +144,14 @@ class _Tally:
         first = min(self.begun.values(), default=self.started)
         out = CampaignResult(campaign.protocol.name, profile.name, seed, campaign.bugs, p,
                              max(self.ended - first, 0.0), cpu_seconds=p.cpu_seconds)
+        # the coverage of the slices a sequential run would have run, added up
+        for k, r in sorted(self.done.items()):
+            if self.failed is not None and k > self.failed:
+                break
+            if r.coverage is not None:
+                if out.coverage is None:
+                    out.coverage = Coverage()
+                out.coverage.merge(r.coverage)
         if self.failed is not None:
             bad = self.done[self.failed]
             out.divergence, out.trace_file, out.error = bad.divergence, bad.trace_file, \

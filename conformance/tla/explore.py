@@ -193,6 +193,7 @@ class Explorer:
     def __init__(self, model: Model, *, timeout: float | None = None,
                  progress: Callable[[Progress], None] | None = None,
                  progress_interval: float = 2.0, record_graph: bool = False,
+                 record_figures: bool = False,
                  max_distinct: int | None = None, handoff: int | None = None) -> None:
         self.model = model
         # stop at the start of the first level of at least this many states, to hand the
@@ -204,6 +205,11 @@ class Explorer:
         # the behavior graph for liveness: state key -> [(successor key, action index)],
         # with the successor itself as a third item under SYMMETRY or VIEW
         self.graph: dict | None = {} if record_graph else None
+        # TLCGet's figures as TLC's liveness checker sees them, by state key: for an initial
+        # state when it was queued, for every other state when all its successors had been
+        # generated (TLC evaluates a temporal property's predicates at those moments)
+        self.queued_figures: dict | None = {} if record_figures else None
+        self.expanded_figures: dict | None = {} if record_figures else None
         self.timeout = timeout
         self.progress = progress
         self.progress_interval = progress_interval
@@ -211,6 +217,7 @@ class Explorer:
         self.queue: deque = deque()
         self.result = SearchResult()
         self.key = self._key_function()
+        self.at: tuple = (None, None)  # where TLCExt!Trace ends: (a state's key, a new state)
 
     # ------------------------------------------------------------------ keys
 
@@ -226,6 +233,7 @@ class Explorer:
         self.start = start
         self.next_report = start + self.progress_interval
         model.runtime.counters = self._figures
+        model.runtime.behavior = self._behavior
         try:
             self._initial()
             if not model.actions:
@@ -273,9 +281,12 @@ class Explorer:
                 else:
                     seen[k] = (None, -1, s)
                     self.queue.append((s, k, 1))
+                    if self.queued_figures is not None:
+                        self.queued_figures[k] = self._figures()
                     if res.depth < 1:
                         res.depth = 1
             if not seen_before:
+                self.at = (None, s)
                 for name, inv in invariants:
                     try:
                         ok = inv(E)
@@ -318,6 +329,7 @@ class Explorer:
         simple = not constraints and not action_constraints and not action_props
         graph: dict = {} if self.graph is None else self.graph
         rec = self.graph is not None
+        expanded = self.expanded_figures
         # Under SYMMETRY or VIEW a successor stands for every state of its key: the graph
         # keeps the successor itself, on which TLC evaluates the properties' actions.
         actual = rec and (bool(model.symmetry) or model.view is not None)
@@ -396,6 +408,7 @@ class Explorer:
                     self.handed_off = True
                     return
             cur[0], cur[1], cur[2] = s, k, level
+            self.at = (k, None)
             if rec:
                 cur[4] = graph[k] = []
             runtime.level = level
@@ -412,6 +425,8 @@ class Explorer:
                     def rerun(tm: Model, s: tuple = s, ai: int = ai) -> None:
                         tm.successors(s, tm.actions[ai], lambda t: None)
                     self._error(e, self._path(k), rerun=rerun)
+            if expanded is not None:
+                expanded[k] = self._figures()
             if check_deadlock and res.generated == before:
                 self._violation("deadlock", None, "Deadlock reached.", self._path(k))
             if runtime.exit:  # TLCSet("exit", TRUE): TLC's workers stop after this state
@@ -431,6 +446,13 @@ class Explorer:
                     self.progress(Progress(res.generated, len(seen), len(queue),
                                            res.depth))
 
+    def _behavior(self) -> list[tuple]:
+        """TLCExt!Trace: the states from an initial state to the one being evaluated (the
+        state being explored, or the new state an invariant is checked on)."""
+        key, last = self.at
+        states = [t for _, t in self._path(key)] if key is not None else []
+        return states + [last] if last is not None else states
+
     def _figures(self) -> dict[str, int]:
         """The search so far, as TLCGet reads it ("distinct", "diameter"...)."""
         res = self.result
@@ -440,6 +462,7 @@ class Explorer:
 
     def _check_invariants(self, invariants, t, cur) -> None:
         E = (t, None)
+        self.at = (cur[1], t)
         runtime = self.model.runtime
         runtime.level = cur[2] + 1  # TLCGet("level") of the successor
         try:

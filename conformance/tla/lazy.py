@@ -121,6 +121,8 @@ class Interval(LazySet):
     def member(self, v: Value) -> bool:
         if type(v) is int:
             return self.lo <= v <= self.hi
+        if self.lo > self.hi:  # TLC: nothing is in an empty interval, no error
+            return False
         return _not_comparable(v, self, f"the integer interval {self.lo}..{self.hi}")
 
     sized = True

@@ -49,11 +49,13 @@ FALSE: tuple = ("or", ())
 
 @dataclass
 class Atom:
-    """A state predicate (``fn(s)``) or an action predicate (``fn(s, t)``)."""
+    """A state predicate (``fn(s)``) or an action predicate (``fn(s, t)``). An impure one
+    (TLCGet("queue") and the like) may read the search's figures: see :class:`Evaluator`."""
 
     action: bool
     fn: Callable
     text: str
+    pure: bool = True
 
 
 class Atoms:
@@ -120,11 +122,11 @@ class FormulaBuilder:
         if code.level <= 1:
             def state_pred(s):
                 return fn((s, None) + rest) is True
-            i = self.atoms.add(Atom(False, state_pred, _text(node)))
+            i = self.atoms.add(Atom(False, state_pred, _text(node), code.pure))
         else:
             def action_pred(s, t):
                 return fn((s, t) + rest) is True
-            i = self.atoms.add(Atom(True, action_pred, _text(node)))
+            i = self.atoms.add(Atom(True, action_pred, _text(node), code.pure))
         return ("natom", i) if neg else ("atom", i)
 
     def enabled_atom(self, action, sub, scope: Scope, neg: bool) -> tuple:
@@ -158,10 +160,11 @@ class FormulaBuilder:
                 if not disjunction and not v:
                     return False
             return not disjunction
+        pure = all(a.pure for a, _ in fns)
         if action:
-            i = self.atoms.add(Atom(True, lambda s, t: pred(s, t), text))
+            i = self.atoms.add(Atom(True, lambda s, t: pred(s, t), text, pure))
         else:
-            i = self.atoms.add(Atom(False, lambda s: pred(s), text))
+            i = self.atoms.add(Atom(False, lambda s: pred(s), text, pure))
         return ("atom", i)
 
     def formula(self, node, scope: Scope, neg: bool = False) -> tuple:
@@ -436,6 +439,16 @@ class Graph:
         self.index = {k: i for i, k in enumerate(self.keys)}
         self.states = [seen[k][2] for k in self.keys]
         self.initial = [i for i, k in enumerate(self.keys) if seen[k][0] is None]
+        # what TLCGet read when TLC evaluated a temporal property's predicates: for an
+        # initial state when it was queued, for others when all successors were generated
+        queued = explorer.queued_figures or {}
+        expanded = explorer.expanded_figures or {}
+        self.queued_figures = [queued.get(k) for k in self.keys]
+        self.expanded_figures = [expanded.get(k) for k in self.keys]
+        self.levels = [0] * len(self.keys)
+        for i, k in enumerate(self.keys):  # parents come first: seen is in BFS order
+            parent = seen[k][0]
+            self.levels[i] = 1 if parent is None else self.levels[self.index[parent]] + 1
         graph = explorer.graph or {}
         self.succ: list[list[tuple[int, int]]] = []
         self.action: list[int] = []
@@ -467,19 +480,53 @@ class Graph:
 
 
 class Evaluator:
-    """Cached truth values of atoms on states and on steps."""
+    """Cached truth values of atoms on states and on steps.
 
-    def __init__(self, atoms: Atoms, graph: Graph) -> None:
+    A pure atom has one value per state (or step). An impure one may read TLCGet's figures
+    of the search, which TLC reads at the moment it evaluates the predicate: a property's
+    predicates on a state and its successors are evaluated when all successors of the
+    state have been generated (with TLCGet("queue") then counting them), and on an initial
+    state when it is queued. Such an atom is evaluated with those figures: on a step
+    ``i -> j``, or on ``j`` entered from ``i``, with ``i``'s; on an initial state with its
+    own; for a condition on a state alone (``[]<>``, ``<>[]``), with the state's own.
+    """
+
+    def __init__(self, atoms: Atoms, graph: Graph, runtime: Any = None) -> None:
         self.atoms = atoms.items
         self.graph = graph
-        self.state_cache: dict[tuple[int, int], bool] = {}
+        self.runtime = runtime
+        self.state_cache: dict[tuple, bool] = {}
         self.step_cache: dict[tuple[int, int], bool] = {}
 
-    def state(self, a: int, i: int) -> bool:
-        key = (a, i)
+    def _as_then(self, figures: dict | None, level: int, run: Callable[[], Any]) -> bool:
+        rt = self.runtime
+        if rt is None or figures is None:
+            return bool(run())
+        saved = rt.counters, rt.level
+        rt.counters, rt.level = (lambda: figures), level
+        try:
+            return bool(run())
+        finally:
+            rt.counters, rt.level = saved
+
+    def state(self, a: int, i: int, via: int | None = None) -> bool:
+        """Atom ``a`` on state ``i``, entered from state ``via`` (-1: as an initial state;
+        None: the state's own figures)."""
+        atom = self.atoms[a]
+        if atom.pure:
+            key: tuple = (a, i)
+            v = self.state_cache.get(key)
+            if v is None:
+                v = self.state_cache[key] = bool(atom.fn(self.graph.states[i]))
+            return v
+        key = (a, i, i if via is None else via)
         v = self.state_cache.get(key)
         if v is None:
-            v = self.state_cache[key] = bool(self.atoms[a].fn(self.graph.states[i]))
+            g = self.graph
+            figures = g.queued_figures[i] if via == -1 else \
+                g.expanded_figures[i if via is None else via]
+            v = self.state_cache[key] = self._as_then(
+                figures, g.levels[i], lambda: atom.fn(g.states[i]))
         return v
 
     def everywhere(self) -> None:
@@ -502,10 +549,16 @@ class Evaluator:
         key = (a, e)
         v = self.step_cache.get(key)
         if v is None:
-            graph = self.graph
-            t = graph.produced.get(e)
-            v = self.step_cache[key] = bool(
-                atom.fn(graph.states[i], graph.states[j] if t is None else t))
+            g = self.graph
+            states = g.states
+            t = g.produced.get(e)
+            target = states[j] if t is None else t
+            if atom.pure:
+                v = bool(atom.fn(states[i], target))
+            else:
+                v = self._as_then(g.expanded_figures[i], g.levels[i],
+                                  lambda: atom.fn(states[i], target))
+            self.step_cache[key] = v
         return v
 
 
@@ -523,15 +576,15 @@ def find_counterexample(graph: Graph, ev: Evaluator, branch: Branch, buchi: Buch
         state_labels.append(sl)
         action_labels.append(al)
 
-    def node_ok(i: int, q: int) -> bool:
-        return all(ev.state(a, i) == want for a, want in state_labels[q])
+    def node_ok(i: int, q: int, via: int) -> bool:
+        return all(ev.state(a, i, via) == want for a, want in state_labels[q])
 
     def edge_ok(i: int, q: int, j: int, e: int) -> bool:
         return all(ev.step(a, i, j, e) == want for a, want in action_labels[q])
 
     # reachable product nodes (BFS from initial ones, keeping parents for the prefix);
     # a product step is (product node, edge id)
-    start = [(i, q) for i in graph.initial for q in buchi.initial if node_ok(i, q)]
+    start = [(i, q) for i in graph.initial for q in buchi.initial if node_ok(i, q, -1)]
     parent: dict = {n: None for n in start}
     queue = deque(start)
     psucc: dict = {}
@@ -541,7 +594,7 @@ def find_counterexample(graph: Graph, ev: Evaluator, branch: Branch, buchi: Buch
         out = []
         for j, e in graph.succ[i]:
             for q2 in buchi.succ[q]:
-                if edge_ok(i, q, j, e) and node_ok(j, q2):
+                if edge_ok(i, q, j, e) and node_ok(j, q2, i):
                     m = (j, q2)
                     out.append((m, e))
                     if m not in parent:
@@ -757,7 +810,10 @@ def check_liveness(model: Model, *, timeout: float | None, progress, started: fl
             outcome=Outcome.EVALUATION_ERROR, **base,
             message="Temporal formulas containing actions must be of forms <>[]A or []<>A.",
             duration=time.monotonic() - started)
-    explorer = Explorer(model, timeout=timeout, progress=progress, record_graph=True)
+    # an impure predicate (TLCGet) needs the search's figures as TLC's checker saw them
+    figures = not all(a.pure for a in builder.atoms.items)
+    explorer = Explorer(model, timeout=timeout, progress=progress, record_graph=True,
+                        record_figures=figures)
     res = explorer.run()
     if res.violation is not None or res.timed_out:
         return result_of(model, res, started, base)
@@ -767,7 +823,7 @@ def check_liveness(model: Model, *, timeout: float | None, progress, started: fl
         out.outcome = Outcome.EVALUATION_ERROR  # TLC refuses to check a tautology
         out.message = "Temporal formula is a tautology (its negation is unsatisfiable)."
         return out
-    ev = Evaluator(builder.atoms, graph)
+    ev = Evaluator(builder.atoms, graph, model.runtime)
     try:  # TLC evaluates every predicate of the properties on every state and step
         ev.everywhere()
     except EvalError as e:

@@ -208,6 +208,8 @@ def load(spec: str | Path, config: str | Path | None = None, *,
     for i, v in enumerate(variables):
         v.index = i
     runtime = runtime or Runtime()
+    runtime.variables = [v.name for v in variables]
+    runtime.base_dir = spec.parent  # files named by the spec (Json) are found from here
     bindings, overrides, scoped = _bind_constants(cfg, root, loader, constants or {},
                                                   cyclic_redefinitions)
     comp = Compiler(root, bindings, overrides, runtime, scoped)
@@ -842,6 +844,8 @@ def _property(model: Model, name: str, node, scope: Scope, depth: int = 0) -> No
     if isinstance(node, S.Quant) and node.kind == "A":
         # \A x \in S : P(x) over a constant S: a conjunct P(v) for each v of S, as TLC
         instances = _instances(model, node, scope)
+        if instances == []:  # TLC's processConfigProps: \A over nothing says nothing
+            raise EvalError("Temporal formula is a tautology (its negation is unsatisfiable).")
         if instances is not None:
             for inner in instances:
                 _property(model, name, node.body, inner, depth)

@@ -123,8 +123,8 @@ class ImportedSym(Sym):
 # not provide (those it does are in NATIVE_MODULES): a spec that extends one is a spec the
 # engine does not support, not a spec with a missing file.
 COMMUNITY_MODULES = frozenset({
-    "BagsExt", "CSV", "Combinatorics", "DifferentialEquations", "DyadicRationals", "Graphs",
-    "GraphViz", "HTML", "Json", "ShiViz", "SVG", "Statistics", "VectorClocks",
+    "CSV", "Combinatorics", "DifferentialEquations", "DyadicRationals", "Graphs",
+    "GraphViz", "HTML", "ShiViz", "SVG", "Statistics",
 })
 
 BUILTINS = {name: BuiltinSym(name, arity, S.NOLOC, None) for name, arity in

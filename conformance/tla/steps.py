@@ -34,7 +34,7 @@ from typing import Any
 
 from conformance.errors import Position, UserError
 from conformance.tla import syntax as S
-from conformance.tla.actions import Diagnosis, Partial
+from conformance.tla.actions import BranchTrail, Diagnosis, Partial
 from conformance.tla.compile import Binding, Scope, UserOp
 from conformance.tla.errors import EvalError, SpecError, position
 from conformance.tla.lazy import canonical, to_tla_any
@@ -114,20 +114,24 @@ class StepResult:
 
 
 class _Compiled:
-    __slots__ = ("name", "params", "fn", "diag_fn", "node", "scope", "diag")
+    __slots__ = ("name", "params", "fn", "diag_fn", "node", "scope", "diag", "trail")
 
-    def __init__(self, name, params, fn, node, scope) -> None:
+    def __init__(self, name, params, fn, node, scope, trail: BranchTrail | None = None) -> None:
         self.name, self.params, self.fn = name, params, fn
         self.node, self.scope = node, scope
         self.diag_fn: Callable | None = None  # compiled on the first failure to explain
         self.diag: Diagnosis | None = None
+        self.trail = trail  # the branches each successor came through (with branches=True)
 
 
 class StepModel:
     """A loaded spec answering questions about single states and steps."""
 
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, branches: bool = False) -> None:
         self.model = model
+        # compile each action with a BranchTrail: every successor then says which of the
+        # action's branches it came through (coverage; see actions.BranchTrail)
+        self.branches = branches
         self.variables: list[str] = model.names
         self._index = {n: i for i, n in enumerate(self.variables)}
         self._actions: dict[str, _Compiled] = {}
@@ -203,8 +207,14 @@ class StepModel:
             locals_[p.name] = Binding("slot", index=d)
             d += 1
         scope = Scope(op.ctx, locals_, d)
-        fn = model.acomp.next_action(node.body, scope, node.name)
-        c = _Compiled(name, tuple(p.name for p in node.params), fn, node.body, scope)
+        trail = BranchTrail() if self.branches else None
+        acomp = model.acomp
+        saved, acomp.trail = acomp.trail, trail
+        try:
+            fn = acomp.next_action(node.body, scope, node.name)
+        finally:
+            acomp.trail = saved
+        c = _Compiled(name, tuple(p.name for p in node.params), fn, node.body, scope, trail)
         self._actions[name] = c
         return c
 
@@ -228,6 +238,8 @@ class StepModel:
         out: list[tuple] = []
         t = Partial(fixed if fixed is not None else [None] * len(self.variables))
         t.sink = out.append
+        if c.trail is not None:
+            c.trail.reset()
         c.fn(self._env(c, s, t, params))
         return _dedupe(out)
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from conformance.errors import Position, UserError
 from conformance.tla import syntax as S
-from conformance.tla.actions import Diagnosis, Partial
+from conformance.tla.actions import BranchTrail, Diagnosis, Partial
 from conformance.tla.errors import ConfigError, EvalError, SpecError
 from conformance.tla.lazy import LazyFn, LazySet
 from conformance.tla.model import Model, check_assumptions, load
@@ -87,7 +87,7 @@ class SpecEngine:
 
     def __init__(self, spec: str | Path, constants: dict[str, Value],
                  invariants: Iterable[str] = (), properties: Iterable[str] = (),
-                 init: str = "Init", next_: str = "Next") -> None:
+                 init: str = "Init", next_: str = "Next", branches: bool = True) -> None:
         self.spec = Path(spec)
         self.constants = dict(constants)
         text = constants_cfg(constants, invariants, properties, init, next_)
@@ -105,7 +105,8 @@ class SpecEngine:
             raise UserError(f"the constants {_shown(constants)} break the spec's assumption "
                             f"at {broken[0].expr.loc}", hint="a trace is checked against the "
                             "spec with the constants its header gives")
-        self.steps = StepModel(self.model)
+        # branches: each step says which branches of its action it took (coverage)
+        self.steps = StepModel(self.model, branches=branches)
         self.variables: list[str] = self.model.names
         self.index = {n: k for k, n in enumerate(self.variables)}
         self._by_label: dict[str, list] = {}
@@ -192,12 +193,15 @@ class SpecEngine:
         return [self._tuple(d) for d in self.steps.successors(state, action, params)]
 
     def steps_to(self, state: State, action: str, params: dict[str, Value],
-                 fixed: Sequence[Value | None]) -> list[State]:
+                 fixed: Sequence[Value | None],
+                 paths: list[tuple[int, ...]] | None = None) -> list[State]:
         """The successors of ``state`` under ``action(params)`` whose variables agree with
         ``fixed`` where it gives one (not None): the action is evaluated with those next
         values already bound, so that ``x' = e`` tests them rather than building a state
         to compare afterwards (TLC validates traces this way); only the variables the trace
-        leaves out are assigned."""
+        leaves out are assigned. With ``paths``, the branches each successor came through
+        are appended to it, one tuple of branch numbers (see :meth:`branches`) per
+        successor; none for an action named by TLC's label."""
         found: list[tuple] = []
         if self._uses_label(action, params):
             for a in self._by_label[action]:
@@ -216,8 +220,23 @@ class SpecEngine:
             self._check_params(action, params)
         t = Partial(list(fixed))
         t.sink = found.append
+        trail = c.trail
+        if trail is not None:
+            trail.reset()
         c.fn((state, t) + tuple(params[p] for p in c.params))
+        if paths is not None and trail is not None:
+            paths.extend(trail.paths)
         return found
+
+    def branches(self, action: str) -> BranchTrail | None:
+        """The branches of the definition ``action`` (numbered as :meth:`steps_to`'s paths
+        number them), or None for a name that is no definition of the spec."""
+        if self._operator_sym(action) is None:
+            return None
+        c = self._compiled.get(action)
+        if c is None:
+            c = self._compiled[action] = self.steps._compile(action)
+        return c.trail
 
     def _check_params(self, action: str, params: dict[str, Value]) -> None:
         names = self.action_params(action)

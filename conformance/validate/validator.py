@@ -24,6 +24,7 @@ import operator
 from collections.abc import Iterable
 from typing import Any
 
+from conformance.coverage.record import Coverage
 from conformance.errors import UserError
 from conformance.tla.errors import EvalError
 from conformance.trace import Step
@@ -57,8 +58,12 @@ class Validator:
     """Holds the spec states consistent with the trace so far; feed it events in order."""
 
     def __init__(self, engine: SpecEngine, partial: Iterable[str] = (),
-                 max_candidates: int = 512, check_invariants: bool = True) -> None:
+                 max_candidates: int = 512, check_invariants: bool = True,
+                 coverage: Coverage | None = None) -> None:
         self.engine = engine
+        # told of every step accepted: the action, its branches, the states (see
+        # conformance.coverage.record)
+        self.coverage = coverage
         self.partial = frozenset(partial)
         self.max_candidates = max_candidates
         self.check_invariants = check_invariants
@@ -77,6 +82,8 @@ class Validator:
         self.candidates = [s for s in inits if self._matches(s, known)]
         if not self.candidates:
             return self._diverged(init, INITIAL, inits, known, [])
+        if self.coverage is not None:
+            self.coverage.initial(self.engine, self.candidates)
         return self._check_states(init, self.candidates, None)
 
     def step(self, event: Step) -> Divergence | None:
@@ -93,20 +100,32 @@ class Validator:
         # tests them instead of building successors to compare (see SpecEngine.steps_to);
         # only when nothing matches are the successors computed, to say what went wrong.
         fixed = self._fixed(known)
+        coverage = self.coverage
+        paths: list[tuple[int, ...]] | None = [] if coverage is not None else None
+        taken: set[int] = set()
         for before in self.candidates:
             try:
-                succ = self.engine.steps_to(before, event.action, params, fixed)
+                succ = self.engine.steps_to(before, event.action, params, fixed, paths)
             except EvalError as e:
                 raise TraceError(f"event {event.index}: evaluating {event.action}: "
                                  f"{e.message}")
-            for after in succ:
-                if after not in reached and self._matches(after, known):
-                    reached[after] = before
+            if paths:
+                for after, path in zip(succ, paths, strict=True):
+                    if self._matches(after, known):
+                        reached.setdefault(after, before)
+                        taken.update(path)
+                paths.clear()
+            else:
+                for after in succ:
+                    if after not in reached and self._matches(after, known):
+                        reached[after] = before
             if len(reached) >= self.max_candidates:
                 self.truncated = True
                 break
         if reached:
             self.events += 1
+            if coverage is not None:
+                coverage.step(self.engine, event.action, taken, reached)
             div = self._check_states(event, list(reached), reached)
             self.candidates = list(reached)
             return div
@@ -130,6 +149,8 @@ class Validator:
             kind = LED_ELSEWHERE if every else NOT_ENABLED
             return self._diverged(event, kind, every, known, self.candidates)
         self.events += 1
+        if coverage is not None:  # found only by comparing whole states: branches unknown
+            coverage.step(self.engine, event.action, (), reached)
         div = self._check_states(event, list(reached), reached)
         self.candidates = list(reached)
         return div

@@ -67,6 +67,10 @@ def test_lazy_sets_answer_membership(tla):
     assert tla('"x" \\in STRING') is True
     assert tla("{1, 3} \\in SUBSET (1..3)") is True
     assert tla("7 \\in {n \\in Nat : n > 3}") is True
+    # TLC: a value that is no number is in no empty interval (etcd's trace spec asks
+    # whether a message is in 1..Len(log)); in a non-empty one it is an error (below)
+    assert tla("[a |-> 1] \\in 1..0") is False
+    assert tla('"x" \\notin 3..2') is True
 
 
 def test_recursion_higher_order_and_lambda(tla):
@@ -117,6 +121,7 @@ def test_choose_follows_tlc_order_of_strings(tla):
     ("1 \\div 0", "The second argument of \\div is 0."),
     ("CASE FALSE -> 1", "CASE with no conditions true"),
     ("1 = \"a\"", "Attempted to check equality"),
+    ("[a |-> 1] \\in 1..2", "Attempted to check if the value:\n[a |-> 1]\nis in the integer"),
     ("[a |-> 1].b", "nonexistent field 'b'"),
     ("Assert(FALSE, \"boom\")", "Assert evaluated to FALSE"),
     ("CHOOSE x : TRUE", "unbounded CHOOSE"),

@@ -84,6 +84,7 @@ PINS = [
     Pin("InnerRedeclaration", SANY, message="Multiply-defined symbol 'd'", line=12),
     Pin("SymmetricLiveness", "property violated", 4, 2),
     Pin("SymmetricLiveness", "property violated", 4, 2, config="SymmetricLivenessB"),
+    Pin("EmptyForall", "evaluation error", message="Temporal formula is a tautology"),
     Pin("EventuallyAction", "evaluation error",
         message="Temporal formulas containing actions must be of forms <>[]A or []<>A"),
     Pin("SubsetOverflow", "evaluation error", 1, 0,

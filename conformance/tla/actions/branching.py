@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from conformance.tla import syntax as S
+from conformance.tla.actions.trail import constant, entered, statically_false
 from conformance.tla.compile import (
     ACTION,
     STATE,
@@ -37,8 +38,10 @@ def pending(ac: ActionCompiler, item, scope: Scope, k: Callable, mode: str) -> C
     assigned, TLC evaluates the remaining conjuncts instead of entering them, so an
     ``\E`` or ``\/`` there no longer multiplies the successors."""
     actk = ac.act(item, scope, k, mode)
-    if ac.enabled_mode:
-        return actk  # TLC's ENABLED has no shortcut for fully assigned states
+    if ac.enabled_mode or ac.trail is not None:
+        # TLC's ENABLED has no shortcut for fully assigned states; and a step followed for
+        # its branches must enter them
+        return actk
     try:
         code = ac.comp.expr(item, scope)
     except SpecError:
@@ -77,6 +80,9 @@ def pending(ac: ActionCompiler, item, scope: Scope, k: Callable, mode: str) -> C
 
 def a_Or(ac: ActionCompiler, n: S.Or, scope, k, mode):
     branches = [ac.act(item, scope, k, mode) for item in n.items]
+    if ac.trail is not None and mode == "next":
+        branches = [entered(ac, br, "disjunct", item, statically_false(ac, item, scope))
+                    for br, item in zip(branches, n.items, strict=True)]
     diag = ac.diag
     if diag is not None:
         loc = n.loc
@@ -186,6 +192,10 @@ def a_If(ac: ActionCompiler, n: S.If, scope, k, mode):
     tk = ac.act(n.then, scope, k, mode)
     fk = ac.act(n.else_, scope, k, mode)
     cf, loc = c.fn, n.loc
+    if ac.trail is not None and mode == "next":
+        v = constant(c, scope)
+        tk = entered(ac, tk, "then", n.then, v is False)
+        fk = entered(ac, fk, "else", n.else_, v is True)
 
     def ite(E):
         try:
@@ -208,6 +218,13 @@ def a_Case(ac: ActionCompiler, n: S.Case, scope, k, mode):
     arms = [(ac.comp.expr(c, scope).fn, ac.act(v, scope, k, mode)) for c, v in n.arms]
     other = ac.act(n.other, scope, k, mode) if n.other is not None else None
     loc = n.loc
+    if ac.trail is not None and mode == "next":
+        arms = [(cf, entered(ac, vk, "arm", v,
+                             constant(ac.comp.expr(c, scope), scope) is False))
+                for (cf, vk), (c, v) in zip(arms, n.arms, strict=True)]
+        if other is not None:
+            assert n.other is not None
+            other = entered(ac, other, "other", n.other, False)
 
     def case(E):
         for cf, vk in arms:

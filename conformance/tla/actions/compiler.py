@@ -24,6 +24,7 @@ from collections.abc import Callable
 from conformance.tla import syntax as S
 from conformance.tla.actions import assignments, branching, definitions
 from conformance.tla.actions.partial import Partial
+from conformance.tla.actions.trail import BranchTrail, noting
 from conformance.tla.compile import (
     ACTION,
     Code,
@@ -72,6 +73,7 @@ class ActionCompiler:
         self.names = [v.name for v in variables]
         self.inlining: list = []
         self.diag: Diagnosis | None = None
+        self.trail: BranchTrail | None = None  # set while compiling an action for coverage
         self._agnostic: set[int] = set()  # continuations that ignore E beyond E[0], E[1]
         self.enabled_mode = False
         comp.actions = self
@@ -95,6 +97,8 @@ class ActionCompiler:
                                 f"following variable{'s are' if many else ' is'} not "
                                 f"defined: {', '.join(missing)}.")
             t.sink(tuple(t))
+        if self.trail is not None:
+            emit = noting(self.trail, emit)
         self._agnostic.add(id(emit))
         return self.act(node, scope, emit, "next")
 
@@ -126,15 +130,16 @@ class ActionCompiler:
         def found(E):
             raise _Enabled()
         self._agnostic.add(id(found))
-        saved = self.diag, self.enabled_mode, self.comp.pseudo
+        saved = self.diag, self.enabled_mode, self.comp.pseudo, self.trail
         self.diag = None
         self.enabled_mode = True
+        self.trail = None  # ENABLED inside an action is a guard, not branches of it
         pseudo: dict[str, int] = {}
         self.comp.pseudo = pseudo
         try:
             body = self.act(node, scope, found, "next")
         finally:
-            self.diag, self.enabled_mode, self.comp.pseudo = saved
+            self.diag, self.enabled_mode, self.comp.pseudo, self.trail = saved
         n = self.nvars
 
         def enabled(E):

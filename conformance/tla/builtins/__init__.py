@@ -12,10 +12,10 @@ Python callable) and returns a value, or raises :class:`EvalError` with TLC's me
 
 One module of this package per family of TLA+ modules, each exporting ``MODULES`` (module
 name -> operators): ``numbers`` (Naturals, Integers, Reals, Bitwise), ``sequences``
-(Sequences, SequencesExt), ``finitesets`` (FiniteSets, FiniteSetsExt, Folds), ``bags``,
-``functions`` (Functions, Relation, UndirectedGraphs), ``tlc`` (TLC, TLCExt,
-Randomization), ``ioutils``; ``native`` holds what they share. A new family is a module
-added to :data:`FAMILIES`.
+(Sequences, SequencesExt), ``finitesets`` (FiniteSets, FiniteSetsExt, Folds), ``bags``
+(Bags, BagsExt), ``functions`` (Functions, Relation, UndirectedGraphs), ``tlc`` (TLC, TLCExt,
+Randomization), ``ioutils``, ``json``, ``vectorclocks``; ``native`` holds what they share.
+A new family is a module added to :data:`FAMILIES`.
 """
 
 from __future__ import annotations
@@ -25,16 +25,19 @@ from conformance.tla.builtins import (
     finitesets,
     functions,
     ioutils,
+    json,
     numbers,
     sequences,
     tlc,
+    vectorclocks,
 )
 from conformance.tla.builtins.native import Native, Runtime
 from conformance.tla.builtins.tlc import ANY
 from conformance.tla.lazy import STRING, Powerset
 from conformance.values import order_key, to_tla
 
-FAMILIES = (numbers, sequences, finitesets, bags, functions, tlc, ioutils)
+FAMILIES = (numbers, sequences, finitesets, bags, functions, tlc, ioutils, json,
+            vectorclocks)
 
 NATIVE_MODULES: dict[str, dict[str, Native]] = {}
 for _family in FAMILIES:
@@ -47,6 +50,7 @@ NATIVE_EXTENDS: dict[str, tuple[str, ...]] = {
     "Integers": ("Naturals",),
     "Reals": ("Integers",),
     "FiniteSetsExt": ("Folds", "Functions"),
+    "VectorClocks": ("Naturals", "Sequences", "Functions"),
 }
 
 for _ops in NATIVE_MODULES.values():

@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from conformance.tla.errors import EvalError
@@ -65,6 +66,8 @@ class Runtime:
         self.level = 0  # TLCGet("level"): the depth of the state being explored
         self.stats: dict[str, Any] = {}
         self.printed: list[str] = []
+        self.base_dir: Path | None = None  # the spec's folder (where Json also looks)
+        self.files: dict = {}  # files read by Json, by name and version (see json)
         self.exit = False  # TLCSet("exit", TRUE): the search stops
         # the model reads or writes the search's shared state (TLCGet, TLCSet): its search
         # stays in one process, where the figures and registers are TLC's with one worker
@@ -72,6 +75,9 @@ class Runtime:
         self.started = time.monotonic()
         # the search's figures for TLCGet("distinct") and the like (set by the explorer)
         self.counters: Callable[[], dict[str, int]] | None = None
+        # the behavior up to the state being evaluated, for TLCExt!Trace (set by the explorer)
+        self.behavior: Callable[[], list[tuple]] | None = None
+        self.variables: list[str] = []  # the model's variables, in order (Trace's records)
 
     def figures(self) -> dict[str, int]:
         """TLCGet's view of the search: distinct, generated, queue, diameter, initial,

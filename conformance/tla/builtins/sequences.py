@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import itertools
 
-from conformance.tla.builtins.native import Native, as_seq, fn_graph, need_int, op, ppr, truth
+from conformance.tla.builtins.native import (
+    Native,
+    as_seq,
+    fail_arg,
+    fn_graph,
+    need_int,
+    op,
+    ppr,
+    truth,
+)
 from conformance.tla.builtins.tlc import sort_seq
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import Interval, SeqSet, as_fset, ordered
@@ -264,6 +273,39 @@ def select_last_in_seq(s, test):
     return 0
 
 
+def _bounds(s, f, t, op: str):
+    seq = as_seq(s, op)
+    if type(f) is not int:
+        raise fail_arg("second", op, "natural", f)
+    if type(t) is not int:
+        raise fail_arg("third", op, "natural", t)
+    if f > t:
+        return seq, None
+    for which, v in (("second", f), ("third", t)):
+        if v < 1 or v > len(seq):
+            raise EvalError(f"The {which} argument of {op} must be in the domain of its "
+                            f"first argument:\n{ppr(seq)}\n, but instead it is\n{ppr(v)}")
+    return seq, range(f, t + 1)
+
+
+def select_in_subseq(s, f, t, test):
+    """The first index i in f..t (of the whole sequence, as TLC's override counts) whose
+    element passes the test, else 0."""
+    seq, idx = _bounds(s, f, t, "SelectInSubSeq")
+    for i in idx or ():
+        if truth(test(seq[i - 1]), "SelectInSubSeq"):
+            return i
+    return 0
+
+
+def select_last_in_subseq(s, f, t, test):
+    seq, idx = _bounds(s, f, t, "SelectLastInSubSeq")
+    for i in reversed(idx or range(0)):
+        if truth(test(seq[i - 1]), "SelectLastInSubSeq"):
+            return i
+    return 0
+
+
 def prefixes(s):
     s = as_seq(s, "Prefixes")
     return FSet(Tup(s[:i]) for i in range(len(s) + 1))
@@ -342,6 +384,8 @@ MODULES: dict[str, dict[str, Native]] = {
         "BoundedSeq": op(2, bounded_seq), "SeqOf": op(2, seq_of), "TupleOf": op(2, tuple_of),
         "SelectInSeq": op(2, select_in_seq, op_args=(1,)),
         "SelectLastInSeq": op(2, select_last_in_seq, op_args=(1,)),
+        "SelectInSubSeq": op(4, select_in_subseq, op_args=(3,)),
+        "SelectLastInSubSeq": op(4, select_last_in_subseq, op_args=(3,)),
         "Prefixes": op(1, prefixes), "Suffixes": op(1, suffixes),
         "AllSubSeqs": op(1, subseqs_all), "LongestCommonPrefix": op(1, longest_common_prefix),
         "Snoc": op(2, snoc), "RemoveFirst": op(2, remove_first),

@@ -259,6 +259,16 @@ def assert_eq(a, b):
     raise AssertionFailed(f"Assertion failed: {ppr(a)} is not equal to {ppr(b)}")
 
 
+def tlc_trace(rt: Runtime):
+    """TLCExt!Trace: the behavior from an initial state to the state being evaluated, as a
+    sequence of records of the variables."""
+    if rt.behavior is None:
+        raise EvalError("TLCExt!Trace was evaluated outside of a search: there is no "
+                        "behavior to return.")
+    names = rt.variables
+    return Tup([make_fn(dict(zip(names, s, strict=True))) for s in rt.behavior()])
+
+
 def assert_error(expected, expression):
     """TLCExt's AssertError(err, exp): TRUE if evaluating exp fails with the message err,
     FALSE if it does not fail. Where it fails with another message the engine cannot tell
@@ -307,7 +317,7 @@ MODULES: dict[str, dict[str, Native]] = {
         "TLCGetAndSet": op(4, tlc_get_and_set, op_args=(1,), impure=True, runtime=True,
                            state_level=True),
         "AssertError": op(2, assert_error, lazy=(1,)),
-        "Trace": refused(0, "TLCExt!Trace (the behavior up to the current state)"),
+        "Trace": op(0, tlc_trace, impure=True, runtime=True, state_level=True),
         "CounterExample": op(0, lambda: NO_COUNTEREXAMPLE, impure=True, state_level=True),
         "ToTrace": op(1, to_trace),
         "PickSuccessor": refused(1, "TLCExt!PickSuccessor (interactive choice)"),

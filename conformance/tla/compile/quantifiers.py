@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from conformance.tla import syntax as S
 from conformance.tla.compile.code import Code, guarded, merge
+from conformance.tla.compile.hoist import hoisted_exists
 from conformance.tla.compile.scopes import Scope
 from conformance.tla.errors import EvalError, Unsupported
 from conformance.tla.lazy import each, is_set, ordered, to_tla_any
@@ -143,7 +144,10 @@ def e_Quant(comp: Compiler, n: S.Quant, scope):
                     raise EvalError(f"The body of {word} is not a boolean:\n"
                                     f"{to_tla_any(r)}")
             return universal
-        return comp.fold(Code(guarded(quant2, loc), level, deps, pure, True, loc=loc))
+        code = comp.fold(Code(guarded(quant2, loc), level, deps, pure, True, loc=loc))
+        if not universal and not code.known:
+            return hoisted_exists(comp, n, scope, sets, shapes, inner, code) or code
+        return code
     if n.kind == "E":
         if single:
             def exists1(E):
@@ -224,7 +228,10 @@ def e_Quant(comp: Compiler, n: S.Quant, scope):
                                         f"{to_tla_any(r)}")
                 return True
             fn = forall
-    return comp.fold(Code(guarded(fn, loc), level, deps, pure, True, loc=loc))
+    code = comp.fold(Code(guarded(fn, loc), level, deps, pure, True, loc=loc))
+    if n.kind == "E" and not code.known:
+        return hoisted_exists(comp, n, scope, sets, shapes, inner, code) or code
+    return code
 
 
 def e_UQuant(comp: Compiler, n: S.UQuant, scope):
