@@ -211,6 +211,13 @@ def _raft() -> Protocol:
         "quorum_off_by_one": "quorums are one server too small",
         "accept_stale_append": "a node accepts AppendEntries from a stale term",
         "ack_whole_log": "a follower acknowledges its whole log, not what the request matched",
+        "count_stale_acks": "a re-elected leader counts AppendEntries responses of an "
+                            "earlier term",
+        "count_stale_votes": "a candidate standing again counts votes of its earlier election",
+        "keep_conflicting_entry": "a follower keeps an entry at an index the leader sends "
+                                  "without comparing terms",
+        "keep_config_on_truncate": "a follower keeps the configuration of a conflicting "
+                                   "entry it truncated",
     }
     return Protocol(
         name="raft",

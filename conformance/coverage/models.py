@@ -100,11 +100,7 @@ class ModelGraph:
 
     def applies_to(self, constants: dict[str, Any]) -> bool:
         """Whether runs under ``constants`` are runs of this model (bounds aside)."""
-        for name in self.relevant:
-            mine, theirs = self.constants.get(name), constants.get(name)
-            if theirs is None or mine != theirs or typed_hash(mine) != typed_hash(theirs):
-                return False
-        return True
+        return same_constants(self.constants, self.relevant, constants)
 
 
 @dataclass
@@ -180,6 +176,36 @@ def ci_models(spec: Path, manifest_path: Path | None = None) -> list[manifest.Mo
             and m.expect.result == "success"]
 
 
+_READS: dict[tuple[Path, Path], tuple[dict[str, Any], list[str]]] = {}
+
+
+def model_constants(model: manifest.Model) -> tuple[dict[str, Any], list[str]]:
+    """The model's constants and those its next-state relation reads, the model loaded (not
+    explored: a model no run can be measured against costs no enumeration)."""
+    key = (model.spec.resolve(), model.config.resolve())
+    hit = _READS.get(key)
+    if hit is None:
+        loaded = load(model.spec, model.config)
+        hit = _READS[key] = (_constants(loaded), constants_read(loaded, "Next"))
+    return hit
+
+
+def same_constants(mine: dict[str, Any], relevant: list[str], theirs: dict[str, Any]) -> bool:
+    """Whether runs under ``theirs`` are runs of a model with ``mine`` (bounds aside)."""
+    for name in relevant:
+        a, b = mine.get(name), theirs.get(name)
+        if b is None or a != b or typed_hash(a) != typed_hash(b):
+            return False
+    return True
+
+
+def runs_under(model: manifest.Model, coverage: Coverage) -> bool:
+    """Whether some run of ``coverage`` had the model's constants."""
+    constants, relevant = model_constants(model)
+    return any(same_constants(constants, relevant, r.constants)
+               for r in coverage.reached.values())
+
+
 # --------------------------------------------------------------------------- building
 
 
@@ -207,7 +233,9 @@ def build(spec: Path, config: Path,
     edges = array("i")
     for k, succ in graph.items():
         n = index[k]
-        for label, t in sorted({(a, index[t]) for t, a in succ if t in index}):
+        # each step: (successor's key, label[, the successor as produced, under SYMMETRY])
+        for label, t in sorted({(step[1], index[step[0]]) for step in succ
+                                if step[0] in index}):
             edges.extend((n, label, t))
     images: dict[int, int] = {}
     permuters = [Permuter(p) for p in (model.symmetry or [])]

@@ -88,6 +88,8 @@ def report(spec: Path, coverage: Coverage, *, with_models: bool = True,
         states=coverage.distinct_states, events=coverage.events)
     if with_models:
         for m in models.ci_models(spec):
+            if not models.runs_under(m, coverage):
+                continue  # not enumerated: no run to measure against it
             graph = models.graph_for(m, on_progress)
             measured = models.measure(graph, coverage)
             if measured is not None:

@@ -253,10 +253,16 @@ class _Replay:
         self.by_wire = {(x.frm, x.wire_id): x for x in m.messages if x.wire_id is not None}
         self.made_ids: set[int] = set()
         self.pending: dict[tuple, int] = defaultdict(int)  # equal sends not yet made
-        self.unmade: dict[tuple[str, str], list[Message]] = defaultdict(list)
+        self.unmade: dict[tuple[str, str], dict[int, Message]] = defaultdict(dict)
+        # the pairs of nodes some of whose messages leave a part unknown: only there (or
+        # for a receive that does) can a message be compatible without being equal
+        self.holes: set[tuple[str, str]] = set()
+        self.recv_holes: dict[int, bool] = {}  # id(Received) -> whether it has holes
         for x in m.messages:
             self.pending[self.key(x.frm, x.to, x.value)] += 1
-            self.unmade[(x.frm, x.to)].append(x)
+            self.unmade[(x.frm, x.to)][x.id] = x
+            if has_holes(x.value):
+                self.holes.add((x.frm, x.to))
         self.avail: dict[tuple, list[Message]] = defaultdict(list)  # made, not received
         self.made: dict[tuple, list[Message]] = defaultdict(list)  # made, by content
         self.made_pair: dict[tuple[str, str], list[Message]] = defaultdict(list)
@@ -325,7 +331,7 @@ class _Replay:
             self.made_pair[(x.frm, x.to)].append(x)
             self.made_ids.add(x.id)
             self.pending[k] -= 1
-            self.unmade[(x.frm, x.to)].remove(x)
+            del self.unmade[(x.frm, x.to)][x.id]
 
     def find(self, r: Received, node: str, it: Item) -> tuple[Any, Message | None]:
         """(the send matched, or ``_WAIT``, or None: none anywhere; a duplicate to fall
@@ -352,18 +358,25 @@ class _Replay:
         if self.avail.get(k):
             return next((x for x in self.avail[k] if x.id not in self.fragile),
                         self.avail[k][0]), None
+        holey = (r.frm, node) in self.holes or self._recv_holes(r)
         equal = self.made.get(k, [])
-        if not equal:  # unknown parts on one side: compare field by field
+        if not equal and holey:  # unknown parts on one side: compare field by field
             equal = [x for x in self.made_pair.get((r.frm, node), [])
                      if compatible(r.msg, x.value)]
             fresh = [x for x in equal if not x.receivers]
             if fresh:
                 return fresh[0], None
         dup = equal[-1] if equal else None
-        if self.pending.get(k, 0) > 0 or any(compatible(r.msg, x.value)
-                                             for x in self.unmade.get((r.frm, node), [])):
+        if self.pending.get(k, 0) > 0 or holey and any(
+                compatible(r.msg, x.value) for x in self.unmade[(r.frm, node)].values()):
             return _WAIT, dup
         return dup, None
+
+    def _recv_holes(self, r: Received) -> bool:
+        h = self.recv_holes.get(id(r))
+        if h is None:
+            h = self.recv_holes[id(r)] = has_holes(r.msg)
+        return h
 
 
 def _network(m: Merged) -> None:

@@ -79,7 +79,12 @@ class Guidance:
     def __init__(self, protocol: Protocol, bugs: tuple[str, ...] = ()) -> None:
         self.protocol = protocol
         self.bugs = bugs
-        self.graphs = [models.graph_for(m) for m in models.ci_models(protocol.spec)]
+        # the models a cluster variant runs under (the others cannot be measured, and their
+        # constants may choose what the implementation does not do)
+        runs = [protocol.constants(v.settings) for v in protocol.variants]
+        self.graphs = [models.graph_for(m) for m in models.ci_models(protocol.spec)
+                       if any(models.same_constants(*models.model_constants(m), c)
+                              for c in runs)]
         self.chooser = Chooser(protocol.decision_weights)
         self._models: dict[str, Model] = {}
         self._fp = Fingerprinter()

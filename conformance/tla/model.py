@@ -171,7 +171,8 @@ class Model:
 def load(spec: str | Path, config: str | Path | None = None, *,
          constants: dict[str, Value] | None = None, runtime: Runtime | None = None,
          check_deadlock: bool | None = None, need_behavior: bool = True,
-         cyclic_redefinitions: bool = False, invariants: tuple[str, ...] = ()) -> Model:
+         cyclic_redefinitions: bool = False, invariants: tuple[str, ...] = (),
+         lazy_actions: bool = False) -> Model:
     """Parse, check and compile ``spec`` with ``config`` (default: the .cfg beside it).
 
     ``constants`` adds or replaces constant values (name -> TLA+ value) on top of the cfg;
@@ -180,6 +181,9 @@ def load(spec: str | Path, config: str | Path | None = None, *,
     ``cyclic_redefinitions`` is TLC's allowCyclicRedefinitions: ``F <- RF`` where RF uses
     F means F's own definition inside RF (see ``_bind_constants``). ``invariants`` are
     further invariants written as expressions over the spec's names (TLC's -inv).
+    ``lazy_actions`` compiles each of TLC's actions when it is first run rather than at
+    load: a validator steps a few of them, and a constant set as large as a real run's
+    client values splits the next-state relation into thousands (TLC's split is kept).
     """
     spec = Path(spec)
     if spec.suffix != ".tla":
@@ -220,8 +224,9 @@ def load(spec: str | Path, config: str | Path | None = None, *,
                                   "worker": 1, "seed": "0", "fingerprint": "0",
                                   "install": ""})
     model.load_args = dict(spec=spec, config=config, constants=constants, runtime=runtime,
-                           check_deadlock=check_deadlock, need_behavior=need_behavior)
-    _behavior(model, need_behavior)
+                           check_deadlock=check_deadlock, need_behavior=need_behavior,
+                           lazy_actions=lazy_actions)
+    _behavior(model, need_behavior, lazy_actions)
     _properties(model)
     return model
 
@@ -439,7 +444,7 @@ def _lookup_def(model: Model, name: str, what: str) -> tuple[Any, Scope, S.Loc]:
     return sym.node.body, Scope(ctx), sym.node.loc
 
 
-def _behavior(model: Model, required: bool) -> None:
+def _behavior(model: Model, required: bool, lazy: bool = False) -> None:
     cfg = model.config
     if cfg.specification:
         if cfg.init or cfg.next:
@@ -470,7 +475,20 @@ def _behavior(model: Model, required: bool) -> None:
     nnode, nscope, nname = model.next
     model.actions = split_actions(model, nnode, nscope, nname)
     for a in model.actions:
-        a.fn = model.acomp.next_action(a.node, a.scope, a.name)
+        a.fn = _on_first_use(model.acomp, a) if lazy else \
+            model.acomp.next_action(a.node, a.scope, a.name)
+
+
+def _on_first_use(acomp: ActionCompiler, a: Action) -> Callable:
+    """``a.fn`` that compiles the action when first run, then stands aside."""
+    def first(E) -> None:
+        saved, acomp.diag = acomp.diag, None  # never compiled with a caller's diagnosis
+        try:
+            a.fn = acomp.next_action(a.node, a.scope, a.name)
+        finally:
+            acomp.diag = saved
+        return a.fn(E)
+    return first
 
 
 def _take_apart(model: Model, node, scope: Scope, name: str) -> None:

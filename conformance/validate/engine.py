@@ -95,7 +95,7 @@ class SpecEngine:
             cfg = Path(d) / (self.spec.stem + "Validate.cfg")
             cfg.write_text(text)
             try:
-                self.model: Model = load(self.spec, cfg)
+                self.model: Model = load(self.spec, cfg, lazy_actions=True)
             except ConfigError as e:
                 e.hint = e.hint or ("The constants (a trace's header) must give every constant "
                                     f"{self.spec.name} declares.")

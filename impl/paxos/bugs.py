@@ -8,9 +8,12 @@ last two to Multi-Paxos only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from impl.bugs import BugSwitches
+from impl.paxos.rules import NO_BALLOT
 
 
 @dataclass(frozen=True)
@@ -28,16 +31,19 @@ class Bugs(BugSwitches):
     skip_reproposal: bool = False
     # A Multi-Paxos replica executes a slot as soon as it is decided, gaps or not.
     execute_out_of_order: bool = False
+    # A proposer takes the value of the lowest-ballot proposal its promises report, not the
+    # highest: wrong only when a phase-1 quorum reports two different accepted ballots.
+    lowest_promised_value: bool = False
 
 
 NO_BUGS = Bugs()
 
 SINGLE_DECREE = ("accept_below_promise", "forget_promise_on_restart",
-                 "ignore_promised_values", "reuse_ballots")
+                 "ignore_promised_values", "reuse_ballots", "lowest_promised_value")
 """The bugs single-decree Paxos can have (the last two concern a log of slots)."""
 
 MULTI = ("accept_below_promise", "forget_promise_on_restart", "reuse_ballots",
-         "skip_reproposal", "execute_out_of_order")
+         "skip_reproposal", "execute_out_of_order", "lowest_promised_value")
 """The bugs Multi-Paxos can have (a new leader's value choice is ``skip_reproposal``)."""
 
 DOCS = {
@@ -48,4 +54,14 @@ DOCS = {
     "reuse_ballots": "proposers number ballots 1, 2, 3, ... whoever owns the number",
     "skip_reproposal": "a new leader does not re-propose the slots its promises report",
     "execute_out_of_order": "a replica executes a slot as soon as it is decided, gaps or not",
+    "lowest_promised_value": "phase 2 proposes the value of the lowest accepted ballot the "
+                             "promises report, not the highest",
 }
+
+
+def lowest_promised_value(promises: Iterable[tuple[Any, Any]], own_value: Any) -> Any:
+    """The planted ``lowest_promised_value``: the value of the lowest-ballot proposal the
+    promises report (``NO_BALLOT`` meaning none), else ``own_value``."""
+    reported = [(b, v) for b, v in promises if b != NO_BALLOT]
+    return min(reported, key=lambda bv: bv[0])[1] if reported else own_value
+

@@ -33,6 +33,18 @@ class Bugs(BugSwitches):
     # A follower acknowledges its whole log, not what the AppendEntries it answers verified
     # (a stale request, reordered or duplicated, then acknowledges more than it matched).
     ack_whole_log: bool = False
+    # A leader counts AppendEntries responses of an earlier term (sent to it when it led
+    # before, arriving once it leads again) as answers to its current requests.
+    count_stale_acks: bool = False
+    # A candidate counts votes granted in an earlier election of its own (answers that
+    # arrive after it timed out and stood again in a higher term).
+    count_stale_votes: bool = False
+    # A follower keeps an entry it holds at an index the leader sends without comparing
+    # terms (two leader changes leave logs that differ there: Figure 8's situation).
+    keep_conflicting_entry: bool = False
+    # A follower whose conflicting suffix held a configuration entry keeps that
+    # configuration after truncating it (a membership change cut short by a leader crash).
+    keep_config_on_truncate: bool = False
 
 
 NO_BUGS = Bugs()

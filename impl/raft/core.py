@@ -481,7 +481,8 @@ class Node:
         was_leader = self.role is Role.LEADER
         if m.term > self.term:
             self._step_down(m.term)
-        elif self.role is Role.CANDIDATE and m.term == self.term and m.granted:
+        elif self.role is Role.CANDIDATE and m.granted and (
+                m.term == self.term or (self.bugs.count_stale_votes and m.term < self.term)):
             self.votes.add(m.src)
             if self._quorum(lambda s: s in self.votes):
                 self._become_leader()
@@ -528,9 +529,10 @@ class Node:
         for k, e in enumerate(m.entries):
             index = m.prev_index + 1 + k
             if index <= log.last_index:
-                if log.term_at(index) == e.term:
+                if log.term_at(index) == e.term or self.bugs.keep_conflicting_entry:
                     continue  # already have it: never truncate a matching entry
-                log.truncate(index)  # a real conflict: this and all that follow go
+                # a real conflict: this and all that follow go
+                log.truncate(index, revert_config=not self.bugs.keep_config_on_truncate)
             log.append(m.entries[k:])
             self._persist_log_from(index)
             break
@@ -550,7 +552,8 @@ class Node:
             if self.tracer is not None:
                 self._emit("HandleAppendEntriesResponse", i=self.id, m=m)
             return
-        if m.term < self.term or self.role is not Role.LEADER:
+        if (m.term < self.term and not self.bugs.count_stale_acks) \
+                or self.role is not Role.LEADER:
             if self.tracer is not None:
                 self._emit("HandleAppendEntriesResponse", i=self.id, m=m)
             return

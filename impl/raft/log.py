@@ -13,13 +13,14 @@ from impl.raft.messages import Entry, EntryKind, NodeId
 
 
 class RaftLog:
-    __slots__ = ("entries", "initial_members", "_config_at", "truncations")
+    __slots__ = ("entries", "initial_members", "_config_at", "truncations", "_kept")
 
     def __init__(self, initial_members: Iterable[NodeId], entries: Iterable[Entry] = ()) -> None:
         self.entries: list[Entry] = []
         self.initial_members = frozenset(initial_members)
         self._config_at: list[int] = []  # indices of CONFIG entries, ascending
         self.truncations = 0  # bumped on every truncation, so a reader can tell growth apart
+        self._kept: frozenset[NodeId] | None = None  # the planted keep_config_on_truncate
         self.append(entries)
 
     # ------------------------------------------------------------------ reading
@@ -67,6 +68,8 @@ class RaftLog:
     def members(self) -> frozenset[NodeId]:
         """The configuration in force: the latest one in the log, committed or not
         (Raft dissertation, section 4.1)."""
+        if self._kept is not None:
+            return self._kept
         if self._config_at:
             return self.entries[self._config_at[-1] - 1].members()
         return self.initial_members
@@ -83,10 +86,16 @@ class RaftLog:
             self.entries.append(e)
             if e.kind is EntryKind.CONFIG:
                 self._config_at.append(len(self.entries))
+                self._kept = None
 
-    def truncate(self, first_gone: int) -> None:
-        """Delete entries ``first_gone..`` (a real conflict with the leader's log)."""
+    def truncate(self, first_gone: int, revert_config: bool = True) -> None:
+        """Delete entries ``first_gone..`` (a real conflict with the leader's log); without
+        ``revert_config`` (a planted bug) the configuration in force stays as it was, until
+        the next configuration entry."""
+        before = self.members()
         del self.entries[first_gone - 1:]
         self.truncations += 1
         while self._config_at and self._config_at[-1] >= first_gone:
             self._config_at.pop()
+        if not revert_config and self.members() != before:
+            self._kept = before

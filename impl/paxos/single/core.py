@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from impl.paxos.ballots import next_ballot, proposer_index
-from impl.paxos.bugs import NO_BUGS, Bugs
+from impl.paxos.bugs import NO_BUGS, Bugs, lowest_promised_value
 from impl.paxos.rules import NO_BALLOT, value_to_propose
 from impl.paxos.single.messages import (
     Accept,
@@ -214,6 +214,8 @@ class Node:
             if self.quorums.phase1(lambda a: a in self.promises):
                 if self.bugs.ignore_promised_values:
                     v = self.value
+                elif self.bugs.lowest_promised_value:
+                    v = lowest_promised_value(self.promises.values(), self.value)
                 else:
                     v = value_to_propose(self.promises.values(), self.value)
                 self.phase = Phase.ACCEPT
