@@ -213,6 +213,7 @@ def _raft() -> Protocol:
         "ack_whole_log": "a follower acknowledges its whole log, not what the request matched",
         "count_stale_acks": "a re-elected leader counts AppendEntries responses of an "
                             "earlier term",
+        "count_stale_votes": "a candidate standing again counts votes of its earlier election",
         "keep_conflicting_entry": "a follower keeps an entry at an index the leader sends "
                                   "without comparing terms",
         "keep_config_on_truncate": "a follower keeps the configuration of a conflicting "

@@ -151,13 +151,16 @@ def check_settings(protocol: Protocol, settings: dict, where: Position) -> None:
         raise UserError(f"the cluster settings lack {missing[0]!r}; a {protocol.name} cluster "
                         "needs " + ", ".join(sorted(required)), where)
     examples = {k: v.settings[k] for v in reversed(protocol.variants) for k in v.settings}
+    # a list may be empty where a variant has it empty (a Raft cluster with no client values)
+    may_be_empty = {k for v in protocol.variants for k, x in v.settings.items() if x == []}
     for key, value in settings.items():
         like = examples.get(key)
         if like is None:
             ok = type(value) in (bool, int, str) or (
                 type(value) is list and all(type(x) is str for x in value))
         elif type(like) is list:
-            ok = type(value) is list and bool(value) and all(type(x) is str and x for x in value)
+            ok = type(value) is list and (bool(value) or key in may_be_empty) \
+                and all(type(x) is str and x for x in value)
         else:
             ok = type(value) is type(like) and (type(value) is not int or value >= 0)
         if not ok:

@@ -36,6 +36,9 @@ class Bugs(BugSwitches):
     # A leader counts AppendEntries responses of an earlier term (sent to it when it led
     # before, arriving once it leads again) as answers to its current requests.
     count_stale_acks: bool = False
+    # A candidate counts votes granted in an earlier election of its own (answers that
+    # arrive after it timed out and stood again in a higher term).
+    count_stale_votes: bool = False
     # A follower keeps an entry it holds at an index the leader sends without comparing
     # terms (two leader changes leave logs that differ there: Figure 8's situation).
     keep_conflicting_entry: bool = False

@@ -481,7 +481,8 @@ class Node:
         was_leader = self.role is Role.LEADER
         if m.term > self.term:
             self._step_down(m.term)
-        elif self.role is Role.CANDIDATE and m.term == self.term and m.granted:
+        elif self.role is Role.CANDIDATE and m.granted and (
+                m.term == self.term or (self.bugs.count_stale_votes and m.term < self.term)):
             self.votes.add(m.src)
             if self._quorum(lambda s: s in self.votes):
                 self._become_leader()

@@ -71,3 +71,24 @@ def test_a_truncated_configuration_reverts_unless_the_bug_keeps_it():
         assert log.last_index == 0 and log.members() == expected
         log.append([Entry.config(2, frozenset({"s1"}))])  # the next config is in force
         assert log.members() == {"s1"}
+
+
+def _candidate_meets_a_vote_of_its_earlier_election(bugs: tuple[str, ...]) -> Execution:
+    """s1 stands in term 1 and s2's grant stays in flight; s1 times out, stands in term 2,
+    and then the term-1 grant arrives."""
+    ex = Execution(RAFT, PLAIN, bugs)
+    ex.apply(Decision("timeout", "s1"))
+    _deliver(ex, "VoteRequest")
+    grants = frozenset(e.id for e in ex.sim.network.in_flight())
+    ex.apply(Decision("timeout", "s1"))
+    for i in sorted(grants):
+        if ex.divergence is None:
+            ex.apply(Decision("deliver", None, i))
+    return ex
+
+
+def test_a_vote_of_an_earlier_election_is_dropped_and_the_bug_counts_it():
+    ex = _candidate_meets_a_vote_of_its_earlier_election(())
+    assert ex.divergence is None and ex.sim.leaders() == []
+    d = _candidate_meets_a_vote_of_its_earlier_election(("count_stale_votes",)).divergence
+    assert d is not None and d.action == "HandleRequestVoteResponse"
