@@ -84,6 +84,8 @@ PINS = [
     Pin("InnerRedeclaration", SANY, message="Multiply-defined symbol 'd'", line=12),
     Pin("SymmetricLiveness", "property violated", 4, 2),
     Pin("SymmetricLiveness", "property violated", 4, 2, config="SymmetricLivenessB"),
+    Pin("ViewOfAnAction", "evaluation error",
+        message="In evaluation, the identifier x is either undefined or not an operator."),
     Pin("EmptyForall", "evaluation error", message="Temporal formula is a tautology"),
     Pin("EventuallyAction", "evaluation error",
         message="Temporal formulas containing actions must be of forms <>[]A or []<>A"),

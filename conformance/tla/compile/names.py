@@ -249,7 +249,13 @@ def variable_code(comp: Compiler, sym: VarSym, ctx: Ctx, primed: bool, loc: S.Lo
         name = sym.name
 
         def nextvar(E):
-            v = E[1][i]
+            t = E[1]
+            if t is None:  # no next state here (a VIEW naming an action): TLC's error
+                err = EvalError(f"In evaluation, the identifier {name} is either undefined "
+                                "or not an operator.")
+                err.push(loc)
+                raise err
+            v = t[i]
             if v is None:
                 err = EvalError(f"The variable {name}' is used before it is assigned a "
                                 "value.")
