@@ -145,7 +145,9 @@ def coverage_table(rows: list[tuple[CampaignResult, CoverageReport]]) -> Table:
                       f"{rep.branches_covered}/{len(rep.live)}",
                       f"{100 * rep.branch_fraction:.0f}%", f"{rep.states:,}",
                       ("actions: " + ", ".join(missed) + "; " if missed else "")
-                      + f"{len(rep.missed_branches())} branches")
+                      + f"{len(rep.missed_branches())} branches"
+                      + (f" (disabled by the constants: {', '.join(rep.disabled)})"
+                         if rep.disabled else ""))
     return table
 
 

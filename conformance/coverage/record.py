@@ -86,6 +86,8 @@ class Coverage:
         self.branches: Counter[BranchKey] = Counter()
         self.catalog: dict[BranchKey, bool] = {}
         self.universe: list[str] = []
+        # action -> whether it is disabled by a constant under every constants the runs used
+        self.disabled: dict[str, bool] = {}
         self.reached: dict[str, Reached] = {}
         self.events = 0
         self._views: dict[int, _EngineView] = {}
@@ -114,6 +116,9 @@ class Coverage:
                 reached = self.reached[key] = Reached(dict(engine.constants))
             v = self._views[id(engine)] = _EngineView(engine, reached, self.catalog,
                                                       self.universe)
+            for a in self.universe:
+                off = bool(getattr(engine, "disabled", lambda _a: False)(a))
+                self.disabled[a] = self.disabled.get(a, True) and off
         return v
 
     def begin_example(self) -> None:
@@ -174,6 +179,8 @@ class Coverage:
             self.catalog[key] = self.catalog.get(key, False) or live
         if not self.universe:
             self.universe = list(other.universe)
+        for a, off in other.disabled.items():
+            self.disabled[a] = self.disabled.get(a, True) and off
         for k, r in other.reached.items():
             mine = self.reached.get(k)
             if mine is None:

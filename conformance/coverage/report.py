@@ -24,6 +24,7 @@ from conformance.coverage.spec import BranchKey
 class CoverageReport:
     spec: Path
     actions: list[tuple[str, int]]  # the next-state relation's actions, in its order
+    disabled: list[str]  # its actions a constant disables under every run's constants
     outside: dict[str, int]  # steps of actions outside the next-state relation
     branches: list[tuple[BranchKey, int, bool]]  # branch, steps through it, live
     states: int
@@ -60,6 +61,7 @@ class CoverageReport:
             "distinct_states": self.states,
             "actions": {"covered": self.actions_covered, "total": len(self.actions),
                         "counts": dict(self.actions), "missed": self.missed_actions(),
+                        "disabled": self.disabled,
                         "outside_next": self.outside},
             "branches": {"covered": self.branches_covered, "live": len(self.live),
                          "dead": sum(1 for _, _, live in self.branches if not live),
@@ -78,7 +80,9 @@ def report(spec: Path, coverage: Coverage, *, with_models: bool = True,
     universe = coverage.universe
     out = CoverageReport(
         spec,
-        actions=[(a, coverage.actions.get(a, 0)) for a in universe],
+        actions=[(a, coverage.actions.get(a, 0)) for a in universe
+                 if not coverage.disabled.get(a, False)],
+        disabled=[a for a in universe if coverage.disabled.get(a, False)],
         outside={a: n for a, n in sorted(coverage.actions.items()) if a not in universe},
         branches=[(k, coverage.branches.get(k, 0), live)
                   for k, live in sorted(coverage.catalog.items(),

@@ -238,6 +238,25 @@ class SpecEngine:
             c = self._compiled[action] = self.steps._compile(action)
         return c.trail
 
+    def disabled(self, action: str) -> bool:
+        """Whether the definition ``action`` is a conjunction with a conjunct that is a
+        constant FALSE under these constants (``/\\ CommitOnTick``): no step can take it."""
+        sym = self._operator_sym(action)
+        if sym is None or sym.node is None or not isinstance(sym.node.body, S.And):
+            return False
+        comp = self.model.comp
+        scope = comp.root_scope()
+        for item in sym.node.body.items:
+            try:
+                code = comp.expr(item, scope)
+                if code.known and code.value is False:
+                    return True
+                if code.level == 0 and not code.deps and code.fn((None, None)) is False:
+                    return True
+            except Exception:  # noqa: BLE001 - reads a parameter or a variable: not constant
+                continue
+        return False
+
     def _check_params(self, action: str, params: dict[str, Value]) -> None:
         names = self.action_params(action)
         missing = [n for n in names if n not in params]

@@ -104,3 +104,16 @@ def test_a_raft_campaign_counts_what_it_reached():
     assert "Timeout" in dict(rep.actions) and dict(rep.actions)["Timeout"] > 0
     assert 0 < rep.branches_covered <= len(rep.live)
     assert rep.states > 0
+
+
+def test_an_action_a_constant_disables_is_not_counted_as_missed():
+    from conformance.schedules.execution import spec_engine
+    protocol = get_protocol("raft")
+    engine = spec_engine(protocol, protocol.variants[0].settings)
+    assert engine.disabled("AdvanceCommitIndex")  # /\ CommitOnTick, FALSE here
+    assert not engine.disabled("Timeout")
+    cov = Coverage()
+    cov.view(engine)
+    rep = report(protocol.spec, cov, with_models=False)
+    assert rep.disabled == ["AdvanceCommitIndex"]
+    assert "AdvanceCommitIndex" not in dict(rep.actions)
