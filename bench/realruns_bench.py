@@ -100,13 +100,15 @@ def _cores_run(out: Path, steps: int, seed: int = 1) -> int:
     return events
 
 
-def _validate(folder: Path, engine_cache: dict) -> dict:
+def _validate(folder: Path, engine_cache: dict, budget: float | None = None) -> dict:
     from conformance import protocols
     from conformance.record.merge import merge
     from conformance.record.reader import node_files, read_node_file
     from conformance.validate import SpecEngine
     from conformance.validate.causal import CausalValidator
 
+    """Merge and validate; past ``budget`` CPU seconds of validation, stop and report the
+    rate over the events validated so far (``conforms`` is then None)."""
     t0, w0 = time.process_time(), time.perf_counter()
     m = merge([read_node_file(f) for f in node_files([folder])])
     merge_cpu = time.process_time() - t0
@@ -116,15 +118,33 @@ def _validate(folder: Path, engine_cache: dict) -> dict:
     if engine is None:
         engine = engine_cache[key] = SpecEngine(p.spec, m.constants, p.invariants,
                                                 p.properties)
+    seen = [0]
+
+    def progress(p) -> None:
+        seen[0] = p.validated
+        if budget is not None and p.seconds > budget:
+            raise _OverBudget
+
     t1 = time.process_time()
-    r = CausalValidator(engine, m, max_states=10 * m.events + 1000).run(m.initial)
+    try:
+        r = CausalValidator(engine, m, max_states=10 * m.events + 1000,
+                            progress=progress).run(m.initial)
+        validated, conforms, states = m.events, r.conforms, r.states
+    except _OverBudget:
+        validated, conforms, states = seen[0], None, None
     validate_cpu = time.process_time() - t1
-    return {"events": m.events, "conforms": r.conforms, "states": r.states,
+    return {"events": m.events, "validated": validated, "conforms": conforms,
+            "states": states, "load_cpu_s": round(t1 - t0 - merge_cpu, 3),
             "merge_cpu_s": round(merge_cpu, 3), "validate_cpu_s": round(validate_cpu, 3),
             "wall_s": round(time.perf_counter() - w0, 3),
             "merge_events_per_cpu_s": round(m.events / max(merge_cpu, 1e-9)),
-            "validate_events_per_cpu_s": round(m.events / max(validate_cpu, 1e-9)),
-            "events_per_cpu_s": round(m.events / max(merge_cpu + validate_cpu, 1e-9))}
+            "validate_events_per_cpu_s": round(validated / max(validate_cpu, 1e-9)),
+            "events_per_cpu_s": round(m.events / max(merge_cpu + validate_cpu, 1e-9))
+            if validated == m.events else None}
+
+
+class _OverBudget(Exception):
+    """Validation ran past its CPU budget: the rate is of the events it got through."""
 
 
 def in_process(sizes: list[int]) -> tuple[list[dict], list[dict]]:
@@ -166,7 +186,8 @@ async def _load(cfg: ClusterConfig, clients: int, seconds: float) -> dict:
     return {"writes": done, "writes_per_s": round(done / (time.monotonic() - t0), 1)}
 
 
-def cluster(protocol: str, traced: bool, clients: int, seconds: float) -> dict:
+def cluster(protocol: str, traced: bool, clients: int, seconds: float,
+            budget: float | None = None) -> dict:
     with tempfile.TemporaryDirectory() as d:
         root = Path(d)
         cfg = ClusterConfig.on_free_ports(3)
@@ -199,7 +220,7 @@ def cluster(protocol: str, traced: bool, clients: int, seconds: float) -> dict:
             files = list(root.glob("*.trace.ndjson"))
             size = sum(f.stat().st_size for f in files)
             out["trace_bytes"] = size
-            out["validation"] = _validate(root, {})
+            out["validation"] = _validate(root, {}, budget)
             out["trace_bytes_per_event"] = round(size / max(out["validation"]["events"], 1), 1)
         return out
 
@@ -209,15 +230,20 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="short runs")
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--validate-budget", type=float, default=None, metavar="CPU_S",
+                    help="stop validating a cluster run's traces after this many CPU seconds "
+                         "and report the rate so far (default: 60 with --quick, else none)")
     args = ap.parse_args()
     seconds = 1.5 if args.quick else args.seconds
+    budget = args.validate_budget if args.validate_budget is not None else \
+        (60.0 if args.quick else None)
     sizes = [500, 1000, 2000] if args.quick else [1000, 2000, 4000, 8000]
     out: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
     out["trace_size"], out["validation"] = in_process(sizes)
     out["cluster"] = {}
     for protocol in ("raft", "multipaxos"):
         off = cluster(protocol, False, args.clients, seconds)
-        on = cluster(protocol, True, args.clients, seconds)
+        on = cluster(protocol, True, args.clients, seconds, budget)
         out["cluster"][protocol] = {
             "clients": args.clients, "seconds": seconds, "tracing_off": off, "tracing_on": on,
             "tracing_cost_pct": round(100 * (1 - on["writes_per_s"] / off["writes_per_s"]), 1)

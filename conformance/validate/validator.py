@@ -30,6 +30,7 @@ from conformance.tla.errors import EvalError
 from conformance.trace import Step
 from conformance.validate.diff import diff_states
 from conformance.validate.engine import SpecEngine, State, concrete
+from conformance.validate.quick import checks_for
 from conformance.validate.report import (
     INITIAL,
     INVARIANT,
@@ -72,6 +73,8 @@ class Validator:
         self.truncated = False  # the candidate search hit max_candidates
         self._checks = self._plan_checks()
         self._last: list[tuple[tuple, bool] | None] = [None] * len(self._checks)
+        # Python checks of the costliest invariants: a True skips the spec's evaluation
+        self._quick = checks_for(engine.spec.stem, engine.index)
         self.failed_piece: Any = None  # where the last invariant that failed failed
 
     # ------------------------------------------------------------------ the trace
@@ -231,11 +234,17 @@ class Validator:
         bad = []
         last = self._last
         self.failed_piece = None
+        quick = self._quick
+        held: dict[str, bool] = {}
         for n, (name, fn, reads, loc) in enumerate(self._checks):
             values = tuple([state[k] for k in reads])
             prev = last[n]
             if prev is not None and all(map(operator.is_, prev[0], values)):
                 ok = prev[1]
+            elif name in quick and (held[name] if name in held else
+                                    held.setdefault(name, quick[name](state))):
+                ok = True
+                last[n] = (values, ok)
             else:
                 try:
                     ok = fn((state, None)) is True

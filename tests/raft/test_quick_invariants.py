@@ -1,0 +1,101 @@
+"""conformance/validate/quick.py's Python checks of Raft's invariants against the spec's own
+definitions: on states that keep and that break each invariant, a quick check says "holds"
+only where the spec's evaluation does (it may decline; it must never pass a violation)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import protocols
+from conformance.validate import SpecEngine
+from conformance.validate.quick import checks_for
+from conformance.validate.validator import Validator
+from conformance.values import FSet, ModelValue, Tup, record
+
+SETTINGS = {"servers": ["s1", "s2", "s3"], "initial": ["s1", "s2", "s3"],
+            "values": ["v1", "v2"], "pre_vote": False, "check_quorum": True, "batch": 1}
+S1, S2, S3 = (ModelValue(n) for n in ("s1", "s2", "s3"))
+ALL = FSet([S1, S2, S3])
+
+
+@pytest.fixture(scope="module")
+def engine() -> SpecEngine:
+    raft = protocols.get("raft")
+    return SpecEngine(raft.spec, raft.constants(SETTINGS), raft.invariants)
+
+
+def _entry(term: int, value: str) -> object:
+    return record(term=term, kind="Value", value=value)
+
+
+def _state(engine: SpecEngine, **changes) -> tuple:
+    s = dict(zip(engine.variables, engine.initial_states()[0], strict=True))
+    for name, value in changes.items():
+        s[name] = value
+    return tuple(s[v] for v in engine.variables)
+
+
+def _fn(**by_server):
+    from conformance.values import make_fn
+    return make_fn({ModelValue(k): v for k, v in by_server.items()})
+
+
+A, B = _entry(1, "v1"), _entry(2, "v2")
+
+
+def _cases(engine: SpecEngine) -> list[tuple]:
+    c1a = record(index=1, entry=A, term=1, config=ALL)
+    c1b = record(index=1, entry=B, term=2, config=ALL)
+    logs_a = _fn(s1=Tup([A]), s2=Tup([A]), s3=Tup())
+    return [
+        _state(engine),
+        # committed on a quorum, held as committed by s1, s1 the leader of term 1
+        _state(engine, committed=FSet([c1a]), log=logs_a,
+               commitIndex=_fn(s1=1, s2=0, s3=0), currentTerm=_fn(s1=1, s2=1, s3=1),
+               state=_fn(s1="Leader", s2="Follower", s3="Follower")),
+        # on one server only: CommittedOnQuorum fails
+        _state(engine, committed=FSet([c1a]), log=_fn(s1=Tup([A]), s2=Tup(), s3=Tup())),
+        # two entries committed at index 1: StateMachineSafety fails
+        _state(engine, committed=FSet([c1a, c1b]), log=logs_a),
+        # s2 holds as committed what was not: StateMachineSafety fails
+        _state(engine, committed=FSet([c1a]), log=_fn(s1=Tup([A]), s2=Tup([B]), s3=Tup([A])),
+               commitIndex=_fn(s1=0, s2=1, s3=0)),
+        # a leader of a later term without the committed entry: LeaderCompleteness fails
+        _state(engine, committed=FSet([c1a]), log=_fn(s1=Tup([A]), s2=Tup([A]), s3=Tup([B])),
+               currentTerm=_fn(s1=1, s2=1, s3=2),
+               state=_fn(s1="Follower", s2="Follower", s3="Leader")),
+        # the same entry with TRUE for a value Python equates with 1: not equal in TLA+
+        _state(engine, committed=FSet([record(index=1, entry=record(term=1, kind="Value",
+                                                                    value=True),
+                                              term=1, config=ALL)]),
+               log=_fn(s1=Tup([record(term=1, kind="Value", value=1)]),
+                       s2=Tup([record(term=1, kind="Value", value=1)]), s3=Tup())),
+    ]
+
+
+def test_a_quick_check_passes_a_state_only_where_the_spec_does(engine):
+    quick = checks_for("Raft", engine.index)
+    assert set(quick) == {"CommittedOnQuorum", "StateMachineSafety", "LeaderCompleteness"}
+    fns = {name: fn for name, fn, _, _ in engine.invariant_checks() if name in quick}
+    violations = 0
+    for k, s in enumerate(_cases(engine)):
+        for name, check in quick.items():
+            try:
+                spec_says = fns[name]((s, None)) is True
+            except Exception:  # noqa: BLE001 - the spec's evaluation fails: not a pass
+                spec_says = False
+            if check(s):
+                assert spec_says, f"case {k}: the quick check passes {name}, the spec does not"
+            violations += not spec_says
+            if k < 2:  # where every invariant holds, the quick checks decide it
+                assert check(s), f"case {k}: {name}"
+    assert violations >= 5  # the cases break each invariant at least once
+
+
+def test_the_validator_names_a_violation_by_the_spec_with_quick_checks_on(engine):
+    v = Validator(engine)
+    assert v._quick  # bound for Raft
+    bad = _cases(engine)[2]
+    assert "CommittedOnQuorum" in v.failed_invariants(bad)
+    assert v.failed_piece is not None
+    assert checks_for("Paxos", engine.index) == {}
