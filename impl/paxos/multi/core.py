@@ -37,7 +37,7 @@ from enum import StrEnum
 from typing import Any
 
 from impl.paxos.ballots import next_ballot, proposer_index
-from impl.paxos.bugs import NO_BUGS, Bugs, lowest_promised_value
+from impl.paxos.bugs import NO_BUGS, Bugs
 from impl.paxos.multi.messages import (
     Accept,
     Accepted,
@@ -365,9 +365,7 @@ class Node:
             if k in self.proposals or k in self.decided:
                 continue
             reports = [rep.get(k, (NO_BALLOT, None)) for rep in self.promises.values()]
-            pick = lowest_promised_value if self.bugs.lowest_promised_value \
-                else value_to_propose
-            self._propose({k: pick(reports, None)})
+            self._propose({k: value_to_propose(reports, None)})
             self._emit("Repropose", i=self.id, k=k)
 
     def _propose(self, cmds: dict[int, Command]) -> None:
