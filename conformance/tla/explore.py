@@ -342,7 +342,9 @@ class Explorer:
             res.generated += 1
             s = cur[0]
             if simple:
+                runtime.level = cur[2] + 1  # TLCGet("level") in a VIEW: the successor's
                 k = key(t)
+                runtime.level = cur[2]
                 if rec:
                     cur[4].append((k, cur[3], t) if actual else (k, cur[3]))
                 if k in seen:
@@ -359,7 +361,9 @@ class Explorer:
                     self._error(e, self._path(cur[1]) + [(cur[3], t)])
                 unseen = True
                 if in_model:
+                    runtime.level = cur[2] + 1
                     k = key(t)
+                    runtime.level = cur[2]
                     if rec:
                         cur[4].append((k, cur[3], t) if actual else (k, cur[3]))
                     if k in seen:

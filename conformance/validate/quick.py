@@ -19,6 +19,7 @@ tests compare them on states where each invariant fails).
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import is_
 from typing import Any
 
 from conformance.validate.engine import concrete
@@ -69,8 +70,29 @@ def _committed(c: Value) -> tuple[int, Value, int, FSet]:
     return _int(m["index"]), m["entry"], _int(m["term"]), cfg
 
 
+def _extends(new: tuple, old: tuple, k: int) -> bool:
+    """Whether ``new`` holds the very objects of ``old``'s first ``k`` elements."""
+    return new is old or (len(new) >= k and all(map(is_, new[:k], old[:k])))
+
+
+def _grown(new: FSet, old: FSet | None) -> list | None:
+    """The elements ``new`` adds to ``old``, or None if it is not a superset."""
+    if old is None:
+        return None
+    if new is old:
+        return []
+    if not old <= new:
+        return None
+    return list(new - old)
+
+
 class _Raft:
-    """specs/Raft.tla's invariants over ``committed`` and the logs."""
+    """specs/Raft.tla's invariants over ``committed`` and the logs.
+
+    Each check remembers the last state it passed and, when the new state only adds to it
+    (``committed`` a superset; each log holding the very entry objects it held, then more),
+    checks only what was added: what held of the old entries still holds. Otherwise it
+    checks the whole state. Either way it decides from the state's values alone."""
 
     def __init__(self, index: dict[str, int]) -> None:
         self.committed = index["committed"]
@@ -78,12 +100,27 @@ class _Raft:
         self.state = index["state"]
         self.term = index["currentTerm"]
         self.commit = index["commitIndex"]
+        self._coq: tuple | None = None  # (committed, logs) last passed
+        self._sms: tuple | None = None  # (committed, at, logs, commitIndex) last passed
+        self._lc: tuple | None = None  # (committed, leaders) last passed
+
+    def _logs(self, s: State) -> dict:
+        return {j: _seq(lg) for j, lg in _fn(concrete(s[self.log])).items()}
 
     def committed_on_quorum(self, s: State) -> bool:
         # \A c \in committed : IsQuorum({j : c.index <= Len(log[j]) /\ log[j][c.index] =
         # c.entry}, c.config)
-        logs = {j: _seq(lg) for j, lg in _fn(concrete(s[self.log])).items()}
-        for c in _set(concrete(s[self.committed])):
+        logs = self._logs(s)
+        committed = _set(concrete(s[self.committed]))
+        todo: Any = committed
+        if self._coq is not None:
+            old_c, old_logs = self._coq
+            added = _grown(committed, old_c)
+            if added is not None and logs.keys() == old_logs.keys() and all(
+                    _extends(lg, old_logs[j], len(old_logs[j])) for j, lg in logs.items()):
+                todo = added  # the old entries' holders are all still holding them
+        self._coq = None
+        for c in todo:
             index, entry, _, cfg = _committed(c)
             if index < 1:
                 raise _Shape
@@ -91,27 +128,43 @@ class _Raft:
                        if j in cfg and index <= len(lg) and _eq(lg[index - 1], entry))
             if not 2 * have > len(cfg):
                 return False
+        self._coq = (committed, logs)
         return True
 
     def state_machine_safety(self, s: State) -> bool:
         # LET pairs == {<<c.index, c.entry>> : c \in committed}
         # IN /\ Cardinality({p[1] : p \in pairs}) = Cardinality(pairs)
         #    /\ \A i \in Server : \A n \in 1..commitIndex[i] : <<n, log[i][n]>> \in pairs
+        committed = _set(concrete(s[self.committed]))
+        logs = self._logs(s)
+        commit = _fn(concrete(s[self.commit]))
+        prev, self._sms = self._sms, None
+        added = _grown(committed, prev[0]) if prev is not None else None
         at: dict[int, Value] = {}
-        for c in _set(concrete(s[self.committed])):
+        if prev is None or added is None:
+            added = list(committed)
+            prev = None
+        else:
+            at = dict(prev[1])
+        for c in added:
             index, entry, _, _ = _committed(c)
             had = at.setdefault(index, entry)
             if not _eq(had, entry):
                 return False
-        logs = _fn(concrete(s[self.log]))
-        for i, ci in _fn(concrete(s[self.commit])).items():
-            lg = _seq(logs[i])
+        for i, ci in commit.items():
+            lg = logs[i]
             if _int(ci) > len(lg):
                 raise _Shape  # log[i][n] out of its domain: the spec's evaluation says so
-            for n in range(1, ci + 1):
+            first = 1
+            if prev is not None and i in prev[2] and i in prev[3]:
+                done = min(prev[3][i], ci)  # checked then, against entries at still holds
+                if _extends(lg, prev[2][i], done):
+                    first = done + 1
+            for n in range(first, ci + 1):
                 e = at.get(n, _MISSING)
                 if e is _MISSING or not _eq(lg[n - 1], e):
                     return False
+        self._sms = (committed, at, logs, dict(commit))
         return True
 
     def leader_completeness(self, s: State) -> bool:
@@ -120,16 +173,22 @@ class _Raft:
         #         c.index <= Len(log[i]) /\ log[i][c.index] = c.entry
         roles, terms = _fn(concrete(s[self.state])), _fn(concrete(s[self.term]))
         logs = _fn(concrete(s[self.log]))
-        leaders = [(_int(terms[i]), _seq(logs[i])) for i, r in roles.items()
-                   if type(r) is str and r == "Leader"]
-        if not leaders:
-            _set(concrete(s[self.committed]))
-            return True
-        for c in _set(concrete(s[self.committed])):
-            index, entry, term, _ = _committed(c)
-            for t, lg in leaders:
+        committed = _set(concrete(s[self.committed]))
+        leaders = {i: (_int(terms[i]), _seq(logs[i])) for i, r in roles.items()
+                   if type(r) is str and r == "Leader"}
+        prev, self._lc = self._lc, None
+        added = _grown(committed, prev[0]) if prev is not None else None
+        for i, (t, lg) in leaders.items():
+            old = prev[1].get(i) if prev is not None else None
+            todo: Any = committed
+            if added is not None and old is not None and old[0] == t and \
+                    _extends(lg, old[1], len(old[1])):
+                todo = added  # the old entries were in its log then, and still are
+            for c in todo:
+                index, entry, term, _ = _committed(c)
                 if t >= term and not (1 <= index <= len(lg) and _eq(lg[index - 1], entry)):
                     return False
+        self._lc = (committed, leaders)
         return True
 
 

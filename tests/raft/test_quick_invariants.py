@@ -99,3 +99,36 @@ def test_the_validator_names_a_violation_by_the_spec_with_quick_checks_on(engine
     assert "CommittedOnQuorum" in v.failed_invariants(bad)
     assert v.failed_piece is not None
     assert checks_for("Paxos", engine.index) == {}
+
+
+def test_a_state_that_adds_to_one_passed_is_checked_in_what_it_adds(engine):
+    """The checks remember the last state they passed; a state whose logs extend those
+    (the same entry objects) and whose committed set grows is checked in the new part,
+    which must still catch a violation there."""
+    quick = checks_for("Raft", engine.index)
+    c1 = record(index=1, entry=A, term=1, config=ALL)
+    la, lb = Tup([A]), Tup([A])
+    base = dict(committed=FSet([c1]), log=_fn(s1=la, s2=lb, s3=Tup()),
+                commitIndex=_fn(s1=1, s2=1, s3=0), currentTerm=_fn(s1=1, s2=1, s3=1),
+                state=_fn(s1="Leader", s2="Follower", s3="Follower"))
+    ok = _state(engine, **base)
+    assert all(check(ok) for check in quick.values())
+    c2 = record(index=2, entry=B, term=2, config=ALL)  # on s1 only, and s1 leads term 1
+    grown = dict(base, committed=FSet([c1, c2]),
+                 log=_fn(s1=Tup(la + (B,)), s2=lb, s3=Tup()),
+                 commitIndex=_fn(s1=2, s2=1, s3=0),
+                 currentTerm=_fn(s1=2, s2=1, s3=1))
+    bad = _state(engine, **grown)
+    fns = {name: fn for name, fn, _, _ in engine.invariant_checks()}
+    assert fns["CommittedOnQuorum"]((bad, None)) is not True
+    assert not quick["CommittedOnQuorum"](bad)
+    # s2 claims index 2 committed with another entry: StateMachineSafety, in the new part
+    assert quick["StateMachineSafety"](ok)
+    clash = _state(engine, **dict(base, log=_fn(s1=la, s2=Tup(lb + (A,)), s3=Tup()),
+                                  commitIndex=_fn(s1=1, s2=2, s3=0)))
+    assert not quick["StateMachineSafety"](clash)
+    # a leader that lost an entry committed before: LeaderCompleteness, though it passed
+    assert quick["LeaderCompleteness"](ok)
+    lost = _state(engine, **dict(base, committed=FSet([c1, record(index=2, entry=B, term=1,
+                                                                   config=ALL)])))
+    assert not quick["LeaderCompleteness"](lost)

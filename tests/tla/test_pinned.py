@@ -84,6 +84,7 @@ PINS = [
     Pin("InnerRedeclaration", SANY, message="Multiply-defined symbol 'd'", line=12),
     Pin("SymmetricLiveness", "property violated", 4, 2),
     Pin("SymmetricLiveness", "property violated", 4, 2, config="SymmetricLivenessB"),
+    Pin("LevelView", "holds", 5, 4),
     Pin("ViewOfAnAction", "evaluation error",
         message="In evaluation, the identifier x is either undefined or not an operator."),
     Pin("EmptyForall", "evaluation error", message="Temporal formula is a tautology"),
