@@ -111,6 +111,9 @@ class _Tally:
         far: final once the slices before it are done)."""
         p = Progress()
         cpu = 0.0
+        # times count from the campaign's first slice, not from when the plan was made
+        # (campaigns share the processes: a later one's slices begin long after that)
+        first = min(self.begun.values(), default=self.started)
         for k, (s, s_cpu) in sorted({**self.live, **{k: (r.progress, r.cpu_seconds)
                                                       for k, r in self.done.items()}}.items()):
             if self.failed is not None and k > self.failed:
@@ -119,8 +122,7 @@ class _Tally:
             if s.found_at_example is not None and p.found_at_example is None:
                 p.found_at_example = p.examples + s.found_at_example
                 if s.found_after is not None:
-                    p.found_after = self.begun.get(k, self.started) - self.started \
-                        + s.found_after
+                    p.found_after = self.begun.get(k, first) - first + s.found_after
                 p.found_after_cpu = s.found_after_cpu
             p.examples += s.examples
             p.events += s.events
@@ -128,7 +130,7 @@ class _Tally:
             p.shrink_runs += s.shrink_runs
             for label, v in s.best.items():
                 p.best[label] = max(v, p.best.get(label, v))
-        p.started, p.cpu_started = self.started, time.process_time() - cpu
+        p.started, p.cpu_started = first, time.process_time() - cpu
         return p
 
     def wanted(self, sl: Slice) -> bool:

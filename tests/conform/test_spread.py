@@ -91,3 +91,19 @@ def test_a_failure_in_the_example_database_is_tried_first(tmp_path, capsys):
     trace = next((tmp_path / "out").iterdir())
     assert main(["run", "--examples", "1", "--example-db", str(trace)]) == 2
     assert "must be a directory" in capsys.readouterr().err
+
+
+def test_a_campaigns_times_count_from_its_own_first_slice():
+    # campaigns share the processes: this one's slices began 100 s after the plan was made;
+    # its failure, 2 s into its second slice (begun at +105 s), was found 7 s in, not 107
+    from conformance.schedules.campaign import Progress
+    from conformance.schedules.spread import _Tally
+
+    t = _Tally(slices=[], started=1000.0)
+    t.begun = {0: 1100.0, 1: 1105.0}
+    t.live = {0: (Progress(examples=100, started=0.0), 1.0),
+              1: (Progress(examples=10, found_at_example=4, found_after=2.0, started=0.0), 0.5)}
+    p = t.progress()
+    assert p.found_at_example == 104
+    assert p.found_after == 7.0
+    assert p.started == 1100.0
