@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from conformance.tla import syntax as S
 from conformance.tla.model import Model
-from conformance.tla.modules import ConstSym, DefSym
+from conformance.tla.modules import ConstSym, DefSym, names_reached
 
 
 @dataclass(frozen=True, order=True)
@@ -98,28 +98,8 @@ def constants_read(model: Model, name: str) -> list[str]:
     name: enough to tell a model's bounds, which only its constraint reads, from the
     constants its actions depend on)."""
     table = model.root.table
-    found: set[str] = set()
-    seen: set[str] = {name}
-
-    def walk(node) -> None:
-        if isinstance(node, (list, tuple)):
-            for x in node:
-                walk(x)
-            return
-        if not hasattr(node, "__dataclass_fields__"):
-            return
-        if isinstance(node, S.Name) and not node.prefix:
-            sym = table.get(node.name)
-            if isinstance(sym, ConstSym):
-                found.add(sym.name)
-            elif isinstance(sym, DefSym) and sym.node is not None and node.name not in seen:
-                seen.add(node.name)
-                walk(sym.node.body)
-        for f in node.__dataclass_fields__:
-            if f != "loc":
-                walk(getattr(node, f))
-
     sym = table.get(name)
-    if isinstance(sym, DefSym) and sym.node is not None:
-        walk(sym.node.body)
-    return sorted(found)
+    if not isinstance(sym, DefSym) or sym.node is None:
+        return []
+    reached = (table.get(n) for n in names_reached(table, sym.node.body, {name}))
+    return sorted({c.name for c in reached if isinstance(c, ConstSym)})

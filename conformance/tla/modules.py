@@ -89,6 +89,33 @@ class DefSym(Sym):
         self.recursive = recursive
 
 
+def names_reached(table: dict, node, seen: set[str]) -> set[str]:
+    """Every unprefixed name ``node`` uses, and those of the definitions it reaches through
+    them (each definition entered once: ``seen`` holds the names already entered)."""
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, (list, tuple)):
+            for x in node:
+                walk(x)
+            return
+        if not hasattr(node, "__dataclass_fields__"):
+            return
+        if isinstance(node, S.Name) and not node.prefix:
+            found.add(node.name)
+            if node.name not in seen:
+                seen.add(node.name)
+                sym = table.get(node.name)
+                if isinstance(sym, DefSym) and sym.node is not None:
+                    walk(sym.node.body)
+        for f in node.__dataclass_fields__:
+            if f != "loc":
+                walk(getattr(node, f))
+
+    walk(node)
+    return found
+
+
 class InstSym(Sym):
     """A named instance ``M(p) == INSTANCE Mod WITH ...``."""
 

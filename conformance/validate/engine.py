@@ -34,7 +34,7 @@ from conformance.tla.actions import BranchTrail, Diagnosis, Partial
 from conformance.tla.errors import ConfigError, EvalError, SpecError
 from conformance.tla.lazy import LazyFn, LazySet
 from conformance.tla.model import Model, check_assumptions, load
-from conformance.tla.modules import DefSym
+from conformance.tla.modules import DefSym, names_reached
 from conformance.tla.steps import StepModel
 from conformance.tla.syntax import Loc
 from conformance.values import to_tla
@@ -359,31 +359,8 @@ class SpecEngine:
         return self._reads_of(sym.node.body, {name})
 
     def _reads_of(self, node: Any, seen: set[str]) -> frozenset[str]:
-        found: set[str] = set()
-        variables = set(self.variables)
         table = self.model.root.table
-
-        def walk(node: Any) -> None:
-            if isinstance(node, (list, tuple)):
-                for x in node:
-                    walk(x)
-                return
-            if not hasattr(node, "__dataclass_fields__"):
-                return
-            if isinstance(node, S.Name) and not node.prefix:
-                if node.name in variables:
-                    found.add(node.name)
-                elif node.name not in seen:
-                    seen.add(node.name)
-                    sym = table.get(node.name)
-                    if isinstance(sym, DefSym) and sym.node is not None:
-                        walk(sym.node.body)
-            for f in node.__dataclass_fields__:
-                if f != "loc":
-                    walk(getattr(node, f))
-
-        walk(node)
-        return frozenset(found)
+        return frozenset(names_reached(table, node, seen).intersection(self.variables))
 
     def invariant_checks(self) -> list[tuple[str, Callable, tuple[int, ...], Loc]]:
         """The invariants as separately cached pieces: each top-level conjunct of an
