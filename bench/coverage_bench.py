@@ -24,11 +24,11 @@ import argparse
 import json
 import platform
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.conformance_bench import Clock  # noqa: E402
 from conformance import protocols  # noqa: E402
 from conformance.coverage.record import Coverage  # noqa: E402
 from conformance.coverage.report import report  # noqa: E402
@@ -39,16 +39,6 @@ from conformance.validate import Validator  # noqa: E402
 from tests.conform.raft_runs import random_run  # noqa: E402
 
 RAFT = protocols.get("raft")
-
-
-class Clock:
-    def __enter__(self) -> Clock:
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.wall = time.perf_counter() - self.wall
-        self.cpu = time.process_time() - self.cpu
 
 
 def _timed(c: Clock, events: int) -> dict:
