@@ -23,8 +23,11 @@ leader how far each has learned, so it can send them the decisions they lack; pr
 yet accepted are sent again with them.
 While a leader works — a follower heard from it within an election timeout, or a quorum
 answered the leader itself within the last one — other servers' prepares are ignored (a
-lease, as Raft's check-quorum gives; to the spec the network lost them), so a server back
-from a partition or a pause with a ballot it raised alone does not depose it.
+lease, as Raft's check-quorum gives; to the spec the network lost them), so a candidate
+whose timer fired late cannot depose a working leader nor interrupt its takeover. (A server
+that raised its own promise while it reached nobody still rejects the leader's messages when
+it is back, and the leader must step down: only a pre-prepare round, as Raft's pre-vote,
+would avoid that, and the spec has none.)
 
 Every handler is one atomic step that is one spec action, under its name and with its
 parameters (DESIGN rule 3); one input may run several (a heartbeat tick is, per follower,
@@ -439,10 +442,10 @@ class Node:
         """Leader stickiness (Raft's check-quorum lease, for prepares): a follower that
         heard from its leader less than ``election_ticks`` ago, or a leader that a quorum
         answered in its last lease period, has a leader that works, so another server's
-        prepare can only interrupt it (a server back from a partition or a pause, with a
-        ballot it raised while it could reach nobody). Such a prepare is ignored: to the
-        spec, the network lost it (``DropMessage``). Once the leader is silent for an
-        election timeout, prepares are answered again."""
+        prepare can only interrupt it (a candidate whose timer fired as the leader won, a
+        server back from a pause). Such a prepare is ignored: to the spec, the network lost
+        it (``DropMessage``). Once the leader is silent for an election timeout, prepares
+        are answered again."""
         if not self.opts.lease or candidate == self.leader:
             return False
         if self.role is Role.LEADER:
