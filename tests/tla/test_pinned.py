@@ -98,6 +98,7 @@ PINS = [
         message="Temporal property Prop was violated"),
     Pin("PropertyInInstance", "invariant violated", 4, 4, config="PropertyInInstancePlain",
         message="Invariant "),
+    Pin("TraceInConstraint", "holds", 5, 5),
     Pin("HideExpression", SANY, message="The only expression allowed as a fact in a HIDE",
         line=10),
     Pin("SetTooLarge", "evaluation error", 0, 0,
