@@ -99,6 +99,7 @@ PINS = [
     Pin("PropertyInInstance", "invariant violated", 4, 4, config="PropertyInInstancePlain",
         message="Invariant "),
     Pin("TraceInConstraint", "holds", 5, 5),
+    Pin("ChooseUnordered", "holds", 3, 2),
     Pin("HideExpression", SANY, message="The only expression allowed as a fact in a HIDE",
         line=10),
     Pin("SetTooLarge", "evaluation error", 0, 0,
