@@ -101,6 +101,7 @@ PINS = [
     Pin("TraceInConstraint", "holds", 5, 5),
     Pin("ChooseUnordered", "holds", 3, 2),
     Pin("PrimedLetOperator", "holds", 4, 4),
+    Pin("CachedOnce", "holds", 3, 3),
     Pin("HideExpression", SANY, message="The only expression allowed as a fact in a HIDE",
         line=10),
     Pin("SetTooLarge", "evaluation error", 0, 0,
