@@ -391,9 +391,12 @@ def _check_constants(model: Model) -> None:
 
 
 def check_assumptions(model: Model) -> tuple[S.Assume, str] | None:
-    """The first ASSUME that is false (with TLC's message), or None."""
+    """The first ASSUME that is false (with TLC's message), or None. An AXIOM is taken
+    as true, unevaluated, as TLC takes it."""
     comp = model.comp
     for assume, env in model.root.assumes:
+        if assume.axiom:
+            continue
         scope = Scope(comp.ctx(env, None))
         with Tracing(True):
             code = comp.expr(assume.expr, scope)

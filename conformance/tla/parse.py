@@ -339,7 +339,7 @@ class _Converter:
             name_node = n.child_by_field_name("name")
             expr_node = _kids(n)[-1]
             return [S.Assume(self.loc(n), self.text(name_node) if name_node else None,
-                             self.expr(expr_node))]
+                             self.expr(expr_node), self.text(n).startswith("AXIOM"))]
         if t == "module":
             return [self.module(n)]
         if t == "theorem":
