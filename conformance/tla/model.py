@@ -317,9 +317,13 @@ def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
                                   "<- to substitute a definition for it.", cfg.loc(a.name),
                                   file=cfg.file)
             entry = ("value", a.value)
-        if a.module is not None:
+        if a.module is not None and not isinstance(sym, DefSym):
             scoped[(sym, a.module)] = entry
             continue
+        # F <- [Mod]G on a definition F of Mod (its own or one Mod EXTENDS): TLC replaces
+        # the definition itself, wherever it is used (Nat <- [Naturals]MyNat holds in every
+        # module extending Naturals); a constant, or a definition Mod has from an INSTANCE,
+        # is replaced in Mod only
         if isinstance(sym, ConstSym):
             bindings[sym] = entry
         elif isinstance(sym, DefSym):

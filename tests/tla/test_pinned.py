@@ -103,6 +103,7 @@ PINS = [
     Pin("PrimedLetOperator", "holds", 4, 4),
     Pin("CachedOnce", "holds", 3, 3),
     Pin("AxiomUnchecked", "holds", 3, 2),
+    Pin("OverrideInModule", "holds", 4, 4),
     Pin("HideExpression", SANY, message="The only expression allowed as a fact in a HIDE",
         line=10),
     Pin("SetTooLarge", "evaluation error", 0, 0,
