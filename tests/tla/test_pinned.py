@@ -104,6 +104,8 @@ PINS = [
     Pin("CachedOnce", "holds", 3, 3),
     Pin("AxiomUnchecked", "holds", 3, 2),
     Pin("OverrideInModule", "holds", 4, 4),
+    Pin("FairnessTooLarge", "evaluation error",
+        message="exceeds the maximum supported size in disjunctive normal form"),
     Pin("HideExpression", SANY, message="The only expression allowed as a fact in a HIDE",
         line=10),
     Pin("SetTooLarge", "evaluation error", 0, 0,
