@@ -28,6 +28,7 @@ from conformance.tla.limits import (
     enforced,
 )
 from conformance.tla.model import Model, check_assumptions, load
+from conformance.tla.stack import with_room
 from conformance.trace.schema import INIT, Step, Trace, TraceHeader
 from conformance.values import make_fn
 
@@ -69,8 +70,9 @@ def check_model(spec: Path | str, config: Path | str | None = None, *, workers: 
     Bounds.max_set_size = max_set_size or DEFAULT_MAX_SET_SIZE
     try:
         with enforced(timeout, memory):
-            return _check(spec, cfg, timeout, progress, check_deadlock, started, base,
-                          workers, cyclic_redefinitions, keep_going, tuple(invariants))
+            return with_room(_check, spec, cfg, timeout, progress, check_deadlock, started,
+                             base, workers, cyclic_redefinitions, keep_going,
+                             tuple(invariants))
     except TimeLimit as e:
         return CheckResult(Outcome.TIMEOUT, message=e.message,
                            duration=time.monotonic() - started, **base)

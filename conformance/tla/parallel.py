@@ -42,6 +42,7 @@ from conformance.tla.explore import (
     holds,
 )
 from conformance.tla.model import Model
+from conformance.tla.stack import with_room
 
 SPAN = 1 << 24  # successors of one state a key can tell apart (ordinal < SPAN)
 HANDOFF = 1000  # the processes start at the first level of this many states
@@ -95,7 +96,7 @@ class ParallelExplorer:
             here, there = ctx.Pipe()
             w = _Worker(self.model, i, self.n, first.seen, shares[i], inboxes, start,
                         self.timeout)
-            p = ctx.Process(target=w.serve, args=(there,), daemon=True)
+            p = ctx.Process(target=with_room, args=(w.serve, there), daemon=True)
             p.start()
             there.close()
             pipes.append(here)
