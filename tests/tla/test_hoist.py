@@ -55,3 +55,46 @@ def test_sums_are_cheap_arguments(specdir):
     assert len(conjuncts(comp, quant.body, scope)) == 4
     steps = StepModel(model)
     assert [steps.evaluate("SendsShifted", {"y": y}) for y in range(4)] == [False] * 3 + [True]
+
+
+# Existential actions (the action compiler): guards that open the body and read no bound
+# variable are evaluated once per state. Each expected figure and error is TLC's (tla2tools,
+# -workers 1) on specs/HoistAction.tla.
+
+def test_action_successors_are_tlcs(specdir):
+    # TLC: no error, 337 generated, 9 distinct, depth 5 (the guard y < 6 cuts every binding
+    # from y = 6 on, i # 2 every binding of i = 2)
+    r = check_model(specdir / "HoistAction.tla", specdir / "HoistAction.cfg")
+    assert r.outcome is Outcome.HOLDS, r.message
+    assert (r.states_generated, r.distinct_states, r.depth) == (337, 9, 5)
+
+
+def test_action_guards_are_found_through_definitions(specdir):
+    from conformance.tla.compile.hoist import leading_guards
+
+    model = load(specdir / "HoistAction.tla", specdir / "HoistAction.cfg")
+    comp = model.comp
+    quant = model.root.table["Next"].node.body.body  # \E b, e \in 1..30 : Send(i, <<b, e>>)
+    outer = comp.bounds(model.root.table["Next"].node.body.bounds, comp.root_scope())[2]
+    inner = comp.bounds(quant.bounds, outer)[2]
+    guards = leading_guards(comp, quant.body, outer, inner)
+    assert guards is not None and len(guards) == 2  # i # 2 and y < 6, not range[1] <= ...
+
+
+@pytest.mark.parametrize("cfg, outcome, message", [
+    # TLC: "Attempted to access index 1 of tuple <<>> which is out of bounds." The bound is
+    # evaluated before any guard, so a false guard does not hide its error
+    ("HoistActionBadBound", Outcome.EVALUATION_ERROR, "<<>>\nto argument 1"),
+    # TLC: the same error, from the guard at the first binding
+    ("HoistActionBadGuard", Outcome.EVALUATION_ERROR, "<<>>\nto argument 1"),
+    # TLC: "The next state relation is not a boolean expression. 7"
+    ("HoistActionNotBoolean", Outcome.EVALUATION_ERROR, "expected a boolean"),
+    # TLC: no error (no binding, so the failing guard is never evaluated); 3 states
+    ("HoistActionNoBinding", Outcome.HOLDS, ""),
+])
+def test_action_errors_are_tlcs(specdir, cfg, outcome, message):
+    r = check_model(specdir / "HoistAction.tla", specdir / f"{cfg}.cfg")
+    assert r.outcome is outcome, r.message
+    assert message in r.message
+    if outcome is Outcome.HOLDS:
+        assert (r.states_generated, r.distinct_states) == (3, 3)

@@ -16,8 +16,10 @@ from conformance.tla.compile import (
     let_prelude,
     wrap_error,
 )
+from conformance.tla.compile.hoist import leading_guards
 from conformance.tla.errors import EvalError, SpecError
-from conformance.tla.lazy import each, to_tla_any
+from conformance.tla.lazy import Interval, each, to_tla_any
+from conformance.values import FSet
 
 if TYPE_CHECKING:
     from conformance.tla.actions.compiler import ActionCompiler
@@ -131,7 +133,7 @@ def a_Quant(ac: ActionCompiler, n: S.Quant, scope, k, mode):
                     raise wrap_error(e, loc) from None
                 for v in elems:
                     bodyk(E + (v,))
-            return ac.located(exists1, loc)
+            return ac.located(guarded_exists(ac, n, scope, inner, sets, mode, exists1), loc)
 
         def exists(E):
             try:
@@ -140,8 +142,54 @@ def a_Quant(ac: ActionCompiler, n: S.Quant, scope, k, mode):
                 raise wrap_error(e, loc) from None
             for vals in combos:
                 bodyk(E + vals)
-        return ac.located(exists, loc)
+        return ac.located(guarded_exists(ac, n, scope, inner, sets, mode, exists), loc)
     return forall_action(ac, n, scope, k, mode, sets, shapes, gen)
+
+
+def guarded_exists(ac: ActionCompiler, n: S.Quant, scope: Scope, inner: Scope, sets: list,
+                   mode: str, enter: Callable) -> Callable:
+    """``enter`` (the bindings of ``\\E``, one by one) after the guards that open the body
+    and read no bound variable, evaluated once (see ``leading_guards``): false, no binding
+    would pass them; anything but true or false, the bindings report it as TLC does. The
+    bounds are evaluated first, as TLC does, and must be sets that enumerate without an
+    error (finite sets and intervals); anything else is left to ``enter``. Only in next-state
+    actions: in an initial predicate a conjunct such as ``x = 1`` assigns."""
+    if mode != "next" or ac.diag is not None or ac.trail is not None or ac.enabled_mode:
+        return enter  # a diagnosis, a coverage trail and ENABLED follow every binding
+    if any(b.is_tuple for b in n.bounds) or not all(s.pure for s in sets):
+        return enter
+    guards = leading_guards(ac.comp, n.body, scope, inner)
+    if guards is None:
+        return enter
+    pad = (None,) * (inner.depth - scope.depth)
+    set_fns = [s.fn for s in sets]
+
+    def guarded(E):
+        try:
+            doms = [f(E) for f in set_fns]
+            for d in doms:
+                if type(d) is FSet:
+                    d.ordered()  # as the enumeration will (kept by the set)
+                elif type(d) is not Interval:
+                    doms = None
+                    break
+        except Exception:  # noqa: BLE001 - reported by enter, as TLC reports it
+            doms = None
+        if doms is None:
+            enter(E)
+            return
+        Ef = E + pad
+        for g in guards:
+            try:
+                v = g(Ef)
+            except Exception:  # noqa: BLE001 - the first binding reports it, with positions
+                break
+            if v is False:
+                return
+            if v is not True:
+                break
+        enter(E)
+    return guarded
 
 
 def forall_action(ac: ActionCompiler, n, scope, k, mode, sets, shapes, gen):

@@ -29,9 +29,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from conformance.tla import syntax as S
-from conformance.tla.compile.code import CONST, Code, Tracing
+from conformance.tla.compile.code import CONST, STATE, Code, Tracing
 from conformance.tla.compile.operators import UserOp
 from conformance.tla.compile.scopes import Binding, Scope
+from conformance.tla.errors import SpecError
 from conformance.tla.lazy import Interval, is_set
 from conformance.tla.modules import DefSym, ImportedSym
 from conformance.values import FSet, typed_hash
@@ -206,3 +207,34 @@ def hoisted_exists(comp: Compiler, n: S.Quant, scope: Scope, sets: list[Code], s
             return plain_fn(E)
         return False
     return Code(exists, plain.level, plain.deps, plain.pure, True, loc=plain.loc)
+
+
+def leading_guards(comp: Compiler, body, scope: Scope, inner: Scope) -> list | None:
+    """For an existential *action* ``\\E x \\in S : A``: the conjuncts that open A (through
+    definitions applied to cheap arguments, as :func:`conjuncts` flattens them) and read
+    neither the bound variables nor the next state, compiled in ``inner``; None if there are
+    none.
+
+    TLC's getNextStates evaluates such a conjunct as a guard for every binding, first thing
+    (etcd's trace spec: ``LoglineIsMessageEvent("SendAppendEntriesRequest", i, j)`` opens
+    the body of ``\\E b, e \\in 1..Len(log[i]) + 1``, for every i and j). Its value is the
+    same for every binding, so the action compiler evaluates it once: FALSE, there is no
+    successor (as for every binding); TRUE, the bindings are entered as before; an error or
+    a non-boolean, the bindings are entered as before and the first one reports it where
+    TLC does."""
+    if Tracing.on:
+        return None
+    parts = conjuncts(comp, body, inner)
+    if len(parts) < 2:
+        return None
+    lo, hi = scope.depth, inner.depth
+    guards = []
+    for node, sc in parts:
+        try:
+            code = comp.expr(node, sc)
+        except SpecError:
+            break
+        if code.level > STATE or _kind(code, lo, hi) != FREE:
+            break
+        guards.append(code.fn)
+    return guards or None
