@@ -9,8 +9,14 @@
   and the causal validation apart (the spec's load is not counted).
 * ``cluster``: writes per second of a 3-server cluster of processes on loopback (``conform
   cluster node``), ``--clients`` clients doing puts for ``--seconds``, with tracing off and on,
-  for Raft and Multi-Paxos; ``tracing_cost_pct`` is the throughput lost to tracing; and the
-  merge and validation of the traces the traced run wrote.
+  for Raft and Multi-Paxos, ``--repeat`` times each, off and on interleaved (a shared
+  machine's load drifts: interleaving puts both under the same drift); the servers' CPU
+  milliseconds per write beside writes per second (CPU is what tracing adds; throughput
+  also moves with everyone else's load), the load average before each run;
+  ``tracing_cost_pct`` is the throughput lost to tracing (medians), ``cpu_cost_pct`` the CPU
+  per write added. ``growth``: a traced run's bytes per event in each tenth of its events,
+  file order (flat when a trace grows linearly with its events). Then the merge and
+  validation of the last traced run's files.
 
 Timings on a shared machine are noisy: CPU seconds are given beside wall seconds.
 Run: ``.venv/bin/python bench/realruns_bench.py`` (``--quick`` for short runs).
@@ -187,7 +193,8 @@ async def _load(cfg: ClusterConfig, clients: int, seconds: float) -> dict:
 
 
 def cluster(protocol: str, traced: bool, clients: int, seconds: float,
-            budget: float | None = None) -> dict:
+            budget: float | None = None, validate: bool = True) -> dict:
+    load = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory() as d:
         root = Path(d)
         cfg = ClusterConfig.on_free_ports(3)
@@ -216,38 +223,91 @@ def cluster(protocol: str, traced: bool, clients: int, seconds: float,
         cpu1 = os.times()
         out["servers_cpu_s"] = round((cpu1.children_user + cpu1.children_system)
                                      - (cpu0.children_user + cpu0.children_system), 2)
+        out["server_cpu_ms_per_write"] = round(1000 * out["servers_cpu_s"]
+                                               / max(out["writes"], 1), 3)
+        out["load_avg_1m"] = load
         if traced:
-            files = list(root.glob("*.trace.ndjson"))
+            files = sorted(root.glob("*.trace.ndjson"))
             size = sum(f.stat().st_size for f in files)
             out["trace_bytes"] = size
-            out["validation"] = _validate(root, {}, budget)
-            out["trace_bytes_per_event"] = round(size / max(out["validation"]["events"], 1), 1)
+            events = sum(_events(f) for f in files)
+            out["trace_events"] = events
+            out["trace_bytes_per_event"] = round(size / max(events, 1), 1)
+            out["growth"] = _growth(files)
+            if validate:
+                out["validation"] = _validate(root, {}, budget)
         return out
+
+
+def _events(path: Path) -> int:
+    return sum(1 for line in path.open("rb") if line.startswith(b'{"n"'))
+
+
+def _growth(files: list[Path], parts: int = 10) -> list[float]:
+    """Bytes per event in each tenth of each file's events (summed over the nodes): a trace
+    that grows linearly keeps this flat from the first tenth to the last."""
+    size = [0] * parts
+    count = [0] * parts
+    for f in files:
+        lines = [line for line in f.open("rb") if line.startswith(b'{"n"')]
+        for k, line in enumerate(lines):
+            part = k * parts // len(lines)
+            size[part] += len(line)
+            count[part] += 1
+    return [round(s / c, 1) if c else 0.0 for s, c in zip(size, count, strict=True)]
+
+
+def _median(xs: list[float]) -> float:
+    ys = sorted(xs)
+    n = len(ys)
+    return ys[n // 2] if n % 2 else (ys[n // 2 - 1] + ys[n // 2]) / 2
+
+
+def compare(protocol: str, clients: int, seconds: float, repeat: int,
+            budget: float | None) -> dict:
+    """Tracing off and on, ``repeat`` times each, interleaved; the last traced run's
+    files are merged and validated."""
+    off: list[dict] = []
+    on: list[dict] = []
+    for r in range(repeat):
+        off.append(cluster(protocol, False, clients, seconds))
+        on.append(cluster(protocol, True, clients, seconds, budget, validate=r == repeat - 1))
+    wps_off = _median([x["writes_per_s"] for x in off])
+    wps_on = _median([x["writes_per_s"] for x in on])
+    cpu_off = _median([x["server_cpu_ms_per_write"] for x in off])
+    cpu_on = _median([x["server_cpu_ms_per_write"] for x in on])
+    return {"clients": clients, "seconds": seconds, "repeat": repeat,
+            "writes_per_s_off": wps_off, "writes_per_s_on": wps_on,
+            "server_cpu_ms_per_write_off": cpu_off, "server_cpu_ms_per_write_on": cpu_on,
+            "tracing_cost_pct": round(100 * (1 - wps_on / wps_off), 1) if wps_off else None,
+            "cpu_cost_pct": round(100 * (cpu_on / cpu_off - 1), 1) if cpu_off else None,
+            "tracing_off": off, "tracing_on": on}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="short runs")
-    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--validate-budget", type=float, default=None, metavar="CPU_S",
                     help="stop validating a cluster run's traces after this many CPU seconds "
                          "and report the rate so far (default: 60 with --quick, else none)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="cluster runs with tracing off and on, each (interleaved)")
+    ap.add_argument("--protocols", default="raft,multipaxos")
+    ap.add_argument("--cluster-only", action="store_true",
+                    help="only the cluster runs (not the in-process trace sizes)")
     args = ap.parse_args()
     seconds = 1.5 if args.quick else args.seconds
+    repeat = 1 if args.quick else args.repeat
     budget = args.validate_budget if args.validate_budget is not None else \
         (60.0 if args.quick else None)
     sizes = [500, 1000, 2000] if args.quick else [1000, 2000, 4000, 8000]
     out: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
-    out["trace_size"], out["validation"] = in_process(sizes)
-    out["cluster"] = {}
-    for protocol in ("raft", "multipaxos"):
-        off = cluster(protocol, False, args.clients, seconds)
-        on = cluster(protocol, True, args.clients, seconds, budget)
-        out["cluster"][protocol] = {
-            "clients": args.clients, "seconds": seconds, "tracing_off": off, "tracing_on": on,
-            "tracing_cost_pct": round(100 * (1 - on["writes_per_s"] / off["writes_per_s"]), 1)
-            if off.get("writes_per_s") else None}
+    if not args.cluster_only:
+        out["trace_size"], out["validation"] = in_process(sizes)
+    out["cluster"] = {p: compare(p, args.clients, seconds, repeat, budget)
+                      for p in args.protocols.split(",")}
     print(json.dumps(out, indent=2))
 
 

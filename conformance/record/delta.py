@@ -44,6 +44,15 @@ class Delta:
     def __bool__(self) -> bool:
         return bool(self.set or self.truncate or self.put or self.append)
 
+    def merged(self, other: Delta) -> Delta:
+        """This delta and ``other``, which changes other variables, as one."""
+        d = Delta()
+        d.set = {**self.set, **other.set}
+        d.truncate = self.truncate + other.truncate
+        d.put = self.put + other.put
+        d.append = self.append + other.append
+        return d
+
     def variables(self) -> set[str]:
         """The variables this delta touches."""
         out = set(self.set)

@@ -23,6 +23,12 @@ variables it changed is fine); any part of a value may be
 :data:`~conformance.record.pattern.UNKNOWN`, and is then searched. Values are TLA+ values
 (:mod:`conformance.values`) or plain Python lists, dicts, sets, strings, integers and booleans.
 
+A variable that grows large (a log, thousands of slots) is better given as what the step
+did to it, ``changes=`` a :class:`~conformance.record.delta.Delta` (the slots it accepted,
+the entries it appended): then neither the implementation nor the recorder touches the
+rest of the value, and a step costs what it changed, not the size of the state. Such a
+variable is given whole again (``state=``) only when that is simpler (a rare truncation).
+
 Each start of a process appends a new *segment* to the node's file (a header line carrying
 the state it starts from); the merger reads every segment after the first as the spec's
 restart. A handler that is several spec actions in a row whose intermediate states the
@@ -48,7 +54,7 @@ from typing import Any
 
 import orjson
 
-from conformance.record.delta import diff
+from conformance.record.delta import Delta, diff
 from conformance.record.pattern import Unknown, encode_value, to_value
 from conformance.values import Fn, FSet, ModelValue, Tup
 
@@ -136,13 +142,14 @@ class Recorder:
     # ------------------------------------------------------------------ steps
 
     def step(self, action: str, params: Mapping[str, Value] | None = None, *,
-             state: Mapping[str, Value] | None = None, sent: Iterable[Send] = (),
-             received: Send | None = None, external: bool = False,
-             clock: int | None = None) -> None:
+             state: Mapping[str, Value] | None = None, changes: Delta | None = None,
+             sent: Iterable[Send] = (), received: Send | None = None,
+             external: bool = False, clock: int | None = None) -> None:
         """Record one atomic step that was the spec action ``action(params)``.
 
         ``state``: the node's own variables after it (only the ones given are compared
-        with the last ones recorded, and only changes are written); ``sent``: each
+        with the last ones recorded, and only changes are written); ``changes``: what the
+        step did to other variables, written as given (its values TLA+ values); ``sent``: each
         message the step sent, as ``(to, message)`` or ``(to, message, id)``;
         ``received``: the message it handled, as ``(from, message)`` or ``(from,
         message, id)`` (an id, when the system carries one on the wire, matches a receive
@@ -150,19 +157,20 @@ class Recorder:
         step was seen outside the cluster (a client was answered), so a crash cannot
         have undone it. ``clock``: a Lamport clock, if the system keeps one.
         """
-        self._record([(action, params)], state, sent, received, external, clock)
+        self._record([(action, params)], state, changes, sent, received, external, clock)
 
     def steps(self, actions: Iterable[tuple[str, Mapping[str, Value] | None]], *,
-              state: Mapping[str, Value] | None = None, sent: Iterable[Send] = (),
-              received: Send | None = None, external: bool = False,
-              clock: int | None = None) -> None:
+              state: Mapping[str, Value] | None = None, changes: Delta | None = None,
+              sent: Iterable[Send] = (), received: Send | None = None,
+              external: bool = False, clock: int | None = None) -> None:
         """Several spec actions taken in one atomic step (a vote response that makes a
         leader that then sends AppendEntries), when only the state after the last is
         known: ``actions`` is a list of ``(action, params)``; the rest is as for
         :meth:`step`, for the whole group."""
-        self._record(list(actions), state, sent, received, external, clock)
+        self._record(list(actions), state, changes, sent, received, external, clock)
 
-    def _record(self, actions: list, state, sent, received, external, clock) -> None:
+    def _record(self, actions: list, state, changes, sent, received, external,
+                clock) -> None:
         memo = self._memo
         if len(memo) > 50_000:
             memo.clear()
@@ -191,11 +199,22 @@ class Recorder:
                 line["recv"] = recv
             if out_sent:
                 line["sent"] = out_sent
+            delta = None
             if new is not None:
                 delta = diff(self._last, new)
-                if delta:
-                    delta.to_json(line, memo)
-                    self._last.update(new)
+                self._last.update(new)
+            if changes:
+                # the recorder no longer knows these variables' values: one given whole
+                # later is written whole
+                touched = changes.variables()
+                if new is not None and not touched.isdisjoint(new):
+                    raise ValueError(f"{sorted(touched & new.keys())} given both whole "
+                                     "and as changes")
+                for var in touched:
+                    self._last.pop(var, None)
+                delta = changes if not delta else delta.merged(changes)
+            if delta:
+                delta.to_json(line, memo)
             if external:
                 line["external"] = True
             if clock is not None:

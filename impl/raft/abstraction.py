@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from conformance.record.delta import Delta
 from conformance.values import Fn, FSet, ModelValue, Tup, record
 from impl.raft.core import Node, Role
 from impl.raft.log import RaftLog
@@ -195,17 +196,41 @@ class Abstraction:
         (what a real node records about itself; no ``msgs``, no ghosts)."""
         return {var: value(self, n) for var, (_, value) in OWN.items()}
 
-    def own_changes(self, n: Node, last: dict[str, Any]) -> dict[str, Any]:
-        """The node's own variables that changed since ``last`` (a dict this method keeps:
-        each variable's cheap change key), so that tracing a step costs a dozen attribute
-        reads rather than the whole state (a log of thousands of entries)."""
+    def own_changes(self, n: Node, last: dict[str, Any]) -> tuple[dict[str, Any], Delta | None]:
+        """What changed in the node's own variables since ``last`` (a dict this method
+        keeps; empty: everything): the small variables whole, those whose cheap change key
+        moved, and the log as the entries appended (or, after a truncation, where it was
+        cut), from a copy of the entry list kept up to date by appending. Tracing a step
+        costs a dozen attribute reads and the new entries, not the log."""
         out = {}
-        for var, (key, value) in OWN.items():
+        for var, (key, value) in SMALL.items():
             k = key(n)
             if var not in last or last[var] != k:
                 last[var] = k
                 out[var] = value(self, n)
-        return out
+        log, entries = n.log, n.log.entries
+        seen = last.get("log")
+        if seen is None or seen[0] is not log:
+            last["log"] = (log, log.truncations, list(entries))
+            out["log"] = self.log(log)
+            return out, None
+        _, truncations, mirror = seen
+        if truncations == log.truncations and len(mirror) == len(entries):
+            return out, None
+        d = Delta()
+        k = len(mirror)
+        if truncations != log.truncations:  # rare: find where the two part
+            k = next((x for x, (a, b) in enumerate(zip(mirror, entries)) if a != b),
+                     min(len(mirror), len(entries)))
+            if k < len(mirror):
+                d.truncate.append((("log",), k))
+                del mirror[k:]
+            last["log"] = (log, log.truncations, mirror)
+        if len(entries) > k:
+            new = entries[k:]
+            mirror.extend(new)
+            d.append.append((("log",), tuple(map(self.entry, new))))
+        return out, d
 
     def local(self, n: Node) -> dict[str, Any]:
         """One node's own part of the spec state: each per-server variable restricted to
@@ -218,14 +243,12 @@ def _role(n: Node) -> Any:
     return n.role
 
 
-# Each of a node's own variables: a cheap key that changes whenever the variable does, and
-# its value in the spec.
-OWN: dict[str, tuple[Callable[[Node], Any], Callable[[Abstraction, Node], Any]]] = {
+# Each of a node's own variables but its log: a cheap key that changes whenever the
+# variable does, and its value in the spec.
+SMALL: dict[str, tuple[Callable[[Node], Any], Callable[[Abstraction, Node], Any]]] = {
     "currentTerm": (lambda n: n.term, lambda a, n: n.term),
     "votedFor": (lambda n: n.voted_for,
                  lambda a, n: NIL if n.voted_for is None else server(n.voted_for)),
-    "log": (lambda n: (id(n.log), n.log.truncations, len(n.log.entries)),
-            lambda a, n: a.log(n.log)),
     "state": (_role, lambda a, n: n.role.value),
     "commitIndex": (lambda n: n.commit, lambda a, n: n.commit),
     "votesGranted": (lambda n: frozenset(n.votes),
@@ -241,3 +264,6 @@ OWN: dict[str, tuple[Callable[[Node], Any], Callable[[Abstraction, Node], Any]]]
     "pendingRead": (lambda n: (n.read_index, frozenset(n.read_acks)),
                     lambda a, n: a.pending_read(n)),
 }
+
+OWN: dict[str, tuple[Callable[[Node], Any], Callable[[Abstraction, Node], Any]]] = {
+    **SMALL, "log": (lambda n: None, lambda a, n: a.log(n.log))}
