@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -167,6 +168,98 @@ def in_process(sizes: list[int]) -> tuple[list[dict], list[dict]]:
                               "total_bytes": new, "old_format_total_bytes": _Both.old_bytes})
             validation.append(_validate(Path(d), engines))
     return sizes_out, validation
+
+
+# --------------------------------------------------------------------------- steady state
+
+
+def _steady(protocol: str, writes: int, out: Path | None) -> float:
+    """CPU seconds per write of three cores in one process, a leader taking writes four
+    at a time, every message delivered in order (no network, no disk): what the protocol
+    and, with ``out``, its tracing cost, without the noise of sockets and scheduling."""
+    from collections import deque
+
+    if protocol == "multipaxos":
+        from impl.paxos.multi import core as pc
+        from impl.paxos.multi.recording import NodeTrace as PaxosTrace
+
+        P: Any = pc
+        nodes = {}
+        for i in IDS:
+            tr = PaxosTrace(out / f"{i}.ndjson", i, IDS, buffered=True) if out else None
+            nodes[i] = pc.Node(i, IDS, pc.Options(), None, tr)
+            if tr is not None:
+                tr.start(nodes[i])
+        save = None
+    else:
+        import impl.raft.core as P  # noqa: N812
+
+        opts = Options()
+        nodes, wals = {}, {}
+        for i in IDS:
+            rtr = NodeTrace(out / f"{i}.ndjson", i, IDS, IDS, opts, buffered=True) \
+                if out else None
+            nodes[i], wals[i], _ = start_node(i, IDS, SimDisk().open("wal"), opts, rtr)
+            if rtr is not None:
+                rtr.start(nodes[i])
+
+        def save(i, r) -> None:
+            if r.must_persist:
+                wals[i].save(r.hard_state, r.log_writes)
+
+    flight: deque = deque()
+
+    def run(i: str, inp) -> None:
+        r = nodes[i].step(inp)
+        if save is not None:
+            save(i, r)
+        if out:
+            nodes[i].tracer.flush()  # type: ignore[union-attr]
+        flight.extend(r.messages)
+        while flight:
+            m = flight.popleft()
+            r = nodes[m.dst].step(P.Receive(m))
+            if save is not None:
+                save(m.dst, r)
+            if out:
+                nodes[m.dst].tracer.flush()  # type: ignore[union-attr]
+            flight.extend(r.messages)
+
+    run("s1", P.FireTimeout())
+    for _ in range(5):
+        run("s1", P.Tick())
+    assert nodes["s1"].is_leader()
+    t0 = time.process_time()
+    for k in range(writes // 4):
+        for j in range(4):
+            run("s1", P.Propose(4 * k + j, f"put w{k}-{j} {'x' * 16}".encode()))
+        if k % 3 == 0:
+            run("s1", P.Tick())
+    cpu = time.process_time() - t0
+    for n in nodes.values():
+        if out:
+            n.tracer.close()  # type: ignore[union-attr]
+    return cpu / (writes // 4 * 4)
+
+
+def steady(writes: int, repeat: int) -> dict:
+    """Tracing's CPU per write in one process, off and on interleaved ``repeat`` times
+    (the least of each: the machine's noise only ever adds), with the trace's bytes per
+    write."""
+    out: dict = {}
+    for protocol in ("raft", "multipaxos"):
+        off, on, size = [], [], 0
+        for _ in range(repeat):
+            off.append(_steady(protocol, writes, None))
+            with tempfile.TemporaryDirectory() as d:
+                on.append(_steady(protocol, writes, Path(d)))
+                size = sum(f.stat().st_size for f in Path(d).glob("*.ndjson"))
+        out[protocol] = {"writes": writes, "repeat": repeat,
+                         "cpu_ms_per_write_off": round(1000 * min(off), 4),
+                         "cpu_ms_per_write_on": round(1000 * min(on), 4),
+                         "tracing_cpu_ms_per_write": round(1000 * (min(on) - min(off)), 4),
+                         "trace_bytes_per_write": round(size / writes, 1)}
+    return out
 
 
 # --------------------------------------------------------------------------- processes
@@ -306,6 +399,7 @@ def main() -> None:
     out: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
     if not args.cluster_only:
         out["trace_size"], out["validation"] = in_process(sizes)
+        out["steady"] = steady(1000 if args.quick else 4000, 1 if args.quick else 5)
     out["cluster"] = {p: compare(p, args.clients, seconds, repeat, budget)
                       for p in args.protocols.split(",")}
     print(json.dumps(out, indent=2))

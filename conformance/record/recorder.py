@@ -177,24 +177,31 @@ class Recorder:
         acts = []
         params_json: list[dict] = []
         for name, params in actions:
-            p = {k: v if type(v) in _TLA else to_value(v) for k, v in (params or {}).items()}
+            p, pj = {}, {}
+            if params:
+                for k, v in params.items():
+                    if type(v) not in _TLA:
+                        v = to_value(v)
+                    p[k] = v
+                    pj[k] = encode_value(v, memo)
             acts.append((name, p))
-            params_json.append({k: encode_value(v, memo) for k, v in p.items()})
-        new = {k: v if type(v) in _TLA else to_value(v) for k, v in state.items()} \
-            if state else None
-        out_sent = [self._send_json(s, memo) for s in sent]
-        recv = None if received is None else self._recv_json(received, acts[-1][1]
-                                                             if len(acts) == 1 else {})
+            params_json.append(pj)
+        new = None
+        if state:
+            new = {k: v if type(v) in _TLA else to_value(v) for k, v in state.items()}
+        out_sent = [self._send_json(s, memo) for s in sent] if sent else None
+        recv = None if received is None else \
+            self._recv_json(received, acts[0][1] if len(acts) == 1 else {})
         with self._lock:
             self._n += 1
-            line: dict[str, Any] = {"n": self._n, "t": _now()}
             if len(acts) == 1:
-                line["action"] = acts[0][0]
+                line: dict[str, Any] = {"n": self._n, "t": _now(), "action": acts[0][0]}
                 if params_json[0]:
                     line["params"] = params_json[0]
             else:
-                line["actions"] = [{"action": a, "params": pj}
-                                   for (a, _), pj in zip(acts, params_json, strict=True)]
+                line = {"n": self._n, "t": _now(),
+                        "actions": [{"action": a, "params": pj}
+                                    for (a, _), pj in zip(acts, params_json, strict=True)]}
             if recv is not None:
                 line["recv"] = recv
             if out_sent:
@@ -204,14 +211,18 @@ class Recorder:
                 delta = diff(self._last, new)
                 self._last.update(new)
             if changes:
+                if new is not None and not changes.variables().isdisjoint(new):
+                    raise ValueError(f"{sorted(changes.variables() & new.keys())} given "
+                                     "both whole and as changes")
                 # the recorder no longer knows these variables' values: one given whole
                 # later is written whole
-                touched = changes.variables()
-                if new is not None and not touched.isdisjoint(new):
-                    raise ValueError(f"{sorted(touched & new.keys())} given both whole "
-                                     "and as changes")
-                for var in touched:
-                    self._last.pop(var, None)
+                last = self._last
+                for var in changes.set:
+                    last.pop(var, None)
+                for group in (changes.truncate, changes.put, changes.append):
+                    for path, _ in group:
+                        if path[0] in last:
+                            del last[path[0]]
                 delta = changes if not delta else delta.merged(changes)
             if delta:
                 delta.to_json(line, memo)
@@ -219,7 +230,11 @@ class Recorder:
                 line["external"] = True
             if clock is not None:
                 line["clock"] = clock
-            self._out(_line(line))
+            data = orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
+            if self.buffered:
+                self._pending.append(data)
+            else:
+                self._write(data)
 
     def durable(self) -> None:
         """Every step recorded so far is on stable storage now (call it after an fsync)."""
@@ -252,7 +267,9 @@ class Recorder:
 
     def _send_json(self, s: Send, memo: dict) -> dict:
         to, msg = s[0], s[1]
-        out: dict[str, Any] = {"to": str(to), "msg": encode_value(to_value(msg), memo)}
+        if type(msg) not in _TLA:
+            msg = to_value(msg)
+        out: dict[str, Any] = {"to": str(to), "msg": encode_value(msg, memo)}
         if len(s) > 2 and s[2] is not None:
             out["id"] = str(s[2])
         return out

@@ -188,13 +188,16 @@ class Abstraction:
         kept up to date slot by slot. Tracing a step costs what it changed, not the
         thousands of slots a server holds."""
         out = {}
-        for var, key in SMALL.items():
-            k = key(n)
-            if var not in last or not _same(last[var], k):
-                last[var] = k
-                out[var] = self._value(var, n)
-        if not last.get("slots"):
-            last["slots"] = True
+        small = (n.promised, n.ballot, n.role, n.first_slot, *n.promises.values())
+        was = last.get("small")
+        if was != small:  # by identity, then (a promise replaced) by content
+            for x, var in enumerate(SMALL):
+                if was is None or was[x] != small[x]:
+                    out[var] = self._value(var, n)
+            if was is None or was[4:] != small[4:]:
+                out["promises"] = self._value("promises", n)
+            last["small"] = small
+        if "accepted" not in last:
             last["accepted"] = dict(n.accepted)
             last["decided"] = dict(n.decided)
             last["proposals"] = (n.proposals, _acks(n.proposals))
@@ -204,21 +207,25 @@ class Abstraction:
             return out, None
         d = Delta()
         writes = n._ready.writes
-        self._slots(d, "accepted", n.accepted, last["accepted"], writes.accepts,
-                    lambda v: self.proposal(*v))
-        self._slots(d, "decided", n.decided, last["decided"], writes.decides, self.cmd)
+        accepts = writes.accepts
+        copy = last["accepted"]
+        if accepts or len(copy) != len(n.accepted):
+            self._slots(d, "accepted", n.accepted, copy, accepts, self._accepted_value)
+        copy = last["decided"]
+        if writes.decides or len(copy) != len(n.decided):
+            self._slots(d, "decided", n.decided, copy, writes.decides, self.cmd)
         seen, acks = last["proposals"]
         if seen is not n.proposals:  # a new term of office
             last["proposals"] = (n.proposals, _acks(n.proposals))
             out["proposals"] = self._value("proposals", n)
         else:
-            hint = list(writes.accepts)
-            m = (params or {}).get("m")
-            if type(m) is Accepted:
-                hint.append(m.slot)
-            now = {k: len(n.proposals[k].acks) for k in hint if k in n.proposals}
-            self._slots(d, "proposals", now, acks, now, self._proposal_value(n),
-                        full=n.proposals)
+            m = params.get("m") if params else None
+            counted = type(m) is Accepted
+            if accepts or counted or len(acks) != len(n.proposals):
+                hint = [*accepts, m.slot] if counted else accepts  # type: ignore[union-attr]
+                now = {k: len(n.proposals[k].acks) for k in hint if k in n.proposals}
+                self._slots(d, "proposals", now, acks, now, self._proposal_value(n),
+                            full=n.proposals)
         done = last["executed"]
         if len(n.executed) != done:
             if len(n.executed) > done:
@@ -228,6 +235,9 @@ class Abstraction:
                 out["executed"] = self._value("executed", n)
             last["executed"] = len(n.executed)
         return out, d if d else None
+
+    def _accepted_value(self, bv: tuple[int, Command]) -> Fn:
+        return self.proposal(*bv)
 
     def _proposal_value(self, n: Node) -> Callable[[Any], Any]:
         def one(k: int) -> Fn:
@@ -290,22 +300,9 @@ def _acks(proposals: Mapping[int, Any]) -> dict[int, int]:
     return {k: len(p.acks) for k, p in proposals.items()}
 
 
-def _same(a: Any, b: Any) -> bool:
-    return a is b or (type(a) is not tuple and a == b) or (
-        type(a) is tuple and type(b) is tuple and len(a) == len(b)
-        and all(x is y or x == y for x, y in zip(a, b, strict=True)))
-
-
-# A server's small variables, each with a key that changes whenever it does; the promises
-# are replaced, never changed in place, so their key holds the objects themselves (compared
-# by identity: an id could be reused). The slot maps (accepted, decided, proposals,
-# executed) are followed slot by slot in Abstraction.local_changes.
-SMALL: dict[str, Callable[[Node], Any]] = {
-    "promised": lambda n: n.promised,
-    "ballot": lambda n: n.ballot,
-    "role": lambda n: n.role,
-    "firstSlot": lambda n: n.first_slot,
-    "promises": lambda n: (n.promises, *n.promises.values()),
-}
+# A server's small variables (the promises come after them in the key local_changes keeps:
+# they are replaced, never changed in place, so the key holds the objects themselves). The
+# slot maps (accepted, decided, proposals, executed) are followed slot by slot.
+SMALL = ("promised", "ballot", "role", "firstSlot")
 OWN = ("promised", "accepted", "ballot", "role", "firstSlot", "promises", "proposals",
        "decided", "executed")
