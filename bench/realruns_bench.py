@@ -184,7 +184,7 @@ def _steady(protocol: str, writes: int, out: Path | None) -> float:
         from impl.paxos.multi.recording import NodeTrace as PaxosTrace
 
         P: Any = pc
-        nodes = {}
+        nodes: dict[str, Any] = {}
         for i in IDS:
             tr = PaxosTrace(out / f"{i}.ndjson", i, IDS, buffered=True) if out else None
             nodes[i] = pc.Node(i, IDS, pc.Options(), None, tr)
@@ -286,10 +286,12 @@ async def _load(cfg: ClusterConfig, clients: int, seconds: float) -> dict:
 
 
 def cluster(protocol: str, traced: bool, clients: int, seconds: float,
-            budget: float | None = None, validate: bool = True) -> dict:
+            budget: float | None = None, validate: bool = True,
+            trace_dir: str | None = None) -> dict:
     load = round(os.getloadavg()[0], 2)
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory() as d, tempfile.TemporaryDirectory(dir=trace_dir) as t:
         root = Path(d)
+        troot = Path(t)
         cfg = ClusterConfig.on_free_ports(3)
         cfile = root / "cluster.json"
         cfg.dump(cfile)
@@ -300,7 +302,7 @@ def cluster(protocol: str, traced: bool, clients: int, seconds: float,
                    "--cluster", str(cfile), "--data", str(root / sid), "--tick", "0.01",
                    f"--protocol={protocol}"]
             if traced:
-                cmd += ["--trace", str(root / f"{sid}.trace.ndjson")]
+                cmd += ["--trace", str(troot / f"{sid}.trace.ndjson")]
             procs.append(subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL))
         try:
@@ -320,7 +322,7 @@ def cluster(protocol: str, traced: bool, clients: int, seconds: float,
                                                / max(out["writes"], 1), 3)
         out["load_avg_1m"] = load
         if traced:
-            files = sorted(root.glob("*.trace.ndjson"))
+            files = sorted(troot.glob("*.trace.ndjson"))
             size = sum(f.stat().st_size for f in files)
             out["trace_bytes"] = size
             events = sum(_events(f) for f in files)
@@ -328,7 +330,7 @@ def cluster(protocol: str, traced: bool, clients: int, seconds: float,
             out["trace_bytes_per_event"] = round(size / max(events, 1), 1)
             out["growth"] = _growth(files)
             if validate:
-                out["validation"] = _validate(root, {}, budget)
+                out["validation"] = _validate(troot, {}, budget)
         return out
 
 

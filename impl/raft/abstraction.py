@@ -88,6 +88,8 @@ class Abstraction:
                 value = NIL
             else:
                 value = FSet(server(s) for s in e.members())
+            if len(self._entry_cache) > 1024:  # the recent ones: traces meet each a few
+                self._entry_cache.clear()  # times, close together (sent, received, stored)
             v = self._entry_cache[e] = record(term=e.term, kind=ENTRY_KIND[e.kind],
                                               value=value)
         return v

@@ -77,7 +77,9 @@ class Abstraction:
         """[bal |-> b, val |-> c], one object per proposal (traces meet each many times)."""
         p = self._proposals.get((b, c))
         if p is None:
-            if len(self._proposals) > 100_000:
+            if len(self._proposals) > 512:  # the recent ones (a trace meets each a few
+                # times, close together): objects kept long are walked by every full
+                # collection of Python's collector
                 self._proposals.clear()
             p = self._proposals[(b, c)] = record(bal=b, val=self.cmd(c))
         return p
