@@ -7,6 +7,10 @@
   grows linearly when its bytes per event stay flat.
 * ``validation``: merge and validation of those traces: events per CPU second, the merge
   and the causal validation apart (the spec's load is not counted).
+* ``steady``: tracing's CPU per write of three cores in one process (a leader taking
+  writes, every message delivered: no sockets, no disk), off and on interleaved, the least
+  of five; what tracing itself costs, which the machine's load cannot inflate as it does
+  the cluster's throughput.
 * ``cluster``: writes per second of a 3-server cluster of processes on loopback (``conform
   cluster node``), ``--clients`` clients doing puts for ``--seconds``, with tracing off and on,
   for Raft and Multi-Paxos, ``--repeat`` times each, off and on interleaved (a shared
@@ -359,14 +363,15 @@ def _median(xs: list[float]) -> float:
 
 
 def compare(protocol: str, clients: int, seconds: float, repeat: int,
-            budget: float | None) -> dict:
+            budget: float | None, trace_dir: str | None = None) -> dict:
     """Tracing off and on, ``repeat`` times each, interleaved; the last traced run's
     files are merged and validated."""
     off: list[dict] = []
     on: list[dict] = []
     for r in range(repeat):
         off.append(cluster(protocol, False, clients, seconds))
-        on.append(cluster(protocol, True, clients, seconds, budget, validate=r == repeat - 1))
+        on.append(cluster(protocol, True, clients, seconds, budget, validate=r == repeat - 1,
+                          trace_dir=trace_dir))
     wps_off = _median([x["writes_per_s"] for x in off])
     wps_on = _median([x["writes_per_s"] for x in on])
     cpu_off = _median([x["server_cpu_ms_per_write"] for x in off])
@@ -392,6 +397,9 @@ def main() -> None:
     ap.add_argument("--protocols", default="raft,multipaxos")
     ap.add_argument("--cluster-only", action="store_true",
                     help="only the cluster runs (not the in-process trace sizes)")
+    ap.add_argument("--trace-dir", default=None, metavar="DIR",
+                    help="write the traced runs' traces under DIR (a tmpfs, to tell what "
+                         "the disk adds: a server's fsync also flushes its trace's pages)")
     args = ap.parse_args()
     seconds = 1.5 if args.quick else args.seconds
     repeat = 1 if args.quick else args.repeat
@@ -402,7 +410,7 @@ def main() -> None:
     if not args.cluster_only:
         out["trace_size"], out["validation"] = in_process(sizes)
         out["steady"] = steady(1000 if args.quick else 4000, 1 if args.quick else 5)
-    out["cluster"] = {p: compare(p, args.clients, seconds, repeat, budget)
+    out["cluster"] = {p: compare(p, args.clients, seconds, repeat, budget, args.trace_dir)
                       for p in args.protocols.split(",")}
     print(json.dumps(out, indent=2))
 
