@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -135,12 +136,15 @@ def suite_runs(tlatools: Path) -> list[Entry]:
 # --------------------------------------------------------------------------- TLC
 
 
-def tlc_command(tools, entry: Entry, workdir: Path, community: Path | None) -> list[str]:
+def tlc_command(tools, entry: Entry, workdir: Path, community: Path | None, *,
+                tool_mode: bool = True) -> list[str]:
     """TLC's command line for one run, as TLC's test harness builds it (one worker, a fixed
-    fingerprint and seed, ``-deadlock`` unless the test checks deadlock)."""
+    fingerprint and seed, ``-deadlock`` unless the test checks deadlock), with ``-tool``
+    output unless ``tool_mode`` is False (TLC's harness does not pass it)."""
     classpath = str(tools.jar) + (os.pathsep + str(community) if community else "")
     props = [f"-D{k}={v}" for k, v in sorted(entry.properties.items())]
-    cmd = [str(tools.java), "-XX:+UseParallelGC", *props, "-cp", classpath, "tlc2.TLC", "-tool",
+    cmd = [str(tools.java), "-XX:+UseParallelGC", *props, "-cp", classpath, "tlc2.TLC",
+           *(["-tool"] if tool_mode else []),
            "-workers", "1", "-metadir", str(workdir / "states"), "-fp", "0", "-seed", "1"]
     if tools.features.no_generate_spec_te:
         cmd.append("-noGenerateSpecTE")
@@ -164,9 +168,42 @@ def tlc_result(entry: Entry, models: Path, tools, timeout: float,
         result = build_result(report, spec=folder / f"{entry.spec}.tla",
                               config=folder / entry.config, exit_status=status,
                               timed_out=timed_out, duration=duration)
+        out = facts(result, exit_status=None if timed_out else status)
+        if not timed_out and result.outcome is not Outcome.HOLDS:
+            plain = _plain_holds(tlc_command(tools, entry, workdir, community,
+                                             tool_mode=False), folder, timeout)
+            if plain is not None:
+                out = {**plain, "tool_mode": out}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return facts(result, exit_status=None if timed_out else status)
+    return out
+
+
+_PLAIN_COUNTS = re.compile(r"^(\d+) states generated, (\d+) distinct states found", re.M)
+_PLAIN_DEPTH = re.compile(r"^The depth of the complete state graph search is (\d+)", re.M)
+
+
+def _plain_holds(cmd: list[str], folder: Path, timeout: float) -> dict | None:
+    """TLC's ``-tool`` mode is not neutral: its messages carry the ``@!@!@`` markers, also
+    inside the exceptions that TLCExt's AssertError compares with the expected text, so an
+    ASSUME AssertError(...) that holds in TLC's own harness (no ``-tool``) is false under
+    ``-tool``. A run that fails under ``-tool`` is run again as the harness runs it; when
+    that run finishes without error (exit 0), its facts (read from TLC's plain summary
+    lines) are what TLC says, and the ``-tool`` run's are kept beside them."""
+    started = time.monotonic()
+    try:
+        proc = subprocess.run(cmd, cwd=folder, capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return None
+    counts, depth = _PLAIN_COUNTS.search(proc.stdout), _PLAIN_DEPTH.search(proc.stdout)
+    if proc.returncode != 0 or counts is None:
+        return None
+    return {"outcome": Outcome.HOLDS.value, "violated": None,
+            "distinct": int(counts.group(2)), "generated": int(counts.group(1)),
+            "depth": int(depth.group(1)) if depth else None,
+            "message": "No error has been found.",
+            "seconds": round(time.monotonic() - started, 1), "exit": 0, "mode": "plain"}
 
 
 def facts(result: CheckResult, exit_status: int | None = None) -> dict:
@@ -192,8 +229,10 @@ def record(tlatools: Path, out: Path, *, timeout: float = 20.0, jobs: int = 1,
     entries = [e for e in everything if not match or match in e.name or match in e.id]
     models = tlatools / "test-model"
     kept: dict[str, Entry] = {}
+    header: dict = {}
     if match and out.is_file():  # record these runs again, keep the others as they were
-        kept = {e.id: e for e in load(out)[1]}
+        header, runs = load(out)
+        kept = {e.id: e for e in runs}
 
     def one(e: Entry) -> Entry:
         if e.skip is None:
@@ -209,7 +248,9 @@ def record(tlatools: Path, out: Path, *, timeout: float = 20.0, jobs: int = 1,
     doc = {"about": "TLC's verdicts on its own regression models (tlaplus/tlaplus, "
                     "tlatools/org.lamport.tlatools/test-model), one run per JUnit class "
                     "that checks a model there, measured with `conform tlc-suite --record`",
-           "tlc": tlc_version(tools), "workers": 1, "timeout": timeout,
+           # a development build of TLC names itself by the time it runs: a partial
+           # recording keeps the name the whole recording was made with
+           "tlc": header.get("tlc") or tlc_version(tools), "workers": 1, "timeout": timeout,
            "community_modules": community.name if community else None,
            "runs": [asdict(e) for e in _merge(everything, done, kept)]}
     out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")

@@ -139,3 +139,31 @@ def test_a_fast_subset_agrees_with_tlc():
         if c.kind != "agrees":
             bad.append(f"{e.name}: {c.kind}: {c.detail}")
     assert bad == []
+
+
+# --------------------------------------------------------------------------- recording
+
+PINNED = Path(__file__).parent / "specs" / "pinned"
+
+
+def test_an_assert_error_on_a_tlc_message_holds_in_the_engine():
+    from conformance.tla import check_model
+
+    r = check_model(PINNED / "ToolModeMessage.tla", timeout=60)
+    assert (r.outcome, r.states_generated, r.distinct_states) == (Outcome.HOLDS, 3, 2)
+
+
+@pytest.mark.tlc
+def test_the_recorder_keeps_what_tlc_says_in_its_plain_mode():
+    """Under -tool the ASSUME is false (TLC's message ends with "--End Error."); TLC's own
+    harness, without -tool, finds it true: the recording says what the harness sees."""
+    from tlc_support import real_toolchain
+
+    tools = real_toolchain()
+    if tools is None:
+        pytest.skip("TLC not found (conform tlc where)")
+    entry = suite.Entry("ToolModeMessage", "", "ToolModeMessage", "ToolModeMessage.cfg")
+    got = suite.tlc_result(entry, PINNED, tools, 120, None)
+    assert (got["outcome"], got["generated"], got["distinct"], got["mode"]) == \
+        ("holds", 3, 2, "plain")
+    assert got["tool_mode"]["outcome"] == "assumption failed"

@@ -68,6 +68,7 @@ class Runtime:
         self.printed: list[str] = []
         self.base_dir: Path | None = None  # the spec's folder (where Json also looks)
         self.files: dict = {}  # files read by Json, by name and version (see json)
+        self.cached: dict = {}  # TLCCache's values: by expression (its node), by closure
         self.exit = False  # TLCSet("exit", TRUE): the search stops
         # the model reads or writes the search's shared state (TLCGet, TLCSet): its search
         # stays in one process, where the figures and registers are TLC's with one worker
