@@ -34,8 +34,10 @@ class _Truth:
         super().start(node)  # type: ignore[misc]
 
     def __call__(self, node, action, params) -> None:
+        rec = self.rec  # type: ignore[attr-defined]
+        before = rec._n if rec is not None else 0
         super().__call__(node, action, params)  # type: ignore[misc]
-        if self.rec is not None:  # type: ignore[attr-defined]
+        if rec is not None and rec._n > before:  # a step recorded (not one left out)
             self.segments[self.path][-1].append(self.whole(node))  # type: ignore[attr-defined]
 
 
@@ -132,5 +134,5 @@ def test_paxos_slot_changes_read_back_as_the_whole_maps(tmp_path, seed):
     PaxosTruth.segments = segments
     run = _Paxos(tmp_path, seed)
     run.random_run(1500)
-    assert max(len(n.decided) for n in run.nodes.values()) > 20  # a run that did something
+    assert max(len(n.decided) for n in run.nodes.values()) > 10  # a run that did something
     assert _check(tmp_path, segments) > 1000
