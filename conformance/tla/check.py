@@ -108,7 +108,7 @@ def _check(spec: Path, cfg: Path, timeout, progress, check_deadlock, started: fl
     result = _search(model, timeout, progress, started, base, workers, keep_going)
     if model.runtime.rng.drawn:
         result.warnings.append(
-            f"random choices: the spec draws values at random (RandomElement...); the engine "
+            "random choices: the spec draws values at random (RandomElement...); the engine "
             f"drew them with seed {model.runtime.seed}, not as TLC does, so a result that "
             "depends on them may differ from TLC's")
     return result
