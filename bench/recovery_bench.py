@@ -78,8 +78,12 @@ async def restart_all(cluster: Cluster) -> dict:
             "leader_term": max(terms) if terms else None}
 
 
-async def one(protocol: str, commands: int, restarts: int) -> dict:
-    with tempfile.TemporaryDirectory(prefix="recovery-bench-") as d:
+async def one(protocol: str, commands: int, restarts: int, keep: Path | None) -> dict:
+    with tempfile.TemporaryDirectory(prefix="recovery-bench-") as tmp:
+        d = tmp
+        if keep is not None:  # the servers' logs (their recovery timelines) stay here
+            d = str(keep / f"{protocol}-{commands}")
+            Path(d).mkdir(parents=True, exist_ok=False)
         cluster = Cluster(Path(d), 3, NodeOptions(protocol=protocol, traces=False))
         try:
             cluster.start()
@@ -102,10 +106,12 @@ def main() -> None:
     ap.add_argument("--restarts", type=int, default=3)
     ap.add_argument("--sizes", default="1000,20000")
     ap.add_argument("--protocols", default="raft,multipaxos")
+    ap.add_argument("--keep", type=Path, help="run in this directory and leave the servers' "
+                    "data and logs there (each logs its recovery timeline)")
     args = ap.parse_args()
     sizes = [1000] if args.quick else [int(x) for x in args.sizes.split(",")]
     restarts = 1 if args.quick else args.restarts
-    rows = [asyncio.run(one(p, n, restarts))
+    rows = [asyncio.run(one(p, n, restarts, args.keep))
             for p in args.protocols.split(",") for n in sizes]
     print(json.dumps({"machine": {"cpus": os.cpu_count(), "load": os.getloadavg()[0]},
                       "restart_all": rows}, indent=2))

@@ -357,6 +357,7 @@ def _multipaxos() -> Protocol:
             election_ticks=settings.get("election_ticks", 3),
             heartbeat_ticks=settings.get("heartbeat_ticks", 1),
             resend_batch=settings.get("resend_batch", 2),
+            lease=settings.get("lease", False),
             bugs=paxos_bugs.Bugs.only(*bugs), seed=settings.get("seed", 0)))
 
     def constants(settings: dict) -> dict[str, Value]:

@@ -58,6 +58,8 @@ class CoreTrace:
         rec = self.rec
         if rec is None:  # the core steps before the server starts the trace: no action
             return
+        if action == "DropMessage":  # a message the core ignored: never received, which
+            return  # the merger turns into the network's loss of it, right after its send
         ready = node._ready
         if ready is not self._ready:  # a new input: its messages start afresh
             self._ready, self._sent = ready, 0

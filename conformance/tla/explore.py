@@ -269,6 +269,7 @@ class Explorer:
             res.initial += 1
             E = (s, None)
             runtime.level = 1  # TLCGet("level") of an initial state (0 while Init runs)
+            self.at = (None, s)  # TLCExt!Trace in a constraint: the behavior up to s
             try:
                 in_model = holds(constraints, E)
             except EvalError as e:
@@ -352,13 +353,17 @@ class Explorer:
                 seen[k] = (cur[1], cur[3], t)
             else:
                 E2 = (s, t)
+                at = self.at
                 try:  # TLCGet("level"): the successor's in a state constraint, else s's
                     runtime.level = cur[2] + 1
+                    self.at = (cur[1], t)  # TLCExt!Trace: the behavior up to t
                     in_model = holds(constraints, (t, None))
                     runtime.level = cur[2]
                     in_model = in_model and holds(action_constraints, E2)
                 except EvalError as e:
                     self._error(e, self._path(cur[1]) + [(cur[3], t)])
+                finally:
+                    self.at = at
                 unseen = True
                 if in_model:
                     runtime.level = cur[2] + 1
@@ -466,13 +471,14 @@ class Explorer:
 
     def _check_invariants(self, invariants, t, cur) -> None:
         E = (t, None)
-        self.at = (cur[1], t)
+        at, self.at = self.at, (cur[1], t)
         runtime = self.model.runtime
         runtime.level = cur[2] + 1  # TLCGet("level") of the successor
         try:
             self._check_each(invariants, t, cur, E)
         finally:
             runtime.level = cur[2]
+            self.at = at
 
     def _check_each(self, invariants, t, cur, E) -> None:
         for j, (name, inv) in enumerate(invariants):

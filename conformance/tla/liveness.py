@@ -314,6 +314,10 @@ class Branch:
     eventually_always: list[int] = field(default_factory=list)  # <>[]Y
 
 
+# TLC counts the disjuncts of a conjunction's normal form in a Java int (LNConj.toDNF)
+_DNF_LIMIT = 2**31 - 1
+
+
 def branches(f: tuple, builder: FormulaBuilder) -> list[Branch]:
     k = f[0]
     if k == "or":
@@ -322,9 +326,15 @@ def branches(f: tuple, builder: FormulaBuilder) -> list[Branch]:
             out.extend(branches(g, builder))
         return out
     if k == "and":
+        subs = [branches(g, builder) for g in f[1]]
+        total = 1
+        for sub in subs:
+            total *= len(sub)
+            if total > _DNF_LIMIT:
+                raise EvalError("TLC cannot handle the temporal formula because it exceeds "
+                                "the maximum supported size in disjunctive normal form.")
         result = [Branch()]
-        for g in f[1]:
-            sub = branches(g, builder)
+        for sub in subs:
             result = [_merge(a, b) for a in result for b in sub]
         return result
     if k == "G" and f[1][0] == "F" and not _is_temporal(f[1][1]):

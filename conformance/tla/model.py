@@ -325,9 +325,13 @@ def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
                                   "<- to substitute a definition for it.", cfg.loc(a.name),
                                   file=cfg.file)
             entry = ("value", a.value)
-        if a.module is not None:
+        if a.module is not None and not isinstance(sym, DefSym):
             scoped[(sym, a.module)] = entry
             continue
+        # F <- [Mod]G on a definition F of Mod (its own or one Mod EXTENDS): TLC replaces
+        # the definition itself, wherever it is used (Nat <- [Naturals]MyNat holds in every
+        # module extending Naturals); a constant, or a definition Mod has from an INSTANCE,
+        # is replaced in Mod only
         if isinstance(sym, ConstSym):
             bindings[sym] = entry
         elif isinstance(sym, DefSym):
@@ -399,9 +403,12 @@ def _check_constants(model: Model) -> None:
 
 
 def check_assumptions(model: Model) -> tuple[S.Assume, str] | None:
-    """The first ASSUME that is false (with TLC's message), or None."""
+    """The first ASSUME that is false (with TLC's message), or None. An AXIOM is taken
+    as true, unevaluated, as TLC takes it."""
     comp = model.comp
     for assume, env in model.root.assumes:
+        if assume.axiom:
+            continue
         scope = Scope(comp.ctx(env, None))
         with Tracing(True):
             code = comp.expr(assume.expr, scope)
@@ -826,28 +833,36 @@ def _remembered(comp, body, scope: Scope, code: Code) -> Code:
                 code.loc)
 
 
-def _property(model: Model, name: str, node, scope: Scope, depth: int = 0) -> None:
+def _property(model: Model, name: str, node, scope: Scope, depth: int = 0,
+              subs: bool = False, top: str | None = None) -> None:
     """TLC's processConfigProps: conjuncts [][A]_v are checked on each step, state-level
     ones on the initial states, the rest as temporal formulas; definitions (with their
-    arguments) and LET are seen through."""
+    arguments) and LET are seen through. Once inside a definition of an instance with
+    substitutions (``subs``: SANY's SubstInNode, also for the implicit ``x <- x``), TLC
+    no longer expands an operator applied to arguments: ``I!Double(P, s)`` with ``Double(
+    ns(_), a) == Prop(ns, a)`` and ``Prop(ns(_), a) == [](ns(a))`` is a temporal property,
+    not the invariant ``P(s)``. A temporal property keeps the .cfg's name (``top``), as in
+    TLC's report; an invariant found inside is named after its operator."""
     comp = model.comp
+    top = top or name
     if isinstance(node, S.Let):
         inner, slots = comp.let_scope(node.defs, scope)
         if not slots:
-            _property(model, name, node.body, inner, depth)
+            _property(model, name, node.body, inner, depth, subs, top)
             return
     if isinstance(node, S.And):
         for item in node.items:
-            _property(model, name, item, scope, depth)
+            _property(model, name, item, scope, depth, subs, top)
         return
     if isinstance(node, S.SubExpr):
         part, inner = comp.subexpression(node, scope)
-        _property(model, name, part, inner, depth)
+        _property(model, name, part, inner, depth, subs, top)
         return
     if isinstance(node, S.Name) and not node.prefix and not node.args:
         b = scope.locals.get(node.name)
         if b is not None and b.kind == "code" and b.node is not None and b.scope is not None:
-            _property(model, name, b.node, b.scope, depth)  # an argument, as written
+            # an argument, as written
+            _property(model, name, b.node, b.scope, depth, subs, top)
             return
     if isinstance(node, S.Quant) and node.kind == "A":
         # \A x \in S : P(x) over a constant S: a conjunct P(v) for each v of S, as TLC
@@ -856,13 +871,18 @@ def _property(model: Model, name: str, node, scope: Scope, depth: int = 0) -> No
             raise EvalError("Temporal formula is a tautology (its negation is unsatisfiable).")
         if instances is not None:
             for inner in instances:
-                _property(model, name, node.body, inner, depth)
+                _property(model, name, node.body, inner, depth, subs, top)
             return
-    expanded = _expand(model, node, scope) if depth < 100 else None
+    applied = isinstance(node, S.Name) and bool(node.args)
+    expanded = _expand(model, node, scope) if depth < 100 and not (subs and applied) \
+        else None
     if expanded is not None:  # (a RECURSIVE operator is not followed for ever)
         opnode, inner = expanded
+        inst = inner.ctx.inst
+        subs = subs or (inst is not None and bool(inst.target.constants
+                                                   or inst.target.variables))
         # TLC names a property after the operator it reaches (LetDef1Boxed: x1)
-        _property(model, opnode.name, opnode.body, inner, depth + 1)
+        _property(model, opnode.name, opnode.body, inner, depth + 1, subs, top)
         return
     if isinstance(node, S.Name) and node.name == "[]" and len(node.args) == 1 and \
             not node.prefix:
@@ -880,13 +900,13 @@ def _property(model: Model, name: str, node, scope: Scope, depth: int = 0) -> No
             iname = arg.name if isinstance(arg, S.Name) and not arg.args else name
             model.invariants.append(Check(iname, arg.loc, code))
             return
-        model.temporal_properties.append(Temporal(name, node, scope))
+        model.temporal_properties.append(Temporal(top, node, scope))
         return
     code = comp.expr(node, scope)
     if code.level <= STATE:
         model.implied_inits.append(Check(name, getattr(node, "loc", S.NOLOC), code))
     elif code.level == TEMPORAL:
-        model.temporal_properties.append(Temporal(name, node, scope))
+        model.temporal_properties.append(Temporal(top, node, scope))
     else:
         raise ConfigError(f"The property {name} is an action, not a temporal formula; TLC "
                           "checks actions only in the form [][A]_v.",

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from conformance.tla import syntax as S
-from conformance.tla.errors import ParseError
+from conformance.tla.errors import ParseError, SemanticError
 
 # --------------------------------------------------------------------------- operator names
 
@@ -339,10 +339,11 @@ class _Converter:
             name_node = n.child_by_field_name("name")
             expr_node = _kids(n)[-1]
             return [S.Assume(self.loc(n), self.text(name_node) if name_node else None,
-                             self.expr(expr_node))]
+                             self.expr(expr_node), self.text(n).startswith("AXIOM"))]
         if t == "module":
             return [self.module(n)]
         if t == "theorem":
+            self.hide_facts(n)
             # a named theorem is also a definition of its statement (THEOREM T == P)
             name_node = n.child_by_field_name("name")
             stmt = n.child_by_field_name("statement")
@@ -353,9 +354,33 @@ class _Converter:
                     return []
                 return [S.OpDef(self.loc(n), self.text(name_node), (), body)]
             return []
-        if t in ("use_or_hide", "single_line", "comment", "block_comment"):
+        if t == "use_or_hide":
+            self.hide_facts(n)
+            return []
+        if t in ("single_line", "comment", "block_comment"):
             return []
         raise self.error(f"unexpected {t} at module level", n)
+
+    def hide_facts(self, n) -> None:
+        """SANY's check on HIDE (UseOrHideNode.factCheck): USE may name any expression as
+        a fact, HIDE only a theorem, an assumption, a step or a module. An expression that
+        is no name at all (``HIDE TRUE``) is SANY's semantic error; names are left alone."""
+        names = ("identifier_ref", "proof_step_ref", "subexpression", "prefixed_op")
+        stack = [n]
+        while stack:
+            m = stack.pop()
+            if m.type == "use_or_hide":
+                if self.text(m).lstrip().startswith("HIDE"):
+                    facts = [e for body in _kids(m) for b in _kids(body)
+                             if b.type == "use_body_expr" for e in _kids(b)]
+                    for expr in facts:
+                        if expr.type not in names:
+                            raise SemanticError(
+                                "The only expression allowed as a fact in a HIDE is the "
+                                "name of a theorem, assumption, or step.", self.loc(expr),
+                                file=self.file)
+                continue
+            stack.extend(_kids(m))
 
     def op_declaration(self, n) -> tuple[str, int]:
         name_node = n.child_by_field_name("name")

@@ -401,9 +401,12 @@ class VarDecl:
 
 @_node
 class Assume:
+    """ASSUME (ASSUMPTION) or AXIOM: TLC checks assumptions, not axioms."""
+
     loc: Loc
     name: str | None
     expr: Expr
+    axiom: bool = False
 
 
 @_node

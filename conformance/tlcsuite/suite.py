@@ -13,13 +13,18 @@ status. Nothing of TLC's is copied: the file holds names of its files and our me
 A run is compared as the issue that asked for this defines it: the same outcome class (a
 parse and a semantic error are one class, SANY's rejection, since TLC exits the same way for
 both), and, when both hold, the same distinct and generated counts. What does not agree is
-sorted into a kind (:data:`KINDS`), worst first.
+sorted into a kind (:data:`KINDS`), worst first. A run whose spec draws at random
+(RandomElement and the like: the engine says so in its result) and disagrees in verdict or
+counts is "random choices", not a wrong verdict: TLC's result is that of its seed and its
+generator, which the engine does not reproduce (TLC's own tests name seeds of the same
+model with other verdicts).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -47,7 +52,7 @@ _OTHER_MODES = {"-simulate": "simulation (-simulate)", "-dfid": "depth-first sea
 
 # the kinds of a comparison, worst first; "agrees" last
 KINDS = ("wrong verdict", "traceback", "resource", "engine error", "unsupported",
-         "parse error", "counts differ", "agrees")
+         "parse error", "counts differ", "random choices", "agrees")
 
 
 @dataclass
@@ -135,12 +140,15 @@ def suite_runs(tlatools: Path) -> list[Entry]:
 # --------------------------------------------------------------------------- TLC
 
 
-def tlc_command(tools, entry: Entry, workdir: Path, community: Path | None) -> list[str]:
+def tlc_command(tools, entry: Entry, workdir: Path, community: Path | None, *,
+                tool_mode: bool = True) -> list[str]:
     """TLC's command line for one run, as TLC's test harness builds it (one worker, a fixed
-    fingerprint and seed, ``-deadlock`` unless the test checks deadlock)."""
+    fingerprint and seed, ``-deadlock`` unless the test checks deadlock), with ``-tool``
+    output unless ``tool_mode`` is False (TLC's harness does not pass it)."""
     classpath = str(tools.jar) + (os.pathsep + str(community) if community else "")
     props = [f"-D{k}={v}" for k, v in sorted(entry.properties.items())]
-    cmd = [str(tools.java), "-XX:+UseParallelGC", *props, "-cp", classpath, "tlc2.TLC", "-tool",
+    cmd = [str(tools.java), "-XX:+UseParallelGC", *props, "-cp", classpath, "tlc2.TLC",
+           *(["-tool"] if tool_mode else []),
            "-workers", "1", "-metadir", str(workdir / "states"), "-fp", "0", "-seed", "1"]
     if tools.features.no_generate_spec_te:
         cmd.append("-noGenerateSpecTE")
@@ -164,9 +172,42 @@ def tlc_result(entry: Entry, models: Path, tools, timeout: float,
         result = build_result(report, spec=folder / f"{entry.spec}.tla",
                               config=folder / entry.config, exit_status=status,
                               timed_out=timed_out, duration=duration)
+        out = facts(result, exit_status=None if timed_out else status)
+        if not timed_out and result.outcome is not Outcome.HOLDS:
+            plain = _plain_holds(tlc_command(tools, entry, workdir, community,
+                                             tool_mode=False), folder, timeout)
+            if plain is not None:
+                out = {**plain, "tool_mode": out}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return facts(result, exit_status=None if timed_out else status)
+    return out
+
+
+_PLAIN_COUNTS = re.compile(r"^(\d+) states generated, (\d+) distinct states found", re.M)
+_PLAIN_DEPTH = re.compile(r"^The depth of the complete state graph search is (\d+)", re.M)
+
+
+def _plain_holds(cmd: list[str], folder: Path, timeout: float) -> dict | None:
+    """TLC's ``-tool`` mode is not neutral: its messages carry the ``@!@!@`` markers, also
+    inside the exceptions that TLCExt's AssertError compares with the expected text, so an
+    ASSUME AssertError(...) that holds in TLC's own harness (no ``-tool``) is false under
+    ``-tool``. A run that fails under ``-tool`` is run again as the harness runs it; when
+    that run finishes without error (exit 0), its facts (read from TLC's plain summary
+    lines) are what TLC says, and the ``-tool`` run's are kept beside them."""
+    started = time.monotonic()
+    try:
+        proc = subprocess.run(cmd, cwd=folder, capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return None
+    counts, depth = _PLAIN_COUNTS.search(proc.stdout), _PLAIN_DEPTH.search(proc.stdout)
+    if proc.returncode != 0 or counts is None:
+        return None
+    return {"outcome": Outcome.HOLDS.value, "violated": None,
+            "distinct": int(counts.group(2)), "generated": int(counts.group(1)),
+            "depth": int(depth.group(1)) if depth else None,
+            "message": "No error has been found.",
+            "seconds": round(time.monotonic() - started, 1), "exit": 0, "mode": "plain"}
 
 
 def facts(result: CheckResult, exit_status: int | None = None) -> dict:
@@ -192,8 +233,10 @@ def record(tlatools: Path, out: Path, *, timeout: float = 20.0, jobs: int = 1,
     entries = [e for e in everything if not match or match in e.name or match in e.id]
     models = tlatools / "test-model"
     kept: dict[str, Entry] = {}
+    header: dict = {}
     if match and out.is_file():  # record these runs again, keep the others as they were
-        kept = {e.id: e for e in load(out)[1]}
+        header, runs = load(out)
+        kept = {e.id: e for e in runs}
 
     def one(e: Entry) -> Entry:
         if e.skip is None:
@@ -209,7 +252,9 @@ def record(tlatools: Path, out: Path, *, timeout: float = 20.0, jobs: int = 1,
     doc = {"about": "TLC's verdicts on its own regression models (tlaplus/tlaplus, "
                     "tlatools/org.lamport.tlatools/test-model), one run per JUnit class "
                     "that checks a model there, measured with `conform tlc-suite --record`",
-           "tlc": tlc_version(tools), "workers": 1, "timeout": timeout,
+           # a development build of TLC names itself by the time it runs: a partial
+           # recording keeps the name the whole recording was made with
+           "tlc": header.get("tlc") or tlc_version(tools), "workers": 1, "timeout": timeout,
            "community_modules": community.name if community else None,
            "runs": [asdict(e) for e in _merge(everything, done, kept)]}
     out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
@@ -305,6 +350,15 @@ def compare(entry: Entry, got: dict) -> Comparison:
     said = f"TLC: {want.get('outcome')}; engine: {got.get('outcome')}"
     if got.get("crash"):
         return Comparison(entry, "traceback", got, got["crash"])
+    kind = _compare(entry, got, want, w, g, said)
+    if got.get("random") and kind.kind in ("wrong verdict", "counts differ"):
+        # the run draws at random (RandomElement...): TLC's verdict and figures are those
+        # of its seed and its generator, which the engine does not reproduce
+        return Comparison(entry, "random choices", got, kind.detail)
+    return kind
+
+
+def _compare(entry: Entry, got: dict, want: dict, w, g, said: str) -> Comparison:
     if got.get("unsupported") and w != g:
         return Comparison(entry, "unsupported", got, got["unsupported"])
     if w == g:

@@ -9,8 +9,9 @@ before it executes them, so that a restart does not have to learn the whole log 
 
 The file is a sequence of checksummed records (:mod:`impl.records`) after a header that
 names the format: a promise, a ballot, one slot's accepted proposal, or one slot's
-decision. Recovery folds up the
-whole records, cuts off a torn tail, and refuses a damaged file
+decision — which, when the decided value is the one this acceptor accepted for the slot (it
+was in the quorum that chose it), only says so instead of storing the value twice. Recovery
+folds up the whole records, cuts off a torn tail, and refuses a damaged file
 (:class:`impl.records.Corruption`). Accepting is also a promise, so the promise recovered is
 the highest of the promises and of the accepted ballots. When dead records pile up the file
 is rewritten as one record per live fact, atomically (``replace``).
@@ -38,9 +39,10 @@ from impl.records import File, file_header, read_records, record, start
 
 Command = bytes | None  # None is Multi-Paxos's no-op
 
-FORMAT = "conform paxos acceptor 3"  # 3: decisions are kept
-_PROMISE, _BALLOT, _ACCEPT, _REJOIN, _DECIDE = 1, 2, 3, 4, 5
+FORMAT = "conform paxos acceptor 4"  # 3: decisions are kept; 4: without a second copy
+_PROMISE, _BALLOT, _ACCEPT, _REJOIN, _DECIDE, _DECIDE_ACCEPTED = 1, 2, 3, 4, 5, 6
 _INT = struct.Struct("<q")
+_SLOT = struct.Struct("<Q")
 _ACCEPT_HEAD = struct.Struct("<QqBI")  # slot, ballot, has-value flag, value length
 _DECIDE_HEAD = struct.Struct("<QBI")  # slot, has-value flag, value length
 COMPACT_AFTER = 4096  # records beyond the live ones before the file is rewritten
@@ -91,7 +93,14 @@ def _accept_record(slot: int, bal: int, value: Command) -> bytes:
     return record(_ACCEPT, _ACCEPT_HEAD.pack(slot, bal, value is not None, len(data)) + data)
 
 
-def _decide_record(slot: int, value: Command) -> bytes:
+def _decide_record(slot: int, value: Command,
+                   accepted: dict[int, tuple[int, Command]]) -> bytes:
+    """A decision; when it is the value this acceptor holds for the slot (the usual case:
+    it took part in choosing it), the record only says so, which halves what a long log
+    costs to store and to read back on restart."""
+    held = accepted.get(slot)
+    if held is not None and held[1] == value:
+        return record(_DECIDE_ACCEPTED, _SLOT.pack(slot))
     data = b"" if value is None else value
     return record(_DECIDE, _DECIDE_HEAD.pack(slot, value is not None, len(data)) + data)
 
@@ -120,6 +129,14 @@ def _apply(out: Durable, payload: bytes) -> None:
     elif kind == _DECIDE:
         slot, has, n = _DECIDE_HEAD.unpack_from(payload, 1)
         out.decided[slot] = _value(payload, 1 + _DECIDE_HEAD.size, has, n)
+    elif kind == _DECIDE_ACCEPTED:
+        if len(payload) != 1 + _SLOT.size:
+            raise ValueError("malformed record")
+        (slot,) = _SLOT.unpack_from(payload, 1)
+        held = out.accepted.get(slot)
+        if held is None:
+            raise ValueError(f"slot {slot} is decided as accepted, but nothing was accepted")
+        out.decided[slot] = held[1]
     else:
         raise ValueError(f"unknown record kind {kind}")
 
@@ -147,7 +164,7 @@ def snapshot(state: Durable) -> bytes:
     for slot in sorted(state.accepted):
         parts.append(_accept_record(slot, *state.accepted[slot]))
     for slot in sorted(state.decided):
-        parts.append(_decide_record(slot, state.decided[slot]))
+        parts.append(_decide_record(slot, state.decided[slot], state.accepted))
     return b"".join(parts)
 
 
@@ -184,7 +201,7 @@ class Store:
         for slot in sorted(w.decides):
             if slot not in self.state.decided:
                 self.state.decided[slot] = w.decides[slot]
-                parts.append(_decide_record(slot, w.decides[slot]))
+                parts.append(_decide_record(slot, w.decides[slot], self.state.accepted))
         if w.rejoined and self.state.rejoin_until:
             self.state.rejoin_until = 0
             parts.append(record(_REJOIN, _INT.pack(0)))

@@ -7,8 +7,8 @@ import pytest
 from impl.paxos.ballots import next_ballot, owner, proposer_index
 from impl.paxos.bugs import Bugs
 from impl.paxos.rules import NO_BALLOT
-from impl.paxos.storage import COMPACT_AFTER, Durable, Store, Writes, recover, snapshot
-from impl.records import Corruption
+from impl.paxos.storage import COMPACT_AFTER, FORMAT, Durable, Store, Writes, recover, snapshot
+from impl.records import Corruption, file_header, record
 from impl.sim.storage import SimFile
 from tests.byteflip import sweep
 
@@ -46,6 +46,28 @@ def test_accepting_is_also_a_promise_after_a_restart():
     f = SimFile()
     Store(f, recover(f)).save(Writes(accepts={1: (9, b"x")}))
     assert recover(f).promised == 9
+
+
+def test_a_decision_stores_its_value_only_when_it_is_not_the_one_accepted():
+    f = SimFile()
+    s = Store(f, recover(f))
+    value = b"put key " + b"v" * 500
+    s.save(Writes(accepts={1: (3, value), 2: (3, b"mine"), 3: (3, None)}))
+    before = f.size()
+    s.save(Writes(decides={1: value, 3: None}))  # the values this acceptor holds
+    assert f.size() - before < 2 * 40  # two references, not a second copy of each value
+    s.save(Writes(decides={2: b"theirs", 4: b"learned"}))  # chosen without this acceptor
+    d = recover(f)
+    assert d.decided == {1: value, 2: b"theirs", 3: None, 4: b"learned"}
+    assert d.accepted[2] == (3, b"mine")
+    s._compact()  # the snapshot writes the same two kinds of record
+    assert recover(f).decided == d.decided and f.size() < 2 * len(value)
+
+
+def test_a_decision_said_to_be_the_accepted_value_without_one_is_refused():
+    f = SimFile(file_header(FORMAT) + record(6, (1).to_bytes(8, "little")))
+    with pytest.raises(Corruption, match="slot 1 is decided as accepted, but nothing was"):
+        recover(f)
 
 
 def test_a_torn_tail_is_cut_off_and_the_file_stays_appendable():
@@ -96,7 +118,7 @@ def test_an_empty_or_never_written_store_is_a_fresh_node(data):
 @pytest.mark.parametrize("data", [b"\xff" * 40, bytes(range(200)), b"garbage" * 9])
 def test_junk_is_refused_not_read_as_a_fresh_node(data):
     f = SimFile(data)
-    with pytest.raises(Corruption, match="not a 'conform paxos acceptor 3' file"):
+    with pytest.raises(Corruption, match="not a 'conform paxos acceptor 4' file"):
         recover(f)
     assert f.read() == data
 
@@ -107,6 +129,7 @@ def _stored() -> SimFile:
     s.save(Writes(promised=3, ballot=2))
     s.save(Writes(accepts={1: (3, b"x"), 2: (3, None)}))
     s.save(Writes(promised=7, accepts={3: (7, b"put k v")}))
+    s.save(Writes(decides={1: b"x", 2: b"other"}))  # one as accepted, one in full
     return f
 
 

@@ -194,6 +194,30 @@ def test_each_planted_bug_diverges_where_the_wrong_rule_runs(proto, bug, scenari
     assert (div.action, div.kind) == (action, kind), div.render()
 
 
+def test_a_leader_lease_ignores_a_prepare_as_a_lost_message_and_conforms():
+    """With the lease on (as the real servers run), a server that campaigns while the
+    leader works is ignored by the leader (a quorum answered it lately) and by the follower
+    (it heard from the leader lately): to the spec, its prepares were lost. Once the leader
+    has been silent for an election timeout, the same campaign wins."""
+    ex = Execution(MULTI, {**MULTI.variants[0].settings, "lease": True})
+    _multi_leader(ex)
+    for _ in range(3):  # the leader's heartbeats are answered: its lease holds
+        ex.apply(Decision("tick", "s1"))
+        deliver(ex, everything)
+    ex.apply(Decision("timeout", "s3"))
+    deliver(ex, everything)
+    assert ex.divergence is None, ex.divergence.render()
+    assert ex.sim.leaders() == ["s1"] and ex.sim.nodes["s3"].role == "Candidate"
+    assert [e.action for e in ex.steps if e.action == "DropMessage"] == ["DropMessage"] * 2
+    ex.apply(Decision("crash", "s1", 0))
+    for _ in range(3):  # election_ticks of silence: s2's lease on s1 runs out
+        ex.apply(Decision("tick", "s2"))
+    ex.apply(Decision("timeout", "s3"))
+    deliver(ex, lambda m: m.dst != "s1")
+    assert ex.divergence is None, ex.divergence.render()
+    assert ex.sim.leaders() == ["s3"]
+
+
 # --------------------------------------------------------------------------- campaigns
 
 

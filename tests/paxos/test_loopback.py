@@ -136,3 +136,36 @@ def test_a_follower_redirects_and_an_impostor_peer_is_refused(tmp_path):
             await c.down()
 
     asyncio.run(go())
+
+
+def test_a_restart_of_every_server_logs_its_timeline_and_replays_its_decisions(tmp_path,
+                                                                                caplog):
+    """After every server stops and starts again on its data, each has executed its decided
+    prefix before answering anyone, a leader takes over from after that prefix, and the log
+    says when each step happened (what an operator reads to see where a slow recovery went)."""
+    async def go():
+        c = await Cluster(tmp_path).up()
+        try:
+            async with Client(c.cfg, timeout=15, attempt_timeout=0.5) as client:
+                for i in range(30):
+                    await client.put(f"k{i % 5}", f"v{i}")
+            await until(lambda: all(s.node.prefix >= 30 for s in c.servers.values()),
+                        what="every server to learn every decision")
+            await c.down()
+            caplog.clear()
+            with caplog.at_level("INFO", logger="conform.multipaxos"):
+                await c.up()
+                for s in c.servers.values():  # replayed before the driver ran
+                    assert s.kv.get("k4") == "v29" and s.kv.applied_index >= 30
+                leader = await c.leader()
+                async with Client(c.cfg, timeout=15, attempt_timeout=0.5) as client:
+                    await client.put("after", "restart")
+                assert c.servers[leader].node.first_slot > 30  # phase 1 after the prefix
+            said = [r.getMessage() for r in caplog.records]
+            assert sum("listening after" in m for m in said) == 3
+            assert any(m.startswith("+") and f"leader of ballot {c.servers[leader].node.ballot}"
+                       in m for m in said)
+            assert any("first client command since start answered" in m for m in said)
+        finally:
+            await c.down()
+    asyncio.run(go())

@@ -127,7 +127,7 @@ def test_random_bytes_are_not_an_empty_node(seed):
 def test_an_acceptor_store_is_not_a_wal():
     f = SimFile()
     storage.Store(f, storage.recover(f)).save(storage.Writes(promised=3))
-    with pytest.raises(Corruption, match="a 'conform paxos acceptor 3' file, not a 'conform "
+    with pytest.raises(Corruption, match="a 'conform paxos acceptor 4' file, not a 'conform "
                                          "raft wal 2' one"):
         wal.recover(f)
 

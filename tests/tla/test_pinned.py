@@ -2,15 +2,17 @@
 TLC says of it (tla2tools 2026.12 built from tlaplus/tlaplus, one worker, ``-deadlock``
 unless noted). The TLC test at the end checks that TLC still says so where TLC is found.
 
-A kind: a wrong verdict (an argument primed inside an operator, a POSTCONDITION never
-evaluated, a SYMMETRY the .cfg replaced, a property's action under SYMMETRY evaluated on the
-state kept for a key instead of the successor itself), SANY's static checks (a module named
-unlike its file, a bound variable or parameter redefining a visible name, a recursive
-operator without RECURSIVE, a name used before its definition, the wrong number of
-arguments, level errors), TLC's own limits (an action in a temporal formula outside []<>A
-and <>[]A), features (constant operators given in the .cfg, INSTANCE inside LET, AssertError,
-TLCGet("distinct") and TLCSet("exit"), -continue and -inv, TLC's allowCyclicRedefinitions, which
-definitions a .cfg override replaces), TLC's limits on sets.
+A kind: a wrong verdict (an argument primed inside an operator, a property reaching an
+operator applied inside an instance with substitutions, which TLC leaves unexpanded, a
+POSTCONDITION never evaluated, a SYMMETRY the .cfg replaced, a property's action under
+SYMMETRY evaluated on the state kept for a key instead of the successor itself), SANY's
+static checks (a module named unlike its file, a bound variable or parameter redefining a
+visible name, a recursive operator without RECURSIVE, a name used before its definition, the
+wrong number of arguments, level errors, an expression as a fact of HIDE), TLC's own limits
+(an action in a temporal formula outside []<>A and <>[]A), features (constant operators
+given in the .cfg, INSTANCE inside LET, AssertError, TLCGet("distinct") and TLCSet("exit"),
+-continue and -inv, TLC's allowCyclicRedefinitions, which definitions a .cfg override
+replaces), TLC's limits on sets.
 """
 
 from __future__ import annotations
@@ -92,6 +94,20 @@ PINS = [
         message="Temporal formulas containing actions must be of forms <>[]A or []<>A"),
     Pin("SubsetOverflow", "evaluation error", 1, 0,
         message="Overflow when computing the number of elements"),
+    Pin("PropertyInInstance", "property violated", 5, 4,
+        message="Temporal property Prop was violated"),
+    Pin("PropertyInInstance", "invariant violated", 4, 4, config="PropertyInInstancePlain",
+        message="Invariant "),
+    Pin("TraceInConstraint", "holds", 5, 5),
+    Pin("ChooseUnordered", "holds", 3, 2),
+    Pin("PrimedLetOperator", "holds", 4, 4),
+    Pin("CachedOnce", "holds", 3, 3),
+    Pin("AxiomUnchecked", "holds", 3, 2),
+    Pin("OverrideInModule", "holds", 4, 4),
+    Pin("FairnessTooLarge", "evaluation error",
+        message="exceeds the maximum supported size in disjunctive normal form"),
+    Pin("HideExpression", SANY, message="The only expression allowed as a fact in a HIDE",
+        line=10),
     Pin("SetTooLarge", "evaluation error", 0, 0,
         message="Attempted to construct a set with too many elements (>10)",
         options={"max_set_size": 10}),

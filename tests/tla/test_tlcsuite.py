@@ -87,6 +87,11 @@ def _entry(outcome: str, **tlc) -> suite.Entry:
      "unsupported"),
     ({"outcome": "holds"}, {"outcome": "parse error"}, "parse error"),
     ({"outcome": "holds"}, {"outcome": "evaluation error"}, "engine error"),
+    ({"outcome": "invariant violated"}, {"outcome": "holds", "random": True},
+     "random choices"),
+    ({"outcome": "holds", "distinct": 3, "generated": 5},
+     {"outcome": "holds", "distinct": 2, "generated": 5, "random": True}, "random choices"),
+    ({"outcome": "holds"}, {"outcome": "evaluation error", "random": True}, "engine error"),
 ])
 def test_comparisons_are_sorted_into_kinds(tlc, engine, kind):
     outcome = tlc.pop("outcome")
@@ -139,3 +144,42 @@ def test_a_fast_subset_agrees_with_tlc():
         if c.kind != "agrees":
             bad.append(f"{e.name}: {c.kind}: {c.detail}")
     assert bad == []
+
+
+# --------------------------------------------------------------------------- recording
+
+PINNED = Path(__file__).parent / "specs" / "pinned"
+
+
+def test_an_assert_error_on_a_tlc_message_holds_in_the_engine():
+    from conformance.tla import check_model
+
+    r = check_model(PINNED / "ToolModeMessage.tla", timeout=60)
+    assert (r.outcome, r.states_generated, r.distinct_states) == (Outcome.HOLDS, 3, 2)
+
+
+@pytest.mark.tlc
+def test_the_recorder_keeps_what_tlc_says_in_its_plain_mode():
+    """Under -tool the ASSUME is false (TLC's message ends with "--End Error."); TLC's own
+    harness, without -tool, finds it true: the recording says what the harness sees."""
+    from tlc_support import real_toolchain
+
+    tools = real_toolchain()
+    if tools is None:
+        pytest.skip("TLC not found (conform tlc where)")
+    entry = suite.Entry("ToolModeMessage", "", "ToolModeMessage", "ToolModeMessage.cfg")
+    got = suite.tlc_result(entry, PINNED, tools, 120, None)
+    assert (got["outcome"], got["generated"], got["distinct"], got["mode"]) == \
+        ("holds", 3, 2, "plain")
+    assert got["tool_mode"]["outcome"] == "assumption failed"
+
+
+def test_a_run_drawing_at_random_says_so():
+    from conformance.tla import check_model
+
+    spec = PINNED / "RandomDraws.tla"
+    r = check_model(spec, timeout=60, check_deadlock=False)
+    assert r.outcome == Outcome.HOLDS
+    assert any(w.startswith("random choices:") for w in r.warnings)
+    r = check_model(PINNED / "CachedOnce.tla", timeout=60, check_deadlock=False)
+    assert not any(w.startswith("random choices:") for w in r.warnings)

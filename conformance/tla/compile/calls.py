@@ -10,7 +10,7 @@ from conformance.tla.compile.code import CONST, NO_DEPS, STATE, Code, guarded, m
 from conformance.tla.compile.operators import SYNTAX_OPERATORS, NativeOp, SyntaxOp, UserOp
 from conformance.tla.compile.scopes import Binding, Ctx, Scope
 from conformance.tla.errors import Unsupported
-from conformance.tla.modules import DefSym
+from conformance.tla.modules import DefSym, ImportedSym, VarSym
 from conformance.values import Fn, FSet, ModelValue, Tup, order_key
 
 if TYPE_CHECKING:
@@ -242,6 +242,9 @@ def call_native(comp: Compiler, op: NativeOp, args: list, scope: Scope, loc: S.L
             return f(rt, *vals)
     if nat.lazy:
         return _lazy_call(fn, arg_codes, set(nat.lazy), loc)
+    if nat.name == "TLCCache" and _constant_level(args[0], arg_codes[0], scope):
+        cache = comp.rt.cached.setdefault(args[0], {})
+        return _cached_call(arg_codes[0], arg_codes[1], cache, loc)
     if nat.arity == 0:
         level = STATE if nat.state_level else CONST
         return comp.fold(Code(guarded(lambda E: fn(), loc), level, NO_DEPS,
@@ -263,6 +266,66 @@ def _syntax_operator(a, scope: Scope) -> bool:
             return b.kind == "op" and isinstance(b.op, SyntaxOp)
         return a.name in SYNTAX_OPERATORS
     return False
+
+
+def _constant_level(node, code: Code, scope: Scope) -> bool:
+    """Whether an expression is constant-level as SANY sees it: the engine's level also
+    counts TLCGet as a state-level read (its figures change during the search), SANY's
+    does not. Constant unless it reaches a variable, a prime or a name bound outside it."""
+    if code.level == CONST:
+        return True
+    if scope.ctx.inst is not None:
+        return False
+    table = scope.ctx.env.table
+    entered: set[str] = set()
+
+    def constant(n, bound: frozenset) -> bool:
+        if isinstance(n, S.Prime):
+            return False
+        if isinstance(n, S.Name) and not n.prefix and n.name not in bound:
+            if n.name in scope.locals:
+                return False
+            sym = table.get(n.name)
+            while isinstance(sym, ImportedSym):
+                sym = sym.sym
+            if isinstance(sym, VarSym):
+                return False
+            if isinstance(sym, DefSym) and sym.node is not None and n.name not in entered:
+                entered.add(n.name)
+                if not constant(sym.node.body,
+                                frozenset(p.name for p in sym.node.params)):
+                    return False
+        inner = bound
+        if isinstance(n, (S.Quant, S.SetMap, S.FnCons)):
+            inner = bound | {x for bd in n.bounds for x in bd.names}
+        elif isinstance(n, S.SetFilter):
+            inner = bound | set(n.bound.names)
+        elif isinstance(n, (S.UQuant, S.Choose)):
+            inner = bound | set(n.names)
+        elif isinstance(n, S.Lambda):
+            inner = bound | set(n.params)
+        elif isinstance(n, S.Let):
+            inner = bound | {d.name for d in n.defs if isinstance(d, S.OpDef)}
+        elif isinstance(n, S.OpDef):
+            inner = bound | {p.name for p in n.params}
+        return all(constant(m, inner) for m in S.subnodes(n))
+    return constant(node, frozenset())
+
+
+def _cached_call(expr: Code, closure: Code, cache: dict, loc: S.Loc) -> Code:
+    """TLCExt's TLCCache(expr, closure) on a constant expression: evaluated once for each
+    value of the closure, in ``cache``, kept for the expression's node as TLC keeps it (an
+    expression with side effects, TLCSet, runs once per key)."""
+    value, key = expr.fn, closure.fn
+
+    def call(E):
+        k = key(E)
+        hit = cache.get(k, cache)
+        if hit is cache:
+            hit = cache[k] = value(E)
+        return hit
+    level, deps, _pure, binds = merge([expr, closure])
+    return Code(guarded(call, loc), level, deps, False, binds, loc=loc)
 
 
 def _lazy_call(fn, arg_codes: list[Code], lazy: set[int], loc: S.Loc) -> Code:

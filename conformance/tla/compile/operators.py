@@ -166,21 +166,35 @@ class LetOp(Op):
         self.name = node.name
         self.holder: list = [None]
         self.compiled: Code | None = None
+        # the body primed (LetOp(1)' reads the variables' next values), compiled when used
+        self.primed_holder: list = [None]
+        self.primed_compiled: Code | None = None
         self.recursive = recursive
 
-    def body(self, comp: Compiler) -> Code:
-        if self.compiled is None:
-            self.compiled = Code(lambda E: self.holder[0](E), STATE, NO_DEPS, True)
-            inner = comp.bind_params(self.node.params, self.scope)
-            code = comp.expr(self.node.body, inner)
-            self.holder[0] = code.fn
+    def body(self, comp: Compiler, primed: bool = False) -> Code:
+        holder = self.primed_holder if primed else self.holder
+        compiled = self.primed_compiled if primed else self.compiled
+        if compiled is None:
+            compiled = Code(lambda E: holder[0](E), STATE, NO_DEPS, True)
+            self._keep(primed, compiled)  # a recursive call while the body compiles
+            scope = self.scope.as_primed() if primed else self.scope
+            inner = comp.bind_params(self.node.params, scope)
+            compiled = comp.expr(self.node.body, inner)
+            holder[0] = compiled.fn
+            self._keep(primed, compiled)
+        return compiled
+
+    def _keep(self, primed: bool, code: Code) -> None:
+        if primed:
+            self.primed_compiled = code
+        else:
             self.compiled = code
-        return self.compiled
 
     def apply(self, comp, args, scope, loc):
-        body = self.body(comp)
+        primed = scope.primed and not self.scope.primed
+        body = self.body(comp, primed)
         base = self.scope.depth
-        holder = self.holder
+        holder = self.primed_holder if primed else self.holder
         args = comp.compile_args([p.arity for p in self.node.params], args, scope, loc)
         fns = [a.fn for a in args]
         level, deps, pure, binds = merge(list(args) + [body])

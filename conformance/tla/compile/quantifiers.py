@@ -269,24 +269,39 @@ def e_Choose(comp: Compiler, n: S.Choose, scope):
     sf, bf = s.fn, body.fn
     shape = len(n.names) if n.is_tuple else None
 
+    def holds(E, v) -> bool:
+        if shape is None:
+            r = bf(E + (v,))
+        else:
+            if type(v) is not Tup or len(v) != shape:
+                raise EvalError("Attempted to compute the value of an expression of "
+                                "form CHOOSE <<x1, ... , xN>> \\in S: P, but S was "
+                                "not a set of N-tuples.")
+            r = bf(E + tuple(v))
+        if r is not True and r is not False:
+            raise EvalError(f"The body of CHOOSE is not a boolean:\n{to_tla_any(r)}")
+        return r
+
     def choose(E):
         sv = sf(E)
         if not is_set(sv):
             raise EvalError("Attempted to compute the value of an expression of form "
                             "CHOOSE x \\in S: P, but S was not a set.")
-        for v in each(sv):
-            if shape is None:
-                r = bf(E + (v,))
-            else:
-                if type(v) is not Tup or len(v) != shape:
-                    raise EvalError("Attempted to compute the value of an expression of "
-                                    "form CHOOSE <<x1, ... , xN>> \\in S: P, but S was "
-                                    "not a set of N-tuples.")
-                r = bf(E + tuple(v))
-            if r is True:
+        if type(sv) is FSet:
+            try:
+                elems = sv.ordered()
+            except EvalError:
+                # elements with no order of their own ({Nat}, {Int}): which one CHOOSE
+                # picks does not depend on the order when only one satisfies P
+                found = [v for v in sv if holds(E, v)]
+                if len(found) > 1:
+                    raise
+                elems = tuple(found)
+        else:
+            elems = each(sv)
+        for v in elems:
+            if holds(E, v):
                 return v
-            if r is not False:
-                raise EvalError(f"The body of CHOOSE is not a boolean:\n{to_tla_any(r)}")
         raise EvalError("Attempted to compute the value of an expression of form\n"
                         "CHOOSE x \\in S: P, but no element of S satisfied P.")
     return comp.fold(Code(guarded(choose, loc), level, deps, pure, True, loc=loc))

@@ -21,6 +21,13 @@ phase 1 starts after that prefix (a takeover re-proposes only what it does not k
 decided, however long the log). Heartbeats keep followers from campaigning and tell the
 leader how far each has learned, so it can send them the decisions they lack; proposals not
 yet accepted are sent again with them.
+While a leader works — a follower heard from it within an election timeout, or a quorum
+answered the leader itself within the last one — other servers' prepares are ignored (a
+lease, as Raft's check-quorum gives; to the spec the network lost them), so a candidate
+whose timer fired late cannot depose a working leader nor interrupt its takeover. (A server
+that raised its own promise while it reached nobody still rejects the leader's messages when
+it is back, and the leader must step down: only a pre-prepare round, as Raft's pre-vote,
+would avoid that, and the spec has none.)
 
 Every handler is one atomic step that is one spec action, under its name and with its
 parameters (DESIGN rule 3); one input may run several (a heartbeat tick is, per follower,
@@ -70,6 +77,7 @@ class Options:
     heartbeat_ticks: int = 2
     resend_batch: int = 64  # most accepts or decisions sent again to a peer per heartbeat
     takeover_window: int = 256  # most proposals a taking-over leader has waiting at once
+    lease: bool = True  # leader stickiness: see Node._leased
     bugs: Bugs = NO_BUGS
     quorums: QuorumSystem | None = None  # None: majorities of the servers
 
@@ -191,6 +199,8 @@ class Node:
         self.cursor = 0  # leader: the next slot to re-propose from its promises
         self.seen = NO_BALLOT  # the highest ballot any message showed
         self.peer_decided: dict[NodeId, int] = {}  # from heartbeat replies
+        self.heard: set[NodeId] = set()  # leader: peers that answered in this lease period
+        self.quorum_heard = False  # leader: a quorum answered in the last lease period
         self.elapsed = 0
         self.timeout = options.election_ticks
         self.next_draw = 0
@@ -265,6 +275,12 @@ class Node:
 
     def _tick(self) -> None:
         if self.role is Role.LEADER:
+            self.elapsed += 1
+            if self.elapsed >= self.opts.election_ticks:  # a lease period is over
+                self.elapsed = 0
+                self.quorum_heard = self.quorums.phase1(lambda s: s == self.id
+                                                        or s in self.heard)
+                self.heard = set()
             self.hb_elapsed += 1
             if self.hb_elapsed >= self.opts.heartbeat_ticks:
                 self.hb_elapsed = 0
@@ -344,6 +360,9 @@ class Node:
         self.leader = self.id
         self.hb_elapsed = self.opts.heartbeat_ticks  # announce ourselves at the next tick
         self.peer_decided = {}
+        self.elapsed = 0
+        self.heard = set()
+        self.quorum_heard = True  # a quorum just promised
         self._forget_takeover()
         self.reported_top = max([self.first_slot - 1]
                                 + [k for rep in self.promises.values() for k in rep])
@@ -399,6 +418,8 @@ class Node:
         """An acceptance in our ballot counts; the one that completes a phase-2 quorum
         decides the slot, and everyone is told."""
         p = self.proposals.get(m.slot)
+        if self.role is Role.LEADER and m.bal == self.ballot:
+            self.heard.add(m.src)
         if self.role is Role.LEADER and m.bal == self.ballot and p is not None:
             p.acks.add(m.src)
             if m.slot not in self.decided and self.quorums.phase2(lambda s: s in p.acks):
@@ -412,16 +433,36 @@ class Node:
     def _handle_heartbeat_reply(self, m: HeartbeatReply) -> None:
         if self.role is Role.LEADER and m.bal == self.ballot:
             self.peer_decided[m.src] = m.decided
+            self.heard.add(m.src)
         self._emit("HandleHeartbeatReply", i=self.id, m=m)
 
     # ================================================================== accepting
 
+    def _leased(self, candidate: NodeId) -> bool:
+        """Leader stickiness (Raft's check-quorum lease, for prepares): a follower that
+        heard from its leader less than ``election_ticks`` ago, or a leader that a quorum
+        answered in its last lease period, has a leader that works, so another server's
+        prepare can only interrupt it (a candidate whose timer fired as the leader won, a
+        server back from a pause). Such a prepare is ignored: to the spec, the network lost
+        it (``DropMessage``). Once the leader is silent for an election timeout, prepares
+        are answered again."""
+        if not self.opts.lease or candidate == self.leader:
+            return False
+        if self.role is Role.LEADER:
+            return self.quorum_heard
+        return self.role is Role.FOLLOWER and self.leader is not None \
+            and self.elapsed < self.opts.election_ticks
+
     def _handle_prepare(self, m: Prepare) -> None:
         """Promise unless a higher ballot was promised, reporting what we accepted from
-        the prepare's first slot on."""
+        the prepare's first slot on; ignore it while our leader's lease holds."""
         if self.rejoining():
             return
+        if self._leased(m.src):
+            self._emit("DropMessage", m=m)
+            return
         if m.bal >= self.promised:
+            self.leader = None  # we let a new leader in: the old one is not sticky now
             self.promised = m.bal
             self._ready.writes.promised = m.bal
             rep = tuple((k, b, c) for k, (b, c) in sorted(self.accepted.items())

@@ -26,12 +26,12 @@ class KV(SessionKV):
         """Apply the command executed at slot ``index``; return it and its result."""
         try:
             d = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except ValueError:
             d = None
         if isinstance(d, dict) and d.get("o") == "get" and isinstance(d.get("k"), str):
             self.applied_index = index
             return None, {"ok": True, "value": self.data.get(d["k"])}
-        return super().apply(index, raw)
+        return self.apply_body(index, d)
 
     def skip(self, index: int) -> None:
         """A no-op was executed at ``index``."""

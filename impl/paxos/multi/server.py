@@ -23,7 +23,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import random
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ from impl.bugs import NO_DRIVER_BUGS, DriverBugs
 from impl.disk import DiskFile
 from impl.net.frames import MAX_FRAME
 from impl.net.transport import Transport
+from impl.paxos.ballots import owner
 from impl.paxos.multi import codec
 from impl.paxos.multi.core import (
     DrawTimeout,
@@ -50,6 +53,8 @@ from impl.paxos.storage import Store, recover
 from impl.raft.cluster_config import ClusterConfig
 from impl.raft.kv import Command as KVCommand
 from impl.tracing import crash_now
+
+log = logging.getLogger("conform.multipaxos")
 
 
 class PaxosServer:
@@ -95,9 +100,11 @@ class PaxosServer:
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
+        t0 = time.monotonic()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._file = DiskFile(self.data_dir / "paxos")
         durable = recover(self._file)
+        t_recovered = time.monotonic()
         self.store = Store(self._file, durable, sync=self.sync and not self.bugs.send_before_sync,
                            bugs=self.options.bugs)
         if self.trace_path is not None:
@@ -108,10 +115,19 @@ class PaxosServer:
         self.node = Node(self.id, self.cluster.servers, self.options, durable, self.trace)
         if self.trace is not None:
             self.trace.start(self.node)
-        for slot, cmd in self.node.replayed:  # the decided prefix, executed again
-            self._execute(slot, cmd)
         self.node.step(DrawTimeout(self.rng.randrange(self.options.election_ticks)))
         await self.transport.start()
+        t_listening = time.monotonic()
+        # the decided prefix, executed again: after the socket listens (peers that dial in
+        # meanwhile wait in its backlog instead of being refused and backing off), before
+        # the driver runs (nothing is answered from a store still being rebuilt)
+        for slot, cmd in self.node.replayed:
+            self._execute(slot, cmd)
+        self._timeline = _Timeline(self.node, t0)
+        log.info("recovered %d records (%d accepted, %d decided) in %.3f s; listening after "
+                 "%.3f s; decided prefix (%d) executed again after %.3f s", durable.records,
+                 len(durable.accepted), len(durable.decided), t_recovered - t0,
+                 t_listening - t0, self.node.prefix, time.monotonic() - t0)
         self._tasks = [asyncio.create_task(self._drive()), asyncio.create_task(self._ticker())]
 
     async def stop(self) -> None:
@@ -170,6 +186,7 @@ class PaxosServer:
                 if r.need_draw:
                     node.step(DrawTimeout(self.rng.randrange(self.options.election_ticks)))
             self.stats["batches"] += 1
+            self._timeline.after_batch()
             self._flush()  # the trace is ahead of the disk and of everything sent
             if merged.writes:
                 if self.bugs.send_before_sync:
@@ -229,6 +246,7 @@ class PaxosServer:
             proposed, fut = waiting
             if done == proposed:
                 fut.set_result({"ok": "error" not in result, **result})
+                self._timeline.answered(slot)
                 if self.trace is not None:
                     self.trace.replied(slot)
             else:
@@ -291,6 +309,54 @@ class PaxosServer:
             self._early[token] = early
         self._submit(Propose(token, cmd), fut)
         return await fut
+
+
+class _Timeline:
+    """Logs (logger ``conform.multipaxos``, INFO) the moments that decide how long a
+    takeover takes: each ballot this server starts, becoming leader, the end of a takeover's
+    re-proposals, and losing a ballot to a higher one — whose, and what it interrupted.
+    Compared once per batch, so it costs a few attribute reads."""
+
+    def __init__(self, node: Node, t0: float) -> None:
+        self.node = node
+        self.t0 = t0
+        self.role = node.role
+        self.ballot = node.ballot
+        self.lead_at: float | None = None
+        self.taking_over = False
+        self.first_answer = False
+
+    def _t(self) -> str:
+        return f"+{time.monotonic() - self.t0:.3f}s"
+
+    def after_batch(self) -> None:
+        n = self.node
+        if n.ballot != self.ballot:
+            log.info("%s prepare ballot %d from slot %d (promised %d, saw %d)", self._t(),
+                     n.ballot, n.first_slot, n.promised, n.seen)
+        if n.role is not self.role:
+            if n.is_leader():
+                self.lead_at = time.monotonic()
+                self.taking_over = n.cursor <= n.reported_top
+                log.info("%s leader of ballot %d: slots %d..%d to re-propose", self._t(),
+                         n.ballot, n.first_slot, n.reported_top)
+            elif n.role.value == "Follower":
+                won = max(n.seen, n.promised)
+                log.info("%s %s of ballot %d gave way to ballot %d of %s%s", self._t(),
+                         self.role.value.lower(), self.ballot, won, owner(won, n.servers),
+                         " (takeover unfinished)" if self.taking_over else "")
+                self.taking_over = False
+        if self.taking_over and n.cursor > n.reported_top and not n.undecided:
+            assert self.lead_at is not None
+            log.info("%s takeover done: re-proposed slots decided in %.3f s", self._t(),
+                     time.monotonic() - self.lead_at)
+            self.taking_over = False
+        self.role, self.ballot = n.role, n.ballot
+
+    def answered(self, slot: int) -> None:
+        if not self.first_answer:
+            self.first_answer = True
+            log.info("%s first client command since start answered (slot %d)", self._t(), slot)
 
 
 def _merge(into: Ready, r: Ready) -> None:

@@ -44,6 +44,7 @@ class SimConfig:
     heartbeat_ticks: int = 2
     resend_batch: int = 64
     bugs: Bugs = NO_BUGS
+    lease: bool = False  # off: the schedules' forced timeouts make the duels they want
     seed: int = 0  # for the election-timeout draws
     trace: bool = True
     options: Options = field(init=False)
@@ -51,7 +52,8 @@ class SimConfig:
     def __post_init__(self) -> None:
         self.options = Options(election_ticks=self.election_ticks,
                                heartbeat_ticks=self.heartbeat_ticks,
-                               resend_batch=self.resend_batch, bugs=self.bugs)
+                               resend_batch=self.resend_batch, bugs=self.bugs,
+                               lease=self.lease)
 
 
 class MultiSimulation(PaxosSimulation):
