@@ -7,10 +7,20 @@
   grows linearly when its bytes per event stay flat.
 * ``validation``: merge and validation of those traces: events per CPU second, the merge
   and the causal validation apart (the spec's load is not counted).
+* ``steady``: tracing's CPU per write of three cores in one process (a leader taking
+  writes, every message delivered: no sockets, no disk), off and on interleaved, the least
+  of five; what tracing itself costs, which the machine's load cannot inflate as it does
+  the cluster's throughput.
 * ``cluster``: writes per second of a 3-server cluster of processes on loopback (``conform
   cluster node``), ``--clients`` clients doing puts for ``--seconds``, with tracing off and on,
-  for Raft and Multi-Paxos; ``tracing_cost_pct`` is the throughput lost to tracing; and the
-  merge and validation of the traces the traced run wrote.
+  for Raft and Multi-Paxos, ``--repeat`` times each, off and on interleaved (a shared
+  machine's load drifts: interleaving puts both under the same drift); the servers' CPU
+  milliseconds per write beside writes per second (CPU is what tracing adds; throughput
+  also moves with everyone else's load), the load average before each run;
+  ``tracing_cost_pct`` is the throughput lost to tracing (medians), ``cpu_cost_pct`` the CPU
+  per write added. ``growth``: a traced run's bytes per event in each tenth of its events,
+  file order (flat when a trace grows linearly with its events). Then the merge and
+  validation of the last traced run's files.
 
 Timings on a shared machine are noisy: CPU seconds are given beside wall seconds.
 Run: ``.venv/bin/python bench/realruns_bench.py`` (``--quick`` for short runs).
@@ -29,6 +39,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -163,6 +174,98 @@ def in_process(sizes: list[int]) -> tuple[list[dict], list[dict]]:
     return sizes_out, validation
 
 
+# --------------------------------------------------------------------------- steady state
+
+
+def _steady(protocol: str, writes: int, out: Path | None) -> float:
+    """CPU seconds per write of three cores in one process, a leader taking writes four
+    at a time, every message delivered in order (no network, no disk): what the protocol
+    and, with ``out``, its tracing cost, without the noise of sockets and scheduling."""
+    from collections import deque
+
+    if protocol == "multipaxos":
+        from impl.paxos.multi import core as pc
+        from impl.paxos.multi.recording import NodeTrace as PaxosTrace
+
+        P: Any = pc
+        nodes: dict[str, Any] = {}
+        for i in IDS:
+            tr = PaxosTrace(out / f"{i}.ndjson", i, IDS, buffered=True) if out else None
+            nodes[i] = pc.Node(i, IDS, pc.Options(), None, tr)
+            if tr is not None:
+                tr.start(nodes[i])
+        save = None
+    else:
+        import impl.raft.core as P  # noqa: N812
+
+        opts = Options()
+        nodes, wals = {}, {}
+        for i in IDS:
+            rtr = NodeTrace(out / f"{i}.ndjson", i, IDS, IDS, opts, buffered=True) \
+                if out else None
+            nodes[i], wals[i], _ = start_node(i, IDS, SimDisk().open("wal"), opts, rtr)
+            if rtr is not None:
+                rtr.start(nodes[i])
+
+        def save(i, r) -> None:
+            if r.must_persist:
+                wals[i].save(r.hard_state, r.log_writes)
+
+    flight: deque = deque()
+
+    def run(i: str, inp) -> None:
+        r = nodes[i].step(inp)
+        if save is not None:
+            save(i, r)
+        if out:
+            nodes[i].tracer.flush()  # type: ignore[union-attr]
+        flight.extend(r.messages)
+        while flight:
+            m = flight.popleft()
+            r = nodes[m.dst].step(P.Receive(m))
+            if save is not None:
+                save(m.dst, r)
+            if out:
+                nodes[m.dst].tracer.flush()  # type: ignore[union-attr]
+            flight.extend(r.messages)
+
+    run("s1", P.FireTimeout())
+    for _ in range(5):
+        run("s1", P.Tick())
+    assert nodes["s1"].is_leader()
+    t0 = time.process_time()
+    for k in range(writes // 4):
+        for j in range(4):
+            run("s1", P.Propose(4 * k + j, f"put w{k}-{j} {'x' * 16}".encode()))
+        if k % 3 == 0:
+            run("s1", P.Tick())
+    cpu = time.process_time() - t0
+    for n in nodes.values():
+        if out:
+            n.tracer.close()  # type: ignore[union-attr]
+    return cpu / (writes // 4 * 4)
+
+
+def steady(writes: int, repeat: int) -> dict:
+    """Tracing's CPU per write in one process, off and on interleaved ``repeat`` times
+    (the least of each: the machine's noise only ever adds), with the trace's bytes per
+    write."""
+    out: dict = {}
+    for protocol in ("raft", "multipaxos"):
+        off, on, size = [], [], 0
+        for _ in range(repeat):
+            off.append(_steady(protocol, writes, None))
+            with tempfile.TemporaryDirectory() as d:
+                on.append(_steady(protocol, writes, Path(d)))
+                size = sum(f.stat().st_size for f in Path(d).glob("*.ndjson"))
+        out[protocol] = {"writes": writes, "repeat": repeat,
+                         "cpu_ms_per_write_off": round(1000 * min(off), 4),
+                         "cpu_ms_per_write_on": round(1000 * min(on), 4),
+                         "tracing_cpu_ms_per_write": round(1000 * (min(on) - min(off)), 4),
+                         "trace_bytes_per_write": round(size / writes, 1)}
+    return out
+
+
 # --------------------------------------------------------------------------- processes
 
 
@@ -187,9 +290,12 @@ async def _load(cfg: ClusterConfig, clients: int, seconds: float) -> dict:
 
 
 def cluster(protocol: str, traced: bool, clients: int, seconds: float,
-            budget: float | None = None) -> dict:
-    with tempfile.TemporaryDirectory() as d:
+            budget: float | None = None, validate: bool = True,
+            trace_dir: str | None = None) -> dict:
+    load = round(os.getloadavg()[0], 2)
+    with tempfile.TemporaryDirectory() as d, tempfile.TemporaryDirectory(dir=trace_dir) as t:
         root = Path(d)
+        troot = Path(t)
         cfg = ClusterConfig.on_free_ports(3)
         cfile = root / "cluster.json"
         cfg.dump(cfile)
@@ -200,7 +306,7 @@ def cluster(protocol: str, traced: bool, clients: int, seconds: float,
                    "--cluster", str(cfile), "--data", str(root / sid), "--tick", "0.01",
                    f"--protocol={protocol}"]
             if traced:
-                cmd += ["--trace", str(root / f"{sid}.trace.ndjson")]
+                cmd += ["--trace", str(troot / f"{sid}.trace.ndjson")]
             procs.append(subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL))
         try:
@@ -216,38 +322,96 @@ def cluster(protocol: str, traced: bool, clients: int, seconds: float,
         cpu1 = os.times()
         out["servers_cpu_s"] = round((cpu1.children_user + cpu1.children_system)
                                      - (cpu0.children_user + cpu0.children_system), 2)
+        out["server_cpu_ms_per_write"] = round(1000 * out["servers_cpu_s"]
+                                               / max(out["writes"], 1), 3)
+        out["load_avg_1m"] = load
         if traced:
-            files = list(root.glob("*.trace.ndjson"))
+            files = sorted(troot.glob("*.trace.ndjson"))
             size = sum(f.stat().st_size for f in files)
             out["trace_bytes"] = size
-            out["validation"] = _validate(root, {}, budget)
-            out["trace_bytes_per_event"] = round(size / max(out["validation"]["events"], 1), 1)
+            events = sum(_events(f) for f in files)
+            out["trace_events"] = events
+            out["trace_bytes_per_event"] = round(size / max(events, 1), 1)
+            out["growth"] = _growth(files)
+            if validate:
+                out["validation"] = _validate(troot, {}, budget)
         return out
+
+
+def _events(path: Path) -> int:
+    return sum(1 for line in path.open("rb") if line.startswith(b'{"n"'))
+
+
+def _growth(files: list[Path], parts: int = 10) -> list[float]:
+    """Bytes per event in each tenth of each file's events (summed over the nodes): a trace
+    that grows linearly keeps this flat from the first tenth to the last."""
+    size = [0] * parts
+    count = [0] * parts
+    for f in files:
+        lines = [line for line in f.open("rb") if line.startswith(b'{"n"')]
+        for k, line in enumerate(lines):
+            part = k * parts // len(lines)
+            size[part] += len(line)
+            count[part] += 1
+    return [round(s / c, 1) if c else 0.0 for s, c in zip(size, count, strict=True)]
+
+
+def _median(xs: list[float]) -> float:
+    ys = sorted(xs)
+    n = len(ys)
+    return ys[n // 2] if n % 2 else (ys[n // 2 - 1] + ys[n // 2]) / 2
+
+
+def compare(protocol: str, clients: int, seconds: float, repeat: int,
+            budget: float | None, trace_dir: str | None = None) -> dict:
+    """Tracing off and on, ``repeat`` times each, interleaved; the last traced run's
+    files are merged and validated."""
+    off: list[dict] = []
+    on: list[dict] = []
+    for r in range(repeat):
+        off.append(cluster(protocol, False, clients, seconds))
+        on.append(cluster(protocol, True, clients, seconds, budget, validate=r == repeat - 1,
+                          trace_dir=trace_dir))
+    wps_off = _median([x["writes_per_s"] for x in off])
+    wps_on = _median([x["writes_per_s"] for x in on])
+    cpu_off = _median([x["server_cpu_ms_per_write"] for x in off])
+    cpu_on = _median([x["server_cpu_ms_per_write"] for x in on])
+    return {"clients": clients, "seconds": seconds, "repeat": repeat,
+            "writes_per_s_off": wps_off, "writes_per_s_on": wps_on,
+            "server_cpu_ms_per_write_off": cpu_off, "server_cpu_ms_per_write_on": cpu_on,
+            "tracing_cost_pct": round(100 * (1 - wps_on / wps_off), 1) if wps_off else None,
+            "cpu_cost_pct": round(100 * (cpu_on / cpu_off - 1), 1) if cpu_off else None,
+            "tracing_off": off, "tracing_on": on}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="short runs")
-    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--validate-budget", type=float, default=None, metavar="CPU_S",
                     help="stop validating a cluster run's traces after this many CPU seconds "
                          "and report the rate so far (default: 60 with --quick, else none)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="cluster runs with tracing off and on, each (interleaved)")
+    ap.add_argument("--protocols", default="raft,multipaxos")
+    ap.add_argument("--cluster-only", action="store_true",
+                    help="only the cluster runs (not the in-process trace sizes)")
+    ap.add_argument("--trace-dir", default=None, metavar="DIR",
+                    help="write the traced runs' traces under DIR (a tmpfs, to tell what "
+                         "the disk adds: a server's fsync also flushes its trace's pages)")
     args = ap.parse_args()
     seconds = 1.5 if args.quick else args.seconds
+    repeat = 1 if args.quick else args.repeat
     budget = args.validate_budget if args.validate_budget is not None else \
         (60.0 if args.quick else None)
     sizes = [500, 1000, 2000] if args.quick else [1000, 2000, 4000, 8000]
     out: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
-    out["trace_size"], out["validation"] = in_process(sizes)
-    out["cluster"] = {}
-    for protocol in ("raft", "multipaxos"):
-        off = cluster(protocol, False, args.clients, seconds)
-        on = cluster(protocol, True, args.clients, seconds, budget)
-        out["cluster"][protocol] = {
-            "clients": args.clients, "seconds": seconds, "tracing_off": off, "tracing_on": on,
-            "tracing_cost_pct": round(100 * (1 - on["writes_per_s"] / off["writes_per_s"]), 1)
-            if off.get("writes_per_s") else None}
+    if not args.cluster_only:
+        out["trace_size"], out["validation"] = in_process(sizes)
+        out["steady"] = steady(1000 if args.quick else 4000, 1 if args.quick else 5)
+    out["cluster"] = {p: compare(p, args.clients, seconds, repeat, budget, args.trace_dir)
+                      for p in args.protocols.split(",")}
     print(json.dumps(out, indent=2))
 
 

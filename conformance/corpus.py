@@ -201,6 +201,7 @@ def _child(argv: list[str]) -> int:
         "duration": r.duration, "message": r.message, "unsupported": unsupported,
         "positions": [p.to_json() for p in r.positions],
         "trace_length": len(r.counterexample.steps) if r.counterexample else None,
+        "random": any(w.startswith("random choices:") for w in r.warnings),
     }))
     return 0
 

@@ -27,6 +27,12 @@ by size, then domain, then values; and it orders strings (record field names inc
 model values not alphabetically but by the order in which TLC first *interned* the name,
 which is the order in which its parser met them. :func:`intern_names` lets the engine
 replay that order; names it never registered sort after registered ones, alphabetically.
+
+That order belongs to a model: :func:`reset_names` starts a fresh table when a model is
+loaded, the model keeps it, and :func:`use_names` makes a model's table the one in force
+before the model is evaluated again. A process that holds several models (a campaign per
+protocol, one after another in a worker) thus evaluates each under its own TLC order,
+never under the order of whichever model happened to be loaded last.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ __all__ = [
     "fset",
     "intern_names",
     "reset_names",
+    "use_names",
     "string_rank",
     "order_key",
     "compare",
@@ -69,19 +76,29 @@ class ValueError_(Exception):
 
 # --------------------------------------------------------------------------- name order
 
-_RANK: dict[str, int] = {}
+_RANK: dict[str, int] = {}  # the table in force (a module global: read on every compare)
 
 
 def intern_names(names: Iterable[str]) -> None:
     """Register names in the order TLC's parser would intern them; known names keep rank."""
+    rank = _RANK
     for name in names:
-        if name not in _RANK:
-            _RANK[name] = len(_RANK)
+        if name not in rank:
+            rank[name] = len(rank)
 
 
-def reset_names() -> None:
-    """Forget every registered name, so a new model starts from TLC's initial order."""
-    _RANK.clear()
+def reset_names() -> dict[str, int]:
+    """Start a new, empty table of names (TLC's initial order) and put it in force; returns
+    it, for the model being loaded to keep (tables handed out before are left as they are)."""
+    global _RANK
+    _RANK = {}
+    return _RANK
+
+
+def use_names(table: dict[str, int]) -> None:
+    """Put a model's table of names (from :func:`reset_names`) in force."""
+    global _RANK
+    _RANK = table
 
 
 def string_rank(name: str) -> tuple[int, str]:

@@ -30,10 +30,12 @@ restore ID`` (this module) makes it rejoin as a *new learner* instead:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +45,7 @@ from impl.raft.client import Client, ClientError
 
 FILES = {"raft": "wal", "multipaxos": "paxos"}  # the durable file in a data directory
 PAGE_BYTES = 1 << 20  # entry data per page of a copied log
+ELECTION_WAIT = 10.0  # seconds a restore waits for an election in progress to end
 
 
 class RestoreError(Exception):
@@ -75,22 +78,33 @@ async def restore(client: Client, sid: str, data: Path) -> Restored:
     if sid not in cluster.servers:
         raise RestoreError(f"{sid} is not in the cluster file")
     await _must_be_down(client, sid)
-    answers: dict[str, dict] = {}
-    silent: dict[str, str] = {}
-    for other in cluster.servers:
-        if other != sid:
-            try:
-                answers[other] = await client.status(other)
-            except (OSError, ConnectionError, TimeoutError, ClientError) as e:
-                silent[other] = str(e) or type(e).__name__
+    answers, silent = await _statuses(client, sid)
     protocols = {a.get("protocol") for a in answers.values()}
     protocol = protocol_of(data) or (protocols.pop() if len(protocols) == 1 else None)
     if protocol not in FILES:
         raise RestoreError(f"cannot tell the protocol of {sid}: no {' or '.join(FILES.values())}"
                            f" in {data}, and no other server answered")
     if protocol == "raft":
+        deadline = time.monotonic() + ELECTION_WAIT
+        while (not silent and time.monotonic() < deadline
+               and not any(a.get("role") == "Leader" for a in answers.values())):
+            await asyncio.sleep(0.2)  # everyone answers, nobody leads: an election is on
+            answers, silent = await _statuses(client, sid)
         return await _restore_raft(client, sid, data, answers, silent)
     return _restore_paxos(sid, data, answers, silent)
+
+
+async def _statuses(client: Client, sid: str) -> tuple[dict[str, dict], dict[str, str]]:
+    """Every other server's status, and why each that did not answer did not."""
+    answers: dict[str, dict] = {}
+    silent: dict[str, str] = {}
+    for other in client.cluster.servers:
+        if other != sid:
+            try:
+                answers[other] = await client.status(other)
+            except (OSError, ConnectionError, TimeoutError, ClientError) as e:
+                silent[other] = str(e) or type(e).__name__
+    return answers, silent
 
 
 async def _must_be_down(client: Client, sid: str) -> None:
@@ -118,8 +132,8 @@ async def _restore_raft(client: Client, sid: str, data: Path, answers: dict[str,
 
     leaders = [a for a in answers.values() if a.get("role") == "Leader"]
     if not leaders:
-        raise RestoreError(f"no server is leading: the cluster must be serving to copy a log "
-                           f"to {sid} from its leader")
+        raise RestoreError(f"no server is leading (none within {ELECTION_WAIT:g} s): the "
+                           f"cluster must be serving to copy a log to {sid} from its leader")
     members = set(max(leaders, key=lambda a: a["term"])["members"])
     others = members - {sid}
     if not others:

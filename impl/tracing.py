@@ -4,8 +4,9 @@ Raft and Multi-Paxos servers share.
 A core calls its tracer after every spec action it takes, ``tracer(node, action, params)``,
 with the messages the current input produced so far in ``node._ready.messages``.
 :class:`CoreTrace` turns that into recorder steps: the action's parameters, the node's own
-variables that changed, the messages this action added, the message it handled (the
-parameter ``m``). A protocol's subclass names its spec and maps through its abstraction
+variables that changed (the small ones whole, the large ones as what the step did to them:
+the entries appended, the slots accepted), the messages this action added, the message it
+handled (the parameter ``m``). A protocol's subclass names its spec and maps through its abstraction
 (:mod:`impl.raft.recording`, :mod:`impl.paxos.multi.recording`); the server adds when its
 storage is synced (:meth:`CoreTrace.durable`), when a client is told its command is done
 (:meth:`CoreTrace.replied`), and flushes before a batch's effects leave
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.record import Recorder
+from conformance.record.delta import Delta
 from conformance.values import ModelValue
 
 
@@ -41,16 +43,18 @@ class CoreTrace:
         self._sent = 0
         self._keys: dict[str, Any] = {}  # the change keys of the state last recorded
 
-    def own(self, node: Any) -> dict[str, Any]:
-        """The node's own variables that changed since the last call (all, after a
-        :meth:`start`); the protocol's abstraction keeps the keys in ``self._keys``."""
+    def own(self, node: Any, params: dict) -> tuple[dict[str, Any], Delta | None]:
+        """What changed in the node's own variables since the last call (all of them
+        whole, after a :meth:`start`), in the step whose raw parameters are ``params``: the
+        variables given whole, and the changes to the others. The protocol's abstraction
+        keeps what it needs to tell in ``self._keys``."""
         raise NotImplementedError
 
     def start(self, node: Any) -> None:
         """Begin a segment with the state the node starts from (what it recovered)."""
         self._keys = {}
         self.rec = Recorder(self.path, node=self.id, spec=self.spec, protocol=self.protocol,
-                            constants=self.constants, state=self.own(node),
+                            constants=self.constants, state=self.own(node, {})[0],
                             collect={"Value": "v"}, durability=True, origin=self.origin,
                             buffered=self.buffered)
 
@@ -67,7 +71,8 @@ class CoreTrace:
         self._sent = len(ready.messages)
         p = self.absn.params(params)
         m = params.get("m")
-        rec.step(action, p, state=self.own(node),
+        state, changes = self.own(node, params)
+        rec.step(action, p, state=state, changes=changes,
                  sent=[(x.dst, self.absn.message(x)) for x in new],
                  received=None if m is None else (m.src, p["m"]))
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.record.pattern import decode_value, encode_value
-from conformance.trace.encoding import DecodeError, decode, encode
+from conformance.trace.encoding import DecodeError, decode
 from conformance.values import Fn, Tup, make_fn, to_tla
 
 Value = Any
@@ -43,6 +43,15 @@ class Delta:
 
     def __bool__(self) -> bool:
         return bool(self.set or self.truncate or self.put or self.append)
+
+    def merged(self, other: Delta) -> Delta:
+        """This delta and ``other``, which changes other variables, as one."""
+        d = Delta()
+        d.set = {**self.set, **other.set}
+        d.truncate = self.truncate + other.truncate
+        d.put = self.put + other.put
+        d.append = self.append + other.append
+        return d
 
     def variables(self) -> set[str]:
         """The variables this delta touches."""
@@ -104,7 +113,9 @@ class Delta:
 
 
 def _path_json(path: Path) -> list:
-    return [path[0], *(encode(k) for k in path[1:])]
+    if len(path) == 2:  # a slot, an index, a server: the common case, written often
+        return [path[0], encode_value(path[1])]
+    return [path[0], *(encode_value(k) for k in path[1:])]
 
 
 def _path_from_json(raw: Any, where: str) -> Path:

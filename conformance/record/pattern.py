@@ -164,8 +164,72 @@ def to_value(v: Value) -> Value:
 
 def encode_value(v: Value, memo: dict | None = None) -> Any:
     """``v`` in the ITF encoding, holes as ``{"#unknown": true}`` (``memo``: see
-    :func:`conformance.trace.encoding.encode`)."""
+    :func:`conformance.trace.encoding.encode`).
+
+    A recorder encodes every message and parameter of every step of a running system, so
+    the common shapes take a short path here: scalars, model values and small sets (each
+    encoded once: a cluster has few servers and few sets of them), sequences, and records
+    (their fields in plain string order, as :func:`encode` writes them). The output is the
+    same as :func:`encode`'s; anything else is left to it. The JSON returned may share
+    parts with other calls': it is for writing, not for changing."""
+    t = type(v)
+    if t is str or t is bool:
+        return v
+    if t is int:
+        return v if -_SAFE < v < _SAFE else encode(v)
+    if t is ModelValue:
+        out = _SHARED.get(v)
+        if out is None:
+            out = _shared(v, {"#mv": v.name})
+        return out
+    if t is Fn:
+        if memo is not None:
+            hit = memo.get(id(v))
+            if hit is not None and hit[0] is v:
+                return hit[1]
+        m = v.map
+        fields = tuple(m)
+        keys = _RECORD_KEYS.get(fields)
+        if keys is None:
+            if not m or not all(type(k) is str and k[:1] != "#" for k in m):
+                return encode(v, memo=memo)
+            keys = tuple(sorted(m))
+            if len(_RECORD_KEYS) > 256:
+                _RECORD_KEYS.clear()
+            _RECORD_KEYS[fields] = keys
+        out = {}
+        for k in keys:  # the scalar fields inline: a call each costs as much as the rest
+            x = m[k]
+            tx = type(x)
+            if tx is str or tx is bool or (tx is int and -_SAFE < x < _SAFE):
+                out[k] = x
+            elif tx is ModelValue:
+                out[k] = _SHARED.get(x) or encode_value(x)
+            else:
+                out[k] = encode_value(x, memo)
+        if memo is not None:
+            memo[id(v)] = (v, out)
+        return out
+    if t is Tup:
+        return [encode_value(x, memo) for x in v]
+    if t is FSet and len(v) <= 8:
+        out = _SHARED.get(v)
+        if out is None:
+            out = _shared(v, encode(v, memo=memo))
+        return out
     return encode(v, memo=memo)
+
+
+_SAFE = 2**53
+_SHARED: dict[Any, Any] = {}  # model values and small sets: their (shared) encodings
+_RECORD_KEYS: dict[tuple, tuple[str, ...]] = {}  # a record's fields, as built: as written
+
+
+def _shared(v: Value, out: Any) -> Any:
+    if len(_SHARED) > 4096:
+        _SHARED.clear()
+    _SHARED[v] = out
+    return out
 
 
 def decode_value(data: Any, path: str = "$") -> Value:

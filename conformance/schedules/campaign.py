@@ -16,7 +16,8 @@ from __future__ import annotations
 import hashlib
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 from hypothesis.database import ExampleDatabase
 from hypothesis.internal.conjecture import engine as hypothesis_engine
+from hypothesis.internal.conjecture import providers as hypothesis_providers
 
 from conformance.coverage.record import Coverage
 from conformance.protocols import Protocol
@@ -232,10 +234,6 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
 
     result = CampaignResult(protocol.name, profile.name, seed, bugs, progress, 0.0,
                             coverage=reached)
-    # Hypothesis's own bound on the time it spends shrinking one failure (five minutes by
-    # default); its docs call it monkeypatchable for exactly this.
-    saved_budget = hypothesis_engine.MAX_SHRINKING_SECONDS
-    hypothesis_engine.MAX_SHRINKING_SECONDS = profile.shrink_seconds
     try:
         for number, (examples, guided) in enumerate(rounds):
             # a round's guides are fixed before it starts (Hypothesis replays its runs),
@@ -243,7 +241,8 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
             pool[:] = [] if not guided or guidance is None or reached is None else \
                 guidance.pool(reached, profile.guide_pool,
                               random.Random(_round_seed(seed, number)))
-            round_test(number, examples)()
+            with _hypothesis_for_campaign(profile):
+                round_test(number, examples)()
     except Diverged:
         pass
     except Exception as e:  # noqa: BLE001 - reported, with the run that raised it
@@ -257,8 +256,6 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
                 result.trace_file = failures.save(
                     crashed, save_dir, origin={"profile": profile.name, "seed": seed,
                                                "hypothesis": hypothesis.__version__})
-    finally:
-        hypothesis_engine.MAX_SHRINKING_SECONDS = saved_budget
     if last_failure:
         ex = _final_run(protocol, profile, bugs, last_failure[0], progress)
         result.divergence = ex.divergence
@@ -275,6 +272,36 @@ def run_campaign(protocol: Protocol, profile: Profile, bugs: tuple[str, ...] = (
     result.seconds = progress.seconds
     result.cpu_seconds = progress.cpu_seconds
     return result
+
+
+_NO_CONSTANTS = hypothesis_providers.Constants()
+
+
+@contextmanager
+def _hypothesis_for_campaign(profile: Profile) -> Iterator[None]:
+    """Hypothesis's process-wide settings, as a campaign runs under them.
+
+    * its bound on the time it spends shrinking one failure (five minutes by default; its
+      docs call it monkeypatchable for exactly this);
+    * no "local constants": Hypothesis now and then draws, instead of a random integer, one
+      of the literals written in the source of the modules this process has imported
+      outside site-packages (ours). Which modules those are depends on what ran before in
+      the process (a Raft campaign imports Raft's code), so a campaign's runs depended on
+      the campaigns before it in a worker. With none, its draws depend on its seed alone;
+      the cache of the constants allowed per kind of draw is emptied on both sides, as it
+      may hold those harvested before.
+    """
+    saved_budget = hypothesis_engine.MAX_SHRINKING_SECONDS
+    saved_constants = hypothesis_providers._get_local_constants
+    hypothesis_engine.MAX_SHRINKING_SECONDS = profile.shrink_seconds
+    hypothesis_providers._get_local_constants = lambda: _NO_CONSTANTS
+    hypothesis_providers.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        hypothesis_engine.MAX_SHRINKING_SECONDS = saved_budget
+        hypothesis_providers._get_local_constants = saved_constants
+        hypothesis_providers.CONSTANTS_CACHE.cache.clear()
 
 
 def _rounds(profile: Profile) -> list[tuple[int, bool]]:

@@ -164,6 +164,7 @@ class Guidance:
         model = self._models.get(graph.name)
         if model is None:
             model = self._models[graph.name] = load(graph.spec, graph.config)
+        model.use_names()
         chain = [target]
         while graph.parent[chain[-1]] >= 0:
             chain.append(graph.parent[chain[-1]])

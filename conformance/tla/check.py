@@ -107,6 +107,17 @@ def _check(spec: Path, cfg: Path, timeout, progress, check_deadlock, started: fl
            keep_going: bool = False, invariants: tuple[str, ...] = ()) -> CheckResult:
     model = load(spec, cfg, check_deadlock=check_deadlock, need_behavior=False,
                  cyclic_redefinitions=cyclic_redefinitions, invariants=invariants)
+    result = _search(model, timeout, progress, started, base, workers, keep_going)
+    if model.runtime.rng.drawn:
+        result.warnings.append(
+            "random choices: the spec draws values at random (RandomElement...); the engine "
+            f"drew them with seed {model.runtime.seed}, not as TLC does, so a result that "
+            "depends on them may differ from TLC's")
+    return result
+
+
+def _search(model: Model, timeout, progress, started: float, base: dict, workers: int,
+            keep_going: bool) -> CheckResult:
     model.keep_going = keep_going
     if keep_going or model.runtime.shared:
         # the parallel search stops at the first violation, and its workers would each

@@ -48,7 +48,7 @@ from conformance.tla.modules import (
 from conformance.tla.parse import parse_text
 from conformance.tla.remember import Remembered
 from conformance.tla.sany import check_spec
-from conformance.values import Fn, ModelValue, Tup, intern_names, reset_names, typed_key
+from conformance.values import Fn, ModelValue, Tup, intern_names, reset_names, typed_key, use_names
 
 # names TLC interns before it reads anything (static initializers of its own classes)
 TLC_PREINTERNED = ["TRUE", "BOOLEAN", "SUBSET", "UNION", "DOMAIN", "ENABLED", "UNCHANGED"]
@@ -119,7 +119,14 @@ class Model:
     keep_going: bool = False
     init_fn: Callable | None = None
     load_args: dict = field(default_factory=dict)
+    # TLC's order of the names this model interned (conformance.values): put in force by
+    # use_names() before evaluating a model that was not the last one loaded
+    name_order: dict[str, int] = field(default_factory=dict)
     _traced: Model | None = None
+
+    def use_names(self) -> None:
+        """Compare strings and model values in this model's TLC order from now on."""
+        use_names(self.name_order)
 
     def traced(self) -> Model:
         """The same model compiled with error positions recorded (see compile.Tracing);
@@ -191,7 +198,7 @@ def load(spec: str | Path, config: str | Path | None = None, *,
     if not spec.is_file():
         raise SpecError(f"cannot find the spec {spec}", file=str(spec))
     cfg_path = Path(config) if config is not None else spec.with_suffix(".cfg")
-    reset_names()
+    name_order = reset_names()
     # SANY first, as TLC: a spec that does not parse is reported before its model is read
     loader = Loader(spec.parent)
     extra = [_expression_def(f"__DebuggerExpr__{i}", text)
@@ -215,7 +222,8 @@ def load(spec: str | Path, config: str | Path | None = None, *,
     comp = Compiler(root, bindings, overrides, runtime, scoped)
     comp.let_instances = loader.let_instances
     acomp = ActionCompiler(comp, variables)
-    model = Model(spec, cfg, root, loader, variables, comp, acomp, runtime)
+    model = Model(spec, cfg, root, loader, variables, comp, acomp, runtime,
+                  name_order=name_order)
     _check_constants(model)
     model.check_deadlock = cfg.check_deadlock if cfg.check_deadlock is not None else True
     if check_deadlock is not None:

@@ -13,7 +13,11 @@ status. Nothing of TLC's is copied: the file holds names of its files and our me
 A run is compared as the issue that asked for this defines it: the same outcome class (a
 parse and a semantic error are one class, SANY's rejection, since TLC exits the same way for
 both), and, when both hold, the same distinct and generated counts. What does not agree is
-sorted into a kind (:data:`KINDS`), worst first.
+sorted into a kind (:data:`KINDS`), worst first. A run whose spec draws at random
+(RandomElement and the like: the engine says so in its result) and disagrees in verdict or
+counts is "random choices", not a wrong verdict: TLC's result is that of its seed and its
+generator, which the engine does not reproduce (TLC's own tests name seeds of the same
+model with other verdicts).
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ _OTHER_MODES = {"-simulate": "simulation (-simulate)", "-dfid": "depth-first sea
 
 # the kinds of a comparison, worst first; "agrees" last
 KINDS = ("wrong verdict", "traceback", "resource", "engine error", "unsupported",
-         "parse error", "counts differ", "agrees")
+         "parse error", "counts differ", "random choices", "agrees")
 
 
 @dataclass
@@ -346,6 +350,15 @@ def compare(entry: Entry, got: dict) -> Comparison:
     said = f"TLC: {want.get('outcome')}; engine: {got.get('outcome')}"
     if got.get("crash"):
         return Comparison(entry, "traceback", got, got["crash"])
+    kind = _compare(entry, got, want, w, g, said)
+    if got.get("random") and kind.kind in ("wrong verdict", "counts differ"):
+        # the run draws at random (RandomElement...): TLC's verdict and figures are those
+        # of its seed and its generator, which the engine does not reproduce
+        return Comparison(entry, "random choices", got, kind.detail)
+    return kind
+
+
+def _compare(entry: Entry, got: dict, want: dict, w, g, said: str) -> Comparison:
     if got.get("unsupported") and w != g:
         return Comparison(entry, "unsupported", got, got["unsupported"])
     if w == g:

@@ -80,6 +80,8 @@ class Validator:
     # ------------------------------------------------------------------ the trace
 
     def start(self, init: Step) -> Divergence | None:
+        # (several specs may be loaded in this process: compare in this one's TLC order)
+        self.engine.model.use_names()
         known = self._known(init)
         inits = self.engine.initial_states()
         self.candidates = [s for s in inits if self._matches(s, known)]
@@ -91,6 +93,7 @@ class Validator:
 
     def step(self, event: Step) -> Divergence | None:
         """Validate one event; on success the candidates move to the states after it."""
+        self.engine.model.use_names()
         if not self.engine.has_action(event.action):
             return Divergence(event.index, event.action, event.params, event.node,
                               UNKNOWN_ACTION, why=f"{self.engine.spec.name} defines no "

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from conformance.record.delta import Delta
 from conformance.values import Fn, FSet, ModelValue, Tup, record
 from impl.raft.core import Node, Role
 from impl.raft.log import RaftLog
@@ -87,6 +88,8 @@ class Abstraction:
                 value = NIL
             else:
                 value = FSet(server(s) for s in e.members())
+            if len(self._entry_cache) > 1024:  # the recent ones: traces meet each a few
+                self._entry_cache.clear()  # times, close together (sent, received, stored)
             v = self._entry_cache[e] = record(term=e.term, kind=ENTRY_KIND[e.kind],
                                               value=value)
         return v
@@ -193,19 +196,45 @@ class Abstraction:
     def own(self, n: Node) -> dict[str, Any]:
         """One node's own variables: its entry of each per-server function of the spec
         (what a real node records about itself; no ``msgs``, no ghosts)."""
-        return {var: value(self, n) for var, (_, value) in OWN.items()}
+        return {var: value(self, n) for var, value in OWN.items()}
 
-    def own_changes(self, n: Node, last: dict[str, Any]) -> dict[str, Any]:
-        """The node's own variables that changed since ``last`` (a dict this method keeps:
-        each variable's cheap change key), so that tracing a step costs a dozen attribute
-        reads rather than the whole state (a log of thousands of entries)."""
+    def own_changes(self, n: Node, last: dict[str, Any]) -> tuple[dict[str, Any], Delta | None]:
+        """What changed in the node's own variables since ``last`` (a dict this method
+        keeps; empty: everything): the small variables whole, those whose cheap change key
+        moved, and the log as the entries appended (or, after a truncation, where it was
+        cut), from a copy of the entry list kept up to date by appending. Tracing a step
+        costs a dozen attribute reads and the new entries, not the log."""
         out = {}
-        for var, (key, value) in OWN.items():
-            k = key(n)
-            if var not in last or last[var] != k:
-                last[var] = k
-                out[var] = value(self, n)
-        return out
+        keys = _small_keys(n)
+        was = last.get("small")
+        if was != keys:
+            for x, (var, value) in enumerate(SMALL.items()):
+                if was is None or was[x] != keys[x]:
+                    out[var] = value(self, n)
+            last["small"] = keys
+        log, entries = n.log, n.log.entries
+        seen = last.get("log")
+        if seen is None or seen[0] is not log:
+            last["log"] = (log, log.truncations, list(entries))
+            out["log"] = self.log(log)
+            return out, None
+        _, truncations, mirror = seen
+        if truncations == log.truncations and len(mirror) == len(entries):
+            return out, None
+        d = Delta()
+        k = len(mirror)
+        if truncations != log.truncations:  # rare: find where the two part
+            k = next((x for x, (a, b) in enumerate(zip(mirror, entries)) if a != b),
+                     min(len(mirror), len(entries)))
+            if k < len(mirror):
+                d.truncate.append((("log",), k))
+                del mirror[k:]
+            last["log"] = (log, log.truncations, mirror)
+        if len(entries) > k:
+            new = entries[k:]
+            mirror.extend(new)
+            d.append.append((("log",), tuple(map(self.entry, new))))
+        return out, d
 
     def local(self, n: Node) -> dict[str, Any]:
         """One node's own part of the spec state: each per-server variable restricted to
@@ -214,30 +243,28 @@ class Abstraction:
         return {k: Fn({me: v}) for k, v in self.own(n).items()}
 
 
-def _role(n: Node) -> Any:
-    return n.role
+def _small_keys(n: Node) -> tuple:
+    """A key of each of the node's small variables (in :data:`SMALL`'s order) that changes
+    whenever the variable does: one tuple, compared at once with the last."""
+    return (n.term, n.voted_for, n.role, n.commit, frozenset(n.votes),
+            (n.role, n.next_default, tuple(n.next_index.items())),
+            (n.role, tuple(n.match_index.items())), frozenset(n.recent_active),
+            n.heard_from_leader, n.read_round, (n.read_index, frozenset(n.read_acks)))
 
 
-# Each of a node's own variables: a cheap key that changes whenever the variable does, and
-# its value in the spec.
-OWN: dict[str, tuple[Callable[[Node], Any], Callable[[Abstraction, Node], Any]]] = {
-    "currentTerm": (lambda n: n.term, lambda a, n: n.term),
-    "votedFor": (lambda n: n.voted_for,
-                 lambda a, n: NIL if n.voted_for is None else server(n.voted_for)),
-    "log": (lambda n: (id(n.log), n.log.truncations, len(n.log.entries)),
-            lambda a, n: a.log(n.log)),
-    "state": (_role, lambda a, n: n.role.value),
-    "commitIndex": (lambda n: n.commit, lambda a, n: n.commit),
-    "votesGranted": (lambda n: frozenset(n.votes),
-                     lambda a, n: FSet(server(s) for s in n.votes)),
-    "nextIndex": (lambda n: (n.role, n.next_default, tuple(n.next_index.items())),
-                  lambda a, n: a.next_index(n)),
-    "matchIndex": (lambda n: (n.role, tuple(n.match_index.items())),
-                   lambda a, n: a.match_index(n)),
-    "recentlyActive": (lambda n: frozenset(n.recent_active),
-                       lambda a, n: FSet(server(s) for s in n.recent_active)),
-    "heardFromLeader": (lambda n: n.heard_from_leader, lambda a, n: n.heard_from_leader),
-    "readRound": (lambda n: n.read_round, lambda a, n: n.read_round),
-    "pendingRead": (lambda n: (n.read_index, frozenset(n.read_acks)),
-                    lambda a, n: a.pending_read(n)),
+# Each of a node's own variables but its log, and its value in the spec.
+SMALL: dict[str, Callable[[Abstraction, Node], Any]] = {
+    "currentTerm": lambda a, n: n.term,
+    "votedFor": lambda a, n: NIL if n.voted_for is None else server(n.voted_for),
+    "state": lambda a, n: n.role.value,
+    "commitIndex": lambda a, n: n.commit,
+    "votesGranted": lambda a, n: FSet(server(s) for s in n.votes),
+    "nextIndex": lambda a, n: a.next_index(n),
+    "matchIndex": lambda a, n: a.match_index(n),
+    "recentlyActive": lambda a, n: FSet(server(s) for s in n.recent_active),
+    "heardFromLeader": lambda a, n: n.heard_from_leader,
+    "readRound": lambda a, n: n.read_round,
+    "pendingRead": lambda a, n: a.pending_read(n),
 }
+OWN: dict[str, Callable[[Abstraction, Node], Any]] = {
+    **SMALL, "log": lambda a, n: a.log(n.log)}

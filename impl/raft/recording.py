@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from conformance.record.delta import Delta
 from impl.raft.abstraction import Abstraction, text_value
 from impl.raft.core import Node, Options
 from impl.raft.messages import Entry
@@ -35,5 +36,5 @@ class NodeTrace(CoreTrace):
         super().__init__(path, node_id, Abstraction(servers, value_of),
                          constants(servers, initial, options), origin, buffered)
 
-    def own(self, node: Node) -> dict[str, Any]:
+    def own(self, node: Node, params: dict) -> tuple[dict[str, Any], Delta | None]:
         return self.absn.own_changes(node, self._keys)

@@ -79,3 +79,46 @@ def test_a_damaged_wal_is_refused_then_restored_from_the_peers(tmp_path):
         finally:
             await c.down()
     asyncio.run(go())
+
+
+class _Electing:
+    """A client of a cluster whose servers all answer and none leads for the first
+    ``polls_without_leader`` rounds of status calls: an election in progress."""
+
+    def __init__(self, servers: list[str], polls_without_leader: int) -> None:
+        self.cluster = ClusterConfig({s: ("127.0.0.1", 1) for s in servers}, servers)
+        self.left = polls_without_leader * (len(servers) - 1)
+        self.polls = 0
+
+    async def status(self, sid: str) -> dict:
+        if sid == "s1":
+            raise ConnectionRefusedError("down")  # the server being restored
+        self.polls += 1
+        self.left -= 1
+        role = "Leader" if self.left < 0 and sid == "s2" else "Follower"
+        return {"server": sid, "role": role, "term": 4, "protocol": "raft",
+                "members": ["s1", "s2", "s3"]}
+
+    async def log_page(self, sid: str, first: int) -> dict:
+        return {"role": "Leader", "term": 4, "last_index": 1,
+                "entries": [[4, 0, ""]] if first == 1 else []}
+
+
+def test_a_restore_during_an_election_waits_for_its_leader(tmp_path, monkeypatch):
+    monkeypatch.setattr("impl.restore.ELECTION_WAIT", 5.0)
+    (tmp_path / "s1").mkdir()
+    (tmp_path / "s1" / "wal").write_bytes(b"damaged")
+    client = _Electing(["s1", "s2", "s3"], polls_without_leader=3)
+    done = asyncio.run(restore(client, "s1", tmp_path / "s1"))
+    assert done.copied_from == "s2" and done.floor == 4 and done.entries == 1
+    assert client.polls > 3 * 2  # it asked again until someone led
+
+
+def test_a_restore_gives_up_when_no_election_ends(tmp_path, monkeypatch):
+    monkeypatch.setattr("impl.restore.ELECTION_WAIT", 0.5)
+    (tmp_path / "s1").mkdir()
+    (tmp_path / "s1" / "wal").write_bytes(b"damaged")
+    client = _Electing(["s1", "s2", "s3"], polls_without_leader=10**6)
+    with pytest.raises(RestoreError, match=r"no server is leading \(none within 0.5 s\)"):
+        asyncio.run(restore(client, "s1", tmp_path / "s1"))
+    assert (tmp_path / "s1" / "wal").read_bytes() == b"damaged"  # nothing was changed

@@ -109,12 +109,12 @@ class _Partial(NodeTrace):
 
         self.absn.message = no_ctx  # type: ignore[method-assign]
 
-    def own(self, node):
+    def own(self, node, params):
         out = self.absn.own(node)
         out["nextIndex"] = type(out["nextIndex"])(
             {k: (v if k.name == node.id else UNKNOWN) for k, v in out["nextIndex"].map.items()})
         del out["matchIndex"]
-        return out
+        return out, None
 
 
 def test_partial_traces_conform_and_still_catch_a_bug(tmp_path):

@@ -87,6 +87,11 @@ def _entry(outcome: str, **tlc) -> suite.Entry:
      "unsupported"),
     ({"outcome": "holds"}, {"outcome": "parse error"}, "parse error"),
     ({"outcome": "holds"}, {"outcome": "evaluation error"}, "engine error"),
+    ({"outcome": "invariant violated"}, {"outcome": "holds", "random": True},
+     "random choices"),
+    ({"outcome": "holds", "distinct": 3, "generated": 5},
+     {"outcome": "holds", "distinct": 2, "generated": 5, "random": True}, "random choices"),
+    ({"outcome": "holds"}, {"outcome": "evaluation error", "random": True}, "engine error"),
 ])
 def test_comparisons_are_sorted_into_kinds(tlc, engine, kind):
     outcome = tlc.pop("outcome")
@@ -167,3 +172,14 @@ def test_the_recorder_keeps_what_tlc_says_in_its_plain_mode():
     assert (got["outcome"], got["generated"], got["distinct"], got["mode"]) == \
         ("holds", 3, 2, "plain")
     assert got["tool_mode"]["outcome"] == "assumption failed"
+
+
+def test_a_run_drawing_at_random_says_so():
+    from conformance.tla import check_model
+
+    spec = PINNED / "RandomDraws.tla"
+    r = check_model(spec, timeout=60, check_deadlock=False)
+    assert r.outcome == Outcome.HOLDS
+    assert any(w.startswith("random choices:") for w in r.warnings)
+    r = check_model(PINNED / "CachedOnce.tla", timeout=60, check_deadlock=False)
+    assert not any(w.startswith("random choices:") for w in r.warnings)

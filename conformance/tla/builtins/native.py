@@ -50,6 +50,21 @@ class Native:
     lazy: tuple[int, ...] = ()
 
 
+class Draws(random.Random):
+    """The engine's random choices, which remember whether any was made: a result that
+    depends on them may differ from TLC's, which draws with a generator of its own."""
+
+    drawn = False
+
+    def random(self) -> float:
+        self.drawn = True
+        return super().random()
+
+    def getrandbits(self, k: int) -> int:
+        self.drawn = True
+        return super().getrandbits(k)
+
+
 class Runtime:
     """Per-model state that some TLC operators read or write."""
 
@@ -62,7 +77,7 @@ class Runtime:
         # RandomElement and friends draw from this; a model compiled again (to trace an
         # error) starts from the same seed, so constants it drew come out the same
         self.seed = seed if seed is not None else random.randrange(2**63)
-        self.rng = random.Random(self.seed)
+        self.rng = Draws(self.seed)
         self.level = 0  # TLCGet("level"): the depth of the state being explored
         self.stats: dict[str, Any] = {}
         self.printed: list[str] = []

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from operator import attrgetter
 from typing import Any
 
+from conformance.record.delta import Delta
 from conformance.values import Fn, FSet, Tup, make_fn, record
 from impl.paxos.multi.core import Node
 from impl.paxos.multi.messages import (
@@ -77,7 +77,9 @@ class Abstraction:
         """[bal |-> b, val |-> c], one object per proposal (traces meet each many times)."""
         p = self._proposals.get((b, c))
         if p is None:
-            if len(self._proposals) > 100_000:
+            if len(self._proposals) > 512:  # the recent ones (a trace meets each a few
+                # times, close together): objects kept long are walked by every full
+                # collection of Python's collector
                 self._proposals.clear()
             p = self._proposals[(b, c)] = record(bal=b, val=self.cmd(c))
         return p
@@ -177,17 +179,98 @@ class Abstraction:
         mapped = self._maps.get((i, var), ({}, {}))[1]
         return range(len(mapped) + 1, len(mapped) + 64)
 
-    def local_changes(self, n: Node, last: dict[str, Any]) -> dict[str, Any]:
-        """The server's own variables that changed since ``last`` (a dict this method keeps),
-        found by comparing cheap keys (most in C: a copy of a dict compared with the dict),
-        so that tracing a step does not cost the whole state (thousands of slots)."""
+    def local_changes(self, n: Node, last: dict[str, Any],
+                      params: Mapping[str, Any] | None = None
+                      ) -> tuple[dict[str, Any], Delta | None]:
+        """What changed in the server's own variables since ``last`` (a dict this method
+        keeps; empty: everything), in a step with raw ``params``: the small variables
+        whole, when their cheap key moved, and the slot maps as the slots that changed,
+        found from what the step itself says it did (the accepts and decisions it hands
+        its storage, the slot of the acceptance it counted) and checked against copies
+        kept up to date slot by slot. Tracing a step costs what it changed, not the
+        thousands of slots a server holds."""
         out = {}
-        for var, key in OWN.items():
-            k = key(n)
-            if var not in last or last[var] != k:
-                last[var] = k
+        small = (n.promised, n.ballot, n.role, n.first_slot, *n.promises.values())
+        was = last.get("small")
+        if was != small:  # by identity, then (a promise replaced) by content
+            for x, var in enumerate(SMALL):
+                if was is None or was[x] != small[x]:
+                    out[var] = self._value(var, n)
+            if was is None or was[4:] != small[4:]:
+                out["promises"] = self._value("promises", n)
+            last["small"] = small
+        if "accepted" not in last:
+            last["accepted"] = dict(n.accepted)
+            last["decided"] = dict(n.decided)
+            last["proposals"] = (n.proposals, _acks(n.proposals))
+            last["executed"] = len(n.executed)
+            for var in ("accepted", "decided", "proposals", "executed"):
                 out[var] = self._value(var, n)
-        return out
+            return out, None
+        d = Delta()
+        writes = n._ready.writes
+        accepts = writes.accepts
+        copy = last["accepted"]
+        if accepts or len(copy) != len(n.accepted):
+            self._slots(d, "accepted", n.accepted, copy, accepts, self._accepted_value)
+        copy = last["decided"]
+        if writes.decides or len(copy) != len(n.decided):
+            self._slots(d, "decided", n.decided, copy, writes.decides, self.cmd)
+        seen, acks = last["proposals"]
+        if seen is not n.proposals:  # a new term of office
+            last["proposals"] = (n.proposals, _acks(n.proposals))
+            out["proposals"] = self._value("proposals", n)
+        else:
+            m = params.get("m") if params else None
+            counted = type(m) is Accepted
+            if accepts or counted or len(acks) != len(n.proposals):
+                hint = [*accepts, m.slot] if counted else accepts  # type: ignore[union-attr]
+                now = {k: len(n.proposals[k].acks) for k in hint if k in n.proposals}
+                self._slots(d, "proposals", now, acks, now, self._proposal_value(n),
+                            full=n.proposals)
+        done = last["executed"]
+        if len(n.executed) != done:
+            if len(n.executed) > done:
+                d.append.append((("executed",),
+                                 tuple(map(self.cmd, n.executed[done:]))))
+            else:
+                out["executed"] = self._value("executed", n)
+            last["executed"] = len(n.executed)
+        return out, d if d else None
+
+    def _accepted_value(self, bv: tuple[int, Command]) -> Fn:
+        return self.proposal(*bv)
+
+    def _proposal_value(self, n: Node) -> Callable[[Any], Any]:
+        def one(k: int) -> Fn:
+            p = n.proposals[k]
+            return record(val=self.cmd(p.cmd), acks=FSet(node(s) for s in p.acks))
+        return one
+
+    @staticmethod
+    def _slots(d: Delta, var: str, now: Mapping[int, Any], copy: dict[int, Any],
+               hint: Iterable[int], value: Callable[[Any], Any],
+               full: Mapping[int, Any] | None = None) -> None:
+        """Record in ``d`` the slots of ``var`` whose raw value in ``now`` differs from
+        ``copy`` (the raw values last recorded, brought up to date here): the ``hint`` ed
+        slots, and all of them if the hint does not account for every new slot (a
+        server's map never loses a slot). ``value`` maps a slot's raw value, or, with
+        ``full`` (the node's map itself, keyed like ``copy``), the slot."""
+        changed = []
+        for k in hint:
+            x = now.get(k, _GONE)
+            if x is not _GONE and copy.get(k, _GONE) != x:
+                copy[k] = x
+                changed.append(k)
+        if len(copy) != len(full if full is not None else now):  # not hinted: look
+            whole = full if full is not None else now
+            raw = {k: len(p.acks) for k, p in whole.items()} if full is not None else whole
+            for k, x in raw.items():
+                if copy.get(k, _GONE) != x:
+                    copy[k] = x
+                    changed.append(k)
+        for k in sorted(set(changed)):
+            d.put.append(((var, k), value(k if full is not None else now[k])))
 
     def cluster(self, nodes: Mapping[str, Node], in_flight: Iterable[Message]) -> dict[str, Any]:
         views = {s: self.local(nodes[s]) for s in self.servers}
@@ -211,19 +294,17 @@ class Abstraction:
         return out
 
 
-_ACKS = attrgetter("acks")
+_GONE = object()
 
-# Each of a server's own variables and a key that changes whenever it does: the key holds
-# copies of the node's containers (compared, then, in C), never the containers themselves.
-OWN: dict[str, Callable[[Node], Any]] = {
-    "promised": lambda n: n.promised,
-    "accepted": lambda n: dict(n.accepted),
-    "ballot": lambda n: n.ballot,
-    "role": lambda n: n.role,
-    "firstSlot": lambda n: n.first_slot,
-    "promises": lambda n: {a: dict(rep) for a, rep in n.promises.items()},
-    "proposals": lambda n: (len(n.proposals), n.ballot, n.role,
-                            sum(map(len, map(_ACKS, n.proposals.values())))),
-    "decided": lambda n: (id(n.decided), len(n.decided)),  # slots are decided once
-    "executed": lambda n: (id(n.executed), len(n.executed)),  # only ever appended to
-}
+
+def _acks(proposals: Mapping[int, Any]) -> dict[int, int]:
+    """How many acceptances each proposal has (they only grow)."""
+    return {k: len(p.acks) for k, p in proposals.items()}
+
+
+# A server's small variables (the promises come after them in the key local_changes keeps:
+# they are replaced, never changed in place, so the key holds the objects themselves). The
+# slot maps (accepted, decided, proposals, executed) are followed slot by slot.
+SMALL = ("promised", "ballot", "role", "firstSlot")
+OWN = ("promised", "accepted", "ballot", "role", "firstSlot", "promises", "proposals",
+       "decided", "executed")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from conformance.record.delta import Delta
 from impl.paxos.multi.abstraction import Abstraction
 from impl.paxos.multi.core import Node
 from impl.paxos.values import ValueMap, text_value
@@ -31,5 +32,5 @@ class NodeTrace(CoreTrace):
         super().__init__(path, node_id, Abstraction(servers, value_of), constants(servers),
                          origin, buffered)
 
-    def own(self, node: Node) -> dict[str, Any]:
-        return self.absn.local_changes(node, self._keys)
+    def own(self, node: Node, params: dict) -> tuple[dict[str, Any], Delta | None]:
+        return self.absn.local_changes(node, self._keys, params)
