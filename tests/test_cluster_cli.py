@@ -95,3 +95,21 @@ def test_cluster_up_serves_kv_and_stops_on_ctrl_c(tmp_path, protocol):
         out = ctrl_c(up)
     assert "Traceback" not in out, out
     assert up.returncode in (0, 130), out
+
+
+def test_ctrl_c_stops_a_cluster_started_in_the_background(tmp_path):
+    """A shell's background job (or nohup) starts with SIGINT ignored, and Python then raises
+    no KeyboardInterrupt: Ctrl-C must still stop the cluster, not look like every server
+    crashing."""
+    base = _free_base_port(3)
+    up = subprocess.Popen([*CONFORM, "cluster", "up", "--nodes", "3", "--base-port", str(base),
+                           "--dir", "c"], cwd=tmp_path, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        assert _until((tmp_path / "c" / "cluster.json").is_file), "no cluster file"
+        assert _until(lambda: all((tmp_path / "c" / f"s{i}.log").is_file() for i in (1, 2, 3)))
+        time.sleep(1)  # the servers have installed their own handlers
+    finally:
+        out = ctrl_c(up)
+    assert up.returncode in (0, 130) and "every server has stopped" not in out, out

@@ -128,6 +128,10 @@ def _up(args: argparse.Namespace) -> int:
     flags += [f for f, on in (("--no-sync", args.no_sync), ("--no-pre-vote", args.no_pre_vote),
                               ("--no-check-quorum", args.no_check_quorum),
                               ("--lease-reads", args.lease_reads)) if on]
+    # Ctrl-C and SIGTERM stop the cluster; SIGINT explicitly too, since a process started in
+    # the background by a shell (or under nohup) inherits SIGINT ignored, and Python then
+    # raises no KeyboardInterrupt: the servers stopped and this loop took them for crashes
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     commands = {sid: [sys.executable, "-m", "conformance", "cluster", "node", "--id", sid,
                       "--cluster", str(cfile), "--data", str(root / sid),

@@ -18,6 +18,17 @@ from impl.sim.storage import SimDisk
 IDS = ["s1", "s2", "s3"]
 
 
+def deliver(rng: random.Random, flight: list):
+    """A message taken from the network in random order, or None when it is lost (one in
+    twenty); one in twenty of the others stays in flight too, to be delivered again."""
+    m = flight.pop(rng.randrange(len(flight)))
+    if rng.random() < 0.05:
+        return None
+    if rng.random() < 0.05:
+        flight.append(m)
+    return m
+
+
 class Cores:
     def __init__(self, out: Path, seed: int = 1, bugs: tuple[str, ...] = (),
                  tracer: Callable[[Path, str, Options], NodeTrace] | None = None) -> None:
@@ -69,11 +80,8 @@ class Cores:
         for step in range(steps):
             x = rng.random()
             if self.flight and x < 0.6:
-                m = self.flight.pop(rng.randrange(len(self.flight)))
-                if rng.random() < 0.05:
-                    continue  # lost
-                if rng.random() < 0.05:
-                    self.flight.append(m)  # duplicated
+                if (m := deliver(rng, self.flight)) is None:
+                    continue
                 self.run(m.dst, Receive(m), crash_before_save=rng.random() < torn)
             elif x < 0.85:
                 self.run(rng.choice(IDS), Tick())

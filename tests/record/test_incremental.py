@@ -21,7 +21,7 @@ from impl.paxos.multi.core import Tick as PaxosTick
 from impl.paxos.multi.recording import NodeTrace as PaxosTrace
 from impl.paxos.storage import Durable
 from impl.raft.recording import NodeTrace as RaftTrace
-from tests.record.cores import IDS, Cores
+from tests.record.cores import IDS, Cores, deliver
 
 
 class _Truth:
@@ -107,11 +107,8 @@ class _Paxos:
         for step in range(steps):
             x = rng.random()
             if self.flight and x < 0.6:
-                m = self.flight.pop(rng.randrange(len(self.flight)))
-                if rng.random() < 0.05:
+                if (m := deliver(rng, self.flight)) is None:
                     continue
-                if rng.random() < 0.05:
-                    self.flight.append(m)
                 self.run(m.dst, PaxosReceive(m))
             elif x < 0.85:
                 self.run(rng.choice(IDS), PaxosTick())
