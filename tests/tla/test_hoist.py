@@ -6,7 +6,7 @@ import pytest
 
 from conformance.result import Outcome
 from conformance.tla import check_model
-from conformance.tla.compile.hoist import conjuncts
+from conformance.tla.compile.hoist import conjuncts, leading_guards
 from conformance.tla.model import load
 from conformance.tla.steps import StepModel
 
@@ -61,20 +61,28 @@ def test_sums_are_cheap_arguments(specdir):
 # variable are evaluated once per state. Each expected figure and error is TLC's (tla2tools,
 # -workers 1) on specs/HoistAction.tla.
 
-def test_action_successors_are_tlcs(specdir):
+def test_action_successors_are_tlcs(specdir, monkeypatch):
     # TLC: no error, 337 generated, 9 distinct, depth 5 (the guard y < 6 cuts every binding
     # from y = 6 on, i # 2 every binding of i = 2)
+    from conformance.tla.actions import branching
+
+    found: list = []
+
+    def spy(*args):
+        guards = leading_guards(*args)
+        found.append(guards)
+        return guards
+    monkeypatch.setattr(branching, "leading_guards", spy)
     r = check_model(specdir / "HoistAction.tla", specdir / "HoistAction.cfg")
     assert r.outcome is Outcome.HOLDS, r.message
     assert (r.states_generated, r.distinct_states, r.depth) == (337, 9, 5)
+    assert any(g is not None and len(g) == 2 for g in found)  # the guards were in use
 
 
 def test_action_guards_are_found_through_definitions(specdir):
-    from conformance.tla.compile.hoist import leading_guards
-
     model = load(specdir / "HoistAction.tla", specdir / "HoistAction.cfg")
     comp = model.comp
-    quant = model.root.table["Next"].node.body.body  # \E b, e \in 1..30 : Send(i, <<b, e>>)
+    quant = model.root.table["Next"].node.body.body  # \E b, e \in y..y + 29 : Send(...)
     outer = comp.bounds(model.root.table["Next"].node.body.bounds, comp.root_scope())[2]
     inner = comp.bounds(quant.bounds, outer)[2]
     guards = leading_guards(comp, quant.body, outer, inner)
