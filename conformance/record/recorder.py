@@ -237,11 +237,7 @@ class Recorder:
                 line["external"] = True
             if clock is not None:
                 line["clock"] = clock
-            data = orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
-            if self.buffered:
-                self._pending.append(data)
-            else:
-                self._write(data)
+            self._out(_line(line))
 
     def durable(self) -> None:
         """Every step recorded so far is on stable storage now (call it after an fsync)."""
