@@ -262,9 +262,9 @@ class Abstraction:
             if x is not _GONE and copy.get(k, _GONE) != x:
                 copy[k] = x
                 changed.append(k)
-        if len(copy) != len(full if full is not None else now):  # not hinted: look
-            whole = full if full is not None else now
-            raw = {k: len(p.acks) for k, p in whole.items()} if full is not None else whole
+        whole = full if full is not None else now
+        if len(copy) != len(whole):  # not hinted: look
+            raw = _acks(full) if full is not None else now
             for k, x in raw.items():
                 if copy.get(k, _GONE) != x:
                     copy[k] = x
