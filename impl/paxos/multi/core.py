@@ -420,12 +420,12 @@ class Node:
         p = self.proposals.get(m.slot)
         if self.role is Role.LEADER and m.bal == self.ballot:
             self.heard.add(m.src)
-        if self.role is Role.LEADER and m.bal == self.ballot and p is not None:
-            p.acks.add(m.src)
-            if m.slot not in self.decided and self.quorums.phase2(lambda s: s in p.acks):
-                self._learn({m.slot: p.cmd})
-                for j in self.peers:
-                    self._send(Decide(m.slot, p.cmd, self.id, j))
+            if p is not None:
+                p.acks.add(m.src)
+                if m.slot not in self.decided and self.quorums.phase2(lambda s: s in p.acks):
+                    self._learn({m.slot: p.cmd})
+                    for j in self.peers:
+                        self._send(Decide(m.slot, p.cmd, self.id, j))
         self._emit("HandleAccepted", i=self.id, m=m)
         if self.role is Role.LEADER and self.cursor <= self.reported_top:
             self._repropose()
