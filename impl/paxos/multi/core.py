@@ -225,8 +225,17 @@ class Node:
             self.next_draw = inp.extra_ticks  # type: ignore[union-attr]
         else:
             raise TypeError(f"not a Multi-Paxos input: {inp!r}")
+        if self.tracer is not None:
+            self._input_done()
         ready, self._ready = self._ready, Ready()
         return ready
+
+    def _input_done(self) -> None:
+        """The input is handled: a tracer that records an input's actions as one step (the
+        node's atomic step) hears it here, before the input's ``Ready`` is handed over."""
+        done = getattr(self.tracer, "input_done", None)
+        if done is not None:
+            done(self)
 
     def _emit(self, action: str, **params: Any) -> None:
         if self.tracer is not None:
