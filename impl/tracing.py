@@ -43,6 +43,7 @@ class CoreTrace:
         self._node: Any = None
         self._actions: list[tuple[str, dict]] = []  # its actions so far, raw parameters
         self._sent = 0  # its messages sent up to its last action
+        self._replies: list[int] = []  # answers given since the last step recorded
         self._keys: dict[str, Any] = {}  # the change keys of the state last recorded
 
     def own(self, node: Any, params: dict) -> tuple[dict[str, Any], Delta | None]:
@@ -88,6 +89,8 @@ class CoreTrace:
         self._actions = []
         if rec is None:
             return
+        if self._replies:  # answered before this input began
+            self._answers()
         absn = self.absn
         new = self._ready.messages[:self._sent]
         self._ready = None
@@ -105,30 +108,41 @@ class CoreTrace:
         rec.steps(acts, state=state, changes=changes, sent=sent,
                   received=None if m is None else (m.src, p["m"]))
 
-    def durable(self) -> None:
-        """The storage is synced: every step recorded so far survives a crash."""
+    def _answers(self) -> None:
+        """The answers given since the last step, as one step of ``ClientReply`` actions:
+        a batch's answers leave together, after it (one line, not one per client)."""
+        me, ks, self._replies = ModelValue(self.id), self._replies, []
+        if self.rec is not None:
+            self.rec.steps([("ClientReply", {"i": me, "k": k}) for k in ks], external=True)
+
+    def _settle(self) -> None:
+        """Record what is kept: the answers, then the actions of an input not yet ended."""
         if self._actions:
             self._record()
+        elif self._replies:
+            self._answers()
+
+    def durable(self) -> None:
+        """The storage is synced: every step recorded so far survives a crash."""
+        self._settle()
         if self.rec is not None:
             self.rec.durable()
 
     def replied(self, k: int) -> None:
-        """A client was told that its command, at index (or slot) ``k``, is done."""
+        """A client was told that its command, at index (or slot) ``k``, is done (recorded
+        with the batch's other answers, before anything else)."""
         if self._actions:
             self._record()
-        if self.rec is not None:
-            self.rec.step("ClientReply", {"i": ModelValue(self.id), "k": k}, external=True)
+        self._replies.append(k)
 
     def flush(self) -> None:
         """Write what was recorded (before anything it did leaves the process)."""
-        if self._actions:
-            self._record()
+        self._settle()
         if self.rec is not None:
             self.rec.flush()
 
     def close(self) -> None:
-        if self._actions:
-            self._record()
+        self._settle()
         if self.rec is not None:
             self.rec.close()
 
