@@ -2,13 +2,14 @@
 Raft and Multi-Paxos servers share.
 
 A core calls its tracer after every spec action it takes, ``tracer(node, action, params)``,
-with the messages the current input produced so far in ``node._ready.messages``.
-:class:`CoreTrace` turns that into recorder steps: the action's parameters, the node's own
-variables that changed (the small ones whole, the large ones as what the step did to them:
-the entries appended, the slots accepted), the messages this action added, the message it
-handled (the parameter ``m``). A protocol's subclass names its spec and maps through its abstraction
-(:mod:`impl.raft.recording`, :mod:`impl.paxos.multi.recording`); the server adds when its
-storage is synced (:meth:`CoreTrace.durable`), when a client is told its command is done
+with the messages the current input produced so far in ``node._ready.messages``, and
+:meth:`CoreTrace.input_done` when it has handled the input. :class:`CoreTrace` records each
+input as one recorder step: its actions and their parameters, the node's own variables that
+changed (the small ones whole, the large ones as what the step did to them: the entries
+appended, the slots accepted), the messages the input sent, the message it handled (the
+first action's parameter ``m``). A protocol's subclass names its spec and maps through its
+abstraction (:mod:`impl.raft.recording`, :mod:`impl.paxos.multi.recording`); the server
+adds when its storage is synced (:meth:`CoreTrace.durable`), when a client is told its command is done
 (:meth:`CoreTrace.replied`), and flushes before a batch's effects leave
 (:meth:`CoreTrace.flush`). :func:`crash_now` is the other half of ``--crash-in-bug-window``.
 """
