@@ -111,6 +111,8 @@ PINS = [
     Pin("SetTooLarge", "evaluation error", 0, 0,
         message="Attempted to construct a set with too many elements (>10)",
         options={"max_set_size": 10}),
+    Pin("RecursiveFunctionArgument", "holds", 3, 3),
+    Pin("Fingerprint", "holds", 3, 3),
 ]
 
 
