@@ -113,6 +113,7 @@ PINS = [
         options={"max_set_size": 10}),
     Pin("RecursiveFunctionArgument", "holds", 3, 3),
     Pin("Fingerprint", "holds", 3, 3),
+    Pin("CsvUnreached", "evaluation error", message="nonexistent field 'sched'"),
 ]
 
 
