@@ -114,6 +114,15 @@ PINS = [
     Pin("RecursiveFunctionArgument", "holds", 3, 3),
     Pin("Fingerprint", "holds", 3, 3),
     Pin("CsvUnreached", "evaluation error", message="nonexistent field 'sched'"),
+    Pin("ArgumentLevel", SANY, line=10, message="Level error in applying operator Next: The "
+        "level of argument 1 exceeds the maximum level allowed by the operator."),
+    Pin("InstanceArgumentLevel", SANY, line=13,
+        message="Level error in applying operator I!Step: The level of argument 1"),
+    Pin("AssumedConstantLevel", SANY, line=11, message="Level error in instantiating module "
+        "'Inner': The level of the expression or operator substituted for 'C' must be at "
+        "most 2."),
+    Pin("AssumedConstantState", SANY, line=12, message="substituted for 'C' must be at most 0"),
+    Pin("LevelsAllowed", "holds", 4, 4),
 ]
 
 
