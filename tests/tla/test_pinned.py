@@ -123,6 +123,7 @@ PINS = [
         "most 2."),
     Pin("AssumedConstantState", SANY, line=12, message="substituted for 'C' must be at most 0"),
     Pin("LevelsAllowed", "holds", 4, 4),
+    Pin("LetInstanceSubstitution", "holds", 7, 7),
 ]
 
 
