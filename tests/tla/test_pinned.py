@@ -9,8 +9,9 @@ SYMMETRY evaluated on the state kept for a key instead of the successor itself),
 static checks (a module named unlike its file, a bound variable or parameter redefining a
 visible name, a recursive operator without RECURSIVE, a name used before its definition, the
 wrong number of arguments, level errors of expressions, of arguments and of instance
-substitutions, an expression as a fact of HIDE), TLC's own limits (an action in a temporal formula outside []<>A and <>[]A), features (constant operators
-given in the .cfg, INSTANCE inside LET, AssertError, TLCGet("distinct") and TLCSet("exit"),
+substitutions, an expression as a fact of HIDE), TLC's own limits (an action in a
+temporal formula outside []<>A and <>[]A), features (constant operators given in the .cfg,
+INSTANCE inside LET, AssertError, TLCGet("distinct") and TLCSet("exit"),
 -continue and -inv, TLC's allowCyclicRedefinitions, which definitions a .cfg override
 replaces, LET definitions as an inner INSTANCE's substitutions, TLCFP, the CSV module), a
 recursive function applied to a function its body builds, TLC's limits on sets.
