@@ -14,7 +14,8 @@ temporal formula outside []<>A and <>[]A), features (constant operators given in
 INSTANCE inside LET, AssertError, TLCGet("distinct") and TLCSet("exit"),
 -continue and -inv, TLC's allowCyclicRedefinitions, which definitions a .cfg override
 replaces, LET definitions as an inner INSTANCE's substitutions, TLCFP, the CSV module), a
-recursive function applied to a function its body builds, TLC's limits on sets.
+recursive function applied to a function its body builds, ENABLED of an action argument,
+TLC's limits on sets.
 """
 
 from __future__ import annotations
@@ -126,6 +127,7 @@ PINS = [
     Pin("AssumedConstantState", SANY, line=12, message="substituted for 'C' must be at most 0"),
     Pin("LevelsAllowed", "holds", 4, 4),
     Pin("LetInstanceSubstitution", "holds", 7, 7),
+    Pin("EnabledArgument", "holds", 9, 6),
 ]
 
 
