@@ -15,7 +15,7 @@ INSTANCE inside LET, AssertError, TLCGet("distinct") and TLCSet("exit"),
 -continue and -inv, TLC's allowCyclicRedefinitions, which definitions a .cfg override
 replaces, LET definitions as an inner INSTANCE's substitutions, TLCFP, the CSV module), a
 recursive function applied to a function its body builds, ENABLED of an action argument,
-TLC's limits on sets.
+a LET of state functions in a temporal property, TLC's limits on sets.
 """
 
 from __future__ import annotations
@@ -128,6 +128,9 @@ PINS = [
     Pin("LevelsAllowed", "holds", 4, 4),
     Pin("LetInstanceSubstitution", "holds", 7, 7),
     Pin("EnabledArgument", "holds", 9, 6),
+    Pin("TemporalLet", "holds", 4, 3),
+    Pin("TemporalLet", "property violated", 4, 3, config="TemporalLetNever",
+        message="Temporal property Never was violated"),
 ]
 
 
