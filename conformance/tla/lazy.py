@@ -614,6 +614,8 @@ class LazyFn:
         self.text = text
 
     def apply(self, arg: Value) -> Value:
+        if isinstance(arg, LazyFn) and is_finite(arg.domain):
+            arg = arg.materialize()  # a table equals and hashes as the values it may meet
         memo = self.memo
         try:
             return memo[arg]
@@ -622,8 +624,10 @@ class LazyFn:
         except TypeError:
             raise EvalError(f"Attempted to apply a function to the unhashable {arg!r}.")
         if not member(arg, self.domain):
+            # a recursive function is named, not shown: showing it would apply it everywhere
+            shown = self.text if self.text.endswith("[...]") else self.to_tla()
             raise EvalError(
-                f"Attempted to apply function:\n{self.to_tla()}\nto argument {to_tla_any(arg)},"
+                f"Attempted to apply function:\n{shown}\nto argument {to_tla_any(arg)},"
                 " which is not in the domain of the function.")
         v = self.rule(arg)
         memo[arg] = v
@@ -696,6 +700,8 @@ def member(v: Value, s: Value) -> bool:
     """``v \\in s``, failing as TLC does when v cannot be compared with the set's elements
     (``1 \\in {"a"}``, ``{} \\in 1..4``): TLC compares v with them and errs on a kind
     mismatch, where a Python set would just answer no."""
+    if isinstance(v, LazyFn) and is_finite(v.domain):
+        v = v.materialize()  # the set's functions are tables: compare tables
     if type(s) is FSet:
         return in_fset(v, s)
     if isinstance(s, LazySet):

@@ -382,8 +382,8 @@ def primes_a_parameter(node: S.OpDef, cache: dict) -> bool:
         def primes(x) -> bool:
             if isinstance(x, S.Prime):
                 return mentions(x.expr)
-            if isinstance(x, S.Name) and x.name == "UNCHANGED" and x.args and \
-                    mentions(x.args[0]):
+            if isinstance(x, S.Name) and x.name in ("UNCHANGED", "ENABLED") and x.args \
+                    and not x.prefix and mentions(x.args[0]):
                 return True
             if isinstance(x, (S.BoxAction, S.AngleAction, S.Fairness)) and mentions(x.sub):
                 return True
