@@ -192,7 +192,9 @@ class FormulaBuilder:
                 return _or([("F", ("G", not_en)), ("G", ("F", ang))])
             return _and([("G", ("F", en)), ("F", ("G", not_ang))])
         if isinstance(node, S.Let):
-            inner, slots = comp.let_scope(node.defs, scope)
+            # TLC evaluates a LET's definitions where they are used: none of them is put
+            # in a slot, whose value would be that of one state (or pair of states)
+            inner, slots = comp.let_scope(node.defs, scope, live=CONST)
             if slots:
                 raise Unsupported("LET with state-dependent definitions in a temporal formula",
                                   node.loc)
@@ -825,7 +827,9 @@ def check_liveness(model: Model, *, timeout: float | None, progress, started: fl
     explorer = Explorer(model, timeout=timeout, progress=progress, record_graph=True,
                         record_figures=figures)
     res = explorer.run()
-    if res.violation is not None or res.timed_out:
+    if res.violation is not None or not res.complete:
+        # a search stopped early (time, memory) leaves states whose successors were never
+        # generated: the graph is not the model's, and checking it could only mislead
         return result_of(model, res, started, base)
     graph = Graph(explorer)
     out = result_of(model, res, started, base)

@@ -106,6 +106,28 @@ def test_liveness_under_fairness(specdir, cfg, outcome, trace, loop):
         assert r.counterexample.header.loop == loop
 
 
+def test_a_liveness_search_stopped_by_its_memory_bound_checks_no_partial_graph(
+        tla, monkeypatch):
+    # x grows forever: the search never ends, and the memory bound stops it. Its last
+    # states have no successors yet, so the graph is not the model's; building it and
+    # checking the property on it would only spend more memory past the bound (the bound
+    # fires once) and more time, for a verdict about a different model. The run must end
+    # as the limit it met, with the figures reached, and build no graph.
+    from conformance.tla import liveness
+    from conformance.tla.limits import resident
+
+    def no_graph(explorer):
+        raise AssertionError("a liveness graph was built from a search stopped early")
+    monkeypatch.setattr(liveness, "Graph", no_graph)
+    path = tla.spec("VARIABLE x\nSpec == x = 0 /\\ [][x' = x + 1]_x /\\ WF_x(x' = x + 1)\n"
+                    "Reaches == <>(x = 1000000000)", "SPECIFICATION Spec\nPROPERTY Reaches\n")
+    r = check_model(path, path.with_suffix(".cfg"), timeout=300,
+                    max_memory=(resident() or 0) + (100 << 20))
+    assert r.outcome is Outcome.TLC_FAILURE, (r.outcome, r.message)
+    assert "memory bound" in r.message
+    assert r.distinct_states and r.distinct_states > 1000
+
+
 def test_incompletely_specified_successor_is_an_error(tla):
     path = tla.spec("VARIABLES x, y\nInit == x = 0 /\\ y = 0\nNext == x' = 1",
                     "INIT Init\nNEXT Next\n")
@@ -203,15 +225,15 @@ def test_unassigned_primed_variable_read_is_an_evaluation_error(tla):
 
 
 def test_a_community_module_is_unsupported_and_a_missing_module_an_error(tmp_path):
-    for name, extends in (("UsesCSV", "CSV"), ("UsesNothing", "NoSuchModule")):
+    for name, extends in (("UsesGraphs", "Graphs"), ("UsesNothing", "NoSuchModule")):
         (tmp_path / f"{name}.tla").write_text(
             f"---- MODULE {name} ----\nEXTENDS Naturals, {extends}\nVARIABLE x\n"
             "Init == x = 0\nNext == x' = x\n====\n")
         (tmp_path / f"{name}.cfg").write_text("INIT Init\nNEXT Next\n")
-    csv = check_model(tmp_path / "UsesCSV.tla")
-    assert csv.outcome is Outcome.SEMANTIC_ERROR
-    assert "unsupported: the community module CSV" in csv.warnings
-    assert csv.positions[0].line == 2
+    graphs = check_model(tmp_path / "UsesGraphs.tla")
+    assert graphs.outcome is Outcome.SEMANTIC_ERROR
+    assert "unsupported: the community module Graphs" in graphs.warnings
+    assert graphs.positions[0].line == 2
     missing = check_model(tmp_path / "UsesNothing.tla")
     assert missing.outcome is Outcome.SEMANTIC_ERROR and not missing.warnings
     assert "Cannot find source file for module NoSuchModule" in missing.message
@@ -256,3 +278,16 @@ def test_a_refinement_mapping_is_read_in_each_state_it_is_evaluated_in(
     assert (r.states_generated, r.distinct_states, r.depth) == (generated, distinct, depth)
     if outcome is Outcome.PROPERTY_VIOLATED:
         assert len(r.counterexample.steps) == 2
+
+
+def test_csv_operators_are_refused_where_they_are_evaluated(tmp_path):
+    """CSV writes and reads files outside the model: the spec loads, evaluating one fails."""
+    (tmp_path / "WritesCsv.tla").write_text(
+        "---- MODULE WritesCsv ----\nEXTENDS Naturals, CSV\nVARIABLE x\n"
+        "Init == x = 0\nNext == CSVWrite(\"%1$s\", <<x>>, \"out.csv\") /\\ x' = x\n====\n")
+    (tmp_path / "WritesCsv.cfg").write_text("INIT Init\nNEXT Next\n")
+    r = check_model(tmp_path / "WritesCsv.tla")
+    assert r.outcome is Outcome.EVALUATION_ERROR
+    assert "CSVWrite (reading, writing or running outside the model) is not supported" \
+        in r.message
+    assert not (tmp_path / "out.csv").exists()
