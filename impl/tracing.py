@@ -9,8 +9,8 @@ changed (the small ones whole, the large ones as what the step did to them: the 
 appended, the slots accepted), the messages the input sent, the message it handled (the
 first action's parameter ``m``). A protocol's subclass names its spec and maps through its
 abstraction (:mod:`impl.raft.recording`, :mod:`impl.paxos.multi.recording`); the server
-adds when its storage is synced (:meth:`CoreTrace.durable`), when a client is told its command is done
-(:meth:`CoreTrace.replied`), and flushes before a batch's effects leave
+adds when its storage is synced (:meth:`CoreTrace.durable`), when a client is told its
+command is done (:meth:`CoreTrace.replied`), and flushes before a batch's effects leave
 (:meth:`CoreTrace.flush`). :func:`crash_now` is the other half of ``--crash-in-bug-window``.
 """
 
