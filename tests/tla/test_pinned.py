@@ -15,8 +15,8 @@ INSTANCE inside LET, AssertError, TLCGet("distinct") and TLCSet("exit"),
 -continue and -inv, TLC's allowCyclicRedefinitions, which definitions a .cfg override
 replaces, LET definitions as an inner INSTANCE's substitutions, TLCFP, the CSV module), a
 recursive function applied to a function its body builds, ENABLED of an action argument,
-a LET of state functions in a temporal property, the DyadicRationals module, TLC's limits on
-sets.
+a LET of state functions in a temporal property, the DyadicRationals and Graphs modules, TLC's
+limits on sets.
 """
 
 from __future__ import annotations
@@ -133,6 +133,7 @@ PINS = [
     Pin("TemporalLet", "property violated", 4, 3, config="TemporalLetNever",
         message="Temporal property Never was violated"),
     Pin("Dyadic", "holds", 4, 4),
+    Pin("DirectedGraphs", "holds", 97, 42),
 ]
 
 
