@@ -3,6 +3,7 @@ argument values (remembered for costly constant operators), and native operators
 
 from __future__ import annotations
 
+from operator import is_
 from typing import TYPE_CHECKING, Any
 
 from conformance.tla import syntax as S
@@ -33,6 +34,9 @@ class DefBody:
 
 # how many results a memoized operator keeps (then it starts afresh)
 MEMO_LIMIT = 50_000
+# how many calls a memoized operator keeps by its arguments' identity (see memo_call)
+IDENT_LIMIT = 1024
+COMPOUND = (Tup, Fn, FSet)
 BINDERS = (S.Quant, S.Choose, S.SetFilter, S.SetMap, S.FnCons)
 
 
@@ -182,44 +186,67 @@ def call_user(comp: Compiler, op: UserOp, args: list, scope: Scope, loc: S.Loc) 
 
 
 def memo_call(comp: Compiler, holder, memo: dict, fns, level, deps, pure, binds, loc) -> Code:
+    # Beside the memo by value, one by identity: the key of a compound value (its
+    # order_key, then that key's hash) costs time linear in the value, and a long run's
+    # states pass the same objects (a log of thousands of entries) to the same operator
+    # again and again. An object is its value, so a hit by identity is a hit by value; the
+    # table holds the arguments (their ids stay theirs) and starts afresh past IDENT_LIMIT.
+    ident: dict[Any, tuple] = {}
     if len(fns) == 1:
         (a,) = fns
 
         def memo1(E):
             x = a(E)
+            compound = type(x) in COMPOUND
+            if compound:
+                hit = ident.get(id(x))
+                if hit is not None and hit[0] is x:
+                    return hit[1]
             key = memo_key(x)
             if key is None:
                 return holder[0]((E[0], E[1], x))
             try:
-                return memo[key]
+                v = memo[key]
             except KeyError:
-                pass
-            try:
-                v = holder[0]((E[0], E[1], x))
-            except Exception as e:  # noqa: BLE001
-                raise wrap_error(e, loc) from None
-            if len(memo) >= MEMO_LIMIT:
-                memo.clear()
-            memo[key] = v
+                try:
+                    v = holder[0]((E[0], E[1], x))
+                except Exception as e:  # noqa: BLE001
+                    raise wrap_error(e, loc) from None
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()
+                memo[key] = v
+            if compound:
+                if len(ident) >= IDENT_LIMIT:
+                    ident.clear()
+                ident[id(x)] = (x, v)
             return v
         fn = memo1
     else:
         def memon(E):
             xs = tuple(f(E) for f in fns)
+            compound = any(type(x) in COMPOUND for x in xs)
+            if compound:
+                ids = tuple(map(id, xs))
+                hit = ident.get(ids)
+                if hit is not None and all(map(is_, hit[0], xs)):
+                    return hit[1]
             key = tuple(map(memo_key, xs))
             if None in key:
                 return holder[0]((E[0], E[1]) + xs)
             try:
-                return memo[key]
+                v = memo[key]
             except KeyError:
-                pass
-            try:
-                v = holder[0]((E[0], E[1]) + xs)
-            except Exception as e:  # noqa: BLE001
-                raise wrap_error(e, loc) from None
-            if len(memo) >= MEMO_LIMIT:
-                memo.clear()
-            memo[key] = v
+                try:
+                    v = holder[0]((E[0], E[1]) + xs)
+                except Exception as e:  # noqa: BLE001
+                    raise wrap_error(e, loc) from None
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()
+                memo[key] = v
+            if compound:
+                if len(ident) >= IDENT_LIMIT:
+                    ident.clear()
+                ident[ids] = (xs, v)
             return v
         fn = memon
     return comp.fold(Code(fn, level, deps, pure, binds, loc=loc))
