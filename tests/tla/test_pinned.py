@@ -128,6 +128,7 @@ PINS = [
     Pin("AssumedConstantState", SANY, line=12, message="substituted for 'C' must be at most 0"),
     Pin("LevelsAllowed", "holds", 4, 4),
     Pin("LetInstanceSubstitution", "holds", 7, 7),
+    Pin("LetInstanceOperator", "holds", 7, 7),
     Pin("EnabledArgument", "holds", 9, 6),
     Pin("TemporalLet", "holds", 4, 3),
     Pin("TemporalLet", "property violated", 4, 3, config="TemporalLetNever",
