@@ -20,7 +20,6 @@ time), so that a schedule generator can stop at the first divergence and shrink 
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterable
 from typing import Any
 
@@ -72,7 +71,14 @@ class Validator:
         self.events = 0  # events validated
         self.truncated = False  # the candidate search hit max_candidates
         self._checks = self._plan_checks()
-        self._last: list[tuple[tuple, bool] | None] = [None] * len(self._checks)
+        # the pieces' results in the state checked last (None: none checked yet), and for
+        # each variable the pieces that read it: see failed_invariants
+        self._last_state: State | None = None
+        self._held: list[bool] = [True] * len(self._checks)
+        self._failing = 0  # pieces whose _held is False
+        self._readers: list[tuple[int, ...]] = [
+            tuple(n for n, c in enumerate(self._checks) if k in c[2])
+            for k in range(len(engine.variables))]
         # Python checks of the costliest invariants: a True skips the spec's evaluation
         self._quick = checks_for(engine.spec.stem, engine.index)
         self.failed_piece: Any = None  # where the last invariant that failed failed
@@ -106,6 +112,9 @@ class Validator:
         # tests them instead of building successors to compare (see SpecEngine.steps_to);
         # only when nothing matches are the successors computed, to say what went wrong.
         fixed = self._fixed(known)
+        # the successors agree with the variables given whole (the action tested them):
+        # only those given in part are left to compare
+        in_part = [kv for kv in known if kv[2]]
         coverage = self.coverage
         paths: list[tuple[int, ...]] | None = [] if coverage is not None else None
         taken: set[int] = set()
@@ -117,13 +126,13 @@ class Validator:
                                  f"{e.message}")
             if paths:
                 for after, path in zip(succ, paths, strict=True):
-                    if self._matches(after, known):
+                    if not in_part or self._matches(after, in_part):
                         reached.setdefault(after, before)
                         taken.update(path)
                 paths.clear()
             else:
                 for after in succ:
-                    if after not in reached and self._matches(after, known):
+                    if after not in reached and (not in_part or self._matches(after, in_part)):
                         reached[after] = before
             if len(reached) >= self.max_candidates:
                 self.truncated = True
@@ -230,34 +239,53 @@ class Validator:
         return self.engine.invariant_checks()
 
     def failed_invariants(self, state: State) -> list[str]:
-        """The invariants that fail in ``state``. A piece whose variables hold the very
-        objects they held when it was last checked is not checked again: a value an event
-        did not change is the object of the state before (see _known), and the identity
-        test cannot confuse values Python equates (0 and FALSE) as an equality test would."""
-        bad = []
-        last = self._last
-        self.failed_piece = None
-        quick = self._quick
-        held: dict[str, bool] = {}
-        for n, (name, fn, reads, loc) in enumerate(self._checks):
-            values = tuple([state[k] for k in reads])
-            prev = last[n]
-            if prev is not None and all(map(operator.is_, prev[0], values)):
-                ok = prev[1]
-            elif name in quick and (held[name] if name in held else
-                                    held.setdefault(name, quick[name](state))):
-                ok = True
-                last[n] = (values, ok)
+        """The invariants that fail in ``state``. Only the pieces that read a variable whose
+        value is not the very object it was in the state checked last are evaluated again;
+        the others keep their results. A value an event did not change is the object of the
+        state before (see _known), and the identity test cannot confuse values Python
+        equates (0 and FALSE) as an equality test would."""
+        checks = self._checks
+        last = self._last_state
+        if last is None:
+            todo: Iterable[int] = range(len(checks))
+        else:
+            readers = self._readers
+            changed = [k for k, v in enumerate(state) if v is not last[k]]
+            if not changed:
+                todo = ()
+            elif len(changed) == 1:
+                todo = readers[changed[0]]
             else:
-                try:
-                    ok = fn((state, None)) is True
-                except EvalError as e:
-                    raise TraceError(f"evaluating the invariant {name}: {e.message}")
-                last[n] = (values, ok)
-            if not ok and name not in bad:
-                bad.append(name)
+                todo = sorted({n for k in changed for n in readers[k]})
+        if todo:
+            held = self._held
+            quick = self._quick
+            passed: dict[str, bool] = {}  # the quick checks' verdicts in this state
+            self._last_state = None  # until every piece's result is of this state
+            for n in todo:
+                name, fn, _, _ = checks[n]
+                if name in quick and (passed[name] if name in passed else
+                                      passed.setdefault(name, quick[name](state))):
+                    ok = True
+                else:
+                    try:
+                        ok = fn((state, None)) is True
+                    except EvalError as e:
+                        raise TraceError(f"evaluating the invariant {name}: {e.message}")
+                if ok is not held[n]:
+                    held[n] = ok
+                    self._failing += -1 if ok else 1
+        self._last_state = state
+        self.failed_piece = None
+        if not self._failing:
+            return []
+        bad: list[str] = []
+        for n, (name, _, _, loc) in enumerate(checks):
+            if not self._held[n]:
                 if self.failed_piece is None:
                     self.failed_piece = loc
+                if name not in bad:
+                    bad.append(name)
         return bad
 
     def _check_states(self, step: Step, states: list[State],
