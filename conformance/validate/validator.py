@@ -39,15 +39,56 @@ from conformance.validate.report import (
     UNKNOWN_ACTION,
     Divergence,
 )
-from conformance.values import Fn, typed_hash
+from conformance.values import Fn, FSet, ModelValue, Tup, typed_hash
 
 Value = Any
 
 
 def _same(a: Value, b: Value) -> bool:
-    """TLA+ equality of two values (Python's equates 0 and FALSE, [a |-> 0] and
-    [a |-> FALSE]: the typed hashes tell those apart)."""
-    return a == b and typed_hash(a) == typed_hash(b)
+    """Whether ``a`` and ``b`` are surely one TLA+ value (False may also mean: not
+    worth finding out). Python's equality equates 0 and FALSE, [a |-> 0] and [a |-> FALSE]:
+    the walk compares types as it goes, and skips the parts the two share (a trace's
+    states are built afresh, but often from the same entries and logs). Where Python's
+    equality of keys or elements could merge such values, the typed hashes decide."""
+    if a is b:
+        return True
+    t = type(a)
+    if t is not type(b):
+        return False
+    if t is Fn:
+        ha = getattr(a, "_thash", None)
+        if ha is not None:  # both hashed already (a trace validated before): faster
+            hb = getattr(b, "_thash", None)
+            if hb is not None:
+                return ha == hb and a == b
+        am, bm = a.map, b.map
+        if len(am) != len(bm):
+            return False
+        for k, x in am.items():
+            if type(k) is not str and type(k) is not ModelValue:
+                return a == b and typed_hash(a) == typed_hash(b)
+            y = bm.get(k, _ABSENT)
+            if x is not y and (y is _ABSENT or not _same(x, y)):
+                return False
+        if ha is not None:  # one value: b's hashes are a's (for the next time b is met)
+            b._thash = ha
+        if a._hash is not None and b._hash is None:
+            b._hash = a._hash
+        return True
+    if t is Tup:
+        return len(a) == len(b) and all(x is y or _same(x, y) for x, y in zip(a, b))
+    if t is FSet:
+        if a != b:
+            return False
+        if all(type(x) is ModelValue or type(x) is str for x in a):
+            return True
+        return typed_hash(a) == typed_hash(b)
+    if t is int or t is str or t is bool or t is ModelValue:
+        return a == b
+    return False
+
+
+_ABSENT = object()
 
 
 class TraceError(UserError):
