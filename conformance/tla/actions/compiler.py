@@ -88,7 +88,9 @@ class ActionCompiler:
 
         def emit(E):
             t = E[1]
-            if None in t and not partial:
+            # (t.n counts the assigned variables: the scan, which compares every value
+            # with None, only when one is missing)
+            if t.n < len(t) and None in t and not partial:
                 missing = [names[i] for i, v in enumerate(t) if v is None]
                 many = len(missing) > 1
                 what = f"action {label} of the next-state relation" if label else \
@@ -150,6 +152,13 @@ class ActionCompiler:
                 return True
             return False
         return enabled
+
+    def passes_through(self, f: Callable, k: Callable) -> Callable:
+        """``f``, a step that reads only ``E[0]`` and ``E[1]`` and hands ``E`` on to ``k``:
+        noted as needing no slicing of ``E`` when ``k`` needs none (see adapt_k)."""
+        if id(k) in self._agnostic:
+            self._agnostic.add(id(f))
+        return f
 
     def adapt_k(self, k: Callable, depth: int) -> Callable:
         """The continuation ``k`` (compiled at ``depth``) callable from a deeper scope."""
