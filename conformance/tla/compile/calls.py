@@ -3,6 +3,7 @@ argument values (remembered for costly constant operators), and native operators
 
 from __future__ import annotations
 
+from operator import is_
 from typing import TYPE_CHECKING, Any
 
 from conformance.tla import syntax as S
@@ -181,45 +182,76 @@ def call_user(comp: Compiler, op: UserOp, args: list, scope: Scope, loc: S.Loc) 
     return comp.fold(code) if body.done else code
 
 
+# how many arguments a call site of a memoized operator remembers by identity
+RECENT_LIMIT = 64
+_COMPOUND = (Tup, Fn, FSet)
+
+
 def memo_call(comp: Compiler, holder, memo: dict, fns, level, deps, pure, binds, loc) -> Code:
     if len(fns) == 1:
         (a,) = fns
+        # A compound argument's key (its order_key) is a nested tuple as big as the value,
+        # built (for a sequence) and hashed again at every call: ConfigOf(log[i]) on a long
+        # log cost a pass over the log per call. The same object as a recent call's is the
+        # same value: its result is remembered by identity, in front of the memo.
+        recent: dict[int, tuple] = {}
 
         def memo1(E):
             x = a(E)
+            compound = type(x) in _COMPOUND
+            if compound:
+                hit = recent.get(id(x))
+                if hit is not None and hit[0] is x:
+                    return hit[1]
             key = memo_key(x)
             if key is None:
                 return holder[0]((E[0], E[1], x))
             try:
-                return memo[key]
+                v = memo[key]
             except KeyError:
-                pass
-            try:
-                v = holder[0]((E[0], E[1], x))
-            except Exception as e:  # noqa: BLE001
-                raise wrap_error(e, loc) from None
-            if len(memo) >= MEMO_LIMIT:
-                memo.clear()
-            memo[key] = v
+                try:
+                    v = holder[0]((E[0], E[1], x))
+                except Exception as e:  # noqa: BLE001
+                    raise wrap_error(e, loc) from None
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()
+                memo[key] = v
+            if compound:
+                if len(recent) >= RECENT_LIMIT:
+                    recent.clear()
+                recent[id(x)] = (x, v)
             return v
         fn = memo1
     else:
+        recents: dict[tuple, tuple] = {}  # as recent above, by the arguments' identities
+
         def memon(E):
             xs = tuple(f(E) for f in fns)
+            ids = None
+            for x in xs:
+                if type(x) in _COMPOUND:
+                    ids = tuple(map(id, xs))
+                    hit = recents.get(ids)
+                    if hit is not None and all(map(is_, hit[0], xs)):
+                        return hit[1]
+                    break
             key = tuple(map(memo_key, xs))
             if None in key:
                 return holder[0]((E[0], E[1]) + xs)
             try:
-                return memo[key]
+                v = memo[key]
             except KeyError:
-                pass
-            try:
-                v = holder[0]((E[0], E[1]) + xs)
-            except Exception as e:  # noqa: BLE001
-                raise wrap_error(e, loc) from None
-            if len(memo) >= MEMO_LIMIT:
-                memo.clear()
-            memo[key] = v
+                try:
+                    v = holder[0]((E[0], E[1]) + xs)
+                except Exception as e:  # noqa: BLE001
+                    raise wrap_error(e, loc) from None
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()
+                memo[key] = v
+            if ids is not None:
+                if len(recents) >= RECENT_LIMIT:
+                    recents.clear()
+                recents[ids] = (xs, v)
             return v
         fn = memon
     return comp.fold(Code(fn, level, deps, pure, binds, loc=loc))
