@@ -178,6 +178,8 @@ def _child(argv: list[str]) -> int:
     p.add_argument("spec")
     p.add_argument("config")
     p.add_argument("--timeout", type=float, default=None)
+    p.add_argument("--max-memory", type=int, default=None, metavar="BYTES",
+                   help="stop cleanly once the resident memory passes this")
     p.add_argument("--no-deadlock", action="store_true", help="TLC's -deadlock")
     p.add_argument("--tlc-option", action="append", default=[],
                    help="a TLC option the run was made with (one the engine may not have)")
@@ -192,6 +194,7 @@ def _child(argv: list[str]) -> int:
                           "message": "the engine has no such option"}))
         return 0
     r = check_model(Path(args.spec), Path(args.config), timeout=args.timeout,
+                    max_memory=args.max_memory,
                     check_deadlock=False if args.no_deadlock else None, **limits)
     unsupported = next((w[len("unsupported: "):] for w in r.warnings
                         if w.startswith("unsupported: ")), None)
@@ -202,6 +205,8 @@ def _child(argv: list[str]) -> int:
         "positions": [p.to_json() for p in r.positions],
         "trace_length": len(r.counterexample.steps) if r.counterexample else None,
         "random": any(w.startswith("random choices:") for w in r.warnings),
+        # the engine's memory bound or the process's limit, as check_model reports either
+        "resource": r.outcome is Outcome.TLC_FAILURE and "memory" in r.message,
     }))
     return 0
 

@@ -825,7 +825,9 @@ def check_liveness(model: Model, *, timeout: float | None, progress, started: fl
     explorer = Explorer(model, timeout=timeout, progress=progress, record_graph=True,
                         record_figures=figures)
     res = explorer.run()
-    if res.violation is not None or res.timed_out:
+    if res.violation is not None or not res.complete:
+        # a search stopped early (time, memory) leaves states whose successors were never
+        # generated: the graph is not the model's, and checking it could only mislead
         return result_of(model, res, started, base)
     graph = Graph(explorer)
     out = result_of(model, res, started, base)

@@ -306,6 +306,11 @@ def engine_result(entry: Entry, models: Path, timeout: float, memory: int | None
         cmd.append("--no-deadlock")
     cmd += [f"--tlc-option={opt}" for opt in entry.options]
     cmd += [f"--tlc-property={k}={v}" for k, v in sorted(entry.properties.items())]
+    if memory:
+        # The engine's own bound (on resident memory) comes first and ends the run cleanly;
+        # the address-space limit below is the last resort, and a Python process that meets
+        # it can stall: its SIGALRM handler, which enforces the time limit, cannot allocate.
+        cmd.append(f"--max-memory={memory * 3 // 4}")
     started = time.monotonic()
 
     def bounded() -> None:  # the child's address space, so that a runaway run fails alone

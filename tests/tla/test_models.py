@@ -106,6 +106,28 @@ def test_liveness_under_fairness(specdir, cfg, outcome, trace, loop):
         assert r.counterexample.header.loop == loop
 
 
+def test_a_liveness_search_stopped_by_its_memory_bound_checks_no_partial_graph(
+        tla, monkeypatch):
+    # x grows forever: the search never ends, and the memory bound stops it. Its last
+    # states have no successors yet, so the graph is not the model's; building it and
+    # checking the property on it would only spend more memory past the bound (the bound
+    # fires once) and more time, for a verdict about a different model. The run must end
+    # as the limit it met, with the figures reached, and build no graph.
+    from conformance.tla import liveness
+    from conformance.tla.limits import resident
+
+    def no_graph(explorer):
+        raise AssertionError("a liveness graph was built from a search stopped early")
+    monkeypatch.setattr(liveness, "Graph", no_graph)
+    path = tla.spec("VARIABLE x\nSpec == x = 0 /\\ [][x' = x + 1]_x /\\ WF_x(x' = x + 1)\n"
+                    "Reaches == <>(x = 1000000000)", "SPECIFICATION Spec\nPROPERTY Reaches\n")
+    r = check_model(path, path.with_suffix(".cfg"), timeout=300,
+                    max_memory=(resident() or 0) + (100 << 20))
+    assert r.outcome is Outcome.TLC_FAILURE, (r.outcome, r.message)
+    assert "memory bound" in r.message
+    assert r.distinct_states and r.distinct_states > 1000
+
+
 def test_incompletely_specified_successor_is_an_error(tla):
     path = tla.spec("VARIABLES x, y\nInit == x = 0 /\\ y = 0\nNext == x' = 1",
                     "INIT Init\nNEXT Next\n")

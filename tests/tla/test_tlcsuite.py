@@ -183,3 +183,20 @@ def test_a_run_drawing_at_random_says_so():
     assert any(w.startswith("random choices:") for w in r.warnings)
     r = check_model(PINNED / "CachedOnce.tla", timeout=60, check_deadlock=False)
     assert not any(w.startswith("random choices:") for w in r.warnings)
+
+
+def test_a_run_that_outgrows_its_memory_meets_the_engines_bound_first(tmp_path):
+    # The harness bounds each run's address space. Met alone, that limit stalled a run
+    # (Github710b) until it was killed at twice its time limit, without figures: the engine
+    # could not allocate, not even to enforce its time limit. The engine's own bound on
+    # resident memory, set below the address-space limit, must end the run first.
+    (tmp_path / "Grows.tla").write_text(
+        "---- MODULE Grows ----\nEXTENDS Naturals\nVARIABLE x\n"
+        "Spec == x = 0 /\\ [][x' = x + 1]_x\nLive == []<>(x >= 0)\n====\n")
+    (tmp_path / "Grows.cfg").write_text("SPECIFICATION Spec\nPROPERTY Live\n")
+    entry = suite.Entry("Grows", "", "Grows", "Grows.cfg", tlc={"outcome": "holds"})
+    got = suite.engine_result(entry, tmp_path, timeout=300, memory=400 << 20)
+    assert not got.get("killed"), got
+    assert got["resource"] is True and "memory bound" in got["message"], got
+    assert got["distinct"] and got["distinct"] > 1000, got
+    assert suite.compare(entry, got).kind == "resource"
