@@ -147,8 +147,6 @@ class Validator:
                               f"action {event.action}")
         known = self._known(event)
         params = event.params or {}
-        reached: dict[State, State] = {}  # state after -> a state before it
-        every: list[State] = []
         # The variables the event gives whole are bound before the action runs, so that it
         # tests them instead of building successors to compare (see SpecEngine.steps_to);
         # only when nothing matches are the successors computed, to say what went wrong.
@@ -157,14 +155,43 @@ class Validator:
         # only those given in part are left to compare
         in_part = [kv for kv in known if kv[2]]
         coverage = self.coverage
-        paths: list[tuple[int, ...]] | None = [] if coverage is not None else None
-        taken: set[int] = set()
-        for before in self.candidates:
+        if coverage is None and len(self.candidates) == 1:
+            # the usual case, one state before and the one state after it: no dictionary
+            # (whose keys, whole states, hash every variable's value)
+            before = self.candidates[0]
             try:
-                succ = self.engine.steps_to(before, event.action, params, fixed, paths)
+                succ = self.engine.steps_to(before, event.action, params, fixed)
             except EvalError as e:
                 raise TraceError(f"event {event.index}: evaluating {event.action}: "
                                  f"{e.message}")
+            if len(succ) == 1 and (not in_part or self._matches(succ[0], in_part)):
+                self.events += 1
+                div = self._check_states(event, succ, [before])
+                self.candidates = succ
+                return div
+            return self._step_all(event, known, params, fixed, in_part, [before], succ)
+        return self._step_all(event, known, params, fixed, in_part, self.candidates, None)
+
+    def _step_all(self, event: Step, known: list[tuple[int, Value, bool]],
+                  params: dict[str, Value], fixed: list[Value | None],
+                  in_part: list[tuple[int, Value, bool]], candidates: list[State],
+                  first: list[State] | None) -> Divergence | None:
+        """:meth:`step` for any number of candidates and successors (``first``: the
+        successors of the first candidate, already computed)."""
+        reached: dict[State, State] = {}  # state after -> a state before it
+        every: list[State] = []
+        coverage = self.coverage
+        paths: list[tuple[int, ...]] | None = [] if coverage is not None else None
+        taken: set[int] = set()
+        for before in candidates:
+            if first is not None:
+                succ, first = first, None
+            else:
+                try:
+                    succ = self.engine.steps_to(before, event.action, params, fixed, paths)
+                except EvalError as e:
+                    raise TraceError(f"event {event.index}: evaluating {event.action}: "
+                                     f"{e.message}")
             if paths:
                 for after, path in zip(succ, paths, strict=True):
                     if not in_part or self._matches(after, in_part):
@@ -182,7 +209,7 @@ class Validator:
             self.events += 1
             if coverage is not None:
                 coverage.step(self.engine, event.action, taken, reached)
-            div = self._check_states(event, list(reached), reached)
+            div = self._check_states(event, list(reached), list(reached.values()))
             self.candidates = list(reached)
             return div
         for before in self.candidates:
@@ -207,7 +234,7 @@ class Validator:
         self.events += 1
         if coverage is not None:  # found only by comparing whole states: branches unknown
             coverage.step(self.engine, event.action, (), reached)
-        div = self._check_states(event, list(reached), reached)
+        div = self._check_states(event, list(reached), list(reached.values()))
         self.candidates = list(reached)
         return div
 
@@ -330,10 +357,12 @@ class Validator:
         return bad
 
     def _check_states(self, step: Step, states: list[State],
-                      before: dict[State, State] | None) -> Divergence | None:
+                      befores: list[State] | None) -> Divergence | None:
+        """The invariants in each of ``states``, and the action properties on its step from
+        the state before it (``befores``, in the same order; None for initial states)."""
         if not self.check_invariants:
             return None
-        for s in states:
+        for n, s in enumerate(states):
             bad = self.failed_invariants(s)
             if bad:
                 div = Divergence(step.index, step.action, step.params, step.node, INVARIANT,
@@ -342,9 +371,9 @@ class Validator:
                     c = self.engine.conjunct_at(self.failed_piece, "false")
                     div.conjunct, div.position = c.text, c.position
                 return div
-            if before is not None:
+            if befores is not None:
                 try:
-                    bad = self.engine.failed_properties(before[s], s)
+                    bad = self.engine.failed_properties(befores[n], s)
                 except EvalError as e:
                     raise TraceError(f"event {step.index}: {e.message}")
                 if bad:
