@@ -155,14 +155,16 @@ class ActionCompiler:
 
     def passes_through(self, f: Callable, k: Callable) -> Callable:
         """``f``, a step that reads only ``E[0]`` and ``E[1]`` and hands ``E`` on to ``k``:
-        noted as needing no slicing of ``E`` when ``k`` needs none (see adapt_k)."""
-        if id(k) in self._agnostic:
-            self._agnostic.add(id(f))
+        marked as needing no slicing of ``E`` when ``k`` needs none (see adapt_k). The mark
+        is on the function itself: an id may be a later function's once this one is gone
+        (a diagnosis compiles an action afresh and drops it)."""
+        if id(k) in self._agnostic or getattr(k, "agnostic", False):
+            f.agnostic = True  # type: ignore[attr-defined]
         return f
 
     def adapt_k(self, k: Callable, depth: int) -> Callable:
         """The continuation ``k`` (compiled at ``depth``) callable from a deeper scope."""
-        if id(k) in self._agnostic:
+        if id(k) in self._agnostic or getattr(k, "agnostic", False):
             return k
 
         def sliced(E):
