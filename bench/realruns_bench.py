@@ -21,6 +21,10 @@
   per write added. ``growth``: a traced run's bytes per event in each tenth of its events,
   file order (flat when a trace grows linearly with its events). Then the merge and
   validation of the last traced run's files.
+* ``run_length`` (``--lengths 1000,4000,16000``, instead of the rest): one traced cluster
+  run per protocol, merged and validated cut to its first N events, for each N: events per
+  CPU second of the merge and of the validation against the run's length (linear when
+  they stay flat).
 
 Timings on a shared machine are noisy: CPU seconds are given beside wall seconds.
 Run: ``.venv/bin/python bench/realruns_bench.py`` (``--quick`` for short runs).
@@ -33,6 +37,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -291,7 +296,7 @@ async def _load(cfg: ClusterConfig, clients: int, seconds: float) -> dict:
 
 def cluster(protocol: str, traced: bool, clients: int, seconds: float,
             budget: float | None = None, validate: bool = True,
-            trace_dir: str | None = None) -> dict:
+            trace_dir: str | None = None, keep: Path | None = None) -> dict:
     load = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory() as d, tempfile.TemporaryDirectory(dir=trace_dir) as t:
         root = Path(d)
@@ -335,6 +340,9 @@ def cluster(protocol: str, traced: bool, clients: int, seconds: float,
             out["growth"] = _growth(files)
             if validate:
                 out["validation"] = _validate(troot, {}, budget)
+            if keep is not None:
+                for f in files:
+                    shutil.copy(f, keep / f.name)
         return out
 
 
@@ -384,6 +392,46 @@ def compare(protocol: str, clients: int, seconds: float, repeat: int,
             "tracing_off": off, "tracing_on": on}
 
 
+# --------------------------------------------------------------------------- run length
+
+
+def _prefix(src: Path, dst: Path, events: int) -> None:
+    """The run's first ``events`` events by the recorders' clock (one machine's), every
+    node's file cut there: what the nodes had written had the run stopped then."""
+    files = sorted(src.glob("*.trace.ndjson"))
+    ts = sorted(json.loads(line)["t"] for f in files for line in f.open("rb")
+                if line.startswith(b'{"n"'))
+    last = ts[min(events, len(ts)) - 1]
+    for f in files:
+        with (dst / f.name).open("wb") as out:
+            for line in f.open("rb"):
+                t = json.loads(line).get("t")
+                if type(t) is int and t > last:
+                    break
+                out.write(line)
+
+
+def lengths(protocol: str, clients: int, seconds: float, sizes: list[int]) -> dict:
+    """Merge and validation of one traced cluster run cut to its first 1,000, 4,000,
+    16,000 ... events: events per CPU second at each length (flat when the cost is linear
+    in the run's length)."""
+    with tempfile.TemporaryDirectory() as d:
+        whole = Path(d) / "run"
+        whole.mkdir()
+        run = cluster(protocol, True, clients, seconds, validate=False, keep=whole)
+        out: dict = {"clients": clients, "seconds": seconds, "run_events": run["trace_events"],
+                     "lengths": []}
+        engines: dict = {}
+        for n in sizes:
+            if n > run["trace_events"]:
+                continue
+            cut = Path(d) / f"first-{n}"
+            cut.mkdir()
+            _prefix(whole, cut, n)
+            out["lengths"].append(_validate(cut, engines))
+        return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="short runs")
@@ -397,6 +445,9 @@ def main() -> None:
     ap.add_argument("--protocols", default="raft,multipaxos")
     ap.add_argument("--cluster-only", action="store_true",
                     help="only the cluster runs (not the in-process trace sizes)")
+    ap.add_argument("--lengths", default=None, metavar="N,N,...",
+                    help="instead: one traced cluster run per protocol, its merge and "
+                         "validation cut to these numbers of events (e.g. 1000,4000,16000)")
     ap.add_argument("--trace-dir", default=None, metavar="DIR",
                     help="write the traced runs' traces under DIR (a tmpfs, to tell what "
                          "the disk adds: a server's fsync also flushes its trace's pages)")
@@ -407,6 +458,12 @@ def main() -> None:
         (60.0 if args.quick else None)
     sizes = [500, 1000, 2000] if args.quick else [1000, 2000, 4000, 8000]
     out: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+    if args.lengths:
+        sizes = [int(x) for x in args.lengths.split(",")]
+        out["run_length"] = {p: lengths(p, args.clients, seconds, sizes)
+                             for p in args.protocols.split(",")}
+        print(json.dumps(out, indent=2))
+        return
     if not args.cluster_only:
         out["trace_size"], out["validation"] = in_process(sizes)
         out["steady"] = steady(1000 if args.quick else 4000, 1 if args.quick else 5)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from operator import is_
 from typing import Any
 
 from conformance.tla.errors import EvalError
@@ -448,16 +449,31 @@ class Product(LazySet):
 class SeqSet(LazySet):
     """``Seq(S)``: infinite unless S is empty; only membership is possible."""
 
-    __slots__ = ("base",)
+    __slots__ = ("base", "_members")
 
     def __init__(self, base: Value) -> None:
         self.base = base
         self.finite = False
+        # the last long sequences found members: a sequence that starts with the very
+        # objects of one of them (a log that grew by an entry) is checked from there, so
+        # that TypeOK on a long run's logs costs their new entries, not their length
+        self._members: list[Tup] = []
 
     def member(self, v):
         if type(v) is Tup:
             base = self.base
-            return all(member(x, base) for x in v)
+            start = 0
+            for w in self._members:
+                n = len(w)
+                if start < n <= len(v) and all(map(is_, v, w)):
+                    start = n
+            if not all(member(x, base) for x in (v[start:] if start else v)):
+                return False
+            if len(v) >= 16 and start < len(v):
+                self._members.append(v)
+                if len(self._members) > 8:
+                    del self._members[0]
+            return True
         if _is_function(v) or (type(v) is ModelValue and v.typ is None):
             return False
         return _not_comparable(v, self, self.to_tla())
@@ -598,6 +614,8 @@ class LazyFn:
         self.text = text
 
     def apply(self, arg: Value) -> Value:
+        if isinstance(arg, LazyFn) and is_finite(arg.domain):
+            arg = arg.materialize()  # a table equals and hashes as the values it may meet
         memo = self.memo
         try:
             return memo[arg]
@@ -606,8 +624,10 @@ class LazyFn:
         except TypeError:
             raise EvalError(f"Attempted to apply a function to the unhashable {arg!r}.")
         if not member(arg, self.domain):
+            # a recursive function is named, not shown: showing it would apply it everywhere
+            shown = self.text if self.text.endswith("[...]") else self.to_tla()
             raise EvalError(
-                f"Attempted to apply function:\n{self.to_tla()}\nto argument {to_tla_any(arg)},"
+                f"Attempted to apply function:\n{shown}\nto argument {to_tla_any(arg)},"
                 " which is not in the domain of the function.")
         v = self.rule(arg)
         memo[arg] = v
@@ -680,6 +700,8 @@ def member(v: Value, s: Value) -> bool:
     """``v \\in s``, failing as TLC does when v cannot be compared with the set's elements
     (``1 \\in {"a"}``, ``{} \\in 1..4``): TLC compares v with them and errs on a kind
     mismatch, where a Python set would just answer no."""
+    if isinstance(v, LazyFn) and is_finite(v.domain):
+        v = v.materialize()  # the set's functions are tables: compare tables
     if type(s) is FSet:
         return in_fset(v, s)
     if isinstance(s, LazySet):

@@ -192,7 +192,9 @@ class FormulaBuilder:
                 return _or([("F", ("G", not_en)), ("G", ("F", ang))])
             return _and([("G", ("F", en)), ("F", ("G", not_ang))])
         if isinstance(node, S.Let):
-            inner, slots = comp.let_scope(node.defs, scope)
+            # TLC evaluates a LET's definitions where they are used: none of them is put
+            # in a slot, whose value would be that of one state (or pair of states)
+            inner, slots = comp.let_scope(node.defs, scope, live=CONST)
             if slots:
                 raise Unsupported("LET with state-dependent definitions in a temporal formula",
                                   node.loc)

@@ -846,7 +846,9 @@ def _property(model: Model, name: str, node, scope: Scope, depth: int = 0,
     comp = model.comp
     top = top or name
     if isinstance(node, S.Let):
-        inner, slots = comp.let_scope(node.defs, scope)
+        # each definition evaluated where it is used (none in a slot, whose value would be
+        # that of one state), as TLC evaluates them
+        inner, slots = comp.let_scope(node.defs, scope, live=CONST)
         if not slots:
             _property(model, name, node.body, inner, depth, subs, top)
             return

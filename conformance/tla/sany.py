@@ -176,18 +176,37 @@ class _Checker:
         for p in unit.params:
             self.fresh(p.name, p.loc, locals_)
             locals_[p.name] = _Local(p.name, p.arity, p.loc)
-        for _name, expr in unit.substs:
+        target = self._target(unit)
+        assumed = _assumed_constants(target) if target is not None else set()
+        # what an ASSUME of the inner module names stays constant if that module has
+        # variables; in a constant module it may become an action, never a temporal formula
+        ceiling = CONSTANT if target is not None and target.variables else ACTION
+        for name, expr in unit.substs:
             if isinstance(expr, (S.OpRef, S.Lambda)) or (isinstance(expr, S.Name) and
                                                          not expr.args):
-                self.operand(expr, locals_)
+                level = self.operand(expr, locals_)
             else:
-                self.expr(expr, locals_)
+                level = self.expr(expr, locals_)
+            if level > ceiling and name in assumed:
+                raise SemanticError(
+                    f"Level error in instantiating module '{unit.module}': The level of the "
+                    f"expression or operator substituted for '{name}' must be at most "
+                    f"{ceiling}.", unit.loc)
         if unit.name is not None:
             self._after(unit.name)
         else:
             for name, sym in self.env.table.items():
                 if isinstance(sym, ImportedSym) and sym.decl is unit:
                     self.visible[name] = sym
+
+    def _target(self, unit: S.InstanceDef) -> ModuleEnv | None:
+        """The module an INSTANCE of this module instantiates."""
+        for sym in self.env.table.values():
+            if isinstance(sym, InstSym) and sym.node is unit:
+                return sym.target
+            if isinstance(sym, ImportedSym) and sym.decl is unit:
+                return sym.target
+        return None
 
     # ------------------------------------------------------------------ names
 
@@ -362,6 +381,8 @@ class _Checker:
             level = CONSTANT
             for _, pargs in n.prefix:
                 level = max(level, self.exprs(pargs, locals_))
+            if args and first not in locals_ and len(n.prefix) == 1:
+                self._instance_arguments(n, [self.expr(a, locals_) for a in args])
             for a in n.args:
                 level = max(level, self.operand(a, locals_))
             return max(level, _prefixed_level(n, self.visible))
@@ -373,6 +394,8 @@ class _Checker:
         levels = [self.operand(a, locals_) if isinstance(found, (DefSym, ImportedSym,
                                                                   _Local, ConstSym))
                   else self.expr(a, locals_) for a in n.args]
+        if levels and max(levels) > STATE:
+            self._arguments(n, found, levels)
         if n.name in _TEMPORAL_OPS and isinstance(found, type(BUILTINS["[]"])):
             if n.name in ("[]", "<>") and levels and levels[0] == ACTION and \
                     not isinstance(n.args[0], (S.BoxAction, S.AngleAction)):
@@ -381,6 +404,43 @@ class _Checker:
                                     n.loc)
             return TEMPORAL
         return self.sym_level(found, levels)
+
+    def _arguments(self, n: S.Name, found, levels: list[int]) -> None:
+        """An argument above the level its operator allows it (``Op(a) == a'`` applied to
+        an action) is SANY's level error."""
+        if isinstance(found, ImportedSym):
+            found = found.sym
+        node = found.node if isinstance(found, (DefSym, _Local)) else None
+        if not isinstance(node, S.OpDef):
+            return
+        ceilings = _ceilings({p.name for p in node.params if not p.arity}, node.body)
+        for i, (p, level) in enumerate(zip(node.params, levels, strict=False)):
+            if level > ceilings.get(p.name, TEMPORAL):
+                _argument_error(n.name, i, n.loc)
+
+    def _instance_arguments(self, n: S.Name, levels: list[int]) -> None:
+        """``I(a)!Op``: a parameter of I that replaces a variable or constant of the inner
+        module bounds its argument's level as that name's uses in Op bound it."""
+        first = n.prefix[0][0]
+        sym = self.visible.get(first)
+        if not isinstance(sym, InstSym):
+            return
+        d = sym.target.exports.get(n.name)
+        if isinstance(d, ImportedSym):
+            d = d.sym
+        if not isinstance(d, DefSym) or d.node is None or d.home is not sym.target:
+            return
+        declared = {v.name for v in sym.target.variables} | \
+            {c.name for c in sym.target.constants}
+        ceilings = _ceilings(declared, d.node.body)
+        substs = dict(sym.node.substs)
+        for name in declared - substs.keys():  # WITH name <- name, implicit
+            substs[name] = S.Name(S.NOLOC, name)
+        for i, (p, level) in enumerate(zip(sym.node.params, levels, strict=False)):
+            ceiling = min((ceilings.get(v, TEMPORAL) for v, e in substs.items()
+                           if _occurs(p.name, e)), default=TEMPORAL)
+            if level > ceiling:
+                _argument_error(f"{first}!{n.name}", i, n.loc)
 
     def sym_level(self, found, levels) -> int:
         top = max(levels, default=CONSTANT)
@@ -412,6 +472,69 @@ class _Checker:
         if name == "\\cdot":
             return ACTION
         return top
+
+
+def _argument_error(op: str, i: int, loc: S.Loc) -> None:
+    raise SemanticError(f"Level error in applying operator {op}: The level of argument "
+                        f"{i + 1} exceeds the maximum level allowed by the operator.", loc)
+
+
+def _ceilings(names: set[str], body) -> dict[str, int]:
+    """For each of ``names`` that ``body`` uses, the highest level an expression put in its
+    place may have: state level where it is primed (or is the subscript of [A]_v, WF_v, the
+    argument of UNCHANGED), else any. Uses inside other operators' bodies are not followed."""
+    out: dict[str, int] = {}
+
+    def walk(x, ceiling: int) -> None:
+        t = type(x)
+        if t is S.Prime:
+            walk(x.expr, STATE)
+            return
+        if t is S.BoxAction or t is S.AngleAction or t is S.Fairness:
+            walk(x.action, ceiling)
+            walk(x.sub, STATE)
+            return
+        if t is S.Name:
+            if not x.prefix and not x.args and x.name in names:
+                out[x.name] = min(out.get(x.name, TEMPORAL), ceiling)
+            inner = STATE if x.name == "UNCHANGED" and not x.prefix else ceiling
+            for a in x.args:
+                walk(a, inner)
+            return
+        for y in S.subnodes(x):
+            walk(y, ceiling)
+    if names:
+        walk(body, TEMPORAL)
+    return out
+
+
+def _occurs(name: str, expr) -> bool:
+    """Whether ``name`` occurs in ``expr`` where its level counts (not under ENABLED, whose
+    level is that of a state whatever its operand's)."""
+    if isinstance(expr, S.Name):
+        if expr.name == name and not expr.prefix and not expr.args:
+            return True
+        if expr.name == "ENABLED" and not expr.prefix:
+            return False
+        return any(_occurs(name, a) for a in expr.args)
+    return any(_occurs(name, y) for y in S.subnodes(expr))
+
+
+def _assumed_constants(target: ModuleEnv) -> set[str]:
+    """The constants of ``target`` that its ASSUMEs name, directly or through its
+    definitions."""
+    constants = {c.name for c in target.constants}
+    seen: set[str] = set()
+    todo = [a.expr for a, _home in target.assumes]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, S.Name) and not x.prefix and x.name not in seen:
+            seen.add(x.name)
+            sym = target.table.get(x.name)
+            if isinstance(sym, DefSym) and sym.node is not None:
+                todo.append(sym.node.body)
+        todo.extend(S.subnodes(x))
+    return seen & constants
 
 
 def _body_level(sym: DefSym) -> int:

@@ -360,6 +360,8 @@ def _parse_name(name: str) -> S.Name:
 
 
 def _dedupe(states: list[tuple]) -> list[tuple]:
+    if len(states) < 2:  # the common case; hashing a state costs time linear in its size
+        return states
     seen: set = set()
     out = []
     for s in states:

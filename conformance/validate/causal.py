@@ -27,6 +27,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import is_
 from typing import Any
 
 from conformance.errors import UserError
@@ -45,7 +46,7 @@ from conformance.validate.report import (
     Divergence,
 )
 from conformance.validate.validator import TraceError, Validator
-from conformance.values import Fn, Tup, to_tla
+from conformance.values import Fn, Tup, to_tla, typed_hash
 
 Value = Any
 Pos = tuple[int, ...]
@@ -124,6 +125,9 @@ class CausalValidator:
         self.failures: dict[ItemRef, _Failure] = {}
         self.succeeded: set[ItemRef] = set()
         self.concrete_msgs: dict[int, Value] = {}  # message id -> the spec's message
+        # (node, variable) -> the node's own entry in the spec and the recorded value last
+        # found to agree: a log that only grew since is compared from where it grew
+        self._agreed: dict[tuple[int, int], tuple[Value, Value]] = {}
 
     def _var(self, name: str, it: Item) -> int:
         k = self._vars.get(name)
@@ -257,13 +261,15 @@ class CausalValidator:
         states: list[tuple[State, State]] = [(before, before)]
         for a, (action, params) in enumerate(it.actions):
             last = a == len(it.actions) - 1
+            if a == 0 and it.recv is not None:
+                params = self._spec_message(it, params)
             nxt: list[tuple[State, State]] = []
             allowed: list[State] = []
             for _, st in states:
                 for p in self._param_choices(st, params, it):
                     succ = self.engine.successors(st, action, p)
                     for s2 in succ:
-                        if not last or self._agrees(before, s2, it, self_v):
+                        if not last or self._agrees(before, s2, it, k, self_v):
                             nxt.append((st, s2))
                         else:
                             allowed.append(s2)
@@ -304,7 +310,19 @@ class CausalValidator:
             choices = [dict(c, **{name: m}) for c in choices for m in found]
         return choices
 
-    def _agrees(self, before: State, after: State, it: Item, self_v: Value) -> bool:
+    def _spec_message(self, it: Item, params: dict) -> dict:
+        """The action's parameters with the received message as the object the spec's
+        network holds (equal to the one the node recorded): the entries it carries then
+        reach the receiver's log as the sender's very objects, which later comparisons of
+        the two logs (LogMatching) find equal by identity, not entry by entry."""
+        m = self.concrete_msgs.get(it.recv)  # type: ignore[arg-type]
+        r = it.event.recv if it.event is not None else None
+        if m is None or r is None or r.msg is None or m is r.msg:
+            return params
+        return {p: (m if v is r.msg else v) for p, v in params.items()}
+
+    def _agrees(self, before: State, after: State, it: Item, node: int,
+                self_v: Value) -> bool:
         """Whether the spec's state after the step agrees with what the node recorded of
         itself and with the messages it sent and received."""
         for var, pattern in it.state.items():
@@ -319,9 +337,38 @@ class CausalValidator:
                     x, y = a.map[self_v], b.map[self_v]
                     if x is y or x == y:
                         continue
-            if not self._entry_matches(a, self_v, pattern):
+            if not self._own_matches(node, k, a, self_v, pattern):
                 return False
         return self._messages_agree(before, after, it)
+
+    def _own_matches(self, node: int, var: int, f: Value, self_v: Value,
+                     pattern: Value) -> bool:
+        """:meth:`_entry_matches`, remembering the last pair found to agree: when both the
+        spec's sequence and the recorded one only grew since (their first elements the very
+        objects of that pair's), only what was added is compared, so that a log of
+        thousands of entries costs its new entries, not its length, at every step."""
+        f = concrete(f)
+        if type(f) is not Fn or self_v not in f.map:
+            return False
+        x = f.map[self_v]
+        if x is pattern:
+            return True
+        key = (node, var)
+        last = self._agreed.get(key)
+        n = 0
+        if last is not None and type(x) is Tup and type(pattern) is Tup:
+            x0, p0 = last
+            if len(x0) <= len(x) and len(p0) <= len(pattern) and \
+                    all(map(is_, x, x0)) and all(map(is_, pattern, p0)):
+                n = len(x0)
+        if n:
+            ok = len(x) == len(pattern) and all(
+                a is p or match(a, p) for a, p in zip(x[n:], pattern[n:]))
+        else:
+            ok = match(x, pattern)
+        if ok:
+            self._agreed[key] = (x, pattern)
+        return ok
 
     def _messages_agree(self, before: State, after: State, it: Item) -> bool:
         added, removed = _bag_delta(self._bag(before), self._bag(after))
@@ -338,7 +385,7 @@ class CausalValidator:
             pattern = self.m.messages[mid].value
             if pattern in left and left[pattern] > 0 and not has_holes(pattern):
                 left[pattern] -= 1
-                self.concrete_msgs[mid] = pattern
+                self.concrete_msgs[mid] = _key_of(left, pattern)
                 continue
             hit = next((m for m, c in left.items() if c > 0 and match(m, pattern)), None)
             if hit is None:
@@ -571,6 +618,16 @@ class _Frame:
                 v.succeeded.add(ref)
             pos = self.pos[:k] + (i + 1,) + self.pos[k + 1:]
             self.pending = [(pos, s, ref) for s in reversed(after)]
+
+
+def _key_of(d: dict, v: Value) -> Value:
+    """The key of ``d`` that is ``v`` by TLA+'s equality (the spec's object), else ``v``."""
+    for k in d:
+        if k is v:
+            return k
+        if k == v and typed_hash(k) == typed_hash(v):
+            return k
+    return v
 
 
 def _bag_delta(before: dict, after: dict) -> tuple[dict, dict]:

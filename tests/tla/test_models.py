@@ -225,15 +225,15 @@ def test_unassigned_primed_variable_read_is_an_evaluation_error(tla):
 
 
 def test_a_community_module_is_unsupported_and_a_missing_module_an_error(tmp_path):
-    for name, extends in (("UsesCSV", "CSV"), ("UsesNothing", "NoSuchModule")):
+    for name, extends in (("UsesGraphs", "Graphs"), ("UsesNothing", "NoSuchModule")):
         (tmp_path / f"{name}.tla").write_text(
             f"---- MODULE {name} ----\nEXTENDS Naturals, {extends}\nVARIABLE x\n"
             "Init == x = 0\nNext == x' = x\n====\n")
         (tmp_path / f"{name}.cfg").write_text("INIT Init\nNEXT Next\n")
-    csv = check_model(tmp_path / "UsesCSV.tla")
-    assert csv.outcome is Outcome.SEMANTIC_ERROR
-    assert "unsupported: the community module CSV" in csv.warnings
-    assert csv.positions[0].line == 2
+    graphs = check_model(tmp_path / "UsesGraphs.tla")
+    assert graphs.outcome is Outcome.SEMANTIC_ERROR
+    assert "unsupported: the community module Graphs" in graphs.warnings
+    assert graphs.positions[0].line == 2
     missing = check_model(tmp_path / "UsesNothing.tla")
     assert missing.outcome is Outcome.SEMANTIC_ERROR and not missing.warnings
     assert "Cannot find source file for module NoSuchModule" in missing.message
@@ -278,3 +278,16 @@ def test_a_refinement_mapping_is_read_in_each_state_it_is_evaluated_in(
     assert (r.states_generated, r.distinct_states, r.depth) == (generated, distinct, depth)
     if outcome is Outcome.PROPERTY_VIOLATED:
         assert len(r.counterexample.steps) == 2
+
+
+def test_csv_operators_are_refused_where_they_are_evaluated(tmp_path):
+    """CSV writes and reads files outside the model: the spec loads, evaluating one fails."""
+    (tmp_path / "WritesCsv.tla").write_text(
+        "---- MODULE WritesCsv ----\nEXTENDS Naturals, CSV\nVARIABLE x\n"
+        "Init == x = 0\nNext == CSVWrite(\"%1$s\", <<x>>, \"out.csv\") /\\ x' = x\n====\n")
+    (tmp_path / "WritesCsv.cfg").write_text("INIT Init\nNEXT Next\n")
+    r = check_model(tmp_path / "WritesCsv.tla")
+    assert r.outcome is Outcome.EVALUATION_ERROR
+    assert "CSVWrite (reading, writing or running outside the model) is not supported" \
+        in r.message
+    assert not (tmp_path / "out.csv").exists()

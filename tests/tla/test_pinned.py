@@ -8,11 +8,14 @@ POSTCONDITION never evaluated, a SYMMETRY the .cfg replaced, a property's action
 SYMMETRY evaluated on the state kept for a key instead of the successor itself), SANY's
 static checks (a module named unlike its file, a bound variable or parameter redefining a
 visible name, a recursive operator without RECURSIVE, a name used before its definition, the
-wrong number of arguments, level errors, an expression as a fact of HIDE), TLC's own limits
-(an action in a temporal formula outside []<>A and <>[]A), features (constant operators
-given in the .cfg, INSTANCE inside LET, AssertError, TLCGet("distinct") and TLCSet("exit"),
+wrong number of arguments, level errors of expressions, of arguments and of instance
+substitutions, an expression as a fact of HIDE), TLC's own limits (an action in a
+temporal formula outside []<>A and <>[]A), features (constant operators given in the .cfg,
+INSTANCE inside LET, AssertError, TLCGet("distinct") and TLCSet("exit"),
 -continue and -inv, TLC's allowCyclicRedefinitions, which definitions a .cfg override
-replaces), TLC's limits on sets.
+replaces, LET definitions as an inner INSTANCE's substitutions, TLCFP, the CSV module), a
+recursive function applied to a function its body builds, ENABLED of an action argument,
+a LET of state functions in a temporal property, TLC's limits on sets.
 """
 
 from __future__ import annotations
@@ -111,6 +114,23 @@ PINS = [
     Pin("SetTooLarge", "evaluation error", 0, 0,
         message="Attempted to construct a set with too many elements (>10)",
         options={"max_set_size": 10}),
+    Pin("RecursiveFunctionArgument", "holds", 3, 3),
+    Pin("Fingerprint", "holds", 3, 3),
+    Pin("CsvUnreached", "evaluation error", message="nonexistent field 'sched'"),
+    Pin("ArgumentLevel", SANY, line=10, message="Level error in applying operator Next: The "
+        "level of argument 1 exceeds the maximum level allowed by the operator."),
+    Pin("InstanceArgumentLevel", SANY, line=13,
+        message="Level error in applying operator I!Step: The level of argument 1"),
+    Pin("AssumedConstantLevel", SANY, line=11, message="Level error in instantiating module "
+        "'Inner': The level of the expression or operator substituted for 'C' must be at "
+        "most 2."),
+    Pin("AssumedConstantState", SANY, line=12, message="substituted for 'C' must be at most 0"),
+    Pin("LevelsAllowed", "holds", 4, 4),
+    Pin("LetInstanceSubstitution", "holds", 7, 7),
+    Pin("EnabledArgument", "holds", 9, 6),
+    Pin("TemporalLet", "holds", 4, 3),
+    Pin("TemporalLet", "property violated", 4, 3, config="TemporalLetNever",
+        message="Temporal property Never was violated"),
 ]
 
 

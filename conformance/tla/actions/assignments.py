@@ -113,8 +113,8 @@ def pseudo_var(ac: ActionCompiler, node, scope: Scope) -> int | None:
     in its partial state, even where two of them stand for one variable of the spec): its
     extra slot."""
     if not isinstance(node, S.Name) or node.args or node.prefix or \
-            scope.locals.get(node.name) is not None:
-        return None
+            scope.locals.get(node.name) is not None or ac.comp.pseudo is None:
+        return None  # (no pseudo: an argument under ENABLED, see definitions.a_Name)
     sym = scope.ctx.env.lookup(node.name)
     inst = scope.ctx.inst
     if not isinstance(sym, VarSym) or inst is None or not inst.substitutes(sym):

@@ -67,7 +67,17 @@ def a_Name(ac: ActionCompiler, n: S.Name, scope, k, mode):
                 (b.let or b.kind == "code"):
             # TLC enters a LET definition (and an unevaluated argument) in place
             inner = Scope(b.scope.ctx, b.scope.locals, scope.depth, scope.primed)
-            return ac.act(b.node, inner, k, mode)
+            if b.let or comp.pseudo is None:
+                return ac.act(b.node, inner, k, mode)
+            # an argument under ENABLED is its expression with its instance's
+            # substitutions applied, primed variables too (TLC: B(d) == ENABLED d of an
+            # instance with u <- x, v <- x, applied to u' = u /\ v' = v + 1, is
+            # ENABLED (x' = x /\ x' = x + 1)): no fresh variables by name for it
+            saved, comp.pseudo = comp.pseudo, None
+            try:
+                return ac.act(b.node, inner, k, mode)
+            finally:
+                comp.pseudo = saved
     op = ac.resolve(n, scope)
     if op is None:
         return ac.guard(comp.expr(n, scope), k, n.loc)

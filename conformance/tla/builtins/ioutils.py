@@ -1,4 +1,7 @@
-"""IOUtils: the environment and atoi; what reads, writes or runs outside the model is refused."""
+"""IOUtils and CSV: the environment and atoi; what reads, writes or runs outside the model
+(IOUtils' processes and serialization, CSV's files) is refused when it is evaluated, with a
+message that says so: a spec that names such an operator loads, and one whose checking never
+evaluates it (an earlier ASSUME fails, say) gets TLC's verdict."""
 
 from __future__ import annotations
 
@@ -42,5 +45,11 @@ MODULES: dict[str, dict[str, Native]] = {
         "IODeserialize": op(2, _unsupported_io("IODeserialize"), impure=True),
         "Serialize": op(3, _unsupported_io("Serialize"), impure=True),
         "Deserialize": op(2, _unsupported_io("Deserialize"), impure=True),
+    },
+    "CSV": {
+        "CSVWrite": op(3, _unsupported_io("CSVWrite"), impure=True),
+        "CSVWriteRecord": op(4, _unsupported_io("CSVWriteRecord"), impure=True),
+        "CSVRead": op(3, _unsupported_io("CSVRead"), impure=True),
+        "CSVRecords": op(1, _unsupported_io("CSVRecords"), impure=True),
     },
 }

@@ -3,6 +3,7 @@ TLCGet/TLCSet, permutations, random choice)."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import time
 
@@ -259,6 +260,16 @@ def assert_eq(a, b):
     raise AssertionFailed(f"Assertion failed: {ppr(a)} is not equal to {ppr(b)}")
 
 
+def tlc_fingerprint(v):
+    """TLCExt!TLCFP: a 32-bit integer that equal values share, as TLC's fingerprint of a value
+    (its lower 32 bits) is. The numbers are the engine's own, not TLC's: TLC's come from its
+    FP64 polynomial over its internal encoding of values; what a spec can rely on, that equal
+    values (however they were built) have equal fingerprints, holds for both."""
+    text = ppr(forced(v))  # the canonical form: sets sorted, functions as tables
+    digest = hashlib.blake2b(text.encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 def tlc_trace(rt: Runtime):
     """TLCExt!Trace: the behavior from an initial state to the state being evaluated, as a
     sequence of records of the variables."""
@@ -321,7 +332,7 @@ MODULES: dict[str, dict[str, Native]] = {
         "CounterExample": op(0, lambda: NO_COUNTEREXAMPLE, impure=True, state_level=True),
         "ToTrace": op(1, to_trace),
         "PickSuccessor": refused(1, "TLCExt!PickSuccessor (interactive choice)"),
-        "TLCFP": refused(1, "TLCFP (TLC's fingerprint of a value)"),
+        "TLCFP": op(1, tlc_fingerprint),
         "TLCEvalDefinition": refused(1, "TLCEvalDefinition"),
     },
     "_Possible": {  # TLC's _POSSIBLE: the engine counts once the search is done

@@ -34,6 +34,9 @@ class DefBody:
 
 # how many results a memoized operator keeps (then it starts afresh)
 MEMO_LIMIT = 50_000
+# how many calls a memoized operator keeps by its arguments' identity (see memo_call)
+IDENT_LIMIT = 1024
+COMPOUND = (Tup, Fn, FSet)
 BINDERS = (S.Quant, S.Choose, S.SetFilter, S.SetMap, S.FnCons)
 
 
@@ -182,25 +185,21 @@ def call_user(comp: Compiler, op: UserOp, args: list, scope: Scope, loc: S.Loc) 
     return comp.fold(code) if body.done else code
 
 
-# how many arguments a call site of a memoized operator remembers by identity
-RECENT_LIMIT = 64
-_COMPOUND = (Tup, Fn, FSet)
-
-
 def memo_call(comp: Compiler, holder, memo: dict, fns, level, deps, pure, binds, loc) -> Code:
+    # Beside the memo by value, one by identity: the key of a compound value (its
+    # order_key, then that key's hash) costs time linear in the value, and a long run's
+    # states pass the same objects (a log of thousands of entries) to the same operator
+    # again and again. An object is its value, so a hit by identity is a hit by value; the
+    # table holds the arguments (their ids stay theirs) and starts afresh past IDENT_LIMIT.
+    ident: dict[Any, tuple] = {}
     if len(fns) == 1:
         (a,) = fns
-        # A compound argument's key (its order_key) is a nested tuple as big as the value,
-        # built (for a sequence) and hashed again at every call: ConfigOf(log[i]) on a long
-        # log cost a pass over the log per call. The same object as a recent call's is the
-        # same value: its result is remembered by identity, in front of the memo.
-        recent: dict[int, tuple] = {}
 
         def memo1(E):
             x = a(E)
-            compound = type(x) in _COMPOUND
+            compound = type(x) in COMPOUND
             if compound:
-                hit = recent.get(id(x))
+                hit = ident.get(id(x))
                 if hit is not None and hit[0] is x:
                     return hit[1]
             key = memo_key(x)
@@ -217,24 +216,20 @@ def memo_call(comp: Compiler, holder, memo: dict, fns, level, deps, pure, binds,
                     memo.clear()
                 memo[key] = v
             if compound:
-                if len(recent) >= RECENT_LIMIT:
-                    recent.clear()
-                recent[id(x)] = (x, v)
+                if len(ident) >= IDENT_LIMIT:
+                    ident.clear()
+                ident[id(x)] = (x, v)
             return v
         fn = memo1
     else:
-        recents: dict[tuple, tuple] = {}  # as recent above, by the arguments' identities
-
         def memon(E):
             xs = tuple(f(E) for f in fns)
-            ids = None
-            for x in xs:
-                if type(x) in _COMPOUND:
-                    ids = tuple(map(id, xs))
-                    hit = recents.get(ids)
-                    if hit is not None and all(map(is_, hit[0], xs)):
-                        return hit[1]
-                    break
+            compound = any(type(x) in COMPOUND for x in xs)
+            if compound:
+                ids = tuple(map(id, xs))
+                hit = ident.get(ids)
+                if hit is not None and all(map(is_, hit[0], xs)):
+                    return hit[1]
             key = tuple(map(memo_key, xs))
             if None in key:
                 return holder[0]((E[0], E[1]) + xs)
@@ -248,10 +243,10 @@ def memo_call(comp: Compiler, holder, memo: dict, fns, level, deps, pure, binds,
                 if len(memo) >= MEMO_LIMIT:
                     memo.clear()
                 memo[key] = v
-            if ids is not None:
-                if len(recents) >= RECENT_LIMIT:
-                    recents.clear()
-                recents[ids] = (xs, v)
+            if compound:
+                if len(ident) >= IDENT_LIMIT:
+                    ident.clear()
+                ident[ids] = (xs, v)
             return v
         fn = memon
     return comp.fold(Code(fn, level, deps, pure, binds, loc=loc))
@@ -387,8 +382,8 @@ def primes_a_parameter(node: S.OpDef, cache: dict) -> bool:
         def primes(x) -> bool:
             if isinstance(x, S.Prime):
                 return mentions(x.expr)
-            if isinstance(x, S.Name) and x.name == "UNCHANGED" and x.args and \
-                    mentions(x.args[0]):
+            if isinstance(x, S.Name) and x.name in ("UNCHANGED", "ENABLED") and x.args \
+                    and not x.prefix and mentions(x.args[0]):
                 return True
             if isinstance(x, (S.BoxAction, S.AngleAction, S.Fairness)) and mentions(x.sub):
                 return True

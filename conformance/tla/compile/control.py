@@ -202,7 +202,7 @@ def let_scope(comp: Compiler, defs, scope: Scope, live: int = ACTION) -> tuple[S
             if d.name is None or target is None:
                 raise Unsupported("an unnamed INSTANCE inside LET", d.loc)
             isym = InstSym(d, scope.ctx.env, target)
-            scope = scope.with_binding(d.name, Binding("inst", op=isym))
+            scope = scope.with_binding(d.name, Binding("inst", op=isym, scope=scope))
             continue
         if d.params:
             op = LetOp(d, scope, d.name in recursive)

@@ -147,7 +147,8 @@ def substitution_op(comp: Compiler, sym: Sym, inst: Inst, loc: S.Loc) -> Op:
     expr = substitution_expr(inst, sym)
     if not any(name == sym.name for name, _ in inst.decl.substs):
         outer_env = inst.outer.env
-        if outer_env.lookup(sym.name) is None and not (inst.args and any(
+        in_let = inst.let_scope is not None and sym.name in inst.let_scope.locals
+        if outer_env.lookup(sym.name) is None and not in_let and not (inst.args and any(
                 p.name == sym.name for p in inst.decl.params)):
             entry = comp.scoped_entry(sym, inst.target.name)
             if entry is None:
@@ -185,7 +186,44 @@ def instance_scope(comp: Compiler, inst: Inst) -> Scope:
         nodes, arg_scope = inst.arg_nodes or ((None,) * len(inst.args), None)
         for p, code, node in zip(inst.decl.params, inst.args, nodes, strict=True):
             loc[p.name] = Binding("code", code=code, depth=2, node=node, scope=arg_scope)
+    if inst.let_scope is not None:
+        loc.update(_let_bindings(comp, inst))
     return Scope(inst.outer, loc, 2)
+
+
+def _names_in(expr) -> set[str]:
+    out = {expr.name} if isinstance(expr, S.Name) and not expr.prefix else set()
+    for x in S.subnodes(expr):
+        out |= _names_in(x)
+    return out
+
+
+def _let_bindings(comp: Compiler, inst: Inst) -> dict[str, Binding]:
+    """The LET definitions an INSTANCE inside that LET substitutes (``LET x == e  M ==
+    INSTANCE Mod`` with Mod's x implicitly x), as code its substitutions can use. The
+    instance's definitions run in frames of their own, so a definition that reads the
+    bound variables or parameters around the LET cannot come along."""
+    assert inst.let_scope is not None
+    let_scope = inst.let_scope
+    wanted = {v.name for v in (*inst.target.constants, *inst.target.variables)}
+    for _name, expr in inst.decl.substs:
+        wanted |= _names_in(expr)
+    out: dict[str, Binding] = {}
+    for name in wanted:
+        b = let_scope.locals.get(name)
+        if b is None or not b.let:
+            continue
+        if b.kind in ("code", "lazyslot") and b.node is not None and b.scope is not None:
+            code = comp.expr(b.node, b.scope)
+            if any(d >= 2 for d in code.deps):
+                raise Unsupported("an INSTANCE inside LET whose substitution reads bound "
+                                  "variables or parameters", inst.decl.loc)
+            out[name] = Binding("code", code=code, depth=b.scope.depth, node=b.node,
+                                scope=b.scope, let=True)
+        elif b.kind == "op" and getattr(b.op, "scope", None) is not None \
+                and b.op.scope.depth == 2:
+            out[name] = b
+    return out
 
 
 def resolve_prefixed(comp: Compiler, n: S.Name, scope: Scope) -> Op:
@@ -221,6 +259,8 @@ def resolve_prefixed(comp: Compiler, n: S.Name, scope: Scope) -> Op:
                               "or parameters", n.loc)
         home_ctx = ctx if sym.home is ctx.env else comp.ctx(sym.home, ctx.inst)
         inst = comp.inst(sym.node, sym.target, home_ctx, arg_codes)
+        if local is not None:
+            inst.let_scope = local.scope
         if args and scope.depth == 2:  # arguments that read no bound variable
             inst.arg_nodes = (tuple(args), scope)
         env = sym.target

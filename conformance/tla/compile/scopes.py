@@ -13,7 +13,7 @@ from conformance.tla.modules import ModuleEnv, Sym
 class Inst:
     """An instance context: a module instantiated with substitutions, seen from ``outer``."""
 
-    __slots__ = ("decl", "target", "outer", "args", "cache", "arg_nodes")
+    __slots__ = ("decl", "target", "outer", "args", "cache", "arg_nodes", "let_scope")
 
     def __init__(self, decl: S.InstanceDef, target: ModuleEnv, outer: Ctx,
                  args: tuple | None) -> None:
@@ -22,6 +22,9 @@ class Inst:
         # M(a)!Op: the argument expressions and the scope they are written in, so that a
         # parameter standing for a variable (IM(y)!Spec) is that variable when assigned
         self.arg_nodes: tuple | None = None
+        # LET M == INSTANCE Mod: the scope the LET's definitions before it are bound in,
+        # which its substitutions (implicit ones included) may name
+        self.let_scope: Scope | None = None
 
     def substitutes(self, sym: Sym) -> bool:
         return sym in self.target.constants or sym in self.target.variables
