@@ -2,14 +2,15 @@
 Raft and Multi-Paxos servers share.
 
 A core calls its tracer after every spec action it takes, ``tracer(node, action, params)``,
-with the messages the current input produced so far in ``node._ready.messages``.
-:class:`CoreTrace` turns that into recorder steps: the action's parameters, the node's own
-variables that changed (the small ones whole, the large ones as what the step did to them:
-the entries appended, the slots accepted), the messages this action added, the message it
-handled (the parameter ``m``). A protocol's subclass names its spec and maps through its abstraction
-(:mod:`impl.raft.recording`, :mod:`impl.paxos.multi.recording`); the server adds when its
-storage is synced (:meth:`CoreTrace.durable`), when a client is told its command is done
-(:meth:`CoreTrace.replied`), and flushes before a batch's effects leave
+with the messages the current input produced so far in ``node._ready.messages``, and
+:meth:`CoreTrace.input_done` when it has handled the input. :class:`CoreTrace` records each
+input as one recorder step: its actions and their parameters, the node's own variables that
+changed (the small ones whole, the large ones as what the step did to them: the entries
+appended, the slots accepted), the messages the input sent, the message it handled (the
+first action's parameter ``m``). A protocol's subclass names its spec and maps through its
+abstraction (:mod:`impl.raft.recording`, :mod:`impl.paxos.multi.recording`); the server
+adds when its storage is synced (:meth:`CoreTrace.durable`), when a client is told its
+command is done (:meth:`CoreTrace.replied`), and flushes before a batch's effects leave
 (:meth:`CoreTrace.flush`). :func:`crash_now` is the other half of ``--crash-in-bug-window``.
 """
 
@@ -39,8 +40,11 @@ class CoreTrace:
         self.origin = origin or {}
         self.buffered = buffered  # the server flushes before a batch's effects leave
         self.rec: Recorder | None = None
-        self._ready: Any = None
-        self._sent = 0
+        self._ready: Any = None  # the Ready of the input whose actions are kept
+        self._node: Any = None
+        self._actions: list[tuple[str, dict]] = []  # its actions so far, raw parameters
+        self._sent = 0  # its messages sent up to its last action
+        self._replies: list[int] = []  # answers given since the last step recorded
         self._keys: dict[str, Any] = {}  # the change keys of the state last recorded
 
     def own(self, node: Any, params: dict) -> tuple[dict[str, Any], Delta | None]:
@@ -59,39 +63,87 @@ class CoreTrace:
                             buffered=self.buffered)
 
     def __call__(self, node: Any, action: str, params: dict) -> None:
-        rec = self.rec
-        if rec is None:  # the core steps before the server starts the trace: no action
+        if self.rec is None:  # the core steps before the server starts the trace: no action
             return
         if action == "DropMessage":  # a message the core ignored: never received, which
             return  # the merger turns into the network's loss of it, right after its send
         ready = node._ready
-        if ready is not self._ready:  # a new input: its messages start afresh
-            self._ready, self._sent = ready, 0
-        new = ready.messages[self._sent:]
+        if ready is not self._ready:  # a new input (its first action)
+            if self._actions:  # the last input's, if nothing said that input ended
+                self._record()
+            self._ready, self._node = ready, node
+        self._actions.append((action, params))
         self._sent = len(ready.messages)
-        p = self.absn.params(params)
+
+    def input_done(self, node: Any) -> None:
+        """The core handled an input (its ``Ready`` not yet handed over): the spec actions
+        it took are recorded now, as one step (:meth:`Recorder.steps`): one atomic step of
+        the node, whose intermediate states nobody could see. The node's own variables are
+        mapped once, after the last action, and one line is written for the input: a
+        leader's client request and the Accepts (or AppendEntries) it sends, a quorum's
+        acceptance and the decisions it sends."""
+        if self._actions:
+            self._record()
+
+    def _record(self) -> None:
+        rec, node, actions = self.rec, self._node, self._actions
+        self._actions = []
+        if rec is None:
+            return
+        if self._replies:  # answered before this input began
+            self._answers()
+        absn = self.absn
+        new = self._ready.messages[:self._sent]
+        self._ready = None
+        params = actions[0][1]
         m = params.get("m")
         state, changes = self.own(node, params)
-        rec.step(action, p, state=state, changes=changes,
-                 sent=[(x.dst, self.absn.message(x)) for x in new],
-                 received=None if m is None else (m.src, p["m"]))
+        sent = [(x.dst, absn.message(x)) for x in new]
+        if len(actions) == 1:
+            p = absn.params(params)
+            rec.step(actions[0][0], p, state=state, changes=changes, sent=sent,
+                     received=None if m is None else (m.src, p["m"]))
+            return
+        acts = [(a, absn.params(raw)) for a, raw in actions]
+        p = acts[0][1]
+        rec.steps(acts, state=state, changes=changes, sent=sent,
+                  received=None if m is None else (m.src, p["m"]))
+
+    def _answers(self) -> None:
+        """The answers given since the last step, as one step of ``ClientReply`` actions:
+        a batch's answers leave together, after it (one line, not one per client)."""
+        me, ks, self._replies = ModelValue(self.id), self._replies, []
+        if self.rec is not None:
+            self.rec.steps([("ClientReply", {"i": me, "k": k}) for k in ks], external=True)
+
+    def _settle(self) -> None:
+        """Record what is kept: the answers, then the actions of an input not yet ended."""
+        if self._actions:
+            self._record()
+        elif self._replies:
+            self._answers()
 
     def durable(self) -> None:
         """The storage is synced: every step recorded so far survives a crash."""
+        self._settle()
         if self.rec is not None:
             self.rec.durable()
 
     def replied(self, k: int) -> None:
-        """A client was told that its command, at index (or slot) ``k``, is done."""
-        if self.rec is not None:
-            self.rec.step("ClientReply", {"i": ModelValue(self.id), "k": k}, external=True)
+        """A client was told that its command, at index (or slot) ``k``, is done (recorded
+        with the batch's other answers, before anything else)."""
+        if self._actions:
+            self._record()
+        self._replies.append(k)
 
     def flush(self) -> None:
         """Write what was recorded (before anything it did leaves the process)."""
+        self._settle()
         if self.rec is not None:
             self.rec.flush()
 
     def close(self) -> None:
+        self._settle()
         if self.rec is not None:
             self.rec.close()
 

@@ -172,8 +172,11 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _spawn(cmd: list[str], log_path) -> subprocess.Popen:
+    from conformance.cluster.lifetime import ending_with_this_process
+
     with open(log_path, "ab") as log:
-        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                preexec_fn=ending_with_this_process())
 
 
 def _report_stop(sid: str, status: int, log_path) -> None:

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conformance.cluster.lifetime import ending_with_this_process
 from conformance.errors import UserError
 from impl.raft.client import Client
 from impl.raft.cluster_config import ClusterConfig
@@ -91,7 +92,8 @@ class Node:
             log.write(f"--- start {self.starts} at {time.time():.3f}\n".encode())
             log.flush()
             self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL)
+                                         stdin=subprocess.DEVNULL,
+                                         preexec_fn=ending_with_this_process())
 
     @property
     def alive(self) -> bool:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conformance.cluster.lifetime import ending_with_this_process
 from conformance.cluster.nemesis import Nemesis
 from conformance.cluster.nodes import Cluster, NodeOptions
 from conformance.cluster.workload import Recorder, client_loop, final_reads
@@ -280,7 +281,8 @@ def _check_traces(cluster: Cluster, s: Settings) -> TraceCheck:
                                 f"validate {folder})")
     cmd = [sys.executable, "-m", "conformance", "validate", str(folder), "--json"]
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=s.trace_seconds)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=s.trace_seconds,
+                           preexec_fn=ending_with_this_process())
     except subprocess.TimeoutExpired:
         return TraceCheck(None, f"not decided within {s.trace_seconds:.0f}s "
                                 f"(conform validate {folder})")

@@ -197,8 +197,7 @@ class Recorder:
         if state:
             new = {k: v if type(v) in _TLA else to_value(v) for k, v in state.items()}
         out_sent = [self._send_json(s, memo) for s in sent] if sent else None
-        recv = None if received is None else \
-            self._recv_json(received, acts[0][1] if len(acts) == 1 else {})
+        recv = None if received is None else self._recv_json(received, acts[0][1])
         with self._lock:
             self._n += 1
             if len(acts) == 1:

@@ -27,4 +27,10 @@ def text_value(data: bytes) -> Any:
 
 
 def node(node_id: str) -> ModelValue:
-    return ModelValue(node_id)
+    v = _MODEL_VALUES.get(node_id)  # traces map every server id many times per step
+    if v is None:
+        v = _MODEL_VALUES[node_id] = ModelValue(node_id)
+    return v
+
+
+_MODEL_VALUES: dict[str, ModelValue] = {}

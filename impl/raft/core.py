@@ -227,8 +227,17 @@ class Node:
         else:
             raise TypeError(f"not a Raft input: {inp!r}")
         self._collect_committed()
+        if self.tracer is not None:
+            self._input_done()
         ready, self._ready = self._ready, Ready()
         return ready
+
+    def _input_done(self) -> None:
+        """The input is handled: a tracer that records an input's actions as one step (the
+        node's atomic step) hears it here, before the input's ``Ready`` is handed over."""
+        done = getattr(self.tracer, "input_done", None)
+        if done is not None:
+            done(self)
 
     def _emit(self, action: str, **params: Any) -> None:
         """Report a finished spec action; every call site tests ``self.tracer`` first, so

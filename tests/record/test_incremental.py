@@ -25,7 +25,8 @@ from tests.record.cores import IDS, Cores, deliver
 
 
 class _Truth:
-    """Beside each recorded step, the node's whole own state, mapped from scratch."""
+    """Beside each recorded step (an input's actions), the node's whole own state, mapped
+    from scratch."""
 
     segments: dict[Path, list[list[dict]]]
 
@@ -33,10 +34,10 @@ class _Truth:
         self.segments.setdefault(self.path, []).append([])  # type: ignore[attr-defined]
         super().start(node)  # type: ignore[misc]
 
-    def __call__(self, node, action, params) -> None:
+    def input_done(self, node) -> None:
         rec = self.rec  # type: ignore[attr-defined]
         before = rec._n if rec is not None else 0
-        super().__call__(node, action, params)  # type: ignore[misc]
+        super().input_done(node)  # type: ignore[misc]
         if rec is not None and rec._n > before:  # a step recorded (not one left out)
             self.segments[self.path][-1].append(self.whole(node))  # type: ignore[attr-defined]
 
@@ -70,7 +71,7 @@ def test_raft_log_changes_read_back_as_the_whole_log(tmp_path, seed):
     segments: dict = {}
     RaftTruth.segments = segments
     c = Cores(tmp_path, seed=seed, tracer=lambda p, i, o: RaftTruth(p, i, IDS, IDS, o))
-    c.random_run(1500)
+    c.random_run(2000)
     truncated = sum(1 for f in tmp_path.glob("*.ndjson") for line in f.open()
                     if '"truncate"' in line)
     assert _check(tmp_path, segments) > 1000
@@ -130,6 +131,6 @@ def test_paxos_slot_changes_read_back_as_the_whole_maps(tmp_path, seed):
     segments: dict = {}
     PaxosTruth.segments = segments
     run = _Paxos(tmp_path, seed)
-    run.random_run(1500)
+    run.random_run(2000)
     assert max(len(n.decided) for n in run.nodes.values()) > 10  # a run that did something
     assert _check(tmp_path, segments) > 1000

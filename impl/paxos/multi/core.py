@@ -199,6 +199,9 @@ class Node:
         self.cursor = 0  # leader: the next slot to re-propose from its promises
         self.seen = NO_BALLOT  # the highest ballot any message showed
         self.peer_decided: dict[NodeId, int] = {}  # from heartbeat replies
+        # leader: the decided prefix and the highest slot proposed when it sent its last
+        # heartbeats (what a round sends again stops there)
+        self.hb_prefix = self.hb_top = 0
         self.heard: set[NodeId] = set()  # leader: peers that answered in this lease period
         self.quorum_heard = False  # leader: a quorum answered in the last lease period
         self.elapsed = 0
@@ -225,8 +228,17 @@ class Node:
             self.next_draw = inp.extra_ticks  # type: ignore[union-attr]
         else:
             raise TypeError(f"not a Multi-Paxos input: {inp!r}")
+        if self.tracer is not None:
+            self._input_done()
         ready, self._ready = self._ready, Ready()
         return ready
+
+    def _input_done(self) -> None:
+        """The input is handled: a tracer that records an input's actions as one step (the
+        node's atomic step) hears it here, before the input's ``Ready`` is handed over."""
+        done = getattr(self.tracer, "input_done", None)
+        if done is not None:
+            done(self)
 
     def _emit(self, action: str, **params: Any) -> None:
         if self.tracer is not None:
@@ -293,14 +305,19 @@ class Node:
     def _heartbeat(self) -> None:
         """One round, per follower: the proposals it has not accepted, the decisions past
         the prefix it last reported, then the heartbeat itself — last, so that its reply
-        (the messages arrive in order on a connection) counts what was just sent."""
+        (the messages arrive in order on a connection) counts what was just sent. What is
+        sent again stops at what the last round knew (the prefix decided, the slots
+        proposed): the reply the follower last sent counted at most what came before that
+        round's heartbeat, and what was proposed or decided since is most likely still on
+        its way (at a few hundred writes a second, sending it again doubled the decisions
+        a follower handled)."""
         self._repropose()
         batch = self.opts.resend_batch
         waiting = sorted(self.undecided)
         for j in self.peers:
             sent = 0
             for k in waiting:
-                if sent >= batch:
+                if sent >= batch or k > self.hb_top:
                     break
                 p = self.proposals[k]
                 if j not in p.acks:
@@ -309,11 +326,12 @@ class Node:
                     sent += 1
             known = self.peer_decided.get(j)
             if known is not None:
-                for k in range(known + 1, min(self.prefix, known + batch) + 1):
+                for k in range(known + 1, min(self.hb_prefix, known + batch) + 1):
                     self._send(Decide(k, self.decided[k], self.id, j))
                     self._emit("SendDecide", i=self.id, j=j, k=k)
             self._send(Heartbeat(self.ballot, self.id, j))
             self._emit("Heartbeat", i=self.id, j=j)
+        self.hb_prefix, self.hb_top = self.prefix, self.top_proposed
 
     # ================================================================== leading
 
@@ -360,6 +378,7 @@ class Node:
         self.leader = self.id
         self.hb_elapsed = self.opts.heartbeat_ticks  # announce ourselves at the next tick
         self.peer_decided = {}
+        self.hb_prefix, self.hb_top = self.prefix, self.top_proposed
         self.elapsed = 0
         self.heard = set()
         self.quorum_heard = True  # a quorum just promised
