@@ -5,7 +5,9 @@
     .venv/bin/python bench/conformance_bench.py --trace traces/failing/X.ndjson
 
 * ``validation``: recorded Raft runs validated by the embedded engine alone (no
-  implementation running): validated events per second, with and without the invariants.
+  implementation running): validated events per second, with and without the invariants;
+  the runs' own steps, then (``decoded_*``) the same steps decoded afresh from JSON, as a
+  trace file gives them.
 * ``campaign``: a Hypothesis campaign on the correct implementation (the CI profile's
   settings): examples per second and events per second, the simulator and the validator
   together, as ``make conformance`` runs them, with ``-j 1`` and ``-j 2`` (the same runs:
@@ -31,7 +33,8 @@ from conformance import protocols  # noqa: E402
 from conformance.schedules import profiles  # noqa: E402
 from conformance.schedules.execution import spec_engine  # noqa: E402
 from conformance.schedules.spread import Campaign, run_spread  # noqa: E402
-from conformance.trace import read_trace  # noqa: E402
+from conformance.trace import Step, read_trace  # noqa: E402
+from conformance.trace.encoding import decode, encode  # noqa: E402
 from conformance.validate import SpecEngine, Validator  # noqa: E402
 from conformance.validate.tlc import tlc_available, validate_with_tlc  # noqa: E402
 from tests.conform.raft_runs import random_run  # noqa: E402
@@ -49,16 +52,32 @@ class Clock:
         self.cpu = time.process_time() - self.cpu
 
 
+def _decoded(steps: list[Step]) -> list[Step]:
+    """The steps with every value decoded afresh from its JSON encoding, as a trace file
+    gives them (nothing hashed or compared before)."""
+    def fresh(d: dict) -> dict:
+        return {k: decode(encode(v)) for k, v in d.items()}
+    return [Step(s.index, s.action, fresh(s.state),
+                 params=None if s.params is None else fresh(s.params), node=s.node)
+            for s in steps]
+
+
 def validation(runs: int, decisions: int) -> dict:
     recorded = [random_run(seed, decisions, variant=seed % len(RAFT.variants))
                 for seed in range(runs)]
     events = sum(r.events for r in recorded)
     out: dict = {"runs": runs, "events": events}
-    for label, invariants in (("with_invariants", True), ("steps_only", False)):
+    # the runs' own steps (validated once already, as they were recorded), then the same
+    # steps decoded afresh (``decoded_*``: what validating a trace file costs)
+    for label, invariants, decoded in (("with_invariants", True, False),
+                                       ("steps_only", False, False),
+                                       ("decoded_with_invariants", True, True),
+                                       ("decoded_steps_only", False, True)):
+        traces = [(r.settings, _decoded(r.steps) if decoded else r.steps) for r in recorded]
         with Clock() as c:
-            for r in recorded:
-                v = Validator(spec_engine(RAFT, r.settings), check_invariants=invariants)
-                assert v.validate(r.steps) is None
+            for settings, steps in traces:
+                v = Validator(spec_engine(RAFT, settings), check_invariants=invariants)
+                assert v.validate(steps) is None
         out[label] = {"seconds": round(c.wall, 3), "cpu_seconds": round(c.cpu, 3),
                       "events_per_second": round(events / c.wall, 1),
                       "events_per_cpu_second": round(events / c.cpu, 1)}

@@ -150,7 +150,7 @@ class ImportedSym(Sym):
 # not provide (those it does are in NATIVE_MODULES): a spec that extends one is a spec the
 # engine does not support, not a spec with a missing file.
 COMMUNITY_MODULES = frozenset({
-    "Combinatorics", "DifferentialEquations", "DyadicRationals", "Graphs",
+    "Combinatorics", "DifferentialEquations",
     "GraphViz", "HTML", "ShiViz", "SVG", "Statistics",
 })
 

@@ -84,6 +84,42 @@ def encode(v: Any, *, model_values_as_strings: bool = False, memo: dict | None =
 
 def decode(data: Any, path: str = "$") -> Any:
     """JSON data in this encoding (or plain ITF) as a TLA+ value."""
+    try:
+        return _plain(data)
+    except _Careful:
+        return _decode(data, path)
+
+
+class _Careful(Exception):
+    """Not a value :func:`_plain` decodes: the careful decoder decides (and explains)."""
+
+
+def _plain(data: Any) -> Any:
+    """:func:`decode` of the common values (records, sequences, sets, model values), without
+    building the path of every element for an error message that is almost never written
+    (most of a real run's merge went there); anything else is left to the careful decoder,
+    which gives the same value or the error with its path."""
+    t = type(data)
+    if t is str or t is int or t is bool:
+        return data
+    if t is list:
+        return Tup([_plain(x) for x in data])
+    if t is dict and data:
+        if len(data) == 1:
+            ((key, inner),) = data.items()
+            if key[:1] == "#":
+                if key == "#mv" and type(inner) is str and inner:
+                    return ModelValue(inner)
+                if key == "#set" and type(inner) is list:
+                    return FSet([_plain(x) for x in inner])
+                raise _Careful
+        elif any(k[:1] == "#" for k in data):
+            raise _Careful
+        return Fn({k: _plain(x) for k, x in data.items()})
+    raise _Careful
+
+
+def _decode(data: Any, path: str) -> Any:
     t = type(data)
     if t is bool or t is str:
         return data
@@ -93,16 +129,16 @@ def decode(data: Any, path: str = "$") -> Any:
         raise DecodeError(f"{data} is not an integer (TLA+ has no fractions; an integer is "
                           "written without a decimal point)", path)
     if t is list:
-        return Tup(decode(x, f"{path}[{i}]") for i, x in enumerate(data))
+        return Tup(_decode(x, f"{path}[{i}]") for i, x in enumerate(data))
     if t is dict:
         if len(data) == 1:
             ((key, inner),) = data.items()
             if key == "#set":
                 _expect_list(inner, path, key)
-                return FSet(decode(x, f"{path}.#set[{i}]") for i, x in enumerate(inner))
+                return FSet(_decode(x, f"{path}.#set[{i}]") for i, x in enumerate(inner))
             if key == "#tup":
                 _expect_list(inner, path, key)
-                return Tup(decode(x, f"{path}.#tup[{i}]") for i, x in enumerate(inner))
+                return Tup(_decode(x, f"{path}.#tup[{i}]") for i, x in enumerate(inner))
             if key == "#map":
                 _expect_list(inner, path, key)
                 graph = {}
@@ -110,7 +146,7 @@ def decode(data: Any, path: str = "$") -> Any:
                     where = f"{path}.#map[{i}]"
                     if type(pair) is not list or len(pair) != 2:
                         raise DecodeError("a #map entry must be a [key, value] pair", where)
-                    graph[decode(pair[0], where + "[0]")] = decode(pair[1], where + "[1]")
+                    graph[_decode(pair[0], where + "[0]")] = _decode(pair[1], where + "[1]")
                 return make_fn(graph)
             if key == "#bigint":
                 if type(inner) is not str or not _BIGINT.fullmatch(inner):
@@ -129,7 +165,7 @@ def decode(data: Any, path: str = "$") -> Any:
                               path)
         if not data:
             raise DecodeError("an empty object is not a TLA+ value (a record has fields)", path)
-        return Fn({k: decode(x, f"{path}.{k}") for k, x in data.items()})
+        return Fn({k: _decode(x, f"{path}.{k}") for k, x in data.items()})
     if data is None:
         raise DecodeError("null is not a TLA+ value", path)
     raise DecodeError(f"not a TLA+ value: {data!r}", path)

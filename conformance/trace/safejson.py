@@ -11,6 +11,7 @@ raises anything else, recursion included.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 MAX_LINE = 64 * 1024 * 1024  # characters in one line (a state of a large cluster fits)
@@ -27,11 +28,13 @@ class JsonLimitError(ValueError):
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise JsonLimitError(f"the key {key!r} appears twice in one object")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise JsonLimitError(f"the key {key!r} appears twice in one object")
+            seen.add(key)
     return out
 
 
@@ -50,8 +53,14 @@ def loads(line: str) -> Any:
     """Parse one JSON text under the limits above."""
     if len(line) > MAX_LINE:
         raise JsonLimitError(f"a line of {len(line):,} characters (at most {MAX_LINE:,})")
+    # the checks that cost a Python call per value, only where the line may need them: an
+    # integer past MAX_DIGITS needs a run of that many digits; a lone surrogate, a \\u
+    # escape of one or a character that is not text; nesting past MAX_DEPTH, that many
+    # brackets (most lines of a long trace have none of these)
+    long_ints = _DIGITS.search(line) is not None
     try:
-        data = json.loads(line, object_pairs_hook=_unique_keys, parse_int=_check_int,
+        data = json.loads(line, object_pairs_hook=_unique_keys,
+                          parse_int=_check_int if long_ints else None,
                           parse_constant=_reject_constant)
     except JsonLimitError:
         raise
@@ -61,28 +70,49 @@ def loads(line: str) -> Any:
         raise JsonLimitError(f"values nested more than {MAX_DEPTH} deep") from None
     except ValueError as e:  # defensive: json's own limits
         raise JsonLimitError(f"not JSON: {e}") from None
-    _check_values(data)
+    texts = _SURROGATE_ESCAPE.search(line) is not None or not _is_text(line)
+    if texts or line.count("[") + line.count("{") > MAX_DEPTH:
+        _check_values(data, texts)
     return data
 
 
-def _check_values(data: Any) -> None:
-    """No nesting past MAX_DEPTH (so readers may recurse), and every string, keys included,
-    is text: no lone surrogate halves. Iterative, so it cannot overflow itself."""
+_DIGITS = re.compile(rf"[0-9]{{{MAX_DIGITS + 1}}}")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+
+
+def _is_text(line: str) -> bool:
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_CONTAINERS = (list, dict)
+
+
+def _check_values(data: Any, texts: bool = True) -> None:
+    """No nesting past MAX_DEPTH (so readers may recurse), and (``texts``) every string,
+    keys included, is text: no lone surrogate halves. Iterative, so it cannot overflow
+    itself."""
     stack = [(data, 1)]
     while stack:
         item, depth = stack.pop()
         t = type(item)
         if t is str:
-            _text(item)
+            if texts:
+                _text(item)
         elif t is list or t is dict:
             if depth > MAX_DEPTH:
                 raise JsonLimitError(f"values nested more than {MAX_DEPTH} deep")
-            if t is list:
-                stack.extend((x, depth + 1) for x in item)
-            else:
-                for key, value in item.items():
-                    _text(key)
-                    stack.append((value, depth + 1))
+            values = item if t is list else item.values()
+            if texts:
+                if t is dict:
+                    for key in item:
+                        _text(key)
+                stack.extend((x, depth + 1) for x in values)
+            else:  # only the nesting: only containers
+                stack.extend((x, depth + 1) for x in values if type(x) in _CONTAINERS)
 
 
 def _text(s: str) -> None:

@@ -41,6 +41,7 @@ from conformance.values import to_tla
 
 Value = Any
 State = tuple  # the values of the spec's variables, in the model's order
+_BY_LABEL = object()  # an action named by TLC's label (see SpecEngine._uses_label)
 
 
 @dataclass(frozen=True)
@@ -114,12 +115,18 @@ class SpecEngine:
             self._by_label.setdefault(a.name, []).append(a)
         self._source: list[str] | None = None
         self._compiled: dict[str, Any] = {}
+        self._plans: dict[tuple, Any] = {}  # (action, its parameters' names) -> see _plan
+        self._has: dict[str, bool] = {}  # has_action's answers
         self._invariant_checks: list | None = None
 
     # ------------------------------------------------------------------ what the spec has
 
     def has_action(self, name: str) -> bool:
-        return name in self._by_label or self._operator_sym(name) is not None
+        known = self._has.get(name)
+        if known is None:
+            known = self._has[name] = name in self._by_label or \
+                self._operator_sym(name) is not None
+        return known
 
     def action_params(self, name: str) -> tuple[str, ...]:
         """The formal parameters of the definition ``name`` (empty for TLC's actions)."""
@@ -203,7 +210,12 @@ class SpecEngine:
         are appended to it, one tuple of branch numbers (see :meth:`branches`) per
         successor; none for an action named by TLC's label."""
         found: list[tuple] = []
-        if self._uses_label(action, params):
+        # how this action with these parameters is stepped, decided once (see _plan)
+        key = (action, tuple(params))
+        c = self._plans.get(key)
+        if c is None:
+            c = self._plans[key] = self._plan(action, params)
+        if c is _BY_LABEL:
             for a in self._by_label[action]:
                 if any(k in a.params and a.params[k] != v for k, v in params.items()):
                     continue
@@ -211,6 +223,21 @@ class SpecEngine:
                 t.sink = found.append
                 a.fn((state, t))
             return found
+        t = Partial(list(fixed))
+        t.sink = found.append
+        trail = c.trail
+        if trail is not None:
+            trail.reset()
+        c.fn((state, t, *map(params.__getitem__, c.params)))
+        if paths is not None and trail is not None:
+            paths.extend(trail.paths)
+        return found
+
+    def _plan(self, action: str, params: dict[str, Value]) -> Any:
+        """For :meth:`steps_to`: _BY_LABEL, or the definition ``action`` compiled (after
+        checking that ``params`` names its parameters)."""
+        if self._uses_label(action, params):
+            return _BY_LABEL
         c = self._compiled.get(action)
         if c is None:
             if self._operator_sym(action) is None:
@@ -218,15 +245,7 @@ class SpecEngine:
             c = self._compiled[action] = self.steps._compile(action)
         if len(params) != len(c.params) or any(p not in params for p in c.params):
             self._check_params(action, params)
-        t = Partial(list(fixed))
-        t.sink = found.append
-        trail = c.trail
-        if trail is not None:
-            trail.reset()
-        c.fn((state, t) + tuple(params[p] for p in c.params))
-        if paths is not None and trail is not None:
-            paths.extend(trail.paths)
-        return found
+        return c
 
     def branches(self, action: str) -> BranchTrail | None:
         """The branches of the definition ``action`` (numbered as :meth:`steps_to`'s paths

@@ -20,7 +20,6 @@ time), so that a schedule generator can stop at the first divergence and shrink 
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterable
 from typing import Any
 
@@ -40,15 +39,56 @@ from conformance.validate.report import (
     UNKNOWN_ACTION,
     Divergence,
 )
-from conformance.values import Fn, typed_hash
+from conformance.values import Fn, FSet, ModelValue, Tup, typed_hash
 
 Value = Any
 
 
 def _same(a: Value, b: Value) -> bool:
-    """TLA+ equality of two values (Python's equates 0 and FALSE, [a |-> 0] and
-    [a |-> FALSE]: the typed hashes tell those apart)."""
-    return a == b and typed_hash(a) == typed_hash(b)
+    """Whether ``a`` and ``b`` are surely one TLA+ value (False may also mean: not
+    worth finding out). Python's equality equates 0 and FALSE, [a |-> 0] and [a |-> FALSE]:
+    the walk compares types as it goes, and skips the parts the two share (a trace's
+    states are built afresh, but often from the same entries and logs). Where Python's
+    equality of keys or elements could merge such values, the typed hashes decide."""
+    if a is b:
+        return True
+    t = type(a)
+    if t is not type(b):
+        return False
+    if t is Fn:
+        ha = getattr(a, "_thash", None)
+        if ha is not None:  # both hashed already (a trace validated before): faster
+            hb = getattr(b, "_thash", None)
+            if hb is not None:
+                return ha == hb and a == b
+        am, bm = a.map, b.map
+        if len(am) != len(bm):
+            return False
+        for k, x in am.items():
+            if type(k) is not str and type(k) is not ModelValue:
+                return a == b and typed_hash(a) == typed_hash(b)
+            y = bm.get(k, _ABSENT)
+            if x is not y and (y is _ABSENT or not _same(x, y)):
+                return False
+        if ha is not None:  # one value: b's hashes are a's (for the next time b is met)
+            b._thash = ha
+        if a._hash is not None and b._hash is None:
+            b._hash = a._hash
+        return True
+    if t is Tup:
+        return len(a) == len(b) and all(x is y or _same(x, y) for x, y in zip(a, b))
+    if t is FSet:
+        if a != b:
+            return False
+        if all(type(x) is ModelValue or type(x) is str for x in a):
+            return True
+        return typed_hash(a) == typed_hash(b)
+    if t is int or t is str or t is bool or t is ModelValue:
+        return a == b
+    return False
+
+
+_ABSENT = object()
 
 
 class TraceError(UserError):
@@ -72,7 +112,14 @@ class Validator:
         self.events = 0  # events validated
         self.truncated = False  # the candidate search hit max_candidates
         self._checks = self._plan_checks()
-        self._last: list[tuple[tuple, bool] | None] = [None] * len(self._checks)
+        # the pieces' results in the state checked last (None: none checked yet), and for
+        # each variable the pieces that read it: see failed_invariants
+        self._last_state: State | None = None
+        self._held: list[bool] = [True] * len(self._checks)
+        self._failing = 0  # pieces whose _held is False
+        self._readers: list[tuple[int, ...]] = [
+            tuple(n for n, c in enumerate(self._checks) if k in c[2])
+            for k in range(len(engine.variables))]
         # Python checks of the costliest invariants: a True skips the spec's evaluation
         self._quick = checks_for(engine.spec.stem, engine.index)
         self.failed_piece: Any = None  # where the last invariant that failed failed
@@ -100,30 +147,60 @@ class Validator:
                               f"action {event.action}")
         known = self._known(event)
         params = event.params or {}
-        reached: dict[State, State] = {}  # state after -> a state before it
-        every: list[State] = []
         # The variables the event gives whole are bound before the action runs, so that it
         # tests them instead of building successors to compare (see SpecEngine.steps_to);
         # only when nothing matches are the successors computed, to say what went wrong.
         fixed = self._fixed(known)
+        # the successors agree with the variables given whole (the action tested them):
+        # only those given in part are left to compare
+        in_part = [kv for kv in known if kv[2]]
         coverage = self.coverage
-        paths: list[tuple[int, ...]] | None = [] if coverage is not None else None
-        taken: set[int] = set()
-        for before in self.candidates:
+        if coverage is None and len(self.candidates) == 1:
+            # the usual case, one state before and the one state after it: no dictionary
+            # (whose keys, whole states, hash every variable's value)
+            before = self.candidates[0]
             try:
-                succ = self.engine.steps_to(before, event.action, params, fixed, paths)
+                succ = self.engine.steps_to(before, event.action, params, fixed)
             except EvalError as e:
                 raise TraceError(f"event {event.index}: evaluating {event.action}: "
                                  f"{e.message}")
+            if len(succ) == 1 and (not in_part or self._matches(succ[0], in_part)):
+                self.events += 1
+                div = self._check_states(event, succ, [before])
+                self.candidates = succ
+                return div
+            return self._step_all(event, known, params, fixed, in_part, [before], succ)
+        return self._step_all(event, known, params, fixed, in_part, self.candidates, None)
+
+    def _step_all(self, event: Step, known: list[tuple[int, Value, bool]],
+                  params: dict[str, Value], fixed: list[Value | None],
+                  in_part: list[tuple[int, Value, bool]], candidates: list[State],
+                  first: list[State] | None) -> Divergence | None:
+        """:meth:`step` for any number of candidates and successors (``first``: the
+        successors of the first candidate, already computed)."""
+        reached: dict[State, State] = {}  # state after -> a state before it
+        every: list[State] = []
+        coverage = self.coverage
+        paths: list[tuple[int, ...]] | None = [] if coverage is not None else None
+        taken: set[int] = set()
+        for before in candidates:
+            if first is not None:
+                succ, first = first, None
+            else:
+                try:
+                    succ = self.engine.steps_to(before, event.action, params, fixed, paths)
+                except EvalError as e:
+                    raise TraceError(f"event {event.index}: evaluating {event.action}: "
+                                     f"{e.message}")
             if paths:
                 for after, path in zip(succ, paths, strict=True):
-                    if self._matches(after, known):
+                    if not in_part or self._matches(after, in_part):
                         reached.setdefault(after, before)
                         taken.update(path)
                 paths.clear()
             else:
                 for after in succ:
-                    if after not in reached and self._matches(after, known):
+                    if after not in reached and (not in_part or self._matches(after, in_part)):
                         reached[after] = before
             if len(reached) >= self.max_candidates:
                 self.truncated = True
@@ -132,7 +209,7 @@ class Validator:
             self.events += 1
             if coverage is not None:
                 coverage.step(self.engine, event.action, taken, reached)
-            div = self._check_states(event, list(reached), reached)
+            div = self._check_states(event, list(reached), list(reached.values()))
             self.candidates = list(reached)
             return div
         for before in self.candidates:
@@ -157,7 +234,7 @@ class Validator:
         self.events += 1
         if coverage is not None:  # found only by comparing whole states: branches unknown
             coverage.step(self.engine, event.action, (), reached)
-        div = self._check_states(event, list(reached), reached)
+        div = self._check_states(event, list(reached), list(reached.values()))
         self.candidates = list(reached)
         return div
 
@@ -230,41 +307,62 @@ class Validator:
         return self.engine.invariant_checks()
 
     def failed_invariants(self, state: State) -> list[str]:
-        """The invariants that fail in ``state``. A piece whose variables hold the very
-        objects they held when it was last checked is not checked again: a value an event
-        did not change is the object of the state before (see _known), and the identity
-        test cannot confuse values Python equates (0 and FALSE) as an equality test would."""
-        bad = []
-        last = self._last
-        self.failed_piece = None
-        quick = self._quick
-        held: dict[str, bool] = {}
-        for n, (name, fn, reads, loc) in enumerate(self._checks):
-            values = tuple([state[k] for k in reads])
-            prev = last[n]
-            if prev is not None and all(map(operator.is_, prev[0], values)):
-                ok = prev[1]
-            elif name in quick and (held[name] if name in held else
-                                    held.setdefault(name, quick[name](state))):
-                ok = True
-                last[n] = (values, ok)
+        """The invariants that fail in ``state``. Only the pieces that read a variable whose
+        value is not the very object it was in the state checked last are evaluated again;
+        the others keep their results. A value an event did not change is the object of the
+        state before (see _known), and the identity test cannot confuse values Python
+        equates (0 and FALSE) as an equality test would."""
+        checks = self._checks
+        last = self._last_state
+        if last is None:
+            todo: Iterable[int] = range(len(checks))
+        else:
+            readers = self._readers
+            changed = [k for k, v in enumerate(state) if v is not last[k]]
+            if not changed:
+                todo = ()
+            elif len(changed) == 1:
+                todo = readers[changed[0]]
             else:
-                try:
-                    ok = fn((state, None)) is True
-                except EvalError as e:
-                    raise TraceError(f"evaluating the invariant {name}: {e.message}")
-                last[n] = (values, ok)
-            if not ok and name not in bad:
-                bad.append(name)
+                todo = sorted({n for k in changed for n in readers[k]})
+        if todo:
+            held = self._held
+            quick = self._quick
+            passed: dict[str, bool] = {}  # the quick checks' verdicts in this state
+            self._last_state = None  # until every piece's result is of this state
+            for n in todo:
+                name, fn, _, _ = checks[n]
+                if name in quick and (passed[name] if name in passed else
+                                      passed.setdefault(name, quick[name](state))):
+                    ok = True
+                else:
+                    try:
+                        ok = fn((state, None)) is True
+                    except EvalError as e:
+                        raise TraceError(f"evaluating the invariant {name}: {e.message}")
+                if ok is not held[n]:
+                    held[n] = ok
+                    self._failing += -1 if ok else 1
+        self._last_state = state
+        self.failed_piece = None
+        if not self._failing:
+            return []
+        bad: list[str] = []
+        for n, (name, _, _, loc) in enumerate(checks):
+            if not self._held[n]:
                 if self.failed_piece is None:
                     self.failed_piece = loc
+                if name not in bad:
+                    bad.append(name)
         return bad
 
     def _check_states(self, step: Step, states: list[State],
-                      before: dict[State, State] | None) -> Divergence | None:
+                      befores: list[State] | None) -> Divergence | None:
+        """The invariants in each of ``states``, and the action properties on its step from
+        the state before it (``befores``, in the same order; None for initial states)."""
         if not self.check_invariants:
             return None
-        for s in states:
+        for n, s in enumerate(states):
             bad = self.failed_invariants(s)
             if bad:
                 div = Divergence(step.index, step.action, step.params, step.node, INVARIANT,
@@ -273,9 +371,9 @@ class Validator:
                     c = self.engine.conjunct_at(self.failed_piece, "false")
                     div.conjunct, div.position = c.text, c.position
                 return div
-            if before is not None:
+            if befores is not None:
                 try:
-                    bad = self.engine.failed_properties(before[s], s)
+                    bad = self.engine.failed_properties(befores[n], s)
                 except EvalError as e:
                     raise TraceError(f"event {step.index}: {e.message}")
                 if bad:

@@ -225,15 +225,15 @@ def test_unassigned_primed_variable_read_is_an_evaluation_error(tla):
 
 
 def test_a_community_module_is_unsupported_and_a_missing_module_an_error(tmp_path):
-    for name, extends in (("UsesGraphs", "Graphs"), ("UsesNothing", "NoSuchModule")):
+    for name, extends in (("UsesStatistics", "Statistics"), ("UsesNothing", "NoSuchModule")):
         (tmp_path / f"{name}.tla").write_text(
             f"---- MODULE {name} ----\nEXTENDS Naturals, {extends}\nVARIABLE x\n"
             "Init == x = 0\nNext == x' = x\n====\n")
         (tmp_path / f"{name}.cfg").write_text("INIT Init\nNEXT Next\n")
-    graphs = check_model(tmp_path / "UsesGraphs.tla")
-    assert graphs.outcome is Outcome.SEMANTIC_ERROR
-    assert "unsupported: the community module Graphs" in graphs.warnings
-    assert graphs.positions[0].line == 2
+    stats = check_model(tmp_path / "UsesStatistics.tla")
+    assert stats.outcome is Outcome.SEMANTIC_ERROR
+    assert "unsupported: the community module Statistics" in stats.warnings
+    assert stats.positions[0].line == 2
     missing = check_model(tmp_path / "UsesNothing.tla")
     assert missing.outcome is Outcome.SEMANTIC_ERROR and not missing.warnings
     assert "Cannot find source file for module NoSuchModule" in missing.message

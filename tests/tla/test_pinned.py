@@ -15,7 +15,8 @@ INSTANCE inside LET, AssertError, TLCGet("distinct") and TLCSet("exit"),
 -continue and -inv, TLC's allowCyclicRedefinitions, which definitions a .cfg override
 replaces, LET definitions as an inner INSTANCE's substitutions, TLCFP, the CSV module), a
 recursive function applied to a function its body builds, ENABLED of an action argument,
-a LET of state functions in a temporal property, TLC's limits on sets.
+a LET of state functions in a temporal property, the DyadicRationals and Graphs modules, TLC's
+limits on sets.
 """
 
 from __future__ import annotations
@@ -127,10 +128,13 @@ PINS = [
     Pin("AssumedConstantState", SANY, line=12, message="substituted for 'C' must be at most 0"),
     Pin("LevelsAllowed", "holds", 4, 4),
     Pin("LetInstanceSubstitution", "holds", 7, 7),
+    Pin("LetInstanceOperator", "holds", 7, 7),
     Pin("EnabledArgument", "holds", 9, 6),
     Pin("TemporalLet", "holds", 4, 3),
     Pin("TemporalLet", "property violated", 4, 3, config="TemporalLetNever",
         message="Temporal property Never was violated"),
+    Pin("Dyadic", "holds", 4, 4),
+    Pin("DirectedGraphs", "holds", 97, 42),
 ]
 
 

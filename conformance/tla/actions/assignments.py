@@ -191,7 +191,7 @@ def assignment(ac: ActionCompiler, n: S.Name, i: int, scope: Scope, k, mode) -> 
                 finally:
                     t[i] = None
                     t.n -= 1
-            elif old == v:
+            elif old is v or old == v:
                 try:
                     if diag is not None:
                         diag.depth += 1
@@ -260,6 +260,10 @@ def unchanged(ac: ActionCompiler, expr, scope: Scope, k, loc: S.Loc) -> Callable
         j = ac.pseudo_var(expr, scope)
         if j is not None:
             return ac.unchanged_pseudo(expr, j, scope, k, loc)
+    if not ac.enabled_mode:
+        several = plain_variables(ac, expr, scope)
+        if several is not None and len(several) > 1:
+            return keep_all(ac, several, k, loc)
     i = ac.var_index(expr, scope)
     if i is not None:
         diag = ac.diag
@@ -280,12 +284,12 @@ def unchanged(ac: ActionCompiler, expr, scope: Scope, k, loc: S.Loc) -> Callable
                 finally:
                     t[i] = None
                     t.n -= 1
-            elif old == v:
+            elif old is v or old == v:
                 k(E)
             elif diag is not None:
                 diag.fail(loc, f"{vname} should be unchanged ({to_tla_any(v)}), but "
                                f"{vname}' is {to_tla_any(old)}")
-        return keep
+        return ac.passes_through(keep, k)
     if ac.enabled_mode:
         j = ac.pseudo_var(expr, scope)
         if j is not None:
@@ -322,6 +326,82 @@ def unchanged(ac: ActionCompiler, expr, scope: Scope, k, loc: S.Loc) -> Callable
     nf, tf = now.fn, then.fn
     check = Code(lambda E: nf(E) == tf(E), max(now.level, STATE) + 1, now.deps)
     return ac.guard(check, k, loc)
+
+
+def plain_variables(ac: ActionCompiler, expr, scope: Scope) -> list[int] | None:
+    """The variables ``UNCHANGED expr`` keeps, in order, when it names variables alone
+    (through tuples, parameters, definitions and instance substitutions, as
+    :func:`unchanged` sees through them); None when anything else is in it."""
+    i = ac.var_index(expr, scope)
+    if i is not None:
+        return [i]
+    if isinstance(expr, S.Tuple):
+        out: list[int] = []
+        for item in expr.elems:
+            got = plain_variables(ac, item, scope)
+            if got is None:
+                return None
+            out += got
+        return out
+    if isinstance(expr, S.Name) and not expr.args and not expr.prefix:
+        b = scope.locals.get(expr.name)
+        if b is not None:
+            if b.node is not None and b.scope is not None:
+                inner = Scope(b.scope.ctx, b.scope.locals, scope.depth, scope.primed)
+                return plain_variables(ac, b.node, inner)
+            return None
+        sym = scope.ctx.env.lookup(expr.name)
+        if isinstance(sym, VarSym):
+            inst = scope.ctx.inst
+            if inst is not None and inst.substitutes(sym):
+                outer = ac.comp.instance_scope(inst)
+                inner = Scope(outer.ctx, outer.locals, scope.depth, scope.primed)
+                return plain_variables(ac, substitution_expr(inst, sym), inner)
+        found = definition_of(ac, sym, scope)
+        if found is not None:
+            body, ctx = found
+            return plain_variables(ac, body, Scope(ctx, None, scope.depth, scope.primed))
+    return None
+
+
+def keep_all(ac: ActionCompiler, indexes: list[int], k, loc: S.Loc) -> Callable:
+    """``UNCHANGED <<x, y, ...>>`` of variables alone, in one step rather than one nested
+    call per variable: each is assigned its current value when free and tested otherwise,
+    in order, exactly as the chain of single UNCHANGEDs does (the same failure for the
+    diagnosis, the same position pushed on an error once per variable it assigned)."""
+    diag = ac.diag
+    names = ac.names
+    idx = tuple(indexes)
+
+    def keep(E):
+        t = E[1]
+        s = E[0]
+        assigned: list[int] = []
+        try:
+            for i in idx:
+                old = t[i]
+                v = s[i]
+                if old is None:
+                    t[i] = v
+                    t.n += 1
+                    assigned.append(i)
+                elif old is not v and not old == v:
+                    if diag is not None:
+                        vname = names[i] if i < len(names) else "(instance variable)"
+                        diag.fail(loc, f"{vname} should be unchanged ({to_tla_any(v)}), "
+                                       f"but {vname}' is {to_tla_any(old)}")
+                    return
+            k(E)
+        except EvalError as e:
+            for _ in assigned:
+                e.push(loc)
+            raise
+        finally:
+            if assigned:
+                for j in assigned:
+                    t[j] = None
+                t.n -= len(assigned)
+    return ac.passes_through(keep, k)
 
 
 def unchanged_pseudo(ac: ActionCompiler, expr, j: int, scope: Scope, k, loc: S.Loc) -> Callable:

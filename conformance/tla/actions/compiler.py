@@ -74,7 +74,6 @@ class ActionCompiler:
         self.inlining: list = []
         self.diag: Diagnosis | None = None
         self.trail: BranchTrail | None = None  # set while compiling an action for coverage
-        self._agnostic: set[int] = set()  # continuations that ignore E beyond E[0], E[1]
         self.enabled_mode = False
         comp.actions = self
 
@@ -88,7 +87,9 @@ class ActionCompiler:
 
         def emit(E):
             t = E[1]
-            if None in t and not partial:
+            # (t.n counts the assigned variables: the scan, which compares every value
+            # with None, only when one is missing)
+            if t.n < len(t) and None in t and not partial:
                 missing = [names[i] for i, v in enumerate(t) if v is None]
                 many = len(missing) > 1
                 what = f"action {label} of the next-state relation" if label else \
@@ -99,7 +100,7 @@ class ActionCompiler:
             t.sink(tuple(t))
         if self.trail is not None:
             emit = noting(self.trail, emit)
-        self._agnostic.add(id(emit))
+        emit.agnostic = True  # type: ignore[attr-defined]
         return self.act(node, scope, emit, "next")
 
     def init(self, node, scope: Scope) -> Callable:
@@ -119,7 +120,7 @@ class ActionCompiler:
                                 f"{', '.join(missing)} {'are' if len(missing) > 1 else 'is'} "
                                 "not assigned.")
             s.sink(tuple(s))
-        self._agnostic.add(id(emit))
+        emit.agnostic = True  # type: ignore[attr-defined]
         k = emit
         for node, scope in reversed(preds):
             k = self.act(node, scope, k, "init")
@@ -129,7 +130,7 @@ class ActionCompiler:
         """``fn(E) -> bool``: whether the action has a successor from ``E[0]``."""
         def found(E):
             raise _Enabled()
-        self._agnostic.add(id(found))
+        found.agnostic = True  # type: ignore[attr-defined]
         saved = self.diag, self.enabled_mode, self.comp.pseudo, self.trail
         self.diag = None
         self.enabled_mode = True
@@ -151,9 +152,19 @@ class ActionCompiler:
             return False
         return enabled
 
+    def passes_through(self, f: Callable, k: Callable) -> Callable:
+        """``f``, a step that reads only ``E[0]`` and ``E[1]`` and hands ``E`` on to ``k``:
+        marked as needing no slicing of ``E`` when ``k`` needs none (see adapt_k). Marks
+        (``agnostic``) are on the functions themselves, never kept by id: an id may be a
+        later function's once this one is gone (a diagnosis compiles an action afresh and
+        drops it)."""
+        if getattr(k, "agnostic", False):
+            f.agnostic = True  # type: ignore[attr-defined]
+        return f
+
     def adapt_k(self, k: Callable, depth: int) -> Callable:
         """The continuation ``k`` (compiled at ``depth``) callable from a deeper scope."""
-        if id(k) in self._agnostic:
+        if getattr(k, "agnostic", False):  # it ignores E beyond E[0] and E[1]
             return k
 
         def sliced(E):

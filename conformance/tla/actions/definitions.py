@@ -94,7 +94,7 @@ def composition(ac: ActionCompiler, n: S.Name, scope: Scope, k) -> Callable:
             t = E[1]
             if None not in t:
                 t.sink(tuple(t))
-        ac._agnostic.add(id(collect))
+        collect.agnostic = True  # type: ignore[attr-defined]
         a_fn = ac.act(n.args[0], scope, collect, "next")
     else:
         a_fn = ac.act(n.args[0], scope, k, "next")
@@ -295,6 +295,6 @@ def entered_fn(ac: ActionCompiler, fcons: S.FnCons, fscope: Scope, mode: str) ->
 
     def dyn_k(E2):
         E2[base](E2)
-    ac._agnostic.add(id(dyn_k))
+    dyn_k.agnostic = True  # type: ignore[attr-defined]
     holder[0] = ac.act(fcons.body, inner, dyn_k, mode)
     return holder

@@ -13,7 +13,8 @@ Python callable) and returns a value, or raises :class:`EvalError` with TLC's me
 One module of this package per family of TLA+ modules, each exporting ``MODULES`` (module
 name -> operators): ``numbers`` (Naturals, Integers, Reals, Bitwise), ``sequences``
 (Sequences, SequencesExt), ``finitesets`` (FiniteSets, FiniteSetsExt, Folds), ``bags``
-(Bags, BagsExt), ``functions`` (Functions, Relation, UndirectedGraphs), ``tlc`` (TLC, TLCExt,
+(Bags, BagsExt), ``functions`` (Functions, Relation, UndirectedGraphs), ``graphs`` (Graphs),
+``tlc`` (TLC, TLCExt,
 Randomization), ``ioutils``, ``json``, ``vectorclocks``; ``native`` holds what they share.
 A new family is a module added to :data:`FAMILIES`.
 """
@@ -24,6 +25,7 @@ from conformance.tla.builtins import (
     bags,
     finitesets,
     functions,
+    graphs,
     ioutils,
     json,
     numbers,
@@ -36,7 +38,7 @@ from conformance.tla.builtins.tlc import ANY
 from conformance.tla.lazy import STRING, Powerset
 from conformance.values import order_key, to_tla
 
-FAMILIES = (numbers, sequences, finitesets, bags, functions, tlc, ioutils, json,
+FAMILIES = (numbers, sequences, finitesets, bags, functions, graphs, tlc, ioutils, json,
             vectorclocks)
 
 NATIVE_MODULES: dict[str, dict[str, Native]] = {}

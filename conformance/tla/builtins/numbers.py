@@ -1,11 +1,16 @@
-"""Naturals, Integers, Reals and Bitwise: TLC's integer arithmetic (Reals is refused, as
-TLC refuses it)."""
+"""Naturals, Integers, Reals, Bitwise and DyadicRationals: TLC's integer arithmetic (Reals is
+refused, as TLC refuses it), and the community module's dyadic rationals (records
+``[num |-> n, den |-> 2^k]``) as its TLA+ definitions and TLC's override of Reduce compute
+them."""
 
 from __future__ import annotations
+
+import math
 
 from conformance.tla.builtins.native import Native, const, fail_arg, need_int, op, ppr
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import INT, NAT, REAL, Interval
+from conformance.values import Fn
 
 # TLC's integers are Java ints: a result outside them is an overflow error, not a big number
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -119,6 +124,64 @@ def bit_not(a):
 
 
 
+# --------------------------------------------------------------------------- DyadicRationals
+
+
+def _rational(num, den) -> Fn:
+    return Fn({"num": num, "den": den})
+
+
+ZERO, ONE = _rational(0, 1), _rational(1, 1)
+
+
+def _part(r, name: str) -> int:
+    if type(r) is not Fn:
+        raise EvalError(f'Attempted to select field "{name}" from a non-record value:\n'
+                        f"{ppr(r)}")
+    v = r.map.get(name)
+    if v is None:
+        raise EvalError(f'Attempted to select nonexistent field "{name}" from the record\n'
+                        f"{ppr(r)}")
+    if type(v) is not int:
+        raise EvalError(f"The {name} of a dyadic rational should be an integer, but instead "
+                        f"it is:\n{ppr(v)}")
+    return v
+
+
+def _reduce(num: int, den: int) -> Fn:
+    """TLC's override of the module's LOCAL Reduce: the fraction in lowest terms."""
+    gcd = math.gcd(num, den)
+    if gcd in (0, 1):
+        return _rational(num, den)
+    return _rational(num // gcd, den // gcd)
+
+
+def dyadic_add(p, q):
+    if p == ZERO:
+        return q
+    pn, pd, qn, qd = _part(p, "num"), _part(p, "den"), _part(q, "num"), _part(q, "den")
+    lcn = max(pd, qd)  # the module's shortcut: one denominator divides the other
+    qn = times(qn, div(lcn, qd))
+    pn = times(pn, div(lcn, pd))
+    return _reduce(plus(qn, pn), lcn)
+
+
+def dyadic_half(p):
+    return _reduce(_part(p, "num"), times(_part(p, "den"), 2))
+
+
+def is_dyadic(r) -> bool:
+    den = _part(r, "den")
+    return den >= 1 and den & (den - 1) == 0
+
+
+def dyadic_pretty(p) -> str:
+    if p == ZERO:
+        return "0"
+    if p == ONE:
+        return "1"
+    return f"{ppr(_part(p, 'num'))}/{ppr(_part(p, 'den'))}"
+
 
 MODULES: dict[str, dict[str, Native]] = {
     "Naturals": {
@@ -138,5 +201,10 @@ MODULES: dict[str, dict[str, Native]] = {
         "^^": op(2, lambda a, b: _nat(a, "^^") ^ _nat(b, "^^")),
         "Not": op(1, bit_not),
         "shiftR": op(2, lambda n, pos: _nat(n, "shiftR") >> _nat(pos, "shiftR")),
+    },
+    "DyadicRationals": {
+        "Zero": const(ZERO), "One": const(ONE), "Add": op(2, dyadic_add),
+        "Half": op(1, dyadic_half), "IsDyadicRational": op(1, is_dyadic),
+        "PrettyPrint": op(1, dyadic_pretty),
     },
 }

@@ -13,6 +13,7 @@ from conformance.tla.compile.operators import (
     BuiltinOp,
     CodeOp,
     LambdaOp,
+    LetOp,
     NativeOp,
     Op,
     SubstOp,
@@ -211,18 +212,18 @@ def _let_bindings(comp: Compiler, inst: Inst) -> dict[str, Binding]:
     out: dict[str, Binding] = {}
     for name in wanted:
         b = let_scope.locals.get(name)
-        if b is None or not b.let:
+        if b is None:
             continue
-        if b.kind in ("code", "lazyslot") and b.node is not None and b.scope is not None:
+        if b.let and b.kind in ("code", "lazyslot") and b.node is not None and \
+                b.scope is not None:
             code = comp.expr(b.node, b.scope)
             if any(d >= 2 for d in code.deps):
                 raise Unsupported("an INSTANCE inside LET whose substitution reads bound "
                                   "variables or parameters", inst.decl.loc)
             out[name] = Binding("code", code=code, depth=b.scope.depth, node=b.node,
                                 scope=b.scope, let=True)
-        elif b.kind == "op" and getattr(b.op, "scope", None) is not None \
-                and b.op.scope.depth == 2:
-            out[name] = b
+        elif b.kind == "op" and isinstance(b.op, LetOp) and b.op.scope.depth == 2:
+            out[name] = b  # a LET operator (its frame starts at the module's level)
     return out
 
 
