@@ -8,7 +8,9 @@ latency, the faults and, for those that took the leader away, the time to the ne
 successful write (median and worst). An anomaly is any verdict that is not yes.
 
 Run under nice; with ``--parallel 2`` two runs share the machine (their latencies then
-include each other's load).
+include each other's load). A line on stderr says when each run starts and how it ended, and
+each finished run's row is appended to ``--out``/rows.ndjson at once: a campaign of hours
+shows where it is, and one stopped half-way keeps the rows of the runs it finished.
 
     nice .venv/bin/python bench/cluster_campaign.py --seconds 600 --out /tmp/campaign
 """
@@ -19,6 +21,7 @@ import argparse
 import json
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -85,9 +88,29 @@ def main() -> None:
     args = ap.parse_args()
     cells = [(p, int(n), k) for p in args.protocols.split(",") for n in args.nodes.split(",")
              for k in args.nemeses.split(",")]
+    args.out.mkdir(parents=True, exist_ok=True)
+    kept = args.out / "rows.ndjson"
+    kept.write_text("")  # this campaign's rows only
+    lock = threading.Lock()
+    done = [0]
+
+    def one(cell: tuple[str, int, str]) -> dict:
+        name = "-".join(map(str, cell))
+        with lock:
+            print(f"started {name} ({args.seconds:g} s)", file=sys.stderr, flush=True)
+        row = run(*cell, args.seconds, args.seed, args.out, args.extra)
+        with lock:
+            done[0] += 1
+            with kept.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+            said = row.get("error") or (f"{row['anomalies']} anomalies, "
+                                        f"{row['operations']:,} operations, "
+                                        f"{row['ok_per_s']} ok/s")
+            print(f"[{done[0]}/{len(cells)}] {name}: {said} ({row['wall_s']} s)",
+                  file=sys.stderr, flush=True)
+        return row
     with ThreadPoolExecutor(args.parallel) as pool:
-        rows = list(pool.map(lambda c: run(*c, args.seconds, args.seed, args.out, args.extra),
-                             cells))
+        rows = list(pool.map(one, cells))
     print(table(rows), file=sys.stderr)
     print(json.dumps({"seconds": args.seconds, "runs": rows}, indent=2))
 
