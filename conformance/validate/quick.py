@@ -5,7 +5,9 @@ run: a 1.5-second traced Raft cluster commits ~2,000 entries, and the spec's
 ``CommittedOnQuorum``, ``StateMachineSafety`` and ``LeaderCompleteness`` quantify over the
 ghost set ``committed`` and the logs, costing the TLA+ evaluator ~20 ms per event by the end.
 The checks here state the same invariants over the same values in plain Python (dictionaries
-and identity-first comparisons), an order of magnitude faster.
+and identity-first comparisons), an order of magnitude faster. Multi-Paxos's ``Agreement``
+compares every pair of chosen commands, and ``DecidedChosen`` rebuilds ``Chosen`` from every
+vote, at every state: their checks count each vote's acceptors once.
 
 A quick check only ever says "holds": when it returns True the invariant holds in that state
 (it implements the TLA+ definition exactly, on the values' TLA+ equality); when it returns
@@ -195,17 +197,86 @@ class _Raft:
 _MISSING = object()
 
 
-def checks_for(spec: str, index: dict[str, int]) -> dict[str, Check]:
+class _MultiPaxos:
+    """specs/MultiPaxos.tla's invariants over ``Chosen``: the <<slot, command>> pairs some
+    ballot's votes of a quorum of ``Server`` chose. The spec's ``Agreement`` compares every
+    pair of chosen pairs, at every state; here the acceptors of each vote are counted in a
+    table that follows the ghost ``votes`` as it grows (each acceptor's set a superset of
+    the one counted, only its new votes are added; otherwise the table is built again)."""
+
+    def __init__(self, index: dict[str, int], servers: int) -> None:
+        self.votes = index["votes"]
+        self.decided = index["decided"]
+        self.servers = servers  # Cardinality(Server)
+        self._counted: dict | None = None  # acceptor -> its votes, as counted in _table
+        # (slot, ballot, typed hash of the command, command) -> acceptors that voted it
+        self._table: dict[tuple, set] = {}
+        self._last: tuple | None = None  # (the votes value, its chosen): both checks use it
+
+    def _chosen(self, s: State) -> dict[int, list]:
+        """Slot -> the commands chosen for it (TLA+-distinct; one if Agreement holds)."""
+        whole = s[self.votes]
+        if self._last is not None and self._last[0] is whole:
+            return self._last[1]
+        votes = {a: _set(concrete(v)) for a, v in _fn(concrete(whole)).items()}
+        counted = self._counted
+        if counted is None or counted.keys() != votes.keys() or \
+                any(_grown(v, counted[a]) is None for a, v in votes.items()):
+            self._table, counted = {}, {a: FSet() for a in votes}
+        table = self._table
+        self._counted = None  # until the table is of this state
+        for a, v in votes.items():
+            for r in _grown(v, counted[a]) or ():
+                m = _fn(r)
+                val = m["val"]
+                key = (_int(m["slot"]), _int(m["bal"]), typed_hash(val), val)
+                table.setdefault(key, set()).add(a)
+        self._counted = votes
+        chosen: dict[int, list] = {}
+        for (k, _, _, val), acceptors in table.items():
+            # IsQuorum(S) == 2 * Cardinality(S \cap Server) > Cardinality(Server); the
+            # acceptors are votes' domain, which TypeOK says is Server
+            if 2 * len(acceptors) > self.servers:
+                vals = chosen.setdefault(k, [])
+                if not any(_eq(val, w) for w in vals):
+                    vals.append(val)
+        self._last = (whole, chosen)
+        return chosen
+
+    def agreement(self, s: State) -> bool:
+        # \A c, d \in Chosen : c[1] = d[1] => c[2] = d[2]
+        return all(len(vals) == 1 for vals in self._chosen(s).values())
+
+    def decided_chosen(self, s: State) -> bool:
+        # \A i \in Server : \A k \in DOMAIN decided[i] : <<k, decided[i][k]>> \in Chosen
+        chosen = self._chosen(s)
+        for d in _fn(concrete(s[self.decided])).values():
+            d = concrete(d)  # a function of slots; <<>> or a sequence when its domain is 1..n
+            for k, cmd in (enumerate(d, 1) if type(d) is Tup else _fn(d).items()):
+                if not any(_eq(cmd, w) for w in chosen.get(_int(k), ())):
+                    return False
+        return True
+
+
+def checks_for(spec: str, index: dict[str, int],
+               constants: dict[str, Value] | None = None) -> dict[str, Check]:
     """The quick checks of the spec module ``spec`` (by invariant name), given the index of
-    each variable in a state; each returns True only when the invariant holds."""
-    if spec != "Raft" or not {"committed", "log", "state", "currentTerm",
-                              "commitIndex"} <= set(index):
-        return {}
-    raft = _Raft(index)
-    named = {"CommittedOnQuorum": raft.committed_on_quorum,
-             "StateMachineSafety": raft.state_machine_safety,
-             "LeaderCompleteness": raft.leader_completeness}
-    return {name: _guarded(fn) for name, fn in named.items()}
+    each variable in a state and the spec's constants; each returns True only when the
+    invariant holds."""
+    if spec == "Raft" and {"committed", "log", "state", "currentTerm",
+                           "commitIndex"} <= set(index):
+        raft = _Raft(index)
+        named = {"CommittedOnQuorum": raft.committed_on_quorum,
+                 "StateMachineSafety": raft.state_machine_safety,
+                 "LeaderCompleteness": raft.leader_completeness}
+        return {name: _guarded(fn) for name, fn in named.items()}
+    servers = (constants or {}).get("Server")
+    if spec == "MultiPaxos" and {"votes", "decided"} <= set(index) and \
+            type(servers) is FSet:
+        mp = _MultiPaxos(index, len(servers))
+        return {"Agreement": _guarded(mp.agreement),
+                "DecidedChosen": _guarded(mp.decided_chosen)}
+    return {}
 
 
 def _guarded(fn: Check) -> Check:

@@ -121,7 +121,7 @@ class Validator:
             tuple(n for n, c in enumerate(self._checks) if k in c[2])
             for k in range(len(engine.variables))]
         # Python checks of the costliest invariants: a True skips the spec's evaluation
-        self._quick = checks_for(engine.spec.stem, engine.index)
+        self._quick = checks_for(engine.spec.stem, engine.index, engine.constants)
         self.failed_piece: Any = None  # where the last invariant that failed failed
 
     # ------------------------------------------------------------------ the trace

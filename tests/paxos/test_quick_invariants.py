@@ -1,0 +1,104 @@
+"""conformance/validate/quick.py's Python checks of Multi-Paxos's invariants over Chosen
+against the spec's own definitions: on states that keep and that break Agreement and
+DecidedChosen, a quick check says "holds" only where the spec's evaluation does, and it
+follows the ghost votes as they grow without missing what a new vote breaks."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import protocols
+from conformance.validate import SpecEngine
+from conformance.validate.quick import checks_for
+from conformance.validate.validator import Validator
+from conformance.values import FSet, ModelValue, make_fn, record
+
+SETTINGS = {"servers": ["s1", "s2", "s3"], "values": ["v1", "v2"]}
+S1, S2, S3 = (ModelValue(n) for n in ("s1", "s2", "s3"))
+V1, V2 = ModelValue("v1"), ModelValue("v2")
+
+
+@pytest.fixture(scope="module")
+def engine() -> SpecEngine:
+    mp = protocols.get("multipaxos")
+    return SpecEngine(mp.spec, mp.constants(SETTINGS), mp.invariants)
+
+
+def _vote(slot: int, bal: int, val) -> object:
+    return record(slot=slot, bal=bal, val=val)
+
+
+def _by_server(**by) -> object:
+    return make_fn({ModelValue(k): v for k, v in by.items()})
+
+
+def _state(engine: SpecEngine, votes: dict, decided: dict | None = None) -> tuple:
+    s = dict(zip(engine.variables, engine.initial_states()[0], strict=True))
+    s["votes"] = _by_server(**{k: FSet(v) for k, v in votes.items()})
+    s["decided"] = _by_server(**{k: make_fn(v) for k, v in
+                                 (decided or {"s1": {}, "s2": {}, "s3": {}}).items()})
+    return tuple(s[v] for v in engine.variables)
+
+
+def _cases(engine: SpecEngine) -> list[tuple]:
+    a, b = _vote(1, 0, V1), _vote(1, 1, V2)
+    return [
+        _state(engine, {"s1": [], "s2": [], "s3": []}),
+        # v1 chosen for slot 1 in ballot 0 (s1, s2), s1 knows it decided
+        _state(engine, {"s1": [a], "s2": [a], "s3": []},
+               {"s1": {1: V1}, "s2": {}, "s3": {}}),
+        # and v2 chosen for slot 1 in ballot 1 (s2, s3): Agreement fails
+        _state(engine, {"s1": [a], "s2": [a, b], "s3": [b]}),
+        # s3 knows v2 decided for slot 1, which one vote is not a quorum of: DecidedChosen
+        _state(engine, {"s1": [a], "s2": [a], "s3": [b]},
+               {"s1": {1: V1}, "s2": {}, "s3": {1: V2}}),
+        # decided for a slot nothing was chosen in: DecidedChosen fails
+        _state(engine, {"s1": [a], "s2": [a], "s3": []},
+               {"s1": {1: V1}, "s2": {2: V1}, "s3": {}}),
+    ]
+
+
+def _spec_says(fns: dict, name: str, s: tuple) -> bool:
+    try:
+        return fns[name]((s, None)) is True
+    except Exception:  # noqa: BLE001 - the spec's evaluation fails: not a pass
+        return False
+
+
+def test_a_quick_check_passes_a_state_only_where_the_spec_does(engine):
+    quick = checks_for("MultiPaxos", engine.index, engine.constants)
+    assert set(quick) == {"Agreement", "DecidedChosen"}
+    fns = {name: fn for name, fn, _, _ in engine.invariant_checks() if name in quick}
+    violations = 0
+    for order in (1, -1):  # each case after the others, in both orders: the table follows
+        for k, s in list(enumerate(_cases(engine)))[::order]:
+            for name, check in quick.items():
+                spec_says = _spec_says(fns, name, s)
+                if check(s):
+                    assert spec_says, f"case {k}: the quick check passes {name}, the spec not"
+                violations += not spec_says
+                if k < 2:  # where both hold, the quick checks decide it
+                    assert check(s), f"case {k}: {name}"
+    assert violations >= 6  # each case past the second breaks one, in both orders
+
+
+def test_a_vote_that_completes_a_second_quorum_is_caught_as_the_votes_grow(engine):
+    """The table counts only each acceptor's new votes: the vote that makes a second
+    command chosen for a slot, added to sets that only grew, must still fail Agreement."""
+    quick = checks_for("MultiPaxos", engine.index, engine.constants)
+    a, b = _vote(1, 0, V1), _vote(1, 1, V2)
+    va = FSet([a])
+    ok = _state(engine, {"s1": [a], "s2": [a], "s3": [b]})
+    assert quick["Agreement"](ok)
+    s = dict(zip(engine.variables, ok, strict=True))
+    s["votes"] = _by_server(s1=va, s2=FSet([a, b]), s3=FSet([b]))
+    grown = tuple(s[v] for v in engine.variables)
+    assert not quick["Agreement"](grown)
+
+
+def test_the_validator_names_a_violation_by_the_spec_with_quick_checks_on(engine):
+    v = Validator(engine)
+    assert set(v._quick) == {"Agreement", "DecidedChosen"}
+    bad = _cases(engine)[2]
+    assert "Agreement" in v.failed_invariants(bad)
+    assert v.failed_piece is not None
