@@ -106,26 +106,41 @@ def test_liveness_under_fairness(specdir, cfg, outcome, trace, loop):
         assert r.counterexample.header.loop == loop
 
 
-def test_a_liveness_search_stopped_by_its_memory_bound_checks_no_partial_graph(
-        tla, monkeypatch):
+def test_a_liveness_search_stopped_by_its_memory_bound_checks_no_partial_graph(tla):
     # x grows forever: the search never ends, and the memory bound stops it. Its last
     # states have no successors yet, so the graph is not the model's; building it and
     # checking the property on it would only spend more memory past the bound (the bound
     # fires once) and more time, for a verdict about a different model. The run must end
-    # as the limit it met, with the figures reached, and build no graph.
-    from conformance.tla import liveness
-    from conformance.tla.limits import resident
+    # as the limit it met, with the figures reached, and build no graph. In a fresh
+    # interpreter: one that has freed memory (this test suite's) reuses it before its
+    # resident size grows, and would reach the bound only much later.
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    def no_graph(explorer):
-        raise AssertionError("a liveness graph was built from a search stopped early")
-    monkeypatch.setattr(liveness, "Graph", no_graph)
     path = tla.spec("VARIABLE x\nSpec == x = 0 /\\ [][x' = x + 1]_x /\\ WF_x(x' = x + 1)\n"
                     "Reaches == <>(x = 1000000000)", "SPECIFICATION Spec\nPROPERTY Reaches\n")
-    r = check_model(path, path.with_suffix(".cfg"), timeout=300,
-                    max_memory=(resident() or 0) + (100 << 20))
-    assert r.outcome is Outcome.TLC_FAILURE, (r.outcome, r.message)
-    assert "memory bound" in r.message
-    assert r.distinct_states and r.distinct_states > 1000
+    script = f"""
+import json
+from conformance.tla import check_model, liveness
+from conformance.tla.limits import resident
+
+def no_graph(explorer):
+    raise AssertionError("a liveness graph was built from a search stopped early")
+liveness.Graph = no_graph
+r = check_model({str(path)!r}, {str(path.with_suffix(".cfg"))!r}, timeout=300,
+                max_memory=(resident() or 0) + (100 << 20))
+print(json.dumps([r.outcome.value, r.message, r.distinct_states]))
+"""
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True,
+                         text=True, timeout=320)
+    assert out.returncode == 0, out.stderr[-2000:]
+    outcome, message, distinct = json.loads(out.stdout.strip().splitlines()[-1])
+    assert outcome == Outcome.TLC_FAILURE.value, (outcome, message)
+    assert "memory bound" in message
+    assert distinct and distinct > 1000
 
 
 def test_incompletely_specified_successor_is_an_error(tla):
