@@ -211,36 +211,36 @@ class _MultiPaxos:
         self._counted: dict | None = None  # acceptor -> its votes, as counted in _table
         # (slot, ballot, typed hash of the command, command) -> acceptors that voted it
         self._table: dict[tuple, set] = {}
-        self._last: tuple | None = None  # (the votes value, its chosen): both checks use it
+        # slot -> the commands chosen for it (TLA+-distinct), grown with the table: a vote
+        # is chosen once its acceptors are a quorum, and stays chosen as the votes grow
+        self._chosen_by_slot: dict[int, list] = {}
 
     def _chosen(self, s: State) -> dict[int, list]:
         """Slot -> the commands chosen for it (TLA+-distinct; one if Agreement holds)."""
-        whole = s[self.votes]
-        if self._last is not None and self._last[0] is whole:
-            return self._last[1]
-        votes = {a: _set(concrete(v)) for a, v in _fn(concrete(whole)).items()}
+        votes = {a: _set(concrete(v)) for a, v in _fn(concrete(s[self.votes])).items()}
         counted = self._counted
-        if counted is None or counted.keys() != votes.keys() or \
-                any(_grown(v, counted[a]) is None for a, v in votes.items()):
-            self._table, counted = {}, {a: FSet() for a in votes}
-        table = self._table
+        added = None
+        if counted is not None and counted.keys() == votes.keys():
+            added = {a: _grown(v, counted[a]) for a, v in votes.items()}
+        if added is None or any(new is None for new in added.values()):
+            self._table, self._chosen_by_slot = {}, {}
+            added = {a: list(v) for a, v in votes.items()}
+        table, chosen = self._table, self._chosen_by_slot
         self._counted = None  # until the table is of this state
-        for a, v in votes.items():
-            for r in _grown(v, counted[a]) or ():
+        # IsQuorum(S) == 2 * Cardinality(S \cap Server) > Cardinality(Server); the
+        # acceptors are votes' domain, which TypeOK says is Server
+        quorum = self.servers // 2 + 1
+        for a, new in added.items():
+            for r in new or ():  # (none is None here)
                 m = _fn(r)
-                val = m["val"]
-                key = (_int(m["slot"]), _int(m["bal"]), typed_hash(val), val)
-                table.setdefault(key, set()).add(a)
+                k, val = _int(m["slot"]), m["val"]
+                acceptors = table.setdefault((k, _int(m["bal"]), typed_hash(val), val), set())
+                acceptors.add(a)
+                if len(acceptors) == quorum:  # chosen just now
+                    vals = chosen.setdefault(k, [])
+                    if not any(_eq(val, w) for w in vals):
+                        vals.append(val)
         self._counted = votes
-        chosen: dict[int, list] = {}
-        for (k, _, _, val), acceptors in table.items():
-            # IsQuorum(S) == 2 * Cardinality(S \cap Server) > Cardinality(Server); the
-            # acceptors are votes' domain, which TypeOK says is Server
-            if 2 * len(acceptors) > self.servers:
-                vals = chosen.setdefault(k, [])
-                if not any(_eq(val, w) for w in vals):
-                    vals.append(val)
-        self._last = (whole, chosen)
         return chosen
 
     def agreement(self, s: State) -> bool:
