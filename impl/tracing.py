@@ -99,15 +99,10 @@ class CoreTrace:
         m = params.get("m")
         state, changes = self.own(node, params)
         sent = [(x.dst, absn.message(x)) for x in new]
-        if len(actions) == 1:
-            p = absn.params(params)
-            rec.step(actions[0][0], p, state=state, changes=changes, sent=sent,
-                     received=None if m is None else (m.src, p["m"]))
-            return
+        # one action or several, one line: steps writes a lone action as step would
         acts = [(a, absn.params(raw)) for a, raw in actions]
-        p = acts[0][1]
         rec.steps(acts, state=state, changes=changes, sent=sent,
-                  received=None if m is None else (m.src, p["m"]))
+                  received=None if m is None else (m.src, acts[0][1]["m"]))
 
     def _answers(self) -> None:
         """The answers given since the last step, as one step of ``ClientReply`` actions:
