@@ -118,15 +118,15 @@ def _cores_run(out: Path, steps: int, seed: int = 1) -> int:
 
 def _validate(folder: Path, engine_cache: dict, budget: float | None = None) -> dict:
     from conformance import protocols
-    from conformance.record.merge import merge
-    from conformance.record.reader import node_files, read_node_file
+    from conformance.record.merge import merge_files
+    from conformance.record.reader import node_files
     from conformance.validate import SpecEngine
     from conformance.validate.causal import CausalValidator
 
     """Merge and validate; past ``budget`` CPU seconds of validation, stop and report the
     rate over the events validated so far (``conforms`` is then None)."""
     t0, w0 = time.process_time(), time.perf_counter()
-    m = merge([read_node_file(f) for f in node_files([folder])])
+    m = merge_files(node_files([folder]))
     merge_cpu = time.process_time() - t0
     p = protocols.get(m.protocol or "")
     key = (p.name, repr(sorted(m.constants.items(), key=lambda kv: kv[0])))

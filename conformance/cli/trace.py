@@ -67,12 +67,11 @@ def _html(args: argparse.Namespace) -> int:
         out = args.output or html_path(path)
         write_html(trace, out, name=path.name)
     else:
-        from conformance.record.merge import merge
-        from conformance.record.reader import read_node_file
+        from conformance.record.merge import merge_files
         from conformance.visual.trace_page import write_run
 
         out = args.output or run_page_path(args.paths)
-        write_run(merge([read_node_file(f) for f in files]), None, out)
+        write_run(merge_files(files), None, out)
     console.print(f"wrote {out}")
     return 0
 

@@ -138,12 +138,11 @@ def _validate_run(args: argparse.Namespace, files: list[Path]) -> int:
 
     from conformance.cli.output import console, styled
     from conformance.cli.output import err_console as errors
-    from conformance.record.merge import merge
-    from conformance.record.reader import read_node_file
+    from conformance.record.merge import merge_files
     from conformance.validate.causal import CausalValidator, Progress
 
     t0 = time.process_time()
-    merged = merge([read_node_file(f) for f in files])
+    merged = merge_files(files)
     merge_seconds = time.process_time() - t0
     engine, checked = _engine(args, files[0], merged.spec, merged.protocol, merged.constants,
                               merged.invariants, merged.properties)

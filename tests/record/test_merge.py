@@ -3,6 +3,7 @@ clear error naming the file and line for every way the files of a run can disagr
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import sys
 import pytest
 
 from conformance.record import Recorder
-from conformance.record.merge import merge
+from conformance.record.merge import merge, merge_files
 from conformance.record.reader import read_node_file
 from conformance.trace.files import TraceFileError
 from conformance.values import FSet, ModelValue, record
@@ -66,6 +67,31 @@ def test_ids_on_the_wire_match_exactly_and_an_unknown_id_is_an_error(tmp_path):
     b.close()
     text = error(tmp_path)
     assert "s2.ndjson:3:" in text and "'a-9'" in text and "never sent" in text
+
+
+def test_merge_files_reads_and_merges_and_gives_the_collector_back(tmp_path):
+    a, b = node(tmp_path, "s1"), node(tmp_path, "s2")
+    a.step("Send", {"i": S["s1"]}, sent=[("s2", ping("s1", "s2", 1))])
+    b.step("Recv", {"i": S["s2"], "m": ping("s1", "s2", 1)}, received=("s1", ping("s1", "s2", 1)))
+    a.close()
+    b.close()
+    paths = sorted(tmp_path.glob("*.ndjson"))
+    assert gc.isenabled()
+    m = merge_files(paths)
+    assert gc.isenabled()
+    assert m.chains["s2"][0].deps == [("s1", 0)]
+    assert {n: len(c) for n, c in m.chains.items()} == {n: len(c) for n, c
+                                                         in merged(tmp_path).chains.items()}
+    (tmp_path / "s2.ndjson").write_text("{not json\n")
+    with pytest.raises(TraceFileError):
+        merge_files(paths)
+    assert gc.isenabled()  # an error in a file does not leave the collector off
+    gc.disable()
+    try:
+        merge_files(paths[:1])
+        assert not gc.isenabled()  # nor turns it on where the caller had it off
+    finally:
+        gc.enable()
 
 
 def test_a_missing_node_file_is_named(tmp_path):
