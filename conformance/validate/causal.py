@@ -366,7 +366,10 @@ class CausalValidator:
                 a is p or match(a, p) for a, p in zip(x[n:], pattern[n:]))
         else:
             ok = match(x, pattern)
-        if ok:
+        if ok and type(x) is Tup and type(pattern) is Tup:
+            # only sequences are remembered: a function over 1..n is a sequence, so a
+            # variable such as a replica's decided slots is a function while it has gaps and
+            # a sequence once they fill, and the pair kept must be read as sequences
             self._agreed[key] = (x, pattern)
         return ok
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,6 +16,7 @@ from conformance.record.reader import read_node_file
 from conformance.validate import SpecEngine
 from conformance.validate.causal import CausalValidator
 from conformance.validate.report import LED_ELSEWHERE, NOT_ENABLED
+from conformance.values import Fn, ModelValue, Tup
 from impl.raft.recording import NodeTrace
 from tests.record.cores import IDS, Cores
 
@@ -147,6 +149,23 @@ def test_a_receive_no_send_explains_shows_what_was_in_flight_field_by_field(tmp_
     text = "\n".join(d.notes)
     assert "no message that s1 sent to s2" in text or "in flight from" in text
     assert "m.commitIndex: received" in text
+
+
+def test_a_value_agreed_as_a_function_then_compared_as_a_sequence():
+    # A replica's decided slots are a function while they have gaps and a sequence once the
+    # gaps fill; the validator remembers the last agreeing pair of a node's variable to
+    # compare only what grew, and must not read a function it kept as a sequence (a
+    # Multi-Paxos cluster run in CI ended in a KeyError there).
+    me = ModelValue("s1")
+    v = SimpleNamespace(_agreed={})
+    own = CausalValidator._own_matches
+    gaps = Fn({1: "a", 3: "c"})
+    assert own(v, 0, 0, Fn({me: gaps}), me, Fn({1: "a", 3: "c"}))
+    filled = Tup(("a", "b", "c"))
+    assert own(v, 0, 0, Fn({me: filled}), me, Tup(("a", "b", "c")))
+    assert own(v, 0, 0, Fn({me: Tup((*filled, "d"))}), me, Tup(("a", "b", "c", "d")))
+    assert not own(v, 0, 0, Fn({me: Tup((*filled, "d", "e"))}), me,
+                   Tup(("a", "b", "c", "d", "x")))
 
 
 def test_invariants_come_from_the_spec_when_the_header_names_no_protocol(tmp_path):
