@@ -7,7 +7,9 @@ ghost set ``committed`` and the logs, costing the TLA+ evaluator ~20 ms per even
 The checks here state the same invariants over the same values in plain Python (dictionaries
 and identity-first comparisons), an order of magnitude faster. Multi-Paxos's ``Agreement``
 compares every pair of chosen commands, and ``DecidedChosen`` rebuilds ``Chosen`` from every
-vote, at every state: their checks count each vote's acceptors once.
+vote, at every state: their checks count each vote's acceptors once. ``AcceptedIsLatestVote``
+looks at every accepted proposal and every vote of every acceptor: its check looks at what an
+acceptor added since the invariant last held.
 
 A quick check only ever says "holds": when it returns True the invariant holds in that state
 (it implements the TLA+ definition exactly, on the values' TLA+ equality); when it returns
@@ -204,16 +206,24 @@ class _MultiPaxos:
     table that follows the ghost ``votes`` as it grows (each acceptor's set a superset of
     the one counted, only its new votes are added; otherwise the table is built again)."""
 
-    def __init__(self, index: dict[str, int], servers: int) -> None:
+    def __init__(self, index: dict[str, int], servers: FSet) -> None:
         self.votes = index["votes"]
         self.decided = index["decided"]
-        self.servers = servers  # Cardinality(Server)
+        self.accepted = index["accepted"]
+        self.promised = index["promised"]
+        self.server_set = servers
+        self.servers = len(servers)  # Cardinality(Server)
         self._counted: dict | None = None  # acceptor -> its votes, as counted in _table
         # (slot, ballot, typed hash of the command, command) -> acceptors that voted it
         self._table: dict[tuple, set] = {}
         # slot -> the commands chosen for it (TLA+-distinct), grown with the table: a vote
         # is chosen once its acceptors are a quorum, and stays chosen as the votes grow
         self._chosen_by_slot: dict[int, list] = {}
+        # acceptor -> (accepted[a], votes[a], promised[a]) last found to keep
+        # AcceptedIsLatestVote, and -> (votes[a], (slot, bal) -> its commands, slot -> the
+        # highest ballot of its votes) as indexed
+        self._latest: dict = {}
+        self._indexed: dict = {}
 
     def _chosen(self, s: State) -> dict[int, list]:
         """Slot -> the commands chosen for it (TLA+-distinct; one if Agreement holds)."""
@@ -258,6 +268,99 @@ class _MultiPaxos:
         return True
 
 
+    def accepted_is_latest_vote(self, s: State) -> bool:
+        # \A a \in Server :
+        #   /\ \A k \in DOMAIN accepted[a] : /\ accepted[a][k].bal <= promised[a]
+        #                                  /\ [slot |-> k, bal |-> accepted[a][k].bal,
+        #                                      val |-> accepted[a][k].val] \in votes[a]
+        #   /\ \A r \in votes[a] : r.slot \in DOMAIN accepted[a] =>
+        #                            r.bal <= accepted[a][r.slot].bal
+        # An acceptor whose accepted[a] and votes[a] only grew since they last held, its
+        # promise not lower, is checked on what was added: an old entry's vote is still
+        # in the larger set and under the promise; an old vote is compared again only if
+        # its slot's accepted proposal changed.
+        accepted = _fn(concrete(s[self.accepted]))
+        promised = _fn(concrete(s[self.promised]))
+        votes = _fn(concrete(s[self.votes]))
+        for a in self.server_set:
+            acc = concrete(accepted[a])
+            prom = _int(promised[a])
+            v = _set(concrete(votes[a]))
+            last = self._latest.get(a)
+            if last is not None and last[0] is acc and last[1] is v and last[2] <= prom:
+                continue
+            if type(acc) is Tup:
+                entries = None
+                at = acc.__getitem__
+            else:
+                entries = _fn(acc)
+                at = entries.__getitem__
+            indexed, by_ballot, top, new_votes = self._index(a, v)
+            changed: Any = None
+            if last is not None and indexed is last[1] and new_votes is not None and \
+                    last[2] <= prom:
+                old = last[0]
+                if entries is None and type(old) is Tup and _extends(acc, old, len(old)):
+                    changed = range(len(old) + 1, len(acc) + 1)
+                elif entries is not None and type(old) is Fn:
+                    om = old.map
+                    changed = [k for k, p in entries.items() if om.get(k, _MISSING) is not p]
+            if changed is None:  # the whole acceptor
+                changed = range(1, len(acc) + 1) if entries is None else list(entries)
+                slots: Any = top
+            else:
+                slots = [_int(_fn(r)["slot"]) for r in new_votes or ()] + list(changed)
+            for k in changed:
+                pm = _fn(concrete(at(k - 1 if entries is None else k)))
+                b = _int(pm["bal"])
+                if b > prom or not any(_eq(pm["val"], w)
+                                       for w in by_ballot.get((_int(k), b), ())):
+                    return False
+            n = len(acc)
+            for k in slots:
+                if k not in top:
+                    continue
+                if entries is None:
+                    if not 1 <= k <= n:
+                        continue
+                    p = acc[k - 1]
+                elif k in entries:
+                    p = entries[k]
+                else:
+                    continue
+                if top[k] > _int(_fn(concrete(p))["bal"]):
+                    return False
+            self._latest[a] = (acc, v, prom)
+        return True
+
+    def _index(self, a: Value, v: FSet) -> tuple[FSet | None, dict, dict, list | None]:
+        """Acceptor ``a``'s votes ``v`` by (slot, ballot) -> commands and by slot -> the
+        highest ballot, grown from the last index when ``v`` only added to the set it was of:
+        (the votes last indexed, the two tables, the votes added — None if built anew)."""
+        got = self._indexed.get(a)
+        added = _grown(v, got[0]) if got is not None else None
+        if got is None or added is None:
+            prev, by_ballot, top = None, {}, {}
+            todo = list(v)
+        else:
+            prev, by_ballot, top = got
+            todo = added
+        self._indexed.pop(a, None)  # until the index is of v
+        for r in todo:
+            m = _fn(r)
+            if m.keys() != _VOTE:  # no record [slot, bal, val] equals it: the spec decides
+                raise _Shape
+            k, b = _int(m["slot"]), _int(m["bal"])
+            by_ballot.setdefault((k, b), []).append(m["val"])
+            if k not in top or b > top[k]:
+                top[k] = b
+        self._indexed[a] = (v, by_ballot, top)
+        return prev, by_ballot, top, added
+
+
+_VOTE = frozenset({"slot", "bal", "val"})
+
+
 def checks_for(spec: str, index: dict[str, int],
                constants: dict[str, Value] | None = None) -> dict[str, Check]:
     """The quick checks of the spec module ``spec`` (by invariant name), given the index of
@@ -273,9 +376,11 @@ def checks_for(spec: str, index: dict[str, int],
     servers = (constants or {}).get("Server")
     if spec == "MultiPaxos" and {"votes", "decided"} <= set(index) and \
             type(servers) is FSet:
-        mp = _MultiPaxos(index, len(servers))
-        return {"Agreement": _guarded(mp.agreement),
-                "DecidedChosen": _guarded(mp.decided_chosen)}
+        mp = _MultiPaxos(index, servers)
+        named = {"Agreement": mp.agreement, "DecidedChosen": mp.decided_chosen}
+        if {"accepted", "promised"} <= set(index):
+            named["AcceptedIsLatestVote"] = mp.accepted_is_latest_vote
+        return {name: _guarded(fn) for name, fn in named.items()}
     return {}
 
 

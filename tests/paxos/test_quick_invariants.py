@@ -1,7 +1,8 @@
 """conformance/validate/quick.py's Python checks of Multi-Paxos's invariants over Chosen
-against the spec's own definitions: on states that keep and that break Agreement and
-DecidedChosen, a quick check says "holds" only where the spec's evaluation does, and it
-follows the ghost votes as they grow without missing what a new vote breaks."""
+and the acceptors' votes against the spec's own definitions: on states that keep and that
+break Agreement, DecidedChosen and AcceptedIsLatestVote, a quick check says "holds" only
+where the spec's evaluation does, and it follows the ghost votes and the accepted proposals
+as they grow without missing what a new vote or proposal breaks."""
 
 from __future__ import annotations
 
@@ -67,7 +68,8 @@ def _spec_says(fns: dict, name: str, s: tuple) -> bool:
 
 def test_a_quick_check_passes_a_state_only_where_the_spec_does(engine):
     quick = checks_for("MultiPaxos", engine.index, engine.constants)
-    assert set(quick) == {"Agreement", "DecidedChosen"}
+    assert set(quick) == {"Agreement", "DecidedChosen", "AcceptedIsLatestVote"}
+    quick.pop("AcceptedIsLatestVote")  # its own cases below
     fns = {name: fn for name, fn, _, _ in engine.invariant_checks() if name in quick}
     violations = 0
     for order in (1, -1):  # each case after the others, in both orders: the table follows
@@ -98,7 +100,93 @@ def test_a_vote_that_completes_a_second_quorum_is_caught_as_the_votes_grow(engin
 
 def test_the_validator_names_a_violation_by_the_spec_with_quick_checks_on(engine):
     v = Validator(engine)
-    assert set(v._quick) == {"Agreement", "DecidedChosen"}
+    assert set(v._quick) == {"Agreement", "DecidedChosen", "AcceptedIsLatestVote"}
     bad = _cases(engine)[2]
     assert "Agreement" in v.failed_invariants(bad)
     assert v.failed_piece is not None
+
+
+def _acceptors(engine: SpecEngine, votes: dict, accepted: dict, promised: dict) -> tuple:
+    s = dict(zip(engine.variables, engine.initial_states()[0], strict=True))
+    s["votes"] = _by_server(**{k: FSet(v) for k, v in votes.items()})
+    s["accepted"] = _by_server(**{k: make_fn(v) for k, v in accepted.items()})
+    s["promised"] = _by_server(**promised)
+    return tuple(s[v] for v in engine.variables)
+
+
+def _proposal(bal: int, val) -> object:
+    return record(bal=bal, val=val)
+
+
+def _latest_cases(engine: SpecEngine) -> list[tuple]:
+    none = {"s2": [], "s3": []}
+    empty = {"s2": {}, "s3": {}}
+    low = {"s2": -1, "s3": -1}
+    p0, p2 = _proposal(0, V1), _proposal(2, V2)
+    return [
+        _acceptors(engine, {"s1": [], **none}, {"s1": {}, **empty}, {"s1": -1, **low}),
+        # s1 accepted v1 for slot 1 in ballot 0, its vote, under its promise
+        _acceptors(engine, {"s1": [_vote(1, 0, V1)], **none}, {"s1": {1: p0}, **empty},
+                   {"s1": 0, **low}),
+        # slots 1 and 3 (a function with a gap), both voted
+        _acceptors(engine, {"s1": [_vote(1, 0, V1), _vote(3, 2, V2)], **none},
+                   {"s1": {1: p0, 3: p2}, **empty}, {"s1": 2, **low}),
+        # accepted above its promise
+        _acceptors(engine, {"s1": [_vote(1, 2, V2)], **none}, {"s1": {1: p2}, **empty},
+                   {"s1": 1, **low}),
+        # accepted a proposal it never voted (the vote is of another command)
+        _acceptors(engine, {"s1": [_vote(1, 0, V2)], **none}, {"s1": {1: p0}, **empty},
+                   {"s1": 0, **low}),
+        # a later vote for slot 1 than what it holds accepted there
+        _acceptors(engine, {"s1": [_vote(1, 0, V1), _vote(1, 2, V2)], **none},
+                   {"s1": {1: p0}, **empty}, {"s1": 2, **low}),
+        # a vote of another shape than [slot, bal, val]
+        _acceptors(engine, {"s1": [record(slot=1, bal=0, val=V1, x=1)], **none},
+                   {"s1": {1: p0}, **empty}, {"s1": 0, **low}),
+    ]
+
+
+def test_accepted_is_latest_vote_passes_a_state_only_where_the_spec_does(engine):
+    fns = {name: fn for name, fn, _, _ in engine.invariant_checks()
+           if name == "AcceptedIsLatestVote"}
+    violations = 0
+    for order in (1, -1):
+        quick = checks_for("MultiPaxos", engine.index, engine.constants)
+        check = quick["AcceptedIsLatestVote"]
+        for k, s in list(enumerate(_latest_cases(engine)))[::order]:
+            spec_says = _spec_says(fns, "AcceptedIsLatestVote", s)
+            assert spec_says == (k < 3), k  # the cases are what they say
+            if check(s):
+                assert spec_says, f"case {k}: the quick check passes, the spec not"
+            violations += not spec_says
+            if k < 3:
+                assert check(s), f"case {k}"
+    assert violations == 8
+
+
+def test_accepted_is_latest_vote_follows_an_acceptor_as_it_grows(engine):
+    """Only what an acceptor added is checked: a new vote above an old slot's accepted
+    proposal, or a new accepted entry never voted, must still fail."""
+    quick = checks_for("MultiPaxos", engine.index, engine.constants)["AcceptedIsLatestVote"]
+    none, empty, low = {"s2": [], "s3": []}, {"s2": {}, "s3": {}}, {"s2": -1, "s3": -1}
+    p0 = _proposal(0, V1)
+    v0 = _vote(1, 0, V1)
+    ok = _acceptors(engine, {"s1": [v0], **none}, {"s1": {1: p0}, **empty}, {"s1": 3, **low})
+    assert quick(ok)
+    s = dict(zip(engine.variables, ok, strict=True))
+    acc, votes = s["accepted"].map[S1], s["votes"].map[S1]
+
+    def grown(new_acc, new_votes, prom=3) -> tuple:
+        g = dict(s)
+        g["accepted"] = _by_server(s1=new_acc, s2=make_fn({}), s3=make_fn({}))
+        g["votes"] = _by_server(s1=new_votes, s2=FSet(), s3=FSet())
+        g["promised"] = _by_server(s1=prom, s2=-1, s3=-1)
+        return tuple(g[v] for v in engine.variables)
+
+    longer = make_fn({1: acc[0], 2: _proposal(1, V2)})
+    assert quick(grown(longer, FSet([*votes, _vote(2, 1, V2)])))
+    assert not quick(grown(longer, FSet([*votes, _vote(2, 1, V2), _vote(1, 3, V2)])))
+    assert quick(grown(longer, FSet([*votes, _vote(2, 1, V2)])))
+    assert not quick(grown(make_fn({1: acc[0], 2: _proposal(2, V2)}),
+                           FSet([*votes, _vote(2, 1, V2)])))
+    assert not quick(grown(longer, FSet([*votes, _vote(2, 1, V2)]), prom=0))
