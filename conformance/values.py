@@ -550,3 +550,41 @@ def to_tla(v: Value) -> str:
 def iter_ordered(s: frozenset) -> Iterator[Value]:
     """Iterate a finite set in TLC's order."""
     return iter(_ordered(s))
+
+
+def same_value(a: Value, b: Value) -> bool:
+    """Whether ``a`` and ``b``, equal as Python values (``a == b`` already held), are one
+    TLA+ value: Python's equality takes 1 for TRUE and 0 for FALSE at any depth, so
+    ``[g |-> 1] == [g |-> TRUE]``. The walk compares kinds and skips the parts the two
+    share; keys and elements other than strings and model values (matched by Python's
+    equality) are left to the typed hashes. Values of other kinds (the engine's lazy ones)
+    are taken as Python compares them."""
+    if a is b:
+        return True
+    t = type(a)
+    if t is not type(b):
+        return t not in _KINDS or type(b) not in _KINDS
+    if t is Fn:
+        bm = b.map
+        for k, x in a.map.items():
+            if type(k) is not str and type(k) is not ModelValue:
+                return typed_hash(a) == typed_hash(b)
+            y = bm[k]
+            if x is not y and not same_value(x, y):
+                return False
+        return True
+    if t is Tup:
+        for x, y in zip(a, b):
+            if x is not y and not same_value(x, y):
+                return False
+        return True
+    if t is FSet:
+        for x in a:
+            if type(x) is not str and type(x) is not ModelValue:
+                return typed_hash(a) == typed_hash(b)
+        return True
+    return True
+
+
+# the kinds whose Python equality same_value refines (a bool and an int are equal in Python)
+_KINDS = frozenset((bool, int, str, ModelValue, Fn, Tup, FSet))

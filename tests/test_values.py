@@ -100,3 +100,20 @@ def test_printing_matches_tlc(monkeypatch):
         "(n1 :> {} @@ n2 :> {})", "(n2 :> {} @@ n1 :> {})")
     assert to_tla('say "hi"\n') == '"say \\"hi\\"\\n"'
     assert to_tla(True) == "TRUE"
+
+
+def test_same_value_tells_integers_from_booleans_at_any_depth():
+    from conformance.values import same_value
+    a = ModelValue("a")
+    pairs = [(1, True), (0, False), (Tup([1]), Tup([True])), (Fn({a: 0}), Fn({a: False})),
+             (Fn({"g": Fn({"h": 1})}), Fn({"g": Fn({"h": True})})),
+             (FSet([Fn({"g": 1})]), FSet([Fn({"g": True})])),  # an element Python matched
+             (Fn({Fn({"g": 1}): 2}), Fn({Fn({"g": True}): 2})),  # a key Python matched
+             (FSet([1]), FSet([True]))]
+    for x, y in pairs:
+        assert x == y  # Python's equality: why same_value exists
+        assert not same_value(x, y) and not same_value(y, x)
+    shared = Tup([1, 2])
+    for x, y in [(Fn({a: shared, "b": FSet(["s"])}), Fn({a: shared, "b": FSet(["s"])})),
+                 (FSet([Fn({"g": True})]), FSet([Fn({"g": True})])), (3, 3), ("s", "s")]:
+        assert same_value(x, y)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.values import Fn, FSet, Tup, is_record, sort_key, to_tla
+from conformance.values import Fn, FSet, Tup, is_record, same_value, sort_key, to_tla
 
 Value = Any
 MISSING = object()  # a key or element present on one side only
@@ -169,7 +169,19 @@ def diff_values(path: str, observed: Value, expected: Value,
 
 def _walk(parts: tuple, observed: Value, expected: Value, out: list[Difference]) -> None:
     if observed == expected:
+        if same_value(observed, expected):
+            return
+        # equal only as Python values (1 for TRUE somewhere): the walk below finds the
+        # entry, unless it is a key or an element Python matched; then the whole part
+        found = len(out)
+        _walk_parts(parts, observed, expected, out)
+        if len(out) == found:
+            _add(out, parts, observed, expected)
         return
+    _walk_parts(parts, observed, expected, out)
+
+
+def _walk_parts(parts: tuple, observed: Value, expected: Value, out: list[Difference]) -> None:
     to, te = type(observed), type(expected)
     if to is Tup and te is Fn and not observed:  # the empty function is also <<>>
         observed, to = Fn({}), Fn
@@ -180,7 +192,7 @@ def _walk(parts: tuple, observed: Value, expected: Value, out: list[Difference])
     elif to is Tup and te is Tup:
         common = min(len(observed), len(expected))
         for n in range(common):
-            if observed[n] != expected[n]:
+            if observed[n] is not expected[n]:
                 _walk(parts + (f"[{n + 1}]",), observed[n], expected[n], out)
         for n in range(common, max(len(observed), len(expected))):
             a = observed[n] if n < len(observed) else MISSING

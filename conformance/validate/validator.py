@@ -39,7 +39,7 @@ from conformance.validate.report import (
     UNKNOWN_ACTION,
     Divergence,
 )
-from conformance.values import Fn, FSet, ModelValue, Tup, typed_hash
+from conformance.values import Fn, FSet, ModelValue, Tup, same_value, typed_hash
 
 Value = Any
 
@@ -89,6 +89,36 @@ def _same(a: Value, b: Value) -> bool:
 
 
 _ABSENT = object()
+
+
+def _shared(have: Value, value: Value) -> Value:
+    """``value`` (from the trace) with the entries it has in common with ``have`` (the state
+    before's value of the variable) taken as ``have``'s own objects, at any depth of
+    functions over strings and model values and of sequences: the spec's next value shares
+    them too (``[x EXCEPT ![i] = e]`` keeps the other entries), so comparing the two, and
+    the checks remembered by identity, see the same objects and skip them."""
+    t = type(value)
+    if t is Fn and type(have) is Fn:
+        hm = have.map
+        out = {}
+        for k, x in value.map.items():
+            if type(k) is not str and type(k) is not ModelValue:
+                return value
+            y = hm.get(k, _ABSENT)
+            if y is not _ABSENT and y is not x:
+                x = y if _same(y, x) else _shared(y, x)
+            out[k] = x
+        return Fn(out)
+    if t is Tup and type(have) is Tup:
+        n = len(have)
+        return Tup([x if i >= n or have[i] is x else have[i] if _same(have[i], x)
+                    else _shared(have[i], x) for i, x in enumerate(value)])
+    return value
+
+
+def _equal(a: Value, b: Value) -> bool:
+    """``a = b`` as TLA+ values (Python's equality takes 1 for TRUE, at any depth)."""
+    return a is b or (a == b and same_value(a, b))
 
 
 class TraceError(UserError):
@@ -268,8 +298,8 @@ class Validator:
                 # a value the event did not change is taken as the very object the state
                 # before holds: the checks remembered by identity then hit (see _same)
                 have = last[k]
-                if have is not value and _same(have, value):
-                    value = have
+                if have is not value:
+                    value = have if _same(have, value) else _shared(have, value)
             out.append((k, value, name in self.partial))
         return out
 
@@ -288,14 +318,14 @@ class Validator:
             if partial:
                 have = concrete(have)
                 if type(value) is not Fn or type(have) is not Fn:
-                    if concrete(have) != value:
+                    if not _equal(have, value):
                         return False
                     continue
                 hm = have.map
                 for key, v in value.map.items():
-                    if key not in hm or hm[key] != v:
+                    if key not in hm or not _equal(hm[key], v):
                         return False
-            elif have != value and concrete(have) != value:
+            elif not _equal(have, value) and not _equal(concrete(have), value):
                 return False
         return True
 

@@ -186,3 +186,74 @@ def test_unchanged_values_are_told_apart_by_type_as_tla_does():
     # a bag of records: keys Python equates, and TLA+ does not
     assert not _same(Fn({Fn({"g": True}): 1}), Fn({Fn({"g": 1}): 1}))
     assert _same(Fn({Fn({"g": True}): 1}), Fn({Fn({"g": True}): 1}))
+
+
+# --------------------------------------------------------------------------- kinds
+
+FLAGS = Path(__file__).parent / "specs" / "Flags.tla"
+
+
+@pytest.fixture(scope="module")
+def flags() -> SpecEngine:
+    return SpecEngine(FLAGS, {"Server": FSet([A, B])}, invariants=["TypeOK"])
+
+
+def flag_step(k: int, action: str, params: dict | None = None, up=(False, False),
+              log=(), pick=False, **over) -> Step:
+    state = {"up": Fn({A: up[0], B: up[1]}),
+             "log": FSet(Fn({"who": w, "up": u}) for w, u in log), "pick": pick}
+    state.update(over)
+    return Step(k, action, state, params=params)
+
+
+FLAGS_OK = [flag_step(0, "Init"),
+            flag_step(1, "Raise", {"s": A}, up=(True, False), log=[(A, True)]),
+            flag_step(2, "Choose", None, up=(True, False), log=[(A, True)], pick=True)]
+
+
+def test_a_trace_of_the_flags_spec_conforms(flags):
+    assert Validator(flags).validate(FLAGS_OK) is None
+
+
+@pytest.mark.parametrize("invariants", [True, False])
+@pytest.mark.parametrize("index, bad, kind, where, observed, expected", [
+    # Python takes 1 for TRUE and 0 for FALSE; TLA+ (and TLC) do not
+    (0, flag_step(0, "Init", up=(0, 0)), INITIAL, ["up[a]", "up[b]"], 0, False),
+    (1, flag_step(1, "Raise", {"s": A}, up=(1, False), log=[(A, True)]), LED_ELSEWHERE,
+     ["up[a]"], 1, True),
+    # inside a record that is an element of a set: the whole set is shown
+    (1, flag_step(1, "Raise", {"s": A}, up=(True, False), log=[(A, 1)]), LED_ELSEWHERE,
+     ["log"], FSet([Fn({"who": A, "up": 1})]), FSet([Fn({"who": A, "up": True})])),
+    # a variable the step leaves unchanged
+    (2, flag_step(2, "Choose", None, up=(1, False), log=[(A, True)], pick=True),
+     LED_ELSEWHERE, ["up[a]"], 1, True),
+])
+def test_an_integer_given_for_a_boolean_diverges_and_says_where(
+        flags, invariants, index, bad, kind, where, observed, expected):
+    steps = FLAGS_OK[:index] + [bad]
+    div = Validator(flags, check_invariants=invariants).validate(steps)
+    assert div is not None and (div.index, div.kind) == (index, kind)
+    assert [d.path for d in div.differences] == where
+    d = div.differences[0]
+    assert (type(d.observed), type(d.expected)) == (type(observed), type(expected))
+    assert d.observed == observed and d.expected == expected
+
+
+def test_an_integer_for_a_boolean_names_the_assignment_that_refused_it(flags):
+    steps = FLAGS_OK[:1] + [flag_step(1, "Raise", {"s": A}, up=(1, False), log=[(A, True)])]
+    div = Validator(flags).validate(steps)
+    assert div is not None and div.conjunct == "up' = [up EXCEPT ![s] = TRUE]"
+    assert "up[a]: implementation 1, spec TRUE" in div.render()
+
+
+def test_a_function_given_in_part_tells_an_integer_from_a_boolean(flags):
+    steps = [flag_step(0, "Init"),
+             Step(1, "Raise", {"up": Fn({A: 1}), "log": FSet([Fn({"who": A, "up": True})]),
+                               "pick": False}, params={"s": A})]
+    div = Validator(flags, partial=["up"]).validate(steps)
+    assert div is not None and (div.index, div.kind) == (1, LED_ELSEWHERE)
+    assert [(d.path, d.observed, type(d.expected)) for d in div.differences] == \
+        [("up[a]", 1, bool)]
+    assert Validator(flags, partial=["up"]).validate(
+        steps[:1] + [Step(1, "Raise", {**steps[1].state, "up": Fn({A: True})},
+                          params={"s": A})]) is None

@@ -19,7 +19,7 @@ from conformance.tla.compile import (
 from conformance.tla.errors import EvalError, SpecError
 from conformance.tla.lazy import LazyFn, LazySet, Powerset, each, is_set, member, to_tla_any
 from conformance.tla.modules import DefSym, ImportedSym, VarSym
-from conformance.values import Fn, FSet, Tup
+from conformance.values import Fn, FSet, ModelValue, Tup, same_value
 
 if TYPE_CHECKING:
     from conformance.tla.actions.compiler import ActionCompiler
@@ -37,6 +37,23 @@ def _canon(v):
         except EvalError:  # TLC assigns the value as it is; fingerprinting the state fails
             return v
     return v
+
+
+def _equal(old, v) -> bool:
+    """``old = v`` for a variable assigned already (the validator binds the next state's
+    values from the trace before the action runs): Python's equality, refined so that an
+    integer is never taken for a boolean at any depth (``[g |-> 1]`` is not ``[g |-> TRUE]``;
+    TLC would not equate them either)."""
+    return old == v and same_value(old, v if type(v) in _CONCRETE else _canon(v))
+
+
+def _member_kind(old, s) -> bool:
+    """After ``member(old, s)`` held: whether an element of ``s`` is ``old`` as a TLA+
+    value, not only as a Python one (``1 \\in BOOLEAN`` is FALSE). Only sets of concrete
+    elements are looked at; others are taken as ``member`` judged them."""
+    if type(s) is not FSet or type(old) is str or type(old) is ModelValue:
+        return True
+    return any(x is old or (x == old and same_value(x, old)) for x in s)
 
 
 def definition_of(ac: ActionCompiler, sym, scope: Scope):
@@ -191,7 +208,7 @@ def assignment(ac: ActionCompiler, n: S.Name, i: int, scope: Scope, k, mode) -> 
                 finally:
                     t[i] = None
                     t.n -= 1
-            elif old is v or old == v:
+            elif old is v or _equal(old, v):
                 try:
                     if diag is not None:
                         diag.depth += 1
@@ -228,7 +245,7 @@ def assignment(ac: ActionCompiler, n: S.Name, i: int, scope: Scope, k, mode) -> 
                                     f"not enumerable:\n{to_tla_any(s)}")
             else:
                 elems = None
-                ok = member(old, s)
+                ok = member(old, s) and _member_kind(old, s)
         except Exception as e:  # noqa: BLE001
             raise wrap_error(e, loc) from None
         if elems is not None:
@@ -284,7 +301,7 @@ def unchanged(ac: ActionCompiler, expr, scope: Scope, k, loc: S.Loc) -> Callable
                 finally:
                     t[i] = None
                     t.n -= 1
-            elif old is v or old == v:
+            elif old is v or _equal(old, v):
                 k(E)
             elif diag is not None:
                 diag.fail(loc, f"{vname} should be unchanged ({to_tla_any(v)}), but "
@@ -385,7 +402,7 @@ def keep_all(ac: ActionCompiler, indexes: list[int], k, loc: S.Loc) -> Callable:
                     t[i] = v
                     t.n += 1
                     assigned.append(i)
-                elif old is not v and not old == v:
+                elif old is not v and not _equal(old, v):
                     if diag is not None:
                         vname = names[i] if i < len(names) else "(instance variable)"
                         diag.fail(loc, f"{vname} should be unchanged ({to_tla_any(v)}), "
@@ -424,6 +441,6 @@ def unchanged_pseudo(ac: ActionCompiler, expr, j: int, scope: Scope, k, loc: S.L
             finally:
                 t[j] = None
                 t.n -= 1
-        elif old == v:
+        elif _equal(old, v):
             k(E)
     return keep_pseudo
