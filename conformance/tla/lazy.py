@@ -30,6 +30,7 @@ from conformance.values import (
     kind,
     make_fn,
     order_key,
+    same_value,
     to_tla,
     typed_key,
 )
@@ -238,6 +239,13 @@ class Powerset(LazySet):
         return "SUBSET " + to_tla_any(self.base)
 
 
+def _same_kind(remembered: Value, v: Value) -> bool:
+    """Whether a membership remembered for ``remembered`` answers for ``v``, which Python
+    found equal to it: Python takes 1 for TRUE at any depth (``[g |-> 1]`` equals
+    ``[g |-> TRUE]``), where testing ``[g |-> 1] \\in [g : BOOLEAN]`` afresh is TLC's error."""
+    return remembered is v or same_value(remembered, v)
+
+
 class FunctionSet(LazySet):
     """``[D -> R]``: the last argument varies fastest, which is TLC's order."""
 
@@ -267,12 +275,12 @@ class FunctionSet(LazySet):
             hit = memo.get(v)
         except TypeError:
             hit = None
-        if hit is not None:
-            return hit
+        if hit is not None and _same_kind(hit[0], v):
+            return hit[1]
         r = self._member(v)
         if len(memo) > _MEMO_LIMIT:
             memo.clear()
-        memo[v] = r
+        memo[v] = (v, r)
         return r
 
     def _member(self, v):
@@ -366,13 +374,13 @@ class RecordSet(LazySet):
                             f"of records {self.to_tla()}")
         memo = self._memo
         hit = memo.get(v)
-        if hit is not None:
-            return hit
+        if hit is not None and _same_kind(hit[0], v):
+            return hit[1]
         m = v.map
         r = m.keys() == self._keys and all(test(m[name]) for name, test in self._tests)
         if len(memo) > _MEMO_LIMIT:
             memo.clear()
-        memo[v] = r
+        memo[v] = (v, r)
         return r
 
     sized = True

@@ -198,3 +198,17 @@ def test_builtins_on_expressions_pass_as_operator_arguments(tla):
     r = check_model(spec, check_deadlock=False)
     assert r.outcome.value == "holds", r.message
     assert (r.states_generated, r.distinct_states) == (3, 3)
+
+
+@pytest.mark.parametrize("expr", [
+    "[g |-> 1] \\in [g : BOOLEAN]",
+    "LET S == [g : BOOLEAN] IN [g |-> TRUE] \\in S /\\ [g |-> 1] \\in S",
+    "<<1>> \\in [{1} -> BOOLEAN]",
+    "LET S == [{1} -> BOOLEAN] IN <<TRUE>> \\in S /\\ <<1>> \\in S",
+])
+def test_a_remembered_membership_does_not_answer_for_an_integer_where_a_boolean_was(tla, expr):
+    # Python equates [g |-> 1] with [g |-> TRUE]: a set's memo of memberships must not
+    # answer the second test with the first's TRUE; afresh, as in TLC, it is an error
+    # comparing a boolean with a non-boolean
+    with pytest.raises(EvalError, match="boolean"):
+        tla(expr)
