@@ -267,7 +267,6 @@ class _MultiPaxos:
                     return False
         return True
 
-
     def accepted_is_latest_vote(self, s: State) -> bool:
         # \A a \in Server :
         #   /\ \A k \in DOMAIN accepted[a] : /\ accepted[a][k].bal <= promised[a]
@@ -289,46 +288,30 @@ class _MultiPaxos:
             last = self._latest.get(a)
             if last is not None and last[0] is acc and last[1] is v and last[2] <= prom:
                 continue
-            if type(acc) is Tup:
-                entries = None
-                at = acc.__getitem__
-            else:
-                entries = _fn(acc)
-                at = entries.__getitem__
             indexed, by_ballot, top, new_votes = self._index(a, v)
             changed: Any = None
             if last is not None and indexed is last[1] and new_votes is not None and \
                     last[2] <= prom:
                 old = last[0]
-                if entries is None and type(old) is Tup and _extends(acc, old, len(old)):
+                if type(acc) is Tup and type(old) is Tup and _extends(acc, old, len(old)):
                     changed = range(len(old) + 1, len(acc) + 1)
-                elif entries is not None and type(old) is Fn:
+                elif type(acc) is Fn and type(old) is Fn:
                     om = old.map
-                    changed = [k for k, p in entries.items() if om.get(k, _MISSING) is not p]
+                    changed = [k for k, p in acc.map.items() if om.get(k, _MISSING) is not p]
+            slots: Any = top
             if changed is None:  # the whole acceptor
-                changed = range(1, len(acc) + 1) if entries is None else list(entries)
-                slots: Any = top
+                changed = range(1, len(acc) + 1) if type(acc) is Tup else _fn(acc)
             else:
                 slots = [_int(_fn(r)["slot"]) for r in new_votes or ()] + list(changed)
             for k in changed:
-                pm = _fn(concrete(at(k - 1 if entries is None else k)))
+                pm = _fn(concrete(_at(acc, k)))
                 b = _int(pm["bal"])
                 if b > prom or not any(_eq(pm["val"], w)
                                        for w in by_ballot.get((_int(k), b), ())):
                     return False
-            n = len(acc)
             for k in slots:
-                if k not in top:
-                    continue
-                if entries is None:
-                    if not 1 <= k <= n:
-                        continue
-                    p = acc[k - 1]
-                elif k in entries:
-                    p = entries[k]
-                else:
-                    continue
-                if top[k] > _int(_fn(concrete(p))["bal"]):
+                p = _at(acc, k) if k in top else _MISSING
+                if p is not _MISSING and top[k] > _int(_fn(concrete(p))["bal"]):
                     return False
             self._latest[a] = (acc, v, prom)
         return True
@@ -359,6 +342,14 @@ class _MultiPaxos:
 
 
 _VOTE = frozenset({"slot", "bal", "val"})
+
+
+def _at(f: Value, k: int) -> Value:
+    """``f[k]`` of a function of slots (a sequence when its domain is 1..n), or _MISSING
+    outside its domain."""
+    if type(f) is Tup:
+        return f[k - 1] if 1 <= k <= len(f) else _MISSING
+    return _fn(f).get(k, _MISSING)
 
 
 def checks_for(spec: str, index: dict[str, int],
