@@ -24,9 +24,13 @@ search's, which are TLC's.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing as mp
+import os
 import pickle
+import queue
+import signal
 import time
 from array import array
 from collections.abc import Callable
@@ -217,6 +221,7 @@ class _Worker:
     def __init__(self, model: Model, me: int, n: int, seen: dict, frontier: list,
                  inboxes: list, start: float, timeout: float | None) -> None:
         self.model = model
+        self.parent = os.getpid()  # made in the coordinator
         self.me = me
         self.n = n
         self.seen = seen
@@ -241,11 +246,15 @@ class _Worker:
         # only what is younger. Freezing what came from the parent first also keeps the
         # walks from copying its pages into this process (they write to each object).
         gc.freeze()
+        _die_with(self.parent)
         self.key = fingerprint_function(self.model)
         # the states found before the hand-over: keep this worker's share
         self.seen = {fp: v for fp, v in self.seen.items() if fp % self.n == self.me}
         while True:
-            msg = conn.recv()
+            try:
+                msg = conn.recv()
+            except EOFError:  # the coordinator is gone
+                return
             op = msg[0]
             if op == "stop":
                 return
@@ -356,6 +365,8 @@ class _Worker:
                                         "Deadlock reached.", None, -1, None, fp, []))
                     raise _Stop()
                 if i % 200 == 199:
+                    if os.getppid() != self.parent:  # orphaned: see _die_with
+                        os._exit(1)
                     if self.timeout is not None \
                             and time.monotonic() - self.start > self.timeout:
                         timed_out = True
@@ -461,7 +472,12 @@ class _Worker:
             got[j] = payload
             missing -= 1
         while missing:
-            r, j, payload = self.inboxes[me].get()
+            try:
+                r, j, payload = self.inboxes[me].get(timeout=1.0)
+            except queue.Empty:
+                if os.getppid() != self.parent:  # waiting for a worker that stopped with it
+                    os._exit(1)
+                continue
             if r != self.round:
                 self.early.setdefault(r, []).append((r, j, payload))
                 continue
@@ -527,6 +543,21 @@ class _Worker:
             tm.successors(s, tm.actions[ai], lambda t: None)
         locs = Explorer._retrace(self, rerun) or e.nested()  # type: ignore[arg-type]
         return _Found(k, "error", None, e.message, None, -1, None, fp, locs)
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when its coordinator ends, however it ends: one stopped by SIGKILL
+    or SIGTERM cannot stop its workers, which would go on expanding a level for nobody
+    and then wait for ever. On Linux the kernel sends the worker SIGKILL then
+    (PR_SET_PDEATHSIG); elsewhere the worker sees that its parent changed, every 200 states
+    it expands and every second it waits for the others."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux
+        pass
+    if os.getppid() != parent:  # it ended before that took effect
+        os._exit(1)
 
 
 def balance(sizes: list[int]) -> list[tuple[int, int, int]]:

@@ -2,6 +2,13 @@
 on completion and at every kind of stop (the counts then, the depth, the states left and
 the counterexample). The Wide figures were produced by TLC (tla2tools, -workers 1)."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 
 from conformance.tla import check_model
@@ -42,8 +49,6 @@ def test_complete_searches_agree_with_symmetry_and_views(specdir, spec, cfg):
 
 
 def test_a_spec_bug_gives_the_same_counterexample_on_two_processes(tmp_path):
-    from pathlib import Path
-
     specs = Path(__file__).resolve().parents[2] / "specs"
     one = explore(load(specs / "Raft.tla", specs / "RaftBugForgetVote.cfg"))
     par = explore_parallel(load(specs / "Raft.tla", specs / "RaftBugForgetVote.cfg"), 2,
@@ -128,3 +133,57 @@ def test_a_worker_gets_the_states_moved_to_it_in_the_order_of_their_positions():
     for w in workers:
         assert w.frontier == sorted(w.frontier)
     assert sorted(item for w in workers for item in w.frontier) == every
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads processes from /proc")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_no_worker_outlives_its_coordinator(specdir, sig):
+    # the coordinator stopped by Ctrl-C (it stops its workers), or by SIGTERM or SIGKILL
+    # (it cannot: they see it go and end)
+    root = Path(__file__).resolve().parents[2]
+    script = ("import sys; from conformance.tla import check_model; "
+              "check_model(sys.argv[1], sys.argv[2], workers=2)")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(specdir / "Endless.tla"),
+                             str(specdir / "Endless.cfg")], cwd=root,
+                            stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+            workers = _children(proc.pid)
+        assert len(workers) == 2
+        time.sleep(0.5)  # well into the levels on the workers
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while any(map(_running, workers)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(map(_running, workers))
+    finally:
+        for pid in [proc.pid, *workers]:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait(timeout=10)
