@@ -138,7 +138,8 @@ def permute(v: Value, perm: dict, memo: dict | None = None) -> Value:
 
 def fingerprint_function(model: Model) -> Callable[[tuple], int]:
     """The function from a state to its fingerprint: its typed hash, or that of its view,
-    or under SYMMETRY the least over the orbit (see ``canonical``)."""
+    or under SYMMETRY the least typed hash over the orbit (symmetry.symmetric_fingerprint;
+    with a VIEW too, that of a canonical image's view: see ``canonical``)."""
     view = model.view
     perms = model.symmetry
     if view is None and not perms:
