@@ -129,6 +129,8 @@ def cup(a, b):
             return a
         if not a:
             return b
+        if b <= a:  # nothing new (a message sent again): a itself, its hashes cached
+            return a
         return FSet(a | b)
     _need_set(a, "S \\union T", "S")
     _need_set(b, "S \\union T", "T")
