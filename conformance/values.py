@@ -589,5 +589,36 @@ def same_value(a: Value, b: Value) -> bool:
     return True
 
 
+def kind_clash(a: Value, b: Value) -> tuple[Value, Value] | None:
+    """Where ``a`` and ``b``, equal as Python values, are not one TLA+ value: the first pair
+    of parts, ``a``'s and ``b``'s, that Python matches although one is an integer and the
+    other a boolean (TLC stops at such a pair: it compares no integer with a boolean), or
+    None. Keys and elements are paired by Python's equality."""
+    if a is b:
+        return None
+    t = type(a)
+    if t is not type(b):
+        return (a, b) if t in _KINDS and type(b) in _KINDS else None
+    if t is Fn:
+        bm = b.map
+        keys = {k: k for k in bm}
+        for k, x in a.map.items():
+            found = kind_clash(k, keys[k]) or kind_clash(x, bm[k])
+            if found is not None:
+                return found
+    elif t is Tup:
+        for x, y in zip(a, b):
+            found = kind_clash(x, y)
+            if found is not None:
+                return found
+    elif t is FSet:
+        elements = {y: y for y in b}
+        for x in a:
+            found = kind_clash(x, elements[x])
+            if found is not None:
+                return found
+    return None
+
+
 # the kinds whose Python equality same_value refines (a bool and an int are equal in Python)
 _KINDS = frozenset((bool, int, str, ModelValue, Fn, Tup, FSet))

@@ -7,7 +7,8 @@ with the messages the current input produced so far in ``node._ready.messages``,
 input as one recorder step: its actions and their parameters, the node's own variables that
 changed (the small ones whole, the large ones as what the step did to them: the entries
 appended, the slots accepted), the messages the input sent, the message it handled (the
-first action's parameter ``m``). A protocol's subclass names its spec and maps through its
+first action's parameter ``m``: by its wire id alone when its sender traced it, see
+:meth:`CoreTrace._record`). A protocol's subclass names its spec and maps through its
 abstraction (:mod:`impl.raft.recording`, :mod:`impl.paxos.multi.recording`); the server
 adds when its storage is synced (:meth:`CoreTrace.durable`), when a client is told its
 command is done (:meth:`CoreTrace.replied`), and flushes before a batch's effects leave
@@ -17,14 +18,22 @@ command is done (:meth:`CoreTrace.replied`), and flushes before a batch's effect
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
-from conformance.record import Recorder
+from conformance.record import RECEIVED, Recorder
 from conformance.record.delta import Delta
 from conformance.values import ModelValue
+
+# The wire ids this process gives the messages its tracers record as sent: unique per
+# sender across restarts too, as each process counts from the microsecond it started (a
+# process sends far fewer messages than a microsecond each).
+_WIRE_IDS = itertools.count(time.time_ns() // 1000)
+_set = object.__setattr__  # the messages are frozen records; the id is not part of them
 
 
 class CoreTrace:
@@ -98,11 +107,22 @@ class CoreTrace:
         params = actions[0][1]
         m = params.get("m")
         state, changes = self.own(node, params)
-        sent = [(x.dst, absn.message(x)) for x in new]
+        sent = []
+        for x in new:  # each send gets an id, which the codec carries to the receiver
+            w = next(_WIRE_IDS)
+            _set(x, "wid", w)
+            sent.append((x.dst, absn.message(x), w))
         # one action or several, one line: steps writes a lone action as step would
-        acts = [(a, absn.params(raw)) for a, raw in actions]
-        rec.steps(acts, state=state, changes=changes, sent=sent,
-                  received=None if m is None else (m.src, acts[0][1]["m"]))
+        acts = [(a, absn.params(raw)) for a, raw in actions[1:]]
+        if m is not None and m.wid:  # its sender recorded it: named by its id alone,
+            first = absn.params({k: v for k, v in params.items() if k != "m"})  # unmapped
+            first["m"] = RECEIVED
+            received: tuple | None = (m.src, None, m.wid)
+        else:
+            first = absn.params(params)
+            received = None if m is None else (m.src, first["m"])
+        acts.insert(0, (actions[0][0], first))
+        rec.steps(acts, state=state, changes=changes, sent=sent, received=received)
 
     def _answers(self) -> None:
         """The answers given since the last step, as one step of ``ClientReply`` actions:
