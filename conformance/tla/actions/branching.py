@@ -19,6 +19,7 @@ from conformance.tla.compile import (
 from conformance.tla.compile.hoist import leading_guards
 from conformance.tla.errors import EvalError, SpecError
 from conformance.tla.lazy import Interval, each, to_tla_any
+from conformance.tla.ops import eq
 from conformance.values import FSet
 
 if TYPE_CHECKING:
@@ -332,7 +333,7 @@ def a_AngleAction(ac: ActionCompiler, n: S.AngleAction, scope, k, mode):
     subs: list = [None, None]
 
     def changed(E):
-        if subs[0](E) != subs[1](E):
+        if not eq(subs[0](E), subs[1](E)):
             k(E)
     body = ac.act(n.action, scope, changed, mode)
     subs[0] = ac.comp.expr(n.sub, scope).fn
