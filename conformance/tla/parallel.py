@@ -40,6 +40,7 @@ from typing import Any
 from conformance.result import Progress
 from conformance.tla.errors import EvalError
 from conformance.tla.explore import (
+    FREEZE,
     Explorer,
     SearchResult,
     Violation,
@@ -52,7 +53,6 @@ from conformance.tla.stack import with_room
 
 SPAN = 1 << 24  # successors of one state a key can tell apart (ordinal < SPAN)
 HANDOFF = 1000  # the processes start at the first level of this many states
-FREEZE = 2000  # states expanded between two freezes of the collector's objects (see serve)
 SLACK = 0.02  # a worker this much over its share of a level keeps its states (see balance)
 SLACK_MIN = 32  # ... or this many
 
@@ -237,14 +237,12 @@ class _Worker:
         self.early: dict[int, list] = {}  # messages of rounds to come
 
     def serve(self, conn: Any) -> None:
-        # Python's collector of reference cycles walks every object that has lived long
-        # enough each time their number grows by a quarter: the states found (most of a
-        # worker's memory) were walked about 17 times each on MultiPaxos_MC_small, 16% of
-        # the workers' time. The states and the memories about them hold no cycles that
-        # the collector would free (they are freed by their counts of references when
-        # dropped), so what lives at the end of each level is frozen: the collector walks
-        # only what is younger. Freezing what came from the parent first also keeps the
-        # walks from copying its pages into this process (they write to each object).
+        # What lives is frozen out of the cycle collector's sight (see explore.FREEZE) at
+        # the end of each level and every FREEZE states expanded: the walks of the states
+        # found were 16% of the workers' time on MultiPaxos_MC_small (17 full collections
+        # each). Freezing what came from the coordinator first also keeps the walks from
+        # copying its pages into this process (they write to each object). A worker ends
+        # with the search, so nothing needs thawing.
         gc.freeze()
         _die_with(self.parent)
         self.key = fingerprint_function(self.model)
