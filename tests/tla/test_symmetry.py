@@ -77,3 +77,20 @@ def test_booleans_and_integers_stay_apart_in_the_images():
 def test_a_state_no_permutation_changes_keeps_its_typed_hash():
     s = (Fn({"f": 1}), FSet(["x", ModelValue("sym_fixed")]), Tup([True, -1]))
     assert symmetric_fingerprint(PERMS)(s) == typed_hash(s)
+
+
+def test_a_symmetry_that_reads_the_state_is_one_clear_error(tmp_path):
+    # TLC: "In evaluation, the identifier x is either undefined or not an operator." at the
+    # definition; the engine raised a TypeError loading the model
+    from conformance.result import Outcome
+    from conformance.tla import check_model
+
+    (tmp_path / "SymInit.tla").write_text(
+        "---- MODULE SymInit ----\nEXTENDS Naturals\nCONSTANT Proc\nVARIABLE x\n"
+        "Init == x = 0\nNext == x < 2 /\\ x' = x + 1\nSpec == Init /\\ [][Next]_x\n====\n")
+    (tmp_path / "SymInit.cfg").write_text(
+        "CONSTANT Proc = {p1, p2}\nSPECIFICATION Spec\nSYMMETRY Init\n")
+    r = check_model(tmp_path / "SymInit.tla", tmp_path / "SymInit.cfg")
+    assert r.outcome is Outcome.EVALUATION_ERROR
+    assert "symmetry Init reads the state" in r.message
+    assert r.positions and r.positions[-1].line == 5
