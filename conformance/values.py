@@ -322,36 +322,39 @@ def typed_hash(v: Value) -> int:
     Cached on sets and functions, as their hashes are, so a state that shares most of its
     values with its parent costs a few lookups; tuples (and the state itself) are combined
     afresh, from their elements' cached hashes. Integers, strings and model values stand for
-    themselves inside a container, without a call per element."""
+    themselves inside a container, and a part's cached hash is read in line, without a call
+    per element (a fresh message set costs no call per message already sent)."""
     t = type(v)
     if t in _PLAIN:
         return _MINUS_ONE if t is int and v == -1 else hash(v)
     if t is bool:
         return _TRUE_HASH if v else _FALSE_HASH
     P = _PLAIN
-    M = _MINUS_ONE
     if t is Fn:
         try:
             return v._thash
         except AttributeError:
             h = v._thash = hash(frozenset([
-                (k if type(k) in P and k != -1 else M if k == -1 else typed_hash(k),
-                 x if type(x) in P and x != -1 else M if x == -1 else typed_hash(x))
+                (k if type(k) in P and k != -1 else getattr(k, "_thash", None) or typed_hash(k),
+                 x if type(x) in P and x != -1 else getattr(x, "_thash", None) or typed_hash(x))
                 for k, x in v.map.items()]))
             return h
     if t is FSet:
         try:
             return v._thash
         except AttributeError:
-            h = v._thash = hash(frozenset([x if type(x) in P and x != -1 else
-                                           M if x == -1 else typed_hash(x) for x in v]))
+            h = v._thash = hash(frozenset([
+                x if type(x) in P and x != -1 else getattr(x, "_thash", None) or typed_hash(x)
+                for x in v]))
             return h
     if isinstance(v, tuple):  # Tup, and a state: a tuple of the variables' values
-        return hash(tuple([x if type(x) in P and x != -1 else M if x == -1 else typed_hash(x)
-                           for x in v]))
+        return hash(tuple([
+            x if type(x) in P and x != -1 else getattr(x, "_thash", None) or typed_hash(x)
+            for x in v]))
     if isinstance(v, frozenset):
-        return hash(frozenset([x if type(x) in P and x != -1 else M if x == -1 else
-                               typed_hash(x) for x in v]))
+        return hash(frozenset([
+            x if type(x) in P and x != -1 else getattr(x, "_thash", None) or typed_hash(x)
+            for x in v]))
     m = getattr(v, "materialize", None)
     if m is not None:
         return typed_hash(m())
@@ -584,6 +587,37 @@ def same_value(a: Value, b: Value) -> bool:
                 return typed_hash(a) == typed_hash(b)
         return True
     return True
+
+
+def kind_clash(a: Value, b: Value) -> tuple[Value, Value] | None:
+    """Where ``a`` and ``b``, equal as Python values, are not one TLA+ value: the first pair
+    of parts, ``a``'s and ``b``'s, that Python matches although one is an integer and the
+    other a boolean (TLC stops at such a pair: it compares no integer with a boolean), or
+    None. Keys and elements are paired by Python's equality."""
+    if a is b:
+        return None
+    t = type(a)
+    if t is not type(b):
+        return (a, b) if t in _KINDS and type(b) in _KINDS else None
+    if t is Fn:
+        bm = b.map
+        keys = {k: k for k in bm}
+        for k, x in a.map.items():
+            found = kind_clash(k, keys[k]) or kind_clash(x, bm[k])
+            if found is not None:
+                return found
+    elif t is Tup:
+        for x, y in zip(a, b):
+            found = kind_clash(x, y)
+            if found is not None:
+                return found
+    elif t is FSet:
+        elements = {y: y for y in b}
+        for x in a:
+            found = kind_clash(x, elements[x])
+            if found is not None:
+                return found
+    return None
 
 
 # the kinds whose Python equality same_value refines (a bool and an int are equal in Python)

@@ -4,27 +4,38 @@ Raft and Multi-Paxos servers share.
 A core calls its tracer after every spec action it takes, ``tracer(node, action, params)``,
 with the messages the current input produced so far in ``node._ready.messages``, and
 :meth:`CoreTrace.input_done` when it has handled the input. :class:`CoreTrace` records each
-input as one recorder step: its actions and their parameters, the node's own variables that
-changed (the small ones whole, the large ones as what the step did to them: the entries
-appended, the slots accepted), the messages the input sent, the message it handled (the
-first action's parameter ``m``). A protocol's subclass names its spec and maps through its
-abstraction (:mod:`impl.raft.recording`, :mod:`impl.paxos.multi.recording`); the server
-adds when its storage is synced (:meth:`CoreTrace.durable`), when a client is told its
-command is done (:meth:`CoreTrace.replied`), and flushes before a batch's effects leave
+input as one recorder step (a buffered server's, with the inputs after it in its batch that
+receive nothing: see :meth:`CoreTrace.input_done`): its actions and their parameters, the
+node's own variables that changed (the small ones whole, the large ones as what the step
+did to them: the entries appended, the slots accepted), the messages the input sent, the
+message it handled (the first action's parameter ``m``: by its wire id alone when its
+sender traced it, see :meth:`CoreTrace._write`). A protocol's subclass names its spec
+and maps through its abstraction (:mod:`impl.raft.recording`,
+:mod:`impl.paxos.multi.recording`); the server adds when its storage is synced
+(:meth:`CoreTrace.durable`), when a client is told its command is done
+(:meth:`CoreTrace.replied`), and flushes before a batch's effects leave
 (:meth:`CoreTrace.flush`). :func:`crash_now` is the other half of ``--crash-in-bug-window``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
-from conformance.record import Recorder
+from conformance.record import RECEIVED, Recorder
 from conformance.record.delta import Delta
 from conformance.values import ModelValue
+
+# The wire ids this process gives the messages its tracers record as sent: unique per
+# sender across restarts too, as each process counts from the microsecond it started (a
+# process sends far fewer messages than a microsecond each).
+_WIRE_IDS = itertools.count(time.time_ns() // 1000)
+_set = object.__setattr__  # the messages are frozen records; the id is not part of them
 
 
 class CoreTrace:
@@ -44,6 +55,9 @@ class CoreTrace:
         self._node: Any = None
         self._actions: list[tuple[str, dict]] = []  # its actions so far, raw parameters
         self._sent = 0  # its messages sent up to its last action
+        # a buffered server's ended inputs not yet written, as one step: [actions,
+        # messages, state, changes] (see input_done)
+        self._kept: list | None = None
         self._replies: list[int] = []  # answers given since the last step recorded
         self._keys: dict[str, Any] = {}  # the change keys of the state last recorded
 
@@ -81,28 +95,80 @@ class CoreTrace:
         the node, whose intermediate states nobody could see. The node's own variables are
         mapped once, after the last action, and one line is written for the input: a
         leader's client request and the Accepts (or AppendEntries) it sends, a quorum's
-        acceptance and the decisions it sends."""
+        acceptance and the decisions it sends.
+
+        A buffered server's step is kept (its changes taken now), and the inputs after it
+        that receive nothing (a client's request, a tick) join it, until the server
+        flushes, answers a client, or handles a message: nothing a batch did leaves before
+        its flush, so nobody can see the states between them, and one line for a batch's
+        requests spares a leader a line per write. A line has one receive, and its changes
+        apply kind by kind (:func:`_joinable`)."""
         if self._actions:
-            self._record()
+            if self.buffered:
+                self._keep()
+            else:
+                self._record()
+
+    def _take(self) -> tuple[list, list, dict, Delta | None]:
+        """The input in progress, ended: its actions, its messages, what it changed."""
+        actions, self._actions = self._actions, []
+        new = self._ready.messages[:self._sent]
+        self._ready = None
+        state, changes = self.own(self._node, actions[0][1])
+        return actions, new, state, changes
 
     def _record(self) -> None:
-        rec, node, actions = self.rec, self._node, self._actions
-        self._actions = []
+        if self.rec is None:
+            self._actions = []
+            return
+        self._write_kept()
+        self._write(*self._take())
+
+    def _keep(self) -> None:
+        if self.rec is None:
+            self._actions = []
+            return
+        actions, new, state, changes = self._take()
+        g = self._kept
+        if g is not None and "m" not in actions[0][1] and _joinable(g, state, changes):
+            g[0].extend(actions)
+            g[1].extend(new)
+            g[2].update(state)
+            g[3] = _joined(g[3], changes)
+        else:
+            self._write_kept()
+            self._kept = [actions, list(new), dict(state), changes]
+
+    def _write_kept(self) -> None:
+        if self._kept is not None:
+            g, self._kept = self._kept, None
+            self._write(*g)
+
+    def _write(self, actions: list, new: list, state: dict, changes: Delta | None) -> None:
+        rec = self.rec
         if rec is None:
             return
         if self._replies:  # answered before this input began
             self._answers()
         absn = self.absn
-        new = self._ready.messages[:self._sent]
-        self._ready = None
         params = actions[0][1]
         m = params.get("m")
-        state, changes = self.own(node, params)
-        sent = [(x.dst, absn.message(x)) for x in new]
+        sent = []
+        for x in new:  # each send gets an id, which the codec carries to the receiver
+            w = next(_WIRE_IDS)
+            _set(x, "wid", w)
+            sent.append((x.dst, absn.message(x), w))
         # one action or several, one line: steps writes a lone action as step would
-        acts = [(a, absn.params(raw)) for a, raw in actions]
-        rec.steps(acts, state=state, changes=changes, sent=sent,
-                  received=None if m is None else (m.src, acts[0][1]["m"]))
+        acts = [(a, absn.params(raw)) for a, raw in actions[1:]]
+        if m is not None and m.wid:  # its sender recorded it: named by its id alone,
+            first = absn.params({k: v for k, v in params.items() if k != "m"})  # unmapped
+            first["m"] = RECEIVED
+            received: tuple | None = (m.src, None, m.wid)
+        else:
+            first = absn.params(params)
+            received = None if m is None else (m.src, first["m"])
+        acts.insert(0, (actions[0][0], first))
+        rec.steps(acts, state=state, changes=changes, sent=sent, received=received)
 
     def _answers(self) -> None:
         """The answers given since the last step, as one step of ``ClientReply`` actions:
@@ -112,10 +178,11 @@ class CoreTrace:
             self.rec.steps([("ClientReply", {"i": me, "k": k}) for k in ks], external=True)
 
     def _settle(self) -> None:
-        """Record what is kept: the answers, then the actions of an input not yet ended."""
+        """Record what is kept: the answers, then the actions of the inputs not written."""
         if self._actions:
             self._record()
-        elif self._replies:
+        self._write_kept()
+        if self._replies:
             self._answers()
 
     def durable(self) -> None:
@@ -129,6 +196,7 @@ class CoreTrace:
         with the batch's other answers, before anything else)."""
         if self._actions:
             self._record()
+        self._write_kept()
         self._replies.append(k)
 
     def flush(self) -> None:
@@ -141,6 +209,40 @@ class CoreTrace:
         self._settle()
         if self.rec is not None:
             self.rec.close()
+
+
+def _joinable(kept: list, state: dict, changes: Delta | None) -> bool:
+    """Whether an input's changes can follow the kept step's in one line, each variable's
+    in the order they were made: a line applies all its truncations, then all its puts,
+    then all its appends, so the input only puts and appends, never puts into a variable
+    the kept step appended to, and no variable is given whole in one and as changes in
+    the other."""
+    before = kept[3]
+    done = before.variables() if before is not None else set()
+    if done and not done.isdisjoint(state):
+        return False
+    if changes is None:
+        return True
+    if changes.set or changes.truncate or not changes.variables().isdisjoint(kept[2]):
+        return False
+    if before is None or not before.append or not changes.put:
+        return True
+    return {p[0] for p, _ in changes.put}.isdisjoint(p[0] for p, _ in before.append)
+
+
+def _joined(a: Delta | None, b: Delta | None) -> Delta | None:
+    """``a``'s changes, then ``b``'s (puts and appends; a sequence's appends become one)."""
+    if b is None:
+        return a
+    if a is None:
+        return b
+    a.put.extend(b.put)
+    for path, xs in b.append:
+        if a.append and a.append[-1][0] == path:
+            a.append[-1] = (path, (*a.append[-1][1], *xs))
+        else:
+            a.append.append((path, xs))
+    return a
 
 
 async def crash_now(transport: Any) -> None:

@@ -339,6 +339,9 @@ class _Replay:
             else:
                 msg.receivers.append((n, it.index))
                 it.recv = msg.id
+                r = it.event.recv
+                if r.param is not None:  # the receiver named the message by its id alone
+                    it.actions[0][1][r.param] = msg.value
                 it.deps.append(msg.sender)
                 k = self.key(msg.frm, msg.to, msg.value)
                 if msg in self.avail[k]:
@@ -356,6 +359,11 @@ class _Replay:
     def find(self, r: Received, node: str, it: Item) -> tuple[Any, Message | None]:
         """(the send matched, or ``_WAIT``, or None: none anywhere; a duplicate to fall
         back on when waiting)."""
+        if r.frm not in self.m.chains:
+            raise TraceFileError(
+                f"{node} received a message from {r.frm}, but there is no trace of {r.frm} "
+                f"(the traces given are of {', '.join(sorted(self.m.chains))}): is its "
+                "file missing?", it.where)
         if r.id is not None:
             msg = self.by_wire.get((r.frm, r.id))
             if msg is None:
@@ -369,11 +377,6 @@ class _Replay:
                                      f"message sent at {msg.where}: "
                                      f"{_field_diff(r.msg, msg.value)}", it.where)
             return (msg if msg.id in self.made_ids else _WAIT), None
-        if r.frm not in self.m.chains:
-            raise TraceFileError(
-                f"{node} received a message from {r.frm}, but there is no trace of {r.frm} "
-                f"(the traces given are of {', '.join(sorted(self.m.chains))}): is its "
-                "file missing?", it.where)
         k = self.key(r.frm, node, r.msg)
         if self.avail.get(k):
             return next((x for x in self.avail[k] if x.id not in self.fragile),

@@ -4,7 +4,7 @@ A node's file (written by :class:`~conformance.record.recorder.Recorder`, or by 
 that follows the format) is newline-delimited JSON of three kinds of line:
 
 * a **segment header**, written each time the node's process starts:
-  ``{"format": "conform-node-trace", "version": 1, "spec", "node", "self", "constants",
+  ``{"format": "conform-node-trace", "version": 2, "spec", "node", "self", "constants",
   "restart", "network", "durability", "state", ...}``;
 * an **event**, one atomic step: ``{"n", "t", "action", "params", "recv", "sent", "set",
   "truncate", "put", "append", "external", "clock"}`` (or ``"actions"``: several spec
@@ -27,7 +27,7 @@ from typing import Any
 from conformance.errors import Position
 from conformance.record.delta import Delta, DeltaError, apply
 from conformance.record.pattern import TAG, decode_value
-from conformance.record.recorder import FORMAT, VERSION
+from conformance.record.recorder import FORMAT, VERSION, VERSIONS
 from conformance.trace.encoding import DecodeError, decode
 from conformance.trace.files import TraceFileError
 from conformance.trace.safejson import JsonLimitError, loads
@@ -47,6 +47,9 @@ class Received:
     frm: str
     msg: Value  # the spec's message (may have unknown parts), or None when only the id is
     id: str | None = None
+    # the first action's parameter that is the message, when the line gives it by id alone
+    # (version 2): the merger fills it in from the matched send
+    param: str | None = None
 
 
 @dataclass
@@ -195,9 +198,10 @@ class _Reader:
                 if fmt == "conform-trace" else ""
             raise self.error(f"not a node trace: \"format\" is {fmt!r}, not {FORMAT!r}{hint}",
                              lineno)
-        if data.get("version") != VERSION or type(data.get("version")) is not int:
+        if data.get("version") not in VERSIONS or type(data.get("version")) is not int:
             raise self.error(f"node trace version {data.get('version')!r} is not supported "
-                             f"(this is {VERSION})", lineno)
+                             f"(this reads {', '.join(map(str, VERSIONS))}; it writes "
+                             f"{VERSION})", lineno)
         for key, kind in (("spec", str), ("node", str), ("constants", dict)):
             if not isinstance(data.get(key), kind):
                 raise self.error(f"the segment header needs \"{key}\" ({kind.__name__})",
@@ -309,19 +313,28 @@ class _Reader:
             raise self.error("\"recv\" must be {\"from\": node, \"msg\" or \"param\" or "
                              "\"id\"}", lineno)
         msg = None
+        rid = _id(self, r, lineno)
+        by_id = None
         if "param" in r:
             params = actions[0][1]
-            if not isinstance(r["param"], str) or r["param"] not in params:
-                raise self.error(f"\"recv\" names the parameter {r['param']!r}, which the "
-                                 "action does not have", lineno)
-            msg = params[r["param"]]
+            name = r["param"]
+            if isinstance(name, str) and name not in params and rid is not None \
+                    and self.segments[-1].header["version"] >= 2:
+                by_id = name  # the message by its id alone: the merger fills it in
+            elif not isinstance(name, str) or name not in params:
+                raise self.error(f"\"recv\" names the parameter {name!r}, which the "
+                                 "action does not have (and the receive gives no \"id\" to "
+                                 "take it from)" if rid is None else
+                                 f"\"recv\" names the parameter {name!r}, which the action "
+                                 "does not have", lineno)
+            else:
+                msg = params[name]
         elif "msg" in r:
             msg = dec(r["msg"], "recv.msg")
-        rid = _id(self, r, lineno)
         if msg is None and rid is None:
             raise self.error("\"recv\" needs the message (\"msg\" or \"param\") or its "
                              "\"id\"", lineno)
-        return Received(r["from"], msg, rid)
+        return Received(r["from"], msg, rid, by_id)
 
 
 def _id(reader: _Reader, data: dict, lineno: int) -> str | None:

@@ -68,7 +68,23 @@ _TLA = frozenset({int, str, bool, Tup, Fn, FSet, ModelValue, Unknown})  # no con
 _MEMO = 64
 
 FORMAT = "conform-node-trace"
-VERSION = 1
+VERSION = 2  # 2: a receive may name its message by id alone ("param" absent from "params")
+VERSIONS = (1, 2)  # the versions read
+
+
+class _Received:
+    """:data:`RECEIVED`'s type."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "RECEIVED"
+
+
+# An action parameter that is the message received, given by its id alone: the receiver
+# writes neither the parameter nor the message, and the merger fills the parameter in from
+# the matched send (``received=(from, None, id)`` must give the id).
+RECEIVED = _Received()
 
 Value = Any
 Send = tuple  # (to, message) or (to, message, id)
@@ -181,12 +197,18 @@ class Recorder:
         memo = self._memo
         if len(memo) > _MEMO:
             memo.clear()
-        acts = []
+        acts: list[tuple[str, dict]] = []
         params_json: list[dict] = []
         for name, params in actions:
             p, pj = {}, {}
             if params:
                 for k, v in params.items():
+                    if v is RECEIVED:  # by id: neither written nor kept
+                        if acts or received is None:
+                            raise ValueError(f"parameter {k!r} of {name} is RECEIVED: only "
+                                             "the first action's may be, in a receive")
+                        p[k] = v
+                        continue
                     if type(v) not in _TLA:
                         v = to_value(v)
                     p[k] = v
@@ -279,7 +301,13 @@ class Recorder:
     def _recv_json(self, r: Send, params: dict[str, Value]) -> dict:
         out: dict[str, Any] = {"from": str(r[0])}
         msg = to_value(r[1]) if r[1] is not None else None
-        if msg is not None:
+        by_id = next((k for k, v in params.items() if v is RECEIVED), None)
+        if by_id is not None:
+            if msg is not None or len(r) < 3 or r[2] is None:
+                raise ValueError(f"parameter {by_id!r} is RECEIVED: the receive must give "
+                                 "the message's id and no message, (from, None, id)")
+            out["param"] = by_id  # absent from the params: the merger fills it in
+        elif msg is not None:
             name = None
             for k, v in params.items():
                 if v is msg:

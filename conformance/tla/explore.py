@@ -30,6 +30,7 @@ from conformance.tla.errors import EvalError
 from conformance.tla.lazy import LazyFn, LazySet, to_tla_any
 from conformance.tla.limits import MemoryLimit, TimeLimit
 from conformance.tla.model import Model
+from conformance.tla.symmetry import symmetric_fingerprint
 from conformance.values import Fn, FSet, ModelValue, Tup, typed_hash
 
 Value = Any
@@ -137,7 +138,8 @@ def permute(v: Value, perm: dict, memo: dict | None = None) -> Value:
 
 def fingerprint_function(model: Model) -> Callable[[tuple], int]:
     """The function from a state to its fingerprint: its typed hash, or that of its view,
-    or under SYMMETRY the least over the orbit (see ``canonical``)."""
+    or under SYMMETRY the least typed hash over the orbit (symmetry.symmetric_fingerprint;
+    with a VIEW too, that of a canonical image's view: see ``canonical``)."""
     view = model.view
     perms = model.symmetry
     if view is None and not perms:
@@ -151,6 +153,9 @@ def fingerprint_function(model: Model) -> Callable[[tuple], int]:
         return v.materialize() if isinstance(v, (LazySet, LazyFn)) else v
     if not perms:
         return lambda s: typed_hash(viewed(s))
+    if vfn is None:
+        return symmetric_fingerprint(perms)
+    # with a VIEW, the view of each permuted state: built, then hashed
     view_of = viewed if vfn is not None else tuple
 
     permuters = [Permuter(p) for p in perms]

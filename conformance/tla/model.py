@@ -795,6 +795,11 @@ def _properties(model: Model) -> None:
                                 "permutations.")
             body, scope, loc = _lookup_def(model, cfg.symmetry, "symmetry")
             code = comp.expr(body, scope)
+            if code.level > CONST:  # TLC: the variable it reads is undefined there
+                err = EvalError(f"The symmetry {cfg.symmetry} reads the state: it must be a "
+                                "constant set of permutations.")
+                err.push(loc)
+                raise err
             try:
                 perms = code.fn((None, None))
             except EvalError as e:

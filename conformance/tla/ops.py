@@ -24,7 +24,17 @@ from conformance.tla.lazy import (
     to_tla_any,
     value_kind,
 )
-from conformance.values import Fn, FSet, ModelValue, Tup, make_fn
+from conformance.values import (
+    Fn,
+    FSet,
+    ModelValue,
+    Tup,
+    is_record,
+    kind_clash,
+    make_fn,
+    order_key,
+    same_value,
+)
 
 Value = Any
 
@@ -52,10 +62,15 @@ def _comparable(a, b) -> bool:
     return False
 
 
+DEEP = (Fn, Tup, FSet)  # kinds whose parts Python may equate wrongly (1 with TRUE)
+
+
 def eq(a, b) -> bool:
     """``a = b``, failing as TLC does when the values are of incomparable kinds."""
     if a == b:
         if (type(a) is bool) is (type(b) is bool):
+            if type(a) in DEEP and a is not b:
+                _deep_clash(a, b)
             return True
         # Python's 0 == FALSE: TLA+ compares no integer with a boolean
     elif type(a) is type(b):
@@ -64,9 +79,43 @@ def eq(a, b) -> bool:
                             f"values {a.name} and {b.name}")
         return False
     if type(a) is not type(b) and not _comparable(a, b):
-        raise EvalError(f"Attempted to check equality of {value_kind(a)} {_ppr(a)} with "
+        verb = "compare" if type(a) is bool else "check"  # TLC's words
+        raise EvalError(f"Attempted to {verb} equality of {value_kind(a)} {_ppr(a)} with "
                         f"non-{value_kind(a)}:\n{_ppr(b)}")
+    if type(a) is Fn and type(b) is Tup or type(a) is Tup and type(b) is Fn:
+        _sequence_clash(a, b)
     return False
+
+
+def _sequence_clash(a, b) -> None:
+    """TLC's rules for a function compared with a sequence: a record never equals one (an
+    error); a function with as many elements as the sequence has, but a domain that is not
+    all integers (``TRUE :> x``, ``"a" :> x``), stops the comparison at its first element
+    that is not an integer."""
+    fn = a if type(a) is Fn else b
+    if fn is a and is_record(fn):
+        raise EvalError(f"Attempted to check equality of record:\n{_ppr(a)}\n"
+                        f"with non-record\n{_ppr(b)}")
+    if len(fn.map) != len(b if fn is a else a):
+        return
+    others = [k for k in fn.map if type(k) is not int]
+    if others:
+        first = min(others, key=order_key)
+        raise EvalError(f"Attempted to compare an integer with non-integer:\n{_ppr(first)}.")
+
+
+def _deep_clash(a, b) -> None:
+    """Fail as TLC does for ``a = b`` when Python equates ``a`` and ``b`` but they are not one
+    TLA+ value: TLC stops at the first integer it compares with a boolean inside them.
+    Sets that cannot be enumerated (``{Int}``) are taken as Python compared them."""
+    try:
+        if same_value(a, b):
+            return
+    except EvalError:
+        return
+    pair = kind_clash(a, b)
+    if pair is not None:
+        eq(*pair)
 
 
 def neq(a, b) -> bool:
@@ -155,6 +204,8 @@ def cup(a, b):
             return a
         if not a:
             return b
+        if b <= a:  # nothing new (a message sent again): a itself, its hashes cached
+            return a
         return FSet(a | b)
     _need_set(a, "S \\union T", "S")
     _need_set(b, "S \\union T", "T")

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from impl.net.limits import ByteBudget
 
-VERSION = 2  # 2: connections open with the authentication handshake of impl.net.auth
+VERSION = 3  # 2: connections open with the authentication handshake of impl.net.auth
+# 3: protocol messages carry their sender's wire id (8 bytes) after the two server ids
 MAX_FRAME = 16 << 20
 
 HELLO, CLIENT_REQ, CLIENT_REPLY = 1, 6, 7  # around Raft's message kinds, 2 to 5

@@ -7,6 +7,10 @@ not decode, or whose values are out of range (a term past :data:`~impl.net.frame
 a log entry of a later term than the message, a configuration that does not decode), raises
 :class:`~impl.net.frames.FrameError`, and the connection that sent it is closed: nothing a
 peer sends is executed or unpickled, and nothing reaches the node core unchecked.
+
+Every message starts with its source and destination ids and its wire id (``wid``, 8 bytes:
+the number the sender's tracer gave it, 0 when the sender does not trace), so that a
+receiver's trace can name the message instead of recording it again.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ _VOTE_REQ = struct.Struct("<QQQB")
 _VOTE_RESP = struct.Struct("<QBB")
 _APPEND_REQ = struct.Struct("<QQQQQQI")
 _APPEND_RESP = struct.Struct("<QBQQQ")
+_WID = struct.Struct("<Q")
 
 
 def _pack_ids(*ids: str) -> bytes:
@@ -52,7 +57,7 @@ def _unpack_ids(buf: bytes, pos: int, n: int) -> tuple[list[str], int]:
 
 def message_frame(m: Message) -> bytes:
     """The whole frame for a Raft message."""
-    ids = _pack_ids(m.src, m.dst)
+    ids = _pack_ids(m.src, m.dst) + _WID.pack(m.wid)
     if isinstance(m, VoteRequest):
         return frame(VOTE_REQ, ids + _VOTE_REQ.pack(m.term, m.last_log_term,
                                                    m.last_log_index, m.prevote))
@@ -72,22 +77,24 @@ def message_frame(m: Message) -> bytes:
 def decode_message(kind: int, buf: bytes) -> Message:
     try:
         (src, dst), pos = _unpack_ids(buf, 0, 2)
+        (wid,) = _WID.unpack_from(buf, pos)
+        pos += _WID.size
         if kind == VOTE_REQ:
             term, lt, li, pv = _VOTE_REQ.unpack_from(buf, pos)
             end = pos + _VOTE_REQ.size
-            m: Message = VoteRequest(term, src, dst, lt, li, bool(pv))
+            m: Message = VoteRequest(term, src, dst, lt, li, bool(pv), wid)
         elif kind == VOTE_RESP:
             term, granted, pv = _VOTE_RESP.unpack_from(buf, pos)
             end = pos + _VOTE_RESP.size
-            m = VoteResponse(term, src, dst, bool(granted), bool(pv))
+            m = VoteResponse(term, src, dst, bool(granted), bool(pv), wid)
         elif kind == APPEND_REQ:
             term, pi, pt, commit, rr, beat, n = _APPEND_REQ.unpack_from(buf, pos)
             entries, end = decode_entries(buf, n, pos + _APPEND_REQ.size)
-            m = AppendRequest(term, src, dst, pi, pt, tuple(entries), commit, rr, beat)
+            m = AppendRequest(term, src, dst, pi, pt, tuple(entries), commit, rr, beat, wid)
         elif kind == APPEND_RESP:
             term, ok, match, rr, beat = _APPEND_RESP.unpack_from(buf, pos)
             end = pos + _APPEND_RESP.size
-            m = AppendResponse(term, src, dst, bool(ok), match, rr, beat)
+            m = AppendResponse(term, src, dst, bool(ok), match, rr, beat, wid)
         else:
             raise FrameError(f"unknown message kind {kind}")
         if end != len(buf):

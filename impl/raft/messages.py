@@ -7,10 +7,18 @@ codec (:mod:`impl.raft.codec`) turns them into bytes for TCP, and the abstractio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 NodeId = str
+
+
+def _wid() -> int:
+    """A message's id on the wire (``wid``): a number its sender's tracer gives it when it
+    records the send, carried by the codec, so that the receiver's trace names the message
+    by it instead of writing it again (0: none; the receiver then records the message).
+    Not part of the message: equality, hashing and repr ignore it."""
+    return field(default=0, compare=False, repr=False)
 
 
 class EntryKind(IntEnum):
@@ -45,6 +53,7 @@ class VoteRequest:
     last_log_term: int
     last_log_index: int
     prevote: bool = False
+    wid: int = _wid()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +63,7 @@ class VoteResponse:
     dst: NodeId
     granted: bool
     prevote: bool = False
+    wid: int = _wid()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +81,7 @@ class AppendRequest:
     commit: int
     read_round: int = 0
     beat: int = 0
+    wid: int = _wid()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +96,7 @@ class AppendResponse:
     match_index: int
     read_round: int = 0
     beat: int = 0
+    wid: int = _wid()
 
 
 Message = VoteRequest | VoteResponse | AppendRequest | AppendResponse

@@ -23,9 +23,11 @@ HUGE = 2**64 - 1
 
 
 def _forged_append(term: int, src: str, dst: str) -> bytes:
-    """An AppendEntries heartbeat with any term, packed by hand (the codec refuses to)."""
+    """An AppendEntries heartbeat with any term, packed by hand (the codec refuses to): the
+    two ids, the wire id (0), the fixed fields."""
     ids = b"".join(struct.pack("<H", len(s)) + s.encode() for s in (src, dst))
-    return frames.frame(codec.APPEND_REQ, ids + struct.pack("<QQQQQQI", term, 0, 0, 0, 0, 0, 0))
+    return frames.frame(codec.APPEND_REQ,
+                        ids + struct.pack("<QQQQQQQI", 0, term, 0, 0, 0, 0, 0, 0))
 
 
 async def _serves(c: Cluster, key: str) -> None:

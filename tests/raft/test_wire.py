@@ -4,7 +4,8 @@ shared frames, and a malformed payload is refused.
 The pinned bytes are what servers of earlier versions send and expect: a change to them
 breaks a rolling upgrade, so it must be deliberate (and bump ``frames.VERSION``). Version 2:
 connections open with the authentication handshake (:mod:`impl.net.auth`); the messages
-themselves are unchanged but for the version byte."""
+themselves are unchanged but for the version byte. Version 3: each message carries its wire id
+(8 bytes after the two server ids; 0 when its sender does not trace)."""
 
 from __future__ import annotations
 
@@ -24,18 +25,19 @@ from impl.raft.messages import (
 )
 
 PINNED = [
-    (VoteRequest(3, "s1", "s2", 2, 7, True),
-     "230000000202020073310200733203000000000000000200000000000000070000000000000001"),
+    (VoteRequest(3, "s1", "s2", 2, 7, True, wid=1764806400000001),
+     "2b0000000302020073310200733201c091021545060003000000000000000200000000000000070000"
+     "000000000001"),
     (VoteResponse(3, "s2", "s1", True, False),
-     "140000000203020073320200733103000000000000000100"),
+     "1c00000003030200733202007331000000000000000003000000000000000100"),
     (AppendRequest(4, "s1", "s3", 6, 2, (Entry(3, EntryKind.NORMAL, b"put x"),
                                          Entry.config(4, frozenset({"s1", "s2"}))), 5, 9, 11),
-     "6200000002040200733102007333040000000000000006000000000000000200000000000000050000"
-     "000000000009000000000000000b000000000000000200000003000000000000000005000000707574"
-     "20780400000000000000020500000073312c7332"),
-    (AppendResponse(4, "s3", "s1", True, 8, 9, 11),
-     "2b00000002050200733302007331040000000000000001080000000000000009000000000000000b00"
-     "000000000000"),
+     "6a00000003040200733102007333000000000000000004000000000000000600000000000000020000"
+     "0000000000050000000000000009000000000000000b00000000000000020000000300000000000000"
+     "000500000070757420780400000000000000020500000073312c7332"),
+    (AppendResponse(4, "s3", "s1", True, 8, 9, 11, wid=258),
+     "330000000305020073330200733102010000000000000400000000000000010800000000000000090000"
+     "00000000000b00000000000000"),
 ]
 
 
@@ -52,12 +54,13 @@ def test_messages_keep_their_bytes_and_round_trip(m, wire):
     assert data.hex() == wire
     kind, payload = asyncio.run(_read(data))
     assert kind not in frames.JSON_KINDS
-    assert codec.decode_message(kind, payload) == m
+    back = codec.decode_message(kind, payload)
+    assert back == m and back.wid == m.wid
 
 
 def test_the_client_frames_keep_their_bytes():
     assert frames.json_frame(frames.CLIENT_REQ, {"op": "get", "key": "k"}) == \
-        b'\x18\x00\x00\x00\x02\x06{"op":"get","key":"k"}'
+        b'\x18\x00\x00\x00\x03\x06{"op":"get","key":"k"}'
 
 
 def test_truncated_padded_and_unknown_payloads_are_refused():

@@ -96,3 +96,36 @@ class Cores:
     def close(self) -> None:
         for t in self.traces.values():
             t.close()
+
+
+def as_version_1(folder: Path) -> None:
+    """Rewrite a run's files as a system without wire ids writes them (trace format 1): no
+    message ids, and every receive carries the whole message (taken from its send), so the
+    merger matches receives to sends by content."""
+    import json
+
+    files = sorted(folder.glob("*.ndjson"))
+    sends = {}  # (sender, id) -> the message as written
+    for p in files:
+        node = None
+        for line in p.read_text().splitlines():
+            data = json.loads(line)
+            node = data.get("node", node)
+            for s in data.get("sent", []):
+                sends[(node, s["id"])] = s["msg"]
+    for p in files:
+        out = []
+        for line in p.read_text().splitlines():
+            data = json.loads(line)
+            if "format" in data:
+                data["version"] = 1
+            for s in data.get("sent", []):
+                s.pop("id", None)
+            r = data.get("recv")
+            if r is not None and "id" in r:
+                rid = r.pop("id")
+                first = data["actions"][0] if "actions" in data else data
+                if r.get("param") and r["param"] not in first.get("params", {}):
+                    first.setdefault("params", {})[r["param"]] = sends[(r["from"], rid)]
+            out.append(json.dumps(data))
+        p.write_text("\n".join(out) + "\n")

@@ -13,12 +13,13 @@ from conformance import protocols
 from conformance.record import UNKNOWN
 from conformance.record.merge import merge
 from conformance.record.reader import read_node_file
+from conformance.trace.files import TraceFileError
 from conformance.validate import SpecEngine
 from conformance.validate.causal import CausalValidator
 from conformance.validate.report import LED_ELSEWHERE, NOT_ENABLED
 from conformance.values import Fn, ModelValue, Tup
 from impl.raft.recording import NodeTrace
-from tests.record.cores import IDS, Cores
+from tests.record.cores import IDS, Cores, as_version_1
 
 RAFT = protocols.get("raft")
 _ENGINES: dict = {}
@@ -135,6 +136,7 @@ def test_partial_traces_conform_and_still_catch_a_bug(tmp_path):
 
 def test_a_receive_no_send_explains_shows_what_was_in_flight_field_by_field(tmp_path):
     Cores(tmp_path, seed=1).random_run(300, crashes=False)
+    as_version_1(tmp_path)  # receives matched by content: a system without wire ids
     p = tmp_path / "s2.ndjson"
     lines = p.read_text().splitlines()
     k = next(n for n, line in enumerate(lines) if '"HandleAppendEntriesRequest"' in line)
@@ -149,6 +151,40 @@ def test_a_receive_no_send_explains_shows_what_was_in_flight_field_by_field(tmp_
     text = "\n".join(d.notes)
     assert "no message that s1 sent to s2" in text or "in flight from" in text
     assert "m.commitIndex: received" in text
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_run_named_by_wire_ids_merges_as_the_same_run_written_whole(tmp_path, seed):
+    # The servers' receives name their message by its wire id alone (format 2); the same
+    # run written as a system without ids writes it (format 1: every receive whole,
+    # matched by content) merges to the same receives of the same messages, and both
+    # conform.
+    Cores(tmp_path / "ids", seed=seed).random_run(400)
+    files = sorted((tmp_path / "ids").glob("*.ndjson"))
+    text = "".join(p.read_text() for p in files)
+    assert '"param":"m"' in text and '"version":2' in text
+    by_id = [json.loads(line) for line in text.splitlines() if '"recv"' in line]
+    assert by_id and all("m" not in (d["actions"][0] if "actions" in d else d)["params"]
+                         for d in by_id)  # the receiver never wrote the message
+    (tmp_path / "whole").mkdir()
+    for p in files:
+        (tmp_path / "whole" / p.name).write_text(p.read_text())
+    as_version_1(tmp_path / "whole")
+    got = {}
+    for name in ("ids", "whole"):
+        r, m = validate(tmp_path / name)
+        assert r.conforms, r.divergence and r.divergence.render()
+        got[name] = [(it.node, it.index, it.actions,  # equal messages are interchangeable
+                      None if it.recv is None else m.messages[it.recv].value)
+                     for c in m.chains.values() for it in c]
+    assert got["ids"] == got["whole"]
+
+
+def test_a_receive_by_id_whose_sender_has_no_trace_names_the_missing_file(tmp_path):
+    Cores(tmp_path, seed=1).random_run(100, crashes=False)
+    (tmp_path / "s1.ndjson").unlink()
+    with pytest.raises(TraceFileError, match="no trace of s1.*missing"):
+        validate(tmp_path)
 
 
 def test_a_value_agreed_as_a_function_then_compared_as_a_sequence():

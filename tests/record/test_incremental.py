@@ -134,3 +134,141 @@ def test_paxos_slot_changes_read_back_as_the_whole_maps(tmp_path, seed):
     run.random_run(2000)
     assert max(len(n.decided) for n in run.nodes.values()) > 10  # a run that did something
     assert _check(tmp_path, segments) > 1000
+
+
+# --------------------------------------------------------------------------- a server's batches
+
+
+class _Batched:
+    """A buffered tracer's lines, each held to the whole state after the last input it
+    covers: a server's batch is recorded as few lines (the inputs that receive nothing join
+    the step before them), each input's changes taken when it ends."""
+
+    def _take(self):
+        t = super()._take()  # type: ignore[misc]
+        self._truths[id(t[0])] = self.whole(self._node)  # type: ignore[attr-defined]
+        return t
+
+    def _keep(self) -> None:
+        super()._keep()  # type: ignore[misc]
+        g = self._kept  # type: ignore[attr-defined]
+        if g is not None:  # joined or begun: the step now ends with this input
+            self._truths[id(g[0])] = self.whole(self._node)  # type: ignore[attr-defined]
+
+    def _write(self, actions, *rest) -> None:
+        truth = self._truths.pop(id(actions))
+        rec = self.rec  # type: ignore[attr-defined]
+        before = rec._n
+        super()._write(actions, *rest)  # type: ignore[misc]
+        if rec._n > before:
+            self.segments[self.path][-1].append(truth)  # type: ignore[attr-defined]
+            type(self).actions += len(actions)  # type: ignore[attr-defined]
+
+    def input_done(self, node) -> None:  # not _Truth's: lines are written later
+        RaftTrace.input_done(self, node)  # type: ignore[arg-type]
+
+
+class RaftBatched(_Batched, RaftTruth):
+    actions = 0
+
+    def __init__(self, *a, **k) -> None:
+        super().__init__(*a, **k)
+        self._truths: dict = {}
+
+
+class PaxosBatched(_Batched, PaxosTruth):
+    actions = 0
+
+    def __init__(self, *a, **k) -> None:
+        super().__init__(*a, **k)
+        self._truths: dict = {}
+
+
+def _batches(rng: random.Random, nodes: dict, flight: list, step, flush, propose,
+             batches: int) -> None:
+    """Each batch: one node handles a few inputs (messages to it, ticks, a leader's
+    client requests), then flushes its trace, and only then do its messages leave."""
+    for b in range(batches):
+        i = rng.choice(IDS)
+        out: list = []
+        for k in range(rng.randrange(1, 8)):
+            x = rng.random()
+            mine = [m for m in flight if m.dst == i]
+            if mine and x < 0.5:
+                m = rng.choice(mine)
+                flight.remove(m)
+                if rng.random() < 0.9:
+                    out.extend(step(i, "receive", m))
+            elif x < 0.65 or not nodes[i].is_leader():
+                out.extend(step(i, "tick", None))
+            else:
+                out.extend(step(i, "propose", propose(b, k)))
+        flush(i)
+        flight.extend(out)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_servers_batches_read_back_as_the_whole_state(tmp_path, seed):
+    from impl.raft.core import DrawTimeout, Propose, Receive, Tick
+
+    segments: dict = {}
+    RaftBatched.segments = segments
+    RaftBatched.actions = 0
+    c = Cores(tmp_path, seed=seed,
+              tracer=lambda p, i, o: RaftBatched(p, i, IDS, IDS, o, buffered=True))
+    inputs = {"receive": Receive, "tick": lambda _: Tick(), "propose": lambda p: p}
+
+    def step(i, kind, x):
+        r = c.nodes[i].step(inputs[kind](x))
+        if r.must_persist:
+            c.wals[i].save(r.hard_state, r.log_writes)
+        if r.need_draw:
+            c.nodes[i].step(DrawTimeout(c.rng.randrange(5)))
+        return r.messages
+
+    def flush(i):
+        c.traces[i].flush()
+        c.traces[i].durable()
+
+    _batches(random.Random(seed), c.nodes, c.flight, step, flush,
+             lambda b, k: Propose(b * 10 + k, f"v{b}-{k}".encode()), 600)
+    c.close()
+    lines = _check(tmp_path, segments)
+    assert lines > 500 and RaftBatched.actions > 1.1 * lines  # inputs joined lines
+    text = "".join(p.read_text() for p in tmp_path.glob("*.ndjson"))
+    assert '{"action":"ClientRequest"' in text.split('"actions":[', 1)[1]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_paxos_servers_batches_read_back_as_the_whole_state(tmp_path, seed):
+    segments: dict = {}
+    PaxosBatched.segments = segments
+    PaxosBatched.actions = 0
+    opts = PaxosOptions(election_ticks=5, heartbeat_ticks=2, resend_batch=4,
+                        takeover_window=8)
+    rng = random.Random(seed)
+    nodes: dict = {}
+    for i in IDS:
+        tr = PaxosBatched(tmp_path / f"{i}.ndjson", i, IDS, buffered=True)
+        nodes[i] = PaxosNode(i, IDS, opts, Durable(), tr)
+        tr.start(nodes[i])
+    inputs = {"receive": PaxosReceive, "tick": lambda _: PaxosTick(), "propose": lambda p: p}
+
+    def step(i, kind, x):
+        r = nodes[i].step(inputs[kind](x))
+        if r.need_draw:
+            nodes[i].step(PaxosDraw(rng.randrange(5)))
+        return r.messages
+
+    def flush(i):
+        nodes[i].tracer.flush()
+        nodes[i].tracer.durable()
+
+    flight: list = []
+    _batches(rng, nodes, flight, step, flush,
+             lambda b, k: PaxosPropose(b * 10 + k, f"v{b}-{k}".encode()), 1000)
+    for n in nodes.values():
+        n.tracer.close()
+    assert max(len(n.decided) for n in nodes.values()) > 10
+    lines = _check(tmp_path, segments)
+    assert lines > 500 and PaxosBatched.actions > 1.1 * lines

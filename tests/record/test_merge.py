@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conformance.record import Recorder
+from conformance.record import RECEIVED, Recorder
 from conformance.record.merge import merge, merge_files
 from conformance.record.reader import read_node_file
 from conformance.trace.files import TraceFileError
@@ -67,6 +67,52 @@ def test_ids_on_the_wire_match_exactly_and_an_unknown_id_is_an_error(tmp_path):
     b.close()
     text = error(tmp_path)
     assert "s2.ndjson:3:" in text and "'a-9'" in text and "never sent" in text
+
+
+def test_a_message_received_by_id_alone_is_filled_in_from_its_send(tmp_path):
+    # the receiver neither maps nor writes the message: the parameter that is the message
+    # is RECEIVED, the line names it ("param") without giving it, the merger fills it in
+    a, b = node(tmp_path, "s1"), node(tmp_path, "s2")
+    a.step("Send", {"i": S["s1"]}, sent=[("s2", ping("s1", "s2", 1), 7),
+                                          ("s2", ping("s1", "s2", 2), 8)])
+    b.step("Recv", {"i": S["s2"], "m": RECEIVED}, received=("s1", None, 8))
+    b.steps([("Recv", {"i": S["s2"], "m": RECEIVED}), ("Reply", {"i": S["s2"]})],
+            received=("s1", None, 7))
+    a.close()
+    b.close()
+    text = (tmp_path / "s2.ndjson").read_text().splitlines()
+    assert [json.loads(x)["recv"] for x in text[1:3]] == [
+        {"from": "s1", "param": "m", "id": "8"}, {"from": "s1", "param": "m", "id": "7"}]
+    assert '"m"' not in text[1].split('"recv"')[0]  # not in the params
+    m = merged(tmp_path)
+    got = [it.actions[0][1]["m"].map["n"] for it in m.chains["s2"]]
+    assert got == [2, 1]
+    assert [it.recv for it in m.chains["s2"]] == [1, 0]
+
+
+def test_received_is_refused_where_no_id_can_fill_it(tmp_path):
+    b = node(tmp_path, "s2")
+    for kw in ({"received": ("s1", None)}, {"received": ("s1", ping("s1", "s2"), 7)}, {}):
+        with pytest.raises(ValueError, match="RECEIVED"):
+            b.step("Recv", {"i": S["s2"], "m": RECEIVED}, **kw)
+    with pytest.raises(ValueError, match="RECEIVED"):
+        b.steps([("Tick", {}), ("Recv", {"m": RECEIVED})], received=("s1", None, 7))
+    b.close()
+
+
+def test_a_receive_by_id_alone_is_not_read_from_a_version_1_file(tmp_path):
+    a, b = node(tmp_path, "s1"), node(tmp_path, "s2")
+    a.step("Send", {"i": S["s1"]}, sent=[("s2", ping("s1", "s2", 1), 7)])
+    b.step("Recv", {"i": S["s2"], "m": RECEIVED}, received=("s1", None, 7))
+    a.close()
+    b.close()
+    p = tmp_path / "s2.ndjson"
+    p.write_text(p.read_text().replace('"version":2', '"version":1'))
+    text = error(tmp_path)
+    assert "s2.ndjson:2:" in text and "names the parameter 'm'" in text
+    p.write_text(p.read_text().replace('"version":1', '"version":9'))
+    text = error(tmp_path)
+    assert "s2.ndjson:1:" in text and "version 9 is not supported" in text
 
 
 def test_merge_files_reads_and_merges_and_gives_the_collector_back(tmp_path):

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.tlc
 TOOLS = real_toolchain()
 MODELS = [("Branching", "Branching"), ("Sym", "Sym"), ("Sym", "SymNone"), ("Inst", "Inst"),
           ("Vote", "Vote"), ("Fair", "Fair_Stays_FullSpec"), ("Fair", "Fair_Always0_FullSpec"),
-          ("HoistAction", "HoistAction")]
+          ("HoistAction", "HoistAction"),
+          ("FieldIndex", "FieldIndex")]
 
 
 def tlc(directory: Path, spec: str, cfg: str) -> dict:

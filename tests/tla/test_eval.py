@@ -1,5 +1,7 @@
 """Evaluation of every family of TLA+ operators, with TLC's results and TLC's errors."""
 
+import re
+
 import pytest
 
 from conformance.errors import UserError
@@ -126,7 +128,7 @@ def test_choose_follows_tlc_order_of_strings(tla):
     ("Assert(FALSE, \"boom\")", "Assert evaluated to FALSE"),
     ("CHOOSE x : TRUE", "unbounded CHOOSE"),
     # Python has 0 == FALSE; TLC fails comparing them, and as it normalizes a set
-    ("FALSE = 0", "Attempted to check equality of boolean FALSE with non-boolean:\n0"),
+    ("FALSE = 0", "Attempted to compare equality of boolean FALSE with non-boolean:\n0"),
     ("1 # TRUE", "Attempted to check equality of integer 1 with non-integer:\nTRUE"),
     ("{0, FALSE}", "Attempted to compare boolean FALSE with non-boolean:\n0"),
     ("{TRUE, 1, 2}", "Attempted to compare integer 1 with non-integer:\nTRUE"),
@@ -244,3 +246,40 @@ def test_subseteq_tests_again_only_the_elements_it_has_not_found_in_the_set():
     t.asked.clear()
     assert not ops.subseteq(FSet([yes, Fn({"g": True, "h": 1})]), t)
     assert not ops.subseteq(FSet([Fn({"h": 1})]), t)
+
+
+@pytest.mark.parametrize("expr, message", [
+    ("[g |-> 1] = [g |-> TRUE]", "check equality of integer 1 with non-integer:\nTRUE"),
+    ("[g |-> TRUE] # [g |-> 1]", "compare equality of boolean TRUE with non-boolean:\n1"),
+    ("<<2, 1>> = <<2, TRUE>>", "check equality of integer 1 with non-integer:\nTRUE"),
+    ("{1} = {TRUE}", "check equality of integer 1 with non-integer:\nTRUE"),
+    ("(2 :> 1) = (2 :> TRUE)", "check equality of integer 1 with non-integer:\nTRUE"),
+    ("[a |-> <<[g |-> 0]>>] = [a |-> <<[g |-> FALSE]>>]",
+     "check equality of integer 0 with non-integer:\nFALSE"),
+    ("LET f(y) == [g |-> y] IN f(1) = f(TRUE)",
+     "check equality of integer 1 with non-integer:\nTRUE"),
+    ("(TRUE :> 2) # <<2>>", "compare an integer with non-integer:\nTRUE."),
+    ("<<2>> = (\"a\" :> 2)", "compare an integer with non-integer:\n\"a\"."),
+    ("[a |-> 2] = <<2, 3>>", "check equality of record:\n[a |-> 2]\nwith non-record\n<<2, 3>>"),
+    # TLC: "check equality of integer 1 with non-integer TRUE" (its 1 :> 2 is no sequence)
+    ("(1 :> 2) = (TRUE :> 2)", "compare an integer with non-integer:\nTRUE."),
+])
+def test_equality_compares_no_integer_with_a_boolean_at_any_depth(tla, expr, message):
+    # Python equates 1 with TRUE inside records, tuples, sets and function domains; TLC
+    # stops at the first such pair it compares, and at a function compared with a sequence
+    # whose domain is not all integers (messages checked against tla2tools)
+    with pytest.raises(EvalError, match="Attempted to " + re.escape(message)):
+        tla(expr)
+
+
+@pytest.mark.parametrize("expr, value", [
+    ("[g |-> 1] = [g |-> 1]", True),
+    ("[g |-> TRUE] # [g |-> FALSE]", True),
+    ("{<<1, TRUE>>} = {<<1, TRUE>>}", True),
+    ("(TRUE :> 1) = (TRUE :> 1)", True),
+    ("<<2>> = (1 :> 2)", True),
+    ("(TRUE :> 2) = <<2, 3>>", False),
+    ("<<2>> = [a |-> 2, b |-> 3]", False),
+])
+def test_equality_of_values_of_one_kind_at_every_depth_is_unchanged(tla, expr, value):
+    assert tla(expr) is value

@@ -106,3 +106,44 @@ def test_action_errors_are_tlcs(specdir, cfg, outcome, message):
     assert message in r.message
     if outcome is Outcome.HOLDS:
         assert (r.states_generated, r.distinct_states) == (3, 3)
+
+
+# Existential actions over sets of records whose bodies open with m.field = constant: the
+# engine enters only the records with that value (actions/branching.by_field). Figures and
+# traces are TLC's (tla2tools, -workers 1) on specs/FieldIndex.tla.
+
+def test_records_entered_by_field_give_tlcs_successors(specdir, monkeypatch):
+    # TLC: no error, 103 generated, 25 distinct, depth 8
+    from conformance.tla.actions import branching
+
+    indexed: list = []
+
+    def spy(s, field):
+        entry = branching_index(s, field)
+        indexed.append(entry[1])
+        return entry
+    branching_index = branching._index
+    monkeypatch.setattr(branching, "_index", spy)
+    r = check_model(specdir / "FieldIndex.tla", specdir / "FieldIndex.cfg")
+    assert r.outcome is Outcome.HOLDS, r.message
+    assert (r.states_generated, r.distinct_states, r.depth) == (103, 25, 8)
+    assert str in indexed  # the index was in use
+
+
+def test_records_entered_by_field_give_tlcs_counterexample(specdir):
+    # TLC: Small violated after 44 generated, 16 distinct; n along the behavior 0, 0, 0, 0,
+    # 2, 5 (three requests, then the acks of v = 1 and v = 2, in TLC's order of the set)
+    r = check_model(specdir / "FieldIndex.tla", specdir / "FieldIndexInvariant.cfg")
+    assert r.outcome is Outcome.INVARIANT_VIOLATED, r.message
+    assert (r.states_generated, r.distinct_states) == (44, 16)
+    assert r.counterexample is not None
+    assert [s.state["n"] for s in r.counterexample.steps] == [0, 0, 0, 0, 2, 5]
+
+
+def test_a_record_without_the_field_is_tlcs_error(specdir):
+    # TLC: 'Attempted to select nonexistent field "type" from the record [v |-> 1, kind |->
+    # "req"]' after 2 generated, 2 distinct (the record with the field comes first)
+    r = check_model(specdir / "FieldIndex.tla", specdir / "FieldIndexMissing.cfg")
+    assert r.outcome is Outcome.EVALUATION_ERROR
+    assert "nonexistent field 'type'" in r.message and "kind |-> \"req\"" in r.message
+    assert (r.states_generated, r.distinct_states) == (2, 2)

@@ -306,3 +306,26 @@ def test_csv_operators_are_refused_where_they_are_evaluated(tmp_path):
     assert "CSVWrite (reading, writing or running outside the model) is not supported" \
         in r.message
     assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("prop", ["[][~UNCHANGED x]_x", "[][FALSE]_x", "[]<><<TRUE>>_x"])
+def test_a_step_from_true_to_one_inside_a_record_is_no_stutter(tla, prop):
+    # Python takes [g |-> 1] for [g |-> TRUE]; TLC stops at comparing 1 with TRUE where a
+    # property asks whether x changed (the engine used to see a stutter: the first two held,
+    # the last was violated; TLC 2026.12 stops with this message for all three)
+    spec = tla.spec("VARIABLE x\nInit == x = [g |-> TRUE]\nNext == x' = [g |-> 1]\n"
+                    f"Prop == {prop}", "INIT Init\nNEXT Next\nPROPERTY Prop\n")
+    r = check_model(spec, check_deadlock=False)
+    assert r.outcome is Outcome.EVALUATION_ERROR, r.message
+    assert "Attempted to compare equality of boolean TRUE with non-boolean:\n1" in r.message
+
+
+def test_an_angle_action_from_true_to_one_inside_a_record_is_no_change(tla):
+    # <<A>>_x as the next-state action: TLC stops comparing 1 with TRUE; the engine used to
+    # find no successor (1 state, no error)
+    spec = tla.spec("VARIABLE x\nInit == x = [g |-> TRUE]\nNext == <<x' = [g |-> 1]>>_x",
+                    "INIT Init\nNEXT Next\n")
+    r = check_model(spec, check_deadlock=False)
+    assert r.outcome is Outcome.EVALUATION_ERROR, r.message
+    assert (r.states_generated, r.distinct_states) == (1, 1)
+    assert "Attempted to compare equality of boolean TRUE with non-boolean:\n1" in r.message

@@ -6,7 +6,8 @@ A kind: a wrong verdict (an argument primed inside an operator, a property reach
 operator applied inside an instance with substitutions, which TLC leaves unexpanded, a
 POSTCONDITION never evaluated, a SYMMETRY the .cfg replaced, a property's action under
 SYMMETRY evaluated on the state kept for a key instead of the successor itself, a
-membership remembered for [g |-> TRUE] given to [g |-> 1]), SANY's
+membership remembered for [g |-> TRUE] given to [g |-> 1], [g |-> 1] = [g |-> TRUE] taken
+for TRUE), SANY's
 static checks (a module named unlike its file, a bound variable or parameter redefining a
 visible name, a recursive operator without RECURSIVE, a name used before its definition, the
 wrong number of arguments, level errors of expressions, of arguments and of instance
@@ -137,6 +138,8 @@ PINS = [
     Pin("Dyadic", "holds", 4, 4),
     Pin("DirectedGraphs", "holds", 97, 42),
     Pin("RememberedBoolean", "evaluation error", message="TypeOK"),
+    Pin("EqualityAcrossKinds", "evaluation error",
+        message="Attempted to compare equality of boolean TRUE with non-boolean"),
 ]
 
 

@@ -22,7 +22,7 @@ from conformance.tla.compile.scopes import Binding, Scope
 from conformance.tla.errors import EvalError, SemanticError, Unsupported
 from conformance.tla.lazy import BOOLEAN, STRING, to_tla_any
 from conformance.tla.modules import InstSym
-from conformance.tla.ops import eq
+from conformance.tla.ops import DEEP, eq
 from conformance.values import ModelValue
 
 if TYPE_CHECKING:
@@ -254,7 +254,10 @@ def builtin(comp: Compiler, name: str, n: S.Name, scope: Scope) -> Code:
         a, b = inner.fn, primed.fn
 
         def unchanged(E):
-            return a(E) == b(E)
+            try:
+                return eq(a(E), b(E))
+            except EvalError as e:
+                raise wrap_error(e, loc) from None
         return Code(guarded(unchanged, loc), ACTION if inner.level else CONST,
                     inner.deps, inner.pure, inner.binds, loc=loc)
     if name in ("[]", "<>", "~>", "-+->"):
@@ -356,7 +359,8 @@ def equality(comp: Compiler, codes, level, deps, pure, binds, loc, negate: bool)
         def neq_(E):
             v, w = af(E), bf(E)
             if v == w:
-                if (type(v) is bool) is (type(w) is bool):  # Python has 0 == FALSE
+                if (type(v) is bool) is (type(w) is bool) and \
+                        (v is w or type(v) not in DEEP):  # Python has 0 == FALSE
                     return False
             elif type(v) is type(w) and type(v) is not ModelValue:  # (typed ones: eq)
                 return True
@@ -369,7 +373,8 @@ def equality(comp: Compiler, codes, level, deps, pure, binds, loc, negate: bool)
     def eq_(E):
         v, w = af(E), bf(E)
         if v == w:
-            if (type(v) is bool) is (type(w) is bool):  # Python has 0 == FALSE
+            if (type(v) is bool) is (type(w) is bool) and \
+                    (v is w or type(v) not in DEEP):  # Python has 0 == FALSE
                 return True
         elif type(v) is type(w) and type(v) is not ModelValue:  # (typed ones: eq)
             return False

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from conformance.tla.compile.compiler import Compiler
 
 
+_ATOMS = (int, str, bool)  # values equal exactly when == and of one type
+
+
 def except_path(node, keys, i, vfn, E):
     """One update of an EXCEPT on a working copy: functions being updated become a ``dict``
     (for :class:`Fn`) or a ``list`` (for :class:`Tup`), so that several updates under the
@@ -257,8 +260,12 @@ def e_Except(comp: Compiler, n: S.Except, scope):
                 if type(f) is Fn:
                     m = f.map
                     if key in m:
+                        old = m[key]
+                        v = vfn(E + (old,))
+                        if v is old or (type(v) is type(old) and type(v) in _ATOMS and v == old):
+                            return f  # unchanged: the same object, its hashes cached
                         d = dict(m)
-                        d[key] = vfn(E + (m[key],))
+                        d[key] = v
                         return Fn(d)
                     return f
                 return except_update(f, key, lambda old: vfn(E + (old,)))
@@ -270,8 +277,12 @@ def e_Except(comp: Compiler, n: S.Except, scope):
                 if type(f) is Fn:
                     m = f.map
                     if k in m:
+                        old = m[k]
+                        v = vfn(E + (old,))
+                        if v is old or (type(v) is type(old) and type(v) in _ATOMS and v == old):
+                            return f  # unchanged: the same object, its hashes cached
                         d = dict(m)
-                        d[k] = vfn(E + (m[k],))
+                        d[k] = v
                         return Fn(d)
                     return f
                 return except_update(f, k, lambda old: vfn(E + (old,)))

@@ -10,6 +10,7 @@ from conformance.tla.compile.code import ACTION, NO_DEPS, STATE, TEMPORAL, Code,
 from conformance.tla.compile.scopes import Scope
 from conformance.tla.errors import EvalError, Unsupported
 from conformance.tla.lazy import to_tla_any
+from conformance.tla.ops import eq
 
 if TYPE_CHECKING:
     from conformance.tla.compile.compiler import Compiler
@@ -29,7 +30,7 @@ def e_BoxAction(comp: Compiler, n: S.BoxAction, scope):
             return True
         if r is not False:
             raise EvalError(f"The action of [A]_v is not a boolean:\n{to_tla_any(r)}")
-        return vf(E) == vpf(E)
+        return eq(vf(E), vpf(E))
     return Code(guarded(box, n.loc), max(level, ACTION), deps, pure, binds, loc=n.loc)
 
 
@@ -47,7 +48,7 @@ def e_AngleAction(comp: Compiler, n: S.AngleAction, scope):
             return False
         if r is not True:
             raise EvalError(f"The action of <<A>>_v is not a boolean:\n{to_tla_any(r)}")
-        return vf(E) != vpf(E)
+        return not eq(vf(E), vpf(E))
     return Code(guarded(angle, n.loc), max(level, ACTION), deps, pure, binds, loc=n.loc)
 
 

@@ -1,6 +1,8 @@
 """Multi-Paxos messages as frame payloads (:mod:`impl.net.frames`), packed with ``struct``.
 
-Each message is a frame of its own kind: the two server ids (length-prefixed), then fixed
+Each message is a frame of its own kind: the two server ids (length-prefixed), its wire id
+(``wid``, 8 bytes: the number the sender's tracer gave it, 0 when the sender does not trace;
+a receiver's trace names the message by it instead of recording it again), then fixed
 fields, then any commands (a flag byte, a length, the bytes; the flag says no-op). A payload
 with stray bytes, a truncated field or an unknown kind raises :class:`FrameError`.
 """
@@ -33,6 +35,7 @@ _QQ = struct.Struct("<qq")
 _CMD = struct.Struct("<BI")
 _TRIPLE = struct.Struct("<qq")
 _COUNT = struct.Struct("<I")
+_WID = struct.Struct("<Q")
 
 
 def _ids(*ids: str) -> bytes:
@@ -78,7 +81,7 @@ class _Reader:
 
 def encode(m: Message) -> bytes:
     """The whole frame for ``m``."""
-    head = _ids(m.src, m.dst)
+    head = _ids(m.src, m.dst) + _WID.pack(m.wid)
     if type(m) is Prepare:
         body = _QQ.pack(m.bal, m.first)
     elif type(m) is Promise:
@@ -108,10 +111,11 @@ def decode(kind: int, payload: bytes) -> Message:
     r = _Reader(payload)
     try:
         src, dst = r.id(), r.id()
+        (wid,) = r.take(_WID)
         m: Message
         if t is Prepare:
             bal, first = r.take(_QQ)
-            m = Prepare(bal, first, src, dst)
+            m = Prepare(bal, first, src, dst, wid)
         elif t is Promise:
             (bal,) = r.take(_Q)
             (n,) = r.take(_COUNT)
@@ -121,23 +125,23 @@ def decode(kind: int, payload: bytes) -> Message:
             for _ in range(n):
                 slot, b = r.take(_TRIPLE)
                 acc.append((slot, b, r.cmd()))
-            m = Promise(bal, tuple(acc), src, dst)
+            m = Promise(bal, tuple(acc), src, dst, wid)
         elif t is Reject:
-            m = Reject(r.take(_Q)[0], src, dst)
+            m = Reject(r.take(_Q)[0], src, dst, wid)
         elif t is Heartbeat:
-            m = Heartbeat(r.take(_Q)[0], src, dst)
+            m = Heartbeat(r.take(_Q)[0], src, dst, wid)
         elif t is Accept:
             bal, slot = r.take(_QQ)
-            m = Accept(bal, slot, r.cmd(), src, dst)
+            m = Accept(bal, slot, r.cmd(), src, dst, wid)
         elif t is Accepted:
             bal, slot = r.take(_QQ)
-            m = Accepted(bal, slot, src, dst)
+            m = Accepted(bal, slot, src, dst, wid)
         elif t is Decide:
             (slot,) = r.take(_Q)
-            m = Decide(slot, r.cmd(), src, dst)
+            m = Decide(slot, r.cmd(), src, dst, wid)
         else:
             bal, decided = r.take(_QQ)
-            m = HeartbeatReply(bal, decided, src, dst)
+            m = HeartbeatReply(bal, decided, src, dst, wid)
     except (struct.error, UnicodeDecodeError) as e:
         raise FrameError(f"malformed message of kind {kind}: {e}") from None
     if r.pos != len(payload):

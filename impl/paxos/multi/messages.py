@@ -7,10 +7,18 @@ records. A command is opaque bytes, or None for the no-op a new leader fills a g
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 NodeId = str
 Command = bytes | None  # None: the no-op
+
+
+def _wid() -> int:
+    """A message's id on the wire (``wid``): a number its sender's tracer gives it when it
+    records the send, carried by the codec, so that the receiver's trace names the message
+    by it instead of writing it again (0: none; the receiver then records the message).
+    Not part of the message: equality, hashing and repr ignore it."""
+    return field(default=0, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +29,7 @@ class Prepare:
     first: int
     src: NodeId
     dst: NodeId
+    wid: int = _wid()
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +41,7 @@ class Promise:
     accepted: tuple[tuple[int, int, Command], ...]
     src: NodeId
     dst: NodeId
+    wid: int = _wid()
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +51,7 @@ class Reject:
     bal: int
     src: NodeId
     dst: NodeId
+    wid: int = _wid()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +63,7 @@ class Accept:
     cmd: Command
     src: NodeId
     dst: NodeId
+    wid: int = _wid()
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +74,7 @@ class Accepted:
     slot: int
     src: NodeId
     dst: NodeId
+    wid: int = _wid()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +85,7 @@ class Decide:
     cmd: Command
     src: NodeId
     dst: NodeId
+    wid: int = _wid()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +95,7 @@ class Heartbeat:
     bal: int
     src: NodeId
     dst: NodeId
+    wid: int = _wid()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +106,7 @@ class HeartbeatReply:
     decided: int
     src: NodeId
     dst: NodeId
+    wid: int = _wid()
 
 
 Message = (Prepare | Promise | Reject | Accept | Accepted | Decide | Heartbeat
