@@ -24,7 +24,13 @@ search's, which are TLC's.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import multiprocessing as mp
+import os
+import pickle
+import queue
+import signal
 import time
 from array import array
 from collections.abc import Callable
@@ -46,6 +52,9 @@ from conformance.tla.stack import with_room
 
 SPAN = 1 << 24  # successors of one state a key can tell apart (ordinal < SPAN)
 HANDOFF = 1000  # the processes start at the first level of this many states
+FREEZE = 2000  # states expanded between two freezes of the collector's objects (see serve)
+SLACK = 0.02  # a worker this much over its share of a level keeps its states (see balance)
+SLACK_MIN = 32  # ... or this many
 
 
 @dataclass
@@ -155,8 +164,9 @@ class ParallelExplorer:
             keys = [array("q", r["keys"]) for r in replies]
             order = sorted(k for ks in keys for k in ks)
             rank = {k: i for i, k in enumerate(order)}
+            moves = balance([len(ks) for ks in keys])
             for c, ks in zip(pipes, keys, strict=True):
-                c.send(("ranks", array("q", [rank[k] for k in ks]).tobytes()))
+                c.send(("ranks", array("q", [rank[k] for k in ks]).tobytes(), moves))
             frontier = new
             now = time.monotonic()
             if self.timeout is not None and now - start > self.timeout:
@@ -211,6 +221,7 @@ class _Worker:
     def __init__(self, model: Model, me: int, n: int, seen: dict, frontier: list,
                  inboxes: list, start: float, timeout: float | None) -> None:
         self.model = model
+        self.parent = os.getpid()  # made in the coordinator
         self.me = me
         self.n = n
         self.seen = seen
@@ -226,11 +237,24 @@ class _Worker:
         self.early: dict[int, list] = {}  # messages of rounds to come
 
     def serve(self, conn: Any) -> None:
+        # Python's collector of reference cycles walks every object that has lived long
+        # enough each time their number grows by a quarter: the states found (most of a
+        # worker's memory) were walked about 17 times each on MultiPaxos_MC_small, 16% of
+        # the workers' time. The states and the memories about them hold no cycles that
+        # the collector would free (they are freed by their counts of references when
+        # dropped), so what lives at the end of each level is frozen: the collector walks
+        # only what is younger. Freezing what came from the parent first also keeps the
+        # walks from copying its pages into this process (they write to each object).
+        gc.freeze()
+        _die_with(self.parent)
         self.key = fingerprint_function(self.model)
         # the states found before the hand-over: keep this worker's share
         self.seen = {fp: v for fp, v in self.seen.items() if fp % self.n == self.me}
         while True:
-            msg = conn.recv()
+            try:
+                msg = conn.recv()
+            except EOFError:  # the coordinator is gone
+                return
             op = msg[0]
             if op == "stop":
                 return
@@ -243,6 +267,9 @@ class _Worker:
                     self.frontier = [(r, fp, s) for r, (_, fp, s) in
                                      zip(ranks, self.kept, strict=True)]
                     self.kept = []
+                    if msg[2]:
+                        self.rebalance(msg[2])
+                    gc.freeze()  # the level is done: see serve
                 elif op == "count":
                     conn.send(self.count(msg[1]))
                 elif op == "lookup":
@@ -337,10 +364,15 @@ class _Worker:
                     found.append(_Found(cur[0] + SPAN - 1, "deadlock", None,
                                         "Deadlock reached.", None, -1, None, fp, []))
                     raise _Stop()
-                if i % 200 == 199 and self.timeout is not None \
-                        and time.monotonic() - self.start > self.timeout:
-                    timed_out = True
-                    break
+                if i % 200 == 199:
+                    if os.getppid() != self.parent:  # orphaned: see _die_with
+                        os._exit(1)
+                    if self.timeout is not None \
+                            and time.monotonic() - self.start > self.timeout:
+                        timed_out = True
+                        break
+                    if i % FREEZE == FREEZE - 1:
+                        gc.freeze()  # see serve
         except _Stop:
             pass
         # Who keeps what: each worker claims the states it found for their owners (their
@@ -402,6 +434,29 @@ class _Worker:
         return {"generated": generated, "new": len(self.kept), "found": first,
                 "keys": array("q", self.kept_keys).tobytes(), "timed_out": timed_out}
 
+    def rebalance(self, moves: list[tuple[int, int, int]]) -> None:
+        """Send the last states of this worker's frontier to the workers ``moves`` names
+        (source, destination, how many; every worker takes part in the exchange) and take
+        in those sent here: the frontier stays in
+        the order of positions, which is all the search needs of it. The states sent are
+        consecutive ones, siblings mostly, so the values they share with each other stay
+        shared (one pickle keeps them so); the worker that found a state keeps it for the
+        counterexample."""
+        me = self.me
+        outgoing: list = [None] * self.n
+        frontier = self.frontier
+        for a, b, m in moves:
+            if a == me:
+                outgoing[b] = pickle.dumps(frontier[len(frontier) - m:],
+                                           pickle.HIGHEST_PROTOCOL)
+                del frontier[len(frontier) - m:]
+        incoming = self._exchange(outgoing)
+        got = [pickle.loads(data) for data in incoming if data is not None]
+        if got:
+            for part in got:
+                frontier.extend(part)
+            frontier.sort(key=lambda item: item[0])
+
     def _exchange(self, outgoing: list) -> list:
         """Send ``outgoing[j]`` to every other worker j and receive theirs (in the same
         round: a message of a later round is kept for it)."""
@@ -417,7 +472,12 @@ class _Worker:
             got[j] = payload
             missing -= 1
         while missing:
-            r, j, payload = self.inboxes[me].get()
+            try:
+                r, j, payload = self.inboxes[me].get(timeout=1.0)
+            except queue.Empty:
+                if os.getppid() != self.parent:  # waiting for a worker that stopped with it
+                    os._exit(1)
+                continue
             if r != self.round:
                 self.early.setdefault(r, []).append((r, j, payload))
                 continue
@@ -483,6 +543,50 @@ class _Worker:
             tm.successors(s, tm.actions[ai], lambda t: None)
         locs = Explorer._retrace(self, rerun) or e.nested()  # type: ignore[arg-type]
         return _Found(k, "error", None, e.message, None, -1, None, fp, locs)
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when its coordinator ends, however it ends: one stopped by SIGKILL
+    or SIGTERM cannot stop its workers, which would go on expanding a level for nobody
+    and then wait for ever. On Linux the kernel sends the worker SIGKILL then
+    (PR_SET_PDEATHSIG); elsewhere the worker sees that its parent changed, every 200 states
+    it expands and every second it waits for the others."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux
+        pass
+    if os.getppid() != parent:  # it ended before that took effect
+        os._exit(1)
+
+
+def balance(sizes: list[int]) -> list[tuple[int, int, int]]:
+    """The states to move between workers so that each expands about as many of the next
+    level as the others: (source, destination, how many), a function of ``sizes`` alone.
+    Every worker waits at the end of a level for the busiest one, and which worker keeps
+    a state depends on where it was first found, which drifts (18% apart at the widest
+    level of MultiPaxos_MC_small); a worker that is at most ``SLACK`` over the mean keeps
+    its states, since moving them costs a pickle each way and the memories they share."""
+    n = len(sizes)
+    total = sum(sizes)
+    mean = total // n
+    target = [mean + (1 if i < total - mean * n else 0) for i in range(n)]
+    if all(s - t <= max(SLACK_MIN, t * SLACK) for s, t in zip(sizes, target, strict=True)):
+        return []
+    over = [[i, s - t] for i, (s, t) in enumerate(zip(sizes, target, strict=True)) if s > t]
+    under = [[i, t - s] for i, (s, t) in enumerate(zip(sizes, target, strict=True)) if s < t]
+    moves = []
+    while over and under:
+        a, b = over[0], under[0]
+        m = min(a[1], b[1])
+        moves.append((a[0], b[0], m))
+        a[1] -= m
+        b[1] -= m
+        if not a[1]:
+            over.pop(0)
+        if not b[1]:
+            under.pop(0)
+    return moves
 
 
 def explore_parallel(model: Model, workers: int, **kw: Any) -> SearchResult:
