@@ -571,7 +571,7 @@ def same_value(a: Value, b: Value) -> bool:
         bm = b.map
         for k, x in a.map.items():
             if type(k) is not str and type(k) is not ModelValue:
-                return typed_hash(a) == typed_hash(b)
+                return _same_keyed(a, b)
             y = bm[k]
             if x is not y and not same_value(x, y):
                 return False
@@ -587,6 +587,32 @@ def same_value(a: Value, b: Value) -> bool:
                 return typed_hash(a) == typed_hash(b)
         return True
     return True
+
+
+def _same_keyed(a: Fn, b: Fn) -> bool:
+    """:func:`same_value` of two functions whose keys Python's equality could merge (records
+    as keys, Raft's message bag): each key of ``a`` with the key of ``b`` that Python
+    matched with it, and their entries. Keys that are one object (a bag and the bag it was
+    made from share most of theirs) cost a lookup, where typed hashes of both functions
+    would visit every key."""
+    ha = getattr(a, "_thash", None)
+    if ha is not None:
+        hb = getattr(b, "_thash", None)
+        if hb is not None:
+            return ha == hb
+    bm = b.map
+    keys = {k: k for k in bm}
+    for k, x in a.map.items():
+        kb = keys.get(k, _NO_KEY)
+        if kb is not k and (kb is _NO_KEY or not same_value(k, kb)):
+            return False
+        y = bm[kb]
+        if x is not y and not same_value(x, y):
+            return False
+    return True
+
+
+_NO_KEY = object()
 
 
 def kind_clash(a: Value, b: Value) -> tuple[Value, Value] | None:

@@ -161,7 +161,9 @@ class CoreTrace:
         # one action or several, one line: steps writes a lone action as step would
         acts = [(a, absn.params(raw)) for a, raw in actions[1:]]
         if m is not None and m.wid:  # its sender recorded it: named by its id alone,
-            first = absn.params({k: v for k, v in params.items() if k != "m"})  # unmapped
+            first = dict(params)
+            del first["m"]  # neither mapped nor written
+            first = absn.params(first)
             first["m"] = RECEIVED
             received: tuple | None = (m.src, None, m.wid)
         else:
@@ -181,7 +183,8 @@ class CoreTrace:
         """Record what is kept: the answers, then the actions of the inputs not written."""
         if self._actions:
             self._record()
-        self._write_kept()
+        if self._kept is not None:
+            self._write_kept()
         if self._replies:
             self._answers()
 

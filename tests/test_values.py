@@ -117,3 +117,23 @@ def test_same_value_tells_integers_from_booleans_at_any_depth():
     for x, y in [(Fn({a: shared, "b": FSet(["s"])}), Fn({a: shared, "b": FSet(["s"])})),
                  (FSet([Fn({"g": True})]), FSet([Fn({"g": True})])), (3, 3), ("s", "s")]:
         assert same_value(x, y)
+
+
+def test_same_value_of_functions_keyed_by_records_compares_each_key_and_entry():
+    """A bag keyed by records, as Raft's msgs: keys matched by Python's equality, the keys
+    shared with the other function, or not, the entries, both ways round."""
+    from conformance.values import same_value, typed_hash
+    yes, no = Fn({"g": True}), Fn({"g": False})
+    bag = Fn({yes: 1, no: 2})
+    assert same_value(bag, Fn({yes: 1, no: 2}))  # the same key objects
+    assert same_value(bag, Fn({Fn({"g": True}): 1, Fn({"g": False}): 2}))  # equal ones
+    for other in [Fn({yes: 1, Fn({"g": 0}): 2}),  # an integer in a key
+                  Fn({yes: True, no: 2}),  # an entry
+                  Fn({Fn({"g": 1}): 1, no: 2})]:
+        assert other == bag
+        assert not same_value(bag, other) and not same_value(other, bag)
+    # with both typed hashes known (cached), they decide
+    same, other = Fn({yes: 1, no: 2}), Fn({yes: 1, Fn({"g": 0}): 2})
+    for f in (bag, same, other):
+        typed_hash(f)
+    assert same_value(bag, same) and not same_value(bag, other)

@@ -199,6 +199,7 @@ class Recorder:
             memo.clear()
         acts: list[tuple[str, dict]] = []
         params_json: list[dict] = []
+        by_id = None  # the parameter that is the message received, given by its id
         for name, params in actions:
             p, pj = {}, {}
             if params:
@@ -207,7 +208,7 @@ class Recorder:
                         if acts or received is None:
                             raise ValueError(f"parameter {k!r} of {name} is RECEIVED: only "
                                              "the first action's may be, in a receive")
-                        p[k] = v
+                        by_id = k
                         continue
                     if type(v) not in _TLA:
                         v = to_value(v)
@@ -219,7 +220,7 @@ class Recorder:
         if state:
             new = {k: v if type(v) in _TLA else to_value(v) for k, v in state.items()}
         out_sent = [self._send_json(s, memo) for s in sent] if sent else None
-        recv = None if received is None else self._recv_json(received, acts[0][1])
+        recv = None if received is None else self._recv_json(received, acts[0][1], by_id)
         with self._lock:
             self._n += 1
             if len(acts) == 1:
@@ -298,10 +299,9 @@ class Recorder:
             out["id"] = str(s[2])
         return out
 
-    def _recv_json(self, r: Send, params: dict[str, Value]) -> dict:
+    def _recv_json(self, r: Send, params: dict[str, Value], by_id: str | None) -> dict:
         out: dict[str, Any] = {"from": str(r[0])}
         msg = to_value(r[1]) if r[1] is not None else None
-        by_id = next((k for k, v in params.items() if v is RECEIVED), None)
         if by_id is not None:
             if msg is not None or len(r) < 3 or r[2] is None:
                 raise ValueError(f"parameter {by_id!r} is RECEIVED: the receive must give "

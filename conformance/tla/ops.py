@@ -154,9 +154,19 @@ def subseteq(a, b) -> bool:
         # S in any order, without sorting it: when every element is in T the answer is
         # TRUE whatever the order; only a FALSE (or an error) depends on TLC's order, so
         # then S is gone through again in that order (TypeOK's DOMAIN msgs \subseteq
-        # Message is a new set in every state of a trace)
+        # Message is a new set in every state of a trace). The elements of the last S
+        # found in this T are taken as in it: only the new ones are tested.
+        held = _held_in.get(id(b))
         try:
-            if all(member(x, b) for x in a):
+            if held is not None and held[0] is b:
+                if held[1] is a:
+                    return True
+                done = held[2]
+                if all(id(x) in done or member(x, b) for x in a):
+                    _remember_held(a, b)
+                    return True
+            elif all(member(x, b) for x in a):
+                _remember_held(a, b)
                 return True
         except EvalError:
             pass
@@ -164,6 +174,22 @@ def subseteq(a, b) -> bool:
         if not member(x, b):
             return False
     return True
+
+
+# For each T (by id, the set itself kept so that the id stays its own): the last S found
+# to be a subset of T, and the ids of its elements (kept alive by S, so no other object
+# has them). The same object again in the same T is in it again: a set is a value, and
+# membership does not depend on anything else. A state's set usually shares most of its
+# elements with the state before (an action adds or removes a few): those are not tested
+# again. Identity, not equality: Python's equality would take [g |-> 1] for [g |-> TRUE].
+_held_in: dict[int, tuple[Any, FSet, frozenset[int]]] = {}
+_HELD_LIMIT = 64
+
+
+def _remember_held(a: FSet, b: Any) -> None:
+    if len(_held_in) >= _HELD_LIMIT and id(b) not in _held_in:
+        _held_in.clear()
+    _held_in[id(b)] = (b, a, frozenset(map(id, a)))
 
 
 def _need_set(v, op: str, which: str):

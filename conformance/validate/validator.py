@@ -49,7 +49,8 @@ def _same(a: Value, b: Value) -> bool:
     worth finding out). Python's equality equates 0 and FALSE, [a |-> 0] and [a |-> FALSE]:
     the walk compares types as it goes, and skips the parts the two share (a trace's
     states are built afresh, but often from the same entries and logs). Where Python's
-    equality of keys or elements could merge such values, the typed hashes decide."""
+    equality of elements could merge such values, the typed hashes decide; functions keyed by
+    such values (records as keys) are left to :func:`_shared_keys`."""
     if a is b:
         return True
     t = type(a)
@@ -66,7 +67,7 @@ def _same(a: Value, b: Value) -> bool:
             return False
         for k, x in am.items():
             if type(k) is not str and type(k) is not ModelValue:
-                return a == b and typed_hash(a) == typed_hash(b)
+                return False  # keys matched by Python's equality: see _shared_keys
             y = bm.get(k, _ABSENT)
             if x is not y and (y is _ABSENT or not _same(x, y)):
                 return False
@@ -103,17 +104,53 @@ def _shared(have: Value, value: Value) -> Value:
         out = {}
         for k, x in value.map.items():
             if type(k) is not str and type(k) is not ModelValue:
-                return value
+                return _shared_keys(have, value)
             y = hm.get(k, _ABSENT)
             if y is not _ABSENT and y is not x:
                 x = y if _same(y, x) else _shared(y, x)
             out[k] = x
-        return Fn(out)
+        return _as(Fn(out), value)
     if t is Tup and type(have) is Tup:
         n = len(have)
         return Tup([x if i >= n or have[i] is x else have[i] if _same(have[i], x)
                     else _shared(have[i], x) for i, x in enumerate(value)])
     return value
+
+
+def _as(made: Fn, value: Fn) -> Fn:
+    """``made``, one TLA+ value with ``value``, with the hashes ``value`` has cached."""
+    made._hash = value._hash
+    h = getattr(value, "_thash", None)
+    if h is not None:
+        made._thash = h
+    return made
+
+
+def _shared_keys(have: Fn, value: Fn) -> Value:
+    """:func:`_shared` for functions whose keys are not strings or model values (Raft's
+    message bag, keyed by records): each key of ``value`` that is one TLA+ value with a key
+    of ``have`` is taken as ``have``'s key object, and so is its entry; ``have`` itself when
+    they are the same function. The state's keys then stay the same objects from state to
+    state (checks remembered by identity hit, see ``ops.subseteq``), and the comparisons
+    walk only the keys that are new."""
+    hm = have.map
+    keys = {k: k for k in hm}  # Python's equality finds the candidate, _same decides
+    out = {}
+    every = len(hm) == len(value.map)  # so far, value is have
+    for k, x in value.map.items():
+        h = keys.get(k, _ABSENT)
+        if h is not _ABSENT and (h is k or _same(h, k)):
+            y = hm[h]
+            if y is x or _same(y, x):
+                x = y
+            else:
+                every = False
+                x = _shared(y, x)
+            k = h
+        else:
+            every = False
+        out[k] = x
+    return have if every else _as(Fn(out), value)
 
 
 def _equal(a: Value, b: Value) -> bool:

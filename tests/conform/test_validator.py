@@ -17,7 +17,7 @@ from conformance.validate.report import (
     PROPERTY,
     UNKNOWN_ACTION,
 )
-from conformance.values import Fn, FSet, ModelValue
+from conformance.values import Fn, FSet, ModelValue, make_fn
 
 SPEC = Path(__file__).parent / "specs" / "Counter.tla"
 A, B = ModelValue("a"), ModelValue("b")
@@ -177,15 +177,24 @@ def test_invariant_pieces_rechecked_only_for_changed_variables_agree_with_a_fres
 
 
 def test_unchanged_values_are_told_apart_by_type_as_tla_does():
-    from conformance.validate.validator import _same
+    from conformance.validate.validator import _same, _shared
     from conformance.values import Tup
     assert _same(Fn({A: Tup([1, 2]), B: FSet([A])}), Fn({A: Tup([1, 2]), B: FSet([A])}))
     assert not _same(Fn({A: 0}), Fn({A: False}))
     assert not _same(Fn({A: Tup([1])}), Fn({A: Tup([True])}))
     assert not _same(FSet([0]), FSet([False]))
-    # a bag of records: keys Python equates, and TLA+ does not
-    assert not _same(Fn({Fn({"g": True}): 1}), Fn({Fn({"g": 1}): 1}))
-    assert _same(Fn({Fn({"g": True}): 1}), Fn({Fn({"g": True}): 1}))
+    # a bag of records: keys Python equates, and TLA+ does not (_same leaves such
+    # functions to _shared, which keeps the keys and entries that are one TLA+ value)
+    have = Fn({Fn({"g": True}): 1, Fn({"g": False}): 2})
+    assert not _same(have, Fn({Fn({"g": 1}): 1, Fn({"g": False}): 2}))
+    assert _shared(have, Fn({Fn({"g": True}): 1, Fn({"g": False}): 2})) is have
+    mixed = _shared(have, Fn({Fn({"g": 1}): 1, Fn({"g": False}): 2}))
+    assert mixed is not have and mixed == have
+    kinds = {type(k.map["g"]): (k, n) for k, n in mixed.map.items()}
+    assert set(kinds) == {int, bool} and kinds[int][1] == 1
+    assert any(k is kinds[bool][0] for k in have.map)  # the key both share: have's object
+    assert _shared(have, Fn({Fn({"g": True}): True, Fn({"g": False}): 2})).map[
+        Fn({"g": True})] is True
 
 
 # --------------------------------------------------------------------------- kinds
@@ -257,3 +266,73 @@ def test_a_function_given_in_part_tells_an_integer_from_a_boolean(flags):
     assert Validator(flags, partial=["up"]).validate(
         steps[:1] + [Step(1, "Raise", {**steps[1].state, "up": Fn({A: True})},
                           params={"s": A})]) is None
+
+
+# --------------------------------------------------------------------------- a bag keyed by records
+
+FLAG_BAG = Path(__file__).parent / "specs" / "FlagBag.tla"
+
+
+@pytest.fixture(scope="module")
+def flag_bag() -> SpecEngine:
+    return SpecEngine(FLAG_BAG, {"Server": FSet([A, B])}, invariants=["TypeOK"])
+
+
+def bag_step(k: int, action: str, params: dict | None, msgs: dict, ticks: int = 0) -> Step:
+    """``msgs`` maps (from, granted) to a count; each step builds its records afresh, as a
+    trace read from a file does."""
+    bag = make_fn({Fn({"from": s, "granted": g}): n for (s, g), n in msgs.items()})
+    return Step(k, action, {"msgs": bag, "ticks": ticks}, params=params)
+
+
+def _msg(s, g) -> Fn:
+    return Fn({"from": s, "granted": g})
+
+
+BAG_OK = [bag_step(0, "Init", None, {}),
+          bag_step(1, "Send", {"s": A, "g": True}, {(A, True): 1}),
+          bag_step(2, "Send", {"s": B, "g": False}, {(A, True): 1, (B, False): 1}),
+          bag_step(3, "Tick", None, {(A, True): 1, (B, False): 1}, ticks=1),
+          bag_step(4, "Send", {"s": A, "g": True}, {(A, True): 2, (B, False): 1}, ticks=1),
+          bag_step(5, "Receive", {"m": _msg(B, False)}, {(A, True): 2}, ticks=1)]
+
+
+@pytest.mark.parametrize("invariants", [True, False])
+def test_a_trace_of_a_bag_keyed_by_records_conforms(flag_bag, invariants):
+    assert Validator(flag_bag, check_invariants=invariants).validate(BAG_OK) is None
+
+
+@pytest.mark.parametrize("invariants", [True, False])
+@pytest.mark.parametrize("index, bad", [
+    # a key the event changed: the new message
+    (2, bag_step(2, "Send", {"s": B, "g": False}, {(A, True): 1, (B, 0): 1})),
+    # a key the event left as it was (the same message, its flag now given as 1)
+    (2, bag_step(2, "Send", {"s": B, "g": False}, {(A, 1): 1, (B, False): 1})),
+    # a step that leaves the bag unchanged
+    (3, bag_step(3, "Tick", None, {(A, 1): 1, (B, False): 1}, ticks=1)),
+    # a count that changed, its key given as 1
+    (4, bag_step(4, "Send", {"s": A, "g": True}, {(A, 1): 2, (B, False): 1}, ticks=1)),
+])
+def test_an_integer_for_a_boolean_in_a_key_of_the_bag_diverges(flag_bag, invariants, index,
+                                                                bad):
+    div = Validator(flag_bag, check_invariants=invariants).validate(BAG_OK[:index] + [bad])
+    assert div is not None and (div.index, div.kind) == (index, LED_ELSEWHERE)
+    assert [d.path for d in div.differences] == ["msgs"]
+
+
+def test_the_states_of_a_bag_keep_the_key_objects_of_the_state_before(flag_bag):
+    """Each key the trace repeats is taken as the state before's own object (so that checks
+    remembered by identity hit), and a bag the event did not change is that state's bag."""
+    v = Validator(flag_bag)
+    assert v.start(BAG_OK[0]) is None
+    for step in BAG_OK[1:5]:
+        before = v.candidates[0][0]
+        assert v.step(step) is None
+        after = v.candidates[0][0]
+        assert after == step.state["msgs"]
+        if step.action == "Tick":
+            assert after is before
+        if type(before) is Fn:  # (the empty bag is <<>>)
+            kept = {id(k) for k in before.map}
+            assert all(id(k) in kept for k in after.map if k in before.map)
+            assert len(after.map) > 1 and any(id(k) in kept for k in after.map)

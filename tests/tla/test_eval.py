@@ -216,6 +216,38 @@ def test_a_remembered_membership_does_not_answer_for_an_integer_where_a_boolean_
         tla(expr)
 
 
+def test_subseteq_tests_again_only_the_elements_it_has_not_found_in_the_set():
+    """S \\subseteq T remembers, for each T, the elements of the last S found in it: the same
+    objects are not tested again (a state's set shares most of its elements with the state
+    before's), anything else is, including a value Python equates with one found
+    ([g |-> 1] is not [g |-> TRUE])."""
+    from conformance.tla import ops
+    from conformance.tla.lazy import LazySet, RecordSet, member
+
+    class Counting(LazySet):
+        def __init__(self, inner):
+            self.inner, self.finite, self.asked = inner, False, []
+
+        def member(self, v):
+            self.asked.append(v)
+            return member(v, self.inner)
+
+    t = Counting(RecordSet({"g": FSet([False, True])}))
+    yes, no = Fn({"g": True}), Fn({"g": False})
+    assert ops.subseteq(FSet([yes]), t) and t.asked == [yes]
+    t.asked.clear()
+    assert ops.subseteq(FSet([yes, no]), t)
+    assert t.asked == [no]  # only the new element
+    t.asked.clear()
+    one = Fn({"g": 1})  # Python's equality takes it for yes
+    with pytest.raises(EvalError):
+        ops.subseteq(FSet([one]), t)  # as TLC: 1 compared with a boolean
+    assert t.asked and all(x is one for x in t.asked)
+    t.asked.clear()
+    assert not ops.subseteq(FSet([yes, Fn({"g": True, "h": 1})]), t)
+    assert not ops.subseteq(FSet([Fn({"h": 1})]), t)
+
+
 @pytest.mark.parametrize("expr, message", [
     ("[g |-> 1] = [g |-> TRUE]", "check equality of integer 1 with non-integer:\nTRUE"),
     ("[g |-> TRUE] # [g |-> 1]", "compare equality of boolean TRUE with non-boolean:\n1"),
