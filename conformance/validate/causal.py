@@ -312,12 +312,19 @@ class CausalValidator:
 
     def _spec_message(self, it: Item, params: dict) -> dict:
         """The action's parameters with the received message as the object the spec's
-        network holds (equal to the one the node recorded): the entries it carries then
+        network holds (equal to the one the node recorded, or, for a message given by its id
+        alone, to the sender's copy the merger filled in): the entries it carries then
         reach the receiver's log as the sender's very objects, which later comparisons of
         the two logs (LogMatching) find equal by identity, not entry by entry."""
         m = self.concrete_msgs.get(it.recv)  # type: ignore[arg-type]
         r = it.event.recv if it.event is not None else None
-        if m is None or r is None or r.msg is None or m is r.msg:
+        if m is None or r is None:
+            return params
+        if r.msg is None:  # given by its id alone: the merger filled in the sender's copy
+            if r.param is None or r.param not in params or params[r.param] is m:
+                return params
+            return dict(params, **{r.param: m})
+        if m is r.msg:
             return params
         return {p: (m if v is r.msg else v) for p, v in params.items()}
 

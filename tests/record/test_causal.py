@@ -12,7 +12,7 @@ import pytest
 from conformance import protocols
 from conformance.record import UNKNOWN
 from conformance.record.merge import merge
-from conformance.record.reader import read_node_file
+from conformance.record.reader import Received, read_node_file
 from conformance.trace.files import TraceFileError
 from conformance.validate import SpecEngine
 from conformance.validate.causal import CausalValidator
@@ -202,6 +202,23 @@ def test_a_value_agreed_as_a_function_then_compared_as_a_sequence():
     assert own(v, 0, 0, Fn({me: Tup((*filled, "d"))}), me, Tup(("a", "b", "c", "d")))
     assert not own(v, 0, 0, Fn({me: Tup((*filled, "d", "e"))}), me,
                    Tup(("a", "b", "c", "d", "x")))
+
+
+@pytest.mark.parametrize("by_id", [True, False])
+def test_a_received_message_reaches_the_spec_as_the_object_its_network_holds(by_id):
+    # The receiver's log then holds the sender's very entries, and LogMatching compares the
+    # two logs by identity: a message given by id alone (filled in by the merger from the
+    # sender's recorded copy, an equal object) must be swapped for the network's too, or
+    # validating a Raft run costs ~1.7x (measured on a 4,458-event cluster run)
+    in_flight = Fn({"type": "AppendEntries", "entries": Tup(("x",))})
+    recorded = Fn({"type": "AppendEntries", "entries": Tup(("x",))})
+    v = SimpleNamespace(concrete_msgs={7: in_flight})
+    r = Received("s1", None if by_id else recorded, "s1:9", "m" if by_id else None)
+    it = SimpleNamespace(recv=7, event=SimpleNamespace(recv=r))
+    params = {"i": ModelValue("s2"), "m": recorded}
+    got = CausalValidator._spec_message(v, it, params)
+    assert got["m"] is in_flight and got["i"] is params["i"]
+    assert params["m"] is recorded  # the item's own parameters are left as recorded
 
 
 def test_invariants_come_from_the_spec_when_the_header_names_no_protocol(tmp_path):
