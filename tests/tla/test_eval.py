@@ -283,3 +283,28 @@ def test_equality_compares_no_integer_with_a_boolean_at_any_depth(tla, expr, mes
 ])
 def test_equality_of_values_of_one_kind_at_every_depth_is_unchanged(tla, expr, value):
     assert tla(expr) is value
+
+
+@pytest.mark.parametrize("expr, value", [
+    ("2 \\in DOMAIN (2 :> 1 @@ 5 :> 0)", True),
+    ("3 \\notin DOMAIN (2 :> 1 @@ 5 :> 0)", True),
+    ("\"a\" \\in DOMAIN [a |-> 1, b |-> 2]", True),
+    ("2 \\in DOMAIN <<7, 8>>", True),
+    ("3 \\in DOMAIN <<7, 8>>", False),
+    ("LET d == (1 :> 1 @@ 2 :> 1 @@ 4 :> 1) IN "
+     "CHOOSE n \\in 0..3 : (\\A k \\in 1..n : k \\in DOMAIN d) /\\ n + 1 \\notin DOMAIN d", 2),
+    ("\\E f \\in {[x \\in {1, 2} |-> 0]} : 2 \\in DOMAIN f", True),
+])
+def test_membership_in_a_domain(tla, expr, value):
+    assert tla(expr) == value and type(tla(expr)) is type(value)
+
+
+@pytest.mark.parametrize("expr, message", [
+    ("1 \\in DOMAIN [a |-> 1]", "string"),
+    ("1 \\in DOMAIN (TRUE :> 2)", "boolean"),
+    ("TRUE \\in DOMAIN (2 :> 1 @@ 3 :> 1)", "integer"),
+    ("1 \\in DOMAIN 3", "DOMAIN"),
+])
+def test_membership_in_a_domain_of_other_kinds_fails_as_in_tlc(tla, expr, message):
+    with pytest.raises(EvalError, match=message):
+        tla(expr)

@@ -321,7 +321,12 @@ def builtin(comp: Compiler, name: str, n: S.Name, scope: Scope) -> Code:
     if name == "/=":
         return comp.equality(codes, level, deps, pure, binds, loc, True)
     if name in ("\\in", "\\notin"):
-        return comp.membership(codes, level, deps, pure, binds, loc, name == "\\notin")
+        rhs = args[1]
+        of = None  # x \in DOMAIN f: looked up in f itself, not in a set of its keys
+        if isinstance(rhs, S.Name) and rhs.name == "DOMAIN" and not rhs.prefix and \
+                len(rhs.args) == 1:
+            of = comp.expr(rhs.args[0], scope)
+        return comp.membership(codes, level, deps, pure, binds, loc, name == "\\notin", of)
     fn, _ = VALUE_BUILTINS[name]
     return comp.call_fn(fn, codes, loc)
 
