@@ -194,7 +194,7 @@ def membership(comp: Compiler, codes, level, deps, pure, binds, loc, negate: boo
     xf, sf = codes[0].fn, codes[1].fn
     s = codes[1]
     if domain_of is not None and not s.known:
-        return _in_domain(comp, xf, domain_of.fn, sf, level, deps, pure, binds, loc, negate)
+        sf = _keys_of(domain_of.fn, sf)
     if s.known and type(s.value) is FSet:
         sv = s.value
         if negate:
@@ -214,7 +214,7 @@ def membership(comp: Compiler, codes, level, deps, pure, binds, loc, negate: boo
         x = xf(E)
         sv = sf(E)
         try:
-            if type(sv) is FSet:
+            if type(sv) is FSet or type(sv) is dict:
                 return in_fset(x, sv)
             return member(x, sv)
         except Exception as e:  # noqa: BLE001
@@ -224,27 +224,17 @@ def membership(comp: Compiler, codes, level, deps, pure, binds, loc, negate: boo
     return comp.fold(Code(mem, level, deps, pure, binds, loc=loc))
 
 
-def _in_domain(comp: Compiler, xf, ff, sf, level, deps, pure, binds, loc, negate: bool) -> Code:
-    """``x \\in DOMAIN f`` for a function with a dict of its own: the dict answers as the
-    set of its keys would (in_fset reads a set only through ``in`` and its first element),
-    without building that set, which costs the whole domain at every test
-    (``\\A k \\in 1..n : k \\in DOMAIN d`` was cubic in a replica's decided slots)."""
-    def mem(E):
-        x = xf(E)
+def _keys_of(ff, sf):
+    """For ``x \\in DOMAIN f``: ``f``'s own dict (or its 1..n) to look ``x`` up in, instead
+    of the set of its keys, built at every test (``\\A k \\in 1..n : k \\in DOMAIN d`` was
+    cubic in a replica's decided slots). The dict answers as that set would: in_fset reads
+    a set only through ``in`` and its first element. Other values: DOMAIN's own answer."""
+    def keys(E):
         f = ff(E)
         t = type(f)
         if t is Fn:
-            sv = f.map
-        elif t is Tup:
-            sv = Interval(1, len(f))
-        else:
-            sv = sf(E)  # DOMAIN's own answer (and error)
-        try:
-            if type(sv) is dict or type(sv) is FSet:
-                return in_fset(x, sv)
-            return member(x, sv)
-        except Exception as e:  # noqa: BLE001
-            raise wrap_error(e, loc) from None
-    if negate:
-        return comp.fold(Code(lambda E: not mem(E), level, deps, pure, binds, loc=loc))
-    return comp.fold(Code(mem, level, deps, pure, binds, loc=loc))
+            return f.map
+        if t is Tup:
+            return Interval(1, len(f))
+        return sf(E)
+    return keys
