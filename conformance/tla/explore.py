@@ -153,22 +153,16 @@ def fingerprint_function(model: Model) -> Callable[[tuple], int]:
     with a VIEW too, that of a canonical image's view: see ``canonical``)."""
     view = model.view
     perms = model.symmetry
-    if view is None and not perms:
-        return typed_hash
-    vfn = view.fn if view is not None else None
+    if view is None:
+        return symmetric_fingerprint(perms) if perms else typed_hash
+    vfn = view.fn
 
-    def viewed(s):
-        if vfn is None:
-            return s
+    def view_of(s):
         v = vfn((s, None))
         return v.materialize() if isinstance(v, (LazySet, LazyFn)) else v
     if not perms:
-        return lambda s: typed_hash(viewed(s))
-    if vfn is None:
-        return symmetric_fingerprint(perms)
-    # with a VIEW, the view of each permuted state: built, then hashed
-    view_of = viewed if vfn is not None else tuple
-
+        return lambda s: typed_hash(view_of(s))
+    # with SYMMETRY too, the view of each permuted state: built, then hashed
     permuters = [Permuter(p) for p in perms]
     # the same state is often generated again (about half of the successors of
     # MultiPaxos_MC_small): its key is then one lookup instead of a permutation each

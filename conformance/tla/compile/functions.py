@@ -20,6 +20,21 @@ if TYPE_CHECKING:
 _ATOMS = (int, str, bool)  # values equal exactly when == and of one type
 
 
+def _except_one(f: Fn, k, vfn, E) -> Fn:
+    """``[f EXCEPT ![k] = v]`` (``@`` is f[k]): f itself when k is not in its domain, or when
+    v is the value it has there (the same object, its hashes cached)."""
+    m = f.map
+    if k not in m:
+        return f
+    old = m[k]
+    v = vfn(E + (old,))
+    if v is old or (type(v) is type(old) and type(v) in _ATOMS and v == old):
+        return f
+    d = dict(m)
+    d[k] = v
+    return Fn(d)
+
+
 def except_path(node, keys, i, vfn, E):
     """One update of an EXCEPT on a working copy: functions being updated become a ``dict``
     (for :class:`Fn`) or a ``list`` (for :class:`Tup`), so that several updates under the
@@ -258,16 +273,7 @@ def e_Except(comp: Compiler, n: S.Except, scope):
             def exc_field(E):
                 f = bfn(E)
                 if type(f) is Fn:
-                    m = f.map
-                    if key in m:
-                        old = m[key]
-                        v = vfn(E + (old,))
-                        if v is old or (type(v) is type(old) and type(v) in _ATOMS and v == old):
-                            return f  # unchanged: the same object, its hashes cached
-                        d = dict(m)
-                        d[key] = v
-                        return Fn(d)
-                    return f
+                    return _except_one(f, key, vfn, E)
                 return except_update(f, key, lambda old: vfn(E + (old,)))
             fn = exc_field
         else:
@@ -275,16 +281,7 @@ def e_Except(comp: Compiler, n: S.Except, scope):
                 f = bfn(E)
                 k = key(E)
                 if type(f) is Fn:
-                    m = f.map
-                    if k in m:
-                        old = m[k]
-                        v = vfn(E + (old,))
-                        if v is old or (type(v) is type(old) and type(v) in _ATOMS and v == old):
-                            return f  # unchanged: the same object, its hashes cached
-                        d = dict(m)
-                        d[k] = v
-                        return Fn(d)
-                    return f
+                    return _except_one(f, k, vfn, E)
                 return except_update(f, k, lambda old: vfn(E + (old,)))
             fn = exc_one
     else:
