@@ -209,8 +209,8 @@ class _MultiPaxos:
     def __init__(self, index: dict[str, int], servers: FSet) -> None:
         self.votes = index["votes"]
         self.decided = index["decided"]
-        self.accepted = index["accepted"]
-        self.promised = index["promised"]
+        self.accepted = index.get("accepted")  # (AcceptedIsLatestVote's, when the spec
+        self.promised = index.get("promised")  # has them: see checks_for)
         self.server_set = servers
         self.servers = len(servers)  # Cardinality(Server)
         self._counted: dict | None = None  # acceptor -> its votes, as counted in _table
@@ -278,8 +278,10 @@ class _MultiPaxos:
         # promise not lower, is checked on what was added: an old entry's vote is still
         # in the larger set and under the promise; an old vote is compared again only if
         # its slot's accepted proposal changed.
-        accepted = _fn(concrete(s[self.accepted]))
-        promised = _fn(concrete(s[self.promised]))
+        ai, pi = self.accepted, self.promised
+        assert ai is not None and pi is not None  # checks_for offers the check only then
+        accepted = _fn(concrete(s[ai]))
+        promised = _fn(concrete(s[pi]))
         votes = _fn(concrete(s[self.votes]))
         for a in self.server_set:
             acc = concrete(accepted[a])

@@ -190,3 +190,11 @@ def test_accepted_is_latest_vote_follows_an_acceptor_as_it_grows(engine):
     assert not quick(grown(make_fn({1: acc[0], 2: _proposal(2, V2)}),
                            FSet([*votes, _vote(2, 1, V2)])))
     assert not quick(grown(longer, FSet([*votes, _vote(2, 1, V2)]), prom=0))
+
+
+def test_a_multipaxos_spec_without_accepted_and_promised_gets_the_other_checks():
+    # a spec of that name whose state has votes and decided but not accepted and promised:
+    # AcceptedIsLatestVote's check is not offered, the others are (it used to raise KeyError)
+    servers = FSet([ModelValue("s1"), ModelValue("s2"), ModelValue("s3")])
+    quick = checks_for("MultiPaxos", {"votes": 0, "decided": 1}, {"Server": servers})
+    assert set(quick) == {"Agreement", "DecidedChosen"}
