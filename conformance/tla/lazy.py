@@ -508,10 +508,13 @@ class Filtered(LazySet):
     ``S`` and then ``P``, so that ``e \\in {x \\in SUBSET SUBSET S : ...}`` never
     enumerates; the elements (in the order of ``S``) are computed once, when needed."""
 
-    __slots__ = ("base", "pred")
+    __slots__ = ("base", "pred", "cands")
 
-    def __init__(self, base: Value, pred: Callable[[Value], Value]) -> None:
-        self.base, self.pred = base, pred
+    def __init__(self, base: Value, pred: Callable[[Value], Value],
+                 cands: tuple | None = None) -> None:
+        """``cands``: where only some elements of ``base`` can satisfy ``pred`` (the others
+        make it FALSE without an error: see compile.fieldindex), those, in TLC's order."""
+        self.base, self.pred, self.cands = base, pred, cands
         self.finite = is_finite(base)
 
     def _test(self, v) -> bool:
@@ -539,6 +542,8 @@ class Filtered(LazySet):
 
     def _elements(self):
         test = self._test
+        if self.cands is not None:
+            return [v for v in self.cands if test(v)]
         try:
             return bounded(v for v in any_order(self.base) if test(v))
         except EvalError:

@@ -19,6 +19,7 @@ from conformance.tla.compile import (
     temporal,
 )
 from conformance.tla.compile.code import CONST, E0, NO_DEPS, Code, merge, wrap_error
+from conformance.tla.compile.fieldindex import FieldIndex
 from conformance.tla.compile.scopes import Ctx, Inst, Scope
 from conformance.tla.errors import EvalError, Unsupported
 from conformance.tla.modules import ModuleEnv
@@ -56,6 +57,7 @@ class Compiler:
         self.let_instances: dict[int, ModuleEnv] = {}
         self._in_recursive_fn = 0  # depth of recursive function definitions being compiled
         self.actions: ActionCompiler | None = None  # set by the model: compiles ENABLED
+        self.field_index = FieldIndex()  # sets of records by field, for binders (fieldindex)
 
     def ctx(self, env: ModuleEnv, inst: Inst | None) -> Ctx:
         key = (id(env), id(inst))
