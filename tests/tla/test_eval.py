@@ -308,3 +308,28 @@ def test_membership_in_a_domain(tla, expr, value):
 def test_membership_in_a_domain_of_other_kinds_fails_as_in_tlc(tla, expr, message):
     with pytest.raises(EvalError, match=message):
         tla(expr)
+
+
+# Chains of field accesses and applications run as one generated function (compile/paths):
+# each step as its own closure would take it, whatever kind of value it meets on the way.
+@pytest.mark.parametrize("expr, value", [
+    ("\\A r \\in {[a |-> <<[b |-> 1], [b |-> 2]>>]} : r.a[2].b = 2", True),
+    ("\\A r \\in {[a |-> [x |-> 1]]} : r.a[\"x\"] = r.a.x", True),
+    ("LET f == [n \\in Nat |-> [a |-> <<n, n + 1>>]] IN \\E i \\in {3} : f[i].a[2] = 4", True),
+    ("\\E k \\in {<<1, 2>>} : [p \\in {<<1, 2>>} |-> \"x\"][k] = \"x\"", True),
+    ("\\E t \\in {<<[a |-> 5]>>} : t[1].a = 5", True),
+])
+def test_chains_of_accesses_read_every_kind_of_value(tla, expr, value):
+    assert tla(expr) is value
+
+
+@pytest.mark.parametrize("expr, message", [
+    ("\\A r \\in {[a |-> <<1, 2>>]} : r.a[3] = 1", "not in the domain of the function"),
+    ("\\A r \\in {[a |-> <<1, 2>>]} : r.a.b = 1", "field 'b' of a non-record"),
+    ("\\A r \\in {[a |-> [x |-> 1]]} : r.a.y = 1", "nonexistent field 'y'"),
+    ("\\A r \\in {[a |-> 7]} : r.a[1] = 1", "non-function"),
+])
+def test_chains_of_accesses_fail_as_each_step_does(tla, expr, message):
+    with pytest.raises(EvalError) as info:
+        tla(expr)
+    assert message in info.value.message

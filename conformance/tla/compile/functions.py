@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from conformance.tla import syntax as S
-from conformance.tla.compile.code import Code, frame_of, guarded, merge, wrap_error
+from conformance.tla.compile.code import Code, Tracing, frame_of, guarded, merge, wrap_error
+from conformance.tla.compile.paths import chain_of, chained
 from conformance.tla.compile.scopes import Binding
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import LazyFn, Product, is_finite, is_set, ordered, to_tla_any
@@ -123,7 +124,19 @@ def e_Dot(comp: Compiler, n: S.Dot, scope):
             return field(rv, name)
         except Exception as e:  # noqa: BLE001
             raise wrap_error(e, loc) from None
-    return comp.fold(Code(dot, r.level, r.deps, r.pure, r.binds, loc=loc))
+    code = comp.fold(Code(dot, r.level, r.deps, r.pure, r.binds, loc=loc))
+    return code if code.known else _chained(code, r, (".", name, loc))
+
+
+def _chained(code: Code, prev: Code, step: tuple) -> Code:
+    """``code`` (a field access or an application of ``prev``) with the chain of steps it
+    ends compiled into one function (see compile.paths); as it is while tracing."""
+    if Tracing.on:
+        return code
+    got = chain_of(prev)
+    base, steps = got if got is not None else (prev, [])
+    return Code(chained(base, steps + [step]), code.level, code.deps, code.pure, code.binds,
+                loc=code.loc)
 
 
 def e_FnApp(comp: Compiler, n: S.FnApp, scope):
@@ -148,6 +161,8 @@ def e_FnApp(comp: Compiler, n: S.FnApp, scope):
                 return apply(fv, x)
             except Exception as e:  # noqa: BLE001
                 raise wrap_error(e, loc) from None
+        code = comp.fold(Code(app, level, deps, pure, binds, loc=loc))
+        return code if code.known else _chained(code, f, ("[]", args[0], loc))
     else:
         afs = [a.fn for a in args]
 
