@@ -9,6 +9,7 @@ from conformance.tla import syntax as S
 from conformance.tla.compile.code import Code, Tracing, frame_of, guarded, merge, wrap_error
 from conformance.tla.compile.paths import chain_of, chained
 from conformance.tla.compile.scopes import Binding
+from conformance.tla.compile.updates import key_sig, plan, shared_except
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import LazyFn, Product, is_finite, is_set, ordered, to_tla_any
 from conformance.tla.ops import apply, except_update, field
@@ -261,14 +262,19 @@ def e_Except(comp: Compiler, n: S.Except, scope):
     updates = []
     codes = [base]
     inner = scope.with_binding("@", Binding("slot", index=scope.depth), 1)
+    sigs: list[list] = []  # what identifies each key (updates.key_sig)
     for path, value in n.updates:
         steps: list[tuple[bool, Any]] = []
+        sig: list = []
+        sigs.append(sig)
         for kind, arg in path:
             if kind == ".":
                 steps.append((True, arg))
+                sig.append((".", arg))
             else:
                 acs = [comp.expr(a, scope) for a in arg]
                 codes.extend(acs)
+                sig.append(("[]", key_sig(acs[0])) if len(acs) == 1 else None)
                 if len(acs) == 1:
                     steps.append((False, acs[0].fn))
                 else:
@@ -300,11 +306,15 @@ def e_Except(comp: Compiler, n: S.Except, scope):
                 return except_update(f, k, lambda old: vfn(E + (old,)))
             fn = exc_one
     else:
-        def exc(E):
-            work = bfn(E)
+        def one_by_one(E, work):
             for steps, vfn in updates:
                 keys = [key if is_field else key(E) for is_field, key in steps]
                 work = except_path(work, keys, 0, vfn, E)
             return seal(work)
-        fn = exc
+
+        def exc(E):
+            return one_by_one(E, bfn(E))
+        items = None if Tracing.on else plan(sigs)
+        fn = exc if items is None else \
+            shared_except(bfn, updates, items, except_path, seal, one_by_one)
     return comp.fold(Code(guarded(fn, n.loc), level, deps, pure, binds, loc=n.loc))
