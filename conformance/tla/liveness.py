@@ -56,6 +56,9 @@ class Atom:
     fn: Callable
     text: str
     pure: bool = True
+    # given the behavior graph, a predicate equal to fn on its states (or steps) that
+    # reads the graph instead of evaluating the spec: see FormulaBuilder.next_step
+    on_graph: Callable[[Graph], Callable] | None = None
 
 
 class Atoms:
@@ -126,7 +129,10 @@ class FormulaBuilder:
         else:
             def action_pred(s, t):
                 return fn((s, t) + rest) is True
-            i = self.atoms.add(Atom(True, action_pred, _text(node), code.pure))
+            atom = Atom(True, action_pred, _text(node), code.pure)
+            if isinstance(node, S.AngleAction) and self.is_next(node.action, scope):
+                atom.on_graph = self.next_step(node, scope, enabled=False)
+            i = self.atoms.add(atom)
         return ("natom", i) if neg else ("atom", i)
 
     def enabled_atom(self, action, sub, scope: Scope, neg: bool) -> tuple:
@@ -137,8 +143,59 @@ class FormulaBuilder:
 
         def enabled(s, en=en, rest=rest):
             return en((s, None) + rest)
-        i = self.atoms.add(Atom(False, enabled, f"ENABLED <<{_text(action)}>>_v"))
+        atom = Atom(False, enabled, f"ENABLED <<{_text(action)}>>_v")
+        if self.is_next(action, scope):
+            atom.on_graph = self.next_step(angle, scope, enabled=True)
+        i = self.atoms.add(atom)
         return ("natom", i) if neg else ("atom", i)
+
+    def is_next(self, action, scope: Scope) -> bool:
+        """Whether an action is the spec's next-state relation itself: the same definition
+        (in the same instance), named without arguments, as ``[][Next]_v`` or NEXT names."""
+        if self.model.next is None:
+            return False
+        nnode, nscope, _ = self.model.next
+        return _definition(self.model, action, scope) == _definition(self.model, nnode, nscope)
+
+    def next_step(self, angle: S.AngleAction, scope: Scope, enabled: bool
+                  ) -> Callable[[Graph], Callable]:
+        r"""``<<Next>>_v`` (``enabled``: ``ENABLED <<Next>>_v``) for the spec's own Next,
+        read from the behavior graph. Every step of the graph but the added stuttering ones
+        is a Next step (that is how the graph was built), so on a step of the graph
+        ``<<Next>>_v`` is ``v' # v``, and ``ENABLED <<Next>>_v`` holds where some step out
+        of the state changes v; where none does and a state or action constraint may have
+        left some out, ENABLED is evaluated. This spares evaluating Next once more on every
+        step: TLC does, so a Next that fails evaluated on a step it generated (comparing
+        values of different kinds in a disjunct that did not generate it) fails in TLC's
+        liveness checking and not here."""
+        changed_fn = self.comp.expr(
+            S.AngleAction(angle.loc, S.Bool(angle.loc, True), angle.sub), scope).fn
+        rest = _rest(scope)
+
+        def changed(s, t):
+            return changed_fn((s, t) + rest) is True
+        if not enabled:
+            return lambda graph: changed
+        model = self.model
+        complete = not model.constraints and not model.action_constraints
+        en_fn = model.acomp.enabled_fn(angle, scope)
+
+        def on_graph(graph: Graph) -> Callable:
+            where = {id(st): i for i, st in enumerate(graph.states)}
+            states, succ, action, produced = \
+                graph.states, graph.succ, graph.action, graph.produced
+
+            def enabled(s):
+                i = where.get(id(s))
+                if i is not None:
+                    for j, e in succ[i]:
+                        if action[e] >= 0 and changed(s, produced.get(e, states[j])):
+                            return True
+                    if complete:
+                        return False
+                return en_fn((s, None) + rest)
+            return enabled
+        return on_graph
 
     def angle_atom(self, action, sub, scope: Scope, neg: bool) -> tuple:
         return self.atom(S.AngleAction(action.loc, action, sub), scope, neg)
@@ -293,6 +350,22 @@ class FormulaBuilder:
             parts.append(self.formula(node.body, inner, neg))
         universal = (node.kind == "A") != neg
         return _and(parts) if universal else _or(parts)
+
+
+def _definition(model: Model, node, scope: Scope) -> tuple[int, int]:
+    """What a node stands for, to tell whether two occurrences are one action: the body
+    of the 0-arity definition a name applies (names of names followed) and the instance
+    context it is read in; any other node, itself."""
+    ctx = scope.ctx
+    for _ in range(100):
+        if not isinstance(node, S.Name) or node.args:
+            break
+        op = model.acomp.resolve(node, scope)
+        if not isinstance(op, UserOp) or op.arity or op.sym.node is None:
+            break
+        node, scope = op.sym.node.body, Scope(op.ctx)
+        ctx = op.ctx
+    return id(node), id(ctx)
 
 
 def _rest(scope: Scope) -> tuple:
@@ -504,6 +577,9 @@ class Evaluator:
     """
 
     def __init__(self, atoms: Atoms, graph: Graph, runtime: Any = None) -> None:
+        for atom in atoms.items:
+            if atom.on_graph is not None:
+                atom.fn = atom.on_graph(graph)
         self.atoms = atoms.items
         self.graph = graph
         self.runtime = runtime

@@ -5,7 +5,9 @@ unless noted). The TLC test at the end checks that TLC still says so where TLC i
 A kind: a wrong verdict (an argument primed inside an operator, a property reaching an
 operator applied inside an instance with substitutions, which TLC leaves unexpanded, a
 POSTCONDITION never evaluated, a SYMMETRY the .cfg replaced, a property's action under
-SYMMETRY evaluated on the state kept for a key instead of the successor itself, a
+SYMMETRY evaluated on the state kept for a key instead of the successor itself, weak
+fairness of the spec's own Next read from the behavior graph (under a state constraint, and
+with a subscript that leaves a variable out), a
 membership remembered for [g |-> TRUE] given to [g |-> 1], [g |-> 1] = [g |-> TRUE] taken
 for TRUE), SANY's
 static checks (a module named unlike its file, a bound variable or parameter redefining a
@@ -92,6 +94,11 @@ PINS = [
     Pin("InnerRedeclaration", SANY, message="Multiply-defined symbol 'd'", line=12),
     Pin("SymmetricLiveness", "property violated", 4, 2),
     Pin("SymmetricLiveness", "property violated", 4, 2, config="SymmetricLivenessB"),
+    Pin("FairConstrained", "holds", 4, 3),
+    Pin("FairSubscript", "property violated", 11, 6,
+        message="Temporal property Toggles was violated"),
+    Pin("FairSubscript", "property violated", 11, 6, config="FairSubscriptVars",
+        message="Temporal property Done was violated"),
     Pin("LevelView", "holds", 5, 4),
     Pin("ViewOfAnAction", "evaluation error",
         message="In evaluation, the identifier x is either undefined or not an operator."),
