@@ -6,8 +6,8 @@
 
 * ``validation``: recorded Raft runs validated by the embedded engine alone (no
   implementation running): validated events per second, with and without the invariants;
-  the runs' own steps, then (``decoded_*``) the same steps decoded afresh from JSON, as a
-  trace file gives them.
+  the runs' own steps, then (``decoded_*``) the same steps written as a trace file and read
+  back, as ``conform validate`` reads them (reading not timed).
 * ``campaign``: a Hypothesis campaign on the correct implementation (the CI profile's
   settings): examples per second and events per second, the simulator and the validator
   together, as ``make conformance`` runs them, with ``-j 1`` and ``-j 2`` (the same runs:
@@ -21,6 +21,7 @@ Wall and CPU seconds are both given: on a shared machine the CPU figures are the
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import platform
 import sys
@@ -33,8 +34,8 @@ from conformance import protocols  # noqa: E402
 from conformance.schedules import profiles  # noqa: E402
 from conformance.schedules.execution import spec_engine  # noqa: E402
 from conformance.schedules.spread import Campaign, run_spread  # noqa: E402
-from conformance.trace import Step, read_trace  # noqa: E402
-from conformance.trace.encoding import decode, encode  # noqa: E402
+from conformance.trace import Step, TraceHeader, read_trace  # noqa: E402
+from conformance.trace.files import TraceWriter, parse_trace  # noqa: E402
 from conformance.validate import SpecEngine, Validator  # noqa: E402
 from conformance.validate.tlc import tlc_available, validate_with_tlc  # noqa: E402
 from tests.conform.raft_runs import random_run  # noqa: E402
@@ -53,13 +54,14 @@ class Clock:
 
 
 def _decoded(steps: list[Step]) -> list[Step]:
-    """The steps with every value decoded afresh from its JSON encoding, as a trace file
-    gives them (nothing hashed or compared before)."""
-    def fresh(d: dict) -> dict:
-        return {k: decode(encode(v)) for k, v in d.items()}
-    return [Step(s.index, s.action, fresh(s.state),
-                 params=None if s.params is None else fresh(s.params), node=s.node)
-            for s in steps]
+    """The steps as a trace file gives them: written as a trace file's lines and read back,
+    every value decoded afresh from JSON (nothing hashed or compared before; what a step
+    repeats of the step before is shared, as the reader shares it)."""
+    out = io.StringIO()
+    writer = TraceWriter(out, TraceHeader(spec=RAFT.spec.stem, variables=list(steps[0].state)))
+    for s in steps:
+        writer.write(s)
+    return parse_trace(out.getvalue().splitlines()).steps
 
 
 def validation(runs: int, decisions: int) -> dict:

@@ -105,3 +105,71 @@ def test_conform_trace_show_and_errors(tmp_path, capsys):
     assert main(["trace", "show", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.ndjson:1" in err and "Traceback" not in err
+
+
+# a step's next state, as JSON data, next to the state before it: what decode_like shares
+_LIKE = [
+    ({"#map": [[{"#mv": "s1"}, [{"term": 1, "kind": "NoOp"}]], [{"#mv": "s2"}, []]]},
+     {"#map": [[{"#mv": "s1"}, [{"term": 1, "kind": "NoOp"}, {"term": 2, "kind": "NoOp"}]],
+               [{"#mv": "s2"}, []]]}),
+    ({"#map": [[{"#mv": "s1"}, 1], [{"#mv": "s2"}, 0]]},  # 1 and 0 become TRUE and FALSE
+     {"#map": [[{"#mv": "s1"}, True], [{"#mv": "s2"}, False]]}),
+    ({"#map": [[{"#mv": "s1"}, {"g": True}]]}, {"#map": [[{"#mv": "s1"}, {"g": 1}]]}),
+    ([True, 1, {"a": [0]}], [1, True, {"a": [False]}]),
+    ({"a": 1, "b": [1, 2]}, {"a": 1, "b": [1, 2, 3], "c": {"#set": [1]}}),
+    ({"#map": [[1, "x"], [2, "y"]]}, {"#map": [[1, "x"], [2, "z"]]}),  # a sequence
+    ({"#map": [[{"#mv": "s1"}, 1]]}, {"#map": [[{"#mv": "s1"}, 1], [{"#mv": "s1"}, 2]]}),
+    ({"#set": [1]}, {"#set": [True]}),
+    ([1, 2], {"#tup": [1, 2]}),
+    ({"a": 1}, {"a": 1.5}),  # errors are decode's own, with their paths
+    ({"a": [1]}, {"a": [1, None]}),
+    ({"#map": [[1, "x"]]}, {"#map": [[1]]}),
+    ({"a": 1}, {}),
+]
+
+
+@pytest.mark.parametrize("was, data", _LIKE, ids=repr)
+@pytest.mark.parametrize("reverse", [False, True])
+def test_decode_like_is_decode(was, data, reverse):
+    """decode_like gives decode's value (kinds at every depth: TRUE is not 1) or decode's
+    error, whatever the value before was."""
+    from conformance.trace.encoding import decode_like
+    from conformance.values import same_value
+    if reverse:
+        was, data = data, was
+    try:
+        was_value = decode(was)
+    except DecodeError:
+        return
+    try:
+        expected = decode(data, "$.x")
+    except DecodeError as e:
+        with pytest.raises(DecodeError) as got:
+            decode_like(data, was, was_value, "$.x")
+        assert str(got.value) == str(e)
+        return
+    value = decode_like(data, was, was_value, "$.x")
+    assert type(value) is type(expected)
+    assert value == expected and same_value(value, expected)
+
+
+def test_a_trace_file_shares_what_a_step_repeats(tmp_path):
+    """Read back, a step's variables that are the same JSON as in the step before are the
+    very objects of the step before, and so are the unchanged parts of those that changed
+    (a server's log that another server's append left alone)."""
+    s1, s2 = ModelValue("s1"), ModelValue("s2")
+    e1, e2 = record(term=1, kind="NoOp"), record(term=2, kind="NoOp")
+    states = [{"log": make_fn({s1: Tup((e1,)), s2: Tup()}), "up": make_fn({s1: True, s2: 1})},
+              {"log": make_fn({s1: Tup((e1, e2)), s2: Tup()}),
+               "up": make_fn({s1: True, s2: 1})},
+              {"log": make_fn({s1: Tup((e1, e2)), s2: Tup()}),
+               "up": make_fn({s1: 1, s2: True})}]
+    trace = Trace(TraceHeader(spec="S", variables=["log", "up"]),
+                  [Step(n, "A", s) for n, s in enumerate(states)])
+    a, b, c = read_trace(write_trace(trace, tmp_path / "t.ndjson")).steps
+    assert b.state["up"] is a.state["up"] and c.state["log"] is b.state["log"]
+    assert b.state["log"] is not a.state["log"]
+    assert b.state["log"][s2] is a.state["log"][s2]
+    assert b.state["log"][s1][0] is a.state["log"][s1][0]
+    assert c.state["up"] is not b.state["up"]  # 1 and TRUE swapped: not the same value
+    assert c.state["up"][s1] == 1 and c.state["up"][s1] is not True

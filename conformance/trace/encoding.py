@@ -90,6 +90,61 @@ def decode(data: Any, path: str = "$") -> Any:
         return _decode(data, path)
 
 
+def decode_like(data: Any, was: Any, was_value: Any, path: str = "$") -> Any:
+    """:func:`decode` of ``data``, sharing with ``was_value`` (the decoding of ``was``,
+    typically the same variable in the trace's step before) the objects of the parts that
+    are the same JSON: a trace's next state mostly repeats the last one, and a validator
+    then sees the very objects of the state before (compared by identity, not walked). The
+    value is the one :func:`decode` gives, and so is any error (with its path)."""
+    try:
+        return _like(data, was, was_value)
+    except (_Careful, DecodeError):
+        return decode(data, path)
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    """Whether two pieces of JSON data are the same text (Python's equality takes 1 for
+    true, at any depth; their reprs tell them apart, at C speed)."""
+    return a == b and (type(a) is type(b) if type(a) is not dict and type(a) is not list
+                       else repr(a) == repr(b))
+
+
+def _like(data: Any, was: Any, was_value: Any) -> Any:
+    if _same_json(data, was):
+        return was_value
+    t = type(data)
+    if t is list and type(was) is list and type(was_value) is Tup:
+        n = min(len(was), len(was_value))
+        return Tup([_like(x, was[i], was_value[i]) if i < n else _plain(x)
+                    for i, x in enumerate(data)])
+    if t is dict and type(was) is dict and type(was_value) is Fn and data:
+        if len(data) == 1 and "#map" in data:
+            pairs, old = data["#map"], was.get("#map")
+            if type(pairs) is not list or type(old) is not list or \
+                    len(old) != len(was_value.map):
+                raise _Careful
+            olds = list(was_value.map.items())
+            graph = {}
+            for i, pair in enumerate(pairs):
+                if type(pair) is not list or len(pair) != 2:
+                    raise _Careful
+                if i < len(old) and type(old[i]) is list and len(old[i]) == 2 and \
+                        _same_json(pair[0], old[i][0]):
+                    k, v = olds[i]
+                    graph[k] = _like(pair[1], old[i][1], v)
+                else:
+                    graph[_plain(pair[0])] = _plain(pair[1])
+            if len(graph) != len(pairs):
+                raise _Careful  # a key twice: the careful decoder decides
+            return make_fn(graph)
+        if any(k[:1] == "#" for k in data) or any(k[:1] == "#" for k in was):
+            raise _Careful
+        fields = was_value.map
+        return Fn({k: _like(x, was[k], fields[k]) if k in was and k in fields else _plain(x)
+                   for k, x in data.items()})
+    return _plain(data)
+
+
 class _Careful(Exception):
     """Not a value :func:`_plain` decodes: the careful decoder decides (and explains)."""
 

@@ -25,7 +25,7 @@ from typing import IO, Any
 from conformance import outputs
 from conformance.errors import Position, UserError
 from conformance.trace import safejson
-from conformance.trace.encoding import DecodeError, decode, encode, to_itf_json
+from conformance.trace.encoding import DecodeError, decode, decode_like, encode, to_itf_json
 from conformance.trace.schema import FORMAT, VERSION, Step, Trace, TraceHeader
 
 
@@ -115,6 +115,9 @@ def parse_trace(lines: Iterable[str], name: str = "<trace>") -> Trace:
     file is reported as broken and never blamed on the implementation or the spec later."""
     header: TraceHeader | None = None
     steps: list[Step] = []
+    # each variable's JSON in the step before and its value: what a step repeats is taken
+    # as the same objects (see decode_like)
+    last: dict[str, tuple[Any, Any]] = {}
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -129,7 +132,7 @@ def parse_trace(lines: Iterable[str], name: str = "<trace>") -> Trace:
             if header is None:
                 header = _header_from_json(data)
             else:
-                steps.append(_step_from_json(data, len(steps), header))
+                steps.append(_step_from_json(data, len(steps), header, last))
         except DecodeError as e:
             raise TraceFileError(f"bad value at {e}", where)
         except (KeyError, TypeError, ValueError) as e:
@@ -227,7 +230,8 @@ def _check_header_extra(extra: dict) -> None:
 _STEP_FIELDS = {"index", "action", "params", "node", "location", "state"}
 
 
-def _step_from_json(data: dict, expected_index: int, header: TraceHeader) -> Step:
+def _step_from_json(data: dict, expected_index: int, header: TraceHeader,
+                    last: dict[str, tuple[Any, Any]]) -> Step:
     index = _expect(data, "index", int, "the step's number", optional=False)
     if index != expected_index:
         raise ValueError(f"step index {index!r} where {expected_index} was expected")
@@ -248,12 +252,25 @@ def _step_from_json(data: dict, expected_index: int, header: TraceHeader) -> Ste
     return Step(
         index=index,
         action=action,
-        state={k: decode(v, f"state.{k}") for k, v in state.items()},
+        state=_state(state, last),
         params=None if params is None else {k: decode(v, f"params.{k}") for k, v in params.items()},
         location=None if loc is None else _location(loc),
         node=node,
         extra={k: v for k, v in data.items() if k not in _STEP_FIELDS},
     )
+
+
+def _state(state: dict, last: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
+    """A step's state decoded, sharing with the step before's (``last``, updated) the
+    values of the parts that are the same JSON."""
+    out = {}
+    for k, v in state.items():
+        was = last.get(k)
+        value = decode(v, f"state.{k}") if was is None else \
+            decode_like(v, was[0], was[1], f"state.{k}")
+        last[k] = (v, value)
+        out[k] = value
+    return out
 
 
 def _location(loc: dict) -> Position:

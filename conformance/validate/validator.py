@@ -190,6 +190,9 @@ class Validator:
         # Python checks of the costliest invariants: a True skips the spec's evaluation
         self._quick = checks_for(engine.spec.stem, engine.index, engine.constants)
         self.failed_piece: Any = None  # where the last invariant that failed failed
+        # for each variable, the trace's object _known last met and the object it took it
+        # as (see _known)
+        self._given: list[tuple[Value, Value] | None] = [None] * len(engine.variables)
 
     # ------------------------------------------------------------------ the trace
 
@@ -326,6 +329,7 @@ class Validator:
         index = self.engine.index
         out = []
         last = self.candidates[0] if len(self.candidates) == 1 else None
+        given = self._given
         for name, value in step.state.items():
             k = index.get(name)
             if k is None:
@@ -336,7 +340,16 @@ class Validator:
                 # before holds: the checks remembered by identity then hit (see _same)
                 have = last[k]
                 if have is not value:
-                    value = have if _same(have, value) else _shared(have, value)
+                    was = given[k]
+                    if was is not None and was[0] is value and was[1] is have:
+                        # the trace's own object again (a reader or recorder that shares
+                        # what did not change), and the state still holds what it was
+                        # taken as: one value, without a walk
+                        value = have
+                    else:
+                        taken = have if _same(have, value) else _shared(have, value)
+                        given[k] = (value, taken)
+                        value = taken
             out.append((k, value, name in self.partial))
         return out
 

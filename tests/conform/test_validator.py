@@ -255,6 +255,42 @@ def test_an_integer_for_a_boolean_names_the_assignment_that_refused_it(flags):
     assert "up[a]: implementation 1, spec TRUE" in div.render()
 
 
+def test_a_trace_object_met_again_is_taken_as_before_without_a_walk(flags, monkeypatch):
+    """A trace that repeats its own object for a variable (a reader sharing what a step did
+    not change) has it taken as the state's object without comparing it again; the same
+    object after a step that changed the variable is compared, and diverges."""
+    import conformance.validate.validator as validator
+    up, log = Fn({A: True, B: False}), FSet([Fn({"who": A, "up": True})])
+    walked: list = []
+    same = validator._same
+    monkeypatch.setattr(validator, "_same", lambda a, b: walked.append(a) or same(a, b))
+    v = Validator(flags)
+    steps = [flag_step(0, "Init"),
+             Step(1, "Raise", {"up": up, "log": log, "pick": False}, params={"s": A}),
+             Step(2, "Choose", {"up": up, "log": log, "pick": True}),
+             Step(3, "Choose", {"up": up, "log": log, "pick": False})]
+    assert v.start(steps[0]) is None and v.step(steps[1]) is None
+    assert any(type(w) is Fn for w in walked) and any(type(w) is FSet for w in walked)
+    del walked[:]
+    assert v.step(steps[2]) is None and v.step(steps[3]) is None
+    assert v.candidates[0][0] == up and v.candidates[0][1] == log
+    assert walked and all(type(w) is bool for w in walked)  # pick's, alone
+    # up again after Raise(b) changed it: told apart, and named
+    div = Validator(flags).validate(steps[:2] + [
+        Step(2, "Raise", {"up": Fn({A: True, B: True}), "log": log, "pick": False},
+             params={"s": B}),
+        Step(3, "Choose", {"up": up, "log": log, "pick": True})])
+    assert div is not None and div.index == 2 and \
+        [d.path for d in div.differences] == ["log"]
+    div = Validator(flags).validate(steps[:2] + [
+        Step(2, "Raise", {"up": Fn({A: True, B: True}), "log": FSet([
+            Fn({"who": A, "up": True}), Fn({"who": B, "up": True})]), "pick": False},
+             params={"s": B}),
+        Step(3, "Choose", {"up": up, "log": log, "pick": True})])
+    assert div is not None and (div.index, div.kind) == (3, LED_ELSEWHERE)
+    assert sorted(d.path for d in div.differences) == ["log", "up[b]"]
+
+
 def test_a_function_given_in_part_tells_an_integer_from_a_boolean(flags):
     steps = [flag_step(0, "Init"),
              Step(1, "Raise", {"up": Fn({A: 1}), "log": FSet([Fn({"who": A, "up": True})]),
