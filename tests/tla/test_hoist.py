@@ -189,3 +189,21 @@ def test_a_filtered_record_without_the_field_is_tlcs_error(specdir):
     assert r.outcome is Outcome.EVALUATION_ERROR
     assert "nonexistent field 'type'" in r.message and "kind |-> \"ack\"" in r.message
     assert (r.states_generated, r.distinct_states) == (1, 1)
+
+
+def test_definitions_read_once_per_state_give_tlcs_states(specdir, monkeypatch):
+    # TLC: no error, 13 generated, 4 distinct, depth 2 (Done and High are read by every
+    # process's action of a state: compile/calls keeps the last state's value)
+    from conformance.tla.compile import calls
+
+    kept: list = []
+    per_state = calls._per_state
+
+    def spy(call0):
+        kept.append(call0)
+        return per_state(call0)
+    monkeypatch.setattr(calls, "_per_state", spy)
+    r = check_model(specdir / "PerState.tla", specdir / "PerState.cfg")
+    assert r.outcome is Outcome.HOLDS, r.message
+    assert (r.states_generated, r.distinct_states, r.depth) == (13, 4, 2)
+    assert len(kept) >= 2
