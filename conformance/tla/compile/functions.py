@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.tla import syntax as S
 from conformance.tla.compile.code import Code, Tracing, frame_of, guarded, merge, wrap_error
-from conformance.tla.compile.paths import chain_of, chained
+from conformance.tla.compile.paths import chain_of, chained, record_cons
 from conformance.tla.compile.scopes import Binding
 from conformance.tla.compile.updates import key_sig, plan, shared_except
 from conformance.tla.errors import EvalError
@@ -103,10 +103,7 @@ def e_RecordCons(comp: Compiler, n: S.RecordCons, scope):
     names = [f for f, _ in n.fields]
     codes = [comp.expr(x, scope) for _, x in n.fields]
     level, deps, pure, binds = merge(codes)
-    pairs = list(zip(names, [c.fn for c in codes], strict=True))
-
-    def rec(E):
-        return Fn({k: f(E) for k, f in pairs})
+    rec = record_cons(names, codes)
     return comp.fold(Code(guarded(rec, n.loc), level, deps, pure, binds, loc=n.loc))
 
 

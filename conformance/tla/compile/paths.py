@@ -1,4 +1,5 @@
-"""Chains of field accesses and function applications compiled into one closure.
+"""Chains of field accesses and function applications (and record constructors) compiled
+into one closure.
 
 ``node[self].insts[m.slot].voted.bal`` is four steps over a variable; compiled one closure
 per node, reading it costs seven Python calls (each step, the variable, each key). Specs read
@@ -97,15 +98,31 @@ def chained(base: Code, steps: list) -> Callable:
                 "    else:",
                 f"        v = app_slow(v, x, L{j})",
             ]
-    names = sorted(args)
-    src = (f"def make({', '.join(names)}):\n"
-           "  def path(E):\n" + "\n".join("  " + ln for ln in lines) +
-           "\n      return v\n  return path\n")
+    fn = generated("path", lines + ["    return v"], args)
+    fn.chain = (base, steps)  # type: ignore[attr-defined]
+    return fn
+
+
+def record_cons(names: list[str], codes: list[Code]) -> Callable:
+    """``[a |-> e1, b |-> e2]`` as one generated function building the record's dictionary
+    in line (bound and state variables and constants read without a call)."""
+    args: dict[str, Any] = {"Fn": Fn}
+    items = []
+    for j, (name, code) in enumerate(zip(names, codes, strict=True)):
+        args[f"N{j}"] = name
+        items.append(f"N{j}: {_read(code, f'F{j}', args)}")
+    return generated("rec", [f"    return Fn({{{', '.join(items)}}})"], args)
+
+
+def generated(name: str, lines: list[str], args: dict[str, Any]) -> Callable:
+    """``def name(E)`` with the body ``lines`` (indented by four), its free names bound to
+    ``args``; the factory of each source is compiled once and kept."""
+    src = (f"def make({', '.join(sorted(args))}):\n"
+           f"  def {name}(E):\n" + "\n".join("  " + ln for ln in lines) +
+           f"\n  return {name}\n")
     make = _FACTORIES.get(src)
     if make is None:
         ns: dict[str, Any] = {}
-        exec(compile(src, "<tla path>", "exec"), ns)  # noqa: S102 - our own source, above
+        exec(compile(src, f"<tla {name}>", "exec"), ns)  # noqa: S102 - our own source
         make = _FACTORIES[src] = ns["make"]
-    fn = make(**args)
-    fn.chain = (base, steps)
-    return fn
+    return make(**args)
