@@ -82,6 +82,9 @@ class Abstraction:
         self.value_of = value_of
         self._entry_cache: dict[Entry, Fn] = {}
         self._log_cache: dict[int, tuple[RaftLog, int, Tup]] = {}
+        self._message_cache: dict[int, tuple[Message, Fn]] = {}
+        # the last cluster(): each node's _small_keys and the variables' values
+        self._last: tuple[dict[str, tuple], dict[str, Any]] | None = None
 
     # ------------------------------------------------------------------ pieces
 
@@ -120,6 +123,18 @@ class Abstraction:
         return tup
 
     def message(self, m: Message) -> Fn:
+        """A message as its record; the same record object for the same message object
+        while it is recent (a message stays in flight over many steps)."""
+        hit = self._message_cache.get(id(m))
+        if hit is not None and hit[0] is m:
+            return hit[1]
+        v = self._message(m)
+        if len(self._message_cache) > 4096:
+            self._message_cache.clear()
+        self._message_cache[id(m)] = (m, v)
+        return v
+
+    def _message(self, m: Message) -> Fn:
         src, dst = server(m.src), server(m.dst)
         if isinstance(m, VoteRequest):
             return record(type="PreVoteRequest" if m.prevote else "RequestVoteRequest",
@@ -162,28 +177,30 @@ class Abstraction:
     # ------------------------------------------------------------------ the whole cluster
 
     def cluster(self, nodes: Mapping[str, Node], in_flight: Iterable[Message]) -> dict[str, Any]:
-        """The spec's variables for these nodes and these messages in flight."""
+        """The spec's variables for these nodes and these messages in flight. What did not
+        change since the last call is its very objects: a variable whose key (see
+        _small_keys) moved on no node is the last call's function, and the entries of the
+        nodes whose key did not move are the last call's entries (a validator then sees
+        the same objects and compares nothing)."""
         ids = self.servers
-
-        def per_server(f: Callable[[Node], Any]) -> Fn:
-            return Fn({server(n): f(nodes[n]) for n in ids})
-
-        return {
-            "currentTerm": per_server(lambda n: n.term),
-            "votedFor": per_server(lambda n: NIL if n.voted_for is None
-                                   else server(n.voted_for)),
-            "log": per_server(lambda n: self.log(n.log)),
-            "state": per_server(lambda n: n.role.value),
-            "commitIndex": per_server(lambda n: n.commit),
-            "votesGranted": per_server(lambda n: FSet(server(s) for s in n.votes)),
-            "nextIndex": per_server(self.next_index),
-            "matchIndex": per_server(self.match_index),
-            "recentlyActive": per_server(lambda n: FSet(server(s) for s in n.recent_active)),
-            "heardFromLeader": per_server(lambda n: n.heard_from_leader),
-            "readRound": per_server(lambda n: n.read_round),
-            "pendingRead": per_server(self.pending_read),
-            "msgs": self.bag(in_flight),
-        }
+        keys = {n: _small_keys(nodes[n]) for n in ids}
+        last_keys, last = self._last if self._last is not None else ({}, {})
+        out: dict[str, Any] = {}
+        for x, (var, value) in enumerate(SMALL.items()):
+            was = last.get(var)
+            moved = [n for n in ids if n not in last_keys or last_keys[n][x] != keys[n][x]]
+            if was is not None and not moved:
+                out[var] = was
+            else:
+                out[var] = Fn({server(n): value(self, nodes[n]) if n in moved or was is None
+                               else was.map[server(n)] for n in ids})
+        logs = {server(n): self.log(nodes[n].log) for n in ids}
+        was = last.get("log")
+        out["log"] = was if was is not None and all(
+            logs[k] is x for k, x in was.map.items()) else Fn(logs)
+        out["msgs"] = self.bag(in_flight)
+        self._last = (keys, out)
+        return {var: out[var] for var in VARIABLES}
 
     def params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """An event's parameters as TLA+ values."""

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from conformance.values import Tup
 from impl.raft.core import Options
 from impl.raft.simulation import RaftSimulation, SimConfig, make
 from impl.sim.world import Decision, DecisionError
@@ -104,3 +105,35 @@ def test_a_simulated_trace_writes_and_reads_back(tmp_path):
     assert back.header.schedule == sim.schedule_json()
     assert [(s.action, s.params, s.state) for s in back.steps] == \
         [(s.action, s.params, s.state) for s in events]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_abstraction_shares_what_did_not_change_and_equals_a_fresh_one(seed):
+    """Each state is the one a fresh Abstraction gives (kinds at every depth), and a
+    variable no node changed is the very object of the state before, as are the entries of
+    the nodes that did not change it and each message record that stays in flight."""
+    from conformance.values import same_value
+    from impl.raft.abstraction import Abstraction
+
+    sim = make(3, seed=seed, pre_vote=seed % 2 == 0)
+    rng = random.Random(seed)
+    before = sim.abstract()
+    whole = entries = messages = 0
+    for _ in range(250):
+        sim.apply(rng.choice(sim.enabled()))
+        state = sim.abstract()
+        flight = [e.payload for e in sim.network.in_flight()] + list(sim._pending)
+        fresh = Abstraction(sim.absn.servers, sim.absn.value_of).cluster(sim.nodes, flight)
+        assert list(state) == list(fresh)
+        for var, value in state.items():
+            assert value == fresh[var] and same_value(value, fresh[var]), var
+            was = before[var]
+            if value is was:
+                whole += 1
+            elif var == "msgs" and type(value) is type(was) is not Tup:
+                old = {id(k) for k in was.map}
+                messages += sum(1 for k in value.map if id(k) in old)
+            elif var != "msgs":
+                entries += sum(1 for k, x in value.map.items() if x is was.map[k])
+        before = state
+    assert whole > 5 * 250 and entries > 50 and messages > 50
