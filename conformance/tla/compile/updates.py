@@ -80,16 +80,42 @@ def shared_except(bfn: Callable, updates: list, items: list, except_path: Callab
     """The EXCEPT of ``updates`` (``(steps, vfn)`` as functions.e_Except builds them) on
     ``bfn``'s value, walking the runs of ``items`` (see :func:`plan`); ``one_by_one`` is
     the EXCEPT applied update after update, for a value that is not a finite function."""
+    SEALED = (dict, list)
 
-    def apply(node, items: list, depth: int, E) -> None:
+    def ready(items: list, depth: int) -> list:
+        """The items with each update's steps from ``depth`` on, and a field that ends a
+        path on its own told apart (the commonest update: ``![r].leader = x``)."""
+        out: list = []
         for item in items:
             if item[0] == "one":
                 steps, vfn = updates[item[1]]
-                keys = [k if is_field else k(E) for is_field, k in steps[depth:]]
-                except_path(node, keys, 0, vfn, E)
+                tail = steps[depth:]
+                if len(tail) == 1 and tail[0][0]:
+                    out.append((0, tail[0][1], vfn))
+                else:
+                    out.append((1, tail, vfn))
+            else:
+                _, u, inner, run = item
+                is_field, k = updates[u][0][depth]
+                out.append((2, is_field, k, ready(inner, depth + 1),
+                            [(updates[m][0][depth:], updates[m][1]) for m in run]))
+        return out
+
+    def apply(node, items: list, E) -> None:
+        for item in items:
+            kind = item[0]
+            if kind == 0:  # ![...].name = value
+                _, name, vfn = item
+                if type(node) is dict and name in node:  # (a list has no field: unchanged)
+                    old = node[name]
+                    node[name] = vfn(E + (seal(old) if type(old) in SEALED else old,))
                 continue
-            _, u, inner, run = item
-            is_field, k = updates[u][0][depth]
+            if kind == 1:
+                _, tail, vfn = item
+                except_path(node, [k if is_field else k(E) for is_field, k in tail], 0,
+                            vfn, E)
+                continue
+            _, is_field, k, inner, run = item
             key: Any = k if is_field else k(E)
             if type(node) is dict:
                 if key not in node:
@@ -106,12 +132,12 @@ def shared_except(bfn: Callable, updates: list, items: list, except_path: Callab
             elif t is Tup:
                 child = node[at] = list(child)
             elif t is not dict and t is not list:
-                for m in run:
-                    steps, vfn = updates[m]
-                    keys = [k if is_field else k(E) for is_field, k in steps[depth:]]
-                    except_path(node, keys, 0, vfn, E)
+                for tail, vfn in run:
+                    except_path(node, [k if f else k(E) for f, k in tail], 0, vfn, E)
                 continue
-            apply(child, inner, depth + 1, E)
+            apply(child, inner, E)
+
+    top = ready(items, 0)
 
     def exc_shared(E):
         f = bfn(E)
@@ -122,6 +148,6 @@ def shared_except(bfn: Callable, updates: list, items: list, except_path: Callab
             work = list(f)
         else:
             return one_by_one(E, f)
-        apply(work, items, 0, E)
+        apply(work, top, E)
         return seal(work)
     return exc_shared
