@@ -508,10 +508,13 @@ class Filtered(LazySet):
     ``S`` and then ``P``, so that ``e \\in {x \\in SUBSET SUBSET S : ...}`` never
     enumerates; the elements (in the order of ``S``) are computed once, when needed."""
 
-    __slots__ = ("base", "pred")
+    __slots__ = ("base", "pred", "cands")
 
-    def __init__(self, base: Value, pred: Callable[[Value], Value]) -> None:
-        self.base, self.pred = base, pred
+    def __init__(self, base: Value, pred: Callable[[Value], Value],
+                 cands: tuple | None = None) -> None:
+        """``cands``: where only some elements of ``base`` can satisfy ``pred`` (the others
+        make it FALSE without an error: see compile.fieldindex), those, in TLC's order."""
+        self.base, self.pred, self.cands = base, pred, cands
         self.finite = is_finite(base)
 
     def _test(self, v) -> bool:
@@ -539,6 +542,8 @@ class Filtered(LazySet):
 
     def _elements(self):
         test = self._test
+        if self.cands is not None:
+            return [v for v in self.cands if test(v)]
         try:
             return bounded(v for v in any_order(self.base) if test(v))
         except EvalError:
@@ -591,6 +596,32 @@ class Combined(LazySet):
 
     def to_tla(self) -> str:
         return f"({to_tla_any(self.a)} {self.op} {to_tla_any(self.b)})"
+
+
+class Union(LazySet):
+    """``UNION S`` where an element of S is infinite: a member of one of them, tested in
+    TLC's order of S (TLC's UnionValue enumerates S, never the infinite elements)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple) -> None:
+        self.parts = parts
+        self.finite = False
+
+    def member(self, v):
+        return any(member(v, x) for x in self.parts)
+
+    def size(self):
+        raise EvalError(f"Attempted to compute the number of elements of {self.to_tla()}.")
+
+    def __iter__(self):
+        raise EvalError(f"Attempted to enumerate the infinite set {self.to_tla()}.")
+
+    def _params(self):
+        return self.parts
+
+    def to_tla(self) -> str:
+        return "UNION {" + ", ".join(to_tla_any(x) for x in self.parts) + "}"
 
 
 _MISSING = object()

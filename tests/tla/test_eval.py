@@ -308,3 +308,62 @@ def test_membership_in_a_domain(tla, expr, value):
 def test_membership_in_a_domain_of_other_kinds_fails_as_in_tlc(tla, expr, message):
     with pytest.raises(EvalError, match=message):
         tla(expr)
+
+
+# Chains of field accesses and applications run as one generated function (compile/paths):
+# each step as its own closure would take it, whatever kind of value it meets on the way.
+@pytest.mark.parametrize("expr, value", [
+    ("\\A r \\in {[a |-> <<[b |-> 1], [b |-> 2]>>]} : r.a[2].b = 2", True),
+    ("\\A r \\in {[a |-> [x |-> 1]]} : r.a[\"x\"] = r.a.x", True),
+    ("LET f == [n \\in Nat |-> [a |-> <<n, n + 1>>]] IN \\E i \\in {3} : f[i].a[2] = 4", True),
+    ("\\E k \\in {<<1, 2>>} : [p \\in {<<1, 2>>} |-> \"x\"][k] = \"x\"", True),
+    ("\\E t \\in {<<[a |-> 5]>>} : t[1].a = 5", True),
+])
+def test_chains_of_accesses_read_every_kind_of_value(tla, expr, value):
+    assert tla(expr) is value
+
+
+@pytest.mark.parametrize("expr, message", [
+    ("\\A r \\in {[a |-> <<1, 2>>]} : r.a[3] = 1", "not in the domain of the function"),
+    ("\\A r \\in {[a |-> <<1, 2>>]} : r.a.b = 1", "field 'b' of a non-record"),
+    ("\\A r \\in {[a |-> [x |-> 1]]} : r.a.y = 1", "nonexistent field 'y'"),
+    ("\\A r \\in {[a |-> 7]} : r.a[1] = 1", "non-function"),
+])
+def test_chains_of_accesses_fail_as_each_step_does(tla, expr, message):
+    with pytest.raises(EvalError) as info:
+        tla(expr)
+    assert message in info.value.message
+
+
+# EXCEPT updates whose paths start alike walk that start once (compile/updates): the same
+# values as the updates applied one after the other.
+R = "[a |-> [x |-> 1, y |-> 2], f |-> [n \\in Nat |-> [x |-> n]], s |-> <<[a |-> 1, b |-> 2]>>]"
+
+
+@pytest.mark.parametrize("expr, value", [
+    ("[R EXCEPT !.a.x = 5, !.a.y = @ + 10].a", {"x": 5, "y": 12}),
+    ("\\E k \\in {\"a\"} : [R EXCEPT ![k].x = @ + 1, ![k].y = @ + 1][k] = [x |-> 2, y |-> 3]",
+     True),
+    ("[R EXCEPT !.a = [x |-> 0, y |-> 0], !.a.x = 5].a", {"x": 5, "y": 0}),
+    ("[R EXCEPT !.a.x = 5, !.a = 7].a", 7),
+    ("[R EXCEPT !.s[1].a = 5, !.s[1].b = @ * 10].s", ({"a": 5, "b": 20},)),
+    ("[R EXCEPT !.s[3].a = 5, !.s[3].b = 6].s = R.s", True),
+    ("[R EXCEPT !.a.z = 5, !.a.w = 6].a = R.a", True),
+    ("LET g == [R EXCEPT !.f[2].x = 7, !.f[2].x = @ + 1] IN 10 * g.f[2].x + g.f[3].x", 83),
+    ("\\A i \\in {1} : [R EXCEPT !.s[i].a = i, !.s[i].b = i, !.a.x = i].s[i] = [a |-> 1, b |-> 1]",
+     True),
+])
+def test_excepts_sharing_a_path_apply_each_update(tla, expr, value):
+    got = tla(expr, f"R == {R}")
+    if isinstance(value, dict):
+        assert dict(got.map) == value
+    elif isinstance(value, tuple) and value and isinstance(value[0], dict):
+        assert [dict(r.map) for r in got] == list(value)
+    else:
+        assert got == value and type(got) is type(value)
+
+
+def test_excepts_sharing_a_path_fail_where_a_level_is_no_function(tla):
+    with pytest.raises(EvalError) as info:
+        tla("[[a |-> 7] EXCEPT !.a.x = 1, !.a.y = 2]")
+    assert "EXCEPT to a non-function" in info.value.message

@@ -109,21 +109,22 @@ def test_action_errors_are_tlcs(specdir, cfg, outcome, message):
 
 
 # Existential actions over sets of records whose bodies open with m.field = constant: the
-# engine enters only the records with that value (actions/branching.by_field). Figures and
+# engine enters only the records with that value (actions/branching.by_field, from
+# compile/fieldindex). Figures and
 # traces are TLC's (tla2tools, -workers 1) on specs/FieldIndex.tla.
 
 def test_records_entered_by_field_give_tlcs_successors(specdir, monkeypatch):
     # TLC: no error, 103 generated, 25 distinct, depth 8
-    from conformance.tla.actions import branching
+    from conformance.tla.compile import fieldindex
 
     indexed: list = []
 
     def spy(s, field):
-        entry = branching_index(s, field)
+        entry = built(s, field)
         indexed.append(entry[1])
         return entry
-    branching_index = branching._index
-    monkeypatch.setattr(branching, "_index", spy)
+    built = fieldindex._index
+    monkeypatch.setattr(fieldindex, "_index", spy)
     r = check_model(specdir / "FieldIndex.tla", specdir / "FieldIndex.cfg")
     assert r.outcome is Outcome.HOLDS, r.message
     assert (r.states_generated, r.distinct_states, r.depth) == (103, 25, 8)
@@ -147,3 +148,62 @@ def test_a_record_without_the_field_is_tlcs_error(specdir):
     assert r.outcome is Outcome.EVALUATION_ERROR
     assert "nonexistent field 'type'" in r.message and "kind |-> \"req\"" in r.message
     assert (r.states_generated, r.distinct_states) == (2, 2)
+
+
+# Set filters and \E inside expressions whose bodies open with m.field = constant: only the
+# records with that value are tested (compile/fieldindex). Figures and traces are TLC's
+# (tla2tools, -workers 1) on specs/FieldFilter.tla.
+
+def test_filters_by_field_give_tlcs_states(specdir, monkeypatch):
+    # TLC: no error, 13 generated, 11 distinct, depth 7
+    from conformance.tla.compile import fieldindex
+
+    asked: list = []
+    bucket = fieldindex.FieldIndex.bucket
+
+    def spy(self, s, field, c):
+        got = bucket(self, s, field, c)
+        asked.append((field, c, got is not None))
+        return got
+    monkeypatch.setattr(fieldindex.FieldIndex, "bucket", spy)
+    r = check_model(specdir / "FieldFilter.tla", specdir / "FieldFilter.cfg")
+    assert r.outcome is Outcome.HOLDS, r.message
+    assert (r.states_generated, r.distinct_states, r.depth) == (13, 11, 7)
+    # the filters (Acks, the reqs above n) and the \E of the guard were served by the index
+    assert {("type", "ack", True), ("type", "req", True)} <= set(asked)
+
+
+def test_filters_by_field_give_tlcs_counterexample(specdir):
+    # TLC: Small violated after 6 generated, 6 distinct; n along the behavior 0, 0, 0, 0, 3
+    r = check_model(specdir / "FieldFilter.tla", specdir / "FieldFilterInvariant.cfg")
+    assert r.outcome is Outcome.INVARIANT_VIOLATED, r.message
+    assert (r.states_generated, r.distinct_states) == (6, 6)
+    assert r.counterexample is not None
+    assert [s.state["n"] for s in r.counterexample.steps] == [0, 0, 0, 0, 3]
+
+
+def test_a_filtered_record_without_the_field_is_tlcs_error(specdir):
+    # TLC: 'Attempted to select nonexistent field "type" from the record [v |-> 1, kind |->
+    # "ack"]', 1 generated, 1 distinct
+    r = check_model(specdir / "FieldFilter.tla", specdir / "FieldFilterMissing.cfg")
+    assert r.outcome is Outcome.EVALUATION_ERROR
+    assert "nonexistent field 'type'" in r.message and "kind |-> \"ack\"" in r.message
+    assert (r.states_generated, r.distinct_states) == (1, 1)
+
+
+def test_definitions_read_once_per_state_give_tlcs_states(specdir, monkeypatch):
+    # TLC: no error, 13 generated, 4 distinct, depth 2 (Done and High are read by every
+    # process's action of a state: compile/calls keeps the last state's value)
+    from conformance.tla.compile import calls
+
+    kept: list = []
+    per_state = calls._per_state
+
+    def spy(call0):
+        kept.append(call0)
+        return per_state(call0)
+    monkeypatch.setattr(calls, "_per_state", spy)
+    r = check_model(specdir / "PerState.tla", specdir / "PerState.cfg")
+    assert r.outcome is Outcome.HOLDS, r.message
+    assert (r.states_generated, r.distinct_states, r.depth) == (13, 4, 2)
+    assert len(kept) >= 2

@@ -17,10 +17,11 @@ substitutions, an expression as a fact of HIDE), TLC's own limits (an action in 
 temporal formula outside []<>A and <>[]A), features (constant operators given in the .cfg,
 INSTANCE inside LET, AssertError, TLCGet("distinct") and TLCSet("exit"),
 -continue and -inv, TLC's allowCyclicRedefinitions, which definitions a .cfg override
-replaces, LET definitions as an inner INSTANCE's substitutions, TLCFP, the CSV module), a
+replaces (in an instance's copy of a definition, =[Mod] and <-[Mod] only), LET
+definitions as an inner INSTANCE's substitutions, TLCFP, the CSV module), a
 recursive function applied to a function its body builds, ENABLED of an action argument,
 a LET of state functions in a temporal property, the DyadicRationals and Graphs modules, TLC's
-limits on sets.
+limits on sets, UNION of a set holding an infinite set.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ PINS = [
     Pin("DistinctConstraint", "holds", 7, 7),
     Pin("LetBeforeAssignment", "holds", 6, 3),
     Pin("OverrideAndInstances", "holds", 2, 1),
+    Pin("OverrideThroughInstance", "holds", 2, 1),
+    Pin("UnionOfInfinite", "holds", 2, 1),
     Pin("AssertErrors", "holds", 3, 2),
     Pin("ContinuePastViolation", "invariant violated", 12, 7,
         message="Invariant Inv is violated", options={"keep_going": True}),

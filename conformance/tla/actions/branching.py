@@ -17,11 +17,12 @@ from conformance.tla.compile import (
     wrap_error,
 )
 from conformance.tla.compile.code import Tracing
-from conformance.tla.compile.hoist import conjuncts, leading_guards
+from conformance.tla.compile.fieldindex import opening_field
+from conformance.tla.compile.hoist import leading_guards
 from conformance.tla.errors import EvalError, SpecError
 from conformance.tla.lazy import Interval, each, to_tla_any
 from conformance.tla.ops import eq
-from conformance.values import Fn, FSet
+from conformance.values import FSet
 
 if TYPE_CHECKING:
     from conformance.tla.actions.compiler import ActionCompiler
@@ -153,53 +154,28 @@ def a_Quant(ac: ActionCompiler, n: S.Quant, scope, k, mode):
 
 
 def field_test(ac: ActionCompiler, n: S.Quant, inner: Scope, mode: str) -> tuple | None:
-    """``(field, c)`` when the body of ``\\E m \\in S`` opens with ``m.field = c``, ``c`` a
-    constant integer, string or boolean (``\\E m \\in msgs: m.type = "Prepare" /\\ ...``);
-    else None. Only in next-state actions, as ``guarded_exists``."""
+    """``(field, c)`` when the body of ``\\E m \\in S`` opens with ``m.field = c`` (see
+    compile.fieldindex); else None. Only in next-state actions, as ``guarded_exists``."""
     if mode != "next" or ac.diag is not None or ac.trail is not None or ac.enabled_mode \
             or Tracing.on:
         return None
     bound = n.bounds[0]
     if bound.is_tuple or len(bound.names) != 1:
         return None
-    node, sc = conjuncts(ac.comp, n.body, inner)[0]
-    if sc is not inner or not isinstance(node, S.Name) or node.name != "=" or node.prefix \
-            or len(node.args) != 2:
-        return None
-    for rec, const in (node.args, node.args[::-1]):
-        if isinstance(rec, S.Dot) and isinstance(rec.expr, S.Name) and \
-                rec.expr.name == bound.names[0] and not rec.expr.args and not rec.expr.prefix:
-            try:
-                code = ac.comp.expr(const, inner)
-            except SpecError:
-                return None
-            if code.known and type(code.value) in (int, str, bool):
-                return rec.field, code.value
-    return None
+    return opening_field(ac.comp, n.body, inner, bound.names[0])
 
 
 def by_field(ac: ActionCompiler, sf: Callable, bodyk: Callable, loc, field: str,
              c) -> Callable:
     """``\\E m \\in S: m.field = c /\\ ...`` entered for the elements of S whose field is
-    ``c`` only, in TLC's order: for every other element the opening conjunct is FALSE, so
-    the body has nothing to do. S is indexed by the field once, the index kept for the next
-    quantifier over the same set (another replica's, another message type's). Where an
-    element is not a record with that field, or the fields are not all of the constant's
-    kind (where TLC would compare, or fail to compare, other kinds), every element is
-    entered, as TLC enters them."""
-    indexes = ac.field_indexes
-    kind = type(c)
+    ``c`` only, in TLC's order (see compile.fieldindex); every element where S has no such
+    index."""
+    bucket = ac.comp.field_index.bucket
 
     def exists_by_field(E):
         try:
             s = sf(E)
-            elems = None
-            if type(s) is FSet:
-                entry = indexes.get(field)
-                if entry is None or entry[0] is not s:
-                    entry = indexes[field] = _index(s, field)
-                if entry[1] is kind:
-                    elems = entry[2].get(c, ())
+            elems = bucket(s, field, c) if type(s) is FSet else None
             if elems is None:
                 elems = each(s)
         except Exception as e:  # noqa: BLE001
@@ -207,33 +183,6 @@ def by_field(ac: ActionCompiler, sf: Callable, bodyk: Callable, loc, field: str,
         for v in elems:
             bodyk(E + (v,))
     return exists_by_field
-
-
-def _index(s: FSet, field: str) -> tuple:
-    """``(s, kind, {value: elements in TLC's order})`` for a set of records that all have
-    ``field``, its values all of one kind (int, str or bool); ``(s, None, {})`` otherwise."""
-    no: tuple = (s, None, {})
-    try:
-        elems = s.ordered()
-    except Exception:  # noqa: BLE001 - entering the elements reports it, as TLC does
-        return no
-    index: dict = {}
-    kind = None
-    for x in elems:
-        if type(x) is not Fn:
-            return no
-        v = x.map.get(field, index)
-        t = type(v)
-        if t is not kind:
-            if kind is not None or (t is not int and t is not str and t is not bool):
-                return no
-            kind = t
-        same = index.get(v)
-        if same is None:
-            index[v] = [x]
-        else:
-            same.append(x)
-    return (s, kind, index)
 
 
 def guarded_exists(ac: ActionCompiler, n: S.Quant, scope: Scope, inner: Scope, sets: list,

@@ -75,8 +75,6 @@ class ActionCompiler:
         self.diag: Diagnosis | None = None
         self.trail: BranchTrail | None = None  # set while compiling an action for coverage
         self.enabled_mode = False
-        # the last set indexed by each field, with its index (branching.by_field)
-        self.field_indexes: dict[str, tuple] = {}
         comp.actions = self
 
     def next_action(self, node, scope: Scope, action_name: str = "",

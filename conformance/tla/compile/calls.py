@@ -3,6 +3,7 @@ argument values (remembered for costly constant operators), and native operators
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import is_
 from typing import TYPE_CHECKING, Any
 
@@ -148,6 +149,8 @@ def call_user(comp: Compiler, op: UserOp, args: list, scope: Scope, loc: S.Loc) 
                 return holder[0]((E[0], E[1]))
             except Exception as e:  # noqa: BLE001
                 raise wrap_error(e, loc) from None
+        if level == STATE and pure and body.done:
+            call0 = _per_state(call0)
         code = Code(call0, level, deps, pure, binds, loc=loc)
         if body.done and level == CONST and pure:
             return comp.fold(code)
@@ -183,6 +186,24 @@ def call_user(comp: Compiler, op: UserOp, args: list, scope: Scope, loc: S.Loc) 
         fn = calln
     code = Code(fn, level, deps, pure, binds, loc=loc)
     return comp.fold(code) if body.done else code
+
+
+def _per_state(call0: Callable) -> Callable:
+    """A pure definition without arguments that reads the state and not the next one
+    (``terminated == Len(pending) = 0 /\\ ...``) has one value per state: the last state's
+    is kept, so the actions of every process (``\\E self \\in Procs: ...``) of one state
+    evaluate it once. Only for a state that is a tuple (an initial state being built is a
+    list, which changes as it is assigned)."""
+    last: list = [None, None]
+
+    def per_state(E):
+        s = E[0]
+        if s is last[0] and type(s) is tuple:
+            return last[1]
+        v = call0(E)
+        last[0], last[1] = s, v
+        return v
+    return per_state
 
 
 def memo_call(comp: Compiler, holder, memo: dict, fns, level, deps, pure, binds, loc) -> Code:

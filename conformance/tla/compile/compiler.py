@@ -19,6 +19,7 @@ from conformance.tla.compile import (
     temporal,
 )
 from conformance.tla.compile.code import CONST, E0, NO_DEPS, Code, merge, wrap_error
+from conformance.tla.compile.fieldindex import FieldIndex
 from conformance.tla.compile.scopes import Ctx, Inst, Scope
 from conformance.tla.errors import EvalError, Unsupported
 from conformance.tla.modules import ModuleEnv
@@ -40,6 +41,8 @@ class Compiler:
         self.bindings = bindings
         self.overrides = overrides
         self.scoped = scoped or {}  # (symbol, module name) -> binding, from "<-[Mod]"
+        # definitions whose override holds in instances' copies of them too (from "<-[Mod]")
+        self.body_overrides: set = set()
         # while compiling ENABLED: the substituted variables of instances that an action
         # assigns by name, as TLC's ENABLED does (name -> extra slot of the next state)
         self.pseudo: dict[str, int] | None = None
@@ -56,6 +59,7 @@ class Compiler:
         self.let_instances: dict[int, ModuleEnv] = {}
         self._in_recursive_fn = 0  # depth of recursive function definitions being compiled
         self.actions: ActionCompiler | None = None  # set by the model: compiles ENABLED
+        self.field_index = FieldIndex()  # sets of records by field, for binders (fieldindex)
 
     def ctx(self, env: ModuleEnv, inst: Inst | None) -> Ctx:
         key = (id(env), id(inst))

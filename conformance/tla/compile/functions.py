@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from conformance.tla import syntax as S
-from conformance.tla.compile.code import Code, frame_of, guarded, merge, wrap_error
+from conformance.tla.compile.code import Code, Tracing, frame_of, guarded, merge, wrap_error
+from conformance.tla.compile.paths import chain_of, chained, record_cons
 from conformance.tla.compile.scopes import Binding
+from conformance.tla.compile.updates import key_sig, plan, shared_except
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import LazyFn, Product, is_finite, is_set, ordered, to_tla_any
 from conformance.tla.ops import apply, except_update, field
@@ -101,10 +103,7 @@ def e_RecordCons(comp: Compiler, n: S.RecordCons, scope):
     names = [f for f, _ in n.fields]
     codes = [comp.expr(x, scope) for _, x in n.fields]
     level, deps, pure, binds = merge(codes)
-    pairs = list(zip(names, [c.fn for c in codes], strict=True))
-
-    def rec(E):
-        return Fn({k: f(E) for k, f in pairs})
+    rec = record_cons(names, codes)
     return comp.fold(Code(guarded(rec, n.loc), level, deps, pure, binds, loc=n.loc))
 
 
@@ -123,7 +122,19 @@ def e_Dot(comp: Compiler, n: S.Dot, scope):
             return field(rv, name)
         except Exception as e:  # noqa: BLE001
             raise wrap_error(e, loc) from None
-    return comp.fold(Code(dot, r.level, r.deps, r.pure, r.binds, loc=loc))
+    code = comp.fold(Code(dot, r.level, r.deps, r.pure, r.binds, loc=loc))
+    return code if code.known else _chained(code, r, (".", name, loc))
+
+
+def _chained(code: Code, prev: Code, step: tuple) -> Code:
+    """``code`` (a field access or an application of ``prev``) with the chain of steps it
+    ends compiled into one function (see compile.paths); as it is while tracing."""
+    if Tracing.on:
+        return code
+    got = chain_of(prev)
+    base, steps = got if got is not None else (prev, [])
+    return Code(chained(base, steps + [step]), code.level, code.deps, code.pure, code.binds,
+                loc=code.loc)
 
 
 def e_FnApp(comp: Compiler, n: S.FnApp, scope):
@@ -148,6 +159,8 @@ def e_FnApp(comp: Compiler, n: S.FnApp, scope):
                 return apply(fv, x)
             except Exception as e:  # noqa: BLE001
                 raise wrap_error(e, loc) from None
+        code = comp.fold(Code(app, level, deps, pure, binds, loc=loc))
+        return code if code.known else _chained(code, f, ("[]", args[0], loc))
     else:
         afs = [a.fn for a in args]
 
@@ -246,14 +259,19 @@ def e_Except(comp: Compiler, n: S.Except, scope):
     updates = []
     codes = [base]
     inner = scope.with_binding("@", Binding("slot", index=scope.depth), 1)
+    sigs: list[list] = []  # what identifies each key (updates.key_sig)
     for path, value in n.updates:
         steps: list[tuple[bool, Any]] = []
+        sig: list = []
+        sigs.append(sig)
         for kind, arg in path:
             if kind == ".":
                 steps.append((True, arg))
+                sig.append((".", arg))
             else:
                 acs = [comp.expr(a, scope) for a in arg]
                 codes.extend(acs)
+                sig.append(("[]", key_sig(acs[0])) if len(acs) == 1 else None)
                 if len(acs) == 1:
                     steps.append((False, acs[0].fn))
                 else:
@@ -285,11 +303,15 @@ def e_Except(comp: Compiler, n: S.Except, scope):
                 return except_update(f, k, lambda old: vfn(E + (old,)))
             fn = exc_one
     else:
-        def exc(E):
-            work = bfn(E)
+        def one_by_one(E, work):
             for steps, vfn in updates:
                 keys = [key if is_field else key(E) for is_field, key in steps]
                 work = except_path(work, keys, 0, vfn, E)
             return seal(work)
-        fn = exc
+
+        def exc(E):
+            return one_by_one(E, bfn(E))
+        items = None if Tracing.on else plan(sigs)
+        fn = exc if items is None else \
+            shared_except(bfn, updates, items, except_path, seal, one_by_one)
     return comp.fold(Code(guarded(fn, n.loc), level, deps, pure, binds, loc=n.loc))

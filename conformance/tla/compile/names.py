@@ -9,6 +9,7 @@ from conformance.tla import syntax as S
 from conformance.tla.compile.code import ACTION, CONST, NO_DEPS, STATE, Code, const
 from conformance.tla.compile.control import Lazy
 from conformance.tla.compile.operators import CodeOp, LambdaOp, Op, SlotOp, SubstOp, SyntaxOp
+from conformance.tla.compile.paths import leaf
 from conformance.tla.compile.scopes import Binding, Ctx, Scope
 from conformance.tla.errors import EvalError, SemanticError, Unsupported
 from conformance.tla.modules import BuiltinSym, InstSym, Sym, VarSym
@@ -95,7 +96,7 @@ def binding_code(comp: Compiler, b: Binding, name: str, scope: Scope, loc: S.Loc
         return comp.adapt(comp.expr(b.node, primed), b.scope.depth, scope.depth)
     if b.kind == "slot":
         i = b.index
-        return Code(lambda E: E[i], CONST, frozenset({i}), True, loc=loc)
+        return Code(leaf(lambda E: E[i], "slot", i), CONST, frozenset({i}), True, loc=loc)
     if b.kind == "lazyslot":
         i = b.index
 
@@ -263,4 +264,4 @@ def variable_code(comp: Compiler, sym: VarSym, ctx: Ctx, primed: bool, loc: S.Lo
                 raise err
             return v
         return Code(nextvar, ACTION, NO_DEPS, True, loc=loc)
-    return Code(lambda E: E[0][i], STATE, NO_DEPS, True, loc=loc)
+    return Code(leaf(lambda E: E[0][i], "var", i), STATE, NO_DEPS, True, loc=loc)

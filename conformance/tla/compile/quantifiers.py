@@ -7,7 +7,8 @@ import itertools
 from typing import TYPE_CHECKING
 
 from conformance.tla import syntax as S
-from conformance.tla.compile.code import Code, guarded, merge
+from conformance.tla.compile.code import Code, Tracing, guarded, merge
+from conformance.tla.compile.fieldindex import opening_field
 from conformance.tla.compile.hoist import hoisted_exists
 from conformance.tla.compile.scopes import Scope
 from conformance.tla.errors import EvalError, Unsupported
@@ -150,9 +151,24 @@ def e_Quant(comp: Compiler, n: S.Quant, scope):
         return code
     if n.kind == "E":
         if single:
+            # \E m \in msgs: m.type = "Prepare" /\ ...: only the elements of that type
+            opening = None if n.bounds[0].is_tuple or Tracing.on else \
+                opening_field(comp, n.body, inner, n.bounds[0].names[0])
+            bucket = comp.field_index.bucket
+
             def exists1(E):
                 s = sf(E)
                 if type(s) is FSet:
+                    elems = bucket(s, *opening) if opening is not None else None
+                    if elems is not None:
+                        for v in elems:
+                            r = bf(E + (v,))
+                            if r is True:
+                                return True
+                            if r is not False:
+                                raise EvalError("The body of \\E is not a boolean:\n"
+                                                f"{to_tla_any(r)}")
+                        return False
                     if quick:
                         try:
                             for v in s:  # any order will do: see quick above

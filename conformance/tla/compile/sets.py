@@ -6,7 +6,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from conformance.tla import syntax as S
-from conformance.tla.compile.code import ACTION, Code, frame_of, guarded, merge, wrap_error
+from conformance.tla.compile.code import (
+    ACTION,
+    Code,
+    Tracing,
+    frame_of,
+    guarded,
+    merge,
+    wrap_error,
+)
+from conformance.tla.compile.fieldindex import opening_field
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import Filtered as FilteredSet
 from conformance.tla.lazy import (
@@ -129,12 +138,17 @@ def e_SetFilter(comp: Compiler, n: S.SetFilter, scope):
     # a filter without primes stays a rule until its elements are needed (TLC's
     # SetPredValue); one reading the next state is computed at once, while it is there
     keep_rule = pred.level < ACTION
+    # {m \in msgs: m.type = "Prepare" /\ ...}: only the elements of that type can pass
+    opening = None if tuple_shape is not None or Tracing.on else \
+        opening_field(comp, n.pred, inner, n.bound.names[0])
+    bucket = comp.field_index.bucket
 
     def filt(E):
         s = sf(E)
         if not is_set(s):
             raise EvalError("Attempted to compute the value of an expression of form "
                             "{x \\in S : P}, but S was not a set.")
+        cands = bucket(s, *opening) if opening is not None and type(s) is FSet else None
         if keep_rule or not is_finite(s):
             frame = frame_of(E, depth)
             if tuple_shape is None:
@@ -143,9 +157,9 @@ def e_SetFilter(comp: Compiler, n: S.SetFilter, scope):
             else:
                 def test(v):
                     return pf(frame + tuple(v))
-            return FilteredSet(s, test)
+            return FilteredSet(s, test, cands)
         out = []
-        for v in each(s):
+        for v in each(s) if cands is None else cands:
             r = pf(E + ((v,) if tuple_shape is None else tuple(v)))
             if r is True:
                 out.append(v)

@@ -1,0 +1,102 @@
+"""Sets of records indexed by one field, for binders whose body opens with ``x.field = c``.
+
+Specs keep their messages in one set and pick them by type: ``\\E m \\in msgs: m.type =
+"Accept" /\\ ...``, ``{m \\in msgs: m.type = "PrepareReply" /\\ ...}``. For every element
+whose field is not ``c`` the opening conjunct is FALSE, and the rest of the body is never
+evaluated, so binding only the elements whose field is ``c`` (in TLC's order) gives the same
+answer, the same successors in the same order, and the same errors. The index is built once
+per set (the last set indexed by each field is kept: the next binder over the same set,
+another replica's, another message type's, reuses it); each bucket is sorted into TLC's
+order the first time it is asked for, so the buckets nobody binds are never sorted.
+
+Where an element is not a record with that field, or the fields are not all of the
+constant's kind (where TLC would compare, or fail to compare, other kinds), there is no
+index and the binder enumerates every element, as TLC does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from conformance.tla import syntax as S
+from conformance.tla.compile.hoist import conjuncts
+from conformance.tla.errors import SpecError
+from conformance.values import Fn, FSet, order_key
+
+if TYPE_CHECKING:
+    from conformance.tla.compile.compiler import Compiler
+    from conformance.tla.compile.scopes import Scope
+
+_KINDS = (int, str, bool)
+
+
+def opening_field(comp: Compiler, body, inner: Scope, name: str) -> tuple[str, Any] | None:
+    """``(field, c)`` when ``body`` (bound ``name`` in ``inner``) opens with
+    ``name.field = c`` or ``c = name.field``, ``c`` a constant integer, string or boolean;
+    else None."""
+    node, sc = conjuncts(comp, body, inner)[0]
+    if sc is not inner or not isinstance(node, S.Name) or node.name != "=" or node.prefix \
+            or len(node.args) != 2:
+        return None
+    for rec, const in (node.args, node.args[::-1]):
+        if isinstance(rec, S.Dot) and isinstance(rec.expr, S.Name) and \
+                rec.expr.name == name and not rec.expr.args and not rec.expr.prefix:
+            try:
+                code = comp.expr(const, inner)
+            except SpecError:
+                return None
+            if code.known and type(code.value) in _KINDS:
+                return rec.field, code.value
+    return None
+
+
+class FieldIndex:
+    """The last set indexed by each field, with its buckets (see the module docstring)."""
+
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple] = {}
+
+    def bucket(self, s: FSet, field: str, c) -> tuple | None:
+        """The elements of ``s`` whose ``field`` is ``c``, in TLC's order; None where ``s``
+        has no index by ``field`` for a constant of ``c``'s kind."""
+        entry = self._last.get(field)
+        if entry is None or entry[0] is not s:
+            entry = self._last[field] = _index(s, field)
+        if entry[1] is not type(c):
+            return None
+        buckets = entry[2]
+        got = buckets.get(c)
+        if got is None:
+            return ()
+        if type(got) is list:
+            try:
+                got = tuple(sorted(got, key=order_key))
+            except Exception:  # noqa: BLE001 - enumerating the whole set reports it
+                return None
+            buckets[c] = got
+        return got
+
+
+def _index(s: FSet, field: str) -> tuple:
+    """``(s, kind, {value: elements})`` for a set of records that all have ``field``, its
+    values all of one kind (int, str or bool); ``(s, None, {})`` otherwise."""
+    no: tuple = (s, None, {})
+    index: dict = {}
+    kind = None
+    for x in s:
+        if type(x) is not Fn:
+            return no
+        v = x.map.get(field, index)
+        t = type(v)
+        if t is not kind:
+            if kind is not None or (t is not int and t is not str and t is not bool):
+                return no
+            kind = t
+        same = index.get(v)
+        if same is None:
+            index[v] = [x]
+        else:
+            same.append(x)
+    return (s, kind, index)
