@@ -403,11 +403,12 @@ class Validator:
         else:
             # the variables that changed (at C speed), and their readers (once per set)
             changed = tuple(compress(count(), map(is_not, state, last)))
-            todo = self._todo.get(changed)
-            if todo is None:
+            found = self._todo.get(changed)
+            if found is None:
                 readers = self._readers
-                todo = self._todo[changed] = tuple(sorted({n for k in changed
-                                                           for n in readers[k]}))
+                found = self._todo[changed] = tuple(sorted({n for k in changed
+                                                            for n in readers[k]}))
+            todo = found
         if todo:
             held = self._held
             quick = self._quick
