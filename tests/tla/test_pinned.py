@@ -21,7 +21,7 @@ replaces (in an instance's copy of a definition, =[Mod] and <-[Mod] only), LET
 definitions as an inner INSTANCE's substitutions, TLCFP, the CSV module), a
 recursive function applied to a function its body builds, ENABLED of an action argument,
 a LET of state functions in a temporal property, the DyadicRationals and Graphs modules, TLC's
-limits on sets, UNION of a set holding an infinite set.
+limits on sets, UNION of a set holding an infinite set, the level of a recursive operator.
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ PINS = [
     Pin("OverrideAndInstances", "holds", 2, 1),
     Pin("OverrideThroughInstance", "holds", 2, 1),
     Pin("UnionOfInfinite", "holds", 2, 1),
+    Pin("RecursiveConstantLevel", "holds", 2, 1),
     Pin("AssertErrors", "holds", 3, 2),
     Pin("ContinuePastViolation", "invariant violated", 12, 7,
         message="Invariant Inv is violated", options={"keep_going": True}),
