@@ -131,8 +131,11 @@ def call_user(comp: Compiler, op: UserOp, args: list, scope: Scope, loc: S.Loc) 
     body = comp.def_body(sym, op.ctx, scope.primed)
     holder = body.holder
     if not body.done:  # a recursive call while the body is being compiled
+        # its level is that of its arguments: the body's level is what the rest of the
+        # body reads (SANY's least fixpoint), so a recursive operator over constants is
+        # constant (TLC evaluates C <- Def and 0-arity constant definitions that use one
+        # once, at startup)
         level, deps, pure, binds = merge(arg_codes)
-        level = max(level, STATE)
         pure = False
     else:  # the body adds its level and purity, not its dependencies
         level, deps, pure, binds = merge(arg_codes)
