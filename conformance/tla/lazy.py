@@ -598,6 +598,32 @@ class Combined(LazySet):
         return f"({to_tla_any(self.a)} {self.op} {to_tla_any(self.b)})"
 
 
+class Union(LazySet):
+    """``UNION S`` where an element of S is infinite: a member of one of them, tested in
+    TLC's order of S (TLC's UnionValue enumerates S, never the infinite elements)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple) -> None:
+        self.parts = parts
+        self.finite = False
+
+    def member(self, v):
+        return any(member(v, x) for x in self.parts)
+
+    def size(self):
+        raise EvalError(f"Attempted to compute the number of elements of {self.to_tla()}.")
+
+    def __iter__(self):
+        raise EvalError(f"Attempted to enumerate the infinite set {self.to_tla()}.")
+
+    def _params(self):
+        return self.parts
+
+    def to_tla(self) -> str:
+        return "UNION {" + ", ".join(to_tla_any(x) for x in self.parts) + "}"
+
+
 _MISSING = object()
 _MEMO_LIMIT = 200_000
 

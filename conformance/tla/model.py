@@ -217,9 +217,10 @@ def load(spec: str | Path, config: str | Path | None = None, *,
     runtime = runtime or Runtime()
     runtime.variables = [v.name for v in variables]
     runtime.base_dir = spec.parent  # files named by the spec (Json) are found from here
-    bindings, overrides, scoped = _bind_constants(cfg, root, loader, constants or {},
-                                                  cyclic_redefinitions)
+    bindings, overrides, scoped, on_body = _bind_constants(cfg, root, loader, constants or {},
+                                                           cyclic_redefinitions)
     comp = Compiler(root, bindings, overrides, runtime, scoped)
+    comp.body_overrides = on_body
     comp.let_instances = loader.let_instances
     acomp = ActionCompiler(comp, variables)
     model = Model(spec, cfg, root, loader, variables, comp, acomp, runtime,
@@ -270,15 +271,19 @@ def _expression_def(name: str, text: str) -> S.OpDef:
 
 
 def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
-                    extra: dict[str, Value], cyclic: bool = False) -> tuple[dict, dict, dict]:
+                    extra: dict[str, Value], cyclic: bool = False
+                    ) -> tuple[dict, dict, dict, set]:
     """The cfg's CONSTANT section: values of constants (``bindings``), replacements of
     definitions (``overrides``), and both restricted to one module (``scoped``, from
     ``<-[Mod]`` and ``=[Mod]``). With ``cyclic`` (TLC's allowCyclicRedefinitions), in
     ``F <- RF`` where RF is defined with F, the applications of F that RF reaches keep F's
-    own definition: a third item of the override lists their spans."""
+    own definition: a third item of the override lists their spans. The last item: the
+    definitions replaced by ``<-[Mod]`` or ``=[Mod]``, which TLC replaces in their body, so
+    that an instance's copy of the definition (``I!F``) is replaced too."""
     bindings: dict = {}
     overrides: dict = {}
     scoped: dict = {}
+    on_body: set = set()
     for a in cfg.constants:
         env = root
         if a.module is not None:
@@ -336,6 +341,10 @@ def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
             bindings[sym] = entry
         elif isinstance(sym, DefSym):
             overrides[sym] = entry
+            if a.module is not None:
+                on_body.add(sym)
+            else:
+                on_body.discard(sym)
         else:
             raise ConfigError(f"{a.name} is a {sym.kind} and cannot be assigned in the "
                               "configuration file.", cfg.loc(a.name), file=cfg.file)
@@ -347,7 +356,7 @@ def _bind_constants(cfg: Config, root: ModuleEnv, loader: Loader,
             overrides[sym] = ("value", value)
         else:
             raise SpecError(f"{name} is not a constant of {root.name}")
-    return bindings, overrides, scoped
+    return bindings, overrides, scoped, on_body
 
 
 def _cyclic_sites(target: DefSym, sym: DefSym) -> frozenset | None:

@@ -15,6 +15,7 @@ from conformance.tla.lazy import (
     LazyFn,
     LazySet,
     Powerset,
+    Union,
     any_order,
     as_fset,
     is_finite,
@@ -246,13 +247,21 @@ def union(s):
     out: set = set()
     try:
         for x in any_order(s):
-            out.update(as_fset(x) if is_set(x) else _not_a_set(x))
-        return FSet(out)
+            if not is_set(x) or not is_finite(x):
+                break
+            out.update(as_fset(x))
+        else:
+            return FSet(out)
     except EvalError:
         pass
-    for x in ordered(s):  # report what TLC meets first
+    # one element needs no order (TLC sorts, and so compares, only two or more)
+    parts = tuple(s) if type(s) is FSet and len(s) == 1 else tuple(ordered(s))
+    for x in parts:  # report what TLC meets first
         if not is_set(x):
             _not_a_set(x)
+    if any(not is_finite(x) for x in parts):
+        return Union(parts)  # UNION {[D -> Int]}: members are tested, never enumerated
+    for x in parts:
         as_fset(x)
     raise AssertionError("unreachable")
 

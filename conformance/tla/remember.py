@@ -176,8 +176,15 @@ class Remembered:
         r = self.fn((rs, rt) + tuple(E[2:]))
         if calls <= self.trial:
             self.cost += perf_counter() - started
-        if rs.whole or (rt is not None and rt.whole):
-            self._drop()
+        if rs.whole or (rt is not None and rt.whole) or (
+                len(rs.read) == len(s) and (rt is None or len(rt.read) == len(t))):
+            # it read everything: nothing to share between states. Not remembered (the
+            # memory stays keyed by the variables the other evaluations read: a property
+            # whose rare branch reads the whole state, MonotonicCommitIndex's Restart(i),
+            # keeps its memory for the common one); the memory is dropped for good when it
+            # holds nothing yet
+            if not memo:
+                self._drop()
             return r
         now = self.now
         nxt = self.nxt
@@ -186,7 +193,7 @@ class Remembered:
             if rt is not None:
                 nxt = self.nxt = tuple(sorted(rt.read.union(nxt)))
             if len(now) == len(s) and (t is None or len(nxt) == len(t)):
-                self._drop()  # it reads everything: nothing to share between states
+                self._drop()  # together they read everything: nothing to share
                 return r
             memo.clear()
             self.last = _MISS

@@ -21,6 +21,8 @@ time), so that a schedule generator can stop at the first divergence and shrink 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import compress, count
+from operator import is_not
 from typing import Any
 
 from conformance.coverage.record import Coverage
@@ -184,6 +186,8 @@ class Validator:
         self._last_state: State | None = None
         self._held: list[bool] = [True] * len(self._checks)
         self._failing = 0  # pieces whose _held is False
+        # the pieces to check again for each set of changed variables met (see above)
+        self._todo: dict[tuple[int, ...], tuple[int, ...]] = {}
         self._readers: list[tuple[int, ...]] = [
             tuple(n for n, c in enumerate(self._checks) if k in c[2])
             for k in range(len(engine.variables))]
@@ -397,14 +401,14 @@ class Validator:
         if last is None:
             todo: Iterable[int] = range(len(checks))
         else:
-            readers = self._readers
-            changed = [k for k, v in enumerate(state) if v is not last[k]]
-            if not changed:
-                todo = ()
-            elif len(changed) == 1:
-                todo = readers[changed[0]]
-            else:
-                todo = sorted({n for k in changed for n in readers[k]})
+            # the variables that changed (at C speed), and their readers (once per set)
+            changed = tuple(compress(count(), map(is_not, state, last)))
+            found = self._todo.get(changed)
+            if found is None:
+                readers = self._readers
+                found = self._todo[changed] = tuple(sorted({n for k in changed
+                                                            for n in readers[k]}))
+            todo = found
         if todo:
             held = self._held
             quick = self._quick

@@ -41,6 +41,8 @@ class Compiler:
         self.bindings = bindings
         self.overrides = overrides
         self.scoped = scoped or {}  # (symbol, module name) -> binding, from "<-[Mod]"
+        # definitions whose override holds in instances' copies of them too (from "<-[Mod]")
+        self.body_overrides: set = set()
         # while compiling ENABLED: the substituted variables of instances that an action
         # assigns by name, as TLC's ENABLED does (name -> extra slot of the next state)
         self.pseudo: dict[str, int] | None = None

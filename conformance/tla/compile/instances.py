@@ -103,7 +103,7 @@ def sym_op(comp: Compiler, sym: Sym, ctx: Ctx, loc: S.Loc, own: bool = False) ->
     if isinstance(sym, DefSym):
         # the .cfg's F <- G; under allowCyclicRedefinitions the applications of F that G
         # reaches (over[2]) keep F
-        over = comp.overrides.get(sym) if not own else None
+        over = comp.overrides.get(sym) if not own or sym in comp.body_overrides else None
         if over is not None and (len(over) < 3 or loc not in over[2]):
             return comp.override_op(over, sym, loc)
         if sym.native is not None:
@@ -273,5 +273,6 @@ def resolve_prefixed(comp: Compiler, n: S.Name, scope: Scope) -> Op:
         raise SemanticError(f"{n.name} is a parameter of module {env.name} and cannot be "
                             "referred to through an instance.", n.loc)
     # I!F is a definition of its own in TLC (SANY's copy of F for the instance): the .cfg's
-    # F <- G does not replace it, though it replaces what F's body uses
+    # F <- G does not replace it, though it replaces what F's body uses; F <- [Mod]G and
+    # F = [Mod]v do (TLC puts them on F's body, which the copy shares)
     return comp.sym_op(target, ctx, n.loc, isinstance(target, DefSym))
