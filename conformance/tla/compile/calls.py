@@ -246,6 +246,21 @@ def memo_call(comp: Compiler, holder, memo: dict, fns, level, deps, pure, binds,
             return v
         fn = memo1
     else:
+        # the key of a sequence argument by its identity: a sequence caches no key (a
+        # function and a set do), and MergeEntries(lg, prev, ents) is called with the same
+        # log and other arguments, so its key (a walk of the whole log) was made afresh
+        seqs: dict[int, tuple] = {}
+
+        def seq_key(x):
+            hit = seqs.get(id(x))
+            if hit is not None and hit[0] is x:
+                return hit[1]
+            k = memo_key(x)
+            if len(seqs) >= IDENT_LIMIT:
+                seqs.clear()
+            seqs[id(x)] = (x, k)
+            return k
+
         def memon(E):
             xs = tuple(f(E) for f in fns)
             compound = any(type(x) in COMPOUND for x in xs)
@@ -254,7 +269,7 @@ def memo_call(comp: Compiler, holder, memo: dict, fns, level, deps, pure, binds,
                 hit = ident.get(ids)
                 if hit is not None and all(map(is_, hit[0], xs)):
                     return hit[1]
-            key = tuple(map(memo_key, xs))
+            key = tuple([seq_key(x) if type(x) is Tup else memo_key(x) for x in xs])
             if None in key:
                 return holder[0]((E[0], E[1]) + xs)
             try:
