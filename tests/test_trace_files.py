@@ -119,6 +119,11 @@ _LIKE = [
     ({"a": 1, "b": [1, 2]}, {"a": 1, "b": [1, 2, 3], "c": {"#set": [1]}}),
     ({"#map": [[1, "x"], [2, "y"]]}, {"#map": [[1, "x"], [2, "z"]]}),  # a sequence
     ({"#map": [[{"#mv": "s1"}, 1]]}, {"#map": [[{"#mv": "s1"}, 1], [{"#mv": "s1"}, 2]]}),
+    # a bag that lost a message and gained one (keys 1 and TRUE apart)
+    ({"#map": [[{"g": 1}, 1], [{"g": True}, 2], [{"g": "x"}, 1]]},
+     {"#map": [[{"g": True}, 2], [{"g": "x"}, 1], [{"g": 1}, 3]]}),
+    ({"#map": [[{"g": 1}, 1], [{"g": 2}, 2], [{"g": 3}, 1], [{"g": 4}, 1]]},
+     {"#map": [[{"g": 0}, 1], [{"g": 3}, True], [{"g": 4}, 1], [{"g": 5}, 1]]}),
     ({"#set": [1]}, {"#set": [True]}),
     ([1, 2], {"#tup": [1, 2]}),
     ({"a": 1}, {"a": 1.5}),  # errors are decode's own, with their paths
@@ -173,3 +178,20 @@ def test_a_trace_file_shares_what_a_step_repeats(tmp_path):
     assert b.state["log"][s1][0] is a.state["log"][s1][0]
     assert c.state["up"] is not b.state["up"]  # 1 and TRUE swapped: not the same value
     assert c.state["up"][s1] == 1 and c.state["up"][s1] is not True
+
+
+def test_a_trace_file_shares_the_messages_a_bag_keeps(tmp_path):
+    """A bag of messages (a function keyed by records) that lost one message and gained
+    another keeps, read back, the key objects of the messages that stayed."""
+    def m(n):
+        return record(type="Vote", term=n)
+    bags = [make_fn({m(1): 1, m(2): 1, m(3): 2}), make_fn({m(2): 1, m(3): 2, m(5): 1}),
+            make_fn({m(0): 1, m(2): 2, m(3): 2})]
+    trace = Trace(TraceHeader(spec="S", variables=["msgs"]),
+                  [Step(n, "A", {"msgs": b}) for n, b in enumerate(bags)])
+    a, b, c = (s.state["msgs"] for s in read_trace(write_trace(trace, tmp_path / "t.ndjson")).steps)
+    assert (a, b, c) == tuple(bags)
+    def key(bag, n):
+        return next(k for k in bag.map if k == m(n))
+    assert key(b, 2) is key(a, 2) and key(b, 3) is key(a, 3)
+    assert key(c, 2) is key(b, 2) and key(c, 3) is key(b, 3)

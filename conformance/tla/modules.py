@@ -398,15 +398,21 @@ class Loader:
 
 
 def _same(a: Sym, b: Sym) -> bool:
-    """Two routes to one definition: the same symbol, or an instance of a module without
-    parameters (which is the module itself)."""
-    return _origin(a) is _origin(b)
+    """Two routes to one definition: the same symbol, or the same definition of a module
+    without parameters through instances (which are the module itself), at any depth
+    (Nat through INSTANCE Sailfish, which has it through INSTANCE BlockDag, and through
+    EXTENDS Integers)."""
+    return _origin(a) == _origin(b)
 
 
-def _origin(sym: Sym):
+def _origin(sym: Sym) -> tuple:
+    """The definition a symbol names, with the instances it is reached through where the
+    module defining it has parameters (their substitutions may differ)."""
+    decls = []
     while isinstance(sym, ImportedSym):
-        home = sym.sym.home
-        if home is not None and (home.constants or home.variables):
-            return (sym.sym, sym.decl)
+        decls.append(id(sym.decl))
         sym = sym.sym
-    return sym
+    home = sym.home
+    if home is not None and (home.constants or home.variables):
+        return id(sym), tuple(decls)
+    return id(sym), ()

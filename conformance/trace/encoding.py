@@ -125,13 +125,21 @@ def _like(data: Any, was: Any, was_value: Any) -> Any:
                 raise _Careful
             olds = list(was_value.map.items())
             graph = {}
-            for i, pair in enumerate(pairs):
+            j, n = 0, len(old)
+            for pair in pairs:
                 if type(pair) is not list or len(pair) != 2:
                     raise _Careful
-                if i < len(old) and type(old[i]) is list and len(old[i]) == 2 and \
-                        _same_json(pair[0], old[i][0]):
-                    k, v = olds[i]
-                    graph[k] = _like(pair[1], old[i][1], v)
+                # both lists of pairs are in one order (a writer's, by key): the key is
+                # looked for in the next old pair and the two after it (a step adds or
+                # removes a few entries, a message to a bag)
+                for o in range(j, min(j + 3, n)):
+                    was_pair = old[o]
+                    if type(was_pair) is list and len(was_pair) == 2 and \
+                            _same_json(pair[0], was_pair[0]):
+                        k, v = olds[o]
+                        graph[k] = _like(pair[1], was_pair[1], v)
+                        j = o + 1
+                        break
                 else:
                     graph[_plain(pair[0])] = _plain(pair[1])
             if len(graph) != len(pairs):

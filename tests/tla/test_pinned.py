@@ -10,7 +10,8 @@ fairness of the spec's own Next read from the behavior graph (under a state cons
 with a subscript that leaves a variable out), a
 membership remembered for [g |-> TRUE] given to [g |-> 1], [g |-> 1] = [g |-> TRUE] taken
 for TRUE), SANY's
-static checks (a module named unlike its file, a bound variable or parameter redefining a
+static checks (a module named unlike its file, one definition reached through a chain of
+instances taken for two, a bound variable or parameter redefining a
 visible name, a recursive operator without RECURSIVE, a name used before its definition, the
 wrong number of arguments, level errors of expressions, of arguments and of instance
 substitutions, an expression as a fact of HIDE), TLC's own limits (an action in a
@@ -21,7 +22,7 @@ replaces (in an instance's copy of a definition, =[Mod] and <-[Mod] only), LET
 definitions as an inner INSTANCE's substitutions, TLCFP, the CSV module), a
 recursive function applied to a function its body builds, ENABLED of an action argument,
 a LET of state functions in a temporal property, the DyadicRationals and Graphs modules, TLC's
-limits on sets, UNION of a set holding an infinite set.
+limits on sets, UNION of a set holding an infinite set, the level of a recursive operator.
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ PINS = [
     Pin("OverrideAndInstances", "holds", 2, 1),
     Pin("OverrideThroughInstance", "holds", 2, 1),
     Pin("UnionOfInfinite", "holds", 2, 1),
+    Pin("RecursiveConstantLevel", "holds", 2, 1),
+    Pin("InstanceChain", "holds", 5, 5),
     Pin("AssertErrors", "holds", 3, 2),
     Pin("ContinuePastViolation", "invariant violated", 12, 7,
         message="Invariant Inv is violated", options={"keep_going": True}),

@@ -131,8 +131,11 @@ def call_user(comp: Compiler, op: UserOp, args: list, scope: Scope, loc: S.Loc) 
     body = comp.def_body(sym, op.ctx, scope.primed)
     holder = body.holder
     if not body.done:  # a recursive call while the body is being compiled
+        # its level is that of its arguments: the body's level is what the rest of the
+        # body reads (SANY's least fixpoint), so a recursive operator over constants is
+        # constant (TLC evaluates C <- Def and 0-arity constant definitions that use one
+        # once, at startup)
         level, deps, pure, binds = merge(arg_codes)
-        level = max(level, STATE)
         pure = False
     else:  # the body adds its level and purity, not its dependencies
         level, deps, pure, binds = merge(arg_codes)
@@ -243,6 +246,21 @@ def memo_call(comp: Compiler, holder, memo: dict, fns, level, deps, pure, binds,
             return v
         fn = memo1
     else:
+        # the key of a sequence argument by its identity: a sequence caches no key (a
+        # function and a set do), and MergeEntries(lg, prev, ents) is called with the same
+        # log and other arguments, so its key (a walk of the whole log) was made afresh
+        seqs: dict[int, tuple] = {}
+
+        def seq_key(x):
+            hit = seqs.get(id(x))
+            if hit is not None and hit[0] is x:
+                return hit[1]
+            k = memo_key(x)
+            if len(seqs) >= IDENT_LIMIT:
+                seqs.clear()
+            seqs[id(x)] = (x, k)
+            return k
+
         def memon(E):
             xs = tuple(f(E) for f in fns)
             compound = any(type(x) in COMPOUND for x in xs)
@@ -251,7 +269,7 @@ def memo_call(comp: Compiler, holder, memo: dict, fns, level, deps, pure, binds,
                 hit = ident.get(ids)
                 if hit is not None and all(map(is_, hit[0], xs)):
                     return hit[1]
-            key = tuple(map(memo_key, xs))
+            key = tuple([seq_key(x) if type(x) is Tup else memo_key(x) for x in xs])
             if None in key:
                 return holder[0]((E[0], E[1]) + xs)
             try:

@@ -175,8 +175,10 @@ class LetOp(Op):
         holder = self.primed_holder if primed else self.holder
         compiled = self.primed_compiled if primed else self.compiled
         if compiled is None:
-            compiled = Code(lambda E: holder[0](E), STATE, NO_DEPS, True)
-            self._keep(primed, compiled)  # a recursive call while the body compiles
+            # a recursive call while the body compiles: of its arguments' level (the
+            # body's is what the rest of it reads, SANY's least fixpoint)
+            compiled = Code(lambda E: holder[0](E), CONST, NO_DEPS, True)
+            self._keep(primed, compiled)
             scope = self.scope.as_primed() if primed else self.scope
             inner = comp.bind_params(self.node.params, scope)
             compiled = comp.expr(self.node.body, inner)

@@ -1,0 +1,5 @@
+---- MODULE InstanceChainLeaf ----
+EXTENDS Naturals
+CONSTANT C
+Scaled(n) == n * C
+====

@@ -1,0 +1,5 @@
+---- MODULE InstanceChainMid ----
+EXTENDS Naturals
+CONSTANT C
+INSTANCE InstanceChainLeaf
+====
