@@ -513,7 +513,7 @@ class Filtered(LazySet):
     def __init__(self, base: Value, pred: Callable[[Value], Value],
                  cands: tuple | None = None) -> None:
         """``cands``: where only some elements of ``base`` can satisfy ``pred`` (the others
-        make it FALSE without an error: see compile.fieldindex), those, in TLC's order."""
+        make it FALSE without an error: see compile.fieldindex), those, in any order."""
         self.base, self.pred, self.cands = base, pred, cands
         self.finite = is_finite(base)
 
@@ -542,9 +542,9 @@ class Filtered(LazySet):
 
     def _elements(self):
         test = self._test
-        if self.cands is not None:
-            return [v for v in self.cands if test(v)]
         try:
+            if self.cands is not None:
+                return [v for v in self.cands if test(v)]
             return bounded(v for v in any_order(self.base) if test(v))
         except EvalError:
             # the error TLC reports is the one met first in its order

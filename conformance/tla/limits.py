@@ -3,11 +3,12 @@
 Time and memory are watched by a timer that interrupts whatever is being evaluated (an
 initial predicate that enumerates a huge set, an ASSUME over millions of elements), not only
 between states: every quarter of a second a SIGALRM handler compares the clock with the
-deadline and the process's resident memory with the bound, and raises :class:`TimeLimit` or
-:class:`MemoryLimit`. Both derive from BaseException, so the compiled closures, which turn
-any Python exception into TLC's evaluation error, let them through to the caller. The timer
-works in the main thread (where the CLI, the corpus children and the tests check models);
-elsewhere only the explorer's own checks between states apply.
+deadline and the resident memory of the process (and of its workers, on several processes)
+with the bound, and raises :class:`TimeLimit` or :class:`MemoryLimit`. Both derive from
+BaseException, so the compiled closures, which turn any Python exception into TLC's
+evaluation error, let them through to the caller. The timer works in the main thread (where
+the CLI, the corpus children and the tests check models); elsewhere only the explorer's own
+checks between states apply.
 
 The set bounds are TLC's: a set is not built with more than ``max_set_size`` elements
 (``-maxSetSize``, default 1,000,000: "Attempted to construct a set with too many elements"),
@@ -71,13 +72,42 @@ def default_memory() -> int | None:
         return None
 
 
-def resident() -> int | None:
-    """This process's resident memory in bytes (None where it cannot be read cheaply)."""
+def resident(pid: int | str = "self") -> int | None:
+    """A process's resident memory in bytes, this one's by default (None where it cannot
+    be read cheaply, or the process is gone)."""
     try:
-        with open("/proc/self/statm", "rb") as f:
+        with open(f"/proc/{pid}/statm", "rb") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return None
+
+
+# The worker processes of a search on several processes (parallel.py): their memory counts
+# toward the run's bound with this process's, as TLC's workers share its one heap. Each
+# process's resident memory is added, so a page a worker still shares with this process
+# (it was forked from it) counts twice: the bound errs on the side of stopping.
+_WORKERS: list[int] = []
+
+
+@contextmanager
+def counting(pids: list[int]) -> Iterator[None]:
+    """While inside, the processes ``pids`` count toward the memory bound."""
+    _WORKERS.extend(pids)
+    try:
+        yield
+    finally:
+        for pid in pids:
+            _WORKERS.remove(pid)
+
+
+def resident_total() -> int | None:
+    """This process's resident memory and its counted workers' (see :func:`counting`)."""
+    total = resident()
+    if total is None:
+        return None
+    for pid in _WORKERS:
+        total += resident(pid) or 0
+    return total
 
 
 def _gb(n: int) -> str:
@@ -103,7 +133,7 @@ def enforced(timeout: float | None, memory: int | None) -> Iterator[None]:
             fired[0] = True
             raise TimeLimit(f"the run did not finish within its time limit ({timeout:g} s)")
         if memory is not None:
-            rss = resident()
+            rss = resident_total()
             if rss is not None and rss > memory:
                 fired[0] = True
                 raise MemoryLimit(f"the engine used more than its memory bound of "

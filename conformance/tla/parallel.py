@@ -48,6 +48,7 @@ from conformance.tla.explore import (
     fingerprint_function,
     holds,
 )
+from conformance.tla.limits import counting
 from conformance.tla.model import Model
 from conformance.tla.stack import with_room
 
@@ -110,8 +111,11 @@ class ParallelExplorer:
             there.close()
             pipes.append(here)
             procs.append(p)
+        done = False
         try:
-            self._levels(res, pipes, len(first.seen), len(first.queue), level, start)
+            with counting([p.pid for p in procs if p.pid is not None]):
+                self._levels(res, pipes, len(first.seen), len(first.queue), level, start)
+            done = True
         finally:
             for c in pipes:
                 try:
@@ -119,7 +123,9 @@ class ParallelExplorer:
                 except OSError:
                     pass
             for p in procs:
-                p.join(timeout=5)
+                # a search cut short (a limit, an error) leaves workers in the middle of a
+                # level, where they read no message: they are ended at once
+                p.join(timeout=5 if done else 0)
                 if p.is_alive():
                     p.terminate()
                     p.join(timeout=5)

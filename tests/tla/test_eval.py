@@ -352,6 +352,9 @@ R = "[a |-> [x |-> 1, y |-> 2], f |-> [n \\in Nat |-> [x |-> n]], s |-> <<[a |->
     ("LET g == [R EXCEPT !.f[2].x = 7, !.f[2].x = @ + 1] IN 10 * g.f[2].x + g.f[3].x", 83),
     ("\\A i \\in {1} : [R EXCEPT !.s[i].a = i, !.s[i].b = i, !.a.x = i].s[i] = [a |-> 1, b |-> 1]",
      True),
+    # a run entering a level an update before it copied (![k] is not known to be !.a)
+    ("\\E k \\in {\"a\"} : [R EXCEPT ![k].x = 5, !.a.y = @ + 1, !.a.x = @ * 2].a = "
+     "[x |-> 10, y |-> 3]", True),
 ])
 def test_excepts_sharing_a_path_apply_each_update(tla, expr, value):
     got = tla(expr, f"R == {R}")

@@ -202,3 +202,22 @@ def test_a_search_hides_its_states_from_the_cycle_collector_and_thaws_them_at_it
                         progress=lambda p: frozen.append(gc.get_freeze_count()))
     assert explorer.run().limited
     assert max(frozen) > 0 and gc.get_freeze_count() == 0
+
+
+def test_the_memory_bound_counts_the_workers_memory():
+    # the bound is on the whole search, as TLC's heap is shared by its workers: here this
+    # process alone stays under it, and with its two workers it is over at the first look
+    import multiprocessing as mp
+
+    from conformance.tla.limits import MemoryLimit, enforced, resident
+
+    specs = Path(__file__).resolve().parents[2] / "specs"
+    model = load(specs / "Raft.tla", specs / "Raft.cfg")
+    own = resident()
+    if own is None:
+        pytest.skip("no /proc to read resident memory from")
+    started = time.monotonic()
+    with pytest.raises(MemoryLimit), enforced(None, int(own * 1.5)):
+        explore_parallel(model, 2, handoff=1)
+    assert time.monotonic() - started < 4  # stopped at once, the workers not waited for
+    assert not mp.active_children()

@@ -47,6 +47,10 @@ def pending(ac: ActionCompiler, item, scope: Scope, k: Callable, mode: str) -> C
         # TLC's ENABLED has no shortcut for fully assigned states; and a step followed for
         # its branches must enter them
         return actk
+    if getattr(actk, "plain", False) and ac.diag is None and not Tracing.on:
+        # a guard (not a diagnosis's) does what the shortcut would: evaluate, continue if
+        # TRUE (the positions of an error come from the traced run, which keeps both)
+        return actk
     try:
         code = ac.comp.expr(item, scope)
     except SpecError:

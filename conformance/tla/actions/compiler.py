@@ -211,6 +211,7 @@ class ActionCompiler:
                                 f"{to_tla_any(v)}.")
                 err.push(loc)
                 raise err
+        guard.plain = True  # type: ignore[attr-defined]
         return guard
 
     def act(self, node, scope: Scope, k: Callable, mode: str) -> Callable:

@@ -58,25 +58,29 @@ class FieldIndex:
     def __init__(self) -> None:
         self._last: dict[str, tuple] = {}
 
-    def bucket(self, s: FSet, field: str, c) -> tuple | None:
-        """The elements of ``s`` whose ``field`` is ``c``, in TLC's order; None where ``s``
-        has no index by ``field`` for a constant of ``c``'s kind."""
+    def some(self, s: FSet, field: str, c) -> list | tuple | None:
+        """The elements of ``s`` whose ``field`` is ``c``, in any order (for a binder whose
+        answer does not depend on it, as long as no error is met); None where ``s`` has no
+        index by ``field`` for a constant of ``c``'s kind."""
         entry = self._last.get(field)
         if entry is None or entry[0] is not s:
             entry = self._last[field] = _index(s, field)
         if entry[1] is not type(c):
             return None
-        buckets = entry[2]
-        got = buckets.get(c)
-        if got is None:
-            return ()
-        if type(got) is list:
-            try:
-                got = tuple(sorted(got, key=order_key))
-            except Exception:  # noqa: BLE001 - enumerating the whole set reports it
-                return None
-            buckets[c] = got
-        return got
+        return entry[2].get(c, ())
+
+    def bucket(self, s: FSet, field: str, c) -> tuple | None:
+        """The elements of ``s`` whose ``field`` is ``c``, in TLC's order; None where ``s``
+        has no index by ``field`` for a constant of ``c``'s kind."""
+        got = self.some(s, field, c)
+        if not isinstance(got, list):
+            return got
+        try:
+            done = tuple(sorted(got, key=order_key))
+        except Exception:  # noqa: BLE001 - enumerating the whole set reports it
+            return None
+        self._last[field][2][c] = done
+        return done
 
 
 def _index(s: FSet, field: str) -> tuple:

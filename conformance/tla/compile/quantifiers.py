@@ -154,24 +154,16 @@ def e_Quant(comp: Compiler, n: S.Quant, scope):
             # \E m \in msgs: m.type = "Prepare" /\ ...: only the elements of that type
             opening = None if n.bounds[0].is_tuple or Tracing.on else \
                 opening_field(comp, n.body, inner, n.bounds[0].names[0])
-            bucket = comp.field_index.bucket
+            index = comp.field_index
 
             def exists1(E):
                 s = sf(E)
                 if type(s) is FSet:
-                    elems = bucket(s, *opening) if opening is not None else None
-                    if elems is not None:
-                        for v in elems:
-                            r = bf(E + (v,))
-                            if r is True:
-                                return True
-                            if r is not False:
-                                raise EvalError("The body of \\E is not a boolean:\n"
-                                                f"{to_tla_any(r)}")
-                        return False
+                    # only the records whose field is the constant (see fieldindex)
+                    some = index.some(s, *opening) if opening is not None else None
                     if quick:
                         try:
-                            for v in s:  # any order will do: see quick above
+                            for v in s if some is None else some:  # any order: see quick
                                 r = bf(E + (v,))
                                 if r is True:
                                     return True
@@ -181,7 +173,9 @@ def e_Quant(comp: Compiler, n: S.Quant, scope):
                                 return False
                         except EvalError:
                             pass
-                    elems = s.ordered()
+                    elems = index.bucket(s, *opening) if some is not None else None
+                    if elems is None:
+                        elems = s.ordered()
                 else:
                     elems = each(s)
                 for v in elems:

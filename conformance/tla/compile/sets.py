@@ -141,14 +141,14 @@ def e_SetFilter(comp: Compiler, n: S.SetFilter, scope):
     # {m \in msgs: m.type = "Prepare" /\ ...}: only the elements of that type can pass
     opening = None if tuple_shape is not None or Tracing.on else \
         opening_field(comp, n.pred, inner, n.bound.names[0])
-    bucket = comp.field_index.bucket
+    index = comp.field_index
 
     def filt(E):
         s = sf(E)
         if not is_set(s):
             raise EvalError("Attempted to compute the value of an expression of form "
                             "{x \\in S : P}, but S was not a set.")
-        cands = bucket(s, *opening) if opening is not None and type(s) is FSet else None
+        known = opening is not None and type(s) is FSet
         if keep_rule or not is_finite(s):
             frame = frame_of(E, depth)
             if tuple_shape is None:
@@ -157,7 +157,8 @@ def e_SetFilter(comp: Compiler, n: S.SetFilter, scope):
             else:
                 def test(v):
                     return pf(frame + tuple(v))
-            return FilteredSet(s, test, cands)
+            return FilteredSet(s, test, index.some(s, *opening) if known else None)
+        cands = index.bucket(s, *opening) if known else None
         out = []
         for v in each(s) if cands is None else cands:
             r = pf(E + ((v,) if tuple_shape is None else tuple(v)))

@@ -101,7 +101,11 @@ def shared_except(bfn: Callable, updates: list, items: list, except_path: Callab
                             [(updates[m][0][depth:], updates[m][1]) for m in run]))
         return out
 
-    def apply(node, items: list, E) -> None:
+    def apply(node, items: list, E) -> bool:
+        """Apply ``items`` to ``node`` (a working ``dict`` or ``list``); whether working
+        copies may be left inside it (a level a run copied is made a value again at the
+        end of the run, with nothing inside to seal: see seal)."""
+        loose = False
         for item in items:
             kind = item[0]
             if kind == 0:  # ![...].name = value
@@ -114,6 +118,7 @@ def shared_except(bfn: Callable, updates: list, items: list, except_path: Callab
                 _, tail, vfn = item
                 except_path(node, [k if is_field else k(E) for is_field, k in tail], 0,
                             vfn, E)
+                loose = True
                 continue
             _, is_field, k, inner, run = item
             key: Any = k if is_field else k(E)
@@ -128,14 +133,19 @@ def shared_except(bfn: Callable, updates: list, items: list, except_path: Callab
             child = node[at]
             t = type(child)
             if t is Fn:
-                child = node[at] = dict(child.map)
+                child = dict(child.map)
+                node[at] = seal(child) if apply(child, inner, E) else Fn(child)
             elif t is Tup:
-                child = node[at] = list(child)
-            elif t is not dict and t is not list:
+                child = list(child)
+                node[at] = seal(child) if apply(child, inner, E) else Tup(child)
+            elif t is dict or t is list:  # a working copy of an update before the run
+                apply(child, inner, E)
+                loose = True
+            else:
                 for tail, vfn in run:
                     except_path(node, [k if f else k(E) for f, k in tail], 0, vfn, E)
-                continue
-            apply(child, inner, E)
+                loose = True
+        return loose
 
     top = ready(items, 0)
 
@@ -148,6 +158,7 @@ def shared_except(bfn: Callable, updates: list, items: list, except_path: Callab
             work = list(f)
         else:
             return one_by_one(E, f)
-        apply(work, top, E)
-        return seal(work)
+        if apply(work, top, E):
+            return seal(work)
+        return Fn(work) if t is Fn else Tup(work)
     return exc_shared
