@@ -157,7 +157,13 @@ class FSet(frozenset):
     __slots__ = ("_ordered", "_key", "_thash")
     _ordered: tuple
     _key: Any
-    _thash: int
+    _thash: int | None
+
+    def __init__(self, items: Iterable = ()) -> None:
+        # the typed hash's slot starts empty (None), not unset: reading an unset slot
+        # raises, and the exception costs more than hashing a small set (2.1 sets are
+        # made, and 0.8 hashed afresh, per state generated on MultiPaxos_MC_small)
+        self._thash = None
 
     def ordered(self) -> tuple:
         """The elements in TLC's normalized order (cached)."""
@@ -200,12 +206,13 @@ class Fn:
     __slots__ = ("map", "_hash", "_key", "_thash")
     _hash: int | None
     _key: Any
-    _thash: int
+    _thash: int | None
 
     def __init__(self, mapping: dict) -> None:
         self.map = mapping
         self._hash = None
         self._key = None
+        self._thash = None  # see FSet.__init__
 
     def __eq__(self, other: object) -> bool:
         if self is other:
@@ -329,32 +336,39 @@ def typed_hash(v: Value) -> int:
         return _MINUS_ONE if t is int and v == -1 else hash(v)
     if t is bool:
         return _TRUE_HASH if v else _FALSE_HASH
-    P = _PLAIN
     if t is Fn:
         try:
-            return v._thash
-        except AttributeError:
+            h = v._thash
+        except AttributeError:  # a function made without __init__
+            h = None
+        if h is None:
+            P = _PLAIN
             h = v._thash = hash(frozenset([
-                (k if type(k) in P and k != -1 else getattr(k, "_thash", None) or typed_hash(k),
-                 x if type(x) in P and x != -1 else getattr(x, "_thash", None) or typed_hash(x))
+                (k if (u := type(k)) in P and (u is not int or k != -1)
+                 else getattr(k, "_thash", None) or typed_hash(k),
+                 x if (u := type(x)) in P and (u is not int or x != -1)
+                 else getattr(x, "_thash", None) or typed_hash(x))
                 for k, x in v.map.items()]))
-            return h
+        return h
     if t is FSet:
         try:
-            return v._thash
+            h = v._thash
         except AttributeError:
+            h = None
+        if h is None:
+            P = _PLAIN
             h = v._thash = hash(frozenset([
-                x if type(x) in P and x != -1 else getattr(x, "_thash", None) or typed_hash(x)
-                for x in v]))
-            return h
+                x if (u := type(x)) in P and (u is not int or x != -1)
+                else getattr(x, "_thash", None) or typed_hash(x) for x in v]))
+        return h
     if isinstance(v, tuple):  # Tup, and a state: a tuple of the variables' values
+        P = _PLAIN
         return hash(tuple([
-            x if type(x) in P and x != -1 else getattr(x, "_thash", None) or typed_hash(x)
-            for x in v]))
+            x if (u := type(x)) in P and (u is not int or x != -1)
+            else getattr(x, "_thash", None) or typed_hash(x) for x in v]))
     if isinstance(v, frozenset):
         return hash(frozenset([
-            x if type(x) in P and x != -1 else getattr(x, "_thash", None) or typed_hash(x)
-            for x in v]))
+            x if type(x) in _PLAIN and x != -1 else typed_hash(x) for x in v]))
     m = getattr(v, "materialize", None)
     if m is not None:
         return typed_hash(m())

@@ -56,7 +56,8 @@ class CoreTrace:
         self._actions: list[tuple[str, dict]] = []  # its actions so far, raw parameters
         self._sent = 0  # its messages sent up to its last action
         # a buffered server's ended inputs not yet written, as one step: [actions,
-        # messages, state, changes] (see input_done)
+        # messages, state, changes] (see input_done); a message is kept as (message,
+        # record, slices), its slices taken when the input ended
         self._kept: list | None = None
         self._replies: list[int] = []  # answers given since the last step recorded
         self._keys: dict[str, Any] = {}  # the change keys of the state last recorded
@@ -67,6 +68,13 @@ class CoreTrace:
         variables given whole, and the changes to the others. The protocol's abstraction
         keeps what it needs to tell in ``self._keys``."""
         raise NotImplementedError
+
+    def sent_record(self, node: Any, x: Any) -> tuple[Any, dict | None]:
+        """The message ``x`` that the node has just sent, as the spec's record, and the
+        fields of it that are slices of the node's own sequences as they are now
+        (``{field: (variable, first, last)}``, the record lacking those fields: see
+        :meth:`Recorder.step`), or None. By default the whole record."""
+        return self.absn.message(x), None
 
     def start(self, node: Any) -> None:
         """Begin a segment with the state the node starts from (what it recovered)."""
@@ -110,11 +118,13 @@ class CoreTrace:
                 self._record()
 
     def _take(self) -> tuple[list, list, dict, Delta | None]:
-        """The input in progress, ended: its actions, its messages, what it changed."""
+        """The input in progress, ended: its actions, its messages (each with its record
+        and slices, see :meth:`sent_record`), what it changed."""
         actions, self._actions = self._actions, []
-        new = self._ready.messages[:self._sent]
+        node, record = self._node, self.sent_record
+        new = [(x, *record(node, x)) for x in self._ready.messages[:self._sent]]
         self._ready = None
-        state, changes = self.own(self._node, actions[0][1])
+        state, changes = self.own(node, actions[0][1])
         return actions, new, state, changes
 
     def _record(self) -> None:
@@ -132,7 +142,7 @@ class CoreTrace:
         g = self._kept
         if g is not None and "m" not in actions[0][1] and _joinable(g, state, changes):
             g[0].extend(actions)
-            g[1].extend(new)
+            g[1].extend(new)  # a later input only appends to what they slice: still true
             g[2].update(state)
             g[3] = _joined(g[3], changes)
         else:
@@ -154,10 +164,10 @@ class CoreTrace:
         params = actions[0][1]
         m = params.get("m")
         sent = []
-        for x in new:  # each send gets an id, which the codec carries to the receiver
+        for x, msg, slices in new:  # each send gets an id, which the codec carries
             w = next(_WIRE_IDS)
             _set(x, "wid", w)
-            sent.append((x.dst, absn.message(x), w))
+            sent.append((x.dst, msg, w, slices))
         # one action or several, one line: steps writes a lone action as step would
         acts = [(a, absn.params(raw)) for a, raw in actions[1:]]
         if m is not None and m.wid:  # its sender recorded it: named by its id alone,
@@ -219,10 +229,14 @@ def _joinable(kept: list, state: dict, changes: Delta | None) -> bool:
     in the order they were made: a line applies all its truncations, then all its puts,
     then all its appends, so the input only puts and appends, never puts into a variable
     the kept step appended to, and no variable is given whole in one and as changes in
-    the other."""
+    the other, nor given whole when the kept step sent slices of it (a whole value may
+    have been cut)."""
     before = kept[3]
     done = before.variables() if before is not None else set()
     if done and not done.isdisjoint(state):
+        return False
+    if state and any(s and not {v for v, _, _ in s.values()}.isdisjoint(state)
+                     for _, _, s in kept[1]):
         return False
     if changes is None:
         return True

@@ -137,3 +137,24 @@ def test_same_value_of_functions_keyed_by_records_compares_each_key_and_entry():
     for f in (bag, same, other):
         typed_hash(f)
     assert same_value(bag, same) and not same_value(bag, other)
+
+
+def test_typed_hashes_of_copies_and_pickles_are_the_values_own():
+    """Sets and functions cache their typed hash (empty until asked); a copy, a pickle
+    read back (what parallel workers exchange) and a function made without its __init__
+    hash as the value does, and FALSE and 0 stay apart inside them."""
+    import copy
+    import pickle
+
+    from conformance.values import typed_hash
+    v = FSet([Fn({"g": Tup([1, -1]), "h": FSet([False])}), Fn({"g": Tup()})])
+    fresh = typed_hash(FSet([Fn({"g": Tup([1, -1]), "h": FSet([False])}),
+                             Fn({"g": Tup()})]))
+    assert typed_hash(v) == fresh
+    for other in (copy.deepcopy(v), pickle.loads(pickle.dumps(v)), copy.copy(v)):
+        assert typed_hash(other) == fresh
+    bare = Fn.__new__(Fn)
+    bare.map = {"h": FSet([False])}
+    assert typed_hash(bare) == typed_hash(Fn({"h": FSet([False])}))
+    assert typed_hash(bare) != typed_hash(Fn({"h": FSet([0])}))
+    assert typed_hash(Fn({"g": Tup([-1])})) != typed_hash(Fn({"g": Tup([-2])}))

@@ -4,7 +4,7 @@ A node's file (written by :class:`~conformance.record.recorder.Recorder`, or by 
 that follows the format) is newline-delimited JSON of three kinds of line:
 
 * a **segment header**, written each time the node's process starts:
-  ``{"format": "conform-node-trace", "version": 2, "spec", "node", "self", "constants",
+  ``{"format": "conform-node-trace", "version": 3, "spec", "node", "self", "constants",
   "restart", "network", "durability", "state", ...}``;
 * an **event**, one atomic step: ``{"n", "t", "action", "params", "recv", "sent", "set",
   "truncate", "put", "append", "external", "clock"}`` (or ``"actions"``: several spec
@@ -31,6 +31,7 @@ from conformance.record.recorder import FORMAT, VERSION, VERSIONS
 from conformance.trace.encoding import DecodeError, decode
 from conformance.trace.files import TraceFileError
 from conformance.trace.safejson import JsonLimitError, loads
+from conformance.values import Fn, Tup
 
 Value = Any
 
@@ -274,7 +275,10 @@ class _Reader:
             if not isinstance(s, dict) or not isinstance(s.get("to"), str) or "msg" not in s:
                 raise self.error(f"sent[{k}] must be {{\"to\": node, \"msg\": message}}",
                                  lineno)
-            sent.append(Sent(s["to"], dec(s["msg"], f"sent[{k}].msg"), _id(self, s, lineno)))
+            msg = dec(s["msg"], f"sent[{k}].msg")
+            if "slices" in s:
+                msg = self._sliced(msg, s["slices"], k, seg, lineno)
+            sent.append(Sent(s["to"], msg, _id(self, s, lineno)))
         recv = self._recv(data, actions, dec, lineno)
         t, clock = data.get("t"), data.get("clock")
         for key, v in (("t", t), ("clock", clock)):
@@ -286,6 +290,39 @@ class _Reader:
         seg.events.append(Event(self.node, self.name, lineno, seg.number, n, actions,
                                 self.state, frozenset(delta.variables()), sent, recv, t,
                                 data.get("external", False) is True, clock))
+
+    def _sliced(self, msg: Value, slices: Any, k: int, seg: Segment, lineno: int) -> Value:
+        """A sent message with its fields given as slices of the node's own sequences
+        (version 3: ``"slices": {"entries": ["log", 5, 9]}`` is ``SubSeq(log, 5, 9)`` of the
+        node's ``log`` after this event) put back."""
+        where = f"sent[{k}].slices"
+        if seg.header["version"] < 3:
+            raise self.error(f"{where}: slices need node trace version 3 (this segment is "
+                             f"version {seg.header['version']})", lineno)
+        if not isinstance(slices, dict) or not slices:
+            raise self.error(f"{where} must map fields to [variable, first, last]", lineno)
+        if type(msg) is not Fn:
+            raise self.error(f"sent[{k}].msg must be a record to have slices", lineno)
+        fields = dict(msg.map)
+        for f, ref in slices.items():
+            if not (isinstance(ref, list) and len(ref) == 3 and isinstance(ref[0], str)
+                    and type(ref[1]) is int and type(ref[2]) is int
+                    and 1 <= ref[1] <= ref[2] + 1):
+                raise self.error(f"{where}.{f} must be [variable, first, last], a range of "
+                                 f"the sequence from 1, not {ref!r}", lineno)
+            var, lo, hi = ref
+            if f in fields:
+                raise self.error(f"{where}.{f}: the message also gives the field", lineno)
+            seq = self.state.get(var)
+            if type(seq) is not Tup:
+                raise self.error(f"{where}.{f}: the node's {var} is "
+                                 f"{'not recorded' if seq is None else 'not a sequence'} "
+                                 "after this event", lineno)
+            if hi > len(seq):
+                raise self.error(f"{where}.{f}: {var}[{lo}..{hi}], but the node's {var} has "
+                                 f"{len(seq)} elements after this event", lineno)
+            fields[f] = Tup(seq[lo - 1:hi])
+        return Fn(fields)
 
     def _actions(self, data: dict, dec, lineno: int) -> list[tuple[str, dict]]:
         if "actions" in data:

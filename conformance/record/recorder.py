@@ -68,8 +68,10 @@ _TLA = frozenset({int, str, bool, Tup, Fn, FSet, ModelValue, Unknown})  # no con
 _MEMO = 64
 
 FORMAT = "conform-node-trace"
-VERSION = 2  # 2: a receive may name its message by id alone ("param" absent from "params")
-VERSIONS = (1, 2)  # the versions read
+# 2: a receive may name its message by id alone ("param" absent from "params");
+# 3: a sent message's field may be a slice of the sender's own sequence ("slices")
+VERSION = 3
+VERSIONS = (1, 2, 3)  # the versions read
 
 
 class _Received:
@@ -87,7 +89,7 @@ class _Received:
 RECEIVED = _Received()
 
 Value = Any
-Send = tuple  # (to, message) or (to, message, id)
+Send = tuple  # (to, message), (to, message, id) or (to, message, id, slices)
 
 
 class Recorder:
@@ -173,7 +175,13 @@ class Recorder:
         ``state``: the node's own variables after it (only the ones given are compared
         with the last ones recorded, and only changes are written); ``changes``: what the
         step did to other variables, written as given (its values TLA+ values); ``sent``: each
-        message the step sent, as ``(to, message)`` or ``(to, message, id)``;
+        message the step sent, as ``(to, message)`` or ``(to, message, id)``, or ``(to,
+        message, id, slices)`` when fields of the message are parts of a sequence the node
+        keeps (a leader sends entries of its log, again and again while a follower lags):
+        ``slices`` maps such a field to ``(variable, first, last)``, the field being
+        ``SubSeq(variable, first, last)`` of this node's own variable *after this step*, and
+        the message given lacks the field; the reader puts it back, and the entries are
+        written once, in the log, not in every message that carries them;
         ``received``: the message it handled, as ``(from, message)`` or ``(from,
         message, id)`` (an id, when the system carries one on the wire, matches a receive
         to its send exactly; else the merger matches them by content). ``external``: the
@@ -294,9 +302,18 @@ class Recorder:
         to, msg = s[0], s[1]
         if type(msg) not in _TLA:
             msg = to_value(msg)
+        slices = s[3] if len(s) > 3 else None
+        if slices:
+            fields = msg.map if type(msg) is Fn else None
+            for f, (v, lo, hi) in slices.items():
+                if fields is None or f in fields or not 1 <= lo <= hi + 1:
+                    raise ValueError(f"slice {f!r} -> {v}[{lo}..{hi}]: the message must be a "
+                                     f"record without the field, and {lo}..{hi} a range")
         out: dict[str, Any] = {"to": str(to), "msg": encode_value(msg, memo)}
         if len(s) > 2 and s[2] is not None:
             out["id"] = str(s[2])
+        if slices:
+            out["slices"] = {f: [v, lo, hi] for f, (v, lo, hi) in slices.items()}
         return out
 
     def _recv_json(self, r: Send, params: dict[str, Value], by_id: str | None) -> dict:

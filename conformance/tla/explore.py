@@ -109,16 +109,9 @@ class Permuter:
             src = hit[0]
             if src is v:
                 return hit[1]
-            if t is Tup:
-                if typed_hash(src) == typed_hash(v):
-                    return hit[1]
-            else:
-                try:  # sets and functions of a state carry their typed hash: see canonical
-                    if src._thash == v._thash:
-                        return hit[1]
-                except AttributeError:
-                    if typed_hash(src) == typed_hash(v):
-                        return hit[1]
+            # sets and functions of a state carry their typed hash: see canonical
+            if typed_hash(src) == typed_hash(v):
+                return hit[1]
         # leaves are mapped in line: a call per integer or model value would cost more than
         # the rest of the permutation
         L, M, pg = _LEAVES, ModelValue, self.perm.get

@@ -275,7 +275,7 @@ class FunctionSet(LazySet):
             hit = memo.get(v)
         except TypeError:
             hit = None
-        if hit is not None and _same_kind(hit[0], v):
+        if hit is not None and (hit[0] is v or _same_kind(hit[0], v)):
             return hit[1]
         r = self._member(v)
         if len(memo) > _MEMO_LIMIT:
@@ -374,7 +374,7 @@ class RecordSet(LazySet):
                             f"of records {self.to_tla()}")
         memo = self._memo
         hit = memo.get(v)
-        if hit is not None and _same_kind(hit[0], v):
+        if hit is not None and (hit[0] is v or _same_kind(hit[0], v)):
             return hit[1]
         m = v.map
         r = m.keys() == self._keys and all(test(m[name]) for name, test in self._tests)

@@ -387,6 +387,14 @@ class Branch:
     tableau: list[tuple] = field(default_factory=list)
     infinitely: list[int] = field(default_factory=list)  # []<>X: atom indexes
     eventually_always: list[int] = field(default_factory=list)  # <>[]Y
+    # <>[]Y \/ []<>X (strong fairness): (Y, X) atom indexes, kept whole rather than split
+    # into two branches (see find_counterexample)
+    either: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def disjuncts(self) -> int:
+        """How many disjuncts of TLC's normal form this branch stands for."""
+        return 1 << len(self.either)
 
 
 # TLC counts the disjuncts of a conjunction's normal form in a Java int (LNConj.toDNF)
@@ -396,6 +404,10 @@ _DNF_LIMIT = 2**31 - 1
 def branches(f: tuple, builder: FormulaBuilder) -> list[Branch]:
     k = f[0]
     if k == "or":
+        pair = _either(f)
+        if pair is not None:  # SF_v(A) and the like: <>[]Y \/ []<>X
+            y, x = pair
+            return [Branch(either=[(_as_atom(y, builder), _as_atom(x, builder))])]
         out = []
         for g in f[1]:
             out.extend(branches(g, builder))
@@ -404,7 +416,7 @@ def branches(f: tuple, builder: FormulaBuilder) -> list[Branch]:
         subs = [branches(g, builder) for g in f[1]]
         total = 1
         for sub in subs:
-            total *= len(sub)
+            total *= sum(b.disjuncts for b in sub)
             if total > _DNF_LIMIT:
                 raise EvalError("TLC cannot handle the temporal formula because it exceeds "
                                 "the maximum supported size in disjunctive normal form.")
@@ -419,9 +431,22 @@ def branches(f: tuple, builder: FormulaBuilder) -> list[Branch]:
     return [Branch(tableau=[f])]
 
 
+def _either(f: tuple) -> tuple | None:
+    r"""``<>[]Y \/ []<>X`` (either order), Y and X without temporal operators: (Y, X)."""
+    if len(f[1]) != 2:
+        return None
+    a, b = f[1]
+    if a[0] == "G":
+        a, b = b, a
+    if a[0] == "F" and a[1][0] == "G" and not _is_temporal(a[1][1]) and \
+            b[0] == "G" and b[1][0] == "F" and not _is_temporal(b[1][1]):
+        return a[1][1], b[1][1]
+    return None
+
+
 def _merge(a: Branch, b: Branch) -> Branch:
     return Branch(a.tableau + b.tableau, a.infinitely + b.infinitely,
-                  a.eventually_always + b.eventually_always)
+                  a.eventually_always + b.eventually_always, a.either + b.either)
 
 
 def _as_atom(f: tuple, builder: FormulaBuilder) -> int:
@@ -698,34 +723,70 @@ def find_counterexample(graph: Graph, ev: Evaluator, branch: Branch, buchi: Buch
     def edge_in_scope(n, m, e) -> bool:
         return all(ev.step(a, n[0], m[0], e) for a in restrict)
 
+    def target(a: int) -> tuple:
+        if ev.atoms[a].action:
+            return ("edge", lambda n, m, e: ev.step(a, n[0], m[0], e))
+        return ("node", lambda n: ev.state(a, n[0]))
+
+    def met(t: tuple, comp: list, edges: list) -> bool:
+        kind, pred = t
+        if kind == "node":
+            return any(pred(n) for n in comp)
+        return any(pred(n, m, e) for n, m, e in edges)
+
+    conditions = [("node", lambda n, acc=acc: n[1] in acc) for acc in buchi.accept] + \
+        [target(a) for a in branch.infinitely]
+
+    def fair(comp: list, node_in: Callable, edge_in: Callable) -> tuple | None:
+        r"""A component of the product meeting the branch's conditions: itself, or one
+        within it. <>[]Y \/ []<>X (strong fairness) is met where some part of the
+        component satisfies X; else where all of it satisfies Y; else only by a cycle
+        that avoids what fails Y, so the search goes on in the components left without
+        it (the emptiness check of Streett automata: n strong fairness conditions are
+        one search, where TLC checks 2^n possible error models on each component)."""
+        cset = set(comp)
+        edges = [(n, m, e) for n in comp for m, e in psucc[n]
+                 if m in cset and edge_in(n, m, e)]
+        if not edges:
+            return None
+        targets = list(conditions)
+        bad_nodes: set = set()
+        bad_edges: set = set()
+        for y, x in branch.either:
+            tx = target(x)
+            if met(tx, comp, edges):
+                targets.append(tx)
+            elif ev.atoms[y].action:
+                bad_edges.update((n, m, e) for n, m, e in edges
+                                 if not ev.step(y, n[0], m[0], e))
+            else:
+                bad_nodes.update(n for n in comp if not ev.state(y, n[0]))
+        if bad_nodes or bad_edges:
+            def node_in2(n):
+                return n not in bad_nodes and node_in(n)
+
+            def edge_in2(n, m, e):
+                return (n, m, e) not in bad_edges and edge_in(n, m, e)
+            rest = [n for n in comp if n not in bad_nodes]
+            for sub in _sccs(rest, lambda n: [m for m, e in psucc[n] if m in cset and
+                                              node_in2(m) and edge_in2(n, m, e)]):
+                found = fair(sub, node_in2, edge_in2)
+                if found is not None:
+                    return found
+            return None
+        if all(met(t, comp, edges) for t in targets):
+            return cset, targets, edge_in
+        return None
+
     nodes = [n for n in parent if in_scope(n)]
     for comp in _sccs(nodes, lambda n: [m for m, e in psucc[n]
                                         if m in parent and in_scope(m) and
                                         edge_in_scope(n, m, e)]):
-        cset = set(comp)
-        edges = [(n, m, e) for n in comp for m, e in psucc[n]
-                 if m in cset and edge_in_scope(n, m, e)]
-        if not edges:
+        found = fair(comp, in_scope, edge_in_scope)
+        if found is None:
             continue
-        targets: list = []
-        for acc in buchi.accept:
-            targets.append(("node", lambda n, acc=acc: n[1] in acc))
-        for a in branch.infinitely:
-            if ev.atoms[a].action:
-                targets.append(("edge", lambda n, m, e, a=a: ev.step(a, n[0], m[0], e)))
-            else:
-                targets.append(("node", lambda n, a=a: ev.state(a, n[0])))
-        ok = True
-        for kind, pred in targets:
-            if kind == "node":
-                ok = any(pred(n) for n in comp)
-            else:
-                ok = any(pred(n, m, e) for n, m, e in edges)
-            if not ok:
-                break
-        if not ok:
-            continue
-        steps, loop = _lasso(parent, psucc, cset, targets, edge_in_scope)
+        cset, targets, edge_in = found
+        steps, loop = _lasso(parent, psucc, cset, targets, edge_in)
         return [(i, e if e < 0 else graph.action[e]) for i, e in steps], loop
     return None
 

@@ -144,8 +144,10 @@ class Remembered:
         s, t = E[0], E[1]
         one = self.one
         # siblings (and a state and its successors) share unchanged values: the same
-        # objects as at the last call give the last result without hashing anything
-        started = perf_counter()
+        # objects as at the last call give the last result without hashing anything.
+        # Timed only during the trial (a clock read per call costs as much as the test)
+        timed = self.calls < self.trial
+        started = perf_counter() if timed else 0.0
         if one >= 0:  # the common case: one variable of the state
             vals = s[one]
             if vals is self.last:
@@ -162,7 +164,7 @@ class Remembered:
         memo = self.memo
         r = memo.get(key, _MISS)
         calls = self.calls = self.calls + 1
-        if calls <= self.trial:
+        if timed:
             self.lookup += perf_counter() - started
             if calls == self.trial and not self._worth_it():
                 self._drop()
@@ -172,10 +174,12 @@ class Remembered:
             self.last, self.last_result = vals, r
             return r
         rs, rt = _reads(s), _reads(t)
-        started = perf_counter()
-        r = self.fn((rs, rt) + tuple(E[2:]))
-        if calls <= self.trial:
+        if timed:
+            started = perf_counter()
+            r = self.fn((rs, rt) + tuple(E[2:]))
             self.cost += perf_counter() - started
+        else:
+            r = self.fn((rs, rt) + tuple(E[2:]))
         if rs.whole or (rt is not None and rt.whole) or (
                 len(rs.read) == len(s) and (rt is None or len(rt.read) == len(t))):
             # it read everything: nothing to share between states. Not remembered (the

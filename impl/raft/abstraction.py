@@ -122,9 +122,12 @@ class Abstraction:
         self._log_cache[id(log)] = (log, log.truncations, tup)
         return tup
 
-    def message(self, m: Message) -> Fn:
+    def message(self, m: Message, entries: bool = True) -> Fn:
         """A message as its record; the same record object for the same message object
-        while it is recent (a message stays in flight over many steps)."""
+        while it is recent (a message stays in flight over many steps). ``entries=False``:
+        an AppendEntries' record without its entries (not kept)."""
+        if not entries:
+            return self._message(m, False)
         hit = self._message_cache.get(id(m))
         if hit is not None and hit[0] is m:
             return hit[1]
@@ -134,7 +137,7 @@ class Abstraction:
         self._message_cache[id(m)] = (m, v)
         return v
 
-    def _message(self, m: Message) -> Fn:
+    def _message(self, m: Message, entries: bool = True) -> Fn:
         src, dst = server(m.src), server(m.dst)
         if isinstance(m, VoteRequest):
             return record(type="PreVoteRequest" if m.prevote else "RequestVoteRequest",
@@ -144,6 +147,10 @@ class Abstraction:
             return record(type="PreVoteResponse" if m.prevote else "RequestVoteResponse",
                           term=m.term, source=src, dest=dst, granted=m.granted)
         if isinstance(m, AppendRequest):
+            if not entries:
+                return record(type="AppendEntriesRequest", term=m.term, source=src,
+                              dest=dst, prevLogIndex=m.prev_index, prevLogTerm=m.prev_term,
+                              commitIndex=m.commit, ctx=m.read_round)
             return record(type="AppendEntriesRequest", term=m.term, source=src, dest=dst,
                           prevLogIndex=m.prev_index, prevLogTerm=m.prev_term,
                           entries=self.entries(m.entries), commitIndex=m.commit,

@@ -10,7 +10,7 @@ from typing import Any
 from conformance.record.delta import Delta
 from impl.raft.abstraction import Abstraction, text_value
 from impl.raft.core import Node, Options
-from impl.raft.messages import Entry
+from impl.raft.messages import AppendRequest, Entry
 from impl.tracing import CoreTrace
 
 
@@ -38,3 +38,15 @@ class NodeTrace(CoreTrace):
 
     def own(self, node: Node, params: dict) -> tuple[dict[str, Any], Delta | None]:
         return self.absn.own_changes(node, self._keys)
+
+    def sent_record(self, node: Node, x: Any) -> tuple[Any, dict | None]:
+        """An AppendEntries' entries are the leader's log from ``prevLogIndex + 1`` (the
+        spec's ``SubSeq(log[i], prev + 1, last)``): written as that slice of its log, not
+        entry by entry (a leader sends an entry again with every AppendEntries until the
+        follower has it: about nine times per entry in a loaded cluster)."""
+        if type(x) is AppendRequest and x.entries:
+            lo = x.prev_index + 1
+            hi = x.prev_index + len(x.entries)
+            if tuple(node.log.entries[lo - 1:hi]) == x.entries:
+                return self.absn.message(x, entries=False), {"entries": ("log", lo, hi)}
+        return self.absn.message(x), None

@@ -104,23 +104,28 @@ def as_version_1(folder: Path) -> None:
     merger matches receives to sends by content."""
     import json
 
+    from conformance.record.pattern import encode_value
+    from conformance.record.reader import read_node_file
+
     files = sorted(folder.glob("*.ndjson"))
-    sends = {}  # (sender, id) -> the message as written
+    sends = {}  # (sender, id) -> the message, whole (version 3 may write parts as slices)
+    for p in files:
+        f = read_node_file(p)
+        for seg in f.segments:
+            for e in seg.events:
+                for x in e.sent:
+                    sends[(f.node, x.id)] = encode_value(x.msg)
     for p in files:
         node = None
-        for line in p.read_text().splitlines():
-            data = json.loads(line)
-            node = data.get("node", node)
-            for s in data.get("sent", []):
-                sends[(node, s["id"])] = s["msg"]
-    for p in files:
         out = []
         for line in p.read_text().splitlines():
             data = json.loads(line)
+            node = data.get("node", node)
             if "format" in data:
                 data["version"] = 1
             for s in data.get("sent", []):
-                s.pop("id", None)
+                s["msg"] = sends[(node, s.pop("id"))]
+                s.pop("slices", None)
             r = data.get("recv")
             if r is not None and "id" in r:
                 rid = r.pop("id")

@@ -104,8 +104,8 @@ class _Partial(NodeTrace):
         super().__init__(*args, **kw)
         message = self.absn.message
 
-        def no_ctx(m):
-            v = message(m)
+        def no_ctx(m, **kw):
+            v = message(m, **kw)
             if v.map["type"] == "AppendEntriesResponse":
                 return type(v)({**v.map, "ctx": UNKNOWN})
             return v
@@ -155,14 +155,16 @@ def test_a_receive_no_send_explains_shows_what_was_in_flight_field_by_field(tmp_
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_run_named_by_wire_ids_merges_as_the_same_run_written_whole(tmp_path, seed):
-    # The servers' receives name their message by its wire id alone (format 2); the same
-    # run written as a system without ids writes it (format 1: every receive whole,
-    # matched by content) merges to the same receives of the same messages, and both
-    # conform.
+    # The servers' receives name their message by its wire id alone (format 2), and a
+    # leader's AppendEntries give their entries as a slice of its log (format 3); the same
+    # run written as a system without ids writes it (format 1: every message whole, every
+    # receive whole, matched by content) merges to the same receives of the same messages,
+    # and both conform.
     Cores(tmp_path / "ids", seed=seed).random_run(400)
     files = sorted((tmp_path / "ids").glob("*.ndjson"))
     text = "".join(p.read_text() for p in files)
-    assert '"param":"m"' in text and '"version":2' in text
+    assert '"param":"m"' in text and '"version":3' in text
+    assert '"slices":{"entries":["log",' in text
     by_id = [json.loads(line) for line in text.splitlines() if '"recv"' in line]
     assert by_id and all("m" not in (d["actions"][0] if "actions" in d else d)["params"]
                          for d in by_id)  # the receiver never wrote the message

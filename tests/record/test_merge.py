@@ -100,6 +100,41 @@ def test_received_is_refused_where_no_id_can_fill_it(tmp_path):
     b.close()
 
 
+def test_a_sent_field_given_as_a_slice_of_the_senders_log_is_read_back_whole(tmp_path):
+    # A leader's AppendEntries carry entries of its log: written as a slice of the log after
+    # the step (format 3), read back as the entries themselves, and matched to the receive.
+    log = Recorder(tmp_path / "s1.ndjson", node="s1", spec="Toy", constants=CONSTS,
+                   state={"log": ["a"]})
+    b = node(tmp_path, "s2")
+    head = record(type="Append", source=S["s1"], dest=S["s2"], prev=1)
+    log.step("Put", {"i": S["s1"]}, state={"log": ["a", "b", "c"]},
+             sent=[("s2", head, 7, {"entries": ("log", 2, 3)})])
+    b.step("Recv", {"i": S["s2"], "m": RECEIVED}, received=("s1", None, 7))
+    with pytest.raises(ValueError, match="without the field"):
+        log.step("Put", {}, sent=[("s2", record(entries=(), prev=1), 8,
+                                   {"entries": ("log", 2, 3)})])
+    log.close()
+    b.close()
+    text = (tmp_path / "s1.ndjson").read_text()
+    assert '"slices":{"entries":["log",2,3]}' in text
+    assert text.split("\n")[1].count('"b"') == 1  # in the log, not again in the message
+    m = merged(tmp_path)
+    whole = record(type="Append", source=S["s1"], dest=S["s2"], prev=1, entries=("b", "c"))
+    assert [x.value for x in m.messages] == [whole]
+    assert m.chains["s2"][0].actions[0][1]["m"] == whole
+    p = tmp_path / "s1.ndjson"
+    good = p.read_text()
+    for old, new, why in (
+            ('["log",2,3]', '["log",2,4]', "log[2..4], but the node's log has 3 elements"),
+            ('["log",2,3]', '["x",2,3]', "the node's x is not recorded"),
+            ('["log",2,3]', '["log",0,3]', "must be [variable, first, last]"),
+            ('"prev":1', '"prev":1,"entries":[]', "the message also gives the field"),
+            ('"version":3', '"version":2', "slices need node trace version 3")):
+        p.write_text(good.replace(old, new, 1 if old != '"version":3' else -1))
+        text = error(tmp_path)
+        assert why in text and "s1.ndjson:" in text, (why, text)
+
+
 def test_a_receive_by_id_alone_is_not_read_from_a_version_1_file(tmp_path):
     a, b = node(tmp_path, "s1"), node(tmp_path, "s2")
     a.step("Send", {"i": S["s1"]}, sent=[("s2", ping("s1", "s2", 1), 7)])
@@ -107,7 +142,7 @@ def test_a_receive_by_id_alone_is_not_read_from_a_version_1_file(tmp_path):
     a.close()
     b.close()
     p = tmp_path / "s2.ndjson"
-    p.write_text(p.read_text().replace('"version":2', '"version":1'))
+    p.write_text(p.read_text().replace('"version":3', '"version":1'))
     text = error(tmp_path)
     assert "s2.ndjson:2:" in text and "names the parameter 'm'" in text
     p.write_text(p.read_text().replace('"version":1', '"version":9'))

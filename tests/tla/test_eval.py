@@ -370,3 +370,45 @@ def test_excepts_sharing_a_path_fail_where_a_level_is_no_function(tla):
     with pytest.raises(EvalError) as info:
         tla("[[a |-> 7] EXCEPT !.a.x = 1, !.a.y = 2]")
     assert "EXCEPT to a non-function" in info.value.message
+
+
+def test_forall_over_a_set_tests_again_only_the_element_objects_it_has_not_held_for(
+        tla, monkeypatch):
+    """\\A m \\in S : m \\in T, whose body reads the element alone, keeps the last set it
+    held for: the same element objects are not tested again (a state's set shares most of
+    them with its neighbours'), any other object is, even one Python equates with an
+    element held for ([g |-> 1] is not [g |-> TRUE]). A body reading the state is tested
+    on every element."""
+    from conformance.tla.lazy import RecordSet
+    from conformance.tla.model import load
+    from conformance.tla.steps import StepModel
+
+    asked: list = []
+    member = RecordSet.member
+
+    def counting(self, v):
+        asked.append(v)
+        return member(self, v)
+
+    monkeypatch.setattr(RecordSet, "member", counting)
+    path = tla.spec("VARIABLES s, t\nInit == s = {} /\\ t = {}\nNext == UNCHANGED <<s, t>>\n"
+                    "Alone == \\A m \\in s : m \\in [g : BOOLEAN]\n"
+                    "Reads == \\A m \\in s : m \\in [g : BOOLEAN] /\\ t = {}\n")
+    sm = StepModel(load(path, None, need_behavior=False))
+    yes, no = Fn({"g": True}), Fn({"g": False})
+    assert sm.evaluate("Alone", {"s": FSet([yes]), "t": FSet()}) is True
+    assert asked == [yes]
+    asked.clear()
+    assert sm.evaluate("Alone", {"s": FSet([yes, no]), "t": FSet()}) is True
+    assert asked == [no]  # only the new element
+    asked.clear()
+    assert sm.evaluate("Alone", {"s": FSet([Fn({"g": True}), no]), "t": FSet()}) is True
+    assert len(asked) == 1 and asked[0] is not yes  # an equal but other object: tested
+    asked.clear()
+    one = Fn({"g": 1})  # Python's equality takes it for yes
+    with pytest.raises(EvalError):
+        sm.evaluate("Alone", {"s": FSet([no, one]), "t": FSet()})  # 1 is not a boolean
+    asked.clear()
+    assert sm.evaluate("Reads", {"s": FSet([yes, no]), "t": FSet()}) is True
+    assert sm.evaluate("Reads", {"s": FSet([yes, no]), "t": FSet()}) is True
+    assert len(asked) == 4  # the state is read: every element, every time

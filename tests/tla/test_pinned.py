@@ -7,7 +7,8 @@ operator applied inside an instance with substitutions, which TLC leaves unexpan
 POSTCONDITION never evaluated, a SYMMETRY the .cfg replaced, a property's action under
 SYMMETRY evaluated on the state kept for a key instead of the successor itself, weak
 fairness of the spec's own Next read from the behavior graph (under a state constraint, and
-with a subscript that leaves a variable out), a
+with a subscript that leaves a variable out), strong fairness met only by a cycle
+inside a component, a
 membership remembered for [g |-> TRUE] given to [g |-> 1], [g |-> 1] = [g |-> TRUE] taken
 for TRUE), SANY's
 static checks (a module named unlike its file, one definition reached through a chain of
@@ -101,6 +102,11 @@ PINS = [
     Pin("SymmetricLiveness", "property violated", 4, 2),
     Pin("SymmetricLiveness", "property violated", 4, 2, config="SymmetricLivenessB"),
     Pin("FairConstrained", "holds", 4, 3),
+    Pin("StrongFairness", "holds", 4, 3),
+    Pin("StrongFairness", "property violated", 4, 3, config="StrongFairnessOnly",
+        message="Temporal property Done was violated"),
+    Pin("StrongFairness", "property violated", 4, 3, config="StrongFairnessWeak",
+        message="Temporal property Done was violated"),
     Pin("FairSubscript", "property violated", 11, 6,
         message="Temporal property Toggles was violated"),
     Pin("FairSubscript", "property violated", 11, 6, config="FairSubscriptVars",

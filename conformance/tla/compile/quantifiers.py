@@ -7,7 +7,7 @@ import itertools
 from typing import TYPE_CHECKING
 
 from conformance.tla import syntax as S
-from conformance.tla.compile.code import Code, Tracing, guarded, merge
+from conformance.tla.compile.code import CONST, Code, Tracing, guarded, merge
 from conformance.tla.compile.fieldindex import opening_field
 from conformance.tla.compile.hoist import hoisted_exists
 from conformance.tla.compile.scopes import Scope
@@ -200,18 +200,36 @@ def e_Quant(comp: Compiler, n: S.Quant, scope):
             fn = exists
     else:
         if single:
+            # A body that reads nothing but the bound element (TypeOK's \A m \in msgs :
+            # m \in Messages) is TRUE again for an element object it held for: the last
+            # set it held for all of is kept with its elements' ids (kept alive by it, so
+            # no other object has them), and only a new set's other elements are tested. A
+            # state's set shares most of its element objects with its neighbours'.
+            # Identity, not equality: Python's equality would take [g |-> 1] for [g |-> TRUE].
+            alone = quick and body.level == CONST and all(d >= scope.depth for d in body.deps)
+            held: list = [None, frozenset()]
+
             def forall1(E):
                 s = sf(E)
                 if type(s) is FSet:
                     if quick:
+                        last, done = held
+                        if last is s:
+                            return True
+                        if not alone:
+                            done = ()
                         try:
                             for v in s:  # any order will do: see quick above
+                                if id(v) in done:
+                                    continue
                                 r = bf(E + (v,))
                                 if r is False:
                                     return False
                                 if r is not True:
                                     break
                             else:
+                                if alone:
+                                    held[0], held[1] = s, frozenset(map(id, s))
                                 return True
                         except EvalError:
                             pass
