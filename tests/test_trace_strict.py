@@ -251,3 +251,25 @@ def test_read_trace_names_the_file(tmp_path):
     with pytest.raises(TraceFileError, match="appears twice") as err:
         read_trace(path)
     assert str(err.value).startswith(f"{path}:1")
+
+
+def test_nesting_is_refused_one_level_past_the_limit_and_width_is_not_depth():
+    from conformance.trace import safejson
+
+    def nested(depth: int) -> str:  # arrays and objects alternating, `depth` deep
+        text = "1"
+        for d in range(depth):
+            text = f"[{text}]" if d % 2 else f'{{"k": {text}}}'
+        return text
+    assert safejson.loads(nested(safejson.MAX_DEPTH)) is not None
+    with pytest.raises(safejson.JsonLimitError, match="nested more than"):
+        safejson.loads(nested(safejson.MAX_DEPTH + 1))
+    # a wide state (hundreds of records, more brackets than the limit) is walked, not refused
+    wide = json.dumps({"msgs": [{"type": "m", "to": [i, [i]]} for i in range(300)]})
+    assert len(safejson.loads(wide)["msgs"]) == 300
+    bad = wide.replace('"type": "m"', '"type": "\\ud800"', 1)
+    with pytest.raises(safejson.JsonLimitError, match="lone surrogate"):
+        safejson.loads(bad)
+    bad_key = wide.replace('"to"', '"\\udc00"', 1)
+    with pytest.raises(safejson.JsonLimitError, match="lone surrogate"):
+        safejson.loads(bad_key)
