@@ -749,13 +749,13 @@ def find_counterexample(graph: Graph, ev: Evaluator, branch: Branch, buchi: Buch
                  if m in cset and edge_in(n, m, e)]
         if not edges:
             return None
-        targets = list(conditions)
+        seen: list = []  # the X of each pair met here: the lasso must pass through one
         bad_nodes: set = set()
         bad_edges: set = set()
         for y, x in branch.either:
             tx = target(x)
             if met(tx, comp, edges):
-                targets.append(tx)
+                seen.append(tx)
             elif ev.atoms[y].action:
                 bad_edges.update((n, m, e) for n, m, e in edges
                                  if not ev.step(y, n[0], m[0], e))
@@ -774,8 +774,8 @@ def find_counterexample(graph: Graph, ev: Evaluator, branch: Branch, buchi: Buch
                 if found is not None:
                     return found
             return None
-        if all(met(t, comp, edges) for t in targets):
-            return cset, targets, edge_in
+        if all(met(t, comp, edges) for t in conditions):
+            return cset, conditions + seen, edge_in
         return None
 
     nodes = [n for n in parent if in_scope(n)]
