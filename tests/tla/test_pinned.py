@@ -23,7 +23,8 @@ replaces (in an instance's copy of a definition, =[Mod] and <-[Mod] only), LET
 definitions as an inner INSTANCE's substitutions, TLCFP, the CSV module), a
 recursive function applied to a function its body builds, ENABLED of an action argument,
 a LET of state functions in a temporal property, the DyadicRationals and Graphs modules, TLC's
-limits on sets, UNION of a set holding an infinite set, the level of a recursive operator.
+limits on sets, UNION of a set holding an infinite set, the level of a recursive operator, an
+instance M(a)!Op whose argument a is a bound variable or a parameter.
 """
 
 from __future__ import annotations
@@ -159,6 +160,7 @@ PINS = [
     Pin("RememberedBoolean", "evaluation error", message="TypeOK"),
     Pin("EqualityAcrossKinds", "evaluation error",
         message="Attempted to compare equality of boolean TRUE with non-boolean"),
+    Pin("InstanceBoundArgs", "holds", 17, 9),
 ]
 
 

@@ -69,13 +69,15 @@ class Compiler:
         return c
 
     def inst(self, decl: S.InstanceDef, target: ModuleEnv, outer: Ctx,
-             args: tuple | None = None) -> Inst:
+             args: tuple | None = None, depth: int = 2) -> Inst:
+        if outer.inst is not None and outer.inst.depth > depth:
+            depth = outer.inst.depth  # inside an instance whose frames extend a caller's
         if args:
-            return Inst(decl, target, outer, args)
+            return Inst(decl, target, outer, args, depth)
         key = (id(decl), id(outer))
         i = self._inst_cache.get(key)
         if i is None:
-            i = self._inst_cache[key] = Inst(decl, target, outer, None)
+            i = self._inst_cache[key] = Inst(decl, target, outer, None, depth)
         return i
 
     def root_scope(self) -> Scope:

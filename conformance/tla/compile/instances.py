@@ -109,12 +109,27 @@ def sym_op(comp: Compiler, sym: Sym, ctx: Ctx, loc: S.Loc, own: bool = False) ->
         if sym.native is not None:
             return NativeOp(sym.native, sym.name)
         home_ctx = comp.ctx(sym.home, ctx.inst) if sym.home is not ctx.env else ctx
+        if home_ctx.inst is not None and home_ctx.inst.depth > 2:
+            return inline_op(comp, sym, home_ctx)
         return UserOp(sym, home_ctx)
     if isinstance(sym, ConstSym):
         return comp.constant_op(sym, ctx, loc)
     if isinstance(sym, VarSym):
         return CodeOp(comp.variable_code(sym, ctx, False, loc), 2, sym.name)
     raise SemanticError(f"{sym.name} is not an operator.", loc)
+
+
+def inline_op(comp: Compiler, sym: DefSym, ctx: Ctx) -> LetOp:
+    """A definition of an instance whose frames extend a caller's (see ``Inst.depth``):
+    compiled once per instance, as a LET definition written at the call is, so that its
+    calls and its value as an operator argument keep the caller's bound variables."""
+    inst = ctx.inst
+    assert inst is not None and sym.node is not None
+    key = ("def", id(sym), id(ctx))
+    op = inst.cache.get(key)
+    if op is None:
+        op = inst.cache[key] = LetOp(sym.node, Scope(ctx, None, inst.depth), sym.recursive)
+    return op
 
 
 def override_op(comp: Compiler, over, sym: Sym, loc: S.Loc) -> Op:
@@ -186,10 +201,11 @@ def instance_scope(comp: Compiler, inst: Inst) -> Scope:
     if inst.args:
         nodes, arg_scope = inst.arg_nodes or ((None,) * len(inst.args), None)
         for p, code, node in zip(inst.decl.params, inst.args, nodes, strict=True):
-            loc[p.name] = Binding("code", code=code, depth=2, node=node, scope=arg_scope)
+            loc[p.name] = Binding("code", code=code, depth=inst.depth, node=node,
+                                  scope=arg_scope)
     if inst.let_scope is not None:
         loc.update(_let_bindings(comp, inst))
-    return Scope(inst.outer, loc, 2)
+    return Scope(inst.outer, loc, inst.depth)
 
 
 def _names_in(expr) -> set[str]:
@@ -253,16 +269,15 @@ def resolve_prefixed(comp: Compiler, n: S.Name, scope: Scope) -> Op:
             raise SemanticError(f"The instance {name} requires {sym.arity} arguments.",
                                 n.loc)
         arg_codes = tuple(comp.expr(a, scope) for a in args) if args else None
-        if arg_codes and any(c.deps for c in arg_codes):
-            # the instance's definitions run in frames of their own, where the caller's
-            # bound variables and parameters are not
-            raise Unsupported("an instance M(...)!Op whose arguments read bound variables "
-                              "or parameters", n.loc)
+        # arguments that read bound variables or parameters (\A x \in S: M(x)!Op): the
+        # instance's definitions run in frames extending the caller's, where they are
+        bound = arg_codes is not None and any(c.deps for c in arg_codes)
         home_ctx = ctx if sym.home is ctx.env else comp.ctx(sym.home, ctx.inst)
-        inst = comp.inst(sym.node, sym.target, home_ctx, arg_codes)
+        inst = comp.inst(sym.node, sym.target, home_ctx, arg_codes,
+                         scope.depth if bound else 2)
         if local is not None:
             inst.let_scope = local.scope
-        if args and scope.depth == 2:  # arguments that read no bound variable
+        if args and (scope.depth == 2 or bound):
             inst.arg_nodes = (tuple(args), scope)
         env = sym.target
         ctx = comp.ctx(env, inst)

@@ -216,7 +216,7 @@ def symbol_code(comp: Compiler, sym: Sym, n: S.Name, scope: Scope) -> Code:
     if isinstance(op, SubstOp):
         if n.args:
             raise SemanticError(f"The constant {n.name} takes no arguments.", n.loc)
-        return comp.adapt(op.code(scope.primed), 2, scope.depth)
+        return comp.adapt(op.code(scope.primed), op.inst.depth, scope.depth)
     return comp.apply_op(op, n, scope)
 
 
@@ -226,7 +226,7 @@ def variable_code(comp: Compiler, sym: VarSym, ctx: Ctx, primed: bool, loc: S.Lo
     if inst is not None and inst.substitutes(sym):
         op = comp.substitution_op(sym, inst, loc)
         assert isinstance(op, SubstOp)
-        code = comp.adapt(op.code(primed), 2, depth)
+        code = comp.adapt(op.code(primed), inst.depth, depth)
         pseudo = comp.pseudo
         if primed and pseudo is not None:
             # under ENABLED the action may bind the variable by name (conjuncts are

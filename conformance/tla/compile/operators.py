@@ -335,6 +335,12 @@ class SubstOp(Op):
             self.codes[mode] = c
         return c
 
+    def apply(self, comp, args, scope, loc):
+        return comp.adapt(self.code(scope.primed), self.inst.depth, scope.depth)
+
+    def value(self, comp, scope, loc):
+        raise SemanticError(f"{self.name} is not an operator.", loc)
+
 
 def _per_state(code: Code) -> Code:
     """A state function remembered for the last state it was evaluated in.
@@ -356,9 +362,3 @@ def _per_state(code: Code) -> Code:
             last[0], last[1] = s, v
         return v
     return Code(per_state, code.level, code.deps, code.pure, code.binds, loc=code.loc)
-
-    def apply(self, comp, args, scope, loc):
-        return comp.adapt(self.code(scope.primed), 2, scope.depth)
-
-    def value(self, comp, scope, loc):
-        raise SemanticError(f"{self.name} is not an operator.", loc)

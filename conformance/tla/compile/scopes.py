@@ -13,12 +13,18 @@ from conformance.tla.modules import ModuleEnv, Sym
 class Inst:
     """An instance context: a module instantiated with substitutions, seen from ``outer``."""
 
-    __slots__ = ("decl", "target", "outer", "args", "cache", "arg_nodes", "let_scope")
+    __slots__ = ("decl", "target", "outer", "args", "cache", "arg_nodes", "let_scope",
+                 "depth")
 
     def __init__(self, decl: S.InstanceDef, target: ModuleEnv, outer: Ctx,
-                 args: tuple | None) -> None:
+                 args: tuple | None, depth: int = 2) -> None:
         self.decl, self.target, self.outer, self.args = decl, target, outer, args
         self.cache: dict = {}
+        # where the instance's definitions start their frames: 2 (a frame of their own),
+        # or, for M(x)!Op with x bound around the call (\A x \in S: M(x)!Op), the depth of
+        # the call's scope: the definitions then run in frames that extend the caller's,
+        # as LET definitions do, so the arguments' bound variables are in reach
+        self.depth = depth
         # M(a)!Op: the argument expressions and the scope they are written in, so that a
         # parameter standing for a variable (IM(y)!Spec) is that variable when assigned
         self.arg_nodes: tuple | None = None
