@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from operator import is_
+from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any
 
 from conformance.tla import syntax as S
@@ -288,7 +289,59 @@ def memo_call(comp: Compiler, holder, memo: dict, fns, level, deps, pure, binds,
                 ident[ids] = (xs, v)
             return v
         fn = memon
-    return comp.fold(Code(fn, level, deps, pure, binds, loc=loc))
+    if len(fns) == 1:
+        (a,) = fns
+
+        def direct(E):
+            try:
+                return holder[0]((E[0], E[1], a(E)))
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+    else:
+        def direct(E):
+            try:
+                return holder[0]((E[0], E[1]) + tuple(f(E) for f in fns))
+            except Exception as e:  # noqa: BLE001
+                raise wrap_error(e, loc) from None
+    return comp.fold(Code(adaptive(fn, direct), level, deps, pure, binds, loc=loc))
+
+
+# how many calls of each kind a call site times before it chooses, and how many calls
+# later it tries again
+TRIAL = 32
+PERIOD = 1 << 14
+
+
+def adaptive(memo: Callable, direct: Callable) -> Callable:
+    """A call site of a remembered operator that remembers only where that pays.
+
+    Keying a call costs time linear in its arguments (their ``order_key`` is built or
+    hashed), which a hit repays and a miss does not: an invariant that calls
+    ``Children(dag, v)`` for each vertex of each new state never meets a key again, and
+    spent most of its time keying (tlaplus/Examples' TLCSailfish1). Every ``PERIOD`` calls
+    the site times ``TRIAL`` calls through the memo against as many without it,
+    alternately, and goes on with the faster. The answer is the same either way: only
+    constant operators (of their arguments alone, nothing impure) are remembered."""
+    left = [0]  # calls before the next trial; below zero: in a trial
+    use_memo = [True]
+    spent = [0, 0]  # nanoseconds in the trial: through the memo, without it
+
+    def call(E):
+        n = left[0] - 1
+        left[0] = n
+        if n >= 0:
+            return memo(E) if use_memo[0] else direct(E)
+        through = n & 1
+        t = perf_counter_ns()
+        try:
+            return memo(E) if through else direct(E)
+        finally:
+            spent[through ^ 1] += perf_counter_ns() - t
+            if n <= -2 * TRIAL:
+                use_memo[0] = spent[0] <= spent[1]
+                spent[0] = spent[1] = 0
+                left[0] = PERIOD
+    return call
 
 
 def call_native(comp: Compiler, op: NativeOp, args: list, scope: Scope, loc: S.Loc) -> Code:
