@@ -341,6 +341,8 @@ def cluster(protocol: str, traced: bool, clients: int, seconds: float,
             events = sum(_events(f) for f in files)
             out["trace_events"] = events
             out["trace_bytes_per_event"] = round(size / max(events, 1), 1)
+            out["trace_events_per_write"] = round(events / max(out["writes"], 1), 2)
+            out["receives_per_synced_batch"] = _receives_per_batch(files)
             out["growth"] = _growth(files)
             if validate:
                 out["validation"] = _validate(troot, {}, budget)
@@ -352,6 +354,20 @@ def cluster(protocol: str, traced: bool, clients: int, seconds: float,
 
 def _events(path: Path) -> int:
     return sum(1 for line in path.open("rb") if line.startswith(b'{"n"'))
+
+
+def _receives_per_batch(files: list[Path]) -> float:
+    """How many receive lines a server writes between two durable marks (one mark per
+    batch that wrote to its WAL), over the nodes: how many lines a format joining a
+    batch's receives into one would spare."""
+    receives = batches = 0
+    for f in files:
+        for line in f.open("rb"):
+            if line.startswith(b'{"durable"'):
+                batches += 1
+            elif line.startswith(b'{"n"') and b'"recv":' in line:
+                receives += 1
+    return round(receives / max(batches, 1), 2)
 
 
 def _growth(files: list[Path], parts: int = 10) -> list[float]:
@@ -388,9 +404,11 @@ def compare(protocol: str, clients: int, seconds: float, repeat: int,
     wps_on = _median([x["writes_per_s"] for x in on])
     cpu_off = _median([x["server_cpu_ms_per_write"] for x in off])
     cpu_on = _median([x["server_cpu_ms_per_write"] for x in on])
+    lines = _median([x["trace_events_per_write"] for x in on])
     return {"clients": clients, "seconds": seconds, "repeat": repeat,
             "writes_per_s_off": wps_off, "writes_per_s_on": wps_on,
             "server_cpu_ms_per_write_off": cpu_off, "server_cpu_ms_per_write_on": cpu_on,
+            "trace_events_per_write": lines,
             "tracing_cost_pct": round(100 * (1 - wps_on / wps_off), 1) if wps_off else None,
             "cpu_cost_pct": round(100 * (cpu_on / cpu_off - 1), 1) if cpu_off else None,
             "tracing_off": off, "tracing_on": on}
