@@ -771,6 +771,8 @@ def clash(a: Value, b: Value) -> bool:
     functions whose domains hold different kinds (a record and a tuple). Untyped model
     values compare with anything."""
     ta, tb = type(a), type(b)
+    if ta is tb and (ta is int or ta is str or ta is bool):  # the common case, at once
+        return False
     if ta is ModelValue or tb is ModelValue:
         if ta is tb:
             return a.typ is not None and b.typ is not None and a.typ != b.typ

@@ -17,6 +17,7 @@ from conformance.tla.compile.code import (
     merge,
     wrap_error,
 )
+from conformance.tla.compile.entrywise import domain_within
 from conformance.tla.compile.operators import VALUE_BUILTINS, LetOp
 from conformance.tla.compile.scopes import Binding, Scope
 from conformance.tla.errors import EvalError, SemanticError, Unsupported
@@ -328,7 +329,10 @@ def builtin(comp: Compiler, name: str, n: S.Name, scope: Scope) -> Code:
             of = comp.expr(rhs.args[0], scope)
         return comp.membership(codes, level, deps, pure, binds, loc, name == "\\notin", of)
     fn, _ = VALUE_BUILTINS[name]
-    return comp.call_fn(fn, codes, loc)
+    code = comp.call_fn(fn, codes, loc)
+    if name == "\\subseteq":
+        return domain_within(comp, args, scope, code) or code
+    return code
 
 
 def equality(comp: Compiler, codes, level, deps, pure, binds, loc, negate: bool) -> Code:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from conformance.tla import syntax as S
 from conformance.tla.compile.code import CONST, Code, Tracing, guarded, merge
+from conformance.tla.compile.entrywise import entrywise
 from conformance.tla.compile.fieldindex import opening_field
 from conformance.tla.compile.hoist import hoisted_exists
 from conformance.tla.compile.scopes import Scope
@@ -245,6 +246,8 @@ def e_Quant(comp: Compiler, n: S.Quant, scope):
                                         f"{to_tla_any(r)}")
                 return True
             fn = forall1
+            if quick and not alone:
+                fn = entrywise(comp, n, scope, forall1) or forall1
         else:
             def forall(E):
                 for vals in gen(E):

@@ -1,0 +1,176 @@
+"""Checks over a function's entries remembered entry by entry: ``\\A x \\in DOMAIN f : P``
+where P reads ``f`` only at ``x``, and ``DOMAIN f \\subseteq T`` for a constant ``T``.
+
+TypeOK's ``\\A m \\in DOMAIN msgs : msgs[m] \\in Nat \\ {0}`` reads the whole bag, so the
+memory :func:`~conformance.tla.compile.quantifiers.e_Quant` keeps for a body that reads
+nothing but the bound element does not apply; yet it reads the bag only as ``msgs[m]``, so
+its answer for ``m`` is decided by the key and its entry. The body is compiled a second time
+with ``f[x]`` as a bound name of its own; when that compilation reads nothing but ``x`` and
+the entry (no variable, no name bound outside), the quantifier keeps the last function it
+held for, with its entries by key: a function that shares most key and entry objects with it
+(a state's bag with its neighbour's) has only its other entries tested. Identity, not
+equality: Python's equality would take [g |-> 1] for [g |-> TRUE], and 1 for TRUE.
+
+``DOMAIN msgs \\subseteq Message`` is the same with the key alone: a new bag's keys that the
+last bag found in Message (the same objects) are not looked for again, and the set of its
+keys is not built.
+
+Only a TRUE comes from the memory: anything else (FALSE, an error, a value that is not a
+function) runs the quantifier as compiled, in TLC's order, which says what TLC says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from conformance.tla import syntax as S
+from conformance.tla.compile.code import CONST, Code
+from conformance.tla.compile.scopes import Scope
+from conformance.tla.errors import EvalError
+from conformance.tla.lazy import member
+from conformance.values import Fn
+
+if TYPE_CHECKING:
+    from conformance.tla.compile.compiler import Compiler
+
+_ABSENT = object()
+
+
+def entrywise(comp: Compiler, n: S.Quant, scope: Scope,
+              compiled: Callable[[tuple], Any]) -> Callable[[tuple], Any] | None:
+    """``compiled`` (the quantifier ``n`` as compiled) behind a memory of the entries it
+    held for, or None when ``n`` is not of that form."""
+    (b,) = n.bounds
+    dom = b.set
+    if b.is_tuple or len(b.names) != 1 or not _is_applied(dom, "DOMAIN"):
+        return None
+    f = dom.args[0]
+    x = b.names[0]
+    bound = _binds(n.body)
+    if not isinstance(f, S.Name) or f.args or f.prefix or f.name == x or bound is None or \
+            x in bound or f.name in bound:
+        return None
+    entry = f"{f.name}[{x}]"  # not an identifier: no name of the spec can be it
+    body, found = _at(n.body, f.name, x, entry)
+    if not found:
+        return None
+    try:
+        code = comp.expr(body, scope.bind_slots((x, entry)))
+    except Exception:  # noqa: BLE001 - only an optimization: the quantifier is compiled
+        return None
+    if not code.pure or code.level != CONST or any(d < scope.depth for d in code.deps):
+        return None
+    fv = comp.expr(f, scope).fn
+    bf = code.fn
+    held: list = [None, {}]  # the last function held for, and its entries by key id
+
+    def forall_entries(E):
+        g = fv(E)
+        if type(g) is Fn:
+            last, done = held
+            if last is g:
+                return True
+            try:
+                for k, y in g.map.items():
+                    if done.get(id(k), _ABSENT) is y:
+                        continue
+                    if bf(E + (k, y)) is not True:
+                        break
+                else:
+                    # (g keeps its keys alive: no other object has their ids)
+                    held[0], held[1] = g, {id(k): y for k, y in g.map.items()}
+                    return True
+            except EvalError:
+                pass
+        return compiled(E)
+    return forall_entries
+
+
+def domain_within(comp: Compiler, args: tuple, scope: Scope, code: Code) -> Code | None:
+    """``code`` of ``DOMAIN f \\subseteq T`` (``args``) behind a memory of the keys found in
+    ``T``, or None when it is not of that form."""
+    d = args[0]
+    if code.known or not _is_applied(d, "DOMAIN"):
+        return None
+    t = comp.expr(args[1], scope)
+    if not t.known:
+        return None
+    within = t.value
+    fv = comp.expr(d.args[0], scope).fn
+    whole = code.fn
+    held: list = [None, frozenset()]  # the last function found within, and its keys' ids
+
+    def domain_within(E):
+        g = fv(E)
+        if type(g) is Fn:
+            last, done = held
+            if last is g:
+                return True
+            try:
+                for k in g.map:
+                    if id(k) not in done and member(k, within) is not True:
+                        break
+                else:
+                    held[0], held[1] = g, frozenset(map(id, g.map))
+                    return True
+            except EvalError:
+                pass
+        return whole(E)
+    return Code(domain_within, code.level, code.deps, code.pure, code.binds, loc=code.loc)
+
+
+def _is_applied(node, name: str) -> bool:
+    """``node`` is the built-in ``name`` applied to one argument."""
+    return isinstance(node, S.Name) and node.name == name and not node.prefix and \
+        len(node.args) == 1
+
+
+def _binds(node) -> set[str] | None:
+    """The names bound anywhere inside ``node`` (None when it holds an INSTANCE, whose
+    substitutions this module does not follow)."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (S.Bound, S.UQuant, S.Choose)):
+            out.update(x.names)
+        elif isinstance(x, S.Lambda):
+            out.update(x.params)
+        elif isinstance(x, S.OpDef):
+            out.add(x.name)
+            out.update(p.name for p in x.params)
+        elif isinstance(x, S.FnCons) and x.recursive:
+            out.add(x.recursive)
+        elif isinstance(x, S.InstanceDef):
+            return None
+        stack.extend(S.subnodes(x))
+    return out
+
+
+def _at(node, f: str, x: str, entry: str) -> tuple[Any, bool]:
+    """``node`` with each ``f[x]`` replaced by the name ``entry``, and whether any was."""
+    if isinstance(node, S.FnApp) and _is_name(node.fn, f) and len(node.args) == 1 and \
+            _is_name(node.args[0], x):
+        return S.Name(node.loc, entry), True
+    if isinstance(node, tuple):
+        parts = [_at(v, f, x, entry) for v in node]
+        if any(found for _, found in parts):
+            return tuple(v for v, _ in parts), True
+        return node, False
+    slots = getattr(node, "__slots__", None)
+    if not slots or isinstance(node, (str, S.Loc)):
+        return node, False
+    changed = {}
+    for name in slots:
+        v, found = _at(getattr(node, name), f, x, entry)
+        if found:
+            changed[name] = v
+    if not changed:
+        return node, False
+    return type(node)(**{name: changed.get(name, getattr(node, name)) for name in slots}), True
+
+
+def _is_name(node, name: str) -> bool:
+    return isinstance(node, S.Name) and node.name == name and not node.args and \
+        not node.prefix
