@@ -120,7 +120,7 @@ class Remembered:
     evaluation than its lookups cost is dropped for good."""
 
     __slots__ = ("fn", "memo", "now", "nxt", "one", "last", "last_result", "off", "calls",
-                 "hits", "cost", "lookup", "limit", "trial")
+                 "hits", "cost", "lookup", "limit", "trial", "known")
 
     def __init__(self, fn: Callable, *, limit: int = 200_000, trial: int = 1_000) -> None:
         self.fn = fn
@@ -133,6 +133,7 @@ class Remembered:
         self.cost = 0.0  # seconds spent evaluating on misses, during the trial
         self.lookup = 0.0  # seconds spent looking up, during the trial
         self.off = False
+        self.known = False  # the last call's result is decided by the variables of reads()
         self.calls = 0
         self.hits = 0
         self.limit = limit
@@ -151,6 +152,7 @@ class Remembered:
         if one >= 0:  # the common case: one variable of the state
             vals = s[one]
             if vals is self.last:
+                self.known = True
                 return self.last_result
         else:
             if t is None:
@@ -159,6 +161,7 @@ class Remembered:
                 vals = tuple([s[i] for i in self.now] + [t[i] for i in self.nxt])
             last = self.last
             if type(last) is tuple and all(map(is_, vals, last)):
+                self.known = True
                 return self.last_result
         key = (vals, typed_hash(vals))
         memo = self.memo
@@ -171,6 +174,7 @@ class Remembered:
                 return r if r is not _MISS else self.fn(E)
         if r is not _MISS:
             self.hits += 1
+            self.known = True
             self.last, self.last_result = vals, r
             return r
         rs, rt = _reads(s), _reads(t)
@@ -189,6 +193,7 @@ class Remembered:
             # holds nothing yet
             if not memo:
                 self._drop()
+            self.known = False
             return r
         now = self.now
         nxt = self.nxt
@@ -213,7 +218,17 @@ class Remembered:
             memo.clear()
         memo[key] = r
         self.last, self.last_result = vals, r
+        self.known = True
         return r
+
+    def reads(self) -> tuple[frozenset[int], frozenset[int]] | None:
+        """The variables whose values decided the last call's result: those of the state
+        and those of the next state. Any call on states that hold the same values of them
+        gives the same result. None when unknown (the memory is off, or the last evaluation
+        read the whole state)."""
+        if self.off or not self.known:
+            return None
+        return frozenset(self.now), frozenset(self.nxt)
 
     def _worth_it(self) -> bool:
         """Did the hits save more evaluation than the lookups cost? (Hashing and comparing

@@ -28,6 +28,7 @@ from typing import Any
 from conformance.coverage.record import Coverage
 from conformance.errors import UserError
 from conformance.tla.errors import EvalError
+from conformance.tla.remember import Remembered
 from conformance.trace import Step
 from conformance.validate.diff import diff_states
 from conformance.validate.engine import SpecEngine, State, concrete
@@ -188,6 +189,13 @@ class Validator:
         self._failing = 0  # pieces whose _held is False
         # the pieces to check again for each set of changed variables met (see above)
         self._todo: dict[tuple[int, ...], tuple[int, ...]] = {}
+        # the action properties; for each, the variables whose values made it hold on the
+        # last step checked, when that step left them as they were (None otherwise); and
+        # the state that step ended in (see failed_properties)
+        self._props = [(p.name, p.code.fn, p.code.fn.reads if isinstance(p.code.fn, Remembered)
+                        else None) for p in engine.model.action_properties]
+        self._steady: list[frozenset[int] | None] = [None] * len(self._props)
+        self._props_after: State | None = None
         self._readers: list[tuple[int, ...]] = [
             tuple(n for n, c in enumerate(self._checks) if k in c[2])
             for k in range(len(engine.variables))]
@@ -440,6 +448,44 @@ class Validator:
                     bad.append(name)
         return bad
 
+    def failed_properties(self, step: Step, state: State, nxt: State) -> list[str]:
+        """The action properties that fail on the step from ``state`` to ``nxt``.
+
+        A property that held on the last step checked, a step that changed none of the
+        variables its evaluation read (a stutter of them), holds on this step too when this
+        step starts where that one ended and changes none of them either: the two steps
+        hold the very same values of those variables, before and after, and an evaluation
+        depends on nothing else (see conformance.tla.remember). Only the other properties
+        are evaluated: MonotonicTerm once when a term changes and once after, not on every
+        event."""
+        steady = self._steady
+        if self._props_after is not state:  # another chain of states: nothing is known
+            steady = self._steady = [None] * len(self._props)
+        changed: set[int] | None = None
+        bad: list[str] = []
+        for n, (name, fn, reads) in enumerate(self._props):
+            quiet = steady[n]
+            if changed is None and (quiet is not None or reads is not None):
+                changed = set(compress(count(), map(is_not, nxt, state)))
+            if quiet is not None and quiet.isdisjoint(changed):
+                continue
+            try:
+                ok = fn((state, nxt)) is True
+            except EvalError as e:
+                raise TraceError(f"event {step.index}: evaluating the property {name}: "
+                                 f"{e.message}")
+            steady[n] = None
+            if not ok:
+                bad.append(name)
+            elif reads is not None:
+                read = reads()
+                if read is not None:
+                    both = read[0] | read[1]
+                    if both.isdisjoint(changed):
+                        steady[n] = both
+        self._props_after = nxt
+        return bad
+
     def _check_states(self, step: Step, states: list[State],
                       befores: list[State] | None) -> Divergence | None:
         """The invariants in each of ``states``, and the action properties on its step from
@@ -456,10 +502,7 @@ class Validator:
                     div.conjunct, div.position = c.text, c.position
                 return div
             if befores is not None:
-                try:
-                    bad = self.engine.failed_properties(befores[n], s)
-                except EvalError as e:
-                    raise TraceError(f"event {step.index}: {e.message}")
+                bad = self.failed_properties(step, befores[n], s)
                 if bad:
                     return Divergence(step.index, step.action, step.params, step.node,
                                       PROPERTY, violated=bad, candidates=len(states))

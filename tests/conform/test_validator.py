@@ -129,6 +129,33 @@ def test_action_properties_are_checked_on_every_step(tmp_path):
     assert div is not None and div.kind == PROPERTY and div.violated == ["Up"]
 
 
+def test_an_action_property_is_evaluated_again_only_where_its_variables_change(tmp_path):
+    """A property that held on a step leaving its variables as they were holds on the next
+    such step (the same values, before and after): only the steps that change them, and
+    the one after, evaluate it; a violation after a run of skipped steps is still found."""
+    spec = tmp_path / "Two.tla"
+    spec.write_text("---- MODULE Two ----\nEXTENDS Naturals\nVARIABLES x, y\n"
+                    "Init == x = 3 /\\ y = 0\nTick == y' = y + 1 /\\ UNCHANGED x\n"
+                    "Drop == x' = x - 1 /\\ UNCHANGED y\nRise == x' = x + 1 /\\ UNCHANGED y\n"
+                    "Next == Tick \\/ Drop \\/ Rise\nUp == [][x' >= x]_x\n====\n")
+    engine = SpecEngine(spec, {}, properties=["Up"])
+    v = Validator(engine)
+    evaluated: list[int] = []
+    (name, fn, reads), = v._props
+    v._props = [(name, lambda E: evaluated.append(E[1][1]) or fn(E), reads)]
+
+    def at(k: int, action: str, x: int, y: int) -> Step:
+        return Step(k, action, {"x": x, "y": y})
+    steps = [at(0, "Init", 3, 0), at(1, "Tick", 3, 1), at(2, "Tick", 3, 2),
+             at(3, "Tick", 3, 3), at(4, "Rise", 4, 3), at(5, "Tick", 4, 4),
+             at(6, "Tick", 4, 5), at(7, "Tick", 4, 6)]
+    assert v.validate(steps) is None
+    # (y after each step evaluated) the first step, the one that changed x and the one after
+    assert evaluated == [1, 3, 4]
+    div = v.validate([*steps[:4], at(4, "Drop", 2, 3)])
+    assert div is not None and div.kind == PROPERTY and div.index == 4
+
+
 def test_an_initial_state_the_spec_does_not_have(engine):
     div = Validator(engine).validate([init(x=1)])
     assert div is not None and div.kind == INITIAL and div.index == 0
