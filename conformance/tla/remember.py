@@ -120,7 +120,7 @@ class Remembered:
     evaluation than its lookups cost is dropped for good."""
 
     __slots__ = ("fn", "memo", "now", "nxt", "one", "last", "last_result", "off", "calls",
-                 "hits", "cost", "lookup", "limit", "trial", "known")
+                 "hits", "cost", "lookup", "limit", "trial", "known", "_read_set")
 
     def __init__(self, fn: Callable, *, limit: int = 200_000, trial: int = 1_000) -> None:
         self.fn = fn
@@ -134,6 +134,7 @@ class Remembered:
         self.lookup = 0.0  # seconds spent looking up, during the trial
         self.off = False
         self.known = False  # the last call's result is decided by the variables of reads()
+        self._read_set: tuple = ((), (), frozenset())  # (now, nxt, reads()) last made
         self.calls = 0
         self.hits = 0
         self.limit = limit
@@ -221,14 +222,19 @@ class Remembered:
         self.known = True
         return r
 
-    def reads(self) -> tuple[frozenset[int], frozenset[int]] | None:
-        """The variables whose values decided the last call's result: those of the state
-        and those of the next state. Any call on states that hold the same values of them
-        gives the same result. None when unknown (the memory is off, or the last evaluation
-        read the whole state)."""
+    def reads(self) -> frozenset[int] | None:
+        """The variables whose values decided the last call's result, in the state or in
+        the next state: any call on states that hold the same values of them (in both)
+        gives the same result. None when unknown (the memory is off, or the last
+        evaluation read the whole state)."""
         if self.off or not self.known:
             return None
-        return frozenset(self.now), frozenset(self.nxt)
+        now, nxt, both = self._read_set
+        if now is not self.now or nxt is not self.nxt:
+            now, nxt = self.now, self.nxt
+            both = frozenset(now + nxt)
+            self._read_set = (now, nxt, both)
+        return both
 
     def _worth_it(self) -> bool:
         """Did the hits save more evaluation than the lookups cost? (Hashing and comparing

@@ -196,6 +196,8 @@ class Validator:
                         else None) for p in engine.model.action_properties]
         self._steady: list[frozenset[int] | None] = [None] * len(self._props)
         self._props_after: State | None = None
+        # the last two states failed_invariants compared, and the variables that differ
+        self._step_changed: tuple[State, State, tuple[int, ...]] | None = None
         self._readers: list[tuple[int, ...]] = [
             tuple(n for n, c in enumerate(self._checks) if k in c[2])
             for k in range(len(engine.variables))]
@@ -411,6 +413,7 @@ class Validator:
         else:
             # the variables that changed (at C speed), and their readers (once per set)
             changed = tuple(compress(count(), map(is_not, state, last)))
+            self._step_changed = (last, state, changed)  # for failed_properties
             found = self._todo.get(changed)
             if found is None:
                 readers = self._readers
@@ -461,12 +464,14 @@ class Validator:
         steady = self._steady
         if self._props_after is not state:  # another chain of states: nothing is known
             steady = self._steady = [None] * len(self._props)
-        changed: set[int] | None = None
+        c = self._step_changed
+        changed: Iterable[int] | None = c[2] if c is not None and c[0] is state and \
+            c[1] is nxt else None
         bad: list[str] = []
         for n, (name, fn, reads) in enumerate(self._props):
             quiet = steady[n]
             if changed is None and (quiet is not None or reads is not None):
-                changed = set(compress(count(), map(is_not, nxt, state)))
+                changed = tuple(compress(count(), map(is_not, nxt, state)))
             if quiet is not None and quiet.isdisjoint(changed):
                 continue
             try:
@@ -479,10 +484,8 @@ class Validator:
                 bad.append(name)
             elif reads is not None:
                 read = reads()
-                if read is not None:
-                    both = read[0] | read[1]
-                    if both.isdisjoint(changed):
-                        steady[n] = both
+                if read is not None and read.isdisjoint(changed):  # type: ignore[arg-type]
+                    steady[n] = read
         self._props_after = nxt
         return bad
 
