@@ -51,3 +51,20 @@ def specdir(tmp_path):
     target = tmp_path / "specs"
     shutil.copytree(SPECS, target)
     return target
+
+
+@pytest.fixture
+def record_set_members(monkeypatch):
+    """The values tested for membership in a set of records, in order (to tell which
+    elements a remembered check tested again)."""
+    from conformance.tla.lazy import RecordSet
+
+    asked: list = []
+    member = RecordSet.member
+
+    def counting(self, v):
+        asked.append(v)
+        return member(self, v)
+
+    monkeypatch.setattr(RecordSet, "member", counting)
+    return asked

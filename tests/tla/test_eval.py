@@ -373,24 +373,16 @@ def test_excepts_sharing_a_path_fail_where_a_level_is_no_function(tla):
 
 
 def test_forall_over_a_set_tests_again_only_the_element_objects_it_has_not_held_for(
-        tla, monkeypatch):
+        tla, record_set_members):
     """\\A m \\in S : m \\in T, whose body reads the element alone, keeps the last set it
     held for: the same element objects are not tested again (a state's set shares most of
     them with its neighbours'), any other object is, even one Python equates with an
     element held for ([g |-> 1] is not [g |-> TRUE]). A body reading the state is tested
     on every element."""
-    from conformance.tla.lazy import RecordSet
     from conformance.tla.model import load
     from conformance.tla.steps import StepModel
 
-    asked: list = []
-    member = RecordSet.member
-
-    def counting(self, v):
-        asked.append(v)
-        return member(self, v)
-
-    monkeypatch.setattr(RecordSet, "member", counting)
+    asked = record_set_members
     path = tla.spec("VARIABLES s, t\nInit == s = {} /\\ t = {}\nNext == UNCHANGED <<s, t>>\n"
                     "Alone == \\A m \\in s : m \\in [g : BOOLEAN]\n"
                     "Reads == \\A m \\in s : m \\in [g : BOOLEAN] /\\ t = {}\n")

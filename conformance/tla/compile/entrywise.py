@@ -61,30 +61,8 @@ def entrywise(comp: Compiler, n: S.Quant, scope: Scope,
         return None
     if not code.pure or code.level != CONST or any(d < scope.depth for d in code.deps):
         return None
-    fv = comp.expr(f, scope).fn
     bf = code.fn
-    held: list = [None, {}]  # the last function held for, and its entries by key id
-
-    def forall_entries(E):
-        g = fv(E)
-        if type(g) is Fn:
-            last, done = held
-            if last is g:
-                return True
-            try:
-                for k, y in g.map.items():
-                    if done.get(id(k), _ABSENT) is y:
-                        continue
-                    if bf(E + (k, y)) is not True:
-                        break
-                else:
-                    # (g keeps its keys alive: no other object has their ids)
-                    held[0], held[1] = g, {id(k): y for k, y in g.map.items()}
-                    return True
-            except EvalError:
-                pass
-        return compiled(E)
-    return forall_entries
+    return _by_entry(comp.expr(f, scope).fn, lambda E, k, y: bf(E + (k, y)), False, compiled)
 
 
 def domain_within(comp: Compiler, args: tuple, scope: Scope, code: Code) -> Code | None:
@@ -97,27 +75,39 @@ def domain_within(comp: Compiler, args: tuple, scope: Scope, code: Code) -> Code
     if not t.known:
         return None
     within = t.value
-    fv = comp.expr(d.args[0], scope).fn
-    whole = code.fn
-    held: list = [None, frozenset()]  # the last function found within, and its keys' ids
+    check = _by_entry(comp.expr(d.args[0], scope).fn, lambda E, k, y: member(k, within), True,
+                      code.fn)
+    return Code(check, code.level, code.deps, code.pure, code.binds, loc=code.loc)
 
-    def domain_within(E):
+
+def _by_entry(fv: Callable, test: Callable, keys_only: bool,
+              fallback: Callable) -> Callable[[tuple], Any]:
+    """TRUE when ``test(E, key, entry)`` holds for every entry of the function ``fv(E)``,
+    testing only the entries (the keys, with ``keys_only``) that are not the very objects
+    of the last function it held for; anything else is ``fallback``'s to say."""
+    held: list = [None, {}]  # the last function held for, and its entries by key id
+
+    def check(E):
         g = fv(E)
         if type(g) is Fn:
             last, done = held
             if last is g:
                 return True
             try:
-                for k in g.map:
-                    if id(k) not in done and member(k, within) is not True:
+                for k, y in g.map.items():
+                    seen = done.get(id(k), _ABSENT)
+                    if seen is not _ABSENT and (keys_only or seen is y):
+                        continue
+                    if test(E, k, y) is not True:
                         break
                 else:
-                    held[0], held[1] = g, frozenset(map(id, g.map))
+                    # (g keeps its keys alive: no other object has their ids)
+                    held[0], held[1] = g, {id(k): y for k, y in g.map.items()}
                     return True
             except EvalError:
                 pass
-        return whole(E)
-    return Code(domain_within, code.level, code.deps, code.pure, code.binds, loc=code.loc)
+        return fallback(E)
+    return check
 
 
 def _is_applied(node, name: str) -> bool:
