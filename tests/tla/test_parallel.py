@@ -165,9 +165,12 @@ def test_no_worker_outlives_its_coordinator(specdir, sig):
     root = Path(__file__).resolve().parents[2]
     script = ("import sys; from conformance.tla import check_model; "
               "check_model(sys.argv[1], sys.argv[2], workers=2)")
+    # Ctrl-C as a terminal sends it: a harness that runs the tests as a background job
+    # (SIGINT ignored, which a child inherits) must not keep the coordinator from hearing it
     proc = subprocess.Popen([sys.executable, "-c", script, str(specdir / "Endless.tla"),
                              str(specdir / "Endless.cfg")], cwd=root,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     workers: list[int] = []
     try:
         deadline = time.monotonic() + 60
