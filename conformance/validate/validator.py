@@ -465,14 +465,14 @@ class Validator:
         if self._props_after is not state:  # another chain of states: nothing is known
             steady = self._steady = [None] * len(self._props)
         c = self._step_changed
-        changed: Iterable[int] | None = c[2] if c is not None and c[0] is state and \
+        changed: tuple[int, ...] | None = c[2] if c is not None and c[0] is state and \
             c[1] is nxt else None
         bad: list[str] = []
         for n, (name, fn, reads) in enumerate(self._props):
             quiet = steady[n]
             if changed is None and (quiet is not None or reads is not None):
                 changed = tuple(compress(count(), map(is_not, nxt, state)))
-            if quiet is not None and quiet.isdisjoint(changed):
+            if quiet is not None and quiet.isdisjoint(changed or ()):
                 continue
             try:
                 ok = fn((state, nxt)) is True
@@ -484,7 +484,7 @@ class Validator:
                 bad.append(name)
             elif reads is not None:
                 read = reads()
-                if read is not None and read.isdisjoint(changed):  # type: ignore[arg-type]
+                if read is not None and read.isdisjoint(changed or ()):
                     steady[n] = read
         self._props_after = nxt
         return bad

@@ -22,7 +22,7 @@ function) runs the quantifier as compiled, in TLC's order, which says what TLC s
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from conformance.tla import syntax as S
 from conformance.tla.compile.code import CONST, Code
@@ -110,7 +110,7 @@ def _by_entry(fv: Callable, test: Callable, keys_only: bool,
     return check
 
 
-def _is_applied(node, name: str) -> bool:
+def _is_applied(node, name: str) -> TypeGuard[S.Name]:
     """``node`` is the built-in ``name`` applied to one argument."""
     return isinstance(node, S.Name) and node.name == name and not node.prefix and \
         len(node.args) == 1
