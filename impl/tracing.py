@@ -76,6 +76,10 @@ class CoreTrace:
         :meth:`Recorder.step`), or None. By default the whole record."""
         return self.absn.message(x), None
 
+    def params(self, raw: dict) -> dict:
+        """An action's raw parameters as the spec's (by default the abstraction's)."""
+        return self.absn.params(raw)
+
     def start(self, node: Any) -> None:
         """Begin a segment with the state the node starts from (what it recovered)."""
         self._keys = {}
@@ -160,7 +164,6 @@ class CoreTrace:
             return
         if self._replies:  # answered before this input began
             self._answers()
-        absn = self.absn
         params = actions[0][1]
         m = params.get("m")
         sent = []
@@ -169,15 +172,15 @@ class CoreTrace:
             _set(x, "wid", w)
             sent.append((x.dst, msg, w, slices))
         # one action or several, one line: steps writes a lone action as step would
-        acts = [(a, absn.params(raw)) for a, raw in actions[1:]]
+        acts = [(a, self.params(raw)) for a, raw in actions[1:]]
         if m is not None and m.wid:  # its sender recorded it: named by its id alone,
             first = dict(params)
             del first["m"]  # neither mapped nor written
-            first = absn.params(first)
+            first = self.params(first)
             first["m"] = RECEIVED
             received: tuple | None = (m.src, None, m.wid)
         else:
-            first = absn.params(params)
+            first = self.params(params)
             received = None if m is None else (m.src, first["m"])
         acts.insert(0, (actions[0][0], first))
         rec.steps(acts, state=state, changes=changes, sent=sent, received=received)

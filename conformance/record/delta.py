@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.record.pattern import decode_value, encode_value
+from conformance.record.pattern import decode_value
 from conformance.trace.encoding import DecodeError, decode
 from conformance.values import Fn, Tup, make_fn, to_tla
 
@@ -60,18 +60,29 @@ class Delta:
             out.update(p[0] for p, _ in group)
         return out
 
+    def forget(self, values: dict[str, Value]) -> None:
+        """Drop from ``values`` (variables' whole values) the variables this delta
+        changes."""
+        for var in self.set:
+            values.pop(var, None)
+        for group in (self.truncate, self.put, self.append):
+            for path, _ in group:
+                values.pop(path[0], None)
+
     # ------------------------------------------------------------------ JSON
 
-    def to_json(self, out: dict, memo: dict | None = None) -> None:
+    def to_line(self, out: dict) -> None:
+        """Add this delta's fields to a trace line ``out``, its values and keys left as
+        TLA+ values for the line's encoder (:func:`conformance.record.pattern.json_default`
+        with ``orjson``)."""
         if self.set:
-            out["set"] = {k: encode_value(v, memo) for k, v in self.set.items()}
+            out["set"] = self.set
         if self.truncate:
-            out["truncate"] = [[_path_json(p), n] for p, n in self.truncate]
+            out["truncate"] = [[list(p), n] for p, n in self.truncate]
         if self.put:
-            out["put"] = [[_path_json(p), encode_value(v, memo)] for p, v in self.put]
+            out["put"] = [[list(p), v] for p, v in self.put]
         if self.append:
-            out["append"] = [[_path_json(p), [encode_value(x, memo) for x in xs]]
-                             for p, xs in self.append]
+            out["append"] = [[list(p), xs] for p, xs in self.append]
 
     @classmethod
     def from_json(cls, data: dict, holes: bool) -> Delta:
@@ -110,12 +121,6 @@ class Delta:
                                               for k, x in enumerate(pair[1]))))
             setattr(d, name, items)
         return d
-
-
-def _path_json(path: Path) -> list:
-    if len(path) == 2:  # a slot, an index, a server: the common case, written often
-        return [path[0], encode_value(path[1])]
-    return [path[0], *(encode_value(k) for k in path[1:])]
 
 
 def _path_from_json(raw: Any, where: str) -> Path:

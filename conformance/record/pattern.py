@@ -50,6 +50,17 @@ class Unknown:
 UNKNOWN = Unknown()
 
 
+class Encoded(dict):
+    """A value given in the trace's own encoding (the ITF JSON of
+    :mod:`conformance.trace.encoding`: ``{"#mv": "s1"}``, a record as an object, a set as
+    ``{"#set": [...]}``), as a dict, for an implementation that maps its messages and
+    values straight to that JSON instead of to TLA+ values (a server tracing every step:
+    it skips building the value and encoding it again). The recorder writes it as it
+    is, unchecked; a value the recorder compares (``state=``) must be a TLA+ value."""
+
+    __slots__ = ()
+
+
 def has_holes(v: Value) -> bool:
     """Whether ``v`` leaves any part unknown."""
     t = type(v)
@@ -218,6 +229,36 @@ def encode_value(v: Value, memo: dict | None = None) -> Any:
             out = _shared(v, encode(v, memo=memo))
         return out
     return encode(v, memo=memo)
+
+
+def json_default(v: Value) -> Any:
+    """``orjson.dumps``'s ``default``: the encoding of a TLA+ value met in JSON data, one
+    level of it (orjson encodes what it returns, calling this again for the values within).
+
+    A recorder hands orjson its lines with the TLA+ values left in them: orjson walks
+    them in C and calls back only for model values, sequences, functions and sets, so a
+    message or a slot's value costs a call or two, not a walk in Python. The bytes are
+    those :func:`encode_value` gives (records' fields in plain string order); integers
+    past 2^53 are left to the caller (``OPT_STRICT_INTEGER`` and :func:`encode_value`)."""
+    t = type(v)
+    if t is ModelValue:
+        out = _SHARED.get(v)
+        return out if out is not None else _shared(v, {"#mv": v.name})
+    if t is Tup:
+        return list(v)
+    if t is Fn:
+        m = v.map
+        fields = tuple(m)
+        keys = _RECORD_KEYS.get(fields)
+        if keys is None:
+            if not m or not all(type(k) is str and k[:1] != "#" for k in m):
+                return encode(v)
+            keys = tuple(sorted(m))
+            if len(_RECORD_KEYS) > 256:
+                _RECORD_KEYS.clear()
+            _RECORD_KEYS[fields] = keys
+        return {k: m[k] for k in keys}
+    return encode_value(v)
 
 
 _SAFE = 2**53

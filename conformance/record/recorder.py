@@ -55,17 +55,10 @@ from typing import Any
 import orjson
 
 from conformance.record.delta import Delta, diff
-from conformance.record.pattern import Unknown, encode_value, to_value
+from conformance.record.pattern import Encoded, Unknown, encode_value, json_default, to_value
 from conformance.values import Fn, FSet, ModelValue, Tup
 
-_TLA = frozenset({int, str, bool, Tup, Fn, FSet, ModelValue, Unknown})  # no conversion
-
-# How many encodings of functions a recorder keeps (by identity: the log entries a leader
-# sends to each follower, then stores). Few: every kept object counts toward Python's next
-# collection, and most are messages, never met again. Measured on the servers' steady
-# state (bench/realruns_bench.py's core loop, 16,000 writes): with 2,048 kept, the collector
-# ran 1,900 times and took 0.08 CPU ms per write (Multi-Paxos); with 64, 430 times, 0.012.
-_MEMO = 64
+_TLA = frozenset({int, str, bool, Tup, Fn, FSet, ModelValue, Unknown, Encoded})  # as given
 
 FORMAT = "conform-node-trace"
 # 2: a receive may name its message by id alone ("param" absent from "params");
@@ -131,7 +124,6 @@ class Recorder:
         self._last: dict[str, Value] = {}
         self._n = 0
         self._marked = 0  # the last event a durable mark covered
-        self._memo: dict = {}  # encodings of the functions written lately, by identity
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -202,72 +194,69 @@ class Recorder:
 
     def _record(self, actions: list, state, changes, sent, received, external,
                 clock) -> None:
-        memo = self._memo
-        if len(memo) > _MEMO:
-            memo.clear()
-        acts: list[tuple[str, dict]] = []
-        params_json: list[dict] = []
+        # A server records every action it takes: this is its cost per step, kept to
+        # what a step has (mostly one action, a receive by id, a message or two sent, a
+        # few slots changed).
+        first: dict = {}  # the first action's parameters (the message received may be one)
         by_id = None  # the parameter that is the message received, given by its id
+        acts = []
         for name, params in actions:
-            p, pj = {}, {}
+            pj = {}
             if params:
                 for k, v in params.items():
-                    if v is RECEIVED:  # by id: neither written nor kept
-                        if acts or received is None:
-                            raise ValueError(f"parameter {k!r} of {name} is RECEIVED: only "
-                                             "the first action's may be, in a receive")
-                        by_id = k
-                        continue
-                    if type(v) not in _TLA:
+                    t = type(v)
+                    if t not in _TLA:
+                        if v is RECEIVED:  # by id: neither written nor kept
+                            if acts or received is None:
+                                raise ValueError(f"parameter {k!r} of {name} is RECEIVED: "
+                                                 "only the first action's may be, in a "
+                                                 "receive")
+                            by_id = k
+                            continue
                         v = to_value(v)
-                    p[k] = v
-                    pj[k] = encode_value(v, memo)
-            acts.append((name, p))
-            params_json.append(pj)
+                    if not acts:
+                        first[k] = v
+                    pj[k] = v
+            acts.append({"action": name, "params": pj})
         new = None
         if state:
             new = {k: v if type(v) in _TLA else to_value(v) for k, v in state.items()}
-        out_sent = [self._send_json(s, memo) for s in sent] if sent else None
-        recv = None if received is None else self._recv_json(received, acts[0][1], by_id)
+        out_sent = [self._send_json(s) for s in sent] if sent else None
+        recv = None if received is None else self._recv_json(received, first, by_id)
         with self._lock:
             self._n += 1
             if len(acts) == 1:
-                line: dict[str, Any] = {"n": self._n, "t": _now(), "action": acts[0][0]}
-                if params_json[0]:
-                    line["params"] = params_json[0]
+                act = acts[0]
+                line: dict[str, Any] = {"n": self._n, "t": _now(), "action": act["action"]}
+                if act["params"]:
+                    line["params"] = act["params"]
             else:
-                line = {"n": self._n, "t": _now(),
-                        "actions": [{"action": a, "params": pj}
-                                    for (a, _), pj in zip(acts, params_json, strict=True)]}
+                line = {"n": self._n, "t": _now(), "actions": acts}
             if recv is not None:
                 line["recv"] = recv
             if out_sent:
                 line["sent"] = out_sent
-            delta = None
+            delta = changes
             if new is not None:
-                delta = diff(self._last, new)
-                self._last.update(new)
-            if changes:
-                if new is not None and not changes.variables().isdisjoint(new):
+                if changes is not None and not changes.variables().isdisjoint(new):
                     raise ValueError(f"{sorted(changes.variables() & new.keys())} given "
                                      "both whole and as changes")
-                # the recorder no longer knows these variables' values: one given whole
-                # later is written whole
-                last = self._last
-                for var in changes.set:
-                    last.pop(var, None)
-                for group in (changes.truncate, changes.put, changes.append):
-                    for path, _ in group:
-                        if path[0] in last:
-                            del last[path[0]]
-                delta = changes if not delta else delta.merged(changes)
-            if delta:
-                delta.to_json(line, memo)
+                whole = diff(self._last, new)
+                self._last.update(new)
+                delta = whole if changes is None else whole.merged(changes)
+            if changes is not None and self._last:  # the recorder no longer knows these
+                changes.forget(self._last)  # values: one given whole later is written whole
+            if delta is not None:
+                delta.to_line(line)
             if external:
                 line["external"] = True
             if clock is not None:
                 line["clock"] = clock
-            self._out(_line(line))
+            data = _line(line)
+            if self.buffered:
+                self._pending.append(data)
+            else:
+                self._write(data)
 
     def durable(self) -> None:
         """Every step recorded so far is on stable storage now (call it after an fsync)."""
@@ -298,33 +287,36 @@ class Recorder:
 
     # ------------------------------------------------------------------ pieces
 
-    def _send_json(self, s: Send, memo: dict) -> dict:
-        to, msg = s[0], s[1]
+    def _send_json(self, s: Send) -> dict:
+        msg = s[1]
         if type(msg) not in _TLA:
             msg = to_value(msg)
-        slices = s[3] if len(s) > 3 else None
-        if slices:
-            fields = msg.map if type(msg) is Fn else None
-            for f, (v, lo, hi) in slices.items():
-                if fields is None or f in fields or not 1 <= lo <= hi + 1:
-                    raise ValueError(f"slice {f!r} -> {v}[{lo}..{hi}]: the message must be a "
-                                     f"record without the field, and {lo}..{hi} a range")
-        out: dict[str, Any] = {"to": str(to), "msg": encode_value(msg, memo)}
-        if len(s) > 2 and s[2] is not None:
-            out["id"] = str(s[2])
-        if slices:
-            out["slices"] = {f: [v, lo, hi] for f, (v, lo, hi) in slices.items()}
+        out: dict[str, Any] = {"to": str(s[0]), "msg": msg}
+        n = len(s)
+        if n > 2:
+            if s[2] is not None:
+                out["id"] = str(s[2])
+            slices = s[3] if n > 3 else None
+            if slices:
+                fields = msg.map if type(msg) is Fn else msg if type(msg) is Encoded else None
+                for f, (v, lo, hi) in slices.items():
+                    if fields is None or f in fields or not 1 <= lo <= hi + 1:
+                        raise ValueError(f"slice {f!r} -> {v}[{lo}..{hi}]: the message must "
+                                         f"be a record without the field, and {lo}..{hi} a "
+                                         "range")
+                out["slices"] = {f: [v, lo, hi] for f, (v, lo, hi) in slices.items()}
         return out
 
     def _recv_json(self, r: Send, params: dict[str, Value], by_id: str | None) -> dict:
-        out: dict[str, Any] = {"from": str(r[0])}
-        msg = to_value(r[1]) if r[1] is not None else None
         if by_id is not None:
-            if msg is not None or len(r) < 3 or r[2] is None:
+            if r[1] is not None or len(r) < 3 or r[2] is None:
                 raise ValueError(f"parameter {by_id!r} is RECEIVED: the receive must give "
                                  "the message's id and no message, (from, None, id)")
-            out["param"] = by_id  # absent from the params: the merger fills it in
-        elif msg is not None:
+            # absent from the params: the merger fills it in
+            return {"from": str(r[0]), "param": by_id, "id": str(r[2])}
+        out: dict[str, Any] = {"from": str(r[0])}
+        msg = to_value(r[1]) if r[1] is not None else None
+        if msg is not None:
             name = None
             for k, v in params.items():
                 if v is msg:
@@ -336,7 +328,7 @@ class Recorder:
             if name is not None:
                 out["param"] = name  # the message is that parameter: not written twice
             else:
-                out["msg"] = encode_value(msg)
+                out["msg"] = msg
         if len(r) > 2 and r[2] is not None:
             out["id"] = str(r[2])
         return out
@@ -359,8 +351,26 @@ class Recorder:
 
 
 def _line(data: dict) -> bytes:
-    # orjson: a line per atomic step of the system under test, ten times faster than json
-    return orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE)
+    """A line of JSON whose values may still be TLA+ values: orjson encodes them through
+    :func:`~conformance.record.pattern.json_default`, ten times faster than a walk in
+    Python; a line holding an integer past 2^53 is encoded in Python (``#bigint``)."""
+    try:
+        return orjson.dumps(data, default=json_default, option=_OPTIONS)
+    except TypeError:
+        return orjson.dumps(_encoded(data), option=orjson.OPT_APPEND_NEWLINE)
+
+
+_OPTIONS = orjson.OPT_APPEND_NEWLINE | orjson.OPT_STRICT_INTEGER
+
+
+def _encoded(data: Any) -> Any:
+    """``data`` with every TLA+ value in it encoded in Python (errors name the value)."""
+    t = type(data)
+    if t is dict:
+        return {k: _encoded(v) for k, v in data.items()}
+    if t is list:
+        return [_encoded(v) for v in data]
+    return data if t is Encoded else encode_value(data)
 
 
 def _now() -> int:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import threading
 
+import orjson
 import pytest
 
 from conformance.record import UNKNOWN, Recorder
 from conformance.record.delta import Delta, apply, diff
+from conformance.record.pattern import json_default
 from conformance.record.reader import read_node_file
 from conformance.trace.files import TraceFileError
 from conformance.values import Fn, FSet, ModelValue, Tup, record
@@ -161,6 +163,6 @@ def test_diff_and_apply_agree_on_nested_changes():
     d = diff(old, new)
     assert apply(old, d) == {**old, **new}
     out: dict = {}
-    d.to_json(out)
-    again = Delta.from_json(json.loads(json.dumps(out)), holes=False)
+    d.to_line(out)
+    again = Delta.from_json(json.loads(orjson.dumps(out, default=json_default)), holes=False)
     assert apply(old, again) == {**old, **new}

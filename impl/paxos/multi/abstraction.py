@@ -18,7 +18,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from conformance.record import Encoded
 from conformance.record.delta import Delta
+from conformance.record.pattern import encode_value
 from conformance.values import Fn, FSet, Tup, make_fn, record
 from impl.paxos.multi.core import Node
 from impl.paxos.multi.messages import (
@@ -62,6 +64,9 @@ class Abstraction:
         # (node, variable) -> the raw dict last mapped and its mapped values, by key
         self._maps: dict[tuple[str, str], tuple[dict, dict]] = {}
         self._executed: dict[str, tuple[list, Tup]] = {}
+        self._cmds_json: dict[Command, Any] = {}
+        self._proposals_json: dict[tuple[int, Command], Encoded] = {}
+        self._acks_json: dict[frozenset, Encoded] = {}
 
     def cmd(self, c: Command) -> Any:
         if c is None:
@@ -111,6 +116,68 @@ class Abstraction:
             return record(type="HeartbeatReply", bal=m.bal, decided=m.decided, source=src,
                           dest=dst)
         raise TypeError(f"not a Multi-Paxos message: {m!r}")
+
+    # ------------------------------------------------------------------ to JSON
+    # A server's trace maps each step's messages, parameters and slot changes straight to
+    # the trace's JSON (conformance.record.Encoded), field for field what the TLA+ values
+    # above encode to (tests/paxos/test_multi_tracing.py compares the two on every kind):
+    # the recorder then neither builds those values nor walks them to encode them.
+
+    def cmd_json(self, c: Command) -> Any:
+        v = self._cmds_json.get(c)
+        if v is None:
+            if len(self._cmds_json) > 100_000:
+                self._cmds_json.clear()
+            v = self._cmds_json[c] = encode_value(self.cmd(c))
+        return v
+
+    def proposal_json(self, b: int, c: Command) -> Encoded:
+        p = self._proposals_json.get((b, c))
+        if p is None:
+            if len(self._proposals_json) > 512:  # see proposal
+                self._proposals_json.clear()
+            p = self._proposals_json[(b, c)] = Encoded(bal=b, val=self.cmd_json(c))
+        return p
+
+    def acks_json(self, acks: Iterable[str]) -> Encoded:
+        key = frozenset(acks)
+        out = self._acks_json.get(key)
+        if out is None:
+            out = self._acks_json[key] = Encoded(encode_value(FSet(node(s) for s in key)))
+        return out
+
+    def message_json(self, m: Message) -> Encoded:
+        """The message's record as the trace's JSON (fields in the encoding's order)."""
+        src, dst = node_json(m.src), node_json(m.dst)
+        t = type(m)
+        if t is Accept:
+            return Encoded(bal=m.bal, dest=dst, slot=m.slot, source=src, type="Accept",
+                           val=self.cmd_json(m.cmd))
+        if t is Accepted:
+            return Encoded(bal=m.bal, dest=dst, slot=m.slot, source=src, type="Accepted")
+        if t is Decide:
+            return Encoded(dest=dst, slot=m.slot, source=src, type="Decide",
+                           val=self.cmd_json(m.cmd))
+        if t is Heartbeat:
+            return Encoded(bal=m.bal, dest=dst, source=src, type="Heartbeat")
+        if t is HeartbeatReply:
+            return Encoded(bal=m.bal, decided=m.decided, dest=dst, source=src,
+                           type="HeartbeatReply")
+        return Encoded(encode_value(self.message(m)))  # phase 1: rare
+
+    def params_json(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """An event's parameters as the trace's JSON."""
+        out: dict[str, Any] = {}
+        for k, v in raw.items():
+            if k == "i" or k == "j":
+                out[k] = node_json(v)
+            elif k == "m":
+                out[k] = self.message_json(v)
+            elif k == "v":
+                out[k] = self.cmd_json(v)
+            else:
+                out[k] = v
+        return out
 
     def bag(self, messages: Iterable[Message]) -> Fn | Tup:
         counts = Counter(self.message(m) for m in messages)
@@ -215,7 +282,7 @@ class Abstraction:
             self._slots(d, "accepted", n.accepted, copy, accepts, self._accepted_value)
         copy = last["decided"]
         if writes.decides or len(copy) != len(n.decided):
-            self._slots(d, "decided", n.decided, copy, writes.decides, self.cmd)
+            self._slots(d, "decided", n.decided, copy, writes.decides, self.cmd_json)
         seen, acks = last["proposals"]
         if seen is not n.proposals:  # a new term of office
             last["proposals"] = (n.proposals, _acks(n.proposals))
@@ -232,19 +299,19 @@ class Abstraction:
         if len(n.executed) != done:
             if len(n.executed) > done:
                 d.append.append((("executed",),
-                                 tuple(map(self.cmd, n.executed[done:]))))
+                                 tuple(map(self.cmd_json, n.executed[done:]))))
             else:
                 out["executed"] = self._value("executed", n)
             last["executed"] = len(n.executed)
         return out, d if d else None
 
-    def _accepted_value(self, bv: tuple[int, Command]) -> Fn:
-        return self.proposal(*bv)
+    def _accepted_value(self, bv: tuple[int, Command]) -> Encoded:
+        return self.proposal_json(*bv)
 
     def _proposal_value(self, n: Node) -> Callable[[Any], Any]:
-        def one(k: int) -> Fn:
+        def one(k: int) -> Encoded:
             p = n.proposals[k]
-            return record(val=self.cmd(p.cmd), acks=FSet(node(s) for s in p.acks))
+            return Encoded(acks=self.acks_json(p.acks), val=self.cmd_json(p.cmd))
         return one
 
     @staticmethod
@@ -295,6 +362,17 @@ class Abstraction:
 
 
 _GONE = object()
+
+
+def node_json(node_id: str) -> Encoded:
+    """A server's model value as the trace's JSON (one object per server)."""
+    v = _NODES_JSON.get(node_id)
+    if v is None:
+        v = _NODES_JSON[node_id] = Encoded({"#mv": node_id})
+    return v
+
+
+_NODES_JSON: dict[str, Encoded] = {}
 
 
 def _acks(proposals: Mapping[int, Any]) -> dict[int, int]:

@@ -1,5 +1,6 @@
 """A Multi-Paxos server's trace (:class:`impl.tracing.CoreTrace`), through the one mapping
-module, :mod:`impl.paxos.multi.abstraction`."""
+module, :mod:`impl.paxos.multi.abstraction` (its JSON side: the trace's encoding
+directly)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,11 @@ class NodeTrace(CoreTrace):
 
     def own(self, node: Node, params: dict) -> tuple[dict[str, Any], Delta | None]:
         return self.absn.local_changes(node, self._keys, params)
+
+    # the messages and parameters straight to the trace's JSON (see the abstraction's
+    # message_json): what a server pays per step
+    def sent_record(self, node: Node, x: Any) -> tuple[Any, None]:
+        return self.absn.message_json(x), None
+
+    def params(self, raw: dict) -> dict:
+        return self.absn.params_json(raw)
