@@ -151,7 +151,7 @@ class CoreTrace:
             g[3] = _joined(g[3], changes)
         else:
             self._write_kept()
-            self._kept = [actions, list(new), dict(state), changes]
+            self._kept = [actions, new, state, changes]  # both made for this input
 
     def _write_kept(self) -> None:
         if self._kept is not None:

@@ -61,6 +61,20 @@ class Encoded(dict):
     __slots__ = ()
 
 
+def model_value_json(name: str) -> Encoded:
+    """The model value ``name`` as the trace's JSON, one object per name (a server's
+    trace names its servers several times per step)."""
+    v = _MODEL_VALUES_JSON.get(name)
+    if v is None:
+        if len(_MODEL_VALUES_JSON) > 4096:
+            _MODEL_VALUES_JSON.clear()
+        v = _MODEL_VALUES_JSON[name] = Encoded({"#mv": name})
+    return v
+
+
+_MODEL_VALUES_JSON: dict[str, Encoded] = {}
+
+
 def has_holes(v: Value) -> bool:
     """Whether ``v`` leaves any part unknown."""
     t = type(v)

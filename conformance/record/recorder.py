@@ -315,7 +315,9 @@ class Recorder:
             # absent from the params: the merger fills it in
             return {"from": str(r[0]), "param": by_id, "id": str(r[2])}
         out: dict[str, Any] = {"from": str(r[0])}
-        msg = to_value(r[1]) if r[1] is not None else None
+        msg = r[1]
+        if msg is not None and type(msg) not in _TLA:
+            msg = to_value(msg)
         if msg is not None:
             name = None
             for k, v in params.items():
@@ -323,7 +325,7 @@ class Recorder:
                     name = k
                     break
             else:
-                if type(msg) is Fn:
+                if type(msg) is Fn or type(msg) is Encoded:
                     name = next((k for k, v in params.items() if v == msg), None)
             if name is not None:
                 out["param"] = name  # the message is that parameter: not written twice

@@ -19,7 +19,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from conformance.record import Encoded
 from conformance.record.delta import Delta
+from conformance.record.pattern import encode_value
+from conformance.record.pattern import model_value_json as server_json
 from conformance.values import Fn, FSet, ModelValue, Tup, record
 from impl.raft.core import Node, Role
 from impl.raft.log import RaftLog
@@ -83,6 +86,7 @@ class Abstraction:
         self._entry_cache: dict[Entry, Fn] = {}
         self._log_cache: dict[int, tuple[RaftLog, int, Tup]] = {}
         self._message_cache: dict[int, tuple[Message, Fn]] = {}
+        self._entry_json: dict[Entry, Encoded] = {}
         # the last cluster(): each node's _small_keys and the variables' values
         self._last: tuple[dict[str, tuple], dict[str, Any]] | None = None
 
@@ -159,6 +163,60 @@ class Abstraction:
             return record(type="AppendEntriesResponse", term=m.term, source=src, dest=dst,
                           success=m.success, matchIndex=m.match_index, ctx=m.read_round)
         raise TypeError(f"not a Raft message: {m!r}")
+
+    # ------------------------------------------------------------------ to JSON
+    # A node's trace maps each step's messages, parameters and log entries straight to the
+    # trace's JSON (conformance.record.Encoded), field for field what the TLA+ values above
+    # encode to (tests/raft/test_tracing_json.py compares the two on every kind): the
+    # recorder then neither builds those values nor walks them to encode them.
+
+    def entry_json(self, e: Entry) -> Encoded:
+        v = self._entry_json.get(e)
+        if v is None:
+            if len(self._entry_json) > 1024:  # see entry
+                self._entry_json.clear()
+            v = self._entry_json[e] = Encoded(encode_value(self.entry(e)))
+        return v
+
+    def message_json(self, m: Message, entries: bool = True) -> Encoded:
+        """The message's record as the trace's JSON (fields in the encoding's order);
+        ``entries=False``: an AppendEntries' without its entries."""
+        src, dst = server_json(m.src), server_json(m.dst)
+        t = type(m)
+        if t is AppendRequest:
+            if not entries:
+                return Encoded(commitIndex=m.commit, ctx=m.read_round, dest=dst,
+                               prevLogIndex=m.prev_index, prevLogTerm=m.prev_term,
+                               source=src, term=m.term, type="AppendEntriesRequest")
+            return Encoded(commitIndex=m.commit, ctx=m.read_round, dest=dst,
+                           entries=[self.entry_json(e) for e in m.entries],
+                           prevLogIndex=m.prev_index, prevLogTerm=m.prev_term, source=src,
+                           term=m.term, type="AppendEntriesRequest")
+        if t is AppendResponse:
+            return Encoded(ctx=m.read_round, dest=dst, matchIndex=m.match_index, source=src,
+                           success=m.success, term=m.term, type="AppendEntriesResponse")
+        if t is VoteRequest:
+            return Encoded(dest=dst, lastLogIndex=m.last_log_index,
+                           lastLogTerm=m.last_log_term, source=src, term=m.term,
+                           type="PreVoteRequest" if m.prevote else "RequestVoteRequest")
+        if t is VoteResponse:
+            return Encoded(dest=dst, granted=m.granted, source=src, term=m.term,
+                           type="PreVoteResponse" if m.prevote else "RequestVoteResponse")
+        raise TypeError(f"not a Raft message: {m!r}")
+
+    def params_json(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """An event's parameters as the trace's JSON."""
+        out: dict[str, Any] = {}
+        for k, v in raw.items():
+            if k == "i" or k == "j":
+                out[k] = server_json(v)
+            elif k == "m":
+                out[k] = self.message_json(v)
+            elif k == "v":
+                out[k] = self.entry_json(v)["value"]
+            else:
+                out[k] = v
+        return out
 
     def bag(self, messages: Iterable[Message]) -> Fn | Tup:
         counts = Counter(self.message(m) for m in messages)
@@ -263,7 +321,7 @@ class Abstraction:
         if len(entries) > k:
             new = entries[k:]
             mirror.extend(new)
-            d.append.append((("log",), tuple(map(self.entry, new))))
+            d.append.append((("log",), tuple(map(self.entry_json, new))))
         return out, d
 
     def local(self, n: Node) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """A Raft server's trace (:class:`impl.tracing.CoreTrace`), through the one mapping module,
-:mod:`impl.raft.abstraction`."""
+:mod:`impl.raft.abstraction` (its JSON side, for the messages, parameters and log entries:
+the trace's encoding directly)."""
 
 from __future__ import annotations
 
@@ -48,5 +49,8 @@ class NodeTrace(CoreTrace):
             lo = x.prev_index + 1
             hi = x.prev_index + len(x.entries)
             if tuple(node.log.entries[lo - 1:hi]) == x.entries:
-                return self.absn.message(x, entries=False), {"entries": ("log", lo, hi)}
-        return self.absn.message(x), None
+                return self.absn.message_json(x, entries=False), {"entries": ("log", lo, hi)}
+        return self.absn.message_json(x), None
+
+    def params(self, raw: dict) -> dict:
+        return self.absn.params_json(raw)

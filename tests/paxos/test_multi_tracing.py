@@ -10,8 +10,9 @@ import pytest
 
 from conformance.record import Encoded
 from conformance.record.pattern import encode_value, json_default
+from conformance.record.pattern import model_value_json as node_json
 from conformance.values import FSet, record
-from impl.paxos.multi.abstraction import Abstraction, node_json
+from impl.paxos.multi.abstraction import Abstraction
 from impl.paxos.multi.core import Proposal
 from impl.paxos.multi.messages import (
     Accept,

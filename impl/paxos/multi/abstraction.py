@@ -21,6 +21,7 @@ from typing import Any
 from conformance.record import Encoded
 from conformance.record.delta import Delta
 from conformance.record.pattern import encode_value
+from conformance.record.pattern import model_value_json as node_json
 from conformance.values import Fn, FSet, Tup, make_fn, record
 from impl.paxos.multi.core import Node
 from impl.paxos.multi.messages import (
@@ -287,7 +288,7 @@ class Abstraction:
         if seen is not n.proposals:  # a new term of office
             last["proposals"] = (n.proposals, _acks(n.proposals))
             out["proposals"] = self._value("proposals", n)
-        else:
+        elif n.proposals:  # leading (its dict only grows while it leads)
             m = params.get("m") if params else None
             counted = type(m) is Accepted
             if accepts or counted or len(acks) != len(n.proposals):
@@ -336,8 +337,11 @@ class Abstraction:
                 if copy.get(k, _GONE) != x:
                     copy[k] = x
                     changed.append(k)
-        for k in sorted(set(changed)):
-            d.put.append(((var, k), value(k if full is not None else now[k])))
+        if len(changed) > 1:
+            changed = sorted(set(changed))
+        put = d.put.append
+        for k in changed:
+            put(((var, k), value(k if full is not None else now[k])))
 
     def cluster(self, nodes: Mapping[str, Node], in_flight: Iterable[Message]) -> dict[str, Any]:
         views = {s: self.local(nodes[s]) for s in self.servers}
@@ -362,17 +366,6 @@ class Abstraction:
 
 
 _GONE = object()
-
-
-def node_json(node_id: str) -> Encoded:
-    """A server's model value as the trace's JSON (one object per server)."""
-    v = _NODES_JSON.get(node_id)
-    if v is None:
-        v = _NODES_JSON[node_id] = Encoded({"#mv": node_id})
-    return v
-
-
-_NODES_JSON: dict[str, Encoded] = {}
 
 
 def _acks(proposals: Mapping[int, Any]) -> dict[int, int]:
