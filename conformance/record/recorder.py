@@ -370,7 +370,7 @@ def _encoded(data: Any) -> Any:
     t = type(data)
     if t is dict:
         return {k: _encoded(v) for k, v in data.items()}
-    if t is list:
+    if t is list or t is tuple:  # the line's own lists (a plain tuple is no TLA+ value)
         return [_encoded(v) for v in data]
     return data if t is Encoded else encode_value(data)
 

@@ -9,7 +9,7 @@ import threading
 import orjson
 import pytest
 
-from conformance.record import UNKNOWN, Recorder
+from conformance.record import UNKNOWN, Encoded, Recorder
 from conformance.record.delta import Delta, apply, diff
 from conformance.record.pattern import json_default
 from conformance.record.reader import read_node_file
@@ -166,3 +166,31 @@ def test_diff_and_apply_agree_on_nested_changes():
     d.to_line(out)
     again = Delta.from_json(json.loads(orjson.dumps(out, default=json_default)), holes=False)
     assert apply(old, again) == {**old, **new}
+
+
+def test_integers_past_2_53_values_given_encoded_and_plain_values_read_back(tmp_path):
+    """orjson encodes the lines, but an integer past 2^53 is written as ITF's #bigint
+    wherever it stands (a parameter, a message, a change), a value given as Encoded is
+    written as it is, and a plain Python value is converted."""
+    p = tmp_path / "s1.ndjson"
+    big = 2**60
+    with rec(p, state={"log": Tup(), "nextIndex": Fn({S1: 1, S2: 1})}) as r:
+        d = Delta()
+        d.append.append((("log",), (entry(big, "a"), Encoded(kind="Value", term=2, value="b"))))
+        d.put.append((("nextIndex", S2), big + 1))
+        r.step("Big", {"i": S1, "k": big, "w": Encoded({"#mv": "s3"}), "p": {"x": [1, 2]}},
+               changes=d, sent=[("s2", record(type="Ping", n=-big, source=S1, dest=S2))])
+        r.step("Small", {"i": S1, "k": 7}, sent=[("s2", Encoded(type="Ping", n=1))])
+    written = lines(p)
+    assert written[1]["params"]["k"] == {"#bigint": str(big)}
+    assert written[1]["params"]["w"] == {"#mv": "s3"}
+    assert written[1]["sent"][0]["msg"]["n"] == {"#bigint": str(-big)}
+    assert written[1]["put"] == [[["nextIndex", {"#mv": "s2"}], {"#bigint": str(big + 1)}]]
+    assert written[2]["params"]["k"] == 7 and written[2]["sent"][0]["msg"] == {
+        "type": "Ping", "n": 1}
+    (seg,) = read_node_file(p).segments
+    ev = seg.events
+    assert ev[0].actions[0][1]["k"] == big and ev[0].actions[0][1]["w"] == ModelValue("s3")
+    assert ev[0].actions[0][1]["p"] == Fn({"x": Tup((1, 2))})
+    assert ev[0].state["log"] == Tup((entry(big, "a"), entry(2, "b")))
+    assert ev[0].state["nextIndex"] == Fn({S1: 1, S2: big + 1})
