@@ -293,23 +293,27 @@ class Abstraction:
         cut), from a copy of the entry list kept up to date by appending. Tracing a step
         costs a dozen attribute reads and the new entries, not the log."""
         out = {}
+        d = Delta()
         keys = _small_keys(n)
         was = last.get("small")
         if was != keys:
             for x, (var, value) in enumerate(SMALL.items()):
                 if was is None or was[x] != keys[x]:
-                    out[var] = value(self, n)
+                    if x in _PROGRESS and was is not None and n.role is Role.LEADER \
+                            and was[x][:-1] == keys[x][:-1]:
+                        self._progress(d, var, n, was[x][-1], keys[x][-1])
+                    else:
+                        out[var] = value(self, n)
             last["small"] = keys
         log, entries = n.log, n.log.entries
         seen = last.get("log")
         if seen is None or seen[0] is not log:
             last["log"] = (log, log.truncations, list(entries))
             out["log"] = self.log(log)
-            return out, None
+            return out, d if d else None
         _, truncations, mirror = seen
         if truncations == log.truncations and len(mirror) == len(entries):
-            return out, None
-        d = Delta()
+            return out, d if d else None
         k = len(mirror)
         if truncations != log.truncations:  # rare: find where the two part
             k = next((x for x, (a, b) in enumerate(zip(mirror, entries)) if a != b),
@@ -323,6 +327,18 @@ class Abstraction:
             mirror.extend(new)
             d.append.append((("log",), tuple(map(self.entry_json, new))))
         return out, d
+
+    def _progress(self, d: Delta, var: str, n: Node, old: tuple, new: tuple) -> None:
+        """A leader's ``nextIndex`` or ``matchIndex`` (``var``) changed within its term of
+        office (same role, same default): the entries that moved, as puts, in the order
+        of the servers (``old``/``new``: the items of its dict of them before and after)."""
+        before, after = dict(old), dict(new)
+        default = n.next_default if var == "nextIndex" else 0
+        for j in self.servers:
+            if j != n.id:
+                v = after.get(j, default)
+                if before.get(j, default) != v:
+                    d.put.append(((var, server_json(j)), v))
 
     def local(self, n: Node) -> dict[str, Any]:
         """One node's own part of the spec state: each per-server variable restricted to
@@ -339,6 +355,10 @@ def _small_keys(n: Node) -> tuple:
             (n.role, tuple(n.match_index.items())), frozenset(n.recent_active),
             n.heard_from_leader, n.read_round, (n.read_index, frozenset(n.read_acks)))
 
+
+# nextIndex's and matchIndex's places in SMALL: a leader's are given as the entries that
+# moved (own_changes), the rest whole
+_PROGRESS = frozenset({5, 6})
 
 # Each of a node's own variables but its log, and its value in the spec.
 SMALL: dict[str, Callable[[Abstraction, Node], Any]] = {
