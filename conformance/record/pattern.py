@@ -266,13 +266,15 @@ def json_default(v: Value) -> Any:
         keys = _RECORD_KEYS.get(fields)
         if keys is None:
             if not m or not all(type(k) is str and k[:1] != "#" for k in m):
-                return encode(v)
+                return encode_value(v, {})
             keys = tuple(sorted(m))
             if len(_RECORD_KEYS) > 256:
                 _RECORD_KEYS.clear()
             _RECORD_KEYS[fields] = keys
         return {k: m[k] for k in keys}
-    return encode_value(v)
+    # the rest whole (a memo, even an empty one, writes the records within in plain
+    # string order too, not in TLC's order of strings, which depends on the process)
+    return encode_value(v, {})
 
 
 _SAFE = 2**53

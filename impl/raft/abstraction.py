@@ -289,7 +289,8 @@ class Abstraction:
     def own_changes(self, n: Node, last: dict[str, Any]) -> tuple[dict[str, Any], Delta | None]:
         """What changed in the node's own variables since ``last`` (a dict this method
         keeps; empty: everything): the small variables whole, those whose cheap change key
-        moved, and the log as the entries appended (or, after a truncation, where it was
+        moved (a leader's nextIndex and matchIndex as the entries that moved), and the log
+        as the entries appended (as the trace's JSON; or, after a truncation, where it was
         cut), from a copy of the entry list kept up to date by appending. Tracing a step
         costs a dozen attribute reads and the new entries, not the log."""
         out = {}

@@ -11,7 +11,7 @@ import pytest
 
 from conformance.record import UNKNOWN, Encoded, Recorder
 from conformance.record.delta import Delta, apply, diff
-from conformance.record.pattern import json_default
+from conformance.record.pattern import encode_value, json_default
 from conformance.record.reader import read_node_file
 from conformance.trace.files import TraceFileError
 from conformance.values import Fn, FSet, ModelValue, Tup, record
@@ -194,3 +194,16 @@ def test_integers_past_2_53_values_given_encoded_and_plain_values_read_back(tmp_
     assert ev[0].actions[0][1]["p"] == Fn({"x": Tup((1, 2))})
     assert ev[0].state["log"] == Tup((entry(big, "a"), entry(2, "b")))
     assert ev[0].state["nextIndex"] == Fn({S1: 1, S2: big + 1})
+
+
+@pytest.mark.parametrize("value", [
+    record(zeta=1, alpha=S2, mid=Tup((1, "x"))),
+    Fn({S1: Tup((record(val="x", bal=1),)), S2: Tup()}),
+    FSet([record(zz=1, aa=2), record(zz=0, aa=2)]),
+    Tup((FSet([S1, S2]), Fn({1: True, 3: False}), UNKNOWN, record(b=UNKNOWN, a=2))),
+    Fn({"#odd": 1}),
+], ids=["record", "map-of-records", "set-of-records", "mixed", "hash-key"])
+def test_lines_encode_values_as_the_python_encoder_does(value):
+    """orjson through json_default writes the bytes encode_value writes (records' fields
+    in plain string order at any depth), so a trace does not depend on which wrote it."""
+    assert orjson.dumps(value, default=json_default) == orjson.dumps(encode_value(value, {}))

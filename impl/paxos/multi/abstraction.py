@@ -252,11 +252,11 @@ class Abstraction:
                       ) -> tuple[dict[str, Any], Delta | None]:
         """What changed in the server's own variables since ``last`` (a dict this method
         keeps; empty: everything), in a step with raw ``params``: the small variables
-        whole, when their cheap key moved, and the slot maps as the slots that changed,
-        found from what the step itself says it did (the accepts and decisions it hands
-        its storage, the slot of the acceptance it counted) and checked against copies
-        kept up to date slot by slot. Tracing a step costs what it changed, not the
-        thousands of slots a server holds."""
+        whole, when their cheap key moved, and the slot maps as the slots that changed
+        (their values as the trace's JSON), found from what the step itself says it did
+        (the accepts and decisions it hands its storage, the slot of the acceptance it
+        counted) and checked against copies kept up to date slot by slot. Tracing a step
+        costs what it changed, not the thousands of slots a server holds."""
         out = {}
         small = (n.promised, n.ballot, n.role, n.first_slot, *n.promises.values())
         was = last.get("small")
