@@ -199,7 +199,7 @@ class Recorder:
         # few slots changed).
         first: dict = {}  # the first action's parameters (the message received may be one)
         by_id = None  # the parameter that is the message received, given by its id
-        acts = []
+        acts: list[dict[str, Any]] = []
         for name, params in actions:
             pj = {}
             if params:

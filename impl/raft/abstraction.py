@@ -182,8 +182,7 @@ class Abstraction:
         """The message's record as the trace's JSON (fields in the encoding's order);
         ``entries=False``: an AppendEntries' without its entries."""
         src, dst = server_json(m.src), server_json(m.dst)
-        t = type(m)
-        if t is AppendRequest:
+        if type(m) is AppendRequest:
             if not entries:
                 return Encoded(commitIndex=m.commit, ctx=m.read_round, dest=dst,
                                prevLogIndex=m.prev_index, prevLogTerm=m.prev_term,
@@ -192,14 +191,14 @@ class Abstraction:
                            entries=[self.entry_json(e) for e in m.entries],
                            prevLogIndex=m.prev_index, prevLogTerm=m.prev_term, source=src,
                            term=m.term, type="AppendEntriesRequest")
-        if t is AppendResponse:
+        if type(m) is AppendResponse:
             return Encoded(ctx=m.read_round, dest=dst, matchIndex=m.match_index, source=src,
                            success=m.success, term=m.term, type="AppendEntriesResponse")
-        if t is VoteRequest:
+        if type(m) is VoteRequest:
             return Encoded(dest=dst, lastLogIndex=m.last_log_index,
                            lastLogTerm=m.last_log_term, source=src, term=m.term,
                            type="PreVoteRequest" if m.prevote else "RequestVoteRequest")
-        if t is VoteResponse:
+        if type(m) is VoteResponse:
             return Encoded(dest=dst, granted=m.granted, source=src, term=m.term,
                            type="PreVoteResponse" if m.prevote else "RequestVoteResponse")
         raise TypeError(f"not a Raft message: {m!r}")

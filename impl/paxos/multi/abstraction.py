@@ -150,18 +150,17 @@ class Abstraction:
     def message_json(self, m: Message) -> Encoded:
         """The message's record as the trace's JSON (fields in the encoding's order)."""
         src, dst = node_json(m.src), node_json(m.dst)
-        t = type(m)
-        if t is Accept:
+        if type(m) is Accept:
             return Encoded(bal=m.bal, dest=dst, slot=m.slot, source=src, type="Accept",
                            val=self.cmd_json(m.cmd))
-        if t is Accepted:
+        if type(m) is Accepted:
             return Encoded(bal=m.bal, dest=dst, slot=m.slot, source=src, type="Accepted")
-        if t is Decide:
+        if type(m) is Decide:
             return Encoded(dest=dst, slot=m.slot, source=src, type="Decide",
                            val=self.cmd_json(m.cmd))
-        if t is Heartbeat:
+        if type(m) is Heartbeat:
             return Encoded(bal=m.bal, dest=dst, source=src, type="Heartbeat")
-        if t is HeartbeatReply:
+        if type(m) is HeartbeatReply:
             return Encoded(bal=m.bal, decided=m.decided, dest=dst, source=src,
                            type="HeartbeatReply")
         return Encoded(encode_value(self.message(m)))  # phase 1: rare
