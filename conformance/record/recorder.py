@@ -21,7 +21,10 @@ recorder writes only what changed). A variable the node never records is searche
 it recorded keeps its last value until recorded again (so a step that gives only the
 variables it changed is fine); any part of a value may be
 :data:`~conformance.record.pattern.UNKNOWN`, and is then searched. Values are TLA+ values
-(:mod:`conformance.values`) or plain Python lists, dicts, sets, strings, integers and booleans.
+(:mod:`conformance.values`) or plain Python lists, dicts, sets, strings, integers and booleans;
+a message, a parameter or a changed value may also be given already in the file's encoding,
+as :class:`~conformance.record.pattern.Encoded` (written as it is: what a server tracing
+every step gives, to skip building the value and encoding it).
 
 A variable that grows large (a log, thousands of slots) is better given as what the step
 did to it, ``changes=`` a :class:`~conformance.record.delta.Delta` (the slots it accepted,
