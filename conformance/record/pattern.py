@@ -213,15 +213,9 @@ def encode_value(v: Value, memo: dict | None = None) -> Any:
             if hit is not None and hit[0] is v:
                 return hit[1]
         m = v.map
-        fields = tuple(m)
-        keys = _RECORD_KEYS.get(fields)
+        keys = _record_keys(m)
         if keys is None:
-            if not m or not all(type(k) is str and k[:1] != "#" for k in m):
-                return encode(v, memo=memo)
-            keys = tuple(sorted(m))
-            if len(_RECORD_KEYS) > 256:
-                _RECORD_KEYS.clear()
-            _RECORD_KEYS[fields] = keys
+            return encode(v, memo=memo)
         out = {}
         for k in keys:  # the scalar fields inline: a call each costs as much as the rest
             x = m[k]
@@ -262,15 +256,9 @@ def json_default(v: Value) -> Any:
         return list(v)
     if t is Fn:
         m = v.map
-        fields = tuple(m)
-        keys = _RECORD_KEYS.get(fields)
+        keys = _record_keys(m)
         if keys is None:
-            if not m or not all(type(k) is str and k[:1] != "#" for k in m):
-                return encode_value(v, {})
-            keys = tuple(sorted(m))
-            if len(_RECORD_KEYS) > 256:
-                _RECORD_KEYS.clear()
-            _RECORD_KEYS[fields] = keys
+            return encode_value(v, {})
         return {k: m[k] for k in keys}
     # the rest whole (a memo, even an empty one, writes the records within in plain
     # string order too, not in TLC's order of strings, which depends on the process)
@@ -280,6 +268,21 @@ def json_default(v: Value) -> Any:
 _SAFE = 2**53
 _SHARED: dict[Any, Any] = {}  # model values and small sets: their (shared) encodings
 _RECORD_KEYS: dict[tuple, tuple[str, ...]] = {}  # a record's fields, as built: as written
+
+
+def _record_keys(m: dict) -> tuple[str, ...] | None:
+    """A record's fields in the order they are written (plain string order), None when
+    the function ``m`` is not a record; remembered by the fields as built."""
+    fields = tuple(m)
+    keys = _RECORD_KEYS.get(fields)
+    if keys is None:
+        if not m or not all(type(k) is str and k[:1] != "#" for k in m):
+            return None
+        keys = tuple(sorted(m))
+        if len(_RECORD_KEYS) > 256:
+            _RECORD_KEYS.clear()
+        _RECORD_KEYS[fields] = keys
+    return keys
 
 
 def _shared(v: Value, out: Any) -> Any:

@@ -200,7 +200,6 @@ class Recorder:
         # A server records every action it takes: this is its cost per step, kept to
         # what a step has (mostly one action, a receive by id, a message or two sent, a
         # few slots changed).
-        first: dict = {}  # the first action's parameters (the message received may be one)
         by_id = None  # the parameter that is the message received, given by its id
         acts: list[dict[str, Any]] = []
         for name, params in actions:
@@ -217,15 +216,15 @@ class Recorder:
                             by_id = k
                             continue
                         v = to_value(v)
-                    if not acts:
-                        first[k] = v
                     pj[k] = v
             acts.append({"action": name, "params": pj})
         new = None
         if state:
             new = {k: v if type(v) in _TLA else to_value(v) for k, v in state.items()}
         out_sent = [self._send_json(s) for s in sent] if sent else None
-        recv = None if received is None else self._recv_json(received, first, by_id)
+        # the first action's parameters: the message received may be one of them
+        recv = None if received is None else \
+            self._recv_json(received, acts[0]["params"], by_id)
         with self._lock:
             self._n += 1
             if len(acts) == 1:
