@@ -219,11 +219,11 @@ class SpecEngine:
             for a in self._by_label[action]:
                 if any(k in a.params and a.params[k] != v for k, v in params.items()):
                     continue
-                t = Partial(list(fixed))
+                t = Partial(fixed)  # (a copy)
                 t.sink = found.append
                 a.fn((state, t))
             return found
-        t = Partial(list(fixed))
+        t = Partial(fixed)  # (a copy)
         t.sink = found.append
         trail = c.trail
         if trail is not None:

@@ -95,29 +95,54 @@ def _same(a: Value, b: Value) -> bool:
 _ABSENT = object()
 
 
-def _shared(have: Value, value: Value) -> Value:
-    """``value`` (from the trace) with the entries it has in common with ``have`` (the state
+def _taken(have: Value, value: Value) -> Value:
+    """``value`` (from the trace) with the parts it has in common with ``have`` (the state
     before's value of the variable) taken as ``have``'s own objects, at any depth of
-    functions over strings and model values and of sequences: the spec's next value shares
-    them too (``[x EXCEPT ![i] = e]`` keeps the other entries), so comparing the two, and
-    the checks remembered by identity, see the same objects and skip them."""
+    functions over strings and model values and of sequences; ``have`` itself when the two
+    are one TLA+ value. The spec's next value shares those parts too (``[x EXCEPT ![i] =
+    e]`` keeps the other entries), so comparing the two, and the checks remembered by
+    identity, see the same objects and skip them. One walk: the parts are compared as they
+    are taken."""
+    if have is value:
+        return have
     t = type(value)
-    if t is Fn and type(have) is Fn:
+    if t is not type(have):
+        return value
+    if t is Fn:
+        ha = getattr(have, "_thash", None)
+        if ha is not None and ha == getattr(value, "_thash", None) and have == value:
+            return have  # both hashed already (a trace validated before): no walk
         hm = have.map
         out = {}
+        every = len(hm) == len(value.map)  # so far, value is have
         for k, x in value.map.items():
             if type(k) is not str and type(k) is not ModelValue:
                 return _shared_keys(have, value)
             y = hm.get(k, _ABSENT)
-            if y is not _ABSENT and y is not x:
-                x = y if _same(y, x) else _shared(y, x)
+            if y is _ABSENT:
+                every = False
+            elif y is not x:
+                x = _taken(y, x)
+                if x is not y:
+                    every = False
             out[k] = x
-        return _as(Fn(out), value)
-    if t is Tup and type(have) is Tup:
+        return have if every else _as(Fn(out), value)
+    if t is Tup:
         n = len(have)
-        return Tup([x if i >= n or have[i] is x else have[i] if _same(have[i], x)
-                    else _shared(have[i], x) for i, x in enumerate(value)])
-    return value
+        every = n == len(value)
+        items = []
+        for i, x in enumerate(value):
+            if i < n:
+                y = have[i]
+                if y is not x:
+                    x = _taken(y, x)
+                    if x is not y:
+                        every = False
+            items.append(x)
+        return have if every else Tup(items)
+    if t is int or t is str or t is bool or t is ModelValue:
+        return have if have == value else value
+    return have if _same(have, value) else value
 
 
 def _as(made: Fn, value: Fn) -> Fn:
@@ -130,7 +155,7 @@ def _as(made: Fn, value: Fn) -> Fn:
 
 
 def _shared_keys(have: Fn, value: Fn) -> Value:
-    """:func:`_shared` for functions whose keys are not strings or model values (Raft's
+    """:func:`_taken` for functions whose keys are not strings or model values (Raft's
     message bag, keyed by records): each key of ``value`` that is one TLA+ value with a key
     of ``have`` is taken as ``have``'s key object, and so is its entry; ``have`` itself when
     they are the same function. The state's keys then stay the same objects from state to
@@ -144,11 +169,10 @@ def _shared_keys(have: Fn, value: Fn) -> Value:
         h = keys.get(k, _ABSENT)
         if h is not _ABSENT and (h is k or _same(h, k)):
             y = hm[h]
-            if y is x or _same(y, x):
-                x = y
-            else:
-                every = False
-                x = _shared(y, x)
+            if y is not x:
+                x = _taken(y, x)
+                if x is not y:
+                    every = False
             k = h
         else:
             every = False
@@ -207,13 +231,15 @@ class Validator:
         # for each variable, the trace's object _known last met and the object it took it
         # as (see _known)
         self._given: list[tuple[Value, Value] | None] = [None] * len(engine.variables)
+        # each variable's index, and whether the trace gives it in part
+        self._slots = {n: (k, n in self.partial) for n, k in engine.index.items()}
 
     # ------------------------------------------------------------------ the trace
 
     def start(self, init: Step) -> Divergence | None:
         # (several specs may be loaded in this process: compare in this one's TLC order)
         self.engine.model.use_names()
-        known = self._known(init)
+        known = self._known(init)[0]
         inits = self.engine.initial_states()
         self.candidates = [s for s in inits if self._matches(s, known)]
         if not self.candidates:
@@ -229,15 +255,13 @@ class Validator:
             return Divergence(event.index, event.action, event.params, event.node,
                               UNKNOWN_ACTION, why=f"{self.engine.spec.name} defines no "
                               f"action {event.action}")
-        known = self._known(event)
+        # The variables the event gives whole are bound before the action runs (``fixed``),
+        # so that it tests them instead of building successors to compare (see
+        # SpecEngine.steps_to); only when nothing matches are the successors computed, to
+        # say what went wrong. The successors then agree with the variables given whole
+        # (the action tested them): only those given in part are left to compare.
+        known, fixed, in_part = self._known(event)
         params = event.params or {}
-        # The variables the event gives whole are bound before the action runs, so that it
-        # tests them instead of building successors to compare (see SpecEngine.steps_to);
-        # only when nothing matches are the successors computed, to say what went wrong.
-        fixed = self._fixed(known)
-        # the successors agree with the variables given whole (the action tested them):
-        # only those given in part are left to compare
-        in_part = [kv for kv in known if kv[2]]
         coverage = self.coverage
         if coverage is None and len(self.candidates) == 1:
             # the usual case, one state before and the one state after it: no dictionary
@@ -339,16 +363,23 @@ class Validator:
 
     # ------------------------------------------------------------------ matching
 
-    def _known(self, step: Step) -> list[tuple[int, Value, bool]]:
-        index = self.engine.index
+    def _known(self, step: Step) -> tuple[list[tuple[int, Value, bool]], list[Value | None],
+                                          list[tuple[int, Value, bool]]]:
+        """What ``step`` says of the state after it: each variable it gives (its index, its
+        value, whether it is given in part); the next state's variables it gives whole
+        (None for the others); and those it gives in part."""
+        slots = self._slots
         out = []
+        fixed: list[Value | None] = [None] * len(self.engine.variables)
+        in_part = []
         last = self.candidates[0] if len(self.candidates) == 1 else None
         given = self._given
         for name, value in step.state.items():
-            k = index.get(name)
-            if k is None:
+            slot = slots.get(name)
+            if slot is None:
                 raise TraceError(f"event {step.index}: the state has a variable {name!r} that "
                                  f"{self.engine.spec.name} does not declare")
+            k = slot[0]
             if last is not None:
                 # a value the event did not change is taken as the very object the state
                 # before holds: the checks remembered by identity then hit (see _same)
@@ -361,19 +392,17 @@ class Validator:
                         # taken as: one value, without a walk
                         value = have
                     else:
-                        taken = have if _same(have, value) else _shared(have, value)
+                        taken = _taken(have, value)
                         given[k] = (value, taken)
                         value = taken
-            out.append((k, value, name in self.partial))
-        return out
-
-    def _fixed(self, known: list[tuple[int, Value, bool]]) -> list[Value | None]:
-        """The next state's variables the event gives whole (None for the others)."""
-        out: list[Value | None] = [None] * len(self.engine.variables)
-        for k, value, partial in known:
-            if not partial:
-                out[k] = value
-        return out
+            if slot[1]:
+                kv = (k, value, True)
+                in_part.append(kv)
+            else:
+                kv = (k, value, False)
+                fixed[k] = value
+            out.append(kv)
+        return out, fixed, in_part
 
     @staticmethod
     def _matches(state: State, known: list[tuple[int, Value, bool]]) -> bool:

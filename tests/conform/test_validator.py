@@ -204,23 +204,36 @@ def test_invariant_pieces_rechecked_only_for_changed_variables_agree_with_a_fres
 
 
 def test_unchanged_values_are_told_apart_by_type_as_tla_does():
-    from conformance.validate.validator import _same, _shared
+    from conformance.validate.validator import _same, _taken
     from conformance.values import Tup
     assert _same(Fn({A: Tup([1, 2]), B: FSet([A])}), Fn({A: Tup([1, 2]), B: FSet([A])}))
     assert not _same(Fn({A: 0}), Fn({A: False}))
     assert not _same(Fn({A: Tup([1])}), Fn({A: Tup([True])}))
     assert not _same(FSet([0]), FSet([False]))
+    # _taken: the state's own object when the trace's value is one TLA+ value with it; else
+    # the trace's value, with the parts the two share taken as the state's objects
+    have = Fn({A: Tup([1, 2]), B: FSet([A])})
+    assert _taken(have, Fn({A: Tup([1, 2]), B: FSet([A])})) is have
+    for other in (Fn({A: Tup([1, True]), B: FSet([A])}), Fn({A: Tup([1, 2]), B: FSet([1])}),
+                  Fn({A: Tup([1, 2])}), Fn({A: Tup([1, 2]), B: FSet([A]), "c": 0})):
+        got = _taken(have, other)
+        assert got is not have and got == other and _same(got, other)
+    part = _taken(have, Fn({A: Tup([1, 2]), B: FSet([B])}))
+    assert part.map[A] is have.map[A] and part.map[B] == FSet([B])
+    flags = Fn({A: 0})
+    assert _taken(flags, Fn({A: False})).map[A] is False
+    assert _taken(Tup([1, 2]), Tup([1, 2, 3])) == Tup([1, 2, 3])
     # a bag of records: keys Python equates, and TLA+ does not (_same leaves such
-    # functions to _shared, which keeps the keys and entries that are one TLA+ value)
+    # functions to _taken, which keeps the keys and entries that are one TLA+ value)
     have = Fn({Fn({"g": True}): 1, Fn({"g": False}): 2})
     assert not _same(have, Fn({Fn({"g": 1}): 1, Fn({"g": False}): 2}))
-    assert _shared(have, Fn({Fn({"g": True}): 1, Fn({"g": False}): 2})) is have
-    mixed = _shared(have, Fn({Fn({"g": 1}): 1, Fn({"g": False}): 2}))
+    assert _taken(have, Fn({Fn({"g": True}): 1, Fn({"g": False}): 2})) is have
+    mixed = _taken(have, Fn({Fn({"g": 1}): 1, Fn({"g": False}): 2}))
     assert mixed is not have and mixed == have
     kinds = {type(k.map["g"]): (k, n) for k, n in mixed.map.items()}
     assert set(kinds) == {int, bool} and kinds[int][1] == 1
     assert any(k is kinds[bool][0] for k in have.map)  # the key both share: have's object
-    assert _shared(have, Fn({Fn({"g": True}): True, Fn({"g": False}): 2})).map[
+    assert _taken(have, Fn({Fn({"g": True}): True, Fn({"g": False}): 2})).map[
         Fn({"g": True})] is True
 
 
@@ -289,8 +302,8 @@ def test_a_trace_object_met_again_is_taken_as_before_without_a_walk(flags, monke
     import conformance.validate.validator as validator
     up, log = Fn({A: True, B: False}), FSet([Fn({"who": A, "up": True})])
     walked: list = []
-    same = validator._same
-    monkeypatch.setattr(validator, "_same", lambda a, b: walked.append(a) or same(a, b))
+    taken = validator._taken
+    monkeypatch.setattr(validator, "_taken", lambda a, b: walked.append(a) or taken(a, b))
     v = Validator(flags)
     steps = [flag_step(0, "Init"),
              Step(1, "Raise", {"up": up, "log": log, "pick": False}, params={"s": A}),
