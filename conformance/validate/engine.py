@@ -118,6 +118,7 @@ class SpecEngine:
         self._plans: dict[tuple, Any] = {}  # (action, its parameters' names) -> see _plan
         self._has: dict[str, bool] = {}  # has_action's answers
         self._invariant_checks: list | None = None
+        self._inits: list[State] | None = None
 
     # ------------------------------------------------------------------ what the spec has
 
@@ -145,7 +146,10 @@ class SpecEngine:
     # ------------------------------------------------------------------ states
 
     def initial_states(self) -> list[State]:
-        return [self._tuple(d) for d in self.steps.initial_states()]
+        """The spec's initial states (computed once: every trace starts from them)."""
+        if self._inits is None:
+            self._inits = [self._tuple(d) for d in self.steps.initial_states()]
+        return list(self._inits)
 
     def _tuple(self, d: dict[str, Value]) -> State:
         return tuple(d[v] for v in self.variables)
