@@ -249,11 +249,12 @@ def _same_kind(remembered: Value, v: Value) -> bool:
 class FunctionSet(LazySet):
     """``[D -> R]``: the last argument varies fastest, which is TLC's order."""
 
-    __slots__ = ("dom", "rng", "_memo", "_keys", "_n", "_in_rng")
+    __slots__ = ("dom", "rng", "_memo", "_keys", "_n", "_in_rng", "_last")
 
     def __init__(self, dom: Value, rng: Value) -> None:
         self.dom, self.rng = dom, rng
         self.finite = True
+        self._last: Fn | None = None  # the last function found a member (see member)
         if not is_finite(dom) or not is_finite(rng):
             self.finite = set_size(dom) == 0 if is_finite(dom) else False
         self._memo: dict = {}
@@ -269,7 +270,23 @@ class FunctionSet(LazySet):
 
     def member(self, v):
         """Membership, remembered: the same functions are tested again and again (a type
-        invariant over every state) and deep ones are expensive to test."""
+        invariant over every state) and deep ones are expensive to test. First against
+        the last function found a member, entry by entry: a state's function differs from
+        its predecessor's in an entry or two, and the others, the very objects found in
+        the range, are not tested again (nor is the function hashed: hashing a function of
+        long logs walks every entry of every log)."""
+        last = self._last
+        if last is not None and type(v) is Fn:
+            m = v.map
+            if m.keys() == self._keys:
+                lm = last.map
+                in_rng = self._in_rng
+                for k, x in m.items():
+                    if x is not lm[k] and not in_rng(x):
+                        break
+                else:
+                    self._last = v
+                    return True
         memo = self._memo
         try:
             hit = memo.get(v)
@@ -281,6 +298,8 @@ class FunctionSet(LazySet):
         if len(memo) > _MEMO_LIMIT:
             memo.clear()
         memo[v] = (v, r)
+        if r is True and type(v) is Fn and self._keys is not None:
+            self._last = v
         return r
 
     def _member(self, v):
@@ -471,7 +490,9 @@ class SeqSet(LazySet):
         if type(v) is Tup:
             base = self.base
             start = 0
-            for w in self._members:
+            # the latest first: most often the longest prefix, and then the others,
+            # no longer, are not walked
+            for w in reversed(self._members):
                 n = len(w)
                 if start < n <= len(v) and all(map(is_, v, w)):
                     start = n

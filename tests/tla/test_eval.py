@@ -248,6 +248,39 @@ def test_subseteq_tests_again_only_the_elements_it_has_not_found_in_the_set():
     assert not ops.subseteq(FSet([Fn({"h": 1})]), t)
 
 
+def test_a_function_set_tests_again_only_the_entries_that_are_not_the_last_members():
+    """[D -> R] remembers the last function it found a member: a function with its domain
+    whose other entries are the very objects of that one has only those tested, with no
+    hashing of the whole; anything not found that way (another domain, an entry not in R,
+    a value Python equates with one found) is decided afresh, as before."""
+    from conformance.tla.lazy import FunctionSet, LazySet, member
+
+    class Counting(LazySet):
+        def __init__(self, inner):
+            self.inner, self.finite, self.asked = inner, True, []
+
+        def member(self, v):
+            self.asked.append(v)
+            return member(v, self.inner)
+
+    a, b = ModelValue("fs_a"), ModelValue("fs_b")
+    rng = Counting(FSet([Tup((1,)), Tup((2,)), Tup((True,))]))
+    fs = FunctionSet(FSet([a, b]), rng)
+    one, two, flag = Tup((1,)), Tup((2,)), Tup((True,))
+    first = Fn({a: one, b: two})
+    assert member(first, fs) and len(rng.asked) == 2
+    rng.asked.clear()
+    assert member(Fn({a: one, b: flag}), fs)
+    assert rng.asked == [flag]  # the new entry alone
+    rng.asked.clear()
+    assert not member(Fn({a: one, b: Tup((3,))}), fs)
+    assert not member(Fn({a: one}), fs) and not member(Fn({a: one, b: two, 7: one}), fs)
+    # <<1>> is taken for <<TRUE>> by Python's equality: tested afresh, and kept apart
+    rng.asked.clear()
+    assert member(Fn({a: one, b: Tup((1,))}), fs)
+    assert any(type(x) is Tup and x == Tup((1,)) and x is not one for x in rng.asked)
+
+
 @pytest.mark.parametrize("expr, message", [
     ("[g |-> 1] = [g |-> TRUE]", "check equality of integer 1 with non-integer:\nTRUE"),
     ("[g |-> TRUE] # [g |-> 1]", "compare equality of boolean TRUE with non-boolean:\n1"),
