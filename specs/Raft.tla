@@ -218,11 +218,13 @@ StepDown(i, term) ==
 
 \* The highest index leader i of term t may commit, given its log lg and
 \* match indexes mi: an entry of term t stored on a quorum of its
-\* configuration (the rule behind Figure 8 of the Raft paper).
+\* configuration (the rule behind Figure 8 of the Raft paper).  The
+\* configuration is named once: ConfigOf reads the whole log.
 CommitTarget(i, t, lg, mi) ==
-    LET agree(n) == {i} \cup {j \in Server \ {i} : mi[j] >= n}
+    LET config == ConfigOf(lg)
+        agree(n) == {i} \cup {j \in Server \ {i} : mi[j] >= n}
         ok(n) == /\ lg[n].term = t \/ Bug = "CommitOldTermByCounting"
-                 /\ IsQuorum(agree(n), ConfigOf(lg))
+                 /\ IsQuorum(agree(n), config)
         can == {n \in (commitIndex[i] + 1)..Len(lg) : ok(n)}
     IN IF can = {} THEN commitIndex[i] ELSE MaxOf(can)
 
@@ -233,9 +235,10 @@ CommitUpTo(i, t, lg, mi) ==
     LET to == CommitTarget(i, t, lg, mi)
         new == {n \in (commitIndex[i] + 1)..to :
                     ~\E c \in committed : c.index = n /\ c.entry = lg[n]}
+        config == ConfigOf(lg)
     IN /\ commitIndex' = [commitIndex EXCEPT ![i] = to]
        /\ committed' = committed \cup
-            {[index |-> n, entry |-> lg[n], term |-> t, config |-> ConfigOf(lg)] : n \in new}
+            {[index |-> n, entry |-> lg[n], term |-> t, config |-> config] : n \in new}
 
 \* What a leader step that stores an entry or learns a match does about
 \* commitment: it commits at once, or (CommitOnTick) leaves that to the
