@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 class DefBody:
     """The compiled body of a definition under one instance context (call by value)."""
 
-    __slots__ = ("holder", "level", "pure", "done", "code", "memo")
+    __slots__ = ("holder", "level", "pure", "done", "code", "memo", "ident")
 
     def __init__(self) -> None:
         self.holder: list = [None]
@@ -32,6 +32,7 @@ class DefBody:
         self.done = False
         self.code: Code | None = None
         self.memo: dict | None = None  # results by arguments, for costly constant operators
+        self.ident: dict = {}  # results by the arguments' identity (see memo_call)
 
 
 # how many results a memoized operator keeps (then it starts afresh)
@@ -162,7 +163,7 @@ def call_user(comp: Compiler, op: UserOp, args: list, scope: Scope, loc: S.Loc) 
     fns = [a.fn for a in arg_codes]
     memo = body.memo if body.done else None
     if memo is not None:
-        return memo_call(comp, holder, memo, fns, level, deps, pure, binds, loc)
+        return memo_call(comp, holder, memo, body.ident, fns, level, deps, pure, binds, loc)
     if n == 1:
         (a,) = fns
 
@@ -210,13 +211,16 @@ def _per_state(call0: Callable) -> Callable:
     return per_state
 
 
-def memo_call(comp: Compiler, holder, memo: dict, fns, level, deps, pure, binds, loc) -> Code:
+def memo_call(comp: Compiler, holder, memo: dict, ident: dict, fns, level, deps, pure, binds,
+              loc) -> Code:
     # Beside the memo by value, one by identity: the key of a compound value (its
     # order_key, then that key's hash) costs time linear in the value, and a long run's
     # states pass the same objects (a log of thousands of entries) to the same operator
     # again and again. An object is its value, so a hit by identity is a hit by value; the
     # table holds the arguments (their ids stay theirs) and starts afresh past IDENT_LIMIT.
-    ident: dict[Any, tuple] = {}
+    # It is the operator's, shared by its call sites (Config(i) in an action and in an
+    # invariant ask for the same log), and consulted whether or not the site keys its
+    # calls by value (see adaptive): a lookup by identity costs no walk.
     if len(fns) == 1:
         (a,) = fns
 
@@ -293,16 +297,39 @@ def memo_call(comp: Compiler, holder, memo: dict, fns, level, deps, pure, binds,
         (a,) = fns
 
         def direct(E):
+            x = a(E)
+            compound = type(x) in COMPOUND
+            if compound:
+                hit = ident.get(id(x))
+                if hit is not None and hit[0] is x:
+                    return hit[1]
             try:
-                return holder[0]((E[0], E[1], a(E)))
+                v = holder[0]((E[0], E[1], x))
             except Exception as e:  # noqa: BLE001
                 raise wrap_error(e, loc) from None
+            if compound:
+                if len(ident) >= IDENT_LIMIT:
+                    ident.clear()
+                ident[id(x)] = (x, v)
+            return v
     else:
         def direct(E):
+            xs = tuple(f(E) for f in fns)
+            compound = any(type(x) in COMPOUND for x in xs)
+            if compound:
+                ids = tuple(map(id, xs))
+                hit = ident.get(ids)
+                if hit is not None and all(map(is_, hit[0], xs)):
+                    return hit[1]
             try:
-                return holder[0]((E[0], E[1]) + tuple(f(E) for f in fns))
+                v = holder[0]((E[0], E[1]) + xs)
             except Exception as e:  # noqa: BLE001
                 raise wrap_error(e, loc) from None
+            if compound:
+                if len(ident) >= IDENT_LIMIT:
+                    ident.clear()
+                ident[ids] = (xs, v)
+            return v
     return comp.fold(Code(adaptive(fn, direct), level, deps, pure, binds, loc=loc))
 
 
