@@ -90,6 +90,43 @@ def _grown(new: FSet, old: FSet | None) -> list | None:
     return list(new - old)
 
 
+_MISSING = object()
+
+
+class _Prefix:
+    """For ReadLinearizable: what ``committed`` says of indexes 1, 2, ...: the entry at
+    each index, and for each n up to the first index not committed, the register's value
+    after the first n entries (``state_at[0]`` is Nil); and the reads found to hold (by
+    identity, keeping them alive)."""
+
+    def __init__(self, nil: Value) -> None:
+        self.committed: FSet | None = None
+        self.at: dict[int, Value] = {}
+        self.state_at: list[Value] = [nil]
+        self.passed: dict[int, Value] = {}
+
+    def grown(self, committed: FSet, added: list) -> _Prefix | None:
+        """This prefix with the records ``added`` to reach ``committed`` (in place), or
+        None where an index would get a second entry (or a shape not expected)."""
+        at = self.at
+        for c in added:
+            index, entry, _, _ = _committed(c)
+            had = at.setdefault(index, entry)
+            if had is not entry and not _eq(had, entry):
+                return None
+        state_at = self.state_at
+        n = len(state_at)
+        while n in at:
+            e = _fn(at[n])
+            kind = e["kind"]
+            if type(kind) is not str:
+                raise _Shape  # the spec compares it with a string: it says what happens
+            state_at.append(e["value"] if kind == "Value" else state_at[-1])
+            n += 1
+        self.committed = committed
+        return self
+
+
 class _Raft:
     """specs/Raft.tla's invariants over ``committed`` and the logs.
 
@@ -98,15 +135,18 @@ class _Raft:
     checks only what was added: what held of the old entries still holds. Otherwise it
     checks the whole state. Either way it decides from the state's values alone."""
 
-    def __init__(self, index: dict[str, int]) -> None:
+    def __init__(self, index: dict[str, int], nil: Value = _MISSING) -> None:
         self.committed = index["committed"]
         self.log = index["log"]
         self.state = index["state"]
         self.term = index["currentTerm"]
         self.commit = index["commitIndex"]
+        self.reads = index.get("servedReads", -1)
+        self.nil = nil  # the constant Nil
         self._coq: tuple | None = None  # (committed, logs) last passed
         self._sms: tuple | None = None  # (committed, at, logs, commitIndex) last passed
         self._lc: tuple | None = None  # (committed, leaders) last passed
+        self._rl: _Prefix | None = None  # the committed prefix ReadLinearizable last passed
 
     def _logs(self, s: State) -> dict:
         return {j: _seq(lg) for j, lg in _fn(concrete(s[self.log])).items()}
@@ -195,8 +235,40 @@ class _Raft:
         self._lc = (committed, leaders)
         return True
 
+    def read_linearizable(self, s: State) -> bool:
+        # LET indexes == {c.index : c \in committed}
+        # IN \A r \in servedReads :
+        #     /\ r.index >= r.start
+        #     /\ \A n \in 1..r.index : n \in indexes
+        #     /\ r.value = StateAt(CommittedPrefix(r.index), r.index)
+        # CommittedPrefix(n): the entries committed at 1..n (by CHOOSE: one per index here,
+        # or the spec decides); StateAt(lg, n): the value of the last "Value" entry of
+        # lg's first n, or Nil. The spec's evaluation is quadratic in what was committed,
+        # for every read; here the prefix's values are kept as committed grows, and a read
+        # that passed is not checked again while no index changes its entry.
+        committed = _set(concrete(s[self.committed]))
+        reads = _set(concrete(s[self.reads]))
+        prev, self._rl = self._rl, None
+        added = _grown(committed, prev.committed) if prev is not None else None
+        p = prev.grown(committed, added) if prev is not None and added is not None else \
+            _Prefix(self.nil).grown(committed, list(committed))
+        if p is None:
+            return False  # two entries committed at one index: the spec's CHOOSE decides
+        passed = p.passed
+        for r in reads:
+            if id(r) in passed:
+                continue
+            m = _fn(r)
+            index, start, value = _int(m["index"]), _int(m["start"]), m["value"]
+            if index < start or index > len(p.state_at) - 1 and index > 0:
+                return False  # read too old, or an index up to it not committed
+            if not _eq(value, p.state_at[max(index, 0)]):
+                return False
+            passed[id(r)] = r
+        self._rl = p
+        return True
 
-_MISSING = object()
+
 
 
 class _MultiPaxos:
@@ -361,10 +433,13 @@ def checks_for(spec: str, index: dict[str, int],
     invariant holds."""
     if spec == "Raft" and {"committed", "log", "state", "currentTerm",
                            "commitIndex"} <= set(index):
-        raft = _Raft(index)
+        nil = (constants or {}).get("Nil", _MISSING)
+        raft = _Raft(index, nil)
         named = {"CommittedOnQuorum": raft.committed_on_quorum,
                  "StateMachineSafety": raft.state_machine_safety,
                  "LeaderCompleteness": raft.leader_completeness}
+        if "servedReads" in index and nil is not _MISSING:
+            named["ReadLinearizable"] = raft.read_linearizable
         return {name: _guarded(fn) for name, fn in named.items()}
     servers = (constants or {}).get("Server")
     if spec == "MultiPaxos" and {"votes", "decided"} <= set(index) and \
