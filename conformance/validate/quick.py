@@ -5,7 +5,9 @@ run: a 1.5-second traced Raft cluster commits ~2,000 entries, and the spec's
 ``CommittedOnQuorum``, ``StateMachineSafety`` and ``LeaderCompleteness`` quantify over the
 ghost set ``committed`` and the logs, costing the TLA+ evaluator ~20 ms per event by the end.
 The checks here state the same invariants over the same values in plain Python (dictionaries
-and identity-first comparisons), an order of magnitude faster. Multi-Paxos's ``Agreement``
+and identity-first comparisons), an order of magnitude faster. ``ReadLinearizable`` rebuilds
+the committed prefix (a CHOOSE over ``committed`` per index) for every served read: its check
+keeps the prefix's register values as ``committed`` grows. Multi-Paxos's ``Agreement``
 compares every pair of chosen commands, and ``DecidedChosen`` rebuilds ``Chosen`` from every
 vote, at every state: their checks count each vote's acceptors once. ``AcceptedIsLatestVote``
 looks at every accepted proposal and every vote of every acceptor: its check looks at what an
