@@ -7,7 +7,8 @@ ghost set ``committed`` and the logs, costing the TLA+ evaluator ~20 ms per even
 The checks here state the same invariants over the same values in plain Python (dictionaries
 and identity-first comparisons), an order of magnitude faster. ``ReadLinearizable`` rebuilds
 the committed prefix (a CHOOSE over ``committed`` per index) for every served read: its check
-keeps the prefix's register values as ``committed`` grows. Multi-Paxos's ``Agreement``
+keeps the prefix's register values as ``committed`` grows; ``LogMatching`` compares every
+pair of logs, and its check what each log added to the longest. Multi-Paxos's ``Agreement``
 compares every pair of chosen commands, and ``DecidedChosen`` rebuilds ``Chosen`` from every
 vote, at every state: their checks count each vote's acceptors once. ``AcceptedIsLatestVote``
 looks at every accepted proposal and every vote of every acceptor: its check looks at what an
@@ -149,6 +150,7 @@ class _Raft:
         self._sms: tuple | None = None  # (committed, at, logs, commitIndex) last passed
         self._lc: tuple | None = None  # (committed, leaders) last passed
         self._rl: _Prefix | None = None  # the committed prefix ReadLinearizable last passed
+        self._lm: tuple | None = None  # (the longest log, logs) LogMatching last passed
 
     def _logs(self, s: State) -> dict:
         return {j: _seq(lg) for j, lg in _fn(concrete(s[self.log])).items()}
@@ -235,6 +237,34 @@ class _Raft:
                 if t >= term and not (1 <= index <= len(lg) and _eq(lg[index - 1], entry)):
                     return False
         self._lc = (committed, leaders)
+        return True
+
+    def log_matching(self, s: State) -> bool:
+        # \A i, j \in Server :
+        #     LET k == Min(Len(log[i]), Len(log[j]))
+        #     IN \/ SubSeq(log[i], 1, k) = SubSeq(log[j], 1, k)
+        #        \/ \A n \in 1..k : ...
+        # Passed where every log is a prefix of the longest, so that the first disjunct
+        # holds for every pair; logs that part (a follower's stale suffix) are left to the
+        # spec. A log that holds the very entries it held when last passed, and a longest
+        # log that does too, are compared in their new entries only.
+        logs = self._logs(s)
+        longest = max(logs.values(), key=len)
+        prev, self._lm = self._lm, None
+        grew = prev is not None and _extends(longest, prev[0], len(prev[0]))
+        for j, lg in logs.items():
+            if lg is longest:
+                continue
+            start = 0
+            if grew:
+                old = prev[1].get(j)  # a prefix of the longest log then, and so of this one
+                if old is not None and _extends(lg, old, len(old)):
+                    start = len(old)
+            for n in range(start, len(lg)):
+                x, y = lg[n], longest[n]
+                if x is not y and not _eq(x, y):
+                    return False
+        self._lm = (longest, logs)
         return True
 
     def read_linearizable(self, s: State) -> bool:
@@ -439,7 +469,8 @@ def checks_for(spec: str, index: dict[str, int],
         raft = _Raft(index, nil)
         named = {"CommittedOnQuorum": raft.committed_on_quorum,
                  "StateMachineSafety": raft.state_machine_safety,
-                 "LeaderCompleteness": raft.leader_completeness}
+                 "LeaderCompleteness": raft.leader_completeness,
+                 "LogMatching": raft.log_matching}
         if "servedReads" in index and nil is not _MISSING:
             named["ReadLinearizable"] = raft.read_linearizable
         return {name: _guarded(fn) for name, fn in named.items()}

@@ -64,7 +64,11 @@ def _cases(engine: SpecEngine) -> list[tuple]:
         _state(engine, committed=FSet([c1a]), log=_fn(s1=Tup([A]), s2=Tup([A]), s3=Tup([B])),
                currentTerm=_fn(s1=1, s2=1, s3=2),
                state=_fn(s1="Follower", s2="Follower", s3="Leader")),
-        # the same entry with TRUE for a value Python equates with 1: not equal in TLA+
+        # two entries of one term at index 1: LogMatching fails (and a log that parts
+        # from the others, of another term, where it holds: the check leaves it to the spec)
+        _state(engine, log=_fn(s1=Tup([A]), s2=Tup([_entry(1, "v2")]), s3=Tup([B]))),
+        _state(engine, log=_fn(s1=Tup([A, A]), s2=Tup([A]), s3=Tup([B]))),
+                # the same entry with TRUE for a value Python equates with 1: not equal in TLA+
         _state(engine, committed=FSet([record(index=1, entry=record(term=1, kind="Value",
                                                                     value=True),
                                               term=1, config=ALL)]),
@@ -75,7 +79,8 @@ def _cases(engine: SpecEngine) -> list[tuple]:
 
 def test_a_quick_check_passes_a_state_only_where_the_spec_does(engine):
     quick = checks_for("Raft", engine.index)
-    assert set(quick) == {"CommittedOnQuorum", "StateMachineSafety", "LeaderCompleteness"}
+    assert set(quick) == {"CommittedOnQuorum", "StateMachineSafety", "LeaderCompleteness",
+                          "LogMatching"}
     fns = {name: fn for name, fn, _, _ in engine.invariant_checks() if name in quick}
     violations = 0
     for k, s in enumerate(_cases(engine)):
@@ -179,3 +184,19 @@ def test_read_linearizable_passes_a_state_only_where_the_spec_does(engine):
     assert not check(state([c1, c2], read(0, 1, "v1"), read(1, 2, "v2")))
     assert check(state([c1, c2, record(index=3, entry=B, term=2, config=ALL)],
                        read(0, 1, "v1"), read(0, 3, "v2")))
+
+
+def test_log_matching_after_a_pass_compares_what_the_logs_add(engine):
+    """LogMatching's check remembers the logs it passed: logs that hold the very entries
+    they held are compared in their new entries, where a clash must still be caught."""
+    quick = checks_for("Raft", engine.index)["LogMatching"]
+    spec = next(fn for name, fn, _, _ in engine.invariant_checks() if name == "LogMatching")
+    la, lb = Tup([A]), Tup([A])
+    assert quick(_state(engine, log=_fn(s1=la, s2=lb, s3=Tup())))
+    same_term = _entry(2, "v1")  # B's term, another value
+    grown = _state(engine, log=_fn(s1=Tup(la + (B,)), s2=Tup(lb + (same_term,)), s3=Tup()))
+    assert spec((grown, None)) is not True
+    assert not quick(grown)
+    assert quick(_state(engine, log=_fn(s1=la, s2=lb, s3=Tup())))
+    longer = _state(engine, log=_fn(s1=Tup(la + (B,)), s2=Tup(lb + (B,)), s3=Tup([A])))
+    assert spec((longer, None)) is True and quick(longer)
