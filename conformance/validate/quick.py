@@ -256,7 +256,7 @@ class _Raft:
             if lg is longest:
                 continue
             start = 0
-            if grew:
+            if grew and prev is not None:
                 old = prev[1].get(j)  # a prefix of the longest log then, and so of this one
                 if old is not None and _extends(lg, old, len(old)):
                     start = len(old)
@@ -328,6 +328,12 @@ class _MultiPaxos:
         # highest ballot of its votes) as indexed
         self._latest: dict = {}
         self._indexed: dict = {}
+        self.executed = index.get("executed", -1)  # (ExecutedInOrder's, when there)
+        # OneValuePerBallot: acceptor -> its votes, as paired; (slot, ballot) -> the vote
+        self._paired: dict | None = None
+        self._pairs: dict[tuple[int, int], Value] = {}
+        # ExecutedInOrder: server -> (executed[i], decided[i]) last passed
+        self._in_order: dict = {}
 
     def _chosen(self, s: State) -> dict[int, list]:
         """Slot -> the commands chosen for it (TLA+-distinct; one if Agreement holds)."""
@@ -369,6 +375,57 @@ class _MultiPaxos:
             for k, cmd in (enumerate(d, 1) if type(d) is Tup else _fn(d).items()):
                 if not any(_eq(cmd, w) for w in chosen.get(_int(k), ())):
                     return False
+        return True
+
+    def one_value_per_ballot(self, s: State) -> bool:
+        # LET all == UNION {votes[a] : a \in Server}
+        # IN Cardinality({<<r.slot, r.bal>> : r \in all}) = Cardinality(all)
+        # that is: no two different votes of one slot and ballot. The pairs follow the
+        # votes as each acceptor's set grows (only its new votes are paired).
+        votes = {a: _set(concrete(v)) for a, v in _fn(concrete(s[self.votes])).items()}
+        paired, self._paired = self._paired, None
+        added = None
+        if paired is not None and paired.keys() == votes.keys():
+            added = {a: _grown(v, paired[a]) for a, v in votes.items()}
+        if added is None or any(new is None for new in added.values()):
+            self._pairs = {}
+            added = {a: list(v) for a, v in votes.items()}
+        pairs = self._pairs
+        for new in added.values():
+            for r in new or ():
+                m = _fn(r)
+                key = (_int(m["slot"]), _int(m["bal"]))
+                had = pairs.setdefault(key, r)
+                if had is not r and not _eq(had, r):
+                    self._pairs = {}
+                    return False
+        self._paired = votes
+        return True
+
+    def executed_in_order(self, s: State) -> bool:
+        # \A i \in Server : \A n \in 1..Len(executed[i]) :
+        #     n \in DOMAIN decided[i] /\ executed[i][n] = decided[i][n]
+        # A replica whose executed sequence and decided function hold the very objects
+        # they held at the last pass, up to what it had executed then, is checked in what
+        # it executed since.
+        executed = _fn(concrete(s[self.executed]))
+        decided = _fn(concrete(s[self.decided]))
+        last, self._in_order = self._in_order, {}
+        now = {}
+        for i in self.server_set:
+            ex, dec = _seq(concrete(executed[i])), concrete(decided[i])
+            first = 0
+            old = last.get(i)
+            if old is not None:
+                k = len(old[0])
+                if _extends(ex, old[0], k) and _same_upto(dec, old[1], k):
+                    first = k
+            for n in range(first + 1, len(ex) + 1):
+                d = _at(dec, n)
+                if d is _MISSING or not _eq(ex[n - 1], d):
+                    return False
+            now[i] = (ex, dec)
+        self._in_order = now
         return True
 
     def accepted_is_latest_vote(self, s: State) -> bool:
@@ -450,6 +507,16 @@ class _MultiPaxos:
 _VOTE = frozenset({"slot", "bal", "val"})
 
 
+def _same_upto(new: Value, old: Value, k: int) -> bool:
+    """Whether the function of slots ``new`` holds at slots 1..k the very objects ``old``
+    does (both defined there)."""
+    if new is old:
+        return True
+    if type(new) is Tup and type(old) is Tup:
+        return _extends(new, old, k)
+    return all(_at(new, n) is _at(old, n) is not _MISSING for n in range(1, k + 1))
+
+
 def _at(f: Value, k: int) -> Value:
     """``f[k]`` of a function of slots (a sequence when its domain is 1..n), or _MISSING
     outside its domain."""
@@ -478,7 +545,10 @@ def checks_for(spec: str, index: dict[str, int],
     if spec == "MultiPaxos" and {"votes", "decided"} <= set(index) and \
             type(servers) is FSet:
         mp = _MultiPaxos(index, servers)
-        named = {"Agreement": mp.agreement, "DecidedChosen": mp.decided_chosen}
+        named = {"Agreement": mp.agreement, "DecidedChosen": mp.decided_chosen,
+                 "OneValuePerBallot": mp.one_value_per_ballot}
+        if "executed" in index:
+            named["ExecutedInOrder"] = mp.executed_in_order
         if {"accepted", "promised"} <= set(index):
             named["AcceptedIsLatestVote"] = mp.accepted_is_latest_vote
         return {name: _guarded(fn) for name, fn in named.items()}

@@ -12,7 +12,7 @@ from conformance import protocols
 from conformance.validate import SpecEngine
 from conformance.validate.quick import checks_for
 from conformance.validate.validator import Validator
-from conformance.values import FSet, ModelValue, make_fn, record
+from conformance.values import FSet, ModelValue, Tup, make_fn, record
 
 SETTINGS = {"servers": ["s1", "s2", "s3"], "values": ["v1", "v2"]}
 S1, S2, S3 = (ModelValue(n) for n in ("s1", "s2", "s3"))
@@ -68,8 +68,10 @@ def _spec_says(fns: dict, name: str, s: tuple) -> bool:
 
 def test_a_quick_check_passes_a_state_only_where_the_spec_does(engine):
     quick = checks_for("MultiPaxos", engine.index, engine.constants)
-    assert set(quick) == {"Agreement", "DecidedChosen", "AcceptedIsLatestVote"}
-    quick.pop("AcceptedIsLatestVote")  # its own cases below
+    assert set(quick) == {"Agreement", "DecidedChosen", "AcceptedIsLatestVote",
+                          "OneValuePerBallot", "ExecutedInOrder"}
+    for own in ("AcceptedIsLatestVote", "OneValuePerBallot", "ExecutedInOrder"):
+        quick.pop(own)  # their own cases below
     fns = {name: fn for name, fn, _, _ in engine.invariant_checks() if name in quick}
     violations = 0
     for order in (1, -1):  # each case after the others, in both orders: the table follows
@@ -100,7 +102,8 @@ def test_a_vote_that_completes_a_second_quorum_is_caught_as_the_votes_grow(engin
 
 def test_the_validator_names_a_violation_by_the_spec_with_quick_checks_on(engine):
     v = Validator(engine)
-    assert set(v._quick) == {"Agreement", "DecidedChosen", "AcceptedIsLatestVote"}
+    assert set(v._quick) == {"Agreement", "DecidedChosen", "AcceptedIsLatestVote",
+                             "OneValuePerBallot", "ExecutedInOrder"}
     bad = _cases(engine)[2]
     assert "Agreement" in v.failed_invariants(bad)
     assert v.failed_piece is not None
@@ -195,6 +198,61 @@ def test_accepted_is_latest_vote_follows_an_acceptor_as_it_grows(engine):
 def test_a_multipaxos_spec_without_accepted_and_promised_gets_the_other_checks():
     # a spec of that name whose state has votes and decided but not accepted and promised:
     # AcceptedIsLatestVote's check is not offered, the others are (it used to raise KeyError)
+    # (nor ExecutedInOrder's, without executed)
     servers = FSet([ModelValue("s1"), ModelValue("s2"), ModelValue("s3")])
     quick = checks_for("MultiPaxos", {"votes": 0, "decided": 1}, {"Server": servers})
-    assert set(quick) == {"Agreement", "DecidedChosen"}
+    assert set(quick) == {"Agreement", "DecidedChosen", "OneValuePerBallot"}
+
+
+def _with(engine: SpecEngine, s: tuple, **changes) -> tuple:
+    d = dict(zip(engine.variables, s, strict=True))
+    d.update(changes)
+    return tuple(d[v] for v in engine.variables)
+
+
+def test_one_value_per_ballot_passes_a_state_only_where_the_spec_does(engine):
+    """Two votes of one slot and ballot with different commands break it, whether they come
+    in one state or as the votes grow; the same vote on several acceptors does not."""
+    fns = {name: fn for name, fn, _, _ in engine.invariant_checks()}
+    a, a2, b = _vote(1, 0, V1), _vote(1, 0, V1), _vote(1, 0, V2)
+    holds = [_state(engine, {"s1": [a], "s2": [a2], "s3": [_vote(1, 1, V2)]}),
+             _state(engine, {"s1": [a, _vote(2, 0, V2)], "s2": [], "s3": []})]
+    breaks = [_state(engine, {"s1": [a], "s2": [b], "s3": []}),
+              _state(engine, {"s1": [a, b], "s2": [], "s3": []})]
+    for k, s in enumerate(holds + breaks):
+        says = _spec_says(fns, "OneValuePerBallot", s)
+        assert says is (k < len(holds)), k
+        fresh = checks_for("MultiPaxos", engine.index, engine.constants)
+        assert fresh["OneValuePerBallot"](s) is says, k
+    grow = checks_for("MultiPaxos", engine.index, engine.constants)["OneValuePerBallot"]
+    va = FSet([a])
+    assert grow(_state(engine, {"s1": [], "s2": [], "s3": []}))
+    s = _state(engine, {"s1": [a], "s2": [], "s3": []})
+    assert grow(_with(engine, s, votes=_by_server(s1=va, s2=FSet(), s3=FSet())))
+    assert not grow(_with(engine, s, votes=_by_server(s1=va, s2=FSet(), s3=FSet([b]))))
+
+
+def test_executed_in_order_passes_a_state_only_where_the_spec_does(engine):
+    """A replica's n-th executed command is its decided command of slot n: checked afresh,
+    and after a pass in what a replica executed since (the same objects before)."""
+    fns = {name: fn for name, fn, _, _ in engine.invariant_checks()}
+    base = _state(engine, {"s1": [], "s2": [], "s3": []},
+                  {"s1": {1: V1, 2: V2}, "s2": {1: V1, 3: V1}, "s3": {}})
+
+    def run(**by):
+        return _with(engine, base, executed=_by_server(**{k: Tup(v) for k, v in by.items()}))
+
+    holds = [run(s1=[V1, V2], s2=[V1], s3=[]), run(s1=[V1], s2=[], s3=[])]
+    breaks = [run(s1=[V2], s2=[], s3=[]),  # executed what slot 1 did not decide
+              run(s1=[], s2=[V1, V1], s3=[])]  # executed slot 2, which s2 never decided
+    for k, s in enumerate(holds + breaks):
+        says = _spec_says(fns, "ExecutedInOrder", s)
+        assert says is (k < len(holds)), k
+        fresh = checks_for("MultiPaxos", engine.index, engine.constants)
+        assert fresh["ExecutedInOrder"](s) is says, k
+    check = checks_for("MultiPaxos", engine.index, engine.constants)["ExecutedInOrder"]
+    one = Tup([V1])
+    first = _with(engine, base, executed=_by_server(s1=one, s2=Tup(), s3=Tup()))
+    assert check(first)
+    later = _with(engine, base, executed=_by_server(s1=Tup(one + (V1,)), s2=Tup(), s3=Tup()))
+    assert _spec_says(fns, "ExecutedInOrder", later) is False and not check(later)
