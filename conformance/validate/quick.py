@@ -329,6 +329,8 @@ class _MultiPaxos:
         self._latest: dict = {}
         self._indexed: dict = {}
         self.executed = index.get("executed", -1)  # (ExecutedInOrder's, when there)
+        # DecidedChosen: (the chosen table, server -> decided[i]) last passed
+        self._dc: tuple | None = None
         # OneValuePerBallot: acceptor -> its votes, as paired; (slot, ballot) -> the vote
         self._paired: dict | None = None
         self._pairs: dict[tuple[int, int], Value] = {}
@@ -369,12 +371,26 @@ class _MultiPaxos:
 
     def decided_chosen(self, s: State) -> bool:
         # \A i \in Server : \A k \in DOMAIN decided[i] : <<k, decided[i][k]>> \in Chosen
+        # A decision found chosen at the last pass (the very object, at its slot) is
+        # chosen still while the table only grew: only the new ones are looked up.
         chosen = self._chosen(s)
-        for d in _fn(concrete(s[self.decided])).values():
+        last, self._dc = self._dc, None
+        before = last[1] if last is not None and last[0] is chosen else {}
+        now = {}
+        for i, d in _fn(concrete(s[self.decided])).items():
             d = concrete(d)  # a function of slots; <<>> or a sequence when its domain is 1..n
-            for k, cmd in (enumerate(d, 1) if type(d) is Tup else _fn(d).items()):
+            old = before.get(i)
+            if type(d) is Tup:
+                first = len(old) if type(old) is Tup and _extends(d, old, len(old)) else 0
+                items: Any = enumerate(d[first:], first + 1)
+            else:
+                held = _fn(old) if type(old) is Fn else {}
+                items = ((k, c) for k, c in _fn(d).items() if held.get(k) is not c)
+            for k, cmd in items:
                 if not any(_eq(cmd, w) for w in chosen.get(_int(k), ())):
                     return False
+            now[i] = d
+        self._dc = (chosen, now)
         return True
 
     def one_value_per_ballot(self, s: State) -> bool:

@@ -256,3 +256,17 @@ def test_executed_in_order_passes_a_state_only_where_the_spec_does(engine):
     assert check(first)
     later = _with(engine, base, executed=_by_server(s1=Tup(one + (V1,)), s2=Tup(), s3=Tup()))
     assert _spec_says(fns, "ExecutedInOrder", later) is False and not check(later)
+
+
+def test_decided_chosen_after_a_pass_looks_up_the_new_decisions(engine):
+    """DecidedChosen's check remembers the decisions it found chosen: a replica's new
+    decision, or another command at a slot it had decided, is looked up again."""
+    check = checks_for("MultiPaxos", engine.index, engine.constants)["DecidedChosen"]
+    a, c = _vote(1, 0, V1), _vote(3, 0, V2)
+    votes = {"s1": [a, c], "s2": [a, c], "s3": []}
+    assert check(_state(engine, votes, {"s1": {1: V1}, "s2": {3: V2}, "s3": {}}))
+    assert check(_state(engine, votes, {"s1": {1: V1, 3: V2}, "s2": {3: V2}, "s3": {}}))
+    assert not check(_state(engine, votes, {"s1": {1: V1, 2: V1}, "s2": {3: V2}, "s3": {}}))
+    assert check(_state(engine, votes, {"s1": {1: V1}, "s2": {3: V2}, "s3": {}}))
+    assert not check(_state(engine, votes, {"s1": {1: V2}, "s2": {3: V2}, "s3": {}}))
+    assert not check(_state(engine, votes, {"s1": {1: V1}, "s2": {3: V1}, "s3": {}}))
