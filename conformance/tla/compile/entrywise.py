@@ -5,15 +5,18 @@ TypeOK's ``\\A m \\in DOMAIN msgs : msgs[m] \\in Nat \\ {0}`` reads the whole ba
 memory :func:`~conformance.tla.compile.quantifiers.e_Quant` keeps for a body that reads
 nothing but the bound element does not apply; yet it reads the bag only as ``msgs[m]``, so
 its answer for ``m`` is decided by the key and its entry. The body is compiled a second time
-with ``f[x]`` as a bound name of its own; when that compilation reads nothing but ``x`` and
-the entry (no variable, no name bound outside), the quantifier keeps the last function it
-held for, with its entries by key: a function that shares most key and entry objects with it
-(a state's bag with its neighbour's) has only its other entries tested. Identity, not
-equality: Python's equality would take [g |-> 1] for [g |-> TRUE], and 1 for TRUE.
+with ``f[x]`` as a bound name of its own; when that compilation reads nothing but ``x``, the
+entry and names bound outside the quantifier (no variable: an operator's parameters, as in
+``IsFn(f, D, R) == ... /\\ \\A x \\in DOMAIN f : f[x] \\in R``), the quantifier remembers the
+entries it found to pass, by the identity of the key, the entry and those outer values: a
+function that shares most key and entry objects with functions it held for (a state's bag
+with its neighbour's; each replica's log of slots, checked in turn) has only its other
+entries tested. Identity, not equality: Python's equality would take [g |-> 1] for
+[g |-> TRUE], and 1 for TRUE.
 
-``DOMAIN msgs \\subseteq Message`` is the same with the key alone: a new bag's keys that the
-last bag found in Message (the same objects) are not looked for again, and the set of its
-keys is not built.
+``DOMAIN msgs \\subseteq Message`` is the same with the key alone: a new bag's keys found in
+Message before (the same objects) are not looked for again, and the set of its keys is not
+built.
 
 Only a TRUE comes from the memory: anything else (FALSE, an error, a value that is not a
 function) runs the quantifier as compiled, in TLC's order, which says what TLC says.
@@ -22,6 +25,7 @@ function) runs the quantifier as compiled, in TLC's order, which says what TLC s
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import is_
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from conformance.tla import syntax as S
@@ -29,7 +33,7 @@ from conformance.tla.compile.code import CONST, Code
 from conformance.tla.compile.scopes import Scope
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import member
-from conformance.values import Fn
+from conformance.values import Fn, Tup
 
 if TYPE_CHECKING:
     from conformance.tla.compile.compiler import Compiler
@@ -59,10 +63,12 @@ def entrywise(comp: Compiler, n: S.Quant, scope: Scope,
         code = comp.expr(body, scope.bind_slots((x, entry)))
     except Exception:  # noqa: BLE001 - only an optimization: the quantifier is compiled
         return None
-    if not code.pure or code.level != CONST or any(d < scope.depth for d in code.deps):
+    if not code.pure or code.level != CONST:
         return None
     bf = code.fn
-    return _by_entry(comp.expr(f, scope).fn, lambda E, k, y: bf(E + (k, y)), False, compiled)
+    outer = tuple(sorted(d for d in code.deps if d < scope.depth))  # names bound outside
+    return _by_entry(comp.expr(f, scope).fn, lambda E, k, y: bf(E + (k, y)), False, compiled,
+                     outer)
 
 
 def domain_within(comp: Compiler, args: tuple, scope: Scope, code: Code) -> Code | None:
@@ -80,34 +86,59 @@ def domain_within(comp: Compiler, args: tuple, scope: Scope, code: Code) -> Code
     return Code(check, code.level, code.deps, code.pure, code.binds, loc=code.loc)
 
 
-def _by_entry(fv: Callable, test: Callable, keys_only: bool,
-              fallback: Callable) -> Callable[[tuple], Any]:
+def _by_entry(fv: Callable, test: Callable, keys_only: bool, fallback: Callable,
+              outer: tuple[int, ...] = ()) -> Callable[[tuple], Any]:
     """TRUE when ``test(E, key, entry)`` holds for every entry of the function ``fv(E)``,
     testing only the entries (the keys, with ``keys_only``) that are not the very objects
-    of the last function it held for; anything else is ``fallback``'s to say."""
-    held: list = [None, {}]  # the last function held for, and its entries by key id
+    of entries found to pass before, with the very values of the names bound outside that
+    the test reads (``outer``, slots of ``E``); anything else is ``fallback``'s to say. A
+    sequence's keys are its positions (integers, by value); a function's, objects."""
+    passed: dict = {}  # (ids of the outer values, the key's id[, the entry's id]) -> them
+    at: dict = {}  # the same for sequences, by position
+    last: list = [None, ()]  # the last function held for, and the outer values it was for
 
     def check(E):
         g = fv(E)
-        if type(g) is Fn:
-            last, done = held
-            if last is g:
+        t = type(g)
+        if t is Fn or t is Tup:
+            ctx = tuple([E[d] for d in outer]) if outer else ()
+            if last[0] is g and all(map(is_, last[1], ctx)):
                 return True
+            cid = tuple(map(id, ctx)) if outer else ()
+            fresh = []
+            if t is Tup:
+                memory = at
+                for k, y in enumerate(g, 1):
+                    if (cid, k, 0 if keys_only else id(y)) not in at:
+                        fresh.append((k, k, y))
+            else:
+                memory = passed
+                if keys_only:
+                    for k in g.map:
+                        if (cid, id(k), 0) not in passed:
+                            fresh.append((id(k), k, None))
+                else:
+                    for k, y in g.map.items():
+                        if (cid, id(k), id(y)) not in passed:
+                            fresh.append((id(k), k, y))
             try:
-                for k, y in g.map.items():
-                    seen = done.get(id(k), _ABSENT)
-                    if seen is not _ABSENT and (keys_only or seen is y):
-                        continue
+                for _, k, y in fresh:
                     if test(E, k, y) is not True:
                         break
                 else:
-                    # (g keeps its keys alive: no other object has their ids)
-                    held[0], held[1] = g, {id(k): y for k, y in g.map.items()}
+                    if len(memory) + len(fresh) > _LIMIT:
+                        memory.clear()
+                    for key, k, y in fresh:  # (kept with their ids, which stay theirs)
+                        memory[(cid, key, 0 if keys_only else id(y))] = (ctx, k, y)
+                    last[0], last[1] = g, ctx
                     return True
             except EvalError:
                 pass
         return fallback(E)
     return check
+
+
+_LIMIT = 1 << 16  # entries remembered (then the memory starts afresh)
 
 
 def _is_applied(node, name: str) -> TypeGuard[S.Name]:
