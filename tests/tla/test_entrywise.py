@@ -5,7 +5,7 @@ import pytest
 from conformance.tla.errors import EvalError
 from conformance.tla.model import load
 from conformance.tla.steps import StepModel
-from conformance.values import Fn, FSet
+from conformance.values import Fn, FSet, Tup
 
 SPEC = """VARIABLES b, t
 Init == b = <<>> /\\ t = {}
@@ -15,6 +15,9 @@ OnlyYes == \\A m \\in DOMAIN b : b[m] \\in [g : {TRUE}]
 Reads == \\A m \\in DOMAIN b : b[m] \\in [g : BOOLEAN] /\\ t = {}
 Whole == \\A m \\in DOMAIN b : b[m] \\in [g : BOOLEAN] /\\ Cardinality(DOMAIN b) < 9
 Keys == DOMAIN b \\subseteq [k : 1..3]
+IsFnOf(f, R) == \\A x \\in DOMAIN f : f[x] \\in R
+Typed == IsFnOf(b, [g : BOOLEAN])
+TypedYes == IsFnOf(b, [g : {TRUE}])
 """
 
 
@@ -80,3 +83,32 @@ def test_the_keys_of_a_function_within_a_set_are_looked_for_once_per_key_object(
     assert sm.evaluate("Keys", {"b": Fn({Fn({"k": 1}): no}), "t": FSet()}) is True
     with pytest.raises(EvalError):  # TRUE is not compared with numbers: TLC's error
         sm.evaluate("Keys", {"b": Fn({Fn({"k": True}): no}), "t": FSet()})
+
+
+def test_a_body_reading_an_operator_parameter_remembers_its_entries_for_that_value_alone(
+        tla, counted):
+    """IsFnOf(f, R) reads R, bound outside its quantifier: the entries found in one R are
+    not taken as found in another."""
+    sm = _model(tla)
+    assert sm.evaluate("Typed", {"b": Fn({k1: yes, k2: no}), "t": FSet()}) is True
+    assert counted == [yes, no] or counted == [no, yes]
+    counted.clear()
+    assert sm.evaluate("Typed", {"b": Fn({k1: yes, k2: no, k3: yes}), "t": FSet()}) is True
+    assert counted == [yes]  # only the new entry
+    assert sm.evaluate("TypedYes", {"b": Fn({k1: yes, k2: no}), "t": FSet()}) is False
+    assert sm.evaluate("Typed", {"b": Fn({k1: yes, k2: no}), "t": FSet()}) is True
+
+
+def test_a_sequence_is_remembered_by_position(tla, counted):
+    sm = _model(tla)
+    assert sm.evaluate("Entries", {"b": Tup([yes]), "t": FSet()}) is True
+    counted.clear()
+    assert sm.evaluate("Entries", {"b": Tup([yes, no]), "t": FSet()}) is True
+    assert counted == [no]
+    counted.clear()
+    assert sm.evaluate("Entries", {"b": Tup([no, yes]), "t": FSet()}) is True
+    assert len(counted) == 2  # other entries at those positions: tested
+    assert sm.evaluate("OnlyYes", {"b": Tup([yes]), "t": FSet()}) is True
+    assert sm.evaluate("OnlyYes", {"b": Tup([yes, no]), "t": FSet()}) is False
+    with pytest.raises(EvalError):
+        sm.evaluate("Entries", {"b": Tup([yes, Fn({"g": 1})]), "t": FSet()})
