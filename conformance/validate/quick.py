@@ -249,6 +249,8 @@ class _Raft:
         # spec. A log that holds the very entries it held when last passed, and a longest
         # log that does too, are compared in their new entries only.
         logs = self._logs(s)
+        if not logs:
+            raise _Shape
         longest = max(logs.values(), key=len)
         prev, self._lm = self._lm, None
         grew = prev is not None and _extends(longest, prev[0], len(prev[0]))
@@ -299,8 +301,6 @@ class _Raft:
             passed[id(r)] = r
         self._rl = p
         return True
-
-
 
 
 class _MultiPaxos:
