@@ -210,20 +210,24 @@ def _with(engine: SpecEngine, s: tuple, **changes) -> tuple:
     return tuple(d[v] for v in engine.variables)
 
 
+def _agrees(engine: SpecEngine, name: str, holds: list, breaks: list) -> None:
+    """The spec holds on ``holds`` and not on ``breaks``, and a fresh quick check says so."""
+    fns = {n: fn for n, fn, _, _ in engine.invariant_checks()}
+    for k, s in enumerate(holds + breaks):
+        says = _spec_says(fns, name, s)
+        assert says is (k < len(holds)), k
+        assert checks_for("MultiPaxos", engine.index, engine.constants)[name](s) is says, k
+
+
 def test_one_value_per_ballot_passes_a_state_only_where_the_spec_does(engine):
     """Two votes of one slot and ballot with different commands break it, whether they come
     in one state or as the votes grow; the same vote on several acceptors does not."""
-    fns = {name: fn for name, fn, _, _ in engine.invariant_checks()}
     a, a2, b = _vote(1, 0, V1), _vote(1, 0, V1), _vote(1, 0, V2)
     holds = [_state(engine, {"s1": [a], "s2": [a2], "s3": [_vote(1, 1, V2)]}),
              _state(engine, {"s1": [a, _vote(2, 0, V2)], "s2": [], "s3": []})]
     breaks = [_state(engine, {"s1": [a], "s2": [b], "s3": []}),
               _state(engine, {"s1": [a, b], "s2": [], "s3": []})]
-    for k, s in enumerate(holds + breaks):
-        says = _spec_says(fns, "OneValuePerBallot", s)
-        assert says is (k < len(holds)), k
-        fresh = checks_for("MultiPaxos", engine.index, engine.constants)
-        assert fresh["OneValuePerBallot"](s) is says, k
+    _agrees(engine, "OneValuePerBallot", holds, breaks)
     grow = checks_for("MultiPaxos", engine.index, engine.constants)["OneValuePerBallot"]
     va = FSet([a])
     assert grow(_state(engine, {"s1": [], "s2": [], "s3": []}))
@@ -245,11 +249,7 @@ def test_executed_in_order_passes_a_state_only_where_the_spec_does(engine):
     holds = [run(s1=[V1, V2], s2=[V1], s3=[]), run(s1=[V1], s2=[], s3=[])]
     breaks = [run(s1=[V2], s2=[], s3=[]),  # executed what slot 1 did not decide
               run(s1=[], s2=[V1, V1], s3=[])]  # executed slot 2, which s2 never decided
-    for k, s in enumerate(holds + breaks):
-        says = _spec_says(fns, "ExecutedInOrder", s)
-        assert says is (k < len(holds)), k
-        fresh = checks_for("MultiPaxos", engine.index, engine.constants)
-        assert fresh["ExecutedInOrder"](s) is says, k
+    _agrees(engine, "ExecutedInOrder", holds, breaks)
     check = checks_for("MultiPaxos", engine.index, engine.constants)["ExecutedInOrder"]
     one = Tup([V1])
     first = _with(engine, base, executed=_by_server(s1=one, s2=Tup(), s3=Tup()))

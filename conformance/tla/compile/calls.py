@@ -4,6 +4,7 @@ argument values (remembered for costly constant operators), and native operators
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from operator import is_
 from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,7 @@ MEMO_LIMIT = 50_000
 # how many calls a memoized operator keeps by its arguments' identity (see memo_call)
 IDENT_LIMIT = 1024
 COMPOUND = (Tup, Fn, FSet)
+_MISS = object()  # not in a memo
 BINDERS = (S.Quant, S.Choose, S.SetFilter, S.SetMap, S.FnCons)
 
 
@@ -224,32 +226,34 @@ def memo_call(comp: Compiler, holder, memo: dict, ident: dict, fns, level, deps,
     if len(fns) == 1:
         (a,) = fns
 
-        def memo1(E):
+        def one(by_value: bool, E):
             x = a(E)
             compound = type(x) in COMPOUND
             if compound:
                 hit = ident.get(id(x))
                 if hit is not None and hit[0] is x:
                     return hit[1]
-            key = memo_key(x)
-            if key is None:
-                return holder[0]((E[0], E[1], x))
-            try:
-                v = memo[key]
-            except KeyError:
+            key = None
+            if by_value:
+                key = memo_key(x)
+                if key is None:
+                    return holder[0]((E[0], E[1], x))
+                v = memo.get(key, _MISS)
+            if key is None or v is _MISS:
                 try:
                     v = holder[0]((E[0], E[1], x))
                 except Exception as e:  # noqa: BLE001
                     raise wrap_error(e, loc) from None
-                if len(memo) >= MEMO_LIMIT:
-                    memo.clear()
-                memo[key] = v
+                if key is not None:
+                    if len(memo) >= MEMO_LIMIT:
+                        memo.clear()
+                    memo[key] = v
             if compound:
                 if len(ident) >= IDENT_LIMIT:
                     ident.clear()
                 ident[id(x)] = (x, v)
             return v
-        fn = memo1
+        fn, direct = partial(one, True), partial(one, False)
     else:
         # the key of a sequence argument by its identity: a sequence caches no key (a
         # function and a set do), and MergeEntries(lg, prev, ents) is called with the same
@@ -266,7 +270,7 @@ def memo_call(comp: Compiler, holder, memo: dict, ident: dict, fns, level, deps,
             seqs[id(x)] = (x, k)
             return k
 
-        def memon(E):
+        def many(by_value: bool, E):
             xs = tuple(f(E) for f in fns)
             compound = any(type(x) in COMPOUND for x in xs)
             if compound:
@@ -274,62 +278,27 @@ def memo_call(comp: Compiler, holder, memo: dict, ident: dict, fns, level, deps,
                 hit = ident.get(ids)
                 if hit is not None and all(map(is_, hit[0], xs)):
                     return hit[1]
-            key = tuple([seq_key(x) if type(x) is Tup else memo_key(x) for x in xs])
-            if None in key:
-                return holder[0]((E[0], E[1]) + xs)
-            try:
-                v = memo[key]
-            except KeyError:
+            key = None
+            if by_value:
+                key = tuple([seq_key(x) if type(x) is Tup else memo_key(x) for x in xs])
+                if None in key:
+                    return holder[0]((E[0], E[1]) + xs)
+                v = memo.get(key, _MISS)
+            if key is None or v is _MISS:
                 try:
                     v = holder[0]((E[0], E[1]) + xs)
                 except Exception as e:  # noqa: BLE001
                     raise wrap_error(e, loc) from None
-                if len(memo) >= MEMO_LIMIT:
-                    memo.clear()
-                memo[key] = v
+                if key is not None:
+                    if len(memo) >= MEMO_LIMIT:
+                        memo.clear()
+                    memo[key] = v
             if compound:
                 if len(ident) >= IDENT_LIMIT:
                     ident.clear()
                 ident[ids] = (xs, v)
             return v
-        fn = memon
-    if len(fns) == 1:
-        (a,) = fns
-
-        def direct(E):
-            x = a(E)
-            compound = type(x) in COMPOUND
-            if compound:
-                hit = ident.get(id(x))
-                if hit is not None and hit[0] is x:
-                    return hit[1]
-            try:
-                v = holder[0]((E[0], E[1], x))
-            except Exception as e:  # noqa: BLE001
-                raise wrap_error(e, loc) from None
-            if compound:
-                if len(ident) >= IDENT_LIMIT:
-                    ident.clear()
-                ident[id(x)] = (x, v)
-            return v
-    else:
-        def direct(E):
-            xs = tuple(f(E) for f in fns)
-            compound = any(type(x) in COMPOUND for x in xs)
-            if compound:
-                ids = tuple(map(id, xs))
-                hit = ident.get(ids)
-                if hit is not None and all(map(is_, hit[0], xs)):
-                    return hit[1]
-            try:
-                v = holder[0]((E[0], E[1]) + xs)
-            except Exception as e:  # noqa: BLE001
-                raise wrap_error(e, loc) from None
-            if compound:
-                if len(ident) >= IDENT_LIMIT:
-                    ident.clear()
-                ident[ids] = (xs, v)
-            return v
+        fn, direct = partial(many, True), partial(many, False)
     return comp.fold(Code(adaptive(fn, direct), level, deps, pure, binds, loc=loc))
 
 
