@@ -3,6 +3,7 @@ functions, Cartesian products, and membership."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from conformance.tla import syntax as S
@@ -142,6 +143,11 @@ def e_SetFilter(comp: Compiler, n: S.SetFilter, scope):
     opening = None if tuple_shape is not None or Tracing.on else \
         opening_field(comp, n.pred, inner, n.bound.names[0])
     index = comp.field_index
+    # {k \in 1..Len(lg) : lg[k].kind = "Config"}: each element tested without the
+    # predicate's evaluation where the entry is a record holding a value of the constant's
+    # kind (see _entry_field)
+    entry_field = None if tuple_shape is not None or Tracing.on else \
+        _entry_field(comp, n, scope)
 
     def filt(E):
         s = sf(E)
@@ -151,7 +157,9 @@ def e_SetFilter(comp: Compiler, n: S.SetFilter, scope):
         known = opening is not None and type(s) is FSet
         if keep_rule or not is_finite(s):
             frame = frame_of(E, depth)
-            if tuple_shape is None:
+            if entry_field is not None:
+                test = _entry_test(entry_field, frame, pf)
+            elif tuple_shape is None:
                 def test(v):
                     return pf(frame + (v,))
             else:
@@ -170,6 +178,56 @@ def e_SetFilter(comp: Compiler, n: S.SetFilter, scope):
         check_built(len(out))
         return FSet(out)
     return comp.fold(Code(guarded(filt, loc), level, deps, pure, True, loc=loc))
+
+
+def _entry_field(comp: Compiler, n: S.SetFilter, scope) -> tuple | None:
+    """For ``{x \\in S : f[x].g = c}`` (either side), ``f`` a name other than ``x`` and ``c``
+    a string or number: (``f``'s code in the scope outside the filter, ``g``, ``c``)."""
+    pred, x = n.pred, n.bound.names[0]
+    if not (isinstance(pred, S.Name) and pred.name == "=" and len(pred.args) == 2 and
+            not pred.prefix):
+        return None
+    for side, other in (pred.args, pred.args[::-1]):
+        if not isinstance(other, (S.Str, S.Num)) or not isinstance(side, S.Dot):
+            continue
+        app = side.expr
+        if not isinstance(app, S.FnApp) or len(app.args) != 1:
+            continue
+        f, arg = app.fn, app.args[0]
+        if isinstance(arg, S.Name) and arg.name == x and not arg.args and not arg.prefix and \
+                isinstance(f, S.Name) and f.name != x and not f.args and not f.prefix:
+            return comp.expr(f, scope).fn, side.field, other.value
+    return None
+
+
+_UNSET = object()
+
+
+def _entry_test(entry_field: tuple, frame: tuple, pf) -> Callable:
+    """The filter's test of one element ``k``: ``f[k].g = c`` read directly where ``f`` is a
+    sequence holding a record at ``k`` whose ``g`` is of ``c``'s kind (an equality TLC
+    decides the same way); anything else evaluates the predicate, as TLC would, errors
+    included. ``f`` is evaluated once, at the first test."""
+    ff, field, c = entry_field
+    kind = type(c)
+    cell = [_UNSET]
+
+    def test(k):
+        seq = cell[0]
+        if seq is _UNSET:
+            try:
+                seq = ff(frame)
+            except Exception:  # noqa: BLE001 - the predicate says what goes wrong
+                seq = None
+            cell[0] = seq
+        if type(k) is int and type(seq) is Tup and 0 < k <= len(seq):
+            y = seq[k - 1]
+            if type(y) is Fn:
+                r = y.map.get(field, _UNSET)
+                if type(r) is kind:
+                    return r == c
+        return pf(frame + (k,))
+    return test
 
 
 def e_SetMap(comp: Compiler, n: S.SetMap, scope):
