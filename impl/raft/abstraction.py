@@ -24,6 +24,7 @@ from conformance.record.delta import Delta
 from conformance.record.pattern import encode_value
 from conformance.record.pattern import model_value_json as server_json
 from conformance.values import Fn, FSet, ModelValue, Tup, record
+from impl.params import mapped
 from impl.raft.core import Node, Role
 from impl.raft.log import RaftLog
 from impl.raft.messages import (
@@ -205,17 +206,7 @@ class Abstraction:
 
     def params_json(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """An event's parameters as the trace's JSON."""
-        out: dict[str, Any] = {}
-        for k, v in raw.items():
-            if k == "i" or k == "j":
-                out[k] = server_json(v)
-            elif k == "m":
-                out[k] = self.message_json(v)
-            elif k == "v":
-                out[k] = self.entry_json(v)["value"]
-            else:
-                out[k] = v
-        return out
+        return mapped(raw, server_json, self.message_json, lambda e: self.entry_json(e)["value"])
 
     def bag(self, messages: Iterable[Message]) -> Fn | Tup:
         counts = Counter(self.message(m) for m in messages)
@@ -268,17 +259,7 @@ class Abstraction:
 
     def params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """An event's parameters as TLA+ values."""
-        out: dict[str, Any] = {}
-        for k, v in raw.items():
-            if k in ("i", "j"):
-                out[k] = server(v)
-            elif k == "m":
-                out[k] = self.message(v)
-            elif k == "v":
-                out[k] = self.entry(v)["value"]
-            else:
-                out[k] = v
-        return out
+        return mapped(raw, server, self.message, lambda e: self.entry(e)["value"])
 
     def own(self, n: Node) -> dict[str, Any]:
         """One node's own variables: its entry of each per-server function of the spec

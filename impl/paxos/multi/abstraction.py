@@ -23,6 +23,7 @@ from conformance.record.delta import Delta
 from conformance.record.pattern import encode_value
 from conformance.record.pattern import model_value_json as node_json
 from conformance.values import Fn, FSet, Tup, make_fn, record
+from impl.params import mapped
 from impl.paxos.multi.core import Node
 from impl.paxos.multi.messages import (
     Accept,
@@ -167,17 +168,7 @@ class Abstraction:
 
     def params_json(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """An event's parameters as the trace's JSON."""
-        out: dict[str, Any] = {}
-        for k, v in raw.items():
-            if k == "i" or k == "j":
-                out[k] = node_json(v)
-            elif k == "m":
-                out[k] = self.message_json(v)
-            elif k == "v":
-                out[k] = self.cmd_json(v)
-            else:
-                out[k] = v
-        return out
+        return mapped(raw, node_json, self.message_json, self.cmd_json)
 
     def bag(self, messages: Iterable[Message]) -> Fn | Tup:
         counts = Counter(self.message(m) for m in messages)
@@ -351,17 +342,7 @@ class Abstraction:
 
     def params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """An event's parameters as TLA+ values."""
-        out: dict[str, Any] = {}
-        for k, v in raw.items():
-            if k in ("i", "j"):
-                out[k] = node(v)
-            elif k == "m":
-                out[k] = self.message(v)
-            elif k == "v":
-                out[k] = self.cmd(v)
-            else:
-                out[k] = v
-        return out
+        return mapped(raw, node, self.message, self.cmd)
 
 
 _GONE = object()

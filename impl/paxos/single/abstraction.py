@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from conformance.values import Fn, Tup, make_fn, record
+from impl.params import mapped
 from impl.paxos.single.core import Node, Roles
 from impl.paxos.single.messages import Accept, Accepted, Message, Prepare, Promise, Reject
 from impl.paxos.values import NIL, ValueMap, node, sim_value
@@ -87,15 +88,5 @@ class Abstraction:
         }
 
     def params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
-        """An event's parameters as TLA+ values."""
-        out: dict[str, Any] = {}
-        for k, v in raw.items():
-            if k in ("p", "a", "l", "n"):
-                out[k] = node(v)
-            elif k == "m":
-                out[k] = self.message(v)
-            elif k == "v":
-                out[k] = self.value(v)
-            else:
-                out[k] = v
-        return out
+        """An event's parameters as TLA+ values (its servers are p, a, l and n)."""
+        return mapped(raw, node, self.message, self.value, ("p", "a", "l", "n"))
