@@ -216,23 +216,30 @@ def test_a_remembered_membership_does_not_answer_for_an_integer_where_a_boolean_
         tla(expr)
 
 
+def _counting(inner, finite: bool):
+    """A set with ``inner``'s members that notes each value asked about (``.asked``)."""
+    from conformance.tla.lazy import LazySet, member
+
+    class Counting(LazySet):
+        def __init__(self):
+            self.finite, self.asked = finite, []
+
+        def member(self, v):
+            self.asked.append(v)
+            return member(v, inner)
+
+    return Counting()
+
+
 def test_subseteq_tests_again_only_the_elements_it_has_not_found_in_the_set():
     """S \\subseteq T remembers, for each T, the elements of the last S found in it: the same
     objects are not tested again (a state's set shares most of its elements with the state
     before's), anything else is, including a value Python equates with one found
     ([g |-> 1] is not [g |-> TRUE])."""
     from conformance.tla import ops
-    from conformance.tla.lazy import LazySet, RecordSet, member
+    from conformance.tla.lazy import RecordSet
 
-    class Counting(LazySet):
-        def __init__(self, inner):
-            self.inner, self.finite, self.asked = inner, False, []
-
-        def member(self, v):
-            self.asked.append(v)
-            return member(v, self.inner)
-
-    t = Counting(RecordSet({"g": FSet([False, True])}))
+    t = _counting(RecordSet({"g": FSet([False, True])}), finite=False)
     yes, no = Fn({"g": True}), Fn({"g": False})
     assert ops.subseteq(FSet([yes]), t) and t.asked == [yes]
     t.asked.clear()
@@ -253,18 +260,10 @@ def test_a_function_set_tests_again_only_the_entries_that_are_not_the_last_membe
     whose other entries are the very objects of that one has only those tested, with no
     hashing of the whole; anything not found that way (another domain, an entry not in R,
     a value Python equates with one found) is decided afresh, as before."""
-    from conformance.tla.lazy import FunctionSet, LazySet, member
-
-    class Counting(LazySet):
-        def __init__(self, inner):
-            self.inner, self.finite, self.asked = inner, True, []
-
-        def member(self, v):
-            self.asked.append(v)
-            return member(v, self.inner)
+    from conformance.tla.lazy import FunctionSet, member
 
     a, b = ModelValue("fs_a"), ModelValue("fs_b")
-    rng = Counting(FSet([Tup((1,)), Tup((2,)), Tup((True,))]))
+    rng = _counting(FSet([Tup((1,)), Tup((2,)), Tup((True,))]), finite=True)
     fs = FunctionSet(FSet([a, b]), rng)
     one, two, flag = Tup((1,)), Tup((2,)), Tup((True,))
     first = Fn({a: one, b: two})
