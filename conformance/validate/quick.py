@@ -12,7 +12,10 @@ pair of logs, and its check what each log added to the longest. Multi-Paxos's ``
 compares every pair of chosen commands, and ``DecidedChosen`` rebuilds ``Chosen`` from every
 vote, at every state: their checks count each vote's acceptors once. ``AcceptedIsLatestVote``
 looks at every accepted proposal and every vote of every acceptor: its check looks at what an
-acceptor added since the invariant last held.
+acceptor added since the invariant last held. Raft's ``ElectionSafety`` (every pair of
+servers) and ``LeaderInConfig`` (each leader's configuration, read from its log) are cheap
+but evaluated on every state whose roles or terms change: their checks are a loop over the
+servers (bound when the constants give ``Server``).
 
 A quick check only ever says "holds": when it returns True the invariant holds in that state
 (it implements the TLA+ definition exactly, on the values' TLA+ equality); when it returns
@@ -63,6 +66,12 @@ def _set(v: Value) -> FSet:
 
 def _int(v: Value) -> int:
     if type(v) is not int:
+        raise _Shape
+    return v
+
+
+def _str(v: Value) -> str:
+    if type(v) is not str:
         raise _Shape
     return v
 
@@ -138,7 +147,8 @@ class _Raft:
     checks only what was added: what held of the old entries still holds. Otherwise it
     checks the whole state. Either way it decides from the state's values alone."""
 
-    def __init__(self, index: dict[str, int], nil: Value = _MISSING) -> None:
+    def __init__(self, index: dict[str, int], nil: Value = _MISSING,
+                 servers: FSet | None = None, initial: FSet | None = None) -> None:
         self.committed = index["committed"]
         self.log = index["log"]
         self.state = index["state"]
@@ -146,6 +156,9 @@ class _Raft:
         self.commit = index["commitIndex"]
         self.reads = index.get("servedReads", -1)
         self.nil = nil  # the constant Nil
+        self.servers = servers  # the constants Server and InitialConfig (when sets)
+        self.initial = initial
+        self._cfg: tuple | None = None  # (the log _config read last, its last config entry)
         self._coq: tuple | None = None  # (committed, logs) last passed
         self._sms: tuple | None = None  # (committed, at, logs, commitIndex) last passed
         self._lc: tuple | None = None  # (committed, leaders) last passed
@@ -301,6 +314,57 @@ class _Raft:
             passed[id(r)] = r
         self._rl = p
         return True
+
+
+    def election_safety(self, s: State) -> bool:
+        # \A i, j \in Server :
+        #     state[i] = "Leader" /\ state[j] = "Leader" /\ currentTerm[i] = currentTerm[j]
+        #         => i = j
+        roles, terms = _fn(concrete(s[self.state])), _fn(concrete(s[self.term]))
+        seen = set()
+        for i in self._servers():
+            if _str(roles[i]) == "Leader":
+                term = _int(terms[i])
+                if term in seen:
+                    return False
+                seen.add(term)
+        return True
+
+    def leader_in_config(self, s: State) -> bool:
+        # \A i \in Server : state[i] = "Leader" => i \in ConfigOf(log[i])
+        roles = _fn(concrete(s[self.state]))
+        logs = None
+        for i in self._servers():
+            if _str(roles[i]) == "Leader":
+                if logs is None:
+                    logs = _fn(concrete(s[self.log]))
+                if i not in self._config(_seq(logs[i])):
+                    return False
+        return True
+
+    def _servers(self) -> FSet:
+        if self.servers is None:
+            raise _Shape  # (not bound without the constant Server)
+        return self.servers
+
+    def _config(self, lg: tuple) -> FSet:
+        # ConfigOf(lg) == LET at == {k \in 1..Len(lg) : lg[k].kind = "Config"}
+        #                IN IF at = {} THEN InitialConfig ELSE lg[MaxOf(at)].value
+        # (every entry's kind is compared with a string). The last log looked at is kept
+        # with its answer: a log that holds its very entries, then more, is read in those.
+        prev = self._cfg
+        start, found = 0, None
+        if prev is not None and _extends(lg, prev[0], len(prev[0])):
+            start, found = len(prev[0]), prev[1]
+        for n in range(start, len(lg)):
+            if _str(_fn(lg[n])["kind"]) == "Config":
+                found = n
+        self._cfg = (lg, found)
+        if found is None:
+            if self.initial is None:
+                raise _Shape
+            return self.initial
+        return _set(_fn(lg[found])["value"])
 
 
 class _MultiPaxos:
@@ -549,13 +613,19 @@ def checks_for(spec: str, index: dict[str, int],
     if spec == "Raft" and {"committed", "log", "state", "currentTerm",
                            "commitIndex"} <= set(index):
         nil = (constants or {}).get("Nil", _MISSING)
-        raft = _Raft(index, nil)
+        servers = (constants or {}).get("Server")
+        initial = (constants or {}).get("InitialConfig")
+        raft = _Raft(index, nil, servers if type(servers) is FSet else None,
+                     initial if type(initial) is FSet else None)
         named = {"CommittedOnQuorum": raft.committed_on_quorum,
                  "StateMachineSafety": raft.state_machine_safety,
                  "LeaderCompleteness": raft.leader_completeness,
                  "LogMatching": raft.log_matching}
         if "servedReads" in index and nil is not _MISSING:
             named["ReadLinearizable"] = raft.read_linearizable
+        if raft.servers is not None:
+            named["ElectionSafety"] = raft.election_safety
+            named["LeaderInConfig"] = raft.leader_in_config
         return {name: _guarded(fn) for name, fn in named.items()}
     servers = (constants or {}).get("Server")
     if spec == "MultiPaxos" and {"votes", "decided"} <= set(index) and \

@@ -33,6 +33,7 @@ from conformance.trace import Step
 from conformance.validate.diff import diff_states
 from conformance.validate.engine import SpecEngine, State, concrete
 from conformance.validate.quick import checks_for
+from conformance.validate.quicksteps import step_checks_for
 from conformance.validate.report import (
     INITIAL,
     INVARIANT,
@@ -216,8 +217,10 @@ class Validator:
         # the action properties; for each, the variables whose values made it hold on the
         # last step checked, when that step left them as they were (None otherwise); and
         # the state that step ended in (see failed_properties)
+        # (with the Python check of each, where quicksteps has one: a True skips the spec)
+        quick = step_checks_for(engine.spec.stem, engine.index, engine.constants)
         self._props = [(p.name, p.code.fn, p.code.fn.reads if isinstance(p.code.fn, Remembered)
-                        else None) for p in engine.model.action_properties]
+                        else None, quick.get(p.name)) for p in engine.model.action_properties]
         self._steady: list[frozenset[int] | None] = [None] * len(self._props)
         self._props_after: State | None = None
         # the last two states failed_invariants compared, and the variables that differ
@@ -497,11 +500,17 @@ class Validator:
         changed: tuple[int, ...] | None = c[2] if c is not None and c[0] is state and \
             c[1] is nxt else None
         bad: list[str] = []
-        for n, (name, fn, reads) in enumerate(self._props):
+        for n, (name, fn, reads, quick) in enumerate(self._props):
             quiet = steady[n]
             if changed is None and (quiet is not None or reads is not None):
                 changed = tuple(compress(count(), map(is_not, nxt, state)))
             if quiet is not None and quiet.isdisjoint(changed or ()):
+                continue
+            if quick is not None and quick[0](state, nxt):
+                # (held, as decided by the variables the check reads: as above)
+                if changed is None:
+                    changed = tuple(compress(count(), map(is_not, nxt, state)))
+                steady[n] = quick[1] if quick[1].isdisjoint(changed) else None
                 continue
             try:
                 ok = fn((state, nxt)) is True

@@ -200,3 +200,49 @@ def test_log_matching_after_a_pass_compares_what_the_logs_add(engine):
     assert quick(_state(engine, log=_fn(s1=la, s2=lb, s3=Tup())))
     longer = _state(engine, log=_fn(s1=Tup(la + (B,)), s2=Tup(lb + (B,)), s3=Tup([A])))
     assert spec((longer, None)) is True and quick(longer)
+
+
+def _config(term: int, members: list) -> object:
+    return record(term=term, kind="Config", value=FSet(members))
+
+
+def test_election_safety_and_leader_in_config_pass_only_where_the_spec_does(engine):
+    """The two checks bound with the constants (Server, InitialConfig), on states that keep
+    and break each: a leader per term, two leaders of one term; a leader in the initial
+    configuration, in the one its last configuration entry names, and out of it."""
+    quick = checks_for("Raft", engine.index, engine.constants)
+    fns = {name: fn for name, fn, _, _ in engine.invariant_checks()
+           if name in ("ElectionSafety", "LeaderInConfig")}
+    leaders = dict(state=_fn(s1="Leader", s2="Leader", s3="Follower"))
+    without_s1 = _config(1, [S2, S3])
+    cases = {
+        "ElectionSafety": (
+            [_state(engine), _state(engine, currentTerm=_fn(s1=1, s2=2, s3=2), **leaders)],
+            [_state(engine, currentTerm=_fn(s1=2, s2=2, s3=1), **leaders)]),
+        "LeaderInConfig": (
+            [_state(engine, **leaders),
+             _state(engine, log=_fn(s1=Tup([A, _config(1, [S1, S2])]), s2=Tup(), s3=Tup()),
+                    **leaders),
+             # a later entry that is no configuration entry: the last one still counts
+             _state(engine, log=_fn(s1=Tup([without_s1, _config(1, [S1]), A]), s2=Tup(),
+                                    s3=Tup()), **leaders)],
+            [_state(engine, log=_fn(s1=Tup([A, without_s1]), s2=Tup(), s3=Tup()),
+                    **leaders),
+             _state(engine, log=_fn(s1=Tup([_config(1, [S1]), without_s1, A]), s2=Tup(),
+                                    s3=Tup()), **leaders)]),
+    }
+    for name, (holds, breaks) in cases.items():
+        check = quick[name]
+        for k, s in enumerate(holds + breaks):
+            assert (fns[name]((s, None)) is True) is (k < len(holds)), (name, k)
+            assert check(s) is (k < len(holds)), (name, k)
+    # a log that adds to the one last read is read in what it adds
+    check = quick["LeaderInConfig"]
+    base = Tup([A, _config(1, [S1, S2])])
+    assert check(_state(engine, log=_fn(s1=base, s2=Tup(), s3=Tup()), **leaders))
+    grown = _state(engine, log=_fn(s1=Tup(base + (without_s1,)), s2=Tup(), s3=Tup()),
+                   **leaders)
+    assert fns["LeaderInConfig"]((grown, None)) is not True and not check(grown)
+    # a role that is not a string: the spec decides
+    odd = _state(engine, state=_fn(s1=1, s2="Follower", s3="Follower"))
+    assert not quick["ElectionSafety"](odd) and not quick["LeaderInConfig"](odd)
