@@ -43,7 +43,26 @@ def _equal(old, v) -> bool:
     """``old = v`` for a variable assigned already (the validator binds the next state's
     values from the trace before the action runs): Python's equality, refined so that an
     integer is never taken for a boolean at any depth (``[g |-> 1]`` is not ``[g |-> TRUE]``;
-    TLC would not equate them either)."""
+    TLC would not equate them either). Two functions are first walked in their keys' order,
+    key by key, entry by entry: a value the action made from the state before (a bag with
+    one message more, a function with one entry changed) lists the keys it kept in their
+    order, as the trace's value taken from that state does (see the validator's _taken),
+    so no key is hashed; where the keys do not pair up in order, Python's equality pairs
+    them."""
+    t = type(old)
+    if t is Fn and type(v) is Fn:
+        om, vm = old.map, v.map
+        if len(om) != len(vm):
+            return False
+        for (ka, xa), (kb, xb) in zip(om.items(), vm.items()):
+            if ka is not kb and not (ka == kb and same_value(ka, kb)):
+                break  # not in the same order
+            if xa is not xb and not _equal(xa, xb):
+                return False  # (one key, two entries)
+        else:
+            return True
+    elif t is Tup and type(v) is Tup:
+        return len(old) == len(v) and all(a is b or _equal(a, b) for a, b in zip(old, v))
     return old == v and same_value(old, v if type(v) in _CONCRETE else _canon(v))
 
 
