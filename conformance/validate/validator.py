@@ -242,7 +242,9 @@ class Validator:
     def start(self, init: Step) -> Divergence | None:
         # (several specs may be loaded in this process: compare in this one's TLC order)
         self.engine.model.use_names()
-        known = self._known(init)[0]
+        known, fixed, _ = self._known(init)
+        if known is None:
+            known = self._given_whole(init, fixed)
         inits = self.engine.initial_states()
         self.candidates = [s for s in inits if self._matches(s, known)]
         if not self.candidates:
@@ -283,12 +285,14 @@ class Validator:
             return self._step_all(event, known, params, fixed, in_part, [before], succ)
         return self._step_all(event, known, params, fixed, in_part, self.candidates, None)
 
-    def _step_all(self, event: Step, known: list[tuple[int, Value, bool]],
+    def _step_all(self, event: Step, known: list[tuple[int, Value, bool]] | None,
                   params: dict[str, Value], fixed: list[Value | None],
                   in_part: list[tuple[int, Value, bool]], candidates: list[State],
                   first: list[State] | None) -> Divergence | None:
         """:meth:`step` for any number of candidates and successors (``first``: the
         successors of the first candidate, already computed)."""
+        if known is None:
+            known = self._given_whole(event, fixed)
         reached: dict[State, State] = {}  # state after -> a state before it
         every: list[State] = []
         coverage = self.coverage
@@ -366,16 +370,21 @@ class Validator:
 
     # ------------------------------------------------------------------ matching
 
-    def _known(self, step: Step) -> tuple[list[tuple[int, Value, bool]], list[Value | None],
-                                          list[tuple[int, Value, bool]]]:
+    def _known(self, step: Step) -> tuple[list[tuple[int, Value, bool]] | None,
+                                          list[Value | None], list[tuple[int, Value, bool]]]:
         """What ``step`` says of the state after it: each variable it gives (its index, its
-        value, whether it is given in part); the next state's variables it gives whole
-        (None for the others); and those it gives in part."""
+        value, whether it is given in part; None where it gives each whole, see
+        :meth:`_given_whole`); the next state's variables it gives whole (None for the
+        others); and those it gives in part."""
+        last = self.candidates[0] if len(self.candidates) == 1 else None
+        if last is not None and not self.partial:
+            whole = self._whole_after(step.state, last)
+            if whole is not None:
+                return None, whole, []
         slots = self._slots
         out = []
         fixed: list[Value | None] = [None] * len(self.engine.variables)
         in_part = []
-        last = self.candidates[0] if len(self.candidates) == 1 else None
         given = self._given
         for name, value in step.state.items():
             slot = slots.get(name)
@@ -406,6 +415,36 @@ class Validator:
                 fixed[k] = value
             out.append(kv)
         return out, fixed, in_part
+
+    def _whole_after(self, state: dict[str, Value], last: State) -> list[Value | None] | None:
+        """:meth:`_known`'s next state for an event that gives no variable in part, after
+        the one state ``last``, in one lean loop (None for a variable the spec does not
+        declare: the general path says so). The same values as there."""
+        index = self.engine.index
+        given = self._given
+        fixed: list[Value | None] = [None] * len(last)
+        for name, value in state.items():
+            k = index.get(name)
+            if k is None:
+                return None
+            have = last[k]
+            if have is not value:
+                was = given[k]
+                if was is not None and was[0] is value and was[1] is have:
+                    value = have
+                else:
+                    taken = _taken(have, value)
+                    given[k] = (value, taken)
+                    value = taken
+            fixed[k] = value
+        return fixed
+
+    def _given_whole(self, step: Step, fixed: list[Value | None]) -> list[
+            tuple[int, Value, bool]]:
+        """What :meth:`_known` says ``step`` gives, from the next state it fixed (when it
+        gives no variable in part), in the trace's order."""
+        index = self.engine.index
+        return [(k, fixed[k], False) for k in map(index.__getitem__, step.state)]
 
     @staticmethod
     def _matches(state: State, known: list[tuple[int, Value, bool]]) -> bool:
