@@ -162,23 +162,50 @@ def _shared_keys(have: Fn, value: Fn) -> Value:
     they are the same function. The state's keys then stay the same objects from state to
     state (checks remembered by identity hit, see ``ops.subseteq``), and the comparisons
     walk only the keys that are new."""
-    hm = have.map
-    keys = {k: k for k in hm}  # Python's equality finds the candidate, _same decides
-    out = {}
-    every = len(hm) == len(value.map)  # so far, value is have
-    for k, x in value.map.items():
-        h = keys.get(k, _ABSENT)
-        if h is not _ABSENT and (h is k or _same(h, k)):
-            y = hm[h]
-            if y is not x:
-                x = _taken(y, x)
-                if x is not y:
+    hm, vm = have.map, value.map
+    every = len(hm) == len(vm)  # so far, value is have
+    swaps = {}  # value's position -> the key and entry to hold there instead (have's)
+    # first in order, the keys that are have's own objects in have's order (a recorder
+    # that makes each message's record once; a bag that added, removed one or counted
+    # again): no key hashed; from the first that is not, Python's equality finds the
+    # candidate, _same decides
+    pairs = iter(hm.items())
+    keys: dict | None = None
+    for j, (k, x) in enumerate(vm.items()):
+        if keys is None:
+            h, y = next(pairs, (_ABSENT, None))
+            if h is _ABSENT:
+                # past have's keys, each one of value's so far: not one of them (a
+                # function's keys are distinct)
+                every = False
+                continue
+            if h is not k:
+                h, y = next(pairs, (_ABSENT, None))  # the key removed from have?
+                if h is k:
                     every = False
-            k = h
-        else:
+                else:
+                    keys = {k: k for k in hm}
+        if keys is not None:
+            h = keys.get(k, _ABSENT)
+            if h is _ABSENT or (h is not k and not _same(h, k)):
+                every = False
+                continue
+            y = hm[h]
+        taken = y if y is x else _taken(y, x)
+        if taken is not y:
             every = False
+        if h is not k or taken is not x:
+            swaps[j] = (h, taken)
+    if every:
+        return have
+    if not swaps:
+        return value  # what it shares with have is have's objects already
+    out = {}
+    for j, (k, x) in enumerate(vm.items()):
+        if j in swaps:
+            k, x = swaps[j]
         out[k] = x
-    return have if every else _as(Fn(out), value)
+    return _as(Fn(out), value)
 
 
 def _equal(a: Value, b: Value) -> bool:

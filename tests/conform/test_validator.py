@@ -236,6 +236,26 @@ def test_unchanged_values_are_told_apart_by_type_as_tla_does():
     assert any(k is kinds[bool][0] for k in have.map)  # the key both share: have's object
     assert _taken(have, Fn({Fn({"g": True}): True, Fn({"g": False}): 2})).map[
         Fn({"g": True})] is True
+    # a bag whose keys are the state's own objects, in its order, that added a message,
+    # lost one or counted one again: one TLA+ value with the trace's, the keys the state's
+    k1, k2, k3 = (Fn({"m": n}) for n in (1, 2, 3))
+    bag = Fn({k1: 1, k2: 1, k3: 1})
+    assert _taken(bag, Fn({k1: 1, k2: 1, k3: 1})) is bag
+    added = Fn({k1: 1, k2: 1, k3: 1, Fn({"m": 4}): 1})
+    assert _taken(bag, added) is added  # (its keys are the state's already)
+    for value in (Fn({k1: 1, k3: 1}), Fn({k2: 1, k3: 1}), Fn({k1: 1, k2: 1}),
+                  Fn({k1: 1, Fn({"m": 2}): 2, k3: 1}), Fn({k3: 1, k1: 1, k2: 1}),
+                  Fn({Fn({"m": 1}): 1, Fn({"m": 5}): 1})):
+        got = _taken(bag, value)
+        assert _same_bag(got, value), value
+        assert all(k is next((h for h in bag.map if h == k), k) for k in got.map), value
+
+
+def _same_bag(a, b) -> bool:
+    """Two bags of records, one TLA+ value (keys matched by Python's equality, then kinds)."""
+    from conformance.validate.validator import _same
+    return a == b and all(_same(k, next(h for h in b.map if h == k)) and
+                          _same(x, b.map[k]) for k, x in a.map.items())
 
 
 # --------------------------------------------------------------------------- kinds
