@@ -7,6 +7,7 @@ exactly the steps the original run took and meets the same divergence.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,17 +21,29 @@ from conformance.values import to_tla
 from impl.sim.world import Decision, DecisionError
 
 _ENGINES: dict[tuple, SpecEngine] = {}
+_BY_SETTINGS: dict[tuple, SpecEngine] = {}  # the same, found by the settings' JSON
 
 
 def spec_engine(protocol: Protocol, settings: dict, branches: bool = True) -> SpecEngine:
     """The protocol's spec bound to the constants of this cluster (loaded once each);
-    ``branches=False``: compiled without following branches (no coverage of them)."""
+    ``branches=False``: compiled without following branches (no coverage of them). A
+    campaign asks once per example: settings met before are found by their JSON, without
+    making and printing the constants."""
+    try:
+        seen: tuple | None = (protocol.name, json.dumps(settings, sort_keys=True), branches)
+    except (TypeError, ValueError):  # not JSON: found by the constants alone
+        seen = None
+    eng = _BY_SETTINGS.get(seen) if seen is not None else None
+    if eng is not None:
+        return eng
     constants = protocol.constants(settings)
     key = (protocol.name, tuple((k, to_tla(v)) for k, v in constants.items()), branches)
     eng = _ENGINES.get(key)
     if eng is None:
         eng = _ENGINES[key] = SpecEngine(protocol.spec, constants, protocol.invariants,
                                          protocol.properties, branches=branches)
+    if seen is not None:
+        _BY_SETTINGS[seen] = eng
     return eng
 
 

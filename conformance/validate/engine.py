@@ -118,6 +118,7 @@ class SpecEngine:
         self._plans: dict[tuple, Any] = {}  # (action, its parameters' names) -> see _plan
         self._has: dict[str, bool] = {}  # has_action's answers
         self._invariant_checks: list | None = None
+        self._piece_readers: list[tuple[int, ...]] | None = None
         self._inits: list[State] | None = None
 
     # ------------------------------------------------------------------ what the spec has
@@ -410,6 +411,15 @@ class SpecEngine:
                             inv.loc))
         self._invariant_checks = out
         return out
+
+    def piece_readers(self) -> list[tuple[int, ...]]:
+        """For each variable (by index), the pieces of :meth:`invariant_checks` that read
+        it (by index; made once per engine, not per trace)."""
+        if self._piece_readers is None:
+            pieces = self.invariant_checks()
+            self._piece_readers = [tuple(n for n, (_, _, reads, _) in enumerate(pieces)
+                                         if k in reads) for k in range(len(self.variables))]
+        return self._piece_readers
 
     def _indexes(self, names: Iterable[str]) -> tuple[int, ...]:
         return tuple(sorted(self.index[n] for n in names))

@@ -233,7 +233,9 @@ class Validator:
         self.candidates: list[State] = []
         self.events = 0  # events validated
         self.truncated = False  # the candidate search hit max_candidates
-        self._checks = self._plan_checks()
+        # each invariant in pieces, with the variables it reads: a piece is evaluated
+        # again only when one of its variables changed
+        self._checks = engine.invariant_checks()
         # the pieces' results in the state checked last (None: none checked yet), and for
         # each variable the pieces that read it: see failed_invariants
         self._last_state: State | None = None
@@ -252,9 +254,7 @@ class Validator:
         self._props_after: State | None = None
         # the last two states failed_invariants compared, and the variables that differ
         self._step_changed: tuple[State, State, tuple[int, ...]] | None = None
-        self._readers: list[tuple[int, ...]] = [
-            tuple(n for n, c in enumerate(self._checks) if k in c[2])
-            for k in range(len(engine.variables))]
+        self._readers = engine.piece_readers()
         # Python checks of the costliest invariants: a True skips the spec's evaluation
         self._quick = checks_for(engine.spec.stem, engine.index, engine.constants)
         self.failed_piece: Any = None  # where the last invariant that failed failed
@@ -492,11 +492,6 @@ class Validator:
         return True
 
     # ------------------------------------------------------------------ checks
-
-    def _plan_checks(self) -> list[tuple[str, Any, tuple[int, ...], Any]]:
-        """Each invariant (in pieces) with the variables it reads, so that a piece is
-        re-evaluated only when one of its variables changed."""
-        return self.engine.invariant_checks()
 
     def failed_invariants(self, state: State) -> list[str]:
         """The invariants that fail in ``state``. Only the pieces that read a variable whose
