@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from operator import is_
 from typing import Any
 
 from conformance.record import Encoded
 from conformance.record.delta import Delta
 from conformance.record.pattern import encode_value
 from conformance.record.pattern import model_value_json as server_json
-from conformance.values import Fn, FSet, ModelValue, Tup, record
+from conformance.values import Fn, FSet, ModelValue, Tup, record, same_value
 from impl.params import mapped
 from impl.raft.core import Node, Role
 from impl.raft.log import RaftLog
@@ -246,11 +247,26 @@ class Abstraction:
             moved = [n for n in ids if n not in last_keys or last_keys[n][x] != keys[n][x]]
             if was is not None and not moved:
                 out[var] = was
+            elif was is None:
+                out[var] = Fn({server(n): value(self, nodes[n]) for n in ids})
             else:
-                out[var] = Fn({server(n): value(self, nodes[n]) if n in moved or was is None
-                               else was.map[server(n)] for n in ids})
+                # a key that moved with the value staying (a follower that became a
+                # candidate keeps its nextIndex) keeps the last call's entry, and the
+                # function is the last call's when every entry is
+                entries = dict(was.map)
+                for n in moved:
+                    old, new = entries[server(n)], value(self, nodes[n])
+                    if old is not new and not (old == new and same_value(old, new)):
+                        entries[server(n)] = new
+                same = all(map(is_, entries.values(), was.map.values()))
+                out[var] = was if same else Fn(entries)
         logs = {server(n): self.log(nodes[n].log) for n in ids}
         was = last.get("log")
+        if was is not None:  # a log made again with the same entries: the last call's
+            for k, lg in logs.items():
+                old = was.map.get(k)
+                if old is not None and old is not lg and old == lg and same_value(old, lg):
+                    logs[k] = old
         out["log"] = was if was is not None and all(
             logs[k] is x for k, x in was.map.items()) else Fn(logs)
         out["msgs"] = self.bag(in_flight)
