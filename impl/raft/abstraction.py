@@ -24,7 +24,7 @@ from conformance.record import Encoded
 from conformance.record.delta import Delta
 from conformance.record.pattern import encode_value
 from conformance.record.pattern import model_value_json as server_json
-from conformance.values import Fn, FSet, ModelValue, Tup, record, same_value
+from conformance.values import Fn, FSet, ModelValue, Tup, record, same_value, typed_key
 from impl.params import mapped
 from impl.raft.core import Node, Role
 from impl.raft.log import RaftLog
@@ -88,6 +88,7 @@ class Abstraction:
         self._entry_cache: dict[Entry, Fn] = {}
         self._log_cache: dict[int, tuple[RaftLog, int, Tup]] = {}
         self._message_cache: dict[int, tuple[Message, Fn]] = {}
+        self._records: dict[tuple, Fn] = {}  # each message record by its value (typed)
         self._entry_json: dict[Entry, Encoded] = {}
         # the last cluster(): each node's _small_keys and the variables' values
         self._last: tuple[dict[str, tuple], dict[str, Any]] | None = None
@@ -140,6 +141,10 @@ class Abstraction:
         v = self._message(m)
         if len(self._message_cache) > 4096:
             self._message_cache.clear()
+            self._records.clear()
+        # a message sent again (another object, the same fields: a heartbeat, a pre-vote
+        # request of the same term) is the record of the first: the bag keeps its key
+        v = self._records.setdefault(typed_key(v), v)
         self._message_cache[id(m)] = (m, v)
         return v
 

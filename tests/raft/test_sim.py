@@ -111,8 +111,9 @@ def test_a_simulated_trace_writes_and_reads_back(tmp_path):
 def test_the_abstraction_shares_what_did_not_change_and_equals_a_fresh_one(seed):
     """Each state is the one a fresh Abstraction gives (kinds at every depth), and a
     variable no node changed is the very object of the state before, as are the entries of
-    the nodes that did not change it and each message record that stays in flight; a
-    variable (but the bag) made again with the same value is the same object too."""
+    the nodes that did not change it and each message record that stays in flight or is
+    sent again; a variable (but the bag) made again with the same value is the same object
+    too."""
     from conformance.values import same_value
     from impl.raft.abstraction import Abstraction
 
@@ -136,6 +137,9 @@ def test_the_abstraction_shares_what_did_not_change_and_equals_a_fresh_one(seed)
             elif var == "msgs" and type(value) is type(was) is not Tup:
                 old = {id(k) for k in was.map}
                 messages += sum(1 for k in value.map if id(k) in old)
+                # a message in flight before, or sent again, is the record it was
+                keys = {k: k for k in was.map}
+                assert all(keys.get(k, k) is k for k in value.map)
             elif var != "msgs":
                 entries += sum(1 for k, x in value.map.items() if x is was.map[k])
         before = state
