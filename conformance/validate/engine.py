@@ -206,14 +206,16 @@ class SpecEngine:
 
     def steps_to(self, state: State, action: str, params: dict[str, Value],
                  fixed: Sequence[Value | None],
-                 paths: list[tuple[int, ...]] | None = None) -> list[State]:
+                 paths: list[tuple[int, ...]] | None = None,
+                 assigned: int | None = None) -> list[State]:
         """The successors of ``state`` under ``action(params)`` whose variables agree with
         ``fixed`` where it gives one (not None): the action is evaluated with those next
         values already bound, so that ``x' = e`` tests them rather than building a state
         to compare afterwards (TLC validates traces this way); only the variables the trace
         leaves out are assigned. With ``paths``, the branches each successor came through
         are appended to it, one tuple of branch numbers (see :meth:`branches`) per
-        successor; none for an action named by TLC's label."""
+        successor; none for an action named by TLC's label. ``assigned``, when the caller
+        knows it: how many of ``fixed`` are not None."""
         found: list[tuple] = []
         # how this action with these parameters is stepped, decided once (see _plan)
         key = (action, tuple(params))
@@ -228,8 +230,11 @@ class SpecEngine:
                 t.sink = found.append
                 a.fn((state, t))
             return found
-        t = Partial(fixed)  # (a copy)
-        t.sink = found.append
+        if assigned is None:
+            t = Partial(fixed)  # (a copy)
+            t.sink = found.append
+        else:
+            t = Partial.counted(fixed, assigned, found.append)
         trail = c.trail
         if trail is not None:
             trail.reset()

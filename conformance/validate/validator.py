@@ -300,13 +300,16 @@ class Validator:
             # (whose keys, whole states, hash every variable's value)
             before = self.candidates[0]
             try:
-                succ = self.engine.steps_to(before, event.action, params, fixed)
+                succ = self.engine.steps_to(before, event.action, params, fixed,
+                                            assigned=len(event.state) - len(in_part)
+                                            if known is None else None)
             except EvalError as e:
                 raise TraceError(f"event {event.index}: evaluating {event.action}: "
                                  f"{e.message}")
             if len(succ) == 1 and (not in_part or self._matches(succ[0], in_part)):
                 self.events += 1
-                div = self._check_states(event, succ, [before])
+                div = self._check(event, succ[0], before, 1) if self.check_invariants \
+                    else None
                 self.candidates = succ
                 return div
             return self._step_all(event, known, params, fixed, in_part, [before], succ)
@@ -595,19 +598,29 @@ class Validator:
         if not self.check_invariants:
             return None
         for n, s in enumerate(states):
-            bad = self.failed_invariants(s)
-            if bad:
-                div = Divergence(step.index, step.action, step.params, step.node, INVARIANT,
-                                 violated=bad, candidates=len(states))
-                if self.failed_piece is not None:
-                    c = self.engine.conjunct_at(self.failed_piece, "false")
-                    div.conjunct, div.position = c.text, c.position
+            div = self._check(step, s, befores[n] if befores is not None else None,
+                              len(states))
+            if div is not None:
                 return div
-            if befores is not None:
-                bad = self.failed_properties(step, befores[n], s)
-                if bad:
-                    return Divergence(step.index, step.action, step.params, step.node,
-                                      PROPERTY, violated=bad, candidates=len(states))
+        return None
+
+    def _check(self, step: Step, state: State, before: State | None,
+               candidates: int) -> Divergence | None:
+        """The invariants in ``state``, and the action properties on the step to it from
+        ``before`` (None: an initial state), one of ``candidates`` states."""
+        bad = self.failed_invariants(state)
+        if bad:
+            div = Divergence(step.index, step.action, step.params, step.node, INVARIANT,
+                             violated=bad, candidates=candidates)
+            if self.failed_piece is not None:
+                c = self.engine.conjunct_at(self.failed_piece, "false")
+                div.conjunct, div.position = c.text, c.position
+            return div
+        if before is not None:
+            bad = self.failed_properties(step, before, state)
+            if bad:
+                return Divergence(step.index, step.action, step.params, step.node,
+                                  PROPERTY, violated=bad, candidates=candidates)
         return None
 
     # ------------------------------------------------------------------ reporting

@@ -24,6 +24,18 @@ class Partial(list):
         self.extra = None
         self.sink = _nowhere  # set by whoever collects the states (ENABLED needs none)
 
+    @classmethod
+    def counted(cls, values, n: int, sink: Callable[[tuple], None]) -> Partial:
+        """A copy of ``values``, of which the caller knows ``n`` are assigned (not None),
+        its states to ``sink``: what the constructor makes, without the count and the
+        Python-level __init__ (a trace validator makes one per event)."""
+        t = list.__new__(cls)
+        list.__init__(t, values)
+        t.n = n
+        t.extra = None
+        t.sink = sink
+        return t
+
 
 def _nowhere(state: tuple) -> None:
     """The sink of a state under construction that nobody collects (ENABLED stops at the
