@@ -251,6 +251,7 @@ class Validator:
         self._props = [(p.name, p.code.fn, p.code.fn.reads if isinstance(p.code.fn, Remembered)
                         else None, quick.get(p.name)) for p in engine.model.action_properties]
         self._steady: list[frozenset[int] | None] = [None] * len(self._props)
+        self._quiet: frozenset[int] | None = None  # their union, when none is None
         self._props_after: State | None = None
         # the last two states failed_invariants compared, and the variables that differ
         self._step_changed: tuple[State, State, tuple[int, ...]] | None = None
@@ -560,9 +561,16 @@ class Validator:
         steady = self._steady
         if self._props_after is not state:  # another chain of states: nothing is known
             steady = self._steady = [None] * len(self._props)
+            self._quiet = None
         c = self._step_changed
         changed: tuple[int, ...] | None = c[2] if c is not None and c[0] is state and \
             c[1] is nxt else None
+        if self._quiet is not None:  # every property steady: one test for them all
+            if changed is None:
+                changed = tuple(compress(count(), map(is_not, nxt, state)))
+            if self._quiet.isdisjoint(changed):
+                self._props_after = nxt
+                return []
         bad: list[str] = []
         for n, (name, fn, reads, quick) in enumerate(self._props):
             quiet = steady[n]
@@ -589,6 +597,7 @@ class Validator:
                 if read is not None and read.isdisjoint(changed or ()):
                     steady[n] = read
         self._props_after = nxt
+        self._quiet = None if None in steady else frozenset().union(*steady)  # type: ignore[arg-type]
         return bad
 
     def _check_states(self, step: Step, states: list[State],
