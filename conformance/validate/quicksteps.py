@@ -19,13 +19,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from conformance.trace import Step
 from conformance.validate.engine import concrete
 from conformance.validate.quick import _extends, _fn, _seq, _Shape, _str
 from conformance.values import FSet
 
 Value = Any
 State = tuple
-StepCheck = Callable[[State, State], bool]
+StepCheck = Callable[[State, State, Step], bool]
+_NONE = object()  # (no server)
 
 
 class _RaftSteps:
@@ -39,27 +41,31 @@ class _RaftSteps:
         self.state = index["state"]
         self.log = index["log"]
 
-    def _grows(self, k: int, s: State, t: State) -> bool:
-        # \A i \in Server : x'[i] >= x[i]
+    def _grows(self, k: int, s: State, t: State, but: Value = _NONE) -> bool:
+        # \A i \in Server : x'[i] >= x[i] (but at ``but``)
         a, b = _fn(concrete(s[k])), _fn(concrete(t[k]))
         for i in self.servers:
             x, y = b[i], a[i]
             if type(x) is not int or type(y) is not int:
                 raise _Shape
-            if x < y:
+            if x < y and i is not but:
                 return False
         return True
 
-    def monotonic_term(self, s: State, t: State) -> bool:
+    def monotonic_term(self, s: State, t: State, step: Step) -> bool:
         # [][\A i \in Server : currentTerm'[i] >= currentTerm[i]]_vars
         return self._grows(self.term, s, t)
 
-    def monotonic_commit_index(self, s: State, t: State) -> bool:
+    def monotonic_commit_index(self, s: State, t: State, step: Step) -> bool:
         # [][\A i \in Server : commitIndex'[i] >= commitIndex[i] \/ Restart(i)]_vars
-        # (a commit index that fell is left to the spec, which looks at Restart(i))
-        return self._grows(self.commit, s, t)
+        # Restart(i) holds on a step validated as Restart(i): the validator found t as
+        # its successor of s. Any other commit index that fell is left to the spec.
+        but = _NONE
+        if step.action == "Restart" and step.params:
+            but = step.params.get("i", _NONE)
+        return self._grows(self.commit, s, t, but)
 
-    def leader_append_only(self, s: State, t: State) -> bool:
+    def leader_append_only(self, s: State, t: State, step: Step) -> bool:
         # [][\A i \in Server :
         #       state[i] = "Leader" /\ state'[i] = "Leader" =>
         #           SubSeq(log'[i], 1, Len(log[i])) = log[i]]_vars
@@ -82,8 +88,9 @@ def step_checks_for(spec: str, index: dict[str, int], constants: dict[str, Value
                     ) -> dict[str, tuple[StepCheck, frozenset[int]]]:
     """The quick checks of the spec module ``spec``'s action properties (by property
     name), given each variable's index in a state and the spec's constants: each returns
-    True only when the property holds on the step from its first state to its second, and
-    comes with the variables whose values (before and after) decide a True."""
+    True only when the property holds on the step from its first state to its second (the
+    validated event, its third, names the action that step was found a step of), and comes
+    with the variables whose values (before and after) decide a True."""
     servers = (constants or {}).get("Server")
     if spec == "Raft" and type(servers) is FSet and \
             {"currentTerm", "commitIndex", "state", "log"} <= set(index):
@@ -97,9 +104,9 @@ def step_checks_for(spec: str, index: dict[str, int], constants: dict[str, Value
 
 
 def _guarded(fn: StepCheck) -> StepCheck:
-    def check(s: State, t: State) -> bool:
+    def check(s: State, t: State, step: Step) -> bool:
         try:
-            return fn(s, t) is True
+            return fn(s, t, step) is True
         except (_Shape, KeyError, IndexError, TypeError):
             return False  # not decided here: the spec's definition is evaluated
     return check

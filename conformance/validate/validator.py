@@ -578,7 +578,7 @@ class Validator:
                 changed = tuple(compress(count(), map(is_not, nxt, state)))
             if quiet is not None and quiet.isdisjoint(changed or ()):
                 continue
-            if quick is not None and quick[0](state, nxt):
+            if quick is not None and quick[0](state, nxt, step):
                 # (held, as decided by the variables the check reads: as above)
                 if changed is None:
                     changed = tuple(compress(count(), map(is_not, nxt, state)))

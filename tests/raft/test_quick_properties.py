@@ -18,6 +18,7 @@ SETTINGS = {"servers": ["s1", "s2", "s3"], "initial": ["s1", "s2", "s3"],
             "values": ["v1", "v2"], "pre_vote": False, "check_quorum": True, "batch": 1}
 RAFT = protocols.get("raft")
 A, B = (record(term=t, kind="Value", value=v) for t, v in ((1, "v1"), (2, "v2")))
+STEP = Step(1, "Timeout", {}, params={"i": ModelValue("s2")})  # (any step but a Restart)
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +76,10 @@ def test_a_quick_check_passes_a_step_only_where_the_spec_does(engine):
             except Exception:  # noqa: BLE001 - the spec's evaluation fails: not a pass
                 spec_says = False
             assert spec_says is (k < len(holds)), (name, k)
-            assert quick[name][0](s, t) is spec_says, (name, k)
+            assert quick[name][0](s, t, STEP) is spec_says, (name, k)
     # what the checks do not expect (a term that is not a number), they leave to the spec
     odd = _state(engine, currentTerm=_fn(s1=True, s2=0, s3=0))
-    assert not quick["MonotonicTerm"][0](_state(engine), odd)
+    assert not quick["MonotonicTerm"][0](_state(engine), odd, STEP)
     assert step_checks_for("Paxos", engine.index, engine.constants) == {}
     assert step_checks_for("Raft", engine.index) == {}  # no Server: no checks
     # the variables that decide a pass
@@ -93,3 +94,24 @@ def test_the_validator_names_a_violated_property_by_the_spec_with_quick_checks_o
     assert all(p[3] is not None for p in v._props if p[0] != "CommittedStable")
     before = _state(engine, currentTerm=_fn(s1=1, s2=0, s3=0))
     assert v.failed_properties(Step(1, "X", {}), before, _state(engine)) == ["MonotonicTerm"]
+
+
+def test_a_commit_index_that_fell_passes_only_on_the_step_of_its_servers_restart(engine):
+    """MonotonicCommitIndex's check takes Restart(i) as holding on a step the validator
+    found a step of Restart(i), for that server alone; otherwise it leaves it to the
+    spec, which evaluates Restart(i)."""
+    check = step_checks_for("Raft", engine.index, engine.constants)["MonotonicCommitIndex"][0]
+    before = _state(engine, commitIndex=_fn(s1=1, s2=0, s3=0))
+    after = _state(engine)
+    s1, s2 = ModelValue("s1"), ModelValue("s2")
+    assert check(before, after, Step(1, "Restart", {}, params={"i": s1}))
+    assert not check(before, after, Step(1, "Restart", {}, params={"i": s2}))
+    assert not check(before, after, Step(1, "Timeout", {}, params={"i": s1}))
+    assert not check(before, after, Step(1, "Restart", {}))  # (named by TLC's label)
+    # the spec agrees: a restart of s1 holds on this step, and its commit index may fall
+    spec = next(p.code.fn for p in engine.model.action_properties
+                if p.name == "MonotonicCommitIndex")
+    restarted = engine.steps_to(before, "Restart", {"i": s1}, [None] * len(before))
+    assert restarted and all(spec((before, t)) is True and
+                             check(before, t, Step(1, "Restart", {}, params={"i": s1}))
+                             for t in restarted)
