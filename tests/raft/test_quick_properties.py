@@ -12,13 +12,14 @@ from conformance.trace import Step
 from conformance.validate import SpecEngine
 from conformance.validate.quicksteps import step_checks_for
 from conformance.validate.validator import Validator
-from conformance.values import ModelValue, Tup, make_fn, record
+from conformance.values import FSet, ModelValue, Tup, make_fn, record
 
 SETTINGS = {"servers": ["s1", "s2", "s3"], "initial": ["s1", "s2", "s3"],
             "values": ["v1", "v2"], "pre_vote": False, "check_quorum": True, "batch": 1}
 RAFT = protocols.get("raft")
 A, B = (record(term=t, kind="Value", value=v) for t, v in ((1, "v1"), (2, "v2")))
 STEP = Step(1, "Timeout", {}, params={"i": ModelValue("s2")})  # (any step but a Restart)
+SERVERS = FSet(ModelValue(n) for n in SETTINGS["servers"])
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,13 @@ def _steps(engine: SpecEngine) -> dict[str, tuple[list, list]]:
     st = _state
     leads = dict(state=_fn(s1="Leader", s2="Follower", s3="Follower"))
     la = Tup([A])
+    c1, c2 = (record(index=n, entry=A, term=1, config=SERVERS) for n in (1, 2))
     return {
+        "CommittedStable": (
+            [(st(engine), st(engine, committed=FSet([c1]))),
+             (st(engine, committed=FSet([c1])), st(engine, committed=FSet([c1, c2])))],
+            [(st(engine, committed=FSet([c1, c2])), st(engine, committed=FSet([c2]))),
+             (st(engine, committed=FSet([c1])), st(engine))]),
         "MonotonicTerm": (
             [(st(engine), st(engine)),
              (st(engine), st(engine, currentTerm=_fn(s1=1, s2=0, s3=2)))],
@@ -67,7 +74,8 @@ def _steps(engine: SpecEngine) -> dict[str, tuple[list, list]]:
 
 def test_a_quick_check_passes_a_step_only_where_the_spec_does(engine):
     quick = step_checks_for("Raft", engine.index, engine.constants)
-    assert set(quick) == {"MonotonicTerm", "MonotonicCommitIndex", "LeaderAppendOnly"}
+    assert set(quick) == {"MonotonicTerm", "MonotonicCommitIndex", "LeaderAppendOnly",
+                          "CommittedStable"}
     spec = {p.name: p.code.fn for p in engine.model.action_properties}
     for name, (holds, breaks) in _steps(engine).items():
         for k, (s, t) in enumerate(holds + breaks):
@@ -85,7 +93,7 @@ def test_a_quick_check_passes_a_step_only_where_the_spec_does(engine):
     # the variables that decide a pass
     names = {name: {engine.variables[k] for k in reads} for name, (_, reads) in quick.items()}
     assert names == {"MonotonicTerm": {"currentTerm"}, "MonotonicCommitIndex": {"commitIndex"},
-                     "LeaderAppendOnly": {"state", "log"}}
+                     "LeaderAppendOnly": {"state", "log"}, "CommittedStable": {"committed"}}
 
 
 def test_the_validator_names_a_violated_property_by_the_spec_with_quick_checks_on(engine):
