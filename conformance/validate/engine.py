@@ -120,6 +120,9 @@ class SpecEngine:
         self._invariant_checks: list | None = None
         self._piece_readers: list[tuple[int, ...]] | None = None
         self._inits: list[State] | None = None
+        # initial states (the objects of initial_states) a validator found to keep every
+        # invariant: the next trace that starts in one does not check them again
+        self.sound_states: list[State] = []
 
     # ------------------------------------------------------------------ what the spec has
 

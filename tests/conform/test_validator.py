@@ -157,6 +157,33 @@ def test_an_action_property_is_evaluated_again_only_where_its_variables_change(t
     assert div is not None and div.kind == PROPERTY and div.index == 4
 
 
+def test_an_initial_state_found_to_keep_the_invariants_is_not_checked_again(tmp_path):
+    """A trace starts in one of the engine's initial states: the first validator to meet
+    it checks every invariant piece there, the next ones none (the same state object, the
+    same verdict); the states after it are checked as always, and an initial state that
+    breaks an invariant is never taken as sound."""
+    spec = tmp_path / "Start.tla"
+    spec.write_text("---- MODULE Start ----\nEXTENDS Naturals\nVARIABLE x\n"
+                    "Init == x \\in {0, 7}\nNext == x' = x + 1\nSmall == x < 5\n====\n")
+    engine = SpecEngine(spec, {}, invariants=["Small"])
+    evaluated: list[int] = []
+
+    def counted(v: Validator) -> Validator:
+        v._checks = [(n, (lambda f: lambda E: evaluated.append(E[0][0]) or f(E))(fn), r, loc)
+                     for n, fn, r, loc in v._checks]
+        return v
+    steps = [Step(0, "Init", {"x": 0}), Step(1, "Next", {"x": 1})]
+    assert counted(Validator(engine)).validate(steps) is None
+    assert evaluated == [0, 1]
+    evaluated.clear()
+    assert counted(Validator(engine)).validate(steps) is None
+    assert evaluated == [1]  # the initial state's verdict was known
+    for _ in range(2):  # an initial state that breaks Small: checked, and reported, each time
+        div = counted(Validator(engine)).validate([Step(0, "Init", {"x": 7})])
+        assert div is not None and div.kind == INVARIANT and div.violated == ["Small"]
+    assert evaluated == [1, 7, 7]
+
+
 def test_an_initial_state_the_spec_does_not_have(engine):
     div = Validator(engine).validate([init(x=1)])
     assert div is not None and div.kind == INITIAL and div.index == 0
