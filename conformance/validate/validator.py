@@ -184,7 +184,7 @@ def _shared_keys(have: Fn, value: Fn) -> Value:
                 if h is k:
                     every = False
                 else:
-                    keys = {k: k for k in hm}
+                    keys = {h: h for h in hm}
         if keys is not None:
             h = keys.get(k, _ABSENT)
             if h is _ABSENT or (h is not k and not _same(h, k)):
@@ -301,9 +301,10 @@ class Validator:
             # (whose keys, whole states, hash every variable's value)
             before = self.candidates[0]
             try:
+                # (read whole, see _whole_after: each variable the event gives, fixed)
                 succ = self.engine.steps_to(before, event.action, params, fixed,
-                                            assigned=len(event.state) - len(in_part)
-                                            if known is None else None)
+                                            assigned=len(event.state) if known is None
+                                            else None)
             except EvalError as e:
                 raise TraceError(f"event {event.index}: evaluating {event.action}: "
                                  f"{e.message}")
@@ -604,7 +605,8 @@ class Validator:
                 if read is not None and read.isdisjoint(changed or ()):
                     steady[n] = read
         self._props_after = nxt
-        self._quiet = None if None in steady else frozenset().union(*steady)  # type: ignore[arg-type]
+        self._quiet = None if None in steady else \
+            frozenset().union(*(q for q in steady if q is not None))
         return bad
 
     def _check_states(self, step: Step, states: list[State],
