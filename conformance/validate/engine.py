@@ -119,6 +119,7 @@ class SpecEngine:
         self._has: dict[str, bool] = {}  # has_action's answers
         self._invariant_checks: list | None = None
         self._piece_readers: list[tuple[int, ...]] | None = None
+        self._piece_texts: list[str] | None = None
         self._inits: list[State] | None = None
         # initial states (the objects of initial_states) a validator found to keep every
         # invariant: the next trace that starts in one does not check them again
@@ -419,6 +420,14 @@ class SpecEngine:
                             inv.loc))
         self._invariant_checks = out
         return out
+
+    def piece_texts(self) -> list[str]:
+        """The source text of each piece of :meth:`invariant_checks`, its words one space
+        apart ("" where it is not the root module's; made once per engine)."""
+        if self._piece_texts is None:
+            self._piece_texts = [" ".join(self.source(loc).split()) if loc is not None
+                                 else "" for _, _, _, loc in self.invariant_checks()]
+        return self._piece_texts
 
     def piece_readers(self) -> list[tuple[int, ...]]:
         """For each variable (by index), the pieces of :meth:`invariant_checks` that read

@@ -32,7 +32,7 @@ from conformance.tla.remember import Remembered
 from conformance.trace import Step
 from conformance.validate.diff import diff_states
 from conformance.validate.engine import SpecEngine, State, concrete
-from conformance.validate.quick import checks_for
+from conformance.validate.quick import checks_for, piece_checks_for
 from conformance.validate.quicksteps import step_checks_for
 from conformance.validate.report import (
     INITIAL,
@@ -256,8 +256,12 @@ class Validator:
         # the last two states failed_invariants compared, and the variables that differ
         self._step_changed: tuple[State, State, tuple[int, ...]] | None = None
         self._readers = engine.piece_readers()
-        # Python checks of the costliest invariants: a True skips the spec's evaluation
+        # Python checks of the costliest invariants: a True skips the spec's evaluation;
+        # and of single pieces, by their text
         self._quick = checks_for(engine.spec.stem, engine.index, engine.constants)
+        pieces = piece_checks_for(engine.spec.stem, engine.index)
+        self._piece_quick = [pieces.get(text) for text in engine.piece_texts()] \
+            if pieces else [None] * len(self._checks)
         self.failed_piece: Any = None  # where the last invariant that failed failed
         # for each variable, the trace's object _known last met and the object it took it
         # as (see _known)
@@ -526,12 +530,16 @@ class Validator:
         if todo:
             held = self._held
             quick = self._quick
+            piece_quick = self._piece_quick
             passed: dict[str, bool] = {}  # the quick checks' verdicts in this state
             self._last_state = None  # until every piece's result is of this state
             for n in todo:
                 name, fn, _, _ = checks[n]
-                if name in quick and (passed[name] if name in passed else
-                                      passed.setdefault(name, quick[name](state))):
+                pq = piece_quick[n]
+                if pq is not None and pq(state):
+                    ok = True
+                elif name in quick and (passed[name] if name in passed else
+                                        passed.setdefault(name, quick[name](state))):
                     ok = True
                 else:
                     try:

@@ -10,7 +10,7 @@ from conformance import protocols
 from conformance.validate import SpecEngine
 from conformance.validate.quick import checks_for
 from conformance.validate.validator import Validator
-from conformance.values import FSet, ModelValue, Tup, record
+from conformance.values import Fn, FSet, ModelValue, Tup, record
 
 SETTINGS = {"servers": ["s1", "s2", "s3"], "initial": ["s1", "s2", "s3"],
             "values": ["v1", "v2"], "pre_vote": False, "check_quorum": True, "batch": 1}
@@ -246,3 +246,29 @@ def test_election_safety_and_leader_in_config_pass_only_where_the_spec_does(engi
     # a role that is not a string: the spec decides
     odd = _state(engine, state=_fn(s1=1, s2="Follower", s3="Follower"))
     assert not quick["ElectionSafety"](odd) and not quick["LeaderInConfig"](odd)
+
+
+def test_the_bag_count_conjunct_passes_only_where_the_spec_does(engine):
+    """TypeOK's `\\A m \\in DOMAIN msgs : msgs[m] \\in Nat \\ {0}` checked by its text: the
+    validator binds the check to that piece alone, and it says "holds" only where the
+    spec's conjunct does (a count of 0, a negative one, TRUE for 1: not counts)."""
+    from conformance.validate.quick import piece_checks_for
+    texts = engine.piece_texts()
+    (text,) = piece_checks_for("Raft", engine.index)
+    n = texts.index(text)
+    spec = engine.invariant_checks()[n][1]
+    check = piece_checks_for("Raft", engine.index)[text]
+    assert Validator(engine)._piece_quick[n] is not None
+    m1 = record(type="RequestVoteResponse", term=1, source=S1, dest=S2, granted=True)
+    m2 = record(type="RequestVoteResponse", term=1, source=S2, dest=S1, granted=True)
+    holds = [Tup(), Fn({m1: 1}), Fn({m1: 2, m2: 1})]
+    breaks = [Fn({m1: 0}), Fn({m1: 1, m2: -1}), Fn({m1: True}), Fn({m1: "1"})]
+    for k, bag in enumerate(holds + breaks):
+        s = _state(engine, msgs=bag)
+        try:
+            spec_says = spec((s, None)) is True
+        except Exception:  # noqa: BLE001 - the spec's evaluation fails: not a pass
+            spec_says = False
+        assert spec_says is (k < len(holds)), k
+        assert check(s) is spec_says, k
+    assert piece_checks_for("Paxos", engine.index) == {}
