@@ -101,6 +101,13 @@ def test_bags(tla):
     assert tla("SetToBag({5}) (+) SetToBag({5})") == Fn({5: 2})
     assert tla("CopiesIn(1, SetToBag({1}) (+) SetToBag({1}))") == 2
     assert tla("BagCardinality(SetToBag({1, 2, 3}))") == 3
+    # (-): counts taken out, an element gone at 0, elements of the second alone ignored,
+    # the first's order kept; a "bag" whose counts are no counts is subtracted as written
+    three = '[e \\in {"x", "y", "z"} |-> IF e = "y" THEN 1 ELSE 2]'
+    assert tla(f'{three} (-) [e \\in {{"y", "z", "w"}} |-> 1]') == Fn({"x": 2, "z": 1})
+    assert list(tla(f'{three} (-) ("z" :> 2)').map) == ["x", "y"]
+    assert tla(f"{three} (-) {three}") == Tup()
+    assert tla('("a" :> 3 @@ "b" :> 0) (-) ("a" :> 1)') == Fn({"a": 2})
 
 
 def test_model_values_and_constants(tla):
