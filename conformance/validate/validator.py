@@ -305,7 +305,7 @@ class Validator:
             # (whose keys, whole states, hash every variable's value)
             before = self.candidates[0]
             try:
-                # (read whole, see _whole_after: each variable the event gives, fixed)
+                # (given whole, see _known: each variable the event gives, fixed)
                 succ = self.engine.steps_to(before, event.action, params, fixed,
                                             assigned=len(event.state) if known is None
                                             else None)
@@ -413,36 +413,21 @@ class Validator:
         :meth:`_given_whole`); the next state's variables it gives whole (None for the
         others); and those it gives in part."""
         last = self.candidates[0] if len(self.candidates) == 1 else None
-        if last is not None and not self.partial:
-            whole = self._whole_after(step.state, last)
-            if whole is not None:
-                return None, whole, []
+        taken = self._taken_after(step.state, last) if last is not None else None
+        if taken is not None and not self.partial:
+            return None, taken, []
         slots = self._slots
         out = []
         fixed: list[Value | None] = [None] * len(self.engine.variables)
         in_part = []
-        given = self._given
         for name, value in step.state.items():
             slot = slots.get(name)
             if slot is None:
                 raise TraceError(f"event {step.index}: the state has a variable {name!r} that "
                                  f"{self.engine.spec.name} does not declare")
             k = slot[0]
-            if last is not None:
-                # a value the event did not change is taken as the very object the state
-                # before holds: the checks remembered by identity then hit (see _same)
-                have = last[k]
-                if have is not value:
-                    was = given[k]
-                    if was is not None and was[0] is value and was[1] is have:
-                        # the trace's own object again (a reader or recorder that shares
-                        # what did not change), and the state still holds what it was
-                        # taken as: one value, without a walk
-                        value = have
-                    else:
-                        taken = _taken(have, value)
-                        given[k] = (value, taken)
-                        value = taken
+            if taken is not None:
+                value = taken[k]
             if slot[1]:
                 kv = (k, value, True)
                 in_part.append(kv)
@@ -452,13 +437,15 @@ class Validator:
             out.append(kv)
         return out, fixed, in_part
 
-    def _whole_after(self, state: dict[str, Value], last: State) -> list[Value | None] | None:
-        """:meth:`_known`'s next state for an event that gives no variable in part, after
-        the one state ``last``, in one lean loop (None for a variable the spec does not
-        declare: the general path says so). The same values as there."""
+    def _taken_after(self, state: dict[str, Value], last: State) -> list[Value | None] | None:
+        """The values an event gives (``state``), by variable index (None for those it
+        leaves out), after the one state ``last``: each taken as the very object ``last``
+        holds where it is one TLA+ value with it, and with the parts the two share taken
+        as ``last``'s objects (see _taken), so that the checks remembered by identity hit;
+        None for a variable the spec does not declare (:meth:`_known` says so)."""
         index = self.engine.index
         given = self._given
-        fixed: list[Value | None] = [None] * len(last)
+        taken: list[Value | None] = [None] * len(last)
         for name, value in state.items():
             k = index.get(name)
             if k is None:
@@ -467,13 +454,16 @@ class Validator:
             if have is not value:
                 was = given[k]
                 if was is not None and was[0] is value and was[1] is have:
+                    # the trace's own object again (a reader or recorder that shares what
+                    # did not change), and the state still holds what it was taken as:
+                    # one value, without a walk
                     value = have
                 else:
-                    taken = _taken(have, value)
-                    given[k] = (value, taken)
-                    value = taken
-            fixed[k] = value
-        return fixed
+                    took = _taken(have, value)
+                    given[k] = (value, took)
+                    value = took
+            taken[k] = value
+        return taken
 
     def _given_whole(self, step: Step, fixed: list[Value | None]) -> list[
             tuple[int, Value, bool]]:
