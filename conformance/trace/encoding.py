@@ -14,6 +14,8 @@ JSON dump does. Sets and function domains are written in TLC's order, so files a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from itertools import islice
 from typing import Any
 
 from conformance.values import Fn, FSet, ModelValue, Tup, make_fn, sort_key
@@ -100,6 +102,32 @@ def decode_like(data: Any, was: Any, was_value: Any, path: str = "$") -> Any:
         return _like(data, was, was_value)
     except (_Careful, DecodeError):
         return decode(data, path)
+
+
+def key_like(data: Any, functions: Iterable[tuple[Any, Any]]) -> Any:
+    """The key object of one of ``functions`` (each a function's JSON and its decoding,
+    typically the variables of a trace's step before) whose JSON is the same as ``data``,
+    a record; or None. A parameter that is a message an event receives is a key of the
+    bag in the state before it: it shares that object, as a state shares what it repeats
+    (a validator then finds it in the bag by identity, its hashes cached)."""
+    if type(data) is not dict or not data or any(f[:1] == "#" for f in data):
+        return None
+    fields = data.keys()
+    for was, value in functions:
+        if type(was) is not dict or type(value) is not Fn:
+            continue
+        pairs = was.get("#map")
+        if type(pairs) is not list or not pairs or len(pairs) != len(value.map):
+            continue
+        first = pairs[0]
+        if type(first) is not list or len(first) != 2 or type(first[0]) is not dict or \
+                any(f[:1] == "#" for f in first[0]):
+            continue  # (keys that are no records: a function of servers, say)
+        for j, pair in enumerate(pairs):
+            if type(pair) is list and len(pair) == 2 and type(pair[0]) is dict and \
+                    pair[0].keys() == fields and _same_json(pair[0], data):
+                return next(islice(value.map, j, None))
+    return None
 
 
 def _same_json(a: Any, b: Any) -> bool:

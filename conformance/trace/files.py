@@ -25,7 +25,14 @@ from typing import IO, Any
 from conformance import outputs
 from conformance.errors import Position, UserError
 from conformance.trace import safejson
-from conformance.trace.encoding import DecodeError, decode, decode_like, encode, to_itf_json
+from conformance.trace.encoding import (
+    DecodeError,
+    decode,
+    decode_like,
+    encode,
+    key_like,
+    to_itf_json,
+)
 from conformance.trace.schema import FORMAT, VERSION, Step, Trace, TraceHeader
 
 
@@ -249,15 +256,24 @@ def _step_from_json(data: dict, expected_index: int, header: TraceHeader,
     loc = _expect(data, "location", dict, "an object with file, line, column")
     if "decision" in data and not _is_int(data["decision"]):
         raise ValueError("\"decision\" must be the index of a schedule decision")
+    # (the parameters before the state: a message received is a key of the bag before it)
+    params = None if params is None else {k: _param(k, v, last) for k, v in params.items()}
     return Step(
         index=index,
         action=action,
         state=_state(state, last),
-        params=None if params is None else {k: decode(v, f"params.{k}") for k, v in params.items()},
+        params=params,
         location=None if loc is None else _location(loc),
         node=node,
         extra={k: v for k, v in data.items() if k not in _STEP_FIELDS},
     )
+
+
+def _param(name: str, data: Any, last: dict[str, tuple[Any, Any]]) -> Any:
+    """A parameter decoded; a record that is the same JSON as a key of a function of the
+    step before's state is that key's object (see key_like)."""
+    shared = key_like(data, last.values()) if type(data) is dict and last else None
+    return decode(data, f"params.{name}") if shared is None else shared
 
 
 def _state(state: dict, last: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
