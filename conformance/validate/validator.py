@@ -564,30 +564,25 @@ class Validator:
         depends on nothing else (see conformance.tla.remember). Only the other properties
         are evaluated: MonotonicTerm once when a term changes and once after, not on every
         event."""
+        if not self._props:
+            return []
         steady = self._steady
         if self._props_after is not state:  # another chain of states: nothing is known
             steady = self._steady = [None] * len(self._props)
             self._quiet = None
         c = self._step_changed
-        changed: tuple[int, ...] | None = c[2] if c is not None and c[0] is state and \
-            c[1] is nxt else None
-        if self._quiet is not None:  # every property steady: one test for them all
-            if changed is None:
-                changed = tuple(compress(count(), map(is_not, nxt, state)))
-            if self._quiet.isdisjoint(changed):
-                self._props_after = nxt
-                return []
+        changed = c[2] if c is not None and c[0] is state and c[1] is nxt else \
+            tuple(compress(count(), map(is_not, nxt, state)))
+        if self._quiet is not None and self._quiet.isdisjoint(changed):
+            self._props_after = nxt  # every property steady: one test for them all
+            return []
         bad: list[str] = []
         for n, (name, fn, reads, quick) in enumerate(self._props):
             quiet = steady[n]
-            if changed is None and (quiet is not None or reads is not None):
-                changed = tuple(compress(count(), map(is_not, nxt, state)))
-            if quiet is not None and quiet.isdisjoint(changed or ()):
+            if quiet is not None and quiet.isdisjoint(changed):
                 continue
             if quick is not None and quick[0](state, nxt, step):
                 # (held, as decided by the variables the check reads: as above)
-                if changed is None:
-                    changed = tuple(compress(count(), map(is_not, nxt, state)))
                 steady[n] = quick[1] if quick[1].isdisjoint(changed) else None
                 continue
             try:
@@ -600,7 +595,7 @@ class Validator:
                 bad.append(name)
             elif reads is not None:
                 read = reads()
-                if read is not None and read.isdisjoint(changed or ()):
+                if read is not None and read.isdisjoint(changed):
                     steady[n] = read
         self._props_after = nxt
         self._quiet = None if None in steady else \
