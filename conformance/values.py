@@ -48,6 +48,7 @@ __all__ = [
     "Fn",
     "ValueError_",
     "make_fn",
+    "fn_of",
     "record",
     "fset",
     "intern_names",
@@ -270,6 +271,15 @@ def make_fn(mapping: Mapping) -> Tup | Fn:
     if _is_interval_from_one(mapping.keys()):
         return Tup(mapping[i] for i in range(1, len(mapping) + 1))
     return Fn(dict(mapping))
+
+
+def fn_of(graph: dict) -> Tup | Fn:
+    """:func:`make_fn` of a dictionary made for this function alone: kept, not copied."""
+    if not graph:
+        return Tup()
+    if _is_interval_from_one(graph.keys()):
+        return Tup(graph[i] for i in range(1, len(graph) + 1))
+    return Fn(graph)
 
 
 def record(**fields: Value) -> Fn:

@@ -9,7 +9,7 @@ from conformance.tla.builtins.finitesets import map_then_fold_set
 from conformance.tla.builtins.native import Native, const, op, ppr
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import LazyFn, as_fset, ordered
-from conformance.values import Fn, FSet, Tup, make_fn
+from conformance.values import Fn, FSet, Tup, fn_of, make_fn
 
 
 def _bag(b, op="a bag operator"):
@@ -46,7 +46,7 @@ def bag_plus(a, b):
     out = dict(_bag(a, "(+)"))
     for k, c in _bag(b, "(+)").items():
         out[k] = out.get(k, 0) + c
-    return make_fn(out)
+    return fn_of(out)
 
 
 def bag_minus(a, b):
@@ -56,7 +56,70 @@ def bag_minus(a, b):
         n = c - bm.get(k, 0)
         if n > 0:
             out[k] = n
-    return make_fn(out)
+    return fn_of(out)
+
+
+# ``B (+) SetToBag(S)`` and ``B (-) SetToBag(S)``, S a set or the one element of {e}: the
+# bag of S is not made (see conformance.tla.compile.rewrites). Each gives the value and the
+# error its two operators give.
+
+def bag_plus_one(a, e):
+    """``a (+) SetToBag({e})``."""
+    out = dict(_bag(a, "(+)"))
+    out[e] = out.get(e, 0) + 1
+    return fn_of(out)
+
+
+def bag_plus_set(a, s):
+    """``a (+) SetToBag(s)``."""
+    s = as_fset(s)
+    out = dict(_bag(a, "(+)"))
+    for x in s:
+        out[x] = out.get(x, 0) + 1
+    return fn_of(out)
+
+
+def _positive(g: dict) -> bool:
+    for c in g.values():
+        if type(c) is not int or c <= 0:
+            return False
+    return True
+
+
+def bag_minus_one(a, e):
+    """``a (-) SetToBag({e})``: ``a`` itself when it holds no copy of ``e``."""
+    g = _bag(a, "(-)")
+    if not _positive(g):  # not a bag: what (-) makes of that (it keeps positive counts)
+        return bag_minus(a, set_to_bag(FSet((e,))))
+    c = g.get(e)
+    if c is None:
+        return a
+    out = dict(g)
+    if c > 1:
+        out[e] = c - 1
+    else:
+        del out[e]
+    return fn_of(out)
+
+
+def bag_minus_set(a, s):
+    """``a (-) SetToBag(s)``."""
+    s = as_fset(s)
+    g = _bag(a, "(-)")
+    if not _positive(g):
+        return bag_minus(a, set_to_bag(s))
+    out = None
+    for x in s:
+        c = g.get(x)
+        if c is None:
+            continue
+        if out is None:
+            out = dict(g)
+        if c > 1:
+            out[x] = c - 1
+        else:
+            del out[x]
+    return a if out is None else fn_of(out)
 
 
 def bag_union(s):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from conformance.tla import syntax as S
 from conformance.tla.compile.code import CONST, NO_DEPS, STATE, Code, guarded, merge, wrap_error
 from conformance.tla.compile.operators import SYNTAX_OPERATORS, NativeOp, SyntaxOp, UserOp
+from conformance.tla.compile.rewrites import rewrite
 from conformance.tla.compile.scopes import Binding, Ctx, Scope
 from conformance.tla.errors import Unsupported
 from conformance.tla.modules import DefSym, ImportedSym, VarSym
@@ -364,7 +365,12 @@ def call_native(comp: Compiler, op: NativeOp, args: list, scope: Scope, loc: S.L
         level = STATE if nat.state_level else CONST
         return comp.fold(Code(guarded(lambda E: fn(), loc), level, NO_DEPS,
                               not nat.impure, loc=loc))
+    swap = rewrite(fn, arg_codes)
+    if swap is not None:
+        fn, arg_codes = swap
     code = comp.call_fn(fn, arg_codes, loc, pure=not nat.impure)
+    if not code.known:
+        code.applies = (fn, arg_codes)
     if nat.state_level:
         code.level = max(code.level, STATE)
     return code

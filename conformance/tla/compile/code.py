@@ -32,7 +32,7 @@ def frame_of(E: tuple, depth: int) -> tuple:
 class Code:
     """A compiled expression: ``fn(E) -> value`` and what is known about it."""
 
-    __slots__ = ("fn", "level", "deps", "pure", "binds", "value", "loc")
+    __slots__ = ("fn", "level", "deps", "pure", "binds", "value", "loc", "applies")
 
     def __init__(self, fn: Callable, level: int = CONST, deps: frozenset = NO_DEPS,
                  pure: bool = True, binds: bool = False, value: Any = NOVALUE,
@@ -44,6 +44,9 @@ class Code:
         self.binds = binds
         self.value = value
         self.loc = loc
+        # (f, codes) when fn(E) is f applied to the codes' values, for a rewrite of the
+        # operator applied to it (see rewrites.py); None when not told
+        self.applies: tuple[Callable, list[Code]] | None = None
 
     @property
     def known(self) -> bool:

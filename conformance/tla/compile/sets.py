@@ -17,6 +17,7 @@ from conformance.tla.compile.code import (
     wrap_error,
 )
 from conformance.tla.compile.fieldindex import opening_field
+from conformance.tla.compile.rewrites import singleton
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import Filtered as FilteredSet
 from conformance.tla.lazy import (
@@ -71,17 +72,19 @@ def e_SetEnum(comp: Compiler, n: S.SetEnum, scope):
 
         def set1(E):
             return FSet((a(E),))
-        fn = set1
-    else:
-        def setn(E):
-            xs = [f(E) for f in fns]
-            s = FSet(xs)
-            if len(s) < len(xs):
-                refuse_merged(xs)
-            check_homogeneous(xs)
-            return s
-        fn = setn
-    return comp.fold(Code(guarded(fn, n.loc), level, deps, pure, binds, loc=n.loc))
+        code = comp.fold(Code(guarded(set1, n.loc), level, deps, pure, binds, loc=n.loc))
+        if not code.known:
+            code.applies = (singleton, codes)
+        return code
+
+    def setn(E):
+        xs = [f(E) for f in fns]
+        s = FSet(xs)
+        if len(s) < len(xs):
+            refuse_merged(xs)
+        check_homogeneous(xs)
+        return s
+    return comp.fold(Code(guarded(setn, n.loc), level, deps, pure, binds, loc=n.loc))
 
 
 def e_RecordSet(comp: Compiler, n: S.RecordSet, scope):
