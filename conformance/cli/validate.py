@@ -203,6 +203,7 @@ def _engine(args, path: Path, spec_name: str, protocol: str | None, constants: d
     """The spec bound to the trace's constants, and the checks it makes (named)."""
     from conformance import protocols
     from conformance.errors import Position, UserError
+    from conformance.heap import Frozen
     from conformance.protocols import SPECS
     from conformance.validate import SpecEngine
 
@@ -232,7 +233,8 @@ def _engine(args, path: Path, spec_name: str, protocol: str | None, constants: d
             invariants, properties = _cfg_checks(spec)
     invariants = list(invariants or []) + list(args.invariant)
     properties = list(properties or [])
-    engine = SpecEngine(spec, constants, invariants, properties)
+    with Frozen():  # the trace read before, out of the collector's walks while loading
+        engine = SpecEngine(spec, constants, invariants, properties)
     return engine, {"invariants": invariants, "properties": properties}
 
 

@@ -31,6 +31,7 @@ from operator import is_
 from typing import Any
 
 from conformance.errors import UserError
+from conformance.heap import Frozen
 from conformance.record.merge import Item, ItemRef, Merged
 from conformance.record.pattern import UNKNOWN, fill, has_holes, match
 from conformance.tla.errors import EvalError
@@ -143,6 +144,10 @@ class CausalValidator:
 
     def run(self, initial: dict[str, dict[str, Value]]) -> CausalResult:
         """``initial``: each node's own variables at its first start."""
+        with Frozen() as heap:  # the run's items and the states placed (conformance.heap)
+            return self._search(initial, heap)
+
+    def _search(self, initial: dict[str, dict[str, Value]], heap: Frozen) -> CausalResult:
         t0 = time.process_time()
         starts = self._initial_states(initial)
         total = sum(len(c) for c in self.chains)
@@ -167,6 +172,7 @@ class CausalValidator:
                 continue
             pos, state, ref = child
             visited.add((pos, state))
+            heap.tick()
             depth = sum(pos)
             best = max(best, depth)
             if depth == total:

@@ -27,6 +27,7 @@ from typing import Any
 
 from conformance.coverage.record import Coverage
 from conformance.errors import UserError
+from conformance.heap import Frozen
 from conformance.tla.errors import EvalError
 from conformance.tla.remember import Remembered
 from conformance.trace import Step
@@ -395,13 +396,15 @@ class Validator:
         first = next(it, None)
         if first is None:
             raise TraceError("the trace has no states")
-        div = self.start(first)
-        if div is not None:
-            return div
-        for event in it:
-            div = self.step(event)
+        with Frozen() as heap:  # the trace, and what the check keeps (see conformance.heap)
+            div = self.start(first)
             if div is not None:
                 return div
+            for event in it:
+                div = self.step(event)
+                if div is not None:
+                    return div
+                heap.tick()
         return None
 
     # ------------------------------------------------------------------ matching
