@@ -37,7 +37,7 @@ from conformance.tla.model import Model, check_assumptions, load
 from conformance.tla.modules import DefSym, names_reached
 from conformance.tla.steps import StepModel
 from conformance.tla.syntax import Loc
-from conformance.values import to_tla
+from conformance.values import Fn, FSet, ModelValue, Tup, to_tla
 
 Value = Any
 State = tuple  # the values of the spec's variables, in the model's order
@@ -53,8 +53,13 @@ class Conjunct:
     why: str  # "false", or the engine's words about an assignment
 
 
+_MADE = frozenset((Fn, Tup, FSet, int, str, bool, ModelValue))  # concrete already
+
+
 def concrete(v: Value) -> Value:
     """A value in its one canonical form (the engine may hand back lazy sets/functions)."""
+    if type(v) in _MADE:
+        return v
     if isinstance(v, (LazySet, LazyFn)):
         return v.materialize()
     return v
