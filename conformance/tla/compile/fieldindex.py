@@ -16,6 +16,7 @@ index and the binder enumerates every element, as TLC does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from conformance.tla import syntax as S
@@ -24,6 +25,7 @@ from conformance.tla.errors import SpecError
 from conformance.values import Fn, FSet, order_key
 
 if TYPE_CHECKING:
+    from conformance.tla.compile.code import Code
     from conformance.tla.compile.compiler import Compiler
     from conformance.tla.compile.scopes import Scope
 
@@ -34,19 +36,41 @@ def opening_field(comp: Compiler, body, inner: Scope, name: str) -> tuple[str, A
     """``(field, c)`` when ``body`` (bound ``name`` in ``inner``) opens with
     ``name.field = c`` or ``c = name.field``, ``c`` a constant integer, string or boolean;
     else None."""
+    found = _opening(comp, body, inner, name)
+    if found is not None and found[1].known and type(found[1].value) in _KINDS:
+        return found[0], found[1].value
+    return None
+
+
+def opening_key(comp: Compiler, body, inner: Scope, name: str) -> tuple[str, Callable] | None:
+    """``(field, f)`` when ``body`` opens with ``name.field = e`` (either side), ``e`` no
+    constant but an expression that does not read ``name`` and has no side effect
+    (``\\E c \\in committed : c.index = n /\\ ...``): ``f(E)`` is ``e``'s value, the same for
+    every element, so the binder can take the elements whose field is that value (when it
+    is an integer, string or boolean) as it takes those of a constant; else None."""
+    found = _opening(comp, body, inner, name)
+    if found is None or found[1].known or not found[1].pure:
+        return None
+    bound = inner.locals.get(name)
+    if bound is None or bound.kind != "slot" or bound.index in found[1].deps:
+        return None
+    return found[0], found[1].fn
+
+
+def _opening(comp: Compiler, body, inner: Scope, name: str) -> tuple[str, Code] | None:
+    """``(field, e)``, ``e`` compiled, when ``body`` opens with ``name.field = e`` or
+    ``e = name.field`` (``e`` not ``name.field`` itself)."""
     node, sc = conjuncts(comp, body, inner)[0]
     if sc is not inner or not isinstance(node, S.Name) or node.name != "=" or node.prefix \
             or len(node.args) != 2:
         return None
-    for rec, const in (node.args, node.args[::-1]):
+    for rec, other in (node.args, node.args[::-1]):
         if isinstance(rec, S.Dot) and isinstance(rec.expr, S.Name) and \
                 rec.expr.name == name and not rec.expr.args and not rec.expr.prefix:
             try:
-                code = comp.expr(const, inner)
+                return rec.field, comp.expr(other, inner)
             except SpecError:
                 return None
-            if code.known and type(code.value) in _KINDS:
-                return rec.field, code.value
     return None
 
 

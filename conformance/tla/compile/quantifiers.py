@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from conformance.tla import syntax as S
 from conformance.tla.compile.code import CONST, Code, Tracing, guarded, merge
 from conformance.tla.compile.entrywise import entrywise
-from conformance.tla.compile.fieldindex import opening_field
+from conformance.tla.compile.fieldindex import opening_field, opening_key
 from conformance.tla.compile.hoist import hoisted_exists
 from conformance.tla.compile.scopes import Scope
 from conformance.tla.errors import EvalError, Unsupported
@@ -155,13 +155,22 @@ def e_Quant(comp: Compiler, n: S.Quant, scope):
             # \E m \in msgs: m.type = "Prepare" /\ ...: only the elements of that type
             opening = None if n.bounds[0].is_tuple or Tracing.on else \
                 opening_field(comp, n.body, inner, n.bounds[0].names[0])
+            # ... or is a value the body reads outside the element (c.index = n)
+            keyed = None if opening is not None or n.bounds[0].is_tuple or Tracing.on \
+                else opening_key(comp, n.body, inner, n.bounds[0].names[0])
             index = comp.field_index
 
             def exists1(E):
                 s = sf(E)
                 if type(s) is FSet:
                     # only the records whose field is the constant (see fieldindex)
-                    some = index.some(s, *opening) if opening is not None else None
+                    field = opening
+                    if keyed is not None and s:
+                        try:
+                            field = (keyed[0], keyed[1](E))
+                        except Exception:  # noqa: BLE001 - the body's own evaluation
+                            pass  # raises it, at the element it raises it for
+                    some = index.some(s, *field) if field is not None else None
                     if quick:
                         try:
                             for v in s if some is None else some:  # any order: see quick
@@ -174,7 +183,7 @@ def e_Quant(comp: Compiler, n: S.Quant, scope):
                                 return False
                         except EvalError:
                             pass
-                    elems = index.bucket(s, *opening) if some is not None else None
+                    elems = index.bucket(s, *field) if some is not None else None
                     if elems is None:
                         elems = s.ordered()
                 else:
