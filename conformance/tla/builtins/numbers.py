@@ -52,6 +52,12 @@ def times(a, b):
                     a if type(a) is not int else b)
 
 
+# (Python's operator, the result checked against TLC's integers: compile/intops.py)
+plus.in_line = ("+", True)  # type: ignore[attr-defined]
+minus.in_line = ("-", True)  # type: ignore[attr-defined]
+times.in_line = ("*", True)  # type: ignore[attr-defined]
+
+
 def power(a, b):
     need_int(a, "first", "^")
     if type(b) is not int or b < 0:
@@ -76,6 +82,9 @@ def _cmp(name):
             return op(a, b)
         bad, which = (a, "first") if type(a) is not int else (b, "second")
         raise fail_arg(which, name.lstrip("\\"), "integer", bad)
+    # (Python's operator, the result unchecked: compile/intops.py compares in line)
+    symbol = {"<": "<", ">": ">", "\\leq": "<=", "\\geq": ">="}[name]
+    f.in_line = (symbol, False)  # type: ignore[attr-defined]
     return f
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.tla import syntax as S
 from conformance.tla.compile.code import CONST, NO_DEPS, STATE, Code, guarded, merge, wrap_error
+from conformance.tla.compile.intops import in_line
 from conformance.tla.compile.operators import SYNTAX_OPERATORS, NativeOp, SyntaxOp, UserOp
 from conformance.tla.compile.rewrites import rewrite
 from conformance.tla.compile.scopes import Binding, Ctx, Scope
@@ -368,7 +369,12 @@ def call_native(comp: Compiler, op: NativeOp, args: list, scope: Scope, loc: S.L
     swap = rewrite(fn, arg_codes)
     if swap is not None:
         fn, arg_codes = swap
-    code = comp.call_fn(fn, arg_codes, loc, pure=not nat.impure)
+    inline = in_line(fn, arg_codes, loc)
+    if inline is not None:
+        level, deps, pure, binds = merge(arg_codes)
+        code = comp.fold(Code(inline, level, deps, pure and not nat.impure, binds, loc=loc))
+    else:
+        code = comp.call_fn(fn, arg_codes, loc, pure=not nat.impure)
     if not code.known:
         code.applies = (fn, arg_codes)
     if nat.state_level:

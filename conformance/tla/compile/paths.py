@@ -48,7 +48,7 @@ def _app_slow(v, x, loc):
         raise wrap_error(e, loc) from None
 
 
-def _read(code: Code, name: str, args: dict[str, Any]) -> str:
+def read_in_line(code: Code, name: str, args: dict[str, Any]) -> str:
     """The source reading ``code``'s value in line (its function is passed as ``name``)."""
     if code.known:
         args[name] = code.value
@@ -71,7 +71,7 @@ def chained(base: Code, steps: list) -> Callable:
     ``("[]", key_code, loc)``."""
     args: dict[str, Any] = {"Fn": Fn, "Tup": Tup, "dot_slow": _dot_slow,
                             "app_slow": _app_slow}
-    lines = [f"    v = {_read(base, 'B', args)}"]
+    lines = [f"    v = {read_in_line(base, 'B', args)}"]
     for j, (op, key, loc) in enumerate(steps):
         args[f"L{j}"] = loc
         if op == ".":
@@ -87,7 +87,7 @@ def chained(base: Code, steps: list) -> Callable:
             ]
         else:
             lines += [
-                f"    x = {_read(key, f'K{j}', args)}",
+                f"    x = {read_in_line(key, f'K{j}', args)}",
                 "    if type(v) is Fn:",
                 "        try:",
                 "            v = v.map[x]",
@@ -110,7 +110,7 @@ def record_cons(names: list[str], codes: list[Code]) -> Callable:
     items = []
     for j, (name, code) in enumerate(zip(names, codes, strict=True)):
         args[f"N{j}"] = name
-        items.append(f"N{j}: {_read(code, f'F{j}', args)}")
+        items.append(f"N{j}: {read_in_line(code, f'F{j}', args)}")
     return generated("rec", [f"    return Fn({{{', '.join(items)}}})"], args)
 
 
