@@ -532,9 +532,10 @@ class Filtered(LazySet):
     __slots__ = ("base", "pred", "cands")
 
     def __init__(self, base: Value, pred: Callable[[Value], Value],
-                 cands: tuple | None = None) -> None:
+                 cands: Any = None) -> None:
         """``cands``: where only some elements of ``base`` can satisfy ``pred`` (the others
-        make it FALSE without an error: see compile.fieldindex), those, in any order."""
+        make it FALSE without an error: see compile.fieldindex), those, in any order; or a
+        function giving them (or None) when the elements are first needed."""
         self.base, self.pred, self.cands = base, pred, cands
         self.finite = is_finite(base)
 
@@ -563,9 +564,12 @@ class Filtered(LazySet):
 
     def _elements(self):
         test = self._test
+        cands = self.cands
+        if callable(cands):
+            cands = self.cands = cands()
         try:
-            if self.cands is not None:
-                return [v for v in self.cands if test(v)]
+            if cands is not None:
+                return [v for v in cands if test(v)]
             return bounded(v for v in any_order(self.base) if test(v))
         except EvalError:
             # the error TLC reports is the one met first in its order

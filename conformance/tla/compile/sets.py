@@ -4,6 +4,9 @@ functions, Cartesian products, and membership."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from itertools import islice
+from operator import is_not
 from typing import TYPE_CHECKING
 
 from conformance.tla import syntax as S
@@ -151,6 +154,7 @@ def e_SetFilter(comp: Compiler, n: S.SetFilter, scope):
     # kind (see _entry_field)
     entry_field = None if tuple_shape is not None or Tracing.on else \
         _entry_field(comp, n, scope)
+    scanned = _Scanned()  # the last sequence this filter's entries were read in
 
     def filt(E):
         s = sf(E)
@@ -160,15 +164,18 @@ def e_SetFilter(comp: Compiler, n: S.SetFilter, scope):
         known = opening is not None and type(s) is FSet
         if keep_rule or not is_finite(s):
             frame = frame_of(E, depth)
+            cands = index.some(s, *opening) if known else None
             if entry_field is not None:
                 test = _entry_test(entry_field, frame, pf)
+                if type(s) is Interval:
+                    cands = partial(scanned.hits, entry_field, frame, s.lo, s.hi)
             elif tuple_shape is None:
                 def test(v):
                     return pf(frame + (v,))
             else:
                 def test(v):
                     return pf(frame + tuple(v))
-            return FilteredSet(s, test, index.some(s, *opening) if known else None)
+            return FilteredSet(s, test, cands)
         cands = index.bucket(s, *opening) if known else None
         out = []
         for v in each(s) if cands is None else cands:
@@ -204,6 +211,55 @@ def _entry_field(comp: Compiler, n: S.SetFilter, scope) -> tuple | None:
 
 
 _UNSET = object()
+
+
+class _Scanned:
+    """For a filter ``{k \\in lo..hi : f[k].g = c}`` over a sequence ``f`` that grows (a
+    server's log, where ``ConfigOf`` looks for its configuration entries): the last
+    sequence read, how many of its first entries were read, and those among them whose
+    ``g`` is ``c``. A sequence that holds the very objects of the last one's read entries
+    is read only past them; the candidates are those indexes, in ``lo..hi``."""
+
+    __slots__ = ("seq", "upto", "found")
+
+    def __init__(self) -> None:
+        self.seq: Tup | None = None
+        self.upto = 0
+        self.found: list[int] = []
+
+    def hits(self, entry_field: tuple, frame: tuple, lo: int, hi: int) -> tuple | None:
+        """The ``k`` in ``lo..hi`` whose entry's ``g`` is ``c``, when every entry there is a
+        record holding a value of ``c``'s kind at ``g`` (the others are then no element,
+        without an error); else None (the filter's predicate decides each)."""
+        ff, field, c = entry_field
+        try:
+            seq = ff(frame)
+        except Exception:  # noqa: BLE001 - the predicate raises it, for the entry TLC would
+            return None
+        if type(seq) is not Tup or lo > hi:
+            return None if type(seq) is not Tup else ()
+        if lo < 1 or hi > len(seq):
+            return None
+        upto, found = self.upto, self.found
+        last = self.seq
+        if last is not seq and (last is None or len(seq) < upto or
+                                any(map(is_not, seq, islice(last, upto)))):
+            upto, found = 0, []  # not the last one grown: read from the start
+        if hi > upto:
+            kind = type(c)
+            found = list(found)
+            for k in range(upto + 1, hi + 1):
+                y = seq[k - 1]
+                if type(y) is not Fn:
+                    return None
+                r = y.map.get(field, _UNSET)
+                if type(r) is not kind:
+                    return None
+                if r == c:
+                    found.append(k)
+            upto = hi
+        self.seq, self.upto, self.found = seq, upto, found
+        return tuple(k for k in found if lo <= k <= hi)
 
 
 def _entry_test(entry_field: tuple, frame: tuple, pf) -> Callable:
