@@ -304,9 +304,10 @@ def memo_call(comp: Compiler, holder, memo: dict, ident: dict, fns, level, deps,
     return comp.fold(Code(adaptive(fn, direct), level, deps, pure, binds, loc=loc))
 
 
-# how many calls of each kind a call site times before it chooses, and how many calls
-# later it tries again
+# how many calls of each kind a call site times before it chooses; how many calls later
+# it tries again, at first, and at most (the wait doubles while the choice stands)
 TRIAL = 32
+FIRST_PERIOD = 256
 PERIOD = 1 << 14
 
 
@@ -316,13 +317,20 @@ def adaptive(memo: Callable, direct: Callable) -> Callable:
     Keying a call costs time linear in its arguments (their ``order_key`` is built or
     hashed), which a hit repays and a miss does not: an invariant that calls
     ``Children(dag, v)`` for each vertex of each new state never meets a key again, and
-    spent most of its time keying (tlaplus/Examples' TLCSailfish1). Every ``PERIOD`` calls
-    the site times ``TRIAL`` calls through the memo against as many without it,
-    alternately, and goes on with the faster. The answer is the same either way: only
-    constant operators (of their arguments alone, nothing impure) are remembered."""
+    spent most of its time keying (tlaplus/Examples' TLCSailfish1). The site times
+    ``TRIAL`` calls through the memo against as many without it, alternately, and goes on
+    with the faster: the memo only where it is faster (a trial whose calls all found their
+    arguments by identity, which both ways look up first, tells them apart by noise
+    alone). It tries again ``FIRST_PERIOD`` calls later, then after twice as many calls
+    each time the choice stands, up to ``PERIOD``: what pays changes as a run goes on (a
+    log keyed by value costs its length, and logs grow to thousands of entries; a choice
+    made on the first, short ones had held for the rest of a recorded run, at times
+    tripling its time). The answer is the same either way: only constant operators (of
+    their arguments alone, nothing impure) are remembered."""
     left = [0]  # calls before the next trial; below zero: in a trial
     use_memo = [True]
     spent = [0, 0]  # nanoseconds in the trial: through the memo, without it
+    period = [FIRST_PERIOD]
 
     def call(E):
         n = left[0] - 1
@@ -336,9 +344,12 @@ def adaptive(memo: Callable, direct: Callable) -> Callable:
         finally:
             spent[through ^ 1] += perf_counter_ns() - t
             if n <= -2 * TRIAL:
-                use_memo[0] = spent[0] <= spent[1]
+                choice = spent[0] < spent[1]
+                period[0] = min(2 * period[0], PERIOD) if choice is use_memo[0] \
+                    else FIRST_PERIOD
+                use_memo[0] = choice
                 spent[0] = spent[1] = 0
-                left[0] = PERIOD
+                left[0] = period[0]
     return call
 
 
