@@ -57,3 +57,33 @@ def test_a_record_without_the_field_is_the_error_binding_every_record_gives(tla)
 def test_a_body_that_reads_the_element_on_both_sides_is_not_keyed(tla, asked):
     assert tla(f'\\E c \\in {S} : c.index = c.index + 1') is False
     assert not asked
+
+
+def test_a_set_that_grew_is_indexed_in_what_it_added():
+    from conformance.values import record
+
+    recs = [record(index=i % 7, v=i) for i in range(40)]
+    fi = fieldindex.FieldIndex()
+    grown_from: list = []
+    grown = fieldindex._grown
+
+    def spy(last, s, field, ids):
+        grown_from.append(len(last[0]))
+        return grown(last, s, field, ids)
+
+    def bucket(s, c):
+        return sorted(x.map["v"] for x in fi.some(s, "index", c))
+    fieldindex._grown, saved = spy, fieldindex._grown
+    try:
+        assert bucket(FSet(recs[:10]), 3) == [3]
+        assert bucket(FSet(recs[:30]), 3) == [3, 10, 17, 24]  # grew: the 20 new indexed
+        assert grown_from == [10]
+        # equal records that are other objects: indexed afresh, and the bucket holds them
+        again = [record(index=i % 7, v=i) for i in range(30)]
+        got = fi.some(FSet(again), "index", 3)
+        assert grown_from == [10] and all(any(x is y for y in again) for x in got)
+        assert bucket(FSet(again[:5]), 3) == [3]  # smaller: afresh
+        # a record without the field among the new ones: no index (every record bound)
+        assert fi.some(FSet(again[:5] + [record(other=1)]), "index", 3) is None
+    finally:
+        fieldindex._grown = saved

@@ -119,8 +119,8 @@ def test_records_entered_by_field_give_tlcs_successors(specdir, monkeypatch):
 
     indexed: list = []
 
-    def spy(s, field):
-        entry = built(s, field)
+    def spy(s, field, last=None):
+        entry = built(s, field, last)
         indexed.append(entry[1])
         return entry
     built = fieldindex._index

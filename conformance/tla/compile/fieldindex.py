@@ -17,6 +17,8 @@ index and the binder enumerates every element, as TLC does.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import compress
+from operator import not_
 from typing import TYPE_CHECKING, Any
 
 from conformance.tla import syntax as S
@@ -88,7 +90,7 @@ class FieldIndex:
         index by ``field`` for a constant of ``c``'s kind."""
         entry = self._last.get(field)
         if entry is None or entry[0] is not s:
-            entry = self._last[field] = _index(s, field)
+            entry = self._last[field] = _index(s, field, entry)
         if entry[1] is not type(c):
             return None
         return entry[2].get(c, ())
@@ -107,10 +109,18 @@ class FieldIndex:
         return done
 
 
-def _index(s: FSet, field: str) -> tuple:
-    """``(s, kind, {value: elements})`` for a set of records that all have ``field``, its
-    values all of one kind (int, str or bool); ``(s, None, {})`` otherwise."""
-    no: tuple = (s, None, {})
+def _index(s: FSet, field: str, last: tuple | None = None) -> tuple:
+    """``(s, kind, {value: elements}, ids)`` for a set of records that all have ``field``,
+    its values all of one kind (int, str or bool); ``(s, None, {}, ids)`` otherwise; ``ids``
+    the ids of ``s``'s elements (kept alive by ``s``). ``last``: the entry of the set
+    indexed before by this field. Where ``s`` holds every one of its element objects (a set
+    that grew: the ghost record of what a Raft cluster committed gains a few records at a
+    commit, and holds thousands), only the others are indexed, into a copy of its index."""
+    ids = frozenset(map(id, s))
+    if last is not None and last[1] is not None and len(last[0]) <= len(s) and \
+            last[3] <= ids:
+        return _grown(last, s, field, ids)
+    no: tuple = (s, None, {}, ids)
     index: dict = {}
     kind = None
     for x in s:
@@ -127,4 +137,20 @@ def _index(s: FSet, field: str) -> tuple:
             index[v] = [x]
         else:
             same.append(x)
-    return (s, kind, index)
+    return (s, kind, index, ids)
+
+
+def _grown(last: tuple, s: FSet, field: str, ids: frozenset) -> tuple:
+    """:func:`_index` of ``s``, a set holding every element object of ``last``'s: its
+    buckets, with ``s``'s other elements added (a bucket they join is a new list, as the
+    last entry's lists are its own)."""
+    kind, index, before = last[1], dict(last[2]), last[3]
+    for x in compress(s, map(not_, map(before.__contains__, map(id, s)))):
+        if type(x) is not Fn:
+            return (s, None, {}, ids)
+        v = x.map.get(field, index)
+        if type(v) is not kind:
+            return (s, None, {}, ids)
+        same = index.get(v)
+        index[v] = [x] if same is None else [*same, x]
+    return (s, kind, index, ids)
