@@ -9,7 +9,7 @@ from conformance.tla.compile import sets
 from conformance.tla.errors import EvalError
 from conformance.tla.model import load
 from conformance.tla.steps import StepModel
-from conformance.values import FSet, Tup, record
+from conformance.values import Fn, FSet, Tup, record
 
 SPEC = """
 VARIABLE lg
@@ -27,22 +27,32 @@ def steps(tmp_path):
     return StepModel(load(path, None, need_behavior=False))
 
 
+READS: list[int] = []  # the terms of the entries the scan read, in order
+
+
+class _Fields(dict):
+    def get(self, key, default=None):
+        READS.append(self["term"])
+        return super().get(key, default)
+
+
 @pytest.fixture
 def read_from(monkeypatch):
-    """For each scan: how many entries of the last sequence it could skip."""
+    """For each scan: how many entries it read (-1: it gave up, the predicate decides)."""
     out: list[int] = []
     hits = sets._Scanned.hits
 
     def spy(self, *args):
+        READS.clear()
         got = hits(self, *args)
-        out.append(self.upto if got is not None else -1)
+        out.append(len(READS) if got is not None else -1)
         return got
     monkeypatch.setattr(sets._Scanned, "hits", spy)
     return out
 
 
 def entry(kind, term=1):
-    return record(term=term, kind=kind)
+    return Fn(_Fields(term=term, kind=kind))
 
 
 def test_a_growing_log_is_read_in_what_it_added(steps, read_from):
@@ -51,7 +61,7 @@ def test_a_growing_log_is_read_in_what_it_added(steps, read_from):
     grown = log + [entry("Value"), entry("Config", 2)]
     assert steps.evaluate("Configs", {"lg": Tup(grown)}) == FSet({2, 5})
     assert steps.evaluate("Last", {"lg": Tup(grown)}) == 5
-    assert read_from[:2] == [3, 5]
+    assert read_from[:2] == [3, 2]  # the grown log: its two new entries
     # another log (not the same entries): read from its start
     other = [entry("Config"), entry("Value")]
     assert steps.evaluate("Configs", {"lg": Tup(other)}) == FSet({1})
@@ -78,3 +88,13 @@ def test_entries_that_are_not_records_of_that_field_are_tested_as_written(steps,
         return
     with pytest.raises(EvalError, match=value):
         steps.evaluate("Last", {"lg": Tup(log)})
+
+
+def test_another_log_sharing_entries_is_read_past_them(steps, read_from):
+    shared = [entry("NoOp"), entry("Config"), entry("Value")]
+    mine = shared + [entry("Value"), entry("Config", 2)]
+    theirs = shared + [entry("Config", 3)]  # another server's log: the same first three
+    assert steps.evaluate("Last", {"lg": Tup(mine)}) == 5
+    assert steps.evaluate("Last", {"lg": Tup(theirs)}) == 4
+    assert steps.evaluate("Last", {"lg": Tup(mine)}) == 5
+    assert read_from == [5, 1, 2]  # each read past the three entries they share

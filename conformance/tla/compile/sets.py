@@ -3,9 +3,10 @@ functions, Cartesian products, and membership."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from functools import partial
-from itertools import islice
+from itertools import compress, count, islice
 from operator import is_not
 from typing import TYPE_CHECKING
 
@@ -217,8 +218,9 @@ class _Scanned:
     """For a filter ``{k \\in lo..hi : f[k].g = c}`` over a sequence ``f`` that grows (a
     server's log, where ``ConfigOf`` looks for its configuration entries): the last
     sequence read, how many of its first entries were read, and those among them whose
-    ``g`` is ``c``. A sequence that holds the very objects of the last one's read entries
-    is read only past them; the candidates are those indexes, in ``lo..hi``."""
+    ``g`` is ``c``. A sequence is read only past the first entries it holds as the very
+    objects the last one held (found at C speed); the candidates are those indexes, in
+    ``lo..hi``."""
 
     __slots__ = ("seq", "upto", "found")
 
@@ -242,9 +244,16 @@ class _Scanned:
             return None
         upto, found = self.upto, self.found
         last = self.seq
-        if last is not seq and (last is None or len(seq) < upto or
-                                any(map(is_not, seq, islice(last, upto)))):
-            upto, found = 0, []  # not the last one grown: read from the start
+        if last is not seq:
+            # what it has of the last one's read entries, as the very objects (another
+            # server's log shares the entries it replicated): read past those only
+            n = min(len(seq), upto)
+            if last is None:
+                n = 0
+            else:
+                n = next(compress(count(), map(is_not, seq, islice(last, n))), n)
+            if n < upto:
+                upto, found = n, found[:bisect_right(found, n)]
         if hi > upto:
             kind = type(c)
             found = list(found)
