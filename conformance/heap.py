@@ -8,7 +8,8 @@ counts). On the bench's 40 Raft runs read from trace files, one such collection 
 of 0.5 CPU s. :class:`Frozen` freezes what is alive when a check starts and again as the
 check's own keepings grow (``gc.freeze``: out of the collector's sight, still freed by
 their counts), and thaws it all when the check ends, so that the caller collects its own
-cycles as before. The model checker does the same with the states it finds (tla/explore.py).
+cycles as before. The model checker keeps the states it finds the same way
+(tla/explore.py).
 """
 
 from __future__ import annotations

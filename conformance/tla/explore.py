@@ -19,13 +19,13 @@ search on several processes, with the same figures.
 
 from __future__ import annotations
 
-import gc
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.heap import Frozen
 from conformance.result import Progress
 from conformance.tla.errors import EvalError
 from conformance.tla.lazy import LazyFn, LazySet, to_tla_any
@@ -70,10 +70,11 @@ class SearchResult:
 # number grows by a quarter, and the long-lived objects of a search are the states it found:
 # on MultiPaxos_MC_small 19 full collections took 9.9 of 68 CPU s (15%), for nothing: a
 # search of 20,016 states collects no cycle at all (states, and the memories about them,
-# are freed by their reference counts). So every FREEZE states expanded, what is alive is
-# frozen (gc.freeze: out of the collector's sight, still freed by its counts), and a full
-# collection walks only what came since; the search thaws it all when it ends, so a caller
-# that goes on (a test run, a campaign) collects its own cycles as before.
+# are freed by their reference counts). So at the start and every FREEZE states expanded,
+# what is alive is frozen (conformance.heap.Frozen; gc.freeze: out of the collector's
+# sight, still freed by its counts), and a full collection walks only what came since; the
+# search thaws it all when it ends, so a caller that goes on (a test run, a campaign)
+# collects its own cycles as before.
 FREEZE = 2000
 
 _LEAVES = frozenset((int, str, bool))  # values no permutation of model values changes
@@ -237,22 +238,23 @@ class Explorer:
         self.next_report = start + self.progress_interval
         model.runtime.counters = self._figures
         model.runtime.behavior = self._behavior
-        try:
-            self._initial()
-            if not model.actions:
-                res.complete = True
-            else:
-                self._bfs()
-                res.complete = res.violation is None and not res.timed_out \
-                    and not res.limited and not self.handed_off
-        except _Stop:
-            pass
-        except TimeLimit:
-            res.timed_out = True
-        except MemoryLimit as e:
-            res.stopped = e.message
-        finally:
-            gc.unfreeze()  # see FREEZE: the caller's objects are its collector's again
+        # see FREEZE: left, the search thaws what it froze (the caller's objects are its
+        # collector's again)
+        with Frozen(FREEZE // 200) as heap:
+            try:
+                self._initial()
+                if not model.actions:
+                    res.complete = True
+                else:
+                    self._bfs(heap)
+                    res.complete = res.violation is None and not res.timed_out \
+                        and not res.limited and not self.handed_off
+            except _Stop:
+                pass
+            except TimeLimit:
+                res.timed_out = True
+            except MemoryLimit as e:
+                res.stopped = e.message
         res.duration = time.monotonic() - start
         res.distinct = len(self.seen)
         res.left = len(self.queue)
@@ -317,7 +319,7 @@ class Explorer:
         except EvalError as e:
             self._error(e, [], rerun=lambda tm: tm.initial_states(lambda s: None))
 
-    def _bfs(self) -> None:
+    def _bfs(self, heap: Frozen) -> None:
         model = self.model
         res = self.result
         seen = self.seen
@@ -411,7 +413,6 @@ class Explorer:
         partial.extra = on_middle
         popleft = queue.popleft
         checks = 0
-        thaw = FREEZE // 200  # rounds of 200 states to the next freeze
         handoff = self.handoff
         last_level = 0
         while queue:
@@ -449,10 +450,7 @@ class Explorer:
             checks += 1
             if checks >= 200:
                 checks = 0
-                thaw -= 1
-                if not thaw:
-                    thaw = FREEZE // 200
-                    gc.freeze()  # see FREEZE
+                heap.tick()  # (a round of 200 states: see FREEZE)
                 now = time.monotonic()
                 if timeout is not None and now - self.start > timeout:
                     res.timed_out = True
