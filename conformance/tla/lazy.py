@@ -391,12 +391,16 @@ class RecordSet(LazySet):
                 return False
             raise EvalError(f"Attempted to check if non-record {to_tla_any(v)} is in the set "
                             f"of records {self.to_tla()}")
+        m = v.map
+        if m.keys() != self._keys:
+            # another kind of record (a union of record sets asks each in turn): said
+            # without the memory, whose hit on an equal record would walk it for its kind
+            return False
         memo = self._memo
         hit = memo.get(v)
         if hit is not None and (hit[0] is v or _same_kind(hit[0], v)):
             return hit[1]
-        m = v.map
-        r = m.keys() == self._keys and all(test(m[name]) for name, test in self._tests)
+        r = all(test(m[name]) for name, test in self._tests)
         if len(memo) > _MEMO_LIMIT:
             memo.clear()
         memo[v] = (v, r)

@@ -223,6 +223,25 @@ def test_a_remembered_membership_does_not_answer_for_an_integer_where_a_boolean_
         tla(expr)
 
 
+def test_a_record_set_answers_a_record_of_other_fields_without_its_memory(tla):
+    """A union of record sets (a spec's set of messages) asks each set in turn: a record
+    whose fields are not the set's is not one of its members, said from the fields alone,
+    and not remembered (an equal record met later would otherwise be walked for its kinds
+    only to be told no again)."""
+    from conformance.tla.lazy import RecordSet, member
+
+    votes = RecordSet({"type": FSet(["vote"]), "granted": FSet([False, True])})
+    entries = RecordSet({"type": FSet(["append"]), "n": FSet([1, 2])})
+    m = Fn({"type": "append", "n": 2})
+    assert member(m, entries) and not member(m, votes)
+    assert not member(Fn({"type": "append", "n": 2}), votes)
+    assert len(votes._memo) == 0 and len(entries._memo) == 1
+    # the kinds still decide a record of the set's fields, asked after an equal one
+    assert member(Fn({"type": "vote", "granted": True}), votes)
+    with pytest.raises(EvalError, match="boolean"):
+        member(Fn({"type": "vote", "granted": 1}), votes)
+
+
 def _counting(inner, finite: bool):
     """A set with ``inner``'s members that notes each value asked about (``.asked``)."""
     from conformance.tla.lazy import LazySet, member
