@@ -223,7 +223,7 @@ def test_a_remembered_membership_does_not_answer_for_an_integer_where_a_boolean_
         tla(expr)
 
 
-def test_a_record_set_answers_a_record_of_other_fields_without_its_memory(tla):
+def test_a_record_set_answers_a_record_of_other_fields_without_its_memory():
     """A union of record sets (a spec's set of messages) asks each set in turn: a record
     whose fields are not the set's is not one of its members, said from the fields alone,
     and not remembered (an equal record met later would otherwise be walked for its kinds
