@@ -138,7 +138,7 @@ def _same_json(a: Any, b: Any) -> bool:
 
 
 def _like(data: Any, was: Any, was_value: Any) -> Any:
-    if _same_json(data, was):
+    if data is was or _same_json(data, was):
         return was_value
     t = type(data)
     if t is list and type(was) is list and type(was_value) is Tup:

@@ -125,12 +125,13 @@ def parse_trace(lines: Iterable[str], name: str = "<trace>") -> Trace:
     # each variable's JSON in the step before and its value: what a step repeats is taken
     # as the same objects (see decode_like)
     last: dict[str, tuple[Any, Any]] = {}
+    texts: dict[str, tuple[str, Any]] = {}  # and its text (see safejson.loads_step)
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         where = Position(name, lineno)
         try:
-            data = safejson.loads(line)
+            data = safejson.loads_step(line, texts)
         except safejson.JsonLimitError as e:
             raise TraceFileError(str(e), Position(name, lineno, e.column))
         if not isinstance(data, dict):

@@ -91,17 +91,17 @@ def _is_text(line: str) -> bool:
 _CONTAINERS = (list, dict)
 
 
-def _check_values(data: Any, texts: bool = True) -> None:
+def _check_values(data: Any, texts: bool = True, depth: int = 1) -> None:
     """No nesting past MAX_DEPTH (so readers may recurse), and (``texts``) every string,
     keys included, is text: no lone surrogate halves. Level by level, so it cannot overflow
     itself, each level's containers gathered by a comprehension (a state of a few hundred
-    records is walked 1.7 times faster than one value at a time)."""
+    records is walked 1.7 times faster than one value at a time). ``depth``: the nesting at
+    which ``data`` sits in its line."""
     if type(data) not in _CONTAINERS:
         if texts and type(data) is str:
             _text(data)
         return
     level = [data]
-    depth = 1
     while level:
         if depth > MAX_DEPTH:
             raise JsonLimitError(f"values nested more than {MAX_DEPTH} deep")
@@ -126,3 +126,105 @@ def _text(s: str) -> None:
     except UnicodeEncodeError:
         raise JsonLimitError(f"the string {s[:40]!r} holds a lone surrogate (\\ud800-\\udfff), "
                              "which is not text") from None
+
+
+# --------------------------------------------------------------------------- step lines
+
+# the values of a step line other than its state's variables, parsed as loads parses them
+# (json's own scanner of one value and of one string, at C speed)
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
+_scan = _DECODER.scan_once  # type: ignore[attr-defined]
+_string = _DECODER.parse_string  # type: ignore[attr-defined]
+_SPACE = " \t\n\r"
+_SPACES = re.compile(r"[ \t\n\r]*")
+_ENDS = frozenset(" \t\n\r,}")
+
+
+class _Other(Exception):
+    """A line :func:`loads_step` leaves to :func:`loads` (which parses it or says why not)."""
+
+
+def loads_step(line: str, texts: dict[str, tuple[str, Any]]) -> Any:
+    """:func:`loads` of a trace's line, the same data and the same errors, for a line whose
+    ``"state"`` object mostly repeats the line before's: a variable whose JSON is the very
+    text it had there (``texts``: each variable's text and data, as this function left it
+    for the line before; updated) is that line's data object, neither parsed nor checked
+    again (its text passed the checks then). A long trace's line holds every variable of
+    the state, of which a step changes one or two: reading all of them again, with a
+    Python call per object for duplicate keys and a walk for the nesting, was most of
+    validating a trace file."""
+    if len(line) > MAX_LINE or _DIGITS.search(line) is not None or \
+            _SURROGATE_ESCAPE.search(line) is not None or not _is_text(line):
+        texts.clear()  # (the rare lines loads checks value by value)
+        return loads(line)
+    nested = line.count("[") + line.count("{") > MAX_DEPTH
+    seen: dict[str, tuple[str, Any]] = {}
+    try:
+        data = _object(line, _blank(line, 0), nested, texts, seen)
+        if _blank(line, data[1]) != len(line):
+            raise _Other
+    except (_Other, JsonLimitError, ValueError, StopIteration, IndexError, RecursionError):
+        texts.clear()
+        return loads(line)
+    texts.clear()
+    texts.update(seen)
+    return data[0]
+
+
+def _blank(line: str, i: int) -> int:
+    """The position of the first character at or after ``i`` that is not white space."""
+    if i < len(line) and line[i] in _SPACE:
+        return _SPACES.match(line, i).end()  # type: ignore[union-attr]
+    return i
+
+
+def _object(line: str, i: int, nested: bool, texts: dict[str, tuple[str, Any]],
+            seen: dict[str, tuple[str, Any]], state: bool = False) -> tuple[dict, int]:
+    """The object at ``i`` (a step line, or with ``state`` its state) and where it ends.
+    (White space is skipped where a character found is one; past the line's end, the
+    IndexError sends the line to loads.)"""
+    if line[i] != "{":
+        raise _Other
+    out: dict[str, Any] = {}
+    i += 1
+    if line[i] in _SPACE:
+        i = _blank(line, i)
+    if line[i] == "}":
+        return out, i + 1
+    n = len(line)
+    while True:
+        if line[i] != '"':
+            raise _Other
+        key, i = _string(line, i + 1)
+        if line[i] in _SPACE:
+            i = _blank(line, i)
+        if line[i] != ":" or key in out:
+            raise _Other  # (a key twice: loads says so)
+        i += 1
+        if line[i] in _SPACE:
+            i = _blank(line, i)
+        was = texts.get(key) if state else None
+        if was is not None and line.startswith(was[0], i) and \
+                ((end := i + len(was[0])) == n or line[end] in _ENDS):
+            seen[key] = was  # the line before's text, and its object
+            value = was[1]
+        elif not state and key == "state" and line[i] == "{":
+            value, end = _object(line, i, nested, texts, seen, True)
+        else:
+            value, end = _scan(line, i)
+            if nested:
+                _check_values(value, False, 3 if state else 2)
+            if state:
+                seen[key] = (line[i:end], value)
+        out[key] = value
+        i = end
+        if line[i] in _SPACE:
+            i = _blank(line, i)
+        if line[i] == ",":
+            i += 1
+            if line[i] in _SPACE:
+                i = _blank(line, i)
+        elif line[i] == "}":
+            return out, i + 1
+        else:
+            raise _Other
