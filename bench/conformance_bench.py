@@ -7,8 +7,9 @@
 * ``validation``: recorded Raft runs validated by the embedded engine alone (no
   implementation running): validated events per second, with and without the invariants;
   the runs' own steps, then (``decoded_*``) the same steps written as a trace file and read
-  back, as ``conform validate`` reads them (reading not timed); the fastest of ``--passes``
-  passes over the runs (each pass's rate listed beside it).
+  back, as ``conform validate`` reads them (reading not timed), and (``file_with_invariants``)
+  the file's lines read and validated, reading timed; the fastest of ``--passes`` passes
+  over the runs (each pass's rate listed beside it).
 * ``campaign``: a Hypothesis campaign on the correct implementation (the CI profile's
   settings): examples per second and events per second, the simulator and the validator
   together, as ``make conformance`` runs them, with ``-j 1`` and ``-j 2`` (the same runs:
@@ -54,15 +55,20 @@ class Clock:
         self.cpu = time.process_time() - self.cpu
 
 
-def _decoded(steps: list[Step]) -> list[Step]:
-    """The steps as a trace file gives them: written as a trace file's lines and read back,
-    every value decoded afresh from JSON (nothing hashed or compared before; what a step
-    repeats of the step before is shared, as the reader shares it)."""
+def _lines(steps: list[Step]) -> list[str]:
+    """The steps as a trace file's lines."""
     out = io.StringIO()
     writer = TraceWriter(out, TraceHeader(spec=RAFT.spec.stem, variables=list(steps[0].state)))
     for s in steps:
         writer.write(s)
-    return parse_trace(out.getvalue().splitlines()).steps
+    return out.getvalue().splitlines()
+
+
+def _decoded(steps: list[Step]) -> list[Step]:
+    """The steps as a trace file gives them: written as a trace file's lines and read back,
+    every value decoded afresh from JSON (nothing hashed or compared before; what a step
+    repeats of the step before is shared, as the reader shares it)."""
+    return parse_trace(_lines(steps)).steps
 
 
 def validation(runs: int, decisions: int, passes: int) -> dict:
@@ -71,19 +77,25 @@ def validation(runs: int, decisions: int, passes: int) -> dict:
     events = sum(r.events for r in recorded)
     out: dict = {"runs": runs, "events": events, "passes": passes}
     # the runs' own steps (validated once already, as they were recorded), then the same
-    # steps decoded afresh (``decoded_*``: what validating a trace file costs). Each label
-    # is timed over ``passes`` passes, a trace file decoded afresh for each, and the
-    # fastest kept (on a shared machine a pass's figure swings by 5-10%; the rates of all
-    # passes are listed too)
+    # steps decoded afresh (``decoded_*``: the validation of a trace file's values), then
+    # the trace file's lines read and validated (``file_with_invariants``: what `conform
+    # validate` costs past loading the spec). Each label is timed over ``passes`` passes, a
+    # trace file decoded afresh for each, and the fastest kept (on a shared machine a
+    # pass's figure swings by 5-10%; the rates of all passes are listed too)
+    files = [_lines(r.steps) for r in recorded]
     for label, invariants, decoded in (("with_invariants", True, False),
                                        ("steps_only", False, False),
                                        ("decoded_with_invariants", True, True),
-                                       ("decoded_steps_only", False, True)):
+                                       ("decoded_steps_only", False, True),
+                                       ("file_with_invariants", True, None)):
         timed = []
         for _ in range(passes):
             traces = [(r.settings, _decoded(r.steps) if decoded else r.steps)
-                      for r in recorded]
+                      for r in recorded] if decoded is not None else []
             with Clock() as c:
+                if decoded is None:
+                    traces = [(r.settings, parse_trace(lines).steps)
+                              for r, lines in zip(recorded, files, strict=True)]
                 for settings, steps in traces:
                     v = Validator(spec_engine(RAFT, settings), check_invariants=invariants)
                     assert v.validate(steps) is None
