@@ -85,3 +85,19 @@ def test_the_nesting_limit_counts_the_lines_own_levels():
             safejson.loads(line(levels))
         with pytest.raises(safejson.JsonLimitError, match="nested more than"):
             safejson.loads_step(line(levels), texts)
+
+
+def test_a_parameter_is_the_key_of_the_bag_before_it_of_the_same_json():
+    from conformance.trace.encoding import decode, key_like
+
+    ones = {"#map": [[{"g": 0}, 1], [{"g": 1}, 1]]}
+    trues = {"#map": [[{"g": True}, 2], [{"g": 2}, 1]]}
+    servers = {"#map": [[{"#mv": "s1"}, 0]]}
+    functions = [(f, decode(f)) for f in (servers, ones, trues)]
+    one, true = list(functions[1][1].map), list(functions[2][1].map)
+    assert key_like({"g": 1}, functions) is one[1]
+    # Python's equality finds [g |-> 1] for [g |-> TRUE]; the kinds go on to the next
+    assert key_like({"g": True}, functions) is true[0]
+    assert key_like({"g": 2}, functions) is true[1]
+    assert key_like({"g": 3}, functions) is None
+    assert key_like({"g": 1.0}, functions) is None  # (no key is that JSON)

@@ -283,6 +283,9 @@ def _state(state: dict, last: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
     out = {}
     for k, v in state.items():
         was = last.get(k)
+        if was is not None and was[0] is v:
+            out[k] = was[1]  # the line before's JSON object (see safejson.loads_step)
+            continue
         value = decode(v, f"state.{k}") if was is None else \
             decode_like(v, was[0], was[1], f"state.{k}")
         last[k] = (v, value)

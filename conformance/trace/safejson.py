@@ -153,9 +153,9 @@ def loads_step(line: str, texts: dict[str, tuple[str, Any]]) -> Any:
     the state, of which a step changes one or two: reading all of them again, with a
     Python call per object for duplicate keys and a walk for the nesting, was most of
     validating a trace file."""
-    if len(line) > MAX_LINE or _DIGITS.search(line) is not None or \
-            _SURROGATE_ESCAPE.search(line) is not None or not _is_text(line):
-        texts.clear()  # (the rare lines loads checks value by value)
+    if len(line) > MAX_LINE or _SURROGATE_ESCAPE.search(line) is not None or \
+            not _is_text(line):
+        texts.clear()  # (the rare lines loads checks string by string)
         return loads(line)
     nested = line.count("[") + line.count("{") > MAX_DEPTH
     seen: dict[str, tuple[str, Any]] = {}
@@ -212,6 +212,8 @@ def _object(line: str, i: int, nested: bool, texts: dict[str, tuple[str, Any]],
             value, end = _object(line, i, nested, texts, seen, True)
         else:
             value, end = _scan(line, i)
+            if end - i > MAX_DIGITS and _DIGITS.search(line, i, end) is not None:
+                raise _Other  # (an integer loads checks digit by digit, maybe)
             if nested:
                 _check_values(value, False, 3 if state else 2)
             if state:
