@@ -120,8 +120,10 @@ def key_like(data: Any, functions: Iterable[tuple[Any, Any]]) -> Any:
             continue
         first = pairs[0]
         if type(first) is not list or len(first) != 2 or type(first[0]) is not dict or \
-                any(f[:1] == "#" for f in first[0]):
-            continue  # (keys that are no records: a function of servers, say)
+                next(iter(first[0]), "#")[:1] == "#":
+            # keys that are no records (a function of servers, say; a record whose first
+            # field begins with # is not one data could be, see above)
+            continue
         # the keys Python's equality finds, at C speed, then the kinds of each found (the
         # pairs were decoded as the function's graph: each is a key and a value)
         try:
