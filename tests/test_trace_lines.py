@@ -72,6 +72,25 @@ def test_a_variable_of_the_same_text_is_the_line_befores_object():
     assert third["state"]["log"] is first["state"]["log"] and third["state"]["term"] is True
 
 
+def test_a_graph_is_read_pair_by_pair_sharing_the_pairs_of_the_line_before():
+    # a bag of messages: a step adds one and removes another; the others are the objects
+    # the line before read (a writer's compact text), and the values are those of loads
+    def line(pairs: list) -> str:
+        return json.dumps({"state": {"msgs": {"#map": pairs}}}, separators=(",", ":"))
+    texts: dict = {}
+    a, b, c, d = ([{"t": k, "e": [1, True]}, 1] for k in "abcd")
+    first = safejson.loads_step(line([a, b, c]), texts)["state"]["msgs"]["#map"]
+    second = safejson.loads_step(line([a, c, d]), texts)
+    assert second == json.loads(line([a, c, d]))
+    pairs = second["state"]["msgs"]["#map"]
+    assert pairs[0] is first[0] and pairs[1] is first[2] and pairs[2] is not first[1]
+    # a count that changed is read afresh, and so is a graph written with spaces
+    third = safejson.loads_step(line([a, [c[0], 2], d]), texts)["state"]["msgs"]["#map"]
+    assert third[0] is pairs[0] and third[1] == [c[0], 2] and third[2] is pairs[2]
+    spaced = json.dumps({"state": {"msgs": {"#map": [a, c, d]}}})
+    assert safejson.loads_step(spaced, texts) == json.loads(spaced)
+
+
 def test_the_nesting_limit_counts_the_lines_own_levels():
     # a state's variable sits two levels in (the line, its state): nested to the limit
     # with them, it is read; one level more is refused, as loads refuses it

@@ -145,8 +145,8 @@ def key_like(data: Any, functions: Iterable[tuple[Any, Any]]) -> Any:
 def _same_json(a: Any, b: Any) -> bool:
     """Whether two pieces of JSON data are the same text (Python's equality takes 1 for
     true, at any depth; their reprs tell them apart, at C speed)."""
-    return a == b and (type(a) is type(b) if type(a) is not dict and type(a) is not list
-                       else repr(a) == repr(b))
+    return a is b or a == b and (type(a) is type(b) if type(a) is not dict and
+                                 type(a) is not list else repr(a) == repr(b))
 
 
 def _like(data: Any, was: Any, was_value: Any) -> Any:
@@ -174,6 +174,11 @@ def _like(data: Any, was: Any, was_value: Any) -> Any:
                 # removes a few entries, a message to a bag)
                 for o in range(j, min(j + 3, n)):
                     was_pair = old[o]
+                    if was_pair is pair:  # (the reader's object of the line before)
+                        k, v = olds[o]
+                        graph[k] = v
+                        j = o + 1
+                        break
                     if type(was_pair) is list and len(was_pair) == 2 and \
                             _same_json(pair[0], was_pair[0]):
                         k, v = olds[o]

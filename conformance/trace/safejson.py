@@ -6,6 +6,10 @@ strings that are not text (a lone UTF-16 surrogate, which Python's ``json`` acce
 terminal can print), and an object that gives the same key twice (``json`` keeps the last one
 without a word). Each fault is one :class:`JsonLimitError` saying what and where; nothing here
 raises anything else, recursion included.
+
+A trace's step lines are read by :func:`loads_step`, which gives what :func:`loads` gives
+but takes what a line repeats of the line before (a variable, a pair of a function's graph,
+the same JSON text) as the line before's objects, neither parsed nor checked again.
 """
 
 from __future__ import annotations
@@ -144,12 +148,13 @@ class _Other(Exception):
     """A line :func:`loads_step` leaves to :func:`loads` (which parses it or says why not)."""
 
 
-def loads_step(line: str, texts: dict[str, tuple[str, Any]]) -> Any:
+def loads_step(line: str, texts: dict[str, tuple]) -> Any:
     """:func:`loads` of a trace's line, the same data and the same errors, for a line whose
     ``"state"`` object mostly repeats the line before's: a variable whose JSON is the very
     text it had there (``texts``: each variable's text and data, as this function left it
     for the line before; updated) is that line's data object, neither parsed nor checked
-    again (its text passed the checks then). A long trace's line holds every variable of
+    again (its text passed the checks then); so is a pair of a function's graph (see
+    _graph). A long trace's line holds every variable of
     the state, of which a step changes one or two: reading all of them again, with a
     Python call per object for duplicate keys and a walk for the nesting, was most of
     validating a trace file."""
@@ -158,7 +163,7 @@ def loads_step(line: str, texts: dict[str, tuple[str, Any]]) -> Any:
         texts.clear()  # (the rare lines loads checks string by string)
         return loads(line)
     nested = line.count("[") + line.count("{") > MAX_DEPTH
-    seen: dict[str, tuple[str, Any]] = {}
+    seen: dict[str, tuple] = {}
     try:
         data = _object(line, _blank(line, 0), nested, texts, seen)
         if _blank(line, data[1]) != len(line):
@@ -178,8 +183,8 @@ def _blank(line: str, i: int) -> int:
     return i
 
 
-def _object(line: str, i: int, nested: bool, texts: dict[str, tuple[str, Any]],
-            seen: dict[str, tuple[str, Any]], state: bool = False) -> tuple[dict, int]:
+def _object(line: str, i: int, nested: bool, texts: dict[str, tuple],
+            seen: dict[str, tuple], state: bool = False) -> tuple[dict, int]:
     """The object at ``i`` (a step line, or with ``state`` its state) and where it ends.
     (White space is skipped where a character found is one; past the line's end, the
     IndexError sends the line to loads.)"""
@@ -210,14 +215,16 @@ def _object(line: str, i: int, nested: bool, texts: dict[str, tuple[str, Any]],
             value = was[1]
         elif not state and key == "state" and line[i] == "{":
             value, end = _object(line, i, nested, texts, seen, True)
+        elif state:
+            got = _graph(line, i, nested, was[2] if was is not None else None)
+            if got is not None:
+                value, end, pairs = got
+            else:
+                value, end = _fresh(line, i, nested, 3)
+                pairs = None
+            seen[key] = (line[i:end], value, pairs)
         else:
-            value, end = _scan(line, i)
-            if end - i > MAX_DIGITS and _DIGITS.search(line, i, end) is not None:
-                raise _Other  # (an integer loads checks digit by digit, maybe)
-            if nested:
-                _check_values(value, False, 3 if state else 2)
-            if state:
-                seen[key] = (line[i:end], value)
+            value, end = _fresh(line, i, nested, 2)
         out[key] = value
         i = end
         if line[i] in _SPACE:
@@ -230,3 +237,53 @@ def _object(line: str, i: int, nested: bool, texts: dict[str, tuple[str, Any]],
             return out, i + 1
         else:
             raise _Other
+
+
+def _fresh(line: str, i: int, nested: bool, depth: int) -> tuple[Any, int]:
+    """The value at ``i``, parsed and checked as loads would, ``depth`` levels in."""
+    value, end = _scan(line, i)
+    if end - i > MAX_DIGITS and _DIGITS.search(line, i, end) is not None:
+        raise _Other  # (an integer loads checks digit by digit, maybe)
+    if nested:
+        _check_values(value, False, depth)
+    return value, end
+
+
+def _graph(line: str, i: int, nested: bool, before: tuple[list[str], list] | None) -> \
+        tuple[dict, int, tuple[list[str], list]] | None:
+    """A state variable written compactly as a function's graph (``{"#map":[pair,...]}``, a
+    bag of messages, say) read pair by pair, a pair whose text is one of the next pairs of
+    the same variable on the line before (``before``: their texts and objects) taken as
+    that pair's object: the value, where it ends, and its pairs' texts and objects. None
+    for a value of another shape (read whole)."""
+    if not line.startswith('{"#map":[', i):
+        return None
+    j = i + 9
+    texts: list[str] = []
+    pairs: list = []
+    if line[j] == "]":
+        e = j
+    else:
+        olds, objs = before if before is not None else ((), ())
+        p, m = 0, len(olds)
+        while True:
+            pair = None
+            for o in range(p, min(p + 3, m)):  # (a step adds or removes a pair or two)
+                text = olds[o]
+                if line.startswith(text, j) and line[j + len(text)] in ",]":
+                    pair, e, p = objs[o], j + len(text), o + 1
+                    break
+            if pair is None:
+                pair, e = _fresh(line, j, nested, 5)
+                text = line[j:e]
+            texts.append(text)
+            pairs.append(pair)
+            if line[e] == ",":
+                j = e + 1
+            elif line[e] == "]":
+                break
+            else:
+                return None
+    if line[e + 1] != "}":
+        return None
+    return {"#map": pairs}, e + 2, (texts, pairs)
