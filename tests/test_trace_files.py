@@ -124,6 +124,14 @@ _LIKE = [
      {"#map": [[{"g": True}, 2], [{"g": "x"}, 1], [{"g": 1}, 3]]}),
     ({"#map": [[{"g": 1}, 1], [{"g": 2}, 2], [{"g": 3}, 1], [{"g": 4}, 1]]},
      {"#map": [[{"g": 0}, 1], [{"g": 3}, True], [{"g": 4}, 1], [{"g": 5}, 1]]}),
+    # an entry another server's log had, replicated (and one Python's equality confuses)
+    ({"#map": [[{"#mv": "s1"}, [{"t": True}, {"t": 2}]], [{"#mv": "s2"}, [{"t": True}]]]},
+     {"#map": [[{"#mv": "s1"}, [{"t": True}, {"t": 2}]],
+               [{"#mv": "s2"}, [{"t": True}, {"t": 2}]]]}),
+    ({"#map": [[{"#mv": "s1"}, [{"t": True}, {"t": 2}]], [{"#mv": "s2"}, []]]},
+     {"#map": [[{"#mv": "s1"}, [{"t": True}, {"t": 2}]], [{"#mv": "s2"}, [{"t": 1}]]]}),
+    ({"#map": [[{"#mv": "s1"}, [[1], 2]], [{"#mv": "s2"}, 3]]},
+     {"#map": [[{"#mv": "s1"}, [[1], 2]], [{"#mv": "s2"}, [4, 2, [1]]]]}),
     ({"#set": [1]}, {"#set": [True]}),
     ([1, 2], {"#tup": [1, 2]}),
     ({"a": 1}, {"a": 1.5}),  # errors are decode's own, with their paths
@@ -178,6 +186,22 @@ def test_a_trace_file_shares_what_a_step_repeats(tmp_path):
     assert b.state["log"][s1][0] is a.state["log"][s1][0]
     assert c.state["up"] is not b.state["up"]  # 1 and TRUE swapped: not the same value
     assert c.state["up"][s1] == 1 and c.state["up"][s1] is not True
+
+
+def test_a_trace_file_shares_an_entry_replicated_from_another_servers_log(tmp_path):
+    """An entry a server appends that is the same JSON as the entry at its position in
+    another server's log at the step before is, read back, that entry's object; an entry
+    Python's equality confuses with it (1 for TRUE) is not."""
+    s1, s2, s3 = ModelValue("s1"), ModelValue("s2"), ModelValue("s3")
+    e1, e2, odd = record(term=1, up=True), record(term=2, up=True), record(term=1, up=1)
+    logs = [{s1: (e1, e2), s2: (e1,), s3: ()}, {s1: (e1, e2), s2: (e1, e2), s3: (odd,)}]
+    trace = Trace(TraceHeader(spec="S", variables=["log"]),
+                  [Step(n, "A", {"log": make_fn({s: Tup(v) for s, v in lg.items()})})
+                   for n, lg in enumerate(logs)])
+    a, b = read_trace(write_trace(trace, tmp_path / "t.ndjson")).steps
+    assert b.state["log"][s2][1] is a.state["log"][s1][1]
+    assert b.state["log"][s3][0] == e1 and b.state["log"][s3][0] is not a.state["log"][s1][0]
+    assert b.state["log"][s3][0]["up"] == 1 and b.state["log"][s3][0]["up"] is not True
 
 
 def test_a_trace_file_shares_the_messages_a_bag_keeps(tmp_path):

@@ -182,7 +182,8 @@ def _like(data: Any, was: Any, was_value: Any) -> Any:
                     if type(was_pair) is list and len(was_pair) == 2 and \
                             _same_json(pair[0], was_pair[0]):
                         k, v = olds[o]
-                        graph[k] = _like(pair[1], was_pair[1], v)
+                        graph[k] = _like(pair[1], was_pair[1], v) if type(pair[1]) is not list \
+                            else _entries_like(pair[1], was_pair[1], v, old, olds)
                         j = o + 1
                         break
                 else:
@@ -196,6 +197,34 @@ def _like(data: Any, was: Any, was_value: Any) -> Any:
         return Fn({k: _like(x, was[k], fields[k]) if k in was and k in fields else _plain(x)
                    for k, x in data.items()})
     return _plain(data)
+
+
+def _entries_like(data: list, was: Any, was_value: Any, old: list, olds: list) -> Any:
+    """:func:`_like` of a sequence that is one value of a function's graph (``old``, its
+    pairs' JSON on the step before, and ``olds`` their decodings; a server's log in a
+    function of servers): an element past those of the sequence before that is the same
+    JSON as the element at its position in another value of the graph before is that
+    element's object (an entry the leader had, now replicated: a validator then compares
+    the two logs' entries by identity)."""
+    if data is was or _same_json(data, was):
+        return was_value
+    if type(was) is not list or type(was_value) is not Tup:
+        return _like(data, was, was_value)
+    n = min(len(was), len(was_value))
+    out = []
+    for i, x in enumerate(data):
+        if i < n:
+            out.append(_like(x, was[i], was_value[i]))
+            continue
+        for pair, (_, value) in zip(old, olds):
+            other = pair[1] if type(pair) is list and len(pair) == 2 else None
+            if type(other) is list and type(value) is Tup and i < len(other) and \
+                    i < len(value) and _same_json(x, other[i]):
+                out.append(value[i])
+                break
+        else:
+            out.append(_plain(x))
+    return Tup(out)
 
 
 class _Careful(Exception):
