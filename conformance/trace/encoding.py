@@ -113,8 +113,9 @@ def key_like(data: Any, functions: Iterable[tuple[Any, Any]]) -> Any:
     if type(data) is not dict or not data or any(f[:1] == "#" for f in data):
         return None
     for was, value in functions:
-        if type(was) is not dict or type(value) is not Fn:
-            continue
+        if type(value) is not Fn or type(next(iter(value.map), None)) is not Fn or \
+                type(was) is not dict:
+            continue  # (keys that are no records: a function of servers, say)
         pairs = was.get("#map")
         if type(pairs) is not list or not pairs or len(pairs) != len(value.map):
             continue
