@@ -125,7 +125,7 @@ def parse_trace(lines: Iterable[str], name: str = "<trace>") -> Trace:
     # each variable's JSON in the step before and its value: what a step repeats is taken
     # as the same objects (see decode_like)
     last: dict[str, tuple[Any, Any]] = {}
-    texts: dict[str, tuple[str, Any]] = {}  # and its text (see safejson.loads_step)
+    texts: dict[str, tuple] = {}  # and its text (see safejson.loads_step)
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
