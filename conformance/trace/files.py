@@ -127,25 +127,24 @@ def parse_trace(lines: Iterable[str], name: str = "<trace>") -> Trace:
     last: dict[str, tuple[Any, Any]] = {}
     texts: dict[str, tuple] = {}  # and its text (see safejson.loads_step)
     for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
+        if not line or line.isspace():
             continue
-        where = Position(name, lineno)
         try:
             data = safejson.loads_step(line, texts)
         except safejson.JsonLimitError as e:
             raise TraceFileError(str(e), Position(name, lineno, e.column))
         if not isinstance(data, dict):
-            raise TraceFileError("each line must be a JSON object", where)
+            raise TraceFileError("each line must be a JSON object", Position(name, lineno))
         try:
             if header is None:
                 header = _header_from_json(data)
             else:
                 steps.append(_step_from_json(data, len(steps), header, last))
         except DecodeError as e:
-            raise TraceFileError(f"bad value at {e}", where)
+            raise TraceFileError(f"bad value at {e}", Position(name, lineno))
         except (KeyError, TypeError, ValueError) as e:
             raise TraceFileError(str(e) if not isinstance(e, KeyError)
-                                 else f"missing field {e}", where)
+                                 else f"missing field {e}", Position(name, lineno))
     if header is None:
         raise TraceFileError("empty file: a trace starts with a header line", Position(name, 1))
     if header.loop is not None and not 0 <= header.loop < max(len(steps), 1):
@@ -248,7 +247,7 @@ def _step_from_json(data: dict, expected_index: int, header: TraceHeader,
         raise ValueError("\"action\" must name the spec action")
     state = _expect(data, "state", dict, "an object of variables", optional=False)
     if header.variables:
-        unknown = sorted(set(state) - set(header.variables))
+        unknown = sorted(state.keys() - header.variables)
         if unknown:
             raise ValueError(f"the state names {unknown[0]!r}, which is not among the "
                              "header's variables")
