@@ -243,8 +243,10 @@ def _fresh(line: str, i: int, nested: bool, depth: int) -> tuple[Any, int]:
     value, end = _scan(line, i)
     if end - i > MAX_DIGITS and _DIGITS.search(line, i, end) is not None:
         raise _Other  # (an integer loads checks digit by digit, maybe)
-    # (a value holds no more levels than brackets: a check only where it may go past)
-    if nested and line.count("[", i, end) + line.count("{", i, end) + depth - 1 > MAX_DEPTH:
+    # (a value holds no more levels than brackets, nor more brackets than characters: a
+    # check only where it may go past)
+    if nested and end - i + depth - 1 > MAX_DEPTH and \
+            line.count("[", i, end) + line.count("{", i, end) + depth - 1 > MAX_DEPTH:
         _check_values(value, False, depth)
     return value, end
 
