@@ -161,10 +161,9 @@ def loads_step(line: str, texts: dict[str, tuple]) -> Any:
             not _is_text(line):
         texts.clear()  # (the rare lines loads checks string by string)
         return loads(line)
-    nested = line.count("[") + line.count("{") > MAX_DEPTH
     seen: dict[str, tuple] = {}
     try:
-        data = _object(line, _blank(line, 0), nested, texts, seen)
+        data = _object(line, _blank(line, 0), texts, seen)
         if _blank(line, data[1]) != len(line):
             raise _Other
     except (_Other, JsonLimitError, ValueError, StopIteration, IndexError, RecursionError):
@@ -182,8 +181,8 @@ def _blank(line: str, i: int) -> int:
     return i
 
 
-def _object(line: str, i: int, nested: bool, texts: dict[str, tuple],
-            seen: dict[str, tuple], state: bool = False) -> tuple[dict, int]:
+def _object(line: str, i: int, texts: dict[str, tuple], seen: dict[str, tuple],
+            state: bool = False) -> tuple[dict, int]:
     """The object at ``i`` (a step line, or with ``state`` its state) and where it ends.
     (White space is skipped where a character found is one; past the line's end, the
     IndexError sends the line to loads.)"""
@@ -213,17 +212,17 @@ def _object(line: str, i: int, nested: bool, texts: dict[str, tuple],
             seen[key] = was  # the line before's text, and its object
             value = was[1]
         elif not state and key == "state" and line[i] == "{":
-            value, end = _object(line, i, nested, texts, seen, True)
+            value, end = _object(line, i, texts, seen, True)
         elif state:
-            got = _graph(line, i, nested, was[2] if was is not None else None)
+            got = _graph(line, i, was[2] if was is not None else None)
             if got is not None:
                 value, end, pairs = got
             else:
-                value, end = _fresh(line, i, nested, 3)
+                value, end = _fresh(line, i, 3)
                 pairs = None
             seen[key] = (line[i:end], value, pairs)
         else:
-            value, end = _fresh(line, i, nested, 2)
+            value, end = _fresh(line, i, 2)
         out[key] = value
         i = end
         if line[i] in _SPACE:
@@ -238,20 +237,20 @@ def _object(line: str, i: int, nested: bool, texts: dict[str, tuple],
             raise _Other
 
 
-def _fresh(line: str, i: int, nested: bool, depth: int) -> tuple[Any, int]:
+def _fresh(line: str, i: int, depth: int) -> tuple[Any, int]:
     """The value at ``i``, parsed and checked as loads would, ``depth`` levels in."""
     value, end = _scan(line, i)
     if end - i > MAX_DIGITS and _DIGITS.search(line, i, end) is not None:
         raise _Other  # (an integer loads checks digit by digit, maybe)
     # (a value holds no more levels than brackets, nor more brackets than characters: a
     # check only where it may go past)
-    if nested and end - i + depth - 1 > MAX_DEPTH and \
+    if end - i + depth - 1 > MAX_DEPTH and \
             line.count("[", i, end) + line.count("{", i, end) + depth - 1 > MAX_DEPTH:
         _check_values(value, False, depth)
     return value, end
 
 
-def _graph(line: str, i: int, nested: bool, before: tuple[list[str], list] | None) -> \
+def _graph(line: str, i: int, before: tuple[list[str], list] | None) -> \
         tuple[dict, int, tuple[list[str], list]] | None:
     """A state variable written compactly as a function's graph (``{"#map":[pair,...]}``, a
     bag of messages, say) read pair by pair, a pair whose text is one of the next pairs of
@@ -276,7 +275,7 @@ def _graph(line: str, i: int, nested: bool, before: tuple[list[str], list] | Non
                     pair, e, p = objs[o], j + len(text), o + 1
                     break
             if pair is None:
-                pair, e = _fresh(line, j, nested, 5)
+                pair, e = _fresh(line, j, 5)
                 text = line[j:e]
             texts.append(text)
             pairs.append(pair)
