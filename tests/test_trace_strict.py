@@ -112,6 +112,11 @@ def test_malformed_steps_are_refused(change, expect):
     ({"#bigint": 5}, "#bigint needs"),
     (1.0, "not an integer"),
     ({"#mv": ""}, "#mv needs"),
+    # values Python's equality merges and TLA+ does not (1 and TRUE): never silently one
+    ({"#set": [1, True]}, "TRUE in one set: TLC cannot compare them"),
+    ({"#set": [{"g": False}, {"g": 0}]}, "in one set: TLC cannot compare them"),
+    ({"#map": [[0, "a"], [False, "b"]]}, "in one domain: TLC cannot compare them"),
+    ({"#map": [[{"#mv": "s2"}, 1], [{"#mv": "s2"}, 2]]}, "the key s2 is given twice"),
 ])
 def test_malformed_values_in_a_state_are_refused(value, expect):
     step = json.loads(lines()[1])

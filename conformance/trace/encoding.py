@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from itertools import islice
 from typing import Any
 
-from conformance.values import Fn, FSet, ModelValue, Tup, make_fn, sort_key
+from conformance.values import Fn, FSet, ModelValue, Tup, make_fn, same_value, sort_key, to_tla
 
 _SAFE = 2**53
 _BIGINT = re.compile(r"-?(0|[1-9][0-9]{0,999})")  # at most the digits safejson admits
@@ -249,7 +249,10 @@ def _plain(data: Any) -> Any:
                 if key == "#mv" and type(inner) is str and inner:
                     return ModelValue(inner)
                 if key == "#set" and type(inner) is list:
-                    return FSet([_plain(x) for x in inner])
+                    elements = FSet([_plain(x) for x in inner])
+                    if len(elements) != len(inner):
+                        raise _Careful  # (an element twice, or 1 and TRUE: see _decode)
+                    return elements
                 raise _Careful
         elif any(k[:1] == "#" for k in data):
             raise _Careful
@@ -273,18 +276,28 @@ def _decode(data: Any, path: str) -> Any:
             ((key, inner),) = data.items()
             if key == "#set":
                 _expect_list(inner, path, key)
-                return FSet(_decode(x, f"{path}.#set[{i}]") for i, x in enumerate(inner))
+                seen: dict = {}
+                for i, x in enumerate(inner):
+                    v = _decode(x, f"{path}.#set[{i}]")
+                    if v in seen:
+                        _distinct(seen[v], v, f"{path}.#set[{i}]", False)
+                    else:
+                        seen[v] = v
+                return FSet(seen)
             if key == "#tup":
                 _expect_list(inner, path, key)
                 return Tup(_decode(x, f"{path}.#tup[{i}]") for i, x in enumerate(inner))
             if key == "#map":
                 _expect_list(inner, path, key)
-                graph = {}
+                graph: dict = {}
                 for i, pair in enumerate(inner):
                     where = f"{path}.#map[{i}]"
                     if type(pair) is not list or len(pair) != 2:
                         raise DecodeError("a #map entry must be a [key, value] pair", where)
-                    graph[_decode(pair[0], where + "[0]")] = _decode(pair[1], where + "[1]")
+                    k = _decode(pair[0], where + "[0]")
+                    if k in graph:
+                        _distinct(next(h for h in graph if h == k), k, where + "[0]", True)
+                    graph[k] = _decode(pair[1], where + "[1]")
                 return make_fn(graph)
             if key == "#bigint":
                 if type(inner) is not str or not _BIGINT.fullmatch(inner):
@@ -307,6 +320,18 @@ def _decode(data: Any, path: str) -> Any:
     if data is None:
         raise DecodeError("null is not a TLA+ value", path)
     raise DecodeError(f"not a TLA+ value: {data!r}", path)
+
+
+def _distinct(met: Any, v: Any, path: str, key: bool) -> None:
+    """``v``, equal in Python to ``met``, met before it in one set or function: an error if
+    they are two values Python merges and TLA+ does not (1 and TRUE, at any depth: TLC
+    cannot compare them), or, for a function's ``key``, the same key again (a set may
+    repeat an element)."""
+    if not same_value(met, v):
+        raise DecodeError(f"{to_tla(met)} and {to_tla(v)} in one "
+                          f"{'domain' if key else 'set'}: TLC cannot compare them", path)
+    if key:
+        raise DecodeError(f"the key {to_tla(v)} is given twice", path)
 
 
 def _expect_list(inner: Any, path: str, key: str) -> None:
