@@ -64,13 +64,6 @@ def _lines(steps: list[Step]) -> list[str]:
     return out.getvalue().splitlines()
 
 
-def _decoded(steps: list[Step]) -> list[Step]:
-    """The steps as a trace file gives them: written as a trace file's lines and read back,
-    every value decoded afresh from JSON (nothing hashed or compared before; what a step
-    repeats of the step before is shared, as the reader shares it)."""
-    return parse_trace(_lines(steps)).steps
-
-
 def validation(runs: int, decisions: int, passes: int) -> dict:
     recorded = [random_run(seed, decisions, variant=seed % len(RAFT.variants))
                 for seed in range(runs)]
@@ -90,10 +83,13 @@ def validation(runs: int, decisions: int, passes: int) -> dict:
                                        ("file_with_invariants", True, None)):
         timed = []
         for _ in range(passes):
-            traces = [(r.settings, _decoded(r.steps) if decoded else r.steps)
-                      for r in recorded] if decoded is not None else []
+            # (the lines read afresh: every value decoded anew, nothing hashed or compared
+            # before; what a step repeats of the step before shared, as the reader shares it)
+            traces = None if decoded is None else \
+                [(r.settings, parse_trace(lines).steps if decoded else r.steps)
+                 for r, lines in zip(recorded, files, strict=True)]
             with Clock() as c:
-                if decoded is None:
+                if traces is None:  # the reading timed
                     traces = [(r.settings, parse_trace(lines).steps)
                               for r, lines in zip(recorded, files, strict=True)]
                 for settings, steps in traces:

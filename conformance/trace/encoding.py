@@ -117,13 +117,7 @@ def key_like(data: Any, functions: Iterable[tuple[Any, Any]]) -> Any:
                 type(was) is not dict:
             continue  # (keys that are no records: a function of servers, say)
         pairs = was.get("#map")
-        if type(pairs) is not list or not pairs or len(pairs) != len(value.map):
-            continue
-        first = pairs[0]
-        if type(first) is not list or len(first) != 2 or type(first[0]) is not dict or \
-                next(iter(first[0]), "#")[:1] == "#":
-            # keys that are no records (a function of servers, say; a record whose first
-            # field begins with # is not one data could be, see above)
+        if type(pairs) is not list or len(pairs) != len(value.map):
             continue
         # the keys Python's equality finds, at C speed, then the kinds of each found (the
         # pairs were decoded as the function's graph: each is a key and a value)
@@ -151,7 +145,7 @@ def _same_json(a: Any, b: Any) -> bool:
 
 
 def _like(data: Any, was: Any, was_value: Any) -> Any:
-    if data is was or _same_json(data, was):
+    if _same_json(data, was):
         return was_value
     t = type(data)
     if t is list and type(was) is list and type(was_value) is Tup:
@@ -207,7 +201,7 @@ def _entries_like(data: list, was: Any, was_value: Any, old: list, olds: list) -
     JSON as the element at its position in another value of the graph before is that
     element's object (an entry the leader had, now replicated: a validator then compares
     the two logs' entries by identity)."""
-    if data is was or _same_json(data, was):
+    if _same_json(data, was):
         return was_value
     if type(was) is not list or type(was_value) is not Tup:
         return _like(data, was, was_value)
