@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from sys import intern
 
 from conformance.tla import syntax as S
 from conformance.tla.errors import ParseError, SemanticError
@@ -216,7 +217,7 @@ class _Converter:
                      max(self._col(r2, c2) - 1, 1))
 
     def text(self, n) -> str:
-        return self.data[n.start_byte:n.end_byte].decode("utf-8", errors="replace")
+        return intern(self.data[n.start_byte:n.end_byte].decode("utf-8", errors="replace"))
 
     def error(self, message: str, n) -> ParseError:
         return ParseError(message, self.loc(n), file=self.file)
@@ -475,7 +476,7 @@ class _Converter:
     def string_value(self, n) -> str:
         raw = self.text(n)[1:-1]
         if "\\" not in raw:
-            return raw
+            return intern(raw)
         out, i = [], 0
         while i < len(raw):
             ch = raw[i]
@@ -485,7 +486,7 @@ class _Converter:
             else:
                 out.append(ch)
                 i += 1
-        return "".join(out)
+        return intern("".join(out))
 
     def exprs(self, nodes) -> tuple:
         return tuple(self.expr(c) for c in nodes)

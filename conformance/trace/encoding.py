@@ -13,6 +13,8 @@ JSON dump does. Sets and function domains are written in TLC's order, so files a
 
 from __future__ import annotations
 
+from sys import intern
+
 import re
 from collections.abc import Iterable
 from itertools import islice
@@ -189,8 +191,8 @@ def _like(data: Any, was: Any, was_value: Any) -> Any:
         if any(k[:1] == "#" for k in data) or any(k[:1] == "#" for k in was):
             raise _Careful
         fields = was_value.map
-        return Fn({k: _like(x, was[k], fields[k]) if k in was and k in fields else _plain(x)
-                   for k, x in data.items()})
+        return Fn({intern(k): _like(x, was[k], fields[k]) if k in was and k in fields else
+                   _plain(x) for k, x in data.items()})
     return _plain(data)
 
 
@@ -232,7 +234,9 @@ def _plain(data: Any) -> Any:
     (most of a real run's merge went there); anything else is left to the careful decoder,
     which gives the same value or the error with its path."""
     t = type(data)
-    if t is str or t is int or t is bool:
+    if t is str:
+        return intern(data)
+    if t is int or t is bool:
         return data
     if t is list:
         return Tup([_plain(x) for x in data])
@@ -250,13 +254,15 @@ def _plain(data: Any) -> Any:
                 raise _Careful
         elif any(k[:1] == "#" for k in data):
             raise _Careful
-        return Fn({k: _plain(x) for k, x in data.items()})
+        return Fn({intern(k): _plain(x) for k, x in data.items()})
     raise _Careful
 
 
 def _decode(data: Any, path: str) -> Any:
     t = type(data)
-    if t is bool or t is str:
+    if t is str:
+        return intern(data)
+    if t is bool:
         return data
     if t is int:
         return data
@@ -310,7 +316,7 @@ def _decode(data: Any, path: str) -> Any:
                               path)
         if not data:
             raise DecodeError("an empty object is not a TLA+ value (a record has fields)", path)
-        return Fn({k: _decode(x, f"{path}.{k}") for k, x in data.items()})
+        return Fn({intern(k): _decode(x, f"{path}.{k}") for k, x in data.items()})
     if data is None:
         raise DecodeError("null is not a TLA+ value", path)
     raise DecodeError(f"not a TLA+ value: {data!r}", path)
