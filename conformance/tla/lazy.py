@@ -601,15 +601,24 @@ class Filtered(LazySet):
 class Combined(LazySet):
     """``S \\cup T``, ``S \\cap T`` or ``S \\ T`` where one side is infinite."""
 
-    __slots__ = ("op", "a", "b")
+    __slots__ = ("op", "a", "b", "_parts")
 
     def __init__(self, op: str, a: Value, b: Value) -> None:
         self.op, self.a, self.b = op, a, b
         self.finite = False
+        if op == "\\cup":
+            # a chain of unions (Raft's Message: four record sets) asked in one loop, in
+            # TLC's order, each part by its own test: not a call per level and per part
+            self._parts = tuple(_contains(p) for p in _union_parts(a) + _union_parts(b))
 
     def member(self, v):
         if self.op == "\\cup":
-            return member(v, self.a) or member(v, self.b)
+            if isinstance(v, LazyFn) and is_finite(v.domain):
+                v = v.materialize()  # (as member does before each part)
+            for test in self._parts:
+                if test(v):
+                    return True
+            return False
         if self.op == "\\cap":
             return member(v, self.a) and member(v, self.b)
         return member(v, self.a) and not member(v, self.b)
@@ -625,6 +634,13 @@ class Combined(LazySet):
 
     def to_tla(self) -> str:
         return f"({to_tla_any(self.a)} {self.op} {to_tla_any(self.b)})"
+
+
+def _union_parts(s: Value) -> tuple:
+    """The sets ``s`` joins, in order: ``s`` itself unless it is a union with an infinite side."""
+    if type(s) is Combined and s.op == "\\cup":
+        return _union_parts(s.a) + _union_parts(s.b)
+    return (s,)
 
 
 class Union(LazySet):
