@@ -166,6 +166,35 @@ def test_decode_like_is_decode(was, data, reverse):
     assert value == expected and same_value(value, expected)
 
 
+def test_strings_read_are_the_specs_own_string_objects():
+    """A field's name and a string value read from a trace are Python's interned strings,
+    as the spec's are where it is parsed: the validator compares them by identity, not by
+    a walk of their kinds. Whichever decoder reads them (the common values', the careful
+    one, the one that shares a step's parts with the step before)."""
+    import sys
+
+    from conformance.tla.parse import parse_text
+    from conformance.trace.encoding import decode_like
+
+    def fresh(text: str) -> str:  # an equal string that is another object
+        return "".join(list(text))
+
+    def interned(v) -> bool:
+        return all(k is sys.intern(k) and (type(x) is not str or x is sys.intern(x))
+                   for k, x in v.map.items())
+
+    role, field = fresh("Candidate"), fresh("state")
+    assert role is not sys.intern(role)
+    assert interned(decode({field: role}))
+    assert interned(decode({field: role, "n": {"#bigint": "7"}}))  # (the careful decoder)
+    assert interned(decode_like({field: role, "m": 1}, {field: "Leader", "m": 1},
+                                decode({field: "Leader", "m": 1})))
+    (spec,) = parse_text('---- MODULE M ----\nx == [state |-> "Candidate"]\n====\n')
+    (rec,) = [u.body for u in spec.units if getattr(u, "name", None) == "x"]
+    ((name, value),) = rec.fields
+    assert name is sys.intern(field) and value.value is sys.intern(role)
+
+
 def test_a_trace_file_shares_what_a_step_repeats(tmp_path):
     """Read back, a step's variables that are the same JSON as in the step before are the
     very objects of the step before, and so are the unchanged parts of those that changed

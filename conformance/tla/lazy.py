@@ -268,6 +268,9 @@ class FunctionSet(LazySet):
                 self._n = n
         self._in_rng = _contains(rng)
 
+    def __reduce__(self):  # (a copy or a pickle starts without the memories and tests)
+        return (FunctionSet, (self.dom, self.rng))
+
     def member(self, v):
         """Membership, remembered: the same functions are tested again and again (a type
         invariant over every state) and deep ones are expensive to test. First against
@@ -384,6 +387,9 @@ class RecordSet(LazySet):
         self._tests = tuple((n, _contains(s)) for n, s in zip(self.names, self.sets,
                                                                strict=True))
         self._keys = frozenset(self.names)
+
+    def __reduce__(self):  # (see FunctionSet.__reduce__)
+        return (RecordSet, (dict(zip(self.names, self.sets, strict=True)),))
 
     def member(self, v):
         if type(v) is not Fn:
@@ -610,6 +616,9 @@ class Combined(LazySet):
             # a chain of unions (Raft's Message: four record sets) asked in one loop, in
             # TLC's order, each part by its own test: not a call per level and per part
             self._parts = tuple(_contains(p) for p in _union_parts(a) + _union_parts(b))
+
+    def __reduce__(self):  # (see FunctionSet.__reduce__)
+        return (Combined, (self.op, self.a, self.b))
 
     def member(self, v):
         if self.op == "\\cup":
