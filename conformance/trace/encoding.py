@@ -13,11 +13,10 @@ JSON dump does. Sets and function domains are written in TLC's order, so files a
 
 from __future__ import annotations
 
-from sys import intern
-
 import re
 from collections.abc import Iterable
 from itertools import islice
+from sys import intern
 from typing import Any
 
 from conformance.values import Fn, FSet, ModelValue, Tup, make_fn, same_value, sort_key, to_tla
