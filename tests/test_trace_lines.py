@@ -38,7 +38,8 @@ def _same(line: str, texts: dict) -> None:
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.lists(st.tuples(st.sampled_from(NAMES), VALUES), max_size=4),
                           st.sampled_from(SEPARATORS), st.sampled_from(["", " ", "\n"]),
-                          st.sampled_from(["keep", "twice", "deep", "cut", "none"])),
+                          st.sampled_from(["keep", "twice", "ahead", "deep", "cut",
+                                           "none"])),
                 min_size=1, max_size=6))
 def test_step_lines_read_as_each_line_alone(lines):
     texts: dict = {}
@@ -49,6 +50,11 @@ def test_step_lines_read_as_each_line_alone(lines):
                                 separators=seps) + pad
         if fault == "twice" and state:  # a variable given twice in one state
             name = next(iter(state))
+            line = line.replace('"state"' + seps[1] + "{",
+                                '"state"' + seps[1] + "{" + json.dumps(name) + seps[1] + "0"
+                                + seps[0], 1)
+        elif fault == "ahead" and len(state) > 1:  # a variable given before its turn too
+            name = list(state)[1]
             line = line.replace('"state"' + seps[1] + "{",
                                 '"state"' + seps[1] + "{" + json.dumps(name) + seps[1] + "0"
                                 + seps[0], 1)
@@ -70,6 +76,24 @@ def test_a_variable_of_the_same_text_is_the_line_befores_object():
     assert second["state"]["term"] == 12  # "1" begins "12": not the same value
     third = safejson.loads_step('{"state":{"log":[[1,2],[3]],"term":true}}', texts)
     assert third["state"]["log"] is first["state"]["log"] and third["state"]["term"] is True
+
+
+def test_variables_in_the_line_befores_order_are_taken_whole():
+    # each variable is first tried as the line before's name and value at once: a name
+    # written otherwise, a variable out of the line before's order, or one given twice
+    # after the order resumed, read as loads reads them
+    texts: dict = {}
+    first = safejson.loads_step('{"state":{"a":[1],"b":[2],"c":[3]}}', texts)["state"]
+    again = safejson.loads_step('{"state":{"a":[1],"b": [2],"c":[3]}}', texts)["state"]
+    assert all(again[k] is first[k] for k in "abc")
+    moved = safejson.loads_step('{"state":{"b":[2],"a":[1],"c":[4]}}', texts)["state"]
+    assert moved["a"] is first["a"] and moved["b"] is first["b"] and moved["c"] == [4]
+    assert list(moved) == ["b", "a", "c"]
+    for line in ('{"state":{"c":0,"b":[2],"a":[1],"c":[4]}}',
+                 '{"state":{"a":[1],"b":[2],"c":[4],"a":[1]}}'):
+        _same(line, texts)
+        texts.clear()
+        safejson.loads_step('{"state":{"b":[2],"a":[1],"c":[4]}}', texts)
 
 
 def test_a_graph_is_read_pair_by_pair_sharing_the_pairs_of_the_line_before():

@@ -151,10 +151,10 @@ class _Other(Exception):
 def loads_step(line: str, texts: dict[str, tuple]) -> Any:
     """:func:`loads` of a trace's line, the same data and the same errors, for a line whose
     ``"state"`` object mostly repeats the line before's: a variable whose JSON is the very
-    text it had there (``texts``: each variable's text and data, as this function left it
-    for the line before; updated) is that line's data object, neither parsed nor checked
-    again (its text passed the checks then); so is a pair of a function's graph (see
-    _graph). A long trace's line holds every variable of the state, of which a step
+    text it had there (``texts``: each variable's texts and data, in the order of the line
+    before, as this function left them; updated) is that line's data object, neither parsed
+    nor checked again (its text passed the checks then); so is a pair of a function's graph
+    (see _graph). The variables are tried in that order, each name and value at once. A long trace's line holds every variable of the state, of which a step
     changes one or two: reading all of them again, with a Python call per object for
     duplicate keys and a walk for the nesting, was most of validating a trace file."""
     if len(line) > MAX_LINE or _SURROGATE_ESCAPE.search(line) is not None or \
@@ -195,34 +195,55 @@ def _object(line: str, i: int, texts: dict[str, tuple], seen: dict[str, tuple],
     if line[i] == "}":
         return out, i + 1
     n = len(line)
+    # a state's variables, in the line before's order (that of texts): each is first tried
+    # whole, its name and its value at once, as that line's text
+    before = list(texts.values()) if state else ()
+    b = 0
     while True:
-        if line[i] != '"':
-            raise _Other
-        key, i = _string(line, i + 1)
-        if line[i] in _SPACE:
-            i = _blank(line, i)
-        if line[i] != ":" or key in out:
-            raise _Other  # (a key twice: loads says so)
-        i += 1
-        if line[i] in _SPACE:
-            i = _blank(line, i)
-        was = texts.get(key) if state else None
-        if was is not None and line.startswith(was[0], i) and \
-                ((end := i + len(was[0])) == n or line[end] in _ENDS):
+        was = before[b] if b < len(before) else None
+        if was is not None and line.startswith(was[3], i) and \
+                ((end := i + len(was[3])) == n or line[end] in _ENDS):
+            key = was[4]
+            if key in out:
+                raise _Other  # (a key twice: loads says so)
             seen[key] = was  # the line before's text, and its object
             value = was[1]
-        elif not state and key == "state" and line[i] == "{":
-            value, end = _object(line, i, texts, seen, True)
-        elif state:
-            got = _graph(line, i, was[2] if was is not None else None)
-            if got is not None:
-                value, end, pairs = got
-            else:
-                value, end = _fresh(line, i, 3)
-                pairs = None
-            seen[key] = (line[i:end], value, pairs)
+            b += 1
         else:
-            value, end = _fresh(line, i, 2)
+            if line[i] != '"':
+                raise _Other
+            start = i
+            key, i = _string(line, i + 1)
+            if line[i] in _SPACE:
+                i = _blank(line, i)
+            if line[i] != ":" or key in out:
+                raise _Other  # (a key twice: loads says so)
+            i += 1
+            if line[i] in _SPACE:
+                i = _blank(line, i)
+            if state:
+                if was is not None and was[4] == key:
+                    b += 1  # (the variable next on the line before, changed)
+                was = texts.get(key)
+            if was is not None and line.startswith(was[0], i) and \
+                    ((end := i + len(was[0])) == n or line[end] in _ENDS):
+                # the line before's value, its name written otherwise
+                seen[key] = was[:3] + (line[start:end], key)
+                value = was[1]
+            elif not state and key == "state" and line[i] == "{":
+                value, end = _object(line, i, texts, seen, True)
+            elif state:
+                got = _graph(line, i, was[2] if was is not None else None)
+                if got is not None:
+                    value, end, pairs = got
+                else:
+                    value, end = _fresh(line, i, 3)
+                    pairs = None
+                # its value's text, its value, its pairs (see _graph), its name and value's
+                # text, its name
+                seen[key] = (line[i:end], value, pairs, line[start:end], key)
+            else:
+                value, end = _fresh(line, i, 2)
         out[key] = value
         i = end
         if line[i] in _SPACE:
