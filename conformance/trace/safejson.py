@@ -154,9 +154,10 @@ def loads_step(line: str, texts: dict[str, tuple]) -> Any:
     text it had there (``texts``: each variable's texts and data, in the order of the line
     before, as this function left them; updated) is that line's data object, neither parsed
     nor checked again (its text passed the checks then); so is a pair of a function's graph
-    (see _graph). The variables are tried in that order, each name and value at once. A long trace's line holds every variable of the state, of which a step
-    changes one or two: reading all of them again, with a Python call per object for
-    duplicate keys and a walk for the nesting, was most of validating a trace file."""
+    (see _graph). The variables are tried in that order, each name and value at once. A
+    long trace's line holds every variable of the state, of which a step changes one or
+    two: reading all of them again, with a Python call per object for duplicate keys and a
+    walk for the nesting, was most of validating a trace file."""
     if len(line) > MAX_LINE or _SURROGATE_ESCAPE.search(line) is not None or \
             not _is_text(line):
         texts.clear()  # (the rare lines loads checks string by string)
