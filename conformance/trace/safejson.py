@@ -199,9 +199,9 @@ def _object(line: str, i: int, texts: dict[str, tuple], seen: dict[str, tuple],
     # a state's variables, in the line before's order (that of texts): each is first tried
     # whole, its name and its value at once, as that line's text
     before = list(texts.values()) if state else ()
-    b = 0
+    b, nb = 0, len(before)
     while True:
-        was = before[b] if b < len(before) else None
+        was = before[b] if b < nb else None
         if was is not None and line.startswith(was[3], i) and \
                 ((end := i + len(was[3])) == n or line[end] in _ENDS):
             key = was[4]
@@ -291,11 +291,16 @@ def _graph(line: str, i: int, before: tuple[list[str], list] | None) -> \
         p, m = 0, len(olds)
         while True:
             pair = None
-            for o in range(p, min(p + 3, m)):  # (a step adds or removes a pair or two)
-                text = olds[o]
-                if line.startswith(text, j) and line[j + len(text)] in ",]":
-                    pair, e, p = objs[o], j + len(text), o + 1
-                    break
+            if p < m and line.startswith(text := olds[p], j) and \
+                    line[e := j + len(text)] in ",]":
+                pair = objs[p]  # (the next pair of the line before: the usual case)
+                p += 1
+            else:
+                for o in range(p + 1, min(p + 3, m)):  # (a step adds or removes a pair)
+                    text = olds[o]
+                    if line.startswith(text, j) and line[j + len(text)] in ",]":
+                        pair, e, p = objs[o], j + len(text), o + 1
+                        break
             if pair is None:
                 pair, e = _fresh(line, j, 5)
                 text = line[j:e]
