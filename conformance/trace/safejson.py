@@ -74,7 +74,7 @@ def loads(line: str) -> Any:
         raise JsonLimitError(f"values nested more than {MAX_DEPTH} deep") from None
     except ValueError as e:  # defensive: json's own limits
         raise JsonLimitError(f"not JSON: {e}") from None
-    texts = _SURROGATE_ESCAPE.search(line) is not None or not _is_text(line)
+    texts = _escapes_surrogate(line) or not _is_text(line)
     if texts or line.count("[") + line.count("{") > MAX_DEPTH:
         _check_values(data, texts)
     return data
@@ -84,7 +84,15 @@ _DIGITS = re.compile(rf"[0-9]{{{MAX_DIGITS + 1}}}")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 
 
+def _escapes_surrogate(line: str) -> bool:
+    """Whether ``line`` holds a \\u escape of a surrogate half (looked for only where it
+    holds a backslash at all, which memchr finds)."""
+    return "\\" in line and _SURROGATE_ESCAPE.search(line) is not None
+
+
 def _is_text(line: str) -> bool:
+    if line.isascii():  # (known without a look at the characters)
+        return True
     try:
         line.encode("utf-8")
     except UnicodeEncodeError:
@@ -158,8 +166,7 @@ def loads_step(line: str, texts: dict[str, tuple]) -> Any:
     long trace's line holds every variable of the state, of which a step changes one or
     two: reading all of them again, with a Python call per object for duplicate keys and a
     walk for the nesting, was most of validating a trace file."""
-    if len(line) > MAX_LINE or _SURROGATE_ESCAPE.search(line) is not None or \
-            not _is_text(line):
+    if len(line) > MAX_LINE or _escapes_surrogate(line) or not _is_text(line):
         texts.clear()  # (the rare lines loads checks string by string)
         return loads(line)
     seen: dict[str, tuple] = {}
