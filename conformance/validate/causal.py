@@ -35,6 +35,7 @@ from conformance.heap import Frozen
 from conformance.record.merge import Item, ItemRef, Merged
 from conformance.record.pattern import UNKNOWN, fill, has_holes, match
 from conformance.tla.errors import EvalError
+from conformance.trace.schema import Step
 from conformance.validate.diff import diff_states, diff_values
 from conformance.validate.engine import Conjunct, SpecEngine, State, concrete
 from conformance.validate.report import (
@@ -269,29 +270,29 @@ class CausalValidator:
             last = a == len(it.actions) - 1
             if a == 0 and it.recv is not None:
                 params = self._spec_message(it, params)
-            nxt: list[tuple[State, State]] = []
+            nxt: list[tuple[State, State, Step]] = []
             allowed: list[State] = []
             for _, st in states:
                 for p in self._param_choices(st, params, it):
                     succ = self.engine.successors(st, action, p)
                     for s2 in succ:
                         if not last or self._agrees(before, s2, it, k, self_v):
-                            nxt.append((st, s2))
+                            nxt.append((st, s2, Step(depth + 1, action, {}, p, node=it.node)))
                         else:
                             allowed.append(s2)
             if not nxt:
                 self._fail(ref, _Failure(LED_ELSEWHERE if allowed else NOT_ENABLED, states[0][1],
                                          depth, a, params, allowed))
                 return []
-            for st, s2 in nxt:
-                bad = self._broken(st, s2)
+            for st, s2, step in nxt:
+                bad = self._broken(st, s2, step)
                 if bad is not None:
                     bad.before = before
                     bad.depth = depth
                     bad.action = a
                     self._fail(ref, bad)
                     return []
-            states = nxt
+            states = [(st, s2) for st, s2, _ in nxt]
         out: list[State] = []
         for _, s in states:
             done = self._network_steps(s, it, ref, depth)
@@ -423,7 +424,7 @@ class CausalValidator:
                 if len(succ) != 1:
                     raise UserError(f"{it.where}: the spec's {action}(m) is not one step for "
                                     f"the message this event sent ({to_tla(m)[:200]})")
-                bad = self._broken(s, succ[0])
+                bad = self._broken(s, succ[0], Step(depth + 1, action, {}, {"m": m}))
                 if bad is not None:
                     bad.before, bad.depth = s, depth
                     self._fail(ref, bad)
@@ -431,17 +432,19 @@ class CausalValidator:
                 s = succ[0]
         return s
 
-    def _broken(self, before: State, after: State) -> _Failure | None:
+    def _broken(self, before: State, after: State, step: Step) -> _Failure | None:
+        """The invariant ``after`` breaks, or the action property the step from ``before``
+        to it (``step``: its action and parameters) breaks, as the validator of one trace
+        finds them: the properties on the variables the step changed, and by their quick
+        checks where there are (see quicksteps: a leader's log of thousands of entries is
+        not compared entry by entry on every step)."""
         if not self.check_invariants:
             return None
         bad = self.checks.failed_invariants(after)
         if bad:
             return _Failure(INVARIANT, before, 0, violated=bad, after=after,
                             piece=self.checks.failed_piece)
-        try:
-            props = self.engine.failed_properties(before, after)
-        except EvalError as e:
-            raise TraceError(e.message)
+        props = self.checks.failed_properties(step, before, after)
         if props:
             return _Failure(PROPERTY, before, 0, violated=props, after=after)
         return None

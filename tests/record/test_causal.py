@@ -235,3 +235,31 @@ def test_invariants_come_from_the_spec_when_the_header_names_no_protocol(tmp_pat
     assert r.returncode == 0 and out["verdict"] == "conforms"
     assert "LogMatching" in out["checked"]["invariants"]  # from specs/Raft.cfg
     assert "MonotonicTerm" in out["checked"]["properties"]
+
+
+def test_an_action_property_a_step_breaks_is_the_events_failure(tmp_path):
+    """An action property is checked on every step of the order found, as on a trace's
+    (on the variables the step changed, by the quick checks where there are): the first
+    step that breaks it is the event no order explains, with the property named."""
+    import shutil
+
+    from conformance.validate.report import PROPERTY
+
+    runs = tmp_path / "run"
+    runs.mkdir()
+    Cores(runs, seed=2).random_run(200)
+    m = merge([read_node_file(p) for p in sorted(runs.glob("*.ndjson"))])
+    shutil.copy(RAFT.spec, tmp_path / "Raft.tla")
+    (tmp_path / "Steady.tla").write_text(
+        "---- MODULE Steady ----\nEXTENDS Raft\n"
+        "TermsStay == [][\\A i \\in Server : currentTerm'[i] = currentTerm[i]]_vars\n====\n")
+    engine = SpecEngine(tmp_path / "Steady.tla", m.constants, RAFT.invariants,
+                        (*RAFT.properties, "TermsStay"))
+    r = CausalValidator(engine, m, max_states=100_000).run(m.initial)
+    d = r.divergence
+    assert not r.conforms and d is not None and d.kind == PROPERTY
+    assert d.violated == ["TermsStay"] and d.action in ("Timeout", "HandlePreVoteResponse")
+    # the same run holds the spec's own properties
+    engine = SpecEngine(tmp_path / "Steady.tla", m.constants, RAFT.invariants,
+                        RAFT.properties)
+    assert CausalValidator(engine, m, max_states=100_000).run(m.initial).conforms
