@@ -29,6 +29,7 @@ tests compare them on states where each invariant fails).
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import islice
 from operator import is_
 from typing import Any
 
@@ -87,8 +88,10 @@ def _committed(c: Value) -> tuple[int, Value, int, FSet]:
 
 
 def _extends(new: tuple, old: tuple, k: int) -> bool:
-    """Whether ``new`` holds the very objects of ``old``'s first ``k`` elements."""
-    return new is old or (len(new) >= k and all(map(is_, new[:k], old[:k])))
+    """Whether ``new`` holds the very objects of ``old``'s first ``k`` elements (compared
+    in place: a long run's logs are not copied to be compared)."""
+    return new is old or (len(new) >= k and all(
+        map(is_, new, old) if k >= len(old) else map(is_, new, islice(old, k))))
 
 
 def _grown(new: FSet, old: FSet | None) -> list | None:
