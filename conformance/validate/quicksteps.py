@@ -92,8 +92,7 @@ def _kept_all(s: State, t: State, k: int) -> bool:
     a, b = _set(concrete(s[k])), _set(concrete(t[k]))
     if a is b or not a:
         return True
-    ids = set(map(id, b))
-    return all(id(x) in ids for x in a)
+    return set(map(id, b)).issuperset(map(id, a))  # (at C speed: x grows to thousands)
 
 
 def step_checks_for(spec: str, index: dict[str, int], constants: dict[str, Value] | None = None
