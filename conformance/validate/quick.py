@@ -89,9 +89,28 @@ def _committed(c: Value) -> tuple[int, Value, int, FSet]:
 
 def _extends(new: tuple, old: tuple, k: int) -> bool:
     """Whether ``new`` holds the very objects of ``old``'s first ``k`` elements (compared
-    in place: a long run's logs are not copied to be compared)."""
-    return new is old or (len(new) >= k and all(
-        map(is_, new, old) if k >= len(old) else map(is_, new, islice(old, k))))
+    in place: a long run's logs are not copied to be compared; and a long log found to
+    extend another is remembered, for the other checks that ask the same of a step)."""
+    if new is old:
+        return True
+    if len(new) < k:
+        return False
+    if k < _LONG:
+        return all(map(is_, new, old) if k >= len(old) else map(is_, new, islice(old, k)))
+    key = (id(new), id(old))
+    hit = _extended.get(key)
+    if hit is not None and hit[0] is new and hit[1] is old and hit[2] >= k:
+        return True
+    if not all(map(is_, new, old) if k >= len(old) else map(is_, new, islice(old, k))):
+        return False
+    if len(_extended) >= 64:
+        _extended.clear()
+    _extended[key] = (new, old, k)  # (both kept: their ids stay theirs)
+    return True
+
+
+_LONG = 256  # a log this long is worth remembering that it extends another (see _extends)
+_extended: dict[tuple[int, int], tuple[tuple, tuple, int]] = {}
 
 
 def _grown(new: FSet, old: FSet | None) -> list | None:
