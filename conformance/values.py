@@ -196,6 +196,26 @@ class Tup(tuple):
     def __repr__(self) -> str:
         return to_tla(self)
 
+    def __hash__(self) -> int:
+        # a long sequence (a long run's log: thousands of entries, each a record whose
+        # hash is a Python call) is hashed once while it is among the last few hashed; a
+        # state that holds it again, or a function of servers that changed another
+        # server's log, is hashed without a walk. (A tuple has no room to keep it.)
+        if len(self) < _LONG_SEQ:
+            return tuple.__hash__(self)
+        hit = _seq_hashes.get(id(self))
+        if hit is not None and hit[0] is self:
+            return hit[1]
+        h = tuple.__hash__(self)
+        if len(_seq_hashes) >= 64:
+            _seq_hashes.clear()
+        _seq_hashes[id(self)] = (self, h)  # (kept: its id stays its own)
+        return h
+
+
+_LONG_SEQ = 256
+_seq_hashes: dict[int, tuple[Tup, int]] = {}
+
 
 class Fn:
     """A TLA+ function (or record) whose domain is not of the form ``1..n``.

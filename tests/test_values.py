@@ -158,3 +158,27 @@ def test_typed_hashes_of_copies_and_pickles_are_the_values_own():
     assert typed_hash(bare) == typed_hash(Fn({"h": FSet([False])}))
     assert typed_hash(bare) != typed_hash(Fn({"h": FSet([0])}))
     assert typed_hash(Fn({"g": Tup([-1])})) != typed_hash(Fn({"g": Tup([-2])}))
+
+
+
+def test_a_long_sequence_hashes_as_a_tuple_and_once():
+    """A sequence past a few hundred elements (a long run's log) keeps its hash while it is
+    among the last ones hashed: the hash of the tuple of its elements, found again without
+    hashing them; an equal sequence that is another object hashes alike."""
+    calls = []
+
+    class Entry(Fn):
+        __slots__ = ()
+
+        def __hash__(self) -> int:
+            calls.append(1)
+            return super().__hash__()
+
+    log = Tup(Entry({"term": n}) for n in range(300))
+    assert hash(log) == hash(tuple(log)) and len(calls) == 600
+    assert hash(log) == hash(tuple(log)) and len(calls) == 900  # (the tuple's walk alone)
+    again = Tup(log)
+    assert again is not log and hash(again) == hash(log) and len(calls) == 1200
+    assert {log: 1}[again] == 1 and len(calls) == 1200
+    short = Tup(Entry({"term": n}) for n in range(3))  # (short ones are walked each time)
+    assert hash(short) == hash(short) == hash(tuple(short)) and len(calls) == 1209
