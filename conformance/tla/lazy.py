@@ -486,7 +486,7 @@ class Product(LazySet):
 class SeqSet(LazySet):
     """``Seq(S)``: infinite unless S is empty; only membership is possible."""
 
-    __slots__ = ("base", "_members")
+    __slots__ = ("base", "_members", "_held")
 
     def __init__(self, base: Value) -> None:
         self.base = base
@@ -495,6 +495,12 @@ class SeqSet(LazySet):
         # objects of one of them (a log that grew by an entry) is checked from there, so
         # that TypeOK on a long run's logs costs their new entries, not their length
         self._members: list[Tup] = []
+        # the elements found in S, by identity (each kept, so that its id stays its own):
+        # a message's batch of entries is the very entries of a log checked before
+        self._held: dict[int, Value] = {}
+
+    def __reduce__(self):  # (see FunctionSet.__reduce__)
+        return (SeqSet, (self.base,))
 
     def member(self, v):
         if type(v) is Tup:
@@ -506,8 +512,14 @@ class SeqSet(LazySet):
                 n = len(w)
                 if start < n <= len(v) and all(map(is_, v, w)):
                     start = n
-            if not all(member(x, base) for x in (v[start:] if start else v)):
-                return False
+            held = self._held
+            for x in (v[start:] if start else v):
+                if held.get(id(x)) is not x:
+                    if not member(x, base):
+                        return False
+                    if len(held) >= _MEMO_LIMIT:
+                        held.clear()
+                    held[id(x)] = x
             if len(v) >= 16 and start < len(v):
                 self._members.append(v)
                 if len(self._members) > 8:

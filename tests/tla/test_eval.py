@@ -288,6 +288,28 @@ def _counting(inner, finite: bool):
     return Counting()
 
 
+def test_a_sequence_set_tests_only_the_element_objects_it_has_not_found():
+    """Seq(S) remembers the element objects it found in S: a sequence made of them (the
+    entries a message carries from a log checked before) is not tested again, element by
+    element; a value Python equates with one found is ([g |-> 1] is not [g |-> TRUE])."""
+    import pickle
+
+    from conformance.tla.lazy import RecordSet, SeqSet, member
+
+    s = _counting(RecordSet({"g": FSet([False, True])}), finite=False)
+    seqs = SeqSet(s)
+    yes, no = Fn({"g": True}), Fn({"g": False})
+    assert member(Tup([yes, no]), seqs) and s.asked == [yes, no]
+    s.asked.clear()
+    assert member(Tup([no]), seqs) and member(Tup([no, yes, no]), seqs) and s.asked == []
+    one = Fn({"g": 1})
+    with pytest.raises(EvalError, match="boolean"):
+        member(Tup([yes, one]), seqs)
+    assert s.asked == [one]
+    again = pickle.loads(pickle.dumps(SeqSet(RecordSet({"g": FSet([False, True])}))))
+    assert member(Tup([yes]), again) and not member(Tup([Fn({"h": 1})]), again)
+
+
 def test_subseteq_tests_again_only_the_elements_it_has_not_found_in_the_set():
     """S \\subseteq T remembers, for each T, the elements of the last S found in it: the same
     objects are not tested again (a state's set shares most of its elements with the state
