@@ -76,22 +76,25 @@ def validation(runs: int, decisions: int, passes: int) -> dict:
     # trace file decoded afresh for each, and the fastest kept (on a shared machine a
     # pass's figure swings by 5-10%; the rates of all passes are listed too)
     files = [_lines(r.steps) for r in recorded]
-    for label, invariants, decoded in (("with_invariants", True, False),
-                                       ("steps_only", False, False),
-                                       ("decoded_with_invariants", True, True),
-                                       ("decoded_steps_only", False, True),
-                                       ("file_with_invariants", True, None)):
+
+    def read() -> list:
+        # (the lines read afresh: every value decoded anew, nothing hashed or compared
+        # before; what a step repeats of the step before shared, as the reader shares it)
+        return [(r.settings, parse_trace(lines).steps)
+                for r, lines in zip(recorded, files, strict=True)]
+
+    own = [(r.settings, r.steps) for r in recorded]
+    for label, invariants, source in (("with_invariants", True, "own"),
+                                      ("steps_only", False, "own"),
+                                      ("decoded_with_invariants", True, "decoded"),
+                                      ("decoded_steps_only", False, "decoded"),
+                                      ("file_with_invariants", True, "file")):
         timed = []
         for _ in range(passes):
-            # (the lines read afresh: every value decoded anew, nothing hashed or compared
-            # before; what a step repeats of the step before shared, as the reader shares it)
-            traces = None if decoded is None else \
-                [(r.settings, parse_trace(lines).steps if decoded else r.steps)
-                 for r, lines in zip(recorded, files, strict=True)]
+            traces = own if source == "own" else read() if source == "decoded" else None
             with Clock() as c:
                 if traces is None:  # the reading timed
-                    traces = [(r.settings, parse_trace(lines).steps)
-                              for r, lines in zip(recorded, files, strict=True)]
+                    traces = read()
                 for settings, steps in traces:
                     v = Validator(spec_engine(RAFT, settings), check_invariants=invariants)
                     assert v.validate(steps) is None

@@ -95,17 +95,17 @@ def _extends(new: tuple, old: tuple, k: int) -> bool:
         return True
     if len(new) < k:
         return False
-    if k < _LONG:
-        return all(map(is_, new, old) if k >= len(old) else map(is_, new, islice(old, k)))
-    key = (id(new), id(old))
-    hit = _extended.get(key)
-    if hit is not None and hit[0] is new and hit[1] is old and hit[2] >= k:
-        return True
-    if not all(map(is_, new, old) if k >= len(old) else map(is_, new, islice(old, k))):
+    key = (id(new), id(old)) if k >= _LONG else None
+    if key is not None:
+        hit = _extended.get(key)
+        if hit is not None and hit[0] is new and hit[1] is old and hit[2] >= k:
+            return True
+    if not all(map(is_, new, old if k >= len(old) else islice(old, k))):
         return False
-    if len(_extended) >= 64:
-        _extended.clear()
-    _extended[key] = (new, old, k)  # (both kept: their ids stay theirs)
+    if key is not None:
+        if len(_extended) >= 64:
+            _extended.clear()
+        _extended[key] = (new, old, k)  # (both kept: their ids stay theirs)
     return True
 
 

@@ -247,10 +247,9 @@ class _Scanned:
         if last is not seq:
             # what it has of the last one's read entries, as the very objects (another
             # server's log shares the entries it replicated): read past those only
-            n = min(len(seq), upto)
-            if last is None:
-                n = 0
-            else:
+            n = 0
+            if last is not None:
+                n = min(len(seq), upto)
                 n = next(compress(count(), map(is_not, seq, islice(last, n))), n)
             if n < upto:
                 upto, found = n, found[:bisect_right(found, n)]
