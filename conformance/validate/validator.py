@@ -166,32 +166,35 @@ def _shared_keys(have: Fn, value: Fn) -> Value:
     hm, vm = have.map, value.map
     every = len(hm) == len(vm)  # so far, value is have
     swaps = {}  # value's position -> the key and entry to hold there instead (have's)
-    # first in order, the keys that are have's own objects in have's order (a recorder
-    # that makes each message's record once; a bag that added, removed one or counted
-    # again): no key hashed; from the first that is not, Python's equality finds the
-    # candidate, _same decides
-    pairs = iter(hm.items())
+    # the two walked in order, a key of value that is have's next key object (or the one
+    # after: have's was removed) taken at once, no key hashed: a recorder or reader that
+    # shares what did not change, and a bag that added, removed one or counted one again.
+    # A key out of that order is new (one hash tells), or Python's equality finds the
+    # candidate in have and _same decides
+    olds, ys = list(hm), list(hm.values())
+    n, i = len(olds), 0
     keys: dict | None = None
     for j, (k, x) in enumerate(vm.items()):
-        if keys is None:
-            h, y = next(pairs, (_ABSENT, None))
-            if h is _ABSENT:
-                # past have's keys, each one of value's so far: not one of them (a
-                # function's keys are distinct)
-                every = False
-                continue
-            if h is not k:
-                h, y = next(pairs, (_ABSENT, None))  # the key removed from have?
-                if h is k:
+        if i < n and olds[i] is k:
+            y, h = ys[i], k
+            i += 1
+        elif i + 1 < n and olds[i + 1] is k:
+            y, h = ys[i + 1], k
+            i += 2
+            every = False
+        else:
+            if keys is None:
+                if k not in hm:
                     every = False
-                else:
-                    keys = {h: h for h in hm}
-        if keys is not None:
+                    continue
+                keys = {h: h for h in hm}
             h = keys.get(k, _ABSENT)
             if h is _ABSENT or (h is not k and not _same(h, k)):
                 every = False
                 continue
             y = hm[h]
+            if i < n and olds[i] is h:
+                i += 1
         taken = y if y is x else _taken(y, x)
         if taken is not y:
             every = False

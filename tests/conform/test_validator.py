@@ -278,6 +278,38 @@ def test_unchanged_values_are_told_apart_by_type_as_tla_does():
         assert all(k is next((h for h in bag.map if h == k), k) for k in got.map), value
 
 
+class _Counted(Fn):
+    """A record that counts how often Python hashes it (a record's hash is a Python call)."""
+
+    __slots__ = ()
+    hashed = 0
+
+    def __hash__(self) -> int:
+        _Counted.hashed += 1
+        return super().__hash__()
+
+
+def test_a_bag_that_shares_its_keys_is_walked_in_order_hashing_only_a_new_key():
+    from conformance.validate.validator import _taken
+    keys = [_Counted({"m": n}) for n in range(6)]
+    bag = Fn({k: 1 for k in keys})
+    new = _Counted({"m": 9})
+    # one added in the middle, one removed, one replaced, one counted again
+    for n, value in enumerate((
+            Fn({**{k: 1 for k in keys[:3]}, new: 1, **{k: 1 for k in keys[3:]}}),
+            Fn({**{k: 1 for k in keys[:2]}, **{k: 1 for k in keys[3:]}}),
+            Fn({**{k: 1 for k in keys[:2]}, new: 1, **{k: 1 for k in keys[3:]}}),
+            Fn({**{k: 1 for k in keys[:4]}, keys[4]: 2, keys[5]: 1}))):
+        _Counted.hashed = 0
+        got = _taken(bag, value)
+        assert _Counted.hashed <= (n in (0, 2)), n  # (the new key's, once)
+        assert got is value and _same_bag(got, value)
+    # keys out of order, or other objects Python's equality finds in the bag: the bag's
+    bag = Fn({Fn({"m": n}): 1 for n in range(6)})
+    assert _taken(bag, Fn({Fn({"m": 5}): 1, **{k: 1 for k in list(bag.map)[:5]}})) is bag
+    assert _taken(bag, Fn({Fn({"m": n}): 1 for n in range(6)})) is bag
+
+
 def _same_bag(a, b) -> bool:
     """Two bags of records, one TLA+ value (keys matched by Python's equality, then kinds)."""
     from conformance.validate.validator import _same
