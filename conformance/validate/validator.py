@@ -117,6 +117,7 @@ def _taken(have: Value, value: Value) -> Value:
         hm = have.map
         out = {}
         every = len(hm) == len(value.map)  # so far, value is have
+        own = True  # so far, every part is value's own object
         for k, x in value.map.items():
             if type(k) is not str and type(k) is not ModelValue:
                 return _shared_keys(have, value)
@@ -124,24 +125,31 @@ def _taken(have: Value, value: Value) -> Value:
             if y is _ABSENT:
                 every = False
             elif y is not x:
-                x = _taken(y, x)
-                if x is not y:
+                z = _taken(y, x)
+                if z is not y:
                     every = False
+                if z is not x:
+                    own = False
+                    x = z
             out[k] = x
-        return have if every else _as(Fn(out), value)
+        return have if every else value if own else _as(Fn(out), value)
     if t is Tup:
         n = len(have)
         every = n == len(value)
+        own = True
         items = []
         for i, x in enumerate(value):
             if i < n:
                 y = have[i]
                 if y is not x:
-                    x = _taken(y, x)
-                    if x is not y:
+                    z = _taken(y, x)
+                    if z is not y:
                         every = False
+                    if z is not x:
+                        own = False
+                        x = z
             items.append(x)
-        return have if every else Tup(items)
+        return have if every else value if own else Tup(items)
     if t is int or t is str or t is bool or t is ModelValue:
         return have if have == value else value
     return have if _same(have, value) else value

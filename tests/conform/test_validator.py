@@ -248,6 +248,12 @@ def test_unchanged_values_are_told_apart_by_type_as_tla_does():
         assert got is not have and got == other and _same(got, other)
     part = _taken(have, Fn({A: Tup([1, 2]), B: FSet([B])}))
     assert part.map[A] is have.map[A] and part.map[B] == FSet([B])
+    # a value whose parts in common are the state's objects already: itself, not a copy
+    shared = Fn({A: have.map[A], B: FSet([B])})
+    assert _taken(have, shared) is shared
+    log = Tup([have, part])
+    longer = Tup([have, part, shared])
+    assert _taken(log, longer) is longer
     flags = Fn({A: 0})
     assert _taken(flags, Fn({A: False})).map[A] is False
     assert _taken(Tup([1, 2]), Tup([1, 2, 3])) == Tup([1, 2, 3])
