@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import compress, count
-from operator import is_not
+from operator import is_, is_not
 from typing import Any
 
 from conformance.coverage.record import Coverage
@@ -279,6 +279,9 @@ class Validator:
         # indexes, the event's objects, and what it took them as (by index)
         self._given: tuple[tuple[str, ...], tuple[int, ...], tuple, list] | None = None
         self._stepped: State | None = None  # the state _given's values fixed
+        # whether the trace repeats its objects: a function, a sequence or a set an event
+        # did not change given as the very object the event before gave (see _taken_after)
+        self._shares = False
         # each variable's index, and whether the trace gives it in part
         self._slots = {n: (k, n in self.partial) for n, k in engine.index.items()}
 
@@ -465,26 +468,39 @@ class Validator:
         A reader or recorder shares what did not change: after the state this method's
         values last stepped to (``_stepped``, see :meth:`step`), a variable the event
         gives as the very object the event before gave is what it was taken as then,
-        without a walk. Those are found at C speed (an event changes two or three of a
-        dozen variables)."""
+        without a walk; those are found at C speed (an event changes two or three of a
+        dozen variables). A changed variable is walked only where the state holds other
+        objects than the trace gave, or the trace is not known to share (``_shares``):
+        where the state holds the event before's object as itself, what a sharing source
+        repeats of that object is the state's already, and the walk would find nothing
+        to take (the walk is for identity alone: the trace's value is the value)."""
         names = tuple(state)
         values = tuple(state.values())
         given = self._given
         if last is self._stepped and given is not None and given[0] == names:
-            _, ks, objs, was = given
-            taken = was.copy()
-            redo: Iterable[int] = compress(count(), map(is_not, values, objs))
+            _, ks, objs, taken = given
+            taken = taken.copy()
+            changed = tuple(compress(count(), map(is_not, values, objs)))
+            shares = self._shares
+            if not shares and len(changed) < len(ks):
+                shares = self._shares = any(
+                    type(x) is Fn or type(x) is Tup or type(x) is FSet
+                    for x in compress(values, map(is_, values, objs)))
+            for j in changed:
+                k = ks[j]
+                have, value = last[k], values[j]
+                # (a source that shares, where the state holds the event before's object
+                # as itself: what this value shares with that object is the state's)
+                taken[k] = value if shares and have is objs[j] else _taken(have, value)
         else:
             index = self.engine.index
             ks = tuple(map(index.get, names))
             if None in ks:
                 return None
             taken = [None] * len(last)
-            redo = range(len(ks))
-        for j in redo:
-            k = ks[j]
-            have, value = last[k], values[j]
-            taken[k] = have if have is value else _taken(have, value)
+            for j, k in enumerate(ks):
+                have, value = last[k], values[j]
+                taken[k] = have if have is value else _taken(have, value)
         self._given = (names, ks, values, taken)
         return taken.copy()
 

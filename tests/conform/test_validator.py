@@ -399,8 +399,27 @@ def test_a_trace_object_met_again_is_taken_as_before_without_a_walk(flags, monke
     assert any(type(w) is Fn for w in walked) and any(type(w) is FSet for w in walked)
     del walked[:]
     assert v.step(steps[2]) is None and v.step(steps[3]) is None
-    assert v.candidates[0][0] == up and v.candidates[0][1] == log
-    assert walked and all(type(w) is bool for w in walked)  # pick's, alone
+    assert v.candidates[0][0] is up and v.candidates[0][1] is log
+    # pick changed, from the object the state holds as the trace gave it: the trace
+    # repeats its objects (up, log), so pick is the trace's, not walked either
+    assert not walked and v.candidates[0][2] is False
+    # up and log changed, sharing their parts with the objects the state holds: taken as
+    # the trace gave them, not walked
+    up2 = Fn({A: True, B: True})
+    log2 = FSet([*log, Fn({"who": B, "up": True})])
+    assert v.step(Step(4, "Raise", {"up": up2, "log": log2, "pick": False},
+                       params={"s": B})) is None
+    assert not walked and v.candidates[0][0] is up2 and v.candidates[0][1] is log2
+    # a trace that gives each state afresh is walked: the state keeps its own objects
+    fresh = Validator(flags)
+    assert fresh.start(flag_step(0, "Init")) is None
+    for k, step in enumerate(steps[1:], 1):
+        assert fresh.step(flag_step(k, step.action, step.params, up=(True, False),
+                                    log=[(A, True)], pick=step.state["pick"])) is None
+        if k > 1:
+            assert fresh.candidates[0][0] is held_up and fresh.candidates[0][1] is held_log
+        held_up, held_log = fresh.candidates[0][:2]
+    assert walked
     # up again after Raise(b) changed it: told apart, and named
     div = Validator(flags).validate(steps[:2] + [
         Step(2, "Raise", {"up": Fn({A: True, B: True}), "log": log, "pick": False},
