@@ -494,8 +494,8 @@ class Validator:
                 taken[k] = value if shares and have is objs[j] else _taken(have, value)
         else:
             index = self.engine.index
-            ks = tuple(map(index.get, names))
-            if None in ks:
+            ks = tuple(index[n] for n in names if n in index)
+            if len(ks) != len(names):
                 return None
             taken = [None] * len(last)
             for j, k in enumerate(ks):

@@ -413,13 +413,12 @@ def test_a_trace_object_met_again_is_taken_as_before_without_a_walk(flags, monke
     # a trace that gives each state afresh is walked: the state keeps its own objects
     fresh = Validator(flags)
     assert fresh.start(flag_step(0, "Init")) is None
+    held = []
     for k, step in enumerate(steps[1:], 1):
         assert fresh.step(flag_step(k, step.action, step.params, up=(True, False),
                                     log=[(A, True)], pick=step.state["pick"])) is None
-        if k > 1:
-            assert fresh.candidates[0][0] is held_up and fresh.candidates[0][1] is held_log
-        held_up, held_log = fresh.candidates[0][:2]
-    assert walked
+        held.append(fresh.candidates[0][:2])
+    assert all(h[0] is held[0][0] and h[1] is held[0][1] for h in held) and walked
     # up again after Raise(b) changed it: told apart, and named
     div = Validator(flags).validate(steps[:2] + [
         Step(2, "Raise", {"up": Fn({A: True, B: True}), "log": log, "pick": False},
