@@ -479,7 +479,7 @@ class Validator:
         given = self._given
         if last is self._stepped and given is not None and given[0] == names:
             _, ks, objs, taken = given
-            taken = taken.copy()
+            taken = taken.copy()  # (the list returned last, which its callers only read)
             changed = tuple(compress(count(), map(is_not, values, objs)))
             shares = self._shares
             if not shares and len(changed) < len(ks):
@@ -502,7 +502,7 @@ class Validator:
                 have, value = last[k], values[j]
                 taken[k] = have if have is value else _taken(have, value)
         self._given = (names, ks, values, taken)
-        return taken.copy()
+        return taken
 
     def _given_whole(self, step: Step, fixed: list[Value | None]) -> list[
             tuple[int, Value, bool]]:
